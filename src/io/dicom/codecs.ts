@@ -1,0 +1,17 @@
+/**
+ * Where the WebAssembly codecs (JPEG 2000, JPEG-LS, JPEG baseline) live. The app serves them under /codecs/
+ * (see vite.config.ts); Node tests point at a folder holding copies from node_modules.
+ */
+export interface DicomCodecConfig {
+  wasmBasePath?: string;
+}
+
+let config: DicomCodecConfig = {};
+
+export function configureDicomCodecs(c: DicomCodecConfig): void {
+  config = { ...c };
+}
+
+export function dicomCodecConfig(): DicomCodecConfig {
+  return config;
+}

@@ -1,0 +1,163 @@
+import dicomParser from 'dicom-parser';
+import { inflateSync } from 'fflate';
+import type { Vec3 } from '../../volume/geometry.ts';
+
+type DataSet = dicomParser.DataSet;
+
+/** What one DICOM file says about its place in a series and how to read its pixels. */
+export interface DicomFileInfo {
+  fileName: string;
+  dataSet: DataSet;
+  transferSyntax: string;
+  seriesInstanceUID: string;
+  studyInstanceUID?: string;
+  frameOfReferenceUID?: string;
+  modality?: string;
+  seriesDescription?: string;
+  seriesNumber?: number;
+  instanceNumber: number | null;
+  rows: number;
+  columns: number;
+  samplesPerPixel: number;
+  photometricInterpretation: string;
+  planarConfiguration: number;
+  bitsAllocated: number;
+  bitsStored: number;
+  pixelRepresentation: number;
+  /** DICOM order: [between rows, between columns] in mm. */
+  pixelSpacing: [number, number] | null;
+  orientation: [number, number, number, number, number, number] | null;
+  sliceThickness: number | null;
+  spacingBetweenSlices: number | null;
+  numberOfFrames: number;
+  /** Position of each frame's first pixel (one entry for single-frame files); null where unknown. */
+  framePositions: (Vec3 | null)[];
+  rescaleSlope: number;
+  rescaleIntercept: number;
+}
+
+const TAG = {
+  transferSyntax: 'x00020010',
+  studyUID: 'x0020000d',
+  seriesUID: 'x0020000e',
+  frameOfReferenceUID: 'x00200052',
+  modality: 'x00080060',
+  seriesDescription: 'x0008103e',
+  seriesNumber: 'x00200011',
+  instanceNumber: 'x00200013',
+  rows: 'x00280010',
+  columns: 'x00280011',
+  samplesPerPixel: 'x00280002',
+  photometric: 'x00280004',
+  planarConfiguration: 'x00280006',
+  bitsAllocated: 'x00280100',
+  bitsStored: 'x00280101',
+  pixelRepresentation: 'x00280103',
+  pixelSpacing: 'x00280030',
+  orientation: 'x00200037',
+  position: 'x00200032',
+  sliceThickness: 'x00180050',
+  spacingBetweenSlices: 'x00180088',
+  numberOfFrames: 'x00280008',
+  rescaleSlope: 'x00281053',
+  rescaleIntercept: 'x00281052',
+  pixelData: 'x7fe00010',
+  sharedGroups: 'x52009229',
+  perFrameGroups: 'x52009230',
+  planePosition: 'x00209113',
+  planeOrientation: 'x00209116',
+  pixelMeasures: 'x00289110',
+  pixelValueTransform: 'x00289145',
+} as const;
+
+function numbers(ds: DataSet | undefined, tag: string, count: number): number[] | null {
+  if (!ds?.elements[tag]) return null;
+  const out: number[] = [];
+  for (let n = 0; n < count; n++) {
+    const v = ds.floatString(tag, n);
+    if (v === undefined || !Number.isFinite(v)) return null;
+    out.push(v);
+  }
+  return out;
+}
+
+function firstItem(ds: DataSet | undefined, tag: string): DataSet | undefined {
+  return ds?.elements[tag]?.items?.[0]?.dataSet;
+}
+
+/** Deflated transfer syntax: dicom-parser hands us the compressed remainder to inflate. */
+function inflater(bytes: Uint8Array, position: number): Uint8Array {
+  const inflated = inflateSync(bytes.subarray(position));
+  const full = new Uint8Array(position + inflated.length);
+  full.set(bytes.subarray(0, position), 0);
+  full.set(inflated, position);
+  return full;
+}
+
+/** Reads one DICOM file's header (not its pixels). Throws an Error whose message a user can act on. */
+export function parseDicomFile(bytes: Uint8Array, fileName: string): DicomFileInfo {
+  let ds: DataSet;
+  try {
+    ds = dicomParser.parseDicom(bytes, { inflater } as dicomParser.ParseDicomOptions);
+  } catch (e) {
+    const msg = e instanceof Error ? e.message : typeof e === 'string' ? e : String((e as { exception?: string }).exception ?? e);
+    throw new Error(`not a readable DICOM file (${msg})`);
+  }
+  const rows = ds.uint16(TAG.rows);
+  const columns = ds.uint16(TAG.columns);
+  if (!ds.elements[TAG.pixelData] || !rows || !columns) {
+    throw new Error('DICOM file holds no image (no pixel data); a report, structured report or segmentation object?');
+  }
+  const seriesInstanceUID = ds.string(TAG.seriesUID) ?? 'unknown-series';
+  const shared = ds.elements[TAG.sharedGroups]?.items?.[0]?.dataSet;
+  const perFrame = ds.elements[TAG.perFrameGroups]?.items ?? [];
+  const numberOfFrames = Math.max(1, ds.intString(TAG.numberOfFrames) ?? 1);
+
+  // Enhanced (multi-frame) objects keep geometry in functional groups; classic ones at the top level.
+  const measures = firstItem(shared, TAG.pixelMeasures) ?? firstItem(perFrame[0]?.dataSet, TAG.pixelMeasures);
+  const orientationSource = firstItem(shared, TAG.planeOrientation) ?? firstItem(perFrame[0]?.dataSet, TAG.planeOrientation);
+  const spacing = numbers(ds, TAG.pixelSpacing, 2) ?? numbers(measures, TAG.pixelSpacing, 2);
+  const orientation = numbers(ds, TAG.orientation, 6) ?? numbers(orientationSource, TAG.orientation, 6);
+  const thickness = ds.floatString(TAG.sliceThickness) ?? measures?.floatString(TAG.sliceThickness) ?? null;
+  const between = ds.floatString(TAG.spacingBetweenSlices) ?? measures?.floatString(TAG.spacingBetweenSlices) ?? null;
+  const transform = firstItem(shared, TAG.pixelValueTransform) ?? firstItem(perFrame[0]?.dataSet, TAG.pixelValueTransform);
+  const slope = ds.floatString(TAG.rescaleSlope) ?? transform?.floatString(TAG.rescaleSlope) ?? 1;
+  const intercept = ds.floatString(TAG.rescaleIntercept) ?? transform?.floatString(TAG.rescaleIntercept) ?? 0;
+
+  let framePositions: (Vec3 | null)[];
+  if (perFrame.length >= numberOfFrames && numberOfFrames > 1) {
+    framePositions = perFrame.slice(0, numberOfFrames).map((item) => numbers(firstItem(item.dataSet, TAG.planePosition), TAG.position, 3) as Vec3 | null);
+  } else {
+    const p = numbers(ds, TAG.position, 3) as Vec3 | null;
+    framePositions = numberOfFrames === 1 ? [p] : Array.from({ length: numberOfFrames }, () => null);
+    if (numberOfFrames > 1 && p) framePositions[0] = p;
+  }
+  return {
+    fileName,
+    dataSet: ds,
+    transferSyntax: ds.string(TAG.transferSyntax) ?? '1.2.840.10008.1.2',
+    seriesInstanceUID,
+    studyInstanceUID: ds.string(TAG.studyUID) ?? undefined,
+    frameOfReferenceUID: ds.string(TAG.frameOfReferenceUID) ?? undefined,
+    modality: ds.string(TAG.modality) ?? undefined,
+    seriesDescription: ds.string(TAG.seriesDescription)?.trim() || undefined,
+    seriesNumber: ds.intString(TAG.seriesNumber) ?? undefined,
+    instanceNumber: ds.intString(TAG.instanceNumber) ?? null,
+    rows,
+    columns,
+    samplesPerPixel: ds.uint16(TAG.samplesPerPixel) ?? 1,
+    photometricInterpretation: (ds.string(TAG.photometric) ?? 'MONOCHROME2').trim(),
+    planarConfiguration: ds.uint16(TAG.planarConfiguration) ?? 0,
+    bitsAllocated: ds.uint16(TAG.bitsAllocated) ?? 16,
+    bitsStored: ds.uint16(TAG.bitsStored) ?? ds.uint16(TAG.bitsAllocated) ?? 16,
+    pixelRepresentation: ds.uint16(TAG.pixelRepresentation) ?? 0,
+    pixelSpacing: spacing ? [spacing[0]!, spacing[1]!] : null,
+    orientation: orientation as DicomFileInfo['orientation'],
+    sliceThickness: thickness,
+    spacingBetweenSlices: between,
+    numberOfFrames,
+    framePositions,
+    rescaleSlope: Number.isFinite(slope) && slope !== 0 ? slope : 1,
+    rescaleIntercept: Number.isFinite(intercept) ? intercept : 0,
+  };
+}

@@ -1,0 +1,39 @@
+import type { ClassDef } from '../volume/classes.ts';
+import type { LabelMap } from '../volume/labels.ts';
+import type { Volume } from '../volume/Volume.ts';
+
+/**
+ * A file as io sees it: browser File objects (picker, drag-and-drop, folders) and Node files both adapt to
+ * this, so io never touches the DOM or the file system.
+ */
+export interface InputFile {
+  /** Relative path including folders when known (webkitRelativePath, dropped directory entries), else the name. */
+  path: string;
+  name: string;
+  size: number;
+  read(): Promise<Uint8Array>;
+}
+
+export interface Problem {
+  /** The file (or folder) the message is about, as the user named it. */
+  file: string;
+  message: string;
+  severity: 'error' | 'warning';
+}
+
+/** Labels that arrived with an image (MSD labelsTr, or a label file dropped beside its image). */
+export interface ArrivedLabels {
+  volumeId: string;
+  fileName: string;
+  labels: LabelMap;
+}
+
+export interface OpenResult {
+  volumes: Volume[];
+  labels: ArrivedLabels[];
+  /** Class names from an MSD dataset.json (background excluded), keyed by label value. */
+  classes: Pick<ClassDef, 'value' | 'name'>[];
+  problems: Problem[];
+}
+
+export type ProgressFn = (done: number, total: number, what: string) => void;
