@@ -1,0 +1,74 @@
+import { generateDemoDataset } from '../demo/generateDemo.ts';
+import { configureDicomCodecs } from '../io/dicom/codecs.ts';
+import { Autosaver } from '../persist/Autosaver.ts';
+import { openDatabase, type Database } from '../persist/database.ts';
+import { restoreWorkspace } from '../persist/restore.ts';
+import type { AppStore } from '../store/appStore.ts';
+import type { Volume } from '../volume/Volume.ts';
+
+/** Demo volumes are stored without voxels; the same seed regenerates them bit for bit. */
+function regenerateDemoVoxels(volume: Omit<Volume, 'voxels'>): Volume['voxels'] | null {
+  if (volume.source.format !== 'demo') return null;
+  const { seed, index } = volume.source;
+  return generateDemoDataset({ seed }).volumes[index]?.voxels ?? null;
+}
+
+export function loadDemo(store: AppStore): void {
+  const demo = generateDemoDataset();
+  store.getState().setClasses(demo.classes);
+  store.getState().addVolumes(demo.volumes.map((volume, n) => ({ volume, labels: demo.initialLabels[n], labelSource: null })));
+}
+
+export interface Session {
+  autosaver: Autosaver | null;
+  db: Database | null;
+}
+
+/**
+ * Start-up: restore the saved workspace, or open the demo on a first visit, then keep saving. If storage is
+ * unavailable the app still works, says so, and keeps work in the tab. If a saved workspace cannot be read it
+ * is left untouched (autosave stays off) rather than overwritten by the demo.
+ */
+export async function bootstrap(store: AppStore): Promise<Session> {
+  configureDicomCodecs({ wasmBasePath: new URL('codecs/', document.baseURI).href });
+  const say = store.getState().pushMessage;
+  let db: Database | null = null;
+  try {
+    db = await openDatabase();
+  } catch (e) {
+    const text = `Browser storage is unavailable (${(e as Error).message}). You can work as usual, but nothing is saved when this tab closes: export your labels.`;
+    say({ severity: 'error', subject: 'Browser storage', text });
+    store.getState().setSaveState({ kind: 'error', at: Date.now(), message: text, lastSavedAt: null });
+  }
+  let restored = false;
+  let autosaveAllowed = db !== null;
+  let stored: Awaited<ReturnType<typeof restoreWorkspace>> | null = null;
+  if (db) {
+    try {
+      stored = await restoreWorkspace(db, store, regenerateDemoVoxels);
+      restored = stored.restored;
+      for (const p of stored.problems) say({ severity: 'warning', subject: 'Saved workspace', text: p });
+    } catch (e) {
+      autosaveAllowed = false;
+      const text = `The saved workspace could not be read (${(e as Error).message}). It is left as it was; autosave is off in this tab so nothing overwrites it.`;
+      say({ severity: 'error', subject: 'Saved workspace', text });
+      store.getState().setSaveState({ kind: 'error', at: Date.now(), message: text, lastSavedAt: null });
+    }
+  }
+  if (!restored) loadDemo(store);
+  let autosaver: Autosaver | null = null;
+  if (db && autosaveAllowed) {
+    autosaver = new Autosaver(store, db);
+    if (stored && restored) autosaver.markStored(stored.volumeIds, stored.labelVersions, stored.savedAt);
+    autosaver.start();
+    if (!restored) void autosaver.flush();
+    const flush = (): void => void autosaver?.flush();
+    window.addEventListener('pagehide', flush);
+    document.addEventListener('visibilitychange', () => {
+      if (document.visibilityState === 'hidden') flush();
+    });
+    // Ask the browser not to evict our data under storage pressure; a refusal changes nothing else.
+    void navigator.storage?.persist?.().catch(() => undefined);
+  }
+  return { autosaver, db };
+}

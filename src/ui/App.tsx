@@ -1,0 +1,117 @@
+import { useEffect, useState } from 'react';
+import { filesFromDrop } from '../app/browserFiles.ts';
+import { exportActiveLabelsCommand, openFilesCommand } from '../app/commands.ts';
+import { appStore } from '../store/appStore.ts';
+import { activeEntry } from '../store/selectors.ts';
+import { ClassPanel } from './ClassPanel.tsx';
+import { Messages } from './Messages.tsx';
+import { ProgressBar } from './ProgressBar.tsx';
+import { isTypingTarget, resolveShortcut, type Command } from './shortcuts.ts';
+import { ShortcutsHelp } from './ShortcutsHelp.tsx';
+import { StatusBar } from './StatusBar.tsx';
+import { ToolPanel } from './ToolPanel.tsx';
+import { openFilePicker, TopBar } from './TopBar.tsx';
+import { useViewerUi } from './viewerState.ts';
+import { ViewerPane } from './ViewerPane.tsx';
+import { VolumeList } from './VolumeList.tsx';
+
+function run(cmd: Command, showHelp: () => void): void {
+  const s = appStore.getState();
+  const viewer = useViewerUi.getState();
+  switch (cmd.kind) {
+    case 'tool':
+      return s.setTool(cmd.tool);
+    case 'undo':
+      s.undo();
+      return;
+    case 'redo':
+      s.redo();
+      return;
+    case 'brushSize':
+      return s.setBrushSize(Math.round(s.tools.brushSizeMm * cmd.factor * 2) / 2);
+    case 'toggleSliceLabeled': {
+      const entry = activeEntry(s);
+      const slice = viewer.slices[viewer.activeView];
+      if (entry && slice) s.toggleSliceLabeled(entry.volume.id, slice.axis, slice.index);
+      return;
+    }
+    case 'selectClass': {
+      const c = s.classes[cmd.position];
+      if (c) s.setActiveClass(c.value);
+      return;
+    }
+    case 'toggleOutline':
+      return s.setLabelOutline(!s.tools.labelOutline);
+    case 'toggleLabels':
+      return s.setLabelsVisible(!s.tools.labelsVisible);
+    case 'opacity':
+      return s.setLabelOpacity(Math.round((s.tools.labelOpacity + cmd.delta) * 20) / 20);
+    case 'slice':
+      viewer.controller?.scroll(viewer.activeView, cmd.delta);
+      return;
+    case 'resetView':
+      viewer.controller?.resetView();
+      return;
+    case 'open':
+      return openFilePicker();
+    case 'export':
+      return exportActiveLabelsCommand(appStore);
+    case 'help':
+      return showHelp();
+  }
+}
+
+export function App() {
+  const [help, setHelp] = useState(false);
+  const [dragging, setDragging] = useState(false);
+
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent): void => {
+      if (isTypingTarget(e.target) || document.querySelector('dialog[open]')) return;
+      const cmd = resolveShortcut(e);
+      if (!cmd) return;
+      e.preventDefault();
+      run(cmd, () => setHelp(true));
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, []);
+
+  return (
+    <div
+      className={`app${dragging ? ' dragging' : ''}`}
+      onDragOver={(e) => {
+        if (![...e.dataTransfer.types].includes('Files')) return;
+        e.preventDefault();
+        setDragging(true);
+      }}
+      onDragLeave={(e) => {
+        if (e.currentTarget === e.target) setDragging(false);
+      }}
+      onDrop={(e) => {
+        e.preventDefault();
+        setDragging(false);
+        void filesFromDrop(e.dataTransfer).then((files) => openFilesCommand(appStore, files));
+      }}
+    >
+      <TopBar onHelp={() => setHelp(true)} />
+      <ProgressBar />
+      <div className="workspace">
+        <aside className="sidebar left">
+          <VolumeList />
+          <ToolPanel />
+        </aside>
+        <main className="centre">
+          <ViewerPane />
+        </main>
+        <aside className="sidebar right">
+          <ClassPanel />
+        </aside>
+      </div>
+      <StatusBar />
+      <Messages />
+      {dragging && <div className="drop-overlay">Drop NIfTI, DICOM, PNG/JPEG files or folders to open them</div>}
+      {help && <ShortcutsHelp onClose={() => setHelp(false)} />}
+    </div>
+  );
+}

@@ -1,0 +1,119 @@
+import { useState } from 'react';
+import { useApp } from '../store/appStore.ts';
+import { hexColor, parseHexColor, type ClassDef } from '../volume/classes.ts';
+import { ConfirmDialog } from './ConfirmDialog.tsx';
+
+function TrashIcon() {
+  return (
+    <svg viewBox="0 0 16 16" fill="none" stroke="currentColor" strokeWidth="1.4" aria-hidden="true">
+      <path d="M2.5 4h11M6 4V2.5h4V4M4 4l.7 9.5h6.6L12 4M6.8 6.5v5M9.2 6.5v5" />
+    </svg>
+  );
+}
+
+function ClassItem({ c, position, count }: { c: ClassDef; position: number; count: number }) {
+  const active = useApp((s) => s.activeClassValue === c.value);
+  const setActive = useApp((s) => s.setActiveClass);
+  const update = useApp((s) => s.updateClass);
+  const move = useApp((s) => s.moveClass);
+  const del = useApp((s) => s.deleteClass);
+  const [open, setOpen] = useState(false);
+  const [confirming, setConfirming] = useState(false);
+  return (
+    <li className={`class-item${active ? ' active' : ''}`} data-testid="class-item" data-value={c.value} aria-current={active ? 'true' : undefined}>
+      <div className="class-row">
+        <input
+          type="radio"
+          name="active-class"
+          checked={active}
+          onChange={() => setActive(c.value)}
+          aria-label={`Paint with ${c.name}`}
+          title={position < 9 ? `Paint with this class (${position + 1})` : 'Paint with this class'}
+        />
+        <input
+          type="color"
+          className="swatch"
+          value={hexColor(c.color)}
+          aria-label={`Colour of ${c.name}`}
+          title="Change colour"
+          onChange={(e) => update(c.value, { color: parseHexColor(e.currentTarget.value) })}
+        />
+        <input
+          className="class-name"
+          value={c.name}
+          aria-label="Class name"
+          data-testid="class-name"
+          title={`Label value ${c.value} in exported files`}
+          onFocus={() => setActive(c.value)}
+          onChange={(e) => update(c.value, { name: e.currentTarget.value })}
+        />
+        <span className="class-value" title="Voxel value in exported label files">{c.value}</span>
+        <button className="icon-button" aria-label="Move up" title="Move up" disabled={position === 0} onClick={() => move(c.value, position - 1)}>↑</button>
+        <button className="icon-button" aria-label="Move down" title="Move down" disabled={position === count - 1} onClick={() => move(c.value, position + 1)}>↓</button>
+        <button className="icon-button" aria-label={open ? 'Hide description' : 'Edit description'} aria-expanded={open} title="Position and shape description (used for text guidance)" onClick={() => setOpen((o) => !o)}>
+          ✎
+        </button>
+        <button className="icon-button danger-hover" aria-label={`Delete ${c.name}`} data-testid="class-delete" title="Delete class" onClick={() => setConfirming(true)}>
+          <TrashIcon />
+        </button>
+      </div>
+      {open && (
+        <div className="class-text">
+          <label>
+            <span>Position</span>
+            <textarea
+              rows={2}
+              data-testid="class-position"
+              placeholder="Where it lies, relative to its neighbours"
+              value={c.position}
+              onChange={(e) => update(c.value, { position: e.currentTarget.value })}
+            />
+          </label>
+          <label>
+            <span>Shape</span>
+            <textarea
+              rows={2}
+              data-testid="class-shape"
+              placeholder="What it looks like: size, form, boundary"
+              value={c.shape}
+              onChange={(e) => update(c.value, { shape: e.currentTarget.value })}
+            />
+          </label>
+        </div>
+      )}
+      {confirming && (
+        <ConfirmDialog
+          title={`Delete class "${c.name}"?`}
+          body={`Every voxel labeled "${c.name}" in every volume becomes background. This cannot be undone.`}
+          confirmLabel="Delete class"
+          onCancel={() => setConfirming(false)}
+          onConfirm={() => {
+            setConfirming(false);
+            del(c.value);
+          }}
+        />
+      )}
+    </li>
+  );
+}
+
+export function ClassPanel() {
+  const classes = useApp((s) => s.classes);
+  const add = useApp((s) => s.addClass);
+  return (
+    <section className="panel">
+      <h2 className="panel-title">
+        Classes <span className="count">{classes.length}</span>
+        <button className="small add" data-testid="add-class" title="Add a class" onClick={() => add()}>
+          + Add
+        </button>
+      </h2>
+      <ul className="class-list" data-testid="class-list">
+        {classes.map((c, n) => (
+          <ClassItem key={c.value} c={c} position={n} count={classes.length} />
+        ))}
+      </ul>
+      {classes.length === 0 && <p className="empty">Add a class for each structure you want to segment.</p>}
+    </section>
+  );
+}

@@ -1,0 +1,56 @@
+import { useRef } from 'react';
+import { useApp } from '../store/appStore.ts';
+import { activeEntry } from '../store/selectors.ts';
+import type { ViewName } from '../viewer/ViewerController.ts';
+import { useViewerUi } from './viewerState.ts';
+
+const PROVENANCE_CLASS = ['', 'painted', 'accepted', 'imported'];
+
+/**
+ * A slice bar beside each view: ticks mark labeled slices (colour by provenance), the thumb marks the slice on
+ * screen; click or drag to jump. Slice 1 is at the bottom, like a stack seen from the side.
+ */
+export function SliceScroller({ view }: { view: ViewName }) {
+  const entry = useApp(activeEntry);
+  const slice = useViewerUi((s) => s.slices[view]);
+  const controller = useViewerUi((s) => s.controller);
+  const ref = useRef<HTMLDivElement>(null);
+  if (!entry || !slice || slice.count <= 1) return <div className="slice-scroller empty" />;
+  const flags = entry.labels.slices[slice.axis];
+  const pos = (index: number): string => `${(100 * (index + 0.5)) / slice.count}%`;
+  const labeled: number[] = [];
+  for (let n = 0; n < flags.length; n++) if (flags[n]) labeled.push(n);
+  const jump = (clientY: number): void => {
+    const rect = ref.current?.getBoundingClientRect();
+    if (!rect || !controller) return;
+    const frac = 1 - (clientY - rect.top) / rect.height;
+    controller.jumpToSlice(view, Math.floor(Math.max(0, Math.min(0.9999, frac)) * slice.count));
+  };
+  return (
+    <div
+      ref={ref}
+      className="slice-scroller"
+      data-testid={`slice-scroller-${view}`}
+      data-labeled-slices={labeled.join(',')}
+      data-current={slice.index}
+      role="slider"
+      aria-label={`${view} slice`}
+      aria-valuemin={1}
+      aria-valuemax={slice.count}
+      aria-valuenow={slice.index + 1}
+      title={`Slice ${slice.index + 1} of ${slice.count}; ${labeled.length} labeled. Click or drag to move.`}
+      onPointerDown={(e) => {
+        e.currentTarget.setPointerCapture(e.pointerId);
+        jump(e.clientY);
+      }}
+      onPointerMove={(e) => {
+        if (e.buttons & 1) jump(e.clientY);
+      }}
+    >
+      {labeled.map((n) => (
+        <span key={n} className={`tick ${PROVENANCE_CLASS[flags[n]!] ?? ''}`} style={{ bottom: pos(n) }} />
+      ))}
+      <span className="thumb" style={{ bottom: pos(slice.index) }} />
+    </div>
+  );
+}

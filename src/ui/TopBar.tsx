@@ -1,0 +1,117 @@
+import { useRef, useState } from 'react';
+import { fromFile } from '../app/browserFiles.ts';
+import { exportActiveLabelsCommand, exportAllLabelsCommand, importLabelsCommand, openFilesCommand } from '../app/commands.ts';
+import { appStore, useApp } from '../store/appStore.ts';
+import { canRedo, canUndo } from '../store/selectors.ts';
+import { SaveStatus } from './SaveStatus.tsx';
+
+/** Opens the hidden file input that carries the stable test hook; Ctrl+O calls the same. */
+export function openFilePicker(): void {
+  document.querySelector<HTMLInputElement>('[data-testid="open-files"]')?.click();
+}
+
+export function TopBar({ onHelp }: { onHelp: () => void }) {
+  const undoable = useApp(canUndo);
+  const redoable = useApp(canRedo);
+  const hasVolume = useApp((s) => s.activeVolumeId !== null);
+  const volumeCount = useApp((s) => s.volumeOrder.length);
+  const undo = useApp((s) => s.undo);
+  const redo = useApp((s) => s.redo);
+  const folderRef = useRef<HTMLInputElement>(null);
+  const importRef = useRef<HTMLInputElement>(null);
+  const [exportOpen, setExportOpen] = useState(false);
+
+  const openList = (list: FileList | null): void => {
+    if (!list || list.length === 0) return;
+    void openFilesCommand(appStore, [...list].map((f) => fromFile(f)));
+  };
+
+  return (
+    <header className="topbar">
+      <div className="brand" title="Pseudolab: label a few slices, train on your own GPU. Your data never leaves this machine.">
+        <img src="./favicon.svg" alt="" width={22} height={22} />
+        <span>Pseudolab</span>
+      </div>
+      <div className="toolbar-group">
+        <button onClick={openFilePicker} title="Open NIfTI, DICOM, PNG or JPEG files (Ctrl+O)">Open files</button>
+        <input
+          type="file"
+          multiple
+          hidden
+          data-testid="open-files"
+          accept=".nii,.gz,.dcm,.png,.jpg,.jpeg,.json,application/dicom,image/*"
+          onChange={(e) => {
+            openList(e.currentTarget.files);
+            e.currentTarget.value = '';
+          }}
+        />
+        <button onClick={() => folderRef.current?.click()} title="Open a folder: a DICOM series or a Medical Segmentation Decathlon dataset">
+          Open folder
+        </button>
+        <input
+          ref={folderRef}
+          type="file"
+          hidden
+          data-testid="open-folder"
+          {...({ webkitdirectory: '', directory: '' } as Record<string, string>)}
+          onChange={(e) => {
+            openList(e.currentTarget.files);
+            e.currentTarget.value = '';
+          }}
+        />
+      </div>
+      <div className="toolbar-group">
+        <button data-testid="undo" disabled={!undoable} onClick={() => undo()} title="Undo the last edit on this volume (Ctrl+Z)">
+          ↶ Undo
+        </button>
+        <button data-testid="redo" disabled={!redoable} onClick={() => redo()} title="Redo (Ctrl+Shift+Z or Ctrl+Y)">
+          ↷ Redo
+        </button>
+      </div>
+      <div className="toolbar-group">
+        <button disabled={!hasVolume} onClick={() => importRef.current?.click()} title="Import a label file (NIfTI or PNG mask) onto the active volume; sizes must match">
+          Import labels
+        </button>
+        <input
+          ref={importRef}
+          type="file"
+          hidden
+          data-testid="import-labels"
+          accept=".nii,.gz,.png"
+          onChange={(e) => {
+            const f = e.currentTarget.files?.[0];
+            if (f) void importLabelsCommand(appStore, fromFile(f));
+            e.currentTarget.value = '';
+          }}
+        />
+        <div className="menu-anchor">
+          <button
+            data-testid="export-labels"
+            disabled={!hasVolume}
+            aria-haspopup="menu"
+            aria-expanded={exportOpen}
+            onClick={() => setExportOpen((o) => !o)}
+            title="Export labels as NIfTI (.nii.gz) with the image's exact geometry, plus class names as JSON (Ctrl+E: active volume)"
+          >
+            Export labels ▾
+          </button>
+          {exportOpen && (
+            <div className="menu" role="menu" onMouseLeave={() => setExportOpen(false)}>
+              <button role="menuitem" data-testid="export-active" onClick={() => { setExportOpen(false); exportActiveLabelsCommand(appStore); }}>
+                Active volume (.nii.gz + .json)
+              </button>
+              <button role="menuitem" data-testid="export-all" onClick={() => { setExportOpen(false); exportAllLabelsCommand(appStore); }}>
+                All {volumeCount} volumes (.zip)
+              </button>
+            </div>
+          )}
+        </div>
+      </div>
+      <div className="spacer" />
+      <SaveStatus />
+      <button className="icon-button" onClick={onHelp} title="Keyboard shortcuts (?)" aria-label="Keyboard shortcuts">
+        ?
+      </button>
+    </header>
+  );
+}

@@ -1,0 +1,137 @@
+import { useEffect, useRef } from 'react';
+import { appStore, useApp } from '../store/appStore.ts';
+import { activeEntry } from '../store/selectors.ts';
+import { ViewerController, type ViewName } from '../viewer/ViewerController.ts';
+import { SliceScroller } from './SliceScroller.tsx';
+import { useViewerUi } from './viewerState.ts';
+
+const TITLES: Record<ViewName, string> = { axial: 'Axial', coronal: 'Coronal', sagittal: 'Sagittal', single: 'Image' };
+
+function ViewportFrame({ view, mode, elRef }: { view: ViewName; mode: '2d' | '3d' | null; elRef: React.RefObject<HTMLDivElement | null> }) {
+  const visible = view === 'single' ? mode === '2d' : mode === '3d';
+  const slice = useViewerUi((s) => s.slices[view]);
+  const active = useViewerUi((s) => s.activeView === view);
+  const entry = useApp(activeEntry);
+  const labeled = entry && slice ? entry.labels.slices[slice.axis][slice.index] !== 0 : false;
+  // A 2D image's single view answers to the axial hook, so journeys need not know the image's dimensionality.
+  const testId = visible ? (view === 'single' ? 'viewport-axial' : `viewport-${view}`) : `viewport-${view}-inactive`;
+  return (
+    <div className={`viewport-frame view-${view}${visible ? '' : ' hidden'}${active ? ' focused' : ''}`}>
+      <div className="viewport-header">
+        <span className="viewport-title">{TITLES[view]}</span>
+        {slice && slice.count > 1 && (
+          <span className="viewport-slice" data-testid={`slice-index-${view}`}>
+            {slice.index + 1} / {slice.count}
+          </span>
+        )}
+        {labeled && <span className="badge" title="This slice is labeled: ground truth for training">labeled</span>}
+      </div>
+      <div className="viewport-body">
+        <div ref={elRef} className="viewport" data-testid={testId} onPointerEnter={() => useViewerUi.setState({ activeView: view })} />
+        {visible && <SliceScroller view={view} />}
+      </div>
+    </div>
+  );
+}
+
+/** Mounts cornerstone3D through ViewerController and keeps it in step with the store. */
+export function ViewerPane() {
+  const axial = useRef<HTMLDivElement>(null);
+  const coronal = useRef<HTMLDivElement>(null);
+  const sagittal = useRef<HTMLDivElement>(null);
+  const single = useRef<HTMLDivElement>(null);
+  const grid = useRef<HTMLDivElement>(null);
+  const controller = useViewerUi((s) => s.controller);
+  const failure = useViewerUi((s) => s.failure);
+  const entry = useApp(activeEntry);
+  const tools = useApp((s) => s.tools);
+  const classes = useApp((s) => s.classes);
+  const activeClass = useApp((s) => s.activeClassValue);
+  const shownId = useRef<string | null>(null);
+  const mode = entry ? (entry.volume.geometry.dims[2] > 1 ? '3d' : '2d') : null;
+
+  useEffect(() => {
+    let disposed = false;
+    let created: ViewerController | null = null;
+    ViewerController.create(
+      { axial: axial.current!, coronal: coronal.current!, sagittal: sagittal.current!, single: single.current! },
+      {
+        onStroke: (volumeId, axis) => appStore.getState().commitStroke(volumeId, axis),
+        onHover: (hover) => useViewerUi.setState({ hover }),
+        onSlice: (info) => useViewerUi.setState((s) => ({ slices: { ...s.slices, [info.view]: info } })),
+        onWindow: (window) => useViewerUi.setState({ window }),
+      },
+    )
+      .then((c) => {
+        if (disposed) return c.dispose();
+        created = c;
+        useViewerUi.setState({ controller: c, ready: true });
+      })
+      .catch((e: unknown) => {
+        const text = `The image viewer could not start (${(e as Error).message}). This browser may lack WebGL2.`;
+        useViewerUi.setState({ failure: text });
+        appStore.getState().pushMessage({ severity: 'error', subject: 'Viewer', text });
+      });
+    return () => {
+      disposed = true;
+      created?.dispose();
+      useViewerUi.setState({ controller: null, ready: false });
+    };
+  }, []);
+
+  // Show the active volume; remember the view of the one we leave.
+  useEffect(() => {
+    if (!controller) return;
+    const prev = shownId.current;
+    if (prev && prev !== entry?.volume.id) {
+      const view = controller.captureView();
+      if (view) appStore.getState().setViewState(prev, view);
+    }
+    if (!entry) return;
+    shownId.current = entry.volume.id;
+    useViewerUi.setState({ slices: {}, hover: null, activeView: mode === '2d' ? 'single' : 'axial' });
+    controller.show(entry.volume, entry.labels, entry.view).catch((e: unknown) => {
+      console.error('show failed', e);
+      appStore.getState().pushMessage({ severity: 'error', subject: entry.volume.name, text: `Could not display this volume: ${(e as Error).message}` });
+    });
+    // Only a different volume (or different label buffer) needs a new show; label edits arrive below.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [controller, entry?.volume.id, entry?.labels]);
+
+  const labelsVersion = entry?.labelsVersion;
+  useEffect(() => {
+    controller?.labelsChanged();
+  }, [controller, labelsVersion]);
+
+  useEffect(() => controller?.setTools(tools), [controller, tools]);
+  useEffect(() => controller?.setClasses(classes, activeClass), [controller, classes, activeClass]);
+
+  useEffect(() => {
+    if (!controller || !grid.current) return;
+    const ro = new ResizeObserver(() => controller.resize());
+    ro.observe(grid.current);
+    return () => ro.disconnect();
+  }, [controller]);
+
+  // Keep the saved view current so a reload returns to the same slice.
+  const slices = useViewerUi((s) => s.slices);
+  useEffect(() => {
+    if (!controller || !entry) return;
+    const t = setTimeout(() => {
+      const view = controller.captureView();
+      if (view && controller.volumeId === entry.volume.id) appStore.getState().setViewState(entry.volume.id, view);
+    }, 1500);
+    return () => clearTimeout(t);
+  }, [controller, entry?.volume.id, slices]);
+
+  return (
+    <div ref={grid} className={`viewer-grid ${mode === '2d' ? 'one' : 'three'}`} data-testid="viewer" data-ready={controller ? 'true' : 'false'} data-volume-id={entry?.volume.id ?? ''}>
+      <ViewportFrame view="axial" mode={mode} elRef={axial} />
+      <ViewportFrame view="coronal" mode={mode} elRef={coronal} />
+      <ViewportFrame view="sagittal" mode={mode} elRef={sagittal} />
+      <ViewportFrame view="single" mode={mode} elRef={single} />
+      {!entry && <div className="viewer-empty">Open files or drop a folder to start.</div>}
+      {failure && <div className="viewer-empty error">{failure}</div>}
+    </div>
+  );
+}

@@ -1,0 +1,111 @@
+import type { ToolName } from '../store/types.ts';
+
+/** Every keyboard action, so the help dialog, tooltips and the handler read one table. */
+export type Command =
+  | { kind: 'tool'; tool: ToolName }
+  | { kind: 'undo' }
+  | { kind: 'redo' }
+  | { kind: 'brushSize'; factor: number }
+  | { kind: 'toggleSliceLabeled' }
+  | { kind: 'selectClass'; position: number }
+  | { kind: 'toggleOutline' }
+  | { kind: 'toggleLabels' }
+  | { kind: 'opacity'; delta: number }
+  | { kind: 'slice'; delta: number }
+  | { kind: 'resetView' }
+  | { kind: 'open' }
+  | { kind: 'export' }
+  | { kind: 'help' };
+
+export interface KeyLike {
+  key: string;
+  ctrlKey: boolean;
+  metaKey: boolean;
+  shiftKey: boolean;
+  altKey: boolean;
+}
+
+export const TOOL_KEYS: Record<ToolName, string> = {
+  brush: 'B',
+  eraser: 'E',
+  threshold: 'T',
+  fill: 'F',
+  windowLevel: 'W',
+  crosshairs: 'C',
+  pan: 'P',
+  zoom: 'Z',
+};
+
+/** Shown in the help dialog, in this order. */
+export const SHORTCUT_HELP: [string, string][] = [
+  ['B / E / T / F', 'Brush, eraser, threshold brush, fill'],
+  ['W / C / P / Z', 'Window/level, crosshairs, pan, zoom'],
+  ['[ and ]', 'Smaller / larger brush'],
+  ['1 … 9', 'Select class by position'],
+  ['L', 'Toggle "labeled" for the slice under the cursor'],
+  ['Ctrl+Z', 'Undo'],
+  ['Ctrl+Shift+Z or Ctrl+Y', 'Redo'],
+  ['↑ ↓ or PageUp PageDown', 'Previous / next slice'],
+  ['Mouse wheel', 'Scroll slices'],
+  ['Shift+drag', 'Window/level (any tool)'],
+  ['Middle drag / right drag', 'Pan / zoom'],
+  ['O / V', 'Label outline / show labels'],
+  [', and .', 'Label opacity down / up'],
+  ['R', 'Reset view'],
+  ['Ctrl+O', 'Open files'],
+  ['Ctrl+E', 'Export labels of the active volume'],
+  ['?', 'This help'],
+];
+
+export function resolveShortcut(e: KeyLike): Command | null {
+  const mod = e.ctrlKey || e.metaKey;
+  const key = e.key.length === 1 ? e.key.toLowerCase() : e.key;
+  if (mod) {
+    if (key === 'z') return e.shiftKey ? { kind: 'redo' } : { kind: 'undo' };
+    if (key === 'y') return { kind: 'redo' };
+    if (key === 'o') return { kind: 'open' };
+    if (key === 'e') return { kind: 'export' };
+    return null;
+  }
+  if (e.altKey) return null;
+  for (const [tool, k] of Object.entries(TOOL_KEYS) as [ToolName, string][]) {
+    if (key === k.toLowerCase()) return { kind: 'tool', tool };
+  }
+  switch (key) {
+    case '[':
+      return { kind: 'brushSize', factor: 1 / 1.25 };
+    case ']':
+      return { kind: 'brushSize', factor: 1.25 };
+    case 'l':
+      return { kind: 'toggleSliceLabeled' };
+    case 'o':
+      return { kind: 'toggleOutline' };
+    case 'v':
+      return { kind: 'toggleLabels' };
+    case ',':
+      return { kind: 'opacity', delta: -0.1 };
+    case '.':
+      return { kind: 'opacity', delta: 0.1 };
+    case 'ArrowUp':
+    case 'PageUp':
+      return { kind: 'slice', delta: 1 };
+    case 'ArrowDown':
+    case 'PageDown':
+      return { kind: 'slice', delta: -1 };
+    case 'r':
+      return { kind: 'resetView' };
+    case '?':
+      return { kind: 'help' };
+  }
+  if (/^[1-9]$/.test(key)) return { kind: 'selectClass', position: Number(key) - 1 };
+  return null;
+}
+
+/** Typing a class name must not switch tools. */
+export function isTypingTarget(target: EventTarget | null): boolean {
+  if (!(target instanceof HTMLElement)) return false;
+  if (target.isContentEditable) return true;
+  if (target instanceof HTMLTextAreaElement || target instanceof HTMLSelectElement) return true;
+  if (target instanceof HTMLInputElement) return !['checkbox', 'radio', 'button', 'range', 'color', 'file'].includes(target.type);
+  return false;
+}

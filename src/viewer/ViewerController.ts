@@ -1,0 +1,448 @@
+import {
+  Enums as CoreEnums,
+  eventTarget,
+  init as initCore,
+  RenderingEngine,
+  setVolumesForViewports,
+  type Types,
+} from '@cornerstonejs/core';
+import {
+  Enums as ToolEnums,
+  init as initTools,
+  segmentation,
+  synchronizers,
+  type Types as ToolTypes,
+} from '@cornerstonejs/tools';
+import type { ToolSettings, ViewState } from '../store/types.ts';
+import type { ClassDef } from '../volume/classes.ts';
+import {
+  axisStep,
+  dot,
+  invert,
+  normalize,
+  transformPoint,
+  voxelAxisAlong,
+  type Vec3,
+  type VoxelAxis,
+} from '../volume/geometry.ts';
+import type { LabelMap } from '../volume/labels.ts';
+import { percentileWindow, type Volume } from '../volume/Volume.ts';
+import { installMetadataProvider } from './metadataProvider.ts';
+import { registerVolume, unregisterVolume, type RegisteredVolume } from './registerVolume.ts';
+import { addAllTools, applyToolSettings, createToolGroup, LABELING_TOOLS } from './tools.ts';
+
+export type ViewName = 'axial' | 'coronal' | 'sagittal' | 'single';
+export const ORTHO_VIEWS = ['axial', 'coronal', 'sagittal'] as const;
+
+export type ViewerElements = Record<ViewName, HTMLDivElement>;
+
+export interface HoverInfo {
+  view: ViewName;
+  voxel: Vec3;
+  /** Intensity (grey) or [r, g, b]; null outside the volume. */
+  value: number[] | null;
+  label: number | null;
+}
+
+export interface SliceInfo {
+  view: ViewName;
+  axis: VoxelAxis;
+  index: number;
+  count: number;
+}
+
+export interface ViewerCallbacks {
+  /** A labeling gesture ended in `axis`'s slice stack: commit what the tools wrote. */
+  onStroke: (volumeId: string, axis: VoxelAxis) => void;
+  onHover: (info: HoverInfo | null) => void;
+  onSlice: (info: SliceInfo) => void;
+  onWindow: (window: [number, number]) => void;
+}
+
+let engineCount = 0;
+const ORTHO_GROUP = 'pseudolab-ortho';
+const SINGLE_GROUP = 'pseudolab-single';
+
+const ORIENTATION: Record<(typeof ORTHO_VIEWS)[number], CoreEnums.OrientationAxis> = {
+  axial: CoreEnums.OrientationAxis.AXIAL,
+  coronal: CoreEnums.OrientationAxis.CORONAL,
+  sagittal: CoreEnums.OrientationAxis.SAGITTAL,
+};
+
+let initPromise: Promise<void> | null = null;
+
+/** cornerstone3D needs one global init; a second React mount must not repeat it. */
+function ensureCornerstone(): Promise<void> {
+  initPromise ??= (async () => {
+    await initCore();
+    initTools();
+    addAllTools();
+    installMetadataProvider();
+  })();
+  return initPromise;
+}
+
+/**
+ * Owns the rendering engine, viewports and tool groups: everything cornerstone3D holds for the volume on screen.
+ * It knows nothing of the store; the UI passes state in and receives gestures through callbacks.
+ */
+export class ViewerController {
+  private engine: RenderingEngine;
+  /** One id per controller: React may mount twice, and a late dispose must not destroy its successor's engine. */
+  private readonly engineId = `pseudolab-engine-${++engineCount}`;
+  private ortho: ToolTypes.IToolGroup;
+  private single: ToolTypes.IToolGroup;
+  private shown: { volume: Volume; labels: LabelMap; reg: RegisteredVolume; mode: '2d' | '3d'; ready: boolean } | null = null;
+  private enabledMode: '2d' | '3d' | null = null;
+  private voiSync: ReturnType<typeof synchronizers.createVOISynchronizer> | null = null;
+  private strokeView: ViewName | null = null;
+  private pointerDown = false;
+  private lastHoverView: ViewName = 'axial';
+  private tools: ToolSettings | null = null;
+  private classes: ClassDef[] = [];
+  private activeClass: number | null = null;
+  private cleanups: (() => void)[] = [];
+  private hoverFrame = 0;
+  private showSeq = 0;
+
+  private constructor(
+    private readonly elements: ViewerElements,
+    private readonly callbacks: ViewerCallbacks,
+  ) {
+    this.engine = new RenderingEngine(this.engineId);
+    this.ortho = createToolGroup(ORTHO_GROUP, true);
+    this.single = createToolGroup(SINGLE_GROUP, false);
+    this.listen();
+  }
+
+  static async create(elements: ViewerElements, callbacks: ViewerCallbacks): Promise<ViewerController> {
+    await ensureCornerstone();
+    return new ViewerController(elements, callbacks);
+  }
+
+  get volumeId(): string | null {
+    return this.shown?.volume.id ?? null;
+  }
+
+  viewsFor(mode: '2d' | '3d'): ViewName[] {
+    return mode === '2d' ? ['single'] : [...ORTHO_VIEWS];
+  }
+
+  /** Shows a volume with its labels, restoring a saved view state when given. */
+  async show(volume: Volume, labels: LabelMap, view: ViewState | null): Promise<void> {
+    const seq = ++this.showSeq;
+    if (this.shown?.volume.id === volume.id && this.shown.labels === labels) return;
+    this.hide();
+    const mode = volume.geometry.dims[2] > 1 ? '3d' : '2d';
+    this.enableViewports(mode);
+    const window = view?.window ?? percentileWindow(volume.voxels);
+    const reg = registerVolume(volume, labels, window);
+    // Styling waits for `ready`: colours and styles need the labelmap representation to exist first.
+    this.shown = { volume, labels, reg, mode, ready: false };
+    if (mode === '3d') {
+      await setVolumesForViewports(this.engine, [{ volumeId: reg.csVolumeId! }], this.viewportIds('3d'));
+    } else {
+      const vp = this.engine.getViewport('single') as Types.IStackViewport;
+      await vp.setStack(reg.imageIds, 0);
+    }
+    if (seq !== this.showSeq) return;
+    await segmentation.addLabelmapRepresentationToViewportMap(
+      Object.fromEntries(this.viewportIds(mode).map((id) => [id, [{ segmentationId: reg.segmentationId }]])),
+    );
+    this.shown.ready = true;
+    for (const id of this.viewportIds(mode)) {
+      segmentation.activeSegmentation.setActiveSegmentation(id, reg.segmentationId);
+      const vp = this.engine.getViewport(id) as Types.IVolumeViewport | Types.IStackViewport;
+      if (volume.channels === 1) vp.setProperties({ voiRange: { lower: window[0], upper: window[1] } });
+    }
+    this.applyClasses();
+    this.applyTools();
+    if (view) this.restoreView(view);
+    this.engine.render();
+    this.reportSlices();
+    this.callbacks.onWindow(window);
+  }
+
+  /** Records what the user sees, to restore it when they come back to this volume. */
+  captureView(): ViewState | null {
+    if (!this.shown) return null;
+    const views = this.viewsFor(this.shown.mode);
+    const first = this.engine.getViewport(views[0]!) as Types.IVolumeViewport | undefined;
+    if (!first) return null;
+    const focus = this.worldToVoxel(first.getCamera().focalPoint as Vec3).map(Math.round) as Vec3;
+    const zoom: Record<string, number> = {};
+    for (const v of views) {
+      const scale = this.engine.getViewport(v)?.getCamera().parallelScale;
+      if (scale !== undefined) zoom[v] = scale;
+    }
+    const voi = (first.getProperties() as { voiRange?: { lower: number; upper: number } }).voiRange;
+    return { focusVoxel: focus, window: voi ? [voi.lower, voi.upper] : null, zoom };
+  }
+
+  setTools(settings: ToolSettings): void {
+    this.tools = settings;
+    this.applyTools();
+  }
+
+  setClasses(classes: ClassDef[], activeClass: number | null): void {
+    this.classes = classes;
+    this.activeClass = activeClass;
+    this.applyClasses();
+  }
+
+  /** The store changed label voxels (undo, redo, import): cornerstone reads our buffer, it only needs a redraw. */
+  labelsChanged(): void {
+    if (!this.shown) return;
+    segmentation.triggerSegmentationEvents.triggerSegmentationDataModified(this.shown.reg.segmentationId);
+    this.engine.render();
+  }
+
+  /** Moves a view to slice `index` of its voxel axis, keeping the in-plane position. */
+  jumpToSlice(view: ViewName, index: number): void {
+    const vp = this.engine.getViewport(view);
+    if (!vp || !this.shown) return;
+    const cam = vp.getCamera();
+    const normal = cam.viewPlaneNormal as Vec3;
+    const axis = voxelAxisAlong(this.shown.volume.geometry, normal);
+    const focusVoxel = this.worldToVoxel(cam.focalPoint as Vec3);
+    focusVoxel[axis] = Math.max(0, Math.min(this.shown.volume.geometry.dims[axis] - 1, index));
+    const target = transformPoint(this.shown.volume.geometry.ijkToLps, focusVoxel);
+    const n = normalize(normal);
+    const along = dot([target[0] - cam.focalPoint![0], target[1] - cam.focalPoint![1], target[2] - cam.focalPoint![2]], n);
+    const shift = (p: Types.Point3): Types.Point3 => [p[0] + n[0] * along, p[1] + n[1] * along, p[2] + n[2] * along];
+    vp.setCamera({ focalPoint: shift(cam.focalPoint!), position: shift(cam.position!) });
+    vp.render();
+    this.reportSlice(view);
+  }
+
+  /** Steps a view by `delta` slices (keyboard scrolling). */
+  scroll(view: ViewName, delta: number): void {
+    const info = this.sliceInfo(view);
+    if (info) this.jumpToSlice(view, info.index + delta);
+  }
+
+  resetView(): void {
+    if (!this.shown) return;
+    for (const id of this.viewsFor(this.shown.mode)) this.engine.getViewport(id)?.resetCamera();
+    this.engine.render();
+    this.reportSlices();
+  }
+
+  resize(): void {
+    this.engine.resize(true, true);
+  }
+
+  lastActiveView(): ViewName {
+    return this.shown?.mode === '2d' ? 'single' : this.lastHoverView;
+  }
+
+  sliceInfo(view: ViewName): SliceInfo | null {
+    const vp = this.engine.getViewport(view);
+    if (!vp || !this.shown) return null;
+    const g = this.shown.volume.geometry;
+    const cam = vp.getCamera();
+    const axis = voxelAxisAlong(g, cam.viewPlaneNormal as Vec3);
+    const index = Math.round(this.worldToVoxel(cam.focalPoint as Vec3)[axis]);
+    return { view, axis, index: Math.max(0, Math.min(g.dims[axis] - 1, index)), count: g.dims[axis] };
+  }
+
+  dispose(): void {
+    this.hide();
+    for (const c of this.cleanups) c();
+    this.cleanups = [];
+    cancelAnimationFrame(this.hoverFrame);
+    this.voiSync?.destroy();
+    // Tool groups outlive controllers; drop our viewports so a successor starts clean.
+    this.ortho.removeViewports(this.engineId);
+    this.single.removeViewports(this.engineId);
+    this.engine.destroy();
+  }
+
+  // ——— internals ———
+
+  private viewportIds(mode: '2d' | '3d'): string[] {
+    return this.viewsFor(mode);
+  }
+
+  private hide(): void {
+    if (!this.shown) return;
+    const { reg, mode } = this.shown;
+    for (const id of this.viewportIds(mode)) {
+      try {
+        segmentation.removeSegmentationRepresentations(id, { segmentationId: reg.segmentationId });
+      } catch {
+        // The viewport may already have dropped it.
+      }
+    }
+    unregisterVolume(reg);
+    this.shown = null;
+  }
+
+  private enableViewports(mode: '2d' | '3d'): void {
+    if (this.enabledMode === mode) return;
+    for (const id of this.viewportIds(mode === '2d' ? '3d' : '2d')) {
+      if (this.engine.getViewport(id)) this.engine.disableElement(id);
+    }
+    const inputs: Types.PublicViewportInput[] =
+      mode === '3d'
+        ? ORTHO_VIEWS.map((v) => ({
+            viewportId: v,
+            type: CoreEnums.ViewportType.ORTHOGRAPHIC,
+            element: this.elements[v],
+            defaultOptions: { orientation: ORIENTATION[v], background: [0, 0, 0] as Types.Point3 },
+          }))
+        : [
+            {
+              viewportId: 'single',
+              type: CoreEnums.ViewportType.STACK,
+              element: this.elements.single,
+              defaultOptions: { background: [0, 0, 0] as Types.Point3 },
+            },
+          ];
+    for (const input of inputs) this.engine.enableElement(input);
+    const group = mode === '3d' ? this.ortho : this.single;
+    for (const id of this.viewportIds(mode)) group.addViewport(id, this.engineId);
+    if (mode === '3d' && !this.voiSync) {
+      this.voiSync = synchronizers.createVOISynchronizer(`${this.engineId}-voi`, { syncInvertState: false, syncColormap: false });
+      for (const id of ORTHO_VIEWS) this.voiSync.add({ renderingEngineId: this.engineId, viewportId: id });
+    }
+    this.enabledMode = mode;
+  }
+
+  private applyTools(): void {
+    if (!this.tools || !this.shown?.ready) return;
+    const group = this.shown.mode === '3d' ? this.ortho : this.single;
+    applyToolSettings(group, this.tools, this.shown.mode === '3d');
+    const style = {
+      renderFill: true,
+      fillAlpha: this.tools.labelOpacity,
+      fillAlphaInactive: this.tools.labelOpacity,
+      renderOutline: this.tools.labelOutline,
+      outlineWidth: 1.5,
+      outlineOpacity: 1,
+    };
+    segmentation.config.style.setStyle({ type: ToolEnums.SegmentationRepresentations.Labelmap }, style);
+    for (const id of this.viewportIds(this.shown.mode)) {
+      segmentation.config.visibility.setSegmentationRepresentationVisibility(
+        id,
+        { segmentationId: this.shown.reg.segmentationId, type: ToolEnums.SegmentationRepresentations.Labelmap },
+        this.tools.labelsVisible,
+      );
+    }
+    this.engine.render();
+  }
+
+  private applyClasses(): void {
+    if (!this.shown?.ready) return;
+    const segId = this.shown.reg.segmentationId;
+    for (const id of this.viewportIds(this.shown.mode)) {
+      for (const c of this.classes) {
+        segmentation.config.color.setSegmentIndexColor(id, segId, c.value, [...c.color, 255] as Types.Color);
+      }
+    }
+    if (this.activeClass !== null) segmentation.segmentIndex.setActiveSegmentIndex(segId, this.activeClass);
+    this.engine.render();
+  }
+
+  private restoreView(view: ViewState): void {
+    if (!this.shown) return;
+    for (const v of this.viewsFor(this.shown.mode)) {
+      const vp = this.engine.getViewport(v);
+      if (!vp) continue;
+      const scale = view.zoom[v];
+      if (scale !== undefined) vp.setCamera({ parallelScale: scale });
+      const info = this.sliceInfo(v);
+      if (info) this.jumpToSlice(v, view.focusVoxel[info.axis]);
+    }
+  }
+
+  private worldToVoxel(world: Vec3): Vec3 {
+    return transformPoint(invert(this.shown!.volume.geometry.ijkToLps), world);
+  }
+
+  private reportSlice(view: ViewName): void {
+    const info = this.sliceInfo(view);
+    if (info) this.callbacks.onSlice(info);
+  }
+
+  private reportSlices(): void {
+    if (!this.shown) return;
+    for (const v of this.viewsFor(this.shown.mode)) this.reportSlice(v);
+  }
+
+  private commitStroke(view: ViewName): void {
+    if (!this.shown) return;
+    const vp = this.engine.getViewport(view);
+    const normal = (vp?.getCamera().viewPlaneNormal ?? [0, 0, 1]) as Vec3;
+    const axis = this.shown.mode === '2d' ? 2 : voxelAxisAlong(this.shown.volume.geometry, normal);
+    const volumeId = this.shown.volume.id;
+    // cornerstone finishes a stroke in its own mouse-up handler; let it run before we diff the buffer.
+    setTimeout(() => this.callbacks.onStroke(volumeId, axis), 0);
+  }
+
+  private hover(view: ViewName, ev: MouseEvent): void {
+    const vp = this.engine.getViewport(view);
+    if (!vp || !this.shown) return;
+    const rect = this.elements[view].getBoundingClientRect();
+    const world = vp.canvasToWorld([ev.clientX - rect.left, ev.clientY - rect.top]) as Vec3;
+    const voxel = this.worldToVoxel(world).map(Math.round) as Vec3;
+    const { dims } = this.shown.volume.geometry;
+    const inside = voxel.every((c, n) => c >= 0 && c < dims[n]!);
+    let value: number[] | null = null;
+    let label: number | null = null;
+    if (inside) {
+      const idx = voxel[0] + dims[0] * (voxel[1] + dims[1] * voxel[2]);
+      const ch = this.shown.volume.channels;
+      value = Array.from(this.shown.volume.voxels.subarray(idx * ch, idx * ch + ch));
+      label = this.shown.labels.voxels[idx] ?? null;
+    }
+    this.callbacks.onHover({ view, voxel, value, label });
+  }
+
+  private listen(): void {
+    const on = <K extends keyof HTMLElementEventMap>(
+      target: HTMLElement | Document,
+      type: K,
+      fn: (e: HTMLElementEventMap[K]) => void,
+      capture = false,
+    ): void => {
+      target.addEventListener(type, fn as EventListener, capture);
+      this.cleanups.push(() => target.removeEventListener(type, fn as EventListener, capture));
+    };
+    for (const view of [...ORTHO_VIEWS, 'single'] as ViewName[]) {
+      const el = this.elements[view];
+      on(el, 'pointerdown', () => {
+        this.pointerDown = true;
+        this.lastHoverView = view;
+        this.strokeView = this.tools && LABELING_TOOLS.has(this.tools.tool) ? view : null;
+      }, true);
+      on(el, 'mousemove', (ev) => {
+        this.lastHoverView = view;
+        cancelAnimationFrame(this.hoverFrame);
+        this.hoverFrame = requestAnimationFrame(() => this.hover(view, ev));
+      });
+      on(el, 'mouseleave', () => this.callbacks.onHover(null));
+      on(el, 'contextmenu', (ev) => ev.preventDefault());
+      const onCamera = (): void => this.reportSlice(view);
+      el.addEventListener(CoreEnums.Events.CAMERA_MODIFIED, onCamera);
+      this.cleanups.push(() => el.removeEventListener(CoreEnums.Events.CAMERA_MODIFIED, onCamera));
+      const onVoi = (e: Event): void => {
+        const range = (e as CustomEvent<{ range?: { lower: number; upper: number } }>).detail.range;
+        if (range && view === this.lastActiveView()) this.callbacks.onWindow([range.lower, range.upper]);
+      };
+      el.addEventListener(CoreEnums.Events.VOI_MODIFIED, onVoi);
+      this.cleanups.push(() => el.removeEventListener(CoreEnums.Events.VOI_MODIFIED, onVoi));
+    }
+    on(document, 'pointerup', () => {
+      this.pointerDown = false;
+      if (this.strokeView) this.commitStroke(this.strokeView);
+      this.strokeView = null;
+    }, true);
+    // Tools that edit without a drag (fill on click) still end in a data-modified event.
+    const onModified = (): void => {
+      if (!this.pointerDown && this.shown) this.commitStroke(this.lastHoverView);
+    };
+    eventTarget.addEventListener(ToolEnums.Events.SEGMENTATION_DATA_MODIFIED, onModified);
+    this.cleanups.push(() => eventTarget.removeEventListener(ToolEnums.Events.SEGMENTATION_DATA_MODIFIED, onModified));
+  }
+}
