@@ -1,0 +1,40 @@
+import { expect, test } from '@playwright/test';
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import * as nifti from 'nifti-reader-js';
+import { activeSummary, ARTIFACTS, DATASETS, paintStroke, shot, viewportStats, waitForViewer } from './helpers.ts';
+
+const monuseg = join(DATASETS, 'monuseg/Train_Folder/img');
+
+test('an RGB pathology PNG opens as one view, takes labels and exports as a single-slice NIfTI', async ({ page }) => {
+  test.skip(!existsSync(monuseg), 'needs ../shared/datasets/monuseg; absent on this machine');
+  const file = join(monuseg, readdirSync(monuseg).filter((f) => f.endsWith('.png'))[0]!);
+  await page.goto('/');
+  await waitForViewer(page);
+  await page.getByTestId('open-files').setInputFiles(file);
+  await waitForViewer(page);
+  await expect(page.getByTestId('viewport-coronal')).toBeHidden();
+  const stats = await viewportStats(page, 'viewport-axial');
+  expect(stats.std).toBeGreaterThan(10);
+  await expect(page.getByTestId('volume-item').first()).toContainText('RGB');
+  await page.getByTestId('tool-brush').click();
+  await paintStroke(page, 'viewport-axial');
+  const s = await activeSummary(page);
+  expect(s.dims).toEqual([1000, 1000, 1]);
+  expect(s.labeledK).toEqual([0]);
+  await shot(page, 'image2d-painted');
+  const download = page.waitForEvent('download');
+  await page.getByTestId('export-labels').click();
+  await page.getByTestId('export-all').click();
+  const zipPath = join(ARTIFACTS, 'image2d-labels.zip');
+  await (await download).saveAs(zipPath);
+  const { unzipSync } = await import('fflate');
+  const { readFileSync } = await import('node:fs');
+  const files = unzipSync(readFileSync(zipPath));
+  const name = Object.keys(files).find((f) => f.endsWith('.nii.gz'))!;
+  let ab = files[name]!.slice().buffer as ArrayBuffer;
+  ab = nifti.decompress(ab) as ArrayBuffer;
+  const h = nifti.readHeader(ab)!;
+  expect(h.dims.slice(1, 4)).toEqual([1000, 1000, 1]);
+  expect(Object.keys(files)).toContain('labels/classes.json');
+});

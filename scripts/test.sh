@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# The one test command (npm test): installs what is missing, then typecheck, unit tests in Node, the production
+# build, and browser journeys in Chromium. .ci/run calls exactly this.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+mkdir -p e2e-artifacts
+
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  echo "==> installing npm dependencies"
+  npm ci --no-audit --no-fund
+fi
+
+CHROMIUM="${PSEUDOLAB_CHROMIUM:-/usr/bin/chromium}"
+if [ ! -x "$CHROMIUM" ]; then
+  echo "==> installing Debian's Chromium (browser journeys need it)"
+  SUDO=""
+  [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
+fi
+
+echo "==> typecheck"
+npx tsc --noEmit -p tsconfig.json
+
+echo "==> unit tests (Node)"
+unit_rc=0
+npx vitest run --reporter=default --reporter=json --outputFile=e2e-artifacts/unit-report.json || unit_rc=$?
+
+echo "==> production build"
+npx vite build --logLevel warn
+
+echo "==> browser journeys (Chromium)"
+e2e_rc=0
+npx playwright test || e2e_rc=$?
+
+node scripts/summarize-tests.mjs e2e-artifacts/unit-report.json e2e-artifacts/report.json
+if [ "$unit_rc" -ne 0 ] || [ "$e2e_rc" -ne 0 ]; then exit 1; fi
