@@ -25,6 +25,23 @@ export interface Session {
 }
 
 /**
+ * One tab writes the workspace. Two writers would overwrite each other's labels, so a second tab holds no lock,
+ * reads the workspace and says that its changes are not saved. The lock is released when the tab closes or
+ * crashes, so the next tab to open becomes the writer.
+ */
+async function claimWriterLock(): Promise<boolean> {
+  const locks = typeof navigator !== 'undefined' ? navigator.locks : undefined;
+  if (!locks) return true;
+  return new Promise<boolean>((resolve) => {
+    void locks.request('pseudolab-workspace-writer', { ifAvailable: true }, (lock) => {
+      resolve(lock !== null);
+      // Hold the lock for the life of the tab.
+      return lock ? new Promise<void>(() => undefined) : undefined;
+    });
+  });
+}
+
+/**
  * Start-up: restore the saved workspace, or open the demo on a first visit, then keep saving. If storage is
  * unavailable the app still works, says so, and keeps work in the tab. If a saved workspace cannot be read it
  * is left untouched (autosave stays off) rather than overwritten by the demo.
@@ -42,6 +59,12 @@ export async function bootstrap(store: AppStore): Promise<Session> {
   }
   let restored = false;
   let autosaveAllowed = db !== null;
+  if (db && !(await claimWriterLock())) {
+    autosaveAllowed = false;
+    const text = 'Pseudolab is open in another tab, which saves the workspace. Changes made in this tab are not saved: close it and work in the other, or export what you do here.';
+    say({ severity: 'warning', subject: 'Another tab', text });
+    store.getState().setSaveState({ kind: 'error', at: Date.now(), message: text, lastSavedAt: null });
+  }
   let stored: Awaited<ReturnType<typeof restoreWorkspace>> | null = null;
   if (db) {
     try {
