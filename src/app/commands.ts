@@ -14,6 +14,8 @@ import { baseName, labelFiles, sidecarFile, zipExport } from './labelExport.ts';
 export async function openFilesCommand(store: AppStore, files: InputFile[]): Promise<void> {
   const s = store.getState();
   if (files.length === 0) return;
+  // Marks for DevTools' performance panel and scripts/bench-foundation.mjs.
+  performance.mark('pseudolab:open:start');
   s.setProgress({ label: 'Opening files', done: 0, total: files.length });
   try {
     const result = await openInputs(files, (done, total, what) =>

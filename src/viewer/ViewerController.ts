@@ -161,6 +161,7 @@ export class ViewerController {
     this.engine.render();
     this.reportSlices();
     this.callbacks.onWindow(window);
+    performance.mark('pseudolab:shown', { detail: volume.id });
   }
 
   /** Records what the user sees, to restore it when they come back to this volume. */
