@@ -69,6 +69,23 @@ test('crosshairs link the views; window/level, threshold brush, fill and eraser 
   await page.getByTestId('undo').click();
   expect((await activeSummary(page)).painted).toBe(beforeFill);
 
+  // Zoom and pan change what the view shows.
+  const shotOf = () => axial.screenshot();
+  const plain = await shotOf();
+  await page.getByTestId('tool-zoom').click();
+  await page.mouse.move(box.x + box.width * 0.5, box.y + box.height * 0.5);
+  await page.mouse.down();
+  await page.mouse.move(box.x + box.width * 0.5, box.y + box.height * 0.3, { steps: 6 });
+  await page.mouse.up();
+  const zoomed = await shotOf();
+  expect(zoomed.equals(plain)).toBe(false);
+  await page.getByTestId('tool-pan').click();
+  await page.mouse.move(box.x + box.width * 0.5, box.y + box.height * 0.5);
+  await page.mouse.down();
+  await page.mouse.move(box.x + box.width * 0.7, box.y + box.height * 0.6, { steps: 6 });
+  await page.mouse.up();
+  expect((await shotOf()).equals(zoomed)).toBe(false);
+
   // Display settings apply without errors and survive as settings.
   await page.getByTestId('label-outline').uncheck();
   await page.getByTestId('label-opacity').fill('0.8');

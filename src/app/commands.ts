@@ -65,7 +65,7 @@ export function exportActiveLabelsCommand(store: AppStore): void {
   const entry = activeEntry(s);
   if (!entry) return;
   try {
-    const [file] = labelFiles([entry], s.classes);
+    const [file] = labelFiles([entry]);
     downloadBytes(file!.bytes, file!.name, 'application/gzip');
     const sidecar = sidecarFile(`${baseName(entry.volume.name)}_labels.json`, s.classes);
     downloadBytes(sidecar.bytes, sidecar.name, 'application/json');
@@ -74,13 +74,18 @@ export function exportActiveLabelsCommand(store: AppStore): void {
   }
 }
 
-export function exportAllLabelsCommand(store: AppStore): void {
+export async function exportAllLabelsCommand(store: AppStore): Promise<void> {
   const s = store.getState();
   const entries = s.volumeOrder.map((id) => s.volumes[id]).filter((e) => e !== undefined);
   if (entries.length === 0) return;
   try {
-    downloadBytes(zipExport(entries, s.classes), 'pseudolab-labels.zip', 'application/zip');
+    const zip = await zipExport(entries, s.classes, (done, total) =>
+      store.getState().setProgress({ label: 'Exporting labels', done, total }),
+    );
+    downloadBytes(zip, 'pseudolab-labels.zip', 'application/zip');
   } catch (e) {
     s.pushMessage({ severity: 'error', subject: null, text: `Export failed: ${(e as Error).message}` });
+  } finally {
+    store.getState().setProgress(null);
   }
 }

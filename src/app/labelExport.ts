@@ -28,23 +28,32 @@ function uniqueNames(names: string[]): string[] {
  * The label files for some volumes: one NIfTI per volume with its source geometry, and the class sidecar.
  * Committed labels only, never half a stroke.
  */
-export function labelFiles(entries: VolumeEntry[], classes: ClassDef[]): ExportFile[] {
+export function labelFiles(entries: VolumeEntry[]): ExportFile[] {
   const names = uniqueNames(entries.map((e) => baseName(e.volume.name)));
-  const files = entries.map((e, n) => ({
-    name: `${names[n]}_labels.nii.gz`,
-    bytes: writeNiftiLabels(e.committed, e.volume),
-  }));
-  return files;
+  return entries.map((e, n) => ({ name: `${names[n]}_labels.nii.gz`, bytes: writeNiftiLabels(e.committed, e.volume) }));
 }
 
 export function sidecarFile(name: string, classes: ClassDef[]): ExportFile {
   return { name, bytes: strToU8(writeLabelSidecar(classes)) };
 }
 
-/** All volumes in one archive, so the browser asks once and the folder arrives whole. */
-export function zipExport(entries: VolumeEntry[], classes: ClassDef[]): Uint8Array {
+/**
+ * All volumes in one archive, so the browser asks once and the folder arrives whole. Yields between volumes
+ * and reports progress: a large dataset takes seconds to compress.
+ */
+export async function zipExport(
+  entries: VolumeEntry[],
+  classes: ClassDef[],
+  onProgress?: (done: number, total: number) => void,
+): Promise<Uint8Array> {
   const tree: Record<string, Uint8Array> = {};
-  for (const f of labelFiles(entries, classes)) tree[`labels/${f.name}`] = f.bytes;
+  const names = uniqueNames(entries.map((e) => baseName(e.volume.name)));
+  for (let n = 0; n < entries.length; n++) {
+    const e = entries[n]!;
+    tree[`labels/${names[n]}_labels.nii.gz`] = writeNiftiLabels(e.committed, e.volume);
+    onProgress?.(n + 1, entries.length);
+    await new Promise((r) => setTimeout(r, 0));
+  }
   tree['labels/classes.json'] = sidecarFile('classes.json', classes).bytes;
   // The label files are gzip already; storing them avoids compressing twice.
   return zipSync(tree, { level: 0 });

@@ -71,8 +71,8 @@ export function ToolPanel() {
           </button>
         ))}
       </div>
-      <label className="field" title="Brush diameter in millimetres ([ and ] change it)">
-        <span>Brush size{!brushTool && ' (brush tools)'}</span>
+      <label className={`field${brushTool ? '' : ' inactive'}`} title="Brush diameter in millimetres, for brush, eraser and threshold brush ([ and ] change it)">
+        <span>Brush size</span>
         <input
           type="range"
           data-testid="brush-size"

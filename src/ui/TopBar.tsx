@@ -100,7 +100,7 @@ export function TopBar({ onHelp }: { onHelp: () => void }) {
               <button role="menuitem" data-testid="export-active" onClick={() => { setExportOpen(false); exportActiveLabelsCommand(appStore); }}>
                 Active volume (.nii.gz + .json)
               </button>
-              <button role="menuitem" data-testid="export-all" onClick={() => { setExportOpen(false); exportAllLabelsCommand(appStore); }}>
+              <button role="menuitem" data-testid="export-all" onClick={() => { setExportOpen(false); void exportAllLabelsCommand(appStore); }}>
                 All {volumeCount} volumes (.zip)
               </button>
             </div>
