@@ -18,6 +18,8 @@ test('a first visit opens the demo: volumes, classes with descriptions, labeled 
     expect(s.distinct, `${v} has structure`).toBeGreaterThan(20);
   }
   await expect(page.getByTestId('slice-scroller-axial')).toHaveAttribute('data-labeled-slices', /\d+,\d+/);
+  // It opens on a labeled slice, so the labels are in plain sight.
+  await expect(page.getByTestId('slice-labeled-toggle')).toBeChecked();
   await expect(page.getByTestId('save-status')).toHaveAttribute('data-state', 'saved', { timeout: 20_000 });
   await shot(page, 'demo-first-start');
 });

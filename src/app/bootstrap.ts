@@ -17,6 +17,13 @@ export function loadDemo(store: AppStore): void {
   const demo = generateDemoDataset();
   store.getState().setClasses(demo.classes);
   store.getState().addVolumes(demo.volumes.map((volume, n) => ({ volume, labels: demo.initialLabels[n], labelSource: null })));
+  // Open on a labeled slice, so a first-time user sees painted labels before anything else.
+  const first = demo.volumes[0];
+  const labeledK = demo.initialLabels[0]?.slices[2].findIndex((p) => p !== 0) ?? -1;
+  if (first && labeledK >= 0) {
+    const [ni, nj] = first.geometry.dims;
+    store.getState().setViewState(first.id, { focusVoxel: [Math.floor(ni / 2), Math.floor(nj / 2), labeledK], window: null, zoom: {} });
+  }
 }
 
 export interface Session {
