@@ -50,7 +50,7 @@ export function conv2d(x: tf.Tensor4D, w: tf.Tensor4D, stride = 1, pad: Padding 
   const op = tf.customGrad((xIn, wIn, save) => {
     const xs = xIn as tf.Tensor4D;
     const ws = wIn as tf.Tensor4D;
-    save([xs, ws]);
+    (save as tf.GradSaveFunc)([xs, ws]);
     return {
       value: tf.conv2d(xs, ws, stride, pad),
       gradFunc: (dy, saved) => {
@@ -92,7 +92,7 @@ export function instanceNorm(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, ep
 export function upsample2x(x: tf.Tensor4D): tf.Tensor4D {
   const op = tf.customGrad((xIn, save) => {
     const xs = xIn as tf.Tensor4D;
-    save([]);
+    (save as tf.GradSaveFunc)([]);
     const [, h, w] = xs.shape;
     return {
       value: tf.image.resizeNearestNeighbor(xs, [h * 2, w * 2], false, false),

@@ -9,7 +9,7 @@ import * as tf from '@tensorflow/tfjs';
 /** Identity forward, zero gradient: the teacher's outputs are targets, never paths to its weights. */
 export function stopGradient(x: tf.Tensor): tf.Tensor {
   const op = tf.customGrad((input, save) => {
-    save([]);
+    (save as tf.GradSaveFunc)([]);
     return { value: tf.clone(input as tf.Tensor), gradFunc: (dy) => [tf.zerosLike(dy as tf.Tensor)] };
   });
   return op(x) as tf.Tensor;

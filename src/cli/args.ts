@@ -1,0 +1,133 @@
+import { parseArgs } from 'node:util';
+import { PRESETS, type PresetName } from '../train/config.ts';
+
+/** A command line that cannot run: main prints its message on one line and exits non-zero. */
+export class UsageError extends Error {}
+
+export type BackendFlag = 'wasm' | 'cpu' | 'webgpu';
+
+export interface TrainArgs {
+  command: 'train';
+  data: string;
+  preset: PresetName;
+  labeledFraction: number;
+  labeledSlices: number | null;
+  steps: number | null;
+  minutes: number | null;
+  seed: number;
+  out: string;
+  split: string | null;
+  backend: BackendFlag;
+  width: number | null;
+  depth: number | null;
+  evalEvery: number;
+}
+
+export interface PredictArgs {
+  command: 'predict';
+  model: string;
+  images: string;
+  out: string;
+  backend: BackendFlag;
+}
+
+export interface EvalArgs {
+  command: 'eval';
+  pred: string;
+  labels: string;
+  json: string | null;
+}
+
+export type CliArgs = TrainArgs | PredictArgs | EvalArgs | { command: 'help' };
+
+export const USAGE = `Usage:
+  pseudolab train --data DIR --preset NAME --labeled-fraction F [--labeled-slices N] [--steps N | --minutes M]
+                  [--seed S] [--split FILE] [--backend wasm|cpu|webgpu] [--width W] [--depth D] --out RUN
+  pseudolab predict --model RUN --images DIR --out DIR [--backend wasm|cpu|webgpu]
+  pseudolab eval --pred DIR --labels DIR [--json FILE]
+Presets: ${PRESETS.join(', ')}. Data: a Medical Segmentation Decathlon folder (dataset.json, imagesTr/, labelsTr/).`;
+
+function num(v: string | undefined, name: string, opts: { int?: boolean; min?: number; max?: number } = {}): number | null {
+  if (v === undefined) return null;
+  const n = Number(v);
+  if (!Number.isFinite(n) || (opts.int && !Number.isInteger(n))) throw new UsageError(`--${name} must be ${opts.int ? 'a whole number' : 'a number'}, got "${v}"`);
+  if (opts.min !== undefined && n < opts.min) throw new UsageError(`--${name} must be at least ${opts.min}, got ${n}`);
+  if (opts.max !== undefined && n > opts.max) throw new UsageError(`--${name} must be at most ${opts.max}, got ${n}`);
+  return n;
+}
+
+function required(v: string | undefined, name: string): string {
+  if (!v) throw new UsageError(`--${name} is required`);
+  return v;
+}
+
+function backend(v: string | undefined): BackendFlag {
+  if (v === undefined) return 'wasm';
+  if (v === 'wasm' || v === 'cpu' || v === 'webgpu') return v;
+  throw new UsageError(`--backend must be wasm, cpu or webgpu, got "${v}"`);
+}
+
+export function parseCli(argv: string[]): CliArgs {
+  const [command, ...rest] = argv;
+  if (!command || command === 'help' || command === '--help' || command === '-h') return { command: 'help' };
+  let values: Record<string, string | undefined>;
+  try {
+    values = parseArgs({
+      args: rest,
+      strict: true,
+      options: {
+        data: { type: 'string' },
+        preset: { type: 'string' },
+        'labeled-fraction': { type: 'string' },
+        'labeled-slices': { type: 'string' },
+        steps: { type: 'string' },
+        minutes: { type: 'string' },
+        seed: { type: 'string' },
+        out: { type: 'string' },
+        split: { type: 'string' },
+        backend: { type: 'string' },
+        width: { type: 'string' },
+        depth: { type: 'string' },
+        'eval-every': { type: 'string' },
+        model: { type: 'string' },
+        images: { type: 'string' },
+        pred: { type: 'string' },
+        labels: { type: 'string' },
+        json: { type: 'string' },
+      },
+    }).values as Record<string, string | undefined>;
+  } catch (e) {
+    throw new UsageError((e as Error).message.split('\n')[0]!);
+  }
+  switch (command) {
+    case 'train': {
+      const preset = required(values.preset, 'preset');
+      if (!PRESETS.includes(preset as PresetName)) throw new UsageError(`unknown preset "${preset}" (known: ${PRESETS.join(', ')})`);
+      const steps = num(values.steps, 'steps', { int: true, min: 1 });
+      const minutes = num(values.minutes, 'minutes', { min: 0.01 });
+      if (steps !== null && minutes !== null) throw new UsageError('give --steps or --minutes, not both');
+      return {
+        command,
+        data: required(values.data, 'data'),
+        preset: preset as PresetName,
+        labeledFraction: num(required(values['labeled-fraction'], 'labeled-fraction'), 'labeled-fraction', { min: 0, max: 1 })!,
+        labeledSlices: num(values['labeled-slices'], 'labeled-slices', { int: true, min: 1 }),
+        steps: steps ?? (minutes === null ? 500 : null),
+        minutes,
+        seed: num(values.seed, 'seed', { int: true }) ?? 1,
+        out: required(values.out, 'out'),
+        split: values.split ?? null,
+        backend: backend(values.backend),
+        width: num(values.width, 'width', { int: true, min: 1 }),
+        depth: num(values.depth, 'depth', { int: true, min: 1, max: 6 }),
+        evalEvery: num(values['eval-every'], 'eval-every', { int: true, min: 1 }) ?? 100,
+      };
+    }
+    case 'predict':
+      return { command, model: required(values.model, 'model'), images: required(values.images, 'images'), out: required(values.out, 'out'), backend: backend(values.backend) };
+    case 'eval':
+      return { command, pred: required(values.pred, 'pred'), labels: required(values.labels, 'labels'), json: values.json ?? null };
+    default:
+      throw new UsageError(`unknown command "${command}" (train, predict, eval)`);
+  }
+}

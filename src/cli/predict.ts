@@ -1,0 +1,45 @@
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { toTrainingVolume } from '../data/trainingVolume.ts';
+import { writeNiftiLabels } from '../io/nifti/writeNiftiLabels.ts';
+import { Random } from '../data/random.ts';
+import { createResUNet2D } from '../model/resunet2d.ts';
+import { decodeCheckpoint } from '../train/checkpoint.ts';
+import { inferenceSizeFor, predictVolumeClasses } from '../train/inference.ts';
+import { createLabelMap } from '../volume/labels.ts';
+import type { PredictArgs } from './args.ts';
+import { loadImage, niftiFilesIn } from './dataset.ts';
+import { startNodeBackend } from './nodeBackend.ts';
+import type { Log } from './train.ts';
+
+/** `pseudolab predict`: one label file per image, same name, same geometry, class values as trained. */
+export async function runPredict(args: PredictArgs, log: Log = console.log): Promise<void> {
+  await startNodeBackend(args.backend);
+  const path = args.model.endsWith('.pslb') ? args.model : join(args.model, 'model.pslb');
+  let bytes: Uint8Array;
+  try {
+    bytes = new Uint8Array(readFileSync(path));
+  } catch {
+    throw new Error(`no model at ${path} (give the run folder written by pseudolab train)`);
+  }
+  const ckpt = decodeCheckpoint(bytes);
+  const model = { inChannels: ckpt.inChannels, numClasses: ckpt.numClasses, width: ckpt.config.model.width, depth: ckpt.config.model.depth };
+  const net = createResUNet2D(model, new Random(0));
+  net.assign(ckpt.teacher ?? ckpt.student);
+  const files = niftiFilesIn(args.images);
+  if (files.length === 0) throw new Error(`${args.images} holds no NIfTI images`);
+  mkdirSync(args.out, { recursive: true });
+  const values = ckpt.classes.map((c) => c.value);
+  for (const [n, file] of files.entries()) {
+    const volume = loadImage(join(args.images, file));
+    if (volume.channels !== model.inChannels) throw new Error(`${file} has ${volume.channels} channels, the model expects ${model.inChannels}`);
+    const tv = toTrainingVolume(volume, createLabelMap(volume.geometry.dims), values);
+    const size = inferenceSizeFor([tv], model.depth, [8, 8]);
+    const classes = (await predictVolumeClasses(net, model, tv, size))!;
+    const labels = classes.map((c) => (c === 0 ? 0 : values[c - 1]!));
+    writeFileSync(join(args.out, file.endsWith('.gz') ? file : `${file}.gz`), writeNiftiLabels(labels, volume));
+    log(`${n + 1}/${files.length} ${file}`);
+  }
+  net.dispose();
+  log(`wrote ${files.length} label files to ${args.out}`);
+}

@@ -1,0 +1,154 @@
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { chooseLabeledCases, chooseLabeledSlices, seededSplit, type CaseSplit } from '../data/split.ts';
+import { toTrainingVolume, type TrainingVolume } from '../data/trainingVolume.ts';
+import { encodeCheckpoint } from '../train/checkpoint.ts';
+import { presetConfig } from '../train/config.ts';
+import { inferenceSizeFor, predictVolumeClasses } from '../train/inference.ts';
+import { labelMetrics, meanMetrics, type ClassMetrics } from '../train/metrics.ts';
+import { Trainer } from '../train/Trainer.ts';
+import { createLabelMap, markAllSlices, SliceProvenance } from '../volume/labels.ts';
+import type { TrainArgs } from './args.ts';
+import { loadImage, loadLabels, readMsdFolder, type Case } from './dataset.ts';
+import { startNodeBackend } from './nodeBackend.ts';
+
+export type Log = (line: string) => void;
+
+interface EvalCase {
+  id: string;
+  volume: TrainingVolume;
+  truth: Uint8Array;
+  spacing: [number, number, number];
+}
+
+/** Per-class metrics averaged over cases (a class absent from a case is skipped there), and their mean. */
+export function summarise(perCase: Record<number, ClassMetrics | null>[], classes: number[]): { byClass: Record<number, ClassMetrics | null>; mean: ClassMetrics | null } {
+  const byClass: Record<number, ClassMetrics | null> = {};
+  for (const c of classes) {
+    const scored = perCase.map((m) => m[c]).filter((m): m is ClassMetrics => m != null);
+    byClass[c] = scored.length ? meanMetrics(Object.fromEntries(scored.map((m, n) => [n, m]))) : null;
+  }
+  return { byClass, mean: meanMetrics(byClass) };
+}
+
+async function evaluate(trainer: Trainer, cases: EvalCase[], classValues: number[]): Promise<{ byClass: Record<number, ClassMetrics | null>; mean: ClassMetrics | null; perCase: { id: string; metrics: Record<number, ClassMetrics | null> }[] }> {
+  const size = inferenceSizeFor(cases.map((c) => c.volume), trainer.model.depth, trainer.patch);
+  const perCase: { id: string; metrics: Record<number, ClassMetrics | null> }[] = [];
+  const indices = classValues.map((_, n) => n + 1);
+  for (const c of cases) {
+    const pred = (await predictVolumeClasses(trainer.predictor, trainer.model, c.volume, size))!;
+    perCase.push({ id: c.id, metrics: labelMetrics(pred, c.truth, c.volume.dims, c.spacing, indices) });
+  }
+  const { byClass, mean } = summarise(perCase.map((p) => p.metrics), indices);
+  return { byClass, mean, perCase };
+}
+
+function fmt(m: ClassMetrics | null | undefined): string {
+  return m ? `Dice ${m.dice.toFixed(3)} HD95 ${m.hd95.toFixed(2)} mm` : 'n/a';
+}
+
+/**
+ * `pseudolab train`: a seeded split of a Decathlon folder, F of the training cases labeled (optionally only N
+ * slices each), the rest unlabeled; trains for a step or time budget; evaluates on the validation cases in 3D;
+ * writes the model, the config, the split, a log and the metrics to the run folder.
+ */
+export async function runTrain(args: TrainArgs, log: Log = console.log): Promise<void> {
+  const backend = await startNodeBackend(args.backend);
+  const folder = readMsdFolder(args.data);
+  const labeledCases = folder.cases.filter((c) => c.labelPath);
+  if (labeledCases.length === 0) throw new Error(`${args.data} has no label files: training needs labels`);
+  const split: CaseSplit = args.split
+    ? (JSON.parse(readFileSync(args.split, 'utf8')) as CaseSplit)
+    : seededSplit(labeledCases.map((c) => c.id), 0.2, args.seed);
+  const byId = new Map(folder.cases.map((c) => [c.id, c]));
+  const missing = [...split.train, ...split.val].filter((id) => !byId.has(id));
+  if (missing.length) throw new Error(`split names cases not in ${args.data}: ${missing.slice(0, 3).join(', ')}${missing.length > 3 ? '…' : ''}`);
+  const labeled = new Set(chooseLabeledCases(split.train, args.labeledFraction, args.seed));
+  const classValues = folder.classes.length ? folder.classes.map((c) => c.value) : [1];
+
+  // Training volumes: labeled cases carry their labels (all slices, or N per case); the rest carry none.
+  const train: TrainingVolume[] = [];
+  let labeledSlices = 0;
+  for (const id of split.train) {
+    const c = byId.get(id) as Case;
+    const volume = loadImage(c.imagePath);
+    const labels = createLabelMap(volume.geometry.dims);
+    if (labeled.has(id) && c.labelPath) {
+      const truth = loadLabels(c.labelPath).values;
+      if (args.labeledSlices === null) {
+        labels.voxels.set(truth);
+        markAllSlices(labels, SliceProvenance.Imported);
+        labeledSlices += volume.geometry.dims[2];
+      } else {
+        const per = volume.geometry.dims[0] * volume.geometry.dims[1];
+        for (const k of chooseLabeledSlices(truth, volume.geometry.dims, args.labeledSlices)) {
+          labels.voxels.set(truth.subarray(k * per, (k + 1) * per), k * per);
+          labels.slices[2][k] = SliceProvenance.Imported;
+          labeledSlices++;
+        }
+      }
+    }
+    train.push(toTrainingVolume(volume, labels, classValues));
+  }
+  const val: EvalCase[] = split.val.map((id) => {
+    const c = byId.get(id) as Case;
+    const volume = loadImage(c.imagePath);
+    const truth = loadLabels(c.labelPath!).values;
+    const tv = toTrainingVolume(volume, createLabelMap(volume.geometry.dims), classValues);
+    const table = new Uint8Array(256);
+    classValues.forEach((v, n) => (table[v] = n + 1));
+    return { id, volume: tv, truth: truth.map((v) => table[v]!), spacing: [...volume.geometry.spacing] };
+  });
+
+  const cfg = presetConfig(args.preset, {
+    seed: args.seed,
+    model: { width: args.width ?? 16, depth: args.depth ?? 3 },
+    optimiser: { schedule: args.steps ? 'cosine' : 'constant', totalSteps: args.steps ?? 0 },
+    // The held-out cases measure the run; every labeled slice trains.
+    validation: { fraction: 0, minLabeledSlices: Number.MAX_SAFE_INTEGER },
+  });
+  const trainer = new Trainer(train, classValues.length + 1, cfg);
+  mkdirSync(args.out, { recursive: true });
+  writeFileSync(join(args.out, 'config.json'), JSON.stringify({ args, config: cfg, backend }, null, 2));
+  writeFileSync(join(args.out, 'split.json'), JSON.stringify({ ...split, labeled: [...labeled].sort() }, null, 2));
+  log(`backend ${backend.name}${backend.adapter ? ` (${backend.adapter})` : ''}; ${split.train.length} training cases (${labeled.size} labeled, ${labeledSlices} labeled slices), ${split.val.length} validation cases`);
+  log(`preset ${args.preset}, ResUNet-2D width ${cfg.model.width} depth ${cfg.model.depth}, ${trainer.student.count()} parameters, patch ${trainer.patch.join('×')}`);
+
+  const csv = ['step,seconds,lr,lambda_u,total,ce,dice,consistency,val_mean_dice'];
+  const started = performance.now();
+  const deadline = args.minutes !== null ? started + args.minutes * 60_000 : Infinity;
+  const maxSteps = args.steps ?? Number.MAX_SAFE_INTEGER;
+  const quickVal = val.slice(0, Math.min(val.length, 10));
+  let slicesSeen = 0;
+  while (trainer.step < maxSteps && performance.now() < deadline) {
+    const r = await trainer.trainStep();
+    slicesSeen += cfg.batchLabeled + (cfg.consistency.weight > 0 ? cfg.batchUnlabeled : 0);
+    let valDice = '';
+    if (r.step % args.evalEvery === 0 && quickVal.length > 0) {
+      const m = await evaluate(trainer, quickVal, classValues);
+      valDice = m.mean ? m.mean.dice.toFixed(4) : '';
+    }
+    const seconds = (performance.now() - started) / 1000;
+    csv.push([r.step, seconds.toFixed(1), r.lr.toExponential(3), r.lambdaU.toFixed(4), r.losses.total.toFixed(5), r.losses.ce.toFixed(5), r.losses.dice.toFixed(5), r.losses.consistency.toFixed(6), valDice].join(','));
+    if (r.step % 10 === 0 || valDice) {
+      log(
+        `step ${r.step}${args.steps ? `/${args.steps}` : ''}  loss ${r.losses.total.toFixed(4)} (ce ${r.losses.ce.toFixed(4)} dice ${r.losses.dice.toFixed(4)} cons ${r.losses.consistency.toFixed(5)})  lr ${r.lr.toExponential(2)}  ${(slicesSeen / seconds).toFixed(1)} slices/s${valDice ? `  val Dice (first ${quickVal.length} cases) ${valDice}` : ''}`,
+      );
+    }
+  }
+  const seconds = (performance.now() - started) / 1000;
+  writeFileSync(join(args.out, 'log.csv'), `${csv.join('\n')}\n`);
+  const checkpoint = await trainer.toCheckpoint(classValues.map((v) => ({ value: v, name: folder.classes.find((c) => c.value === v)?.name ?? `Class ${v}` })));
+  writeFileSync(join(args.out, 'model.pslb'), encodeCheckpoint(checkpoint));
+
+  log(`evaluating on ${val.length} validation cases…`);
+  const final = await evaluate(trainer, val, classValues);
+  const names = Object.fromEntries(checkpoint.classes.map((c, n) => [n + 1, c.name]));
+  writeFileSync(
+    join(args.out, 'metrics.json'),
+    JSON.stringify({ steps: trainer.step, seconds, slicesPerSecond: slicesSeen / seconds, classes: names, byClass: final.byClass, mean: final.mean, perCase: final.perCase }, null, 2),
+  );
+  for (const [idx, name] of Object.entries(names)) log(`  ${name}: ${fmt(final.byClass[Number(idx)])}`);
+  log(`done: ${trainer.step} steps in ${seconds.toFixed(0)} s (${(slicesSeen / seconds).toFixed(1)} slices/s); mean ${fmt(final.mean)}; run saved to ${args.out}`);
+  trainer.dispose();
+}

@@ -1,0 +1,235 @@
+import * as tf from '@tensorflow/tfjs';
+import { Random } from '../data/random.ts';
+import { buildPools, oneHot, sampleBatch, type SlicePools } from '../data/sampler.ts';
+import { patchSizeFor } from '../data/slices2d.ts';
+import type { TrainingVolume } from '../data/trainingVolume.ts';
+import type { Params } from '../model/params.ts';
+import { createResUNet2D, resUNet2D, type ResUNet2DConfig } from '../model/resunet2d.ts';
+import { Adam, learningRate } from './adam.ts';
+import type { Checkpoint } from './checkpoint.ts';
+import { argmaxClasses, inferenceSizeFor, predictSlices, type SlicePrediction } from './inference.ts';
+import type { TrainConfig } from './config.ts';
+import { emaUpdate } from './ema.ts';
+import { maskedCrossEntropy, maskedSoftDice, pseudoLabelCrossEntropy, sigmoidRampUp, softmaxMse } from './losses.ts';
+
+export interface StepReport {
+  step: number;
+  lr: number;
+  lambdaU: number;
+  losses: { total: number; ce: number; dice: number; consistency: number };
+  ms: number;
+}
+
+export interface ValidationReport {
+  step: number;
+  /** Dice per foreground class index 1..K−1 over the validation slices' labeled pixels (null when absent). */
+  dice: (number | null)[];
+  meanDice: number | null;
+  slices: number;
+}
+
+/**
+ * One training run: the student (and EMA teacher), the optimiser, the data pools and the seeded streams. It runs
+ * on whichever tfjs backend is active, in a worker or in Node alike. Owns GPU memory: dispose() frees it.
+ */
+export class Trainer {
+  readonly patch: [number, number];
+  readonly model: ResUNet2DConfig;
+  readonly student: Params;
+  readonly teacher: Params | null;
+  readonly optimiser: Adam;
+  pools: SlicePools;
+  step = 0;
+  private readonly sampling: Random;
+
+  constructor(
+    private volumes: TrainingVolume[],
+    readonly numClasses: number,
+    readonly cfg: TrainConfig,
+  ) {
+    if (volumes.length === 0) throw new Error('no volumes to train on');
+    const root = new Random(cfg.seed);
+    this.model = { inChannels: volumes[0]!.channels, numClasses, width: cfg.model.width, depth: cfg.model.depth };
+    this.patch = cfg.patch === 'auto' ? patchSizeFor(volumes, cfg.model.depth) : cfg.patch;
+    this.pools = buildPools(
+      volumes,
+      { validationFraction: cfg.validation.fraction, minLabeledForValidation: cfg.validation.minLabeledSlices },
+      root.fork('validation-split'),
+    );
+    this.sampling = root.fork('sampling');
+    this.student = createResUNet2D(this.model, root.fork('init'));
+    this.teacher = cfg.ema.enabled ? this.student.clone() : null;
+    this.optimiser = new Adam(this.student, { beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: cfg.optimiser.weightDecay });
+  }
+
+  /** The network whose predictions the user sees: the teacher when there is one. */
+  get predictor(): Params {
+    return this.teacher ?? this.student;
+  }
+
+  get canTrain(): boolean {
+    return this.pools.labeled.length > 0;
+  }
+
+  async trainStep(): Promise<StepReport> {
+    if (!this.canTrain) throw new Error('no labeled slices to learn from: label at least one slice');
+    const t0 = performance.now();
+    const { cfg } = this;
+    const K = this.numClasses;
+
+    // 1. Sample a batch on the CPU: labeled slices with their masks, unlabeled slices in two views.
+    const useUnlabeled = cfg.consistency.weight > 0 && cfg.batchUnlabeled > 0;
+    const batch = sampleBatch(
+      this.volumes,
+      this.pools,
+      { size: this.patch, labeled: cfg.batchLabeled, unlabeled: useUnlabeled ? cfg.batchUnlabeled : 0, augment: cfg.augment, perturb: cfg.perturb },
+      this.sampling,
+    );
+    const [h, w] = batch.size;
+    const c = batch.channels;
+
+    // 2. Schedules: learning rate and the consistency weight λ_u(t) = λ · exp(−5(1 − t)²).
+    const lr = learningRate(this.step, { lr: cfg.optimiser.lr, warmupSteps: cfg.optimiser.warmupSteps, kind: cfg.optimiser.schedule, totalSteps: cfg.optimiser.totalSteps, minFactor: 0.05 });
+    const lambdaU = useUnlabeled ? cfg.consistency.weight * sigmoidRampUp(this.step, cfg.consistency.rampUpSteps) : 0;
+
+    const parts: tf.Scalar[] = [];
+    const { value, grads } = tf.tidy(() => {
+      const xl = tf.tensor4d(batch.xl, [batch.labeledCount, h, w, c]);
+      const yl = tf.tensor4d(oneHot(batch.yl, K), [batch.labeledCount, h, w, K]);
+      const ml = tf.tensor4d(Float32Array.from(batch.ml), [batch.labeledCount, h, w, 1]);
+
+      // 3. The teacher's view of the unlabeled slices, y_u^t = f_t(x_u) (PromptSSL eq 11, DuSSS eq 14); no gradient.
+      let teacherProbs: tf.Tensor | null = null;
+      let xuStudent: tf.Tensor4D | null = null;
+      if (useUnlabeled && batch.unlabeledCount > 0) {
+        const xuTeacher = tf.tensor4d(batch.xuTeacher, [batch.unlabeledCount, h, w, c]);
+        teacherProbs = tf.softmax(resUNet2D(this.teacher ?? this.student, this.model, xuTeacher));
+        xuStudent = tf.tensor4d(batch.xuStudent, [batch.unlabeledCount, h, w, c]);
+      }
+
+      // 4. The loss and its gradient with respect to the student only.
+      return tf.variableGrads(() => {
+        // L_sup on labeled voxels only: y_l = f_s(x_l), CE + soft Dice (METHOD "supervised"; TAK's L_s).
+        const logitsL = resUNet2D(this.student, this.model, xl);
+        const ce = maskedCrossEntropy(logitsL, yl, ml);
+        const dice = maskedSoftDice(tf.softmax(logitsL), yl, ml, { includeBackground: cfg.supervised.diceIncludesBackground, eps: 1e-5 });
+        let total = tf.add(tf.mul(ce, cfg.supervised.ceWeight), tf.mul(dice, cfg.supervised.diceWeight)) as tf.Scalar;
+        let cons: tf.Scalar = tf.scalar(0);
+        if (teacherProbs && xuStudent) {
+          // λ_u(t) · consistency between y_u^s = f_s(x̃_u) and the teacher (mean teacher; METHOD "mean-teacher").
+          const logitsU = resUNet2D(this.student, this.model, xuStudent);
+          cons = cfg.consistency.kind === 'mse' ? softmaxMse(logitsU, teacherProbs) : pseudoLabelCrossEntropy(logitsU, teacherProbs, cfg.consistency.threshold);
+          total = tf.add(total, tf.mul(cons, lambdaU)) as tf.Scalar;
+        }
+        parts.push(tf.keep(ce), tf.keep(dice), tf.keep(cons));
+        return total;
+      }, this.student.variables());
+    });
+
+    // 5. Adam on the student, then 6. the EMA teacher follows (DuSSS eq 13).
+    const byName = new Map<string, tf.Tensor>();
+    for (const name of this.student.names()) {
+      const g = grads[this.student.get(name).name];
+      if (g) byName.set(name, g);
+    }
+    this.optimiser.apply(byName, lr);
+    if (this.teacher) emaUpdate(this.teacher, this.student, this.step, cfg.ema.alpha);
+
+    // 7. One read-back per step (never dataSync on WebGPU: WEBGPU.md trap 6), then release everything.
+    const stacked = tf.stack([value, ...parts]);
+    const [total, ce, dice, consistency] = Array.from(await stacked.data());
+    tf.dispose([value, stacked, ...parts, ...Object.values(grads)]);
+    this.step++;
+    if (![total, ce, dice, consistency].every((x) => Number.isFinite(x))) {
+      throw new Error(`training diverged at step ${this.step} (loss ${total}); lower the learning rate`);
+    }
+    return { step: this.step, lr, lambdaU, losses: { total: total!, ce: ce!, dice: dice!, consistency: consistency! }, ms: performance.now() - t0 };
+  }
+
+  /** The size slices are predicted at: every slice of the run fits, sides divisible by 2^depth. Fixed per run. */
+  get inferenceSize(): [number, number] {
+    return inferenceSizeFor(this.volumes, this.model.depth, this.patch);
+  }
+
+  /** Class probabilities of some slices of one of the run's volumes. */
+  predictSlices(volumeIndex: number, ks: number[], which: 'predictor' | 'student' = 'predictor'): Promise<SlicePrediction[]> {
+    const v = this.volumes[volumeIndex];
+    if (!v) throw new Error(`no volume ${volumeIndex}`);
+    return predictSlices(which === 'student' ? this.student : this.predictor, this.model, v, ks, this.inferenceSize);
+  }
+
+  /** Dice per class over the labeled pixels of the validation slices, with the predicting network. */
+  async validate(): Promise<ValidationReport> {
+    const K = this.numClasses;
+    const inter = new Float64Array(K);
+    const sumP = new Float64Array(K);
+    const sumG = new Float64Array(K);
+    const byVolume = new Map<number, number[]>();
+    for (const s of this.pools.validation) byVolume.set(s.volume, [...(byVolume.get(s.volume) ?? []), s.k]);
+    for (const [vi, ks] of byVolume) {
+      const v = this.volumes[vi]!;
+      const per = v.dims[0] * v.dims[1];
+      for (const { k, probs } of await this.predictSlices(vi, ks)) {
+        const predicted = argmaxClasses(probs, K);
+        for (let p = 0; p < per; p++) {
+          if (!v.labeled[k * per + p]) continue;
+          const best = predicted[p]!;
+          const g = v.labels[k * per + p]!;
+          sumP[best]!++;
+          sumG[g]!++;
+          if (best === g) inter[g]!++;
+        }
+      }
+    }
+    const dice: (number | null)[] = [];
+    for (let c = 1; c < K; c++) dice.push(sumP[c]! + sumG[c]! > 0 ? (2 * inter[c]!) / (sumP[c]! + sumG[c]!) : null);
+    const scored = dice.filter((d): d is number => d !== null);
+    return { step: this.step, dice, meanDice: scored.length ? scored.reduce((a, b) => a + b, 0) / scored.length : null, slices: this.pools.validation.length };
+  }
+
+  /**
+   * New labels for a volume (an edit during training). The validation split stays as it was, so the curve keeps
+   * measuring the same thing; newly labeled slices join training.
+   */
+  updateVolume(index: number, next: TrainingVolume): void {
+    this.volumes[index] = next;
+    // A held-out slice the user has since unlabeled drops out of validation; nothing joins it.
+    this.pools = buildPools(
+      this.volumes,
+      { validationFraction: 0, minLabeledForValidation: Infinity, validationSlices: this.pools.validation },
+      new Random(0),
+    );
+  }
+
+  async toCheckpoint(classes: Checkpoint['classes']): Promise<Checkpoint> {
+    return {
+      version: 1,
+      config: this.cfg,
+      classes,
+      numClasses: this.numClasses,
+      inChannels: this.model.inChannels,
+      step: this.step,
+      savedAt: Date.now(),
+      student: await this.student.toArrays(),
+      teacher: this.teacher ? await this.teacher.toArrays() : null,
+      optimiser: await this.optimiser.toArrays(),
+    };
+  }
+
+  /** Resumes from a checkpoint of the same network: weights, teacher, optimiser moments and step. */
+  restore(c: Checkpoint): void {
+    if (c.numClasses !== this.numClasses || c.inChannels !== this.model.inChannels) {
+      throw new Error(`the saved model predicts ${c.numClasses - 1} classes from ${c.inChannels}-channel images; this workspace needs ${this.numClasses - 1} from ${this.model.inChannels}`);
+    }
+    this.student.assign(c.student);
+    if (this.teacher) this.teacher.assign(c.teacher ?? c.student);
+    if (c.optimiser) this.optimiser.assign(c.optimiser);
+    this.step = c.step;
+  }
+
+  dispose(): void {
+    this.student.dispose();
+    this.teacher?.dispose();
+    this.optimiser.dispose();
+  }
+}

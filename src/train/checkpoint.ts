@@ -1,0 +1,119 @@
+import type { NamedArray } from '../model/params.ts';
+import type { TrainConfig } from './config.ts';
+
+/**
+ * A checkpoint: everything needed to resume a run or predict with it — config, classes, step, student and
+ * teacher weights, Adam's moments. One binary file: "PSLB", a little-endian u32 header length, a JSON header,
+ * padding to 4 bytes, then float32 data. The same bytes go to IndexedDB, to a downloaded file and to the CLI's
+ * run folder.
+ */
+export interface Checkpoint {
+  version: 1;
+  config: TrainConfig;
+  /** Class values (as in label maps) in network output order 1..K−1, with names. */
+  classes: { value: number; name: string }[];
+  numClasses: number;
+  inChannels: number;
+  step: number;
+  savedAt: number;
+  student: NamedArray[];
+  teacher: NamedArray[] | null;
+  optimiser: { step: number; m: NamedArray[]; v: NamedArray[] } | null;
+}
+
+interface TensorEntry {
+  group: 'student' | 'teacher' | 'm' | 'v';
+  name: string;
+  shape: number[];
+  offset: number;
+  length: number;
+}
+
+const MAGIC = [0x50, 0x53, 0x4c, 0x42]; // "PSLB"
+
+export function encodeCheckpoint(c: Checkpoint): Uint8Array {
+  const groups: [TensorEntry['group'], NamedArray[]][] = [
+    ['student', c.student],
+    ['teacher', c.teacher ?? []],
+    ['m', c.optimiser?.m ?? []],
+    ['v', c.optimiser?.v ?? []],
+  ];
+  const entries: TensorEntry[] = [];
+  let offset = 0;
+  for (const [group, arrays] of groups) {
+    for (const a of arrays) {
+      entries.push({ group, name: a.name, shape: a.shape, offset, length: a.values.length });
+      offset += a.values.length;
+    }
+  }
+  const header = new TextEncoder().encode(
+    JSON.stringify({
+      version: c.version,
+      config: c.config,
+      classes: c.classes,
+      numClasses: c.numClasses,
+      inChannels: c.inChannels,
+      step: c.step,
+      savedAt: c.savedAt,
+      hasTeacher: c.teacher !== null,
+      optimiserStep: c.optimiser?.step ?? null,
+      tensors: entries,
+    }),
+  );
+  const dataStart = Math.ceil((8 + header.length) / 4) * 4;
+  const out = new Uint8Array(dataStart + offset * 4);
+  out.set(MAGIC, 0);
+  new DataView(out.buffer).setUint32(4, header.length, true);
+  out.set(header, 8);
+  const data = new Float32Array(out.buffer, dataStart, offset);
+  let n = 0;
+  for (const [, arrays] of groups) for (const a of arrays) {
+    data.set(a.values, n);
+    n += a.values.length;
+  }
+  return out;
+}
+
+export function decodeCheckpoint(bytes: Uint8Array): Checkpoint {
+  if (bytes.length < 8 || MAGIC.some((b, i) => bytes[i] !== b)) throw new Error('not a Pseudolab model file (its signature is missing)');
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const headerLength = view.getUint32(4, true);
+  if (8 + headerLength > bytes.length) throw new Error('model file is truncated (its header is incomplete)');
+  let header: {
+    version: number;
+    config: TrainConfig;
+    classes: Checkpoint['classes'];
+    numClasses: number;
+    inChannels: number;
+    step: number;
+    savedAt: number;
+    hasTeacher: boolean;
+    optimiserStep: number | null;
+    tensors: TensorEntry[];
+  };
+  try {
+    header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + headerLength)));
+  } catch {
+    throw new Error('model file is corrupt (its header is not readable)');
+  }
+  if (header.version !== 1) throw new Error(`model file version ${header.version} is not supported`);
+  const dataStart = Math.ceil((8 + headerLength) / 4) * 4;
+  const total = header.tensors.reduce((n, t) => Math.max(n, t.offset + t.length), 0);
+  if (dataStart + total * 4 > bytes.length) throw new Error('model file is truncated (weights are missing)');
+  const aligned = bytes.byteOffset % 4 === 0 ? bytes : bytes.slice();
+  const data = new Float32Array(aligned.buffer, aligned.byteOffset + dataStart, total);
+  const pick = (group: TensorEntry['group']): NamedArray[] =>
+    header.tensors.filter((t) => t.group === group).map((t) => ({ name: t.name, shape: t.shape, values: data.slice(t.offset, t.offset + t.length) }));
+  return {
+    version: 1,
+    config: header.config,
+    classes: header.classes,
+    numClasses: header.numClasses,
+    inChannels: header.inChannels,
+    step: header.step,
+    savedAt: header.savedAt,
+    student: pick('student'),
+    teacher: header.hasTeacher ? pick('teacher') : null,
+    optimiser: header.optimiserStep === null ? null : { step: header.optimiserStep, m: pick('m'), v: pick('v') },
+  };
+}

@@ -1,0 +1,109 @@
+import { DEFAULT_AUGMENT, type AugmentConfig } from '../data/augment2d.ts';
+
+export type PresetName = 'supervised' | 'mean-teacher';
+export const PRESETS: readonly PresetName[] = ['supervised', 'mean-teacher'];
+
+/**
+ * Every knob of a training run, with the default that works on the demo. A preset is a named set of switches
+ * on this object (docs/METHOD.md "One engine, five presets"); an ablation is a set of runs that differ in one.
+ */
+export interface TrainConfig {
+  /** Which method this run follows. */
+  preset: PresetName;
+  /** Seeds initialisation, sampling, augmentation and the validation split: same seed, same run. */
+  seed: number;
+  model: {
+    /** Channels at full resolution (doubled per level, capped at 8×). */
+    width: number;
+    /** Number of ×2 downsamplings in the ResUNet. */
+    depth: number;
+  };
+  /** Sample size [height, width]; 'auto' = the largest slice rounded up to 2^depth, at most 256. */
+  patch: [number, number] | 'auto';
+  /** Labeled and unlabeled slices per step. */
+  batchLabeled: number;
+  batchUnlabeled: number;
+  optimiser: {
+    /** Peak learning rate of Adam. */
+    lr: number;
+    /** Steps of linear warm-up from lr/10. */
+    warmupSteps: number;
+    /** 'constant' while a person trains interactively; 'cosine' when the number of steps is known (CLI). */
+    schedule: 'constant' | 'cosine';
+    /** Total steps for the cosine schedule (0 = open-ended). */
+    totalSteps: number;
+    /** Decoupled weight decay (AdamW). */
+    weightDecay: number;
+  };
+  supervised: {
+    /** Weights of the cross-entropy and soft-Dice parts of L_sup. */
+    ceWeight: number;
+    diceWeight: number;
+    /** Whether Dice also scores background. */
+    diceIncludesBackground: boolean;
+  };
+  /** The teacher–student term on unlabeled slices (off in `supervised`). */
+  consistency: {
+    /** λ_u at the end of the ramp; 0 switches the term off. */
+    weight: number;
+    /** Steps over which λ_u ramps up as exp(−5(1 − t)²). */
+    rampUpSteps: number;
+    /** 'mse' between softmax outputs (mean teacher), or 'pseudo-ce' against the teacher's confident argmax. */
+    kind: 'mse' | 'pseudo-ce';
+    /** Teacher confidence below which 'pseudo-ce' ignores a voxel. */
+    threshold: number;
+  };
+  /** EMA teacher θ_t ← α θ_t + (1 − α) θ_s (DuSSS eq 13); off in `supervised`, whose predictions come from the student. */
+  ema: { enabled: boolean; alpha: number };
+  /** Augmentation of every training slice. */
+  augment: AugmentConfig;
+  /** Extra intensity perturbation of the student's view of unlabeled slices. */
+  perturb: Pick<AugmentConfig, 'gain' | 'bias' | 'noiseProb' | 'noiseSd'>;
+  validation: {
+    /** Share of labeled slices held out for validation Dice (when the user marked none). */
+    fraction: number;
+    /** Fewer labeled slices than this: hold none out, every label trains. */
+    minLabeledSlices: number;
+    /** Validate every this many steps. */
+    everySteps: number;
+  };
+}
+
+export const DEFAULT_CONFIG: TrainConfig = {
+  preset: 'mean-teacher',
+  seed: 1,
+  model: { width: 16, depth: 3 },
+  patch: 'auto',
+  batchLabeled: 4,
+  batchUnlabeled: 4,
+  optimiser: { lr: 2e-3, warmupSteps: 30, schedule: 'constant', totalSteps: 0, weightDecay: 1e-5 },
+  supervised: { ceWeight: 1, diceWeight: 1, diceIncludesBackground: false },
+  consistency: { weight: 1, rampUpSteps: 300, kind: 'mse', threshold: 0.8 },
+  ema: { enabled: true, alpha: 0.99 },
+  augment: DEFAULT_AUGMENT,
+  perturb: { gain: 0.1, bias: 0.1, noiseProb: 1, noiseSd: 0.1 },
+  validation: { fraction: 0.2, minLabeledSlices: 5, everySteps: 25 },
+};
+
+type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? (T[K] extends unknown[] ? T[K] : DeepPartial<T[K]>) : T[K] };
+
+function merge<T>(base: T, patch: DeepPartial<T> | undefined): T {
+  if (!patch) return base;
+  const out = { ...base } as Record<string, unknown>;
+  for (const [k, v] of Object.entries(patch)) {
+    const b = (base as Record<string, unknown>)[k];
+    out[k] = v && typeof v === 'object' && !Array.isArray(v) && b && typeof b === 'object' ? merge(b, v as object) : v;
+  }
+  return out as T;
+}
+
+/** The preset's switches over the defaults, then any overrides. */
+export function presetConfig(preset: PresetName, overrides?: DeepPartial<TrainConfig>): TrainConfig {
+  const switches: DeepPartial<TrainConfig> =
+    preset === 'supervised'
+      ? { preset, consistency: { weight: 0 }, ema: { enabled: false }, batchUnlabeled: 0 }
+      : { preset, ema: { enabled: true } };
+  return merge(merge(DEFAULT_CONFIG, switches), overrides);
+}
+
+export type { DeepPartial };
