@@ -1,51 +1,89 @@
-import { gunzip, isGzip } from './gzip.ts';
+import { gunzipPrefix, isGzip } from './gzip.ts';
 
-export type FileFormat = 'nifti' | 'dicom' | 'png' | 'jpeg' | 'msd-json' | 'json' | 'unknown' | 'ignored';
+export type FileFormat =
+  | 'nifti'
+  | 'nifti-pair'
+  | 'dicom'
+  | 'png'
+  | 'jpeg'
+  | 'msd-json'
+  | 'gzip-other'
+  | 'unknown'
+  | 'ignored';
 
-/** OS litter a folder drop brings along; skipped without a word. */
-export function isIgnoredFile(path: string): boolean {
-  const name = path.split('/').pop() ?? path;
-  return name.startsWith('.') || name === 'Thumbs.db' || name === 'desktop.ini' || name.startsWith('._');
+/** The last path segment. Paths in io always use '/', whatever the platform. */
+export function fileNameOf(path: string): string {
+  return path.slice(path.lastIndexOf('/') + 1);
 }
 
-function startsWith(bytes: Uint8Array, sig: number[], at = 0): boolean {
-  if (bytes.length < at + sig.length) return false;
-  return sig.every((b, n) => bytes[at + n] === b);
-}
-
-function niftiMagic(bytes: Uint8Array): boolean {
-  // NIfTI-1: "n+1\0" (single file) or "ni1\0" at 344; NIfTI-2: "n+2\0" at 4.
-  return (
-    startsWith(bytes, [0x6e, 0x2b, 0x31, 0x00], 344) ||
-    startsWith(bytes, [0x6e, 0x69, 0x31, 0x00], 344) ||
-    startsWith(bytes, [0x6e, 0x2b, 0x32, 0x00], 4)
-  );
+/** The folder part of a path, '' at the root. */
+export function folderOf(path: string): string {
+  const n = path.lastIndexOf('/');
+  return n < 0 ? '' : path.slice(0, n);
 }
 
 /**
- * Decides a file's format from its content first (names lie: DICOM files often have no extension) and its
- * name second. Gzip is opened to see what it holds, but only its beginning is needed.
+ * Files a folder drop brings along that are not images: hidden files and macOS resource forks (`._x.nii.gz`,
+ * which the MSD archives are full of), Windows thumbnails, and DICOMDIR (an index of the files that are here
+ * anyway). Skipped without a word.
+ */
+export function isIgnoredFile(path: string): boolean {
+  const name = fileNameOf(path);
+  return name.startsWith('.') || name === 'Thumbs.db' || name === 'desktop.ini' || name.toUpperCase() === 'DICOMDIR';
+}
+
+function startsWith(bytes: Uint8Array, signature: readonly number[], at = 0): boolean {
+  if (bytes.length < at + signature.length) return false;
+  return signature.every((b, n) => bytes[at + n] === b);
+}
+
+const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
+const JPEG_SOI = [0xff, 0xd8, 0xff];
+const DICM = [0x44, 0x49, 0x43, 0x4d];
+const NIFTI1_SINGLE = [0x6e, 0x2b, 0x31, 0x00]; // "n+1\0" at 344
+const NIFTI1_PAIR = [0x6e, 0x69, 0x31, 0x00]; // "ni1\0" at 344: header of a .hdr/.img pair
+const NIFTI2_SINGLE = [0x6e, 0x2b, 0x32, 0x00]; // "n+2\0" at 4
+const NIFTI2_PAIR = [0x6e, 0x69, 0x32, 0x00]; // "ni2\0" at 4
+
+function niftiKind(bytes: Uint8Array): 'nifti' | 'nifti-pair' | null {
+  if (startsWith(bytes, NIFTI1_SINGLE, 344) || startsWith(bytes, NIFTI2_SINGLE, 4)) return 'nifti';
+  if (startsWith(bytes, NIFTI1_PAIR, 344) || startsWith(bytes, NIFTI2_PAIR, 4)) return 'nifti-pair';
+  return null;
+}
+
+/** Enough decompressed bytes to see a NIfTI-1 magic at 344 and a DICOM preamble's 'DICM' at 128. */
+const PEEK_BYTES = 352;
+
+/**
+ * Decides a file's format from its content first (names lie: DICOM files often have no extension, and a
+ * renamed .nii.gz is still gzip) and its name second. Gzip is looked into, decompressing only its beginning.
  */
 export function detectFormat(path: string, bytes: Uint8Array): FileFormat {
   if (isIgnoredFile(path)) return 'ignored';
-  const lower = path.toLowerCase();
-  const name = lower.split('/').pop() ?? lower;
-  if (name === 'dataset.json') return 'msd-json';
-  if (startsWith(bytes, [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])) return 'png';
-  if (startsWith(bytes, [0xff, 0xd8, 0xff])) return 'jpeg';
-  if (startsWith(bytes, [0x44, 0x49, 0x43, 0x4d], 128)) return 'dicom';
-  if (niftiMagic(bytes)) return 'nifti';
+  const lower = fileNameOf(path).toLowerCase();
+  if (lower === 'dataset.json') return 'msd-json';
+  if (startsWith(bytes, PNG_SIGNATURE)) return 'png';
+  if (startsWith(bytes, JPEG_SOI)) return 'jpeg';
+  if (startsWith(bytes, DICM, 128)) return 'dicom';
+  const nifti = niftiKind(bytes);
+  if (nifti) return nifti;
   if (isGzip(bytes)) {
-    // A .nii.gz that fails to decompress is still reported as NIfTI, so the user hears what is wrong with it.
-    if (lower.endsWith('.nii.gz')) return 'nifti';
+    let inner: Uint8Array;
     try {
-      return niftiMagic(gunzip(bytes)) ? 'nifti' : 'unknown';
+      inner = gunzipPrefix(bytes, PEEK_BYTES);
     } catch {
-      return 'unknown';
+      // Too damaged to look inside: let the reader the name suggests explain what is wrong.
+      return lower.endsWith('.nii.gz') ? 'nifti' : 'gzip-other';
     }
+    const kind = niftiKind(inner);
+    if (kind) return kind;
+    // A short stream cut before the magic: the name is the best evidence left.
+    if (inner.length < PEEK_BYTES && lower.endsWith('.nii.gz')) return 'nifti';
+    return 'gzip-other';
   }
+  // Without a magic number, the extension decides which reader explains the problem.
   if (lower.endsWith('.nii')) return 'nifti';
-  if (lower.endsWith('.dcm')) return 'dicom';
-  if (name.endsWith('.json')) return 'json';
+  if (lower.endsWith('.hdr') || lower.endsWith('.img')) return 'nifti-pair';
+  if (lower.endsWith('.dcm') || lower.endsWith('.dicom') || lower.endsWith('.ima')) return 'dicom';
   return 'unknown';
 }

@@ -1,5 +1,7 @@
 import { affineFromParts, cross, dot, geometryFromAffine, normalize, type Vec3 } from '../../volume/geometry.ts';
 import type { Volume, VoxelData } from '../../volume/Volume.ts';
+import { folderOf } from '../detectFormat.ts';
+import { messageAbout } from '../problems.ts';
 import type { Problem, ProgressFn } from '../types.ts';
 import { decodeFrame, type StoredPixels } from './decodeFrame.ts';
 import type { DicomFileInfo } from './parseDicomFile.ts';
@@ -15,15 +17,19 @@ export interface SeriesResult {
   problems: Problem[];
 }
 
+/** What every file of a series must share to stack into one volume. */
 function shapeKey(i: DicomFileInfo): string {
   const o = i.orientation ? i.orientation.map((v) => v.toFixed(3)).join(',') : 'none';
   return `${i.rows}x${i.columns}x${i.samplesPerPixel}|${o}`;
 }
 
 function describeShape(i: DicomFileInfo): string {
-  return `${i.columns}×${i.rows}${i.samplesPerPixel === 3 ? ' RGB' : ''}${i.orientation ? `, orientation ${i.orientation.map((v) => v.toFixed(2)).join('\\')}` : ''}`;
+  const colour = i.samplesPerPixel === 3 ? ' colour' : '';
+  const orientation = i.orientation ? `, orientation ${i.orientation.map((v) => +v.toFixed(3)).join('\\')}` : ', no orientation';
+  return `${i.columns}×${i.rows}${colour}${orientation}`;
 }
 
+/** Files grouped by SeriesInstanceUID, in the order the series were first seen. */
 export function groupBySeries(infos: DicomFileInfo[]): Map<string, DicomFileInfo[]> {
   const groups = new Map<string, DicomFileInfo[]>();
   for (const i of infos) {
@@ -34,22 +40,40 @@ export function groupBySeries(infos: DicomFileInfo[]): Map<string, DicomFileInfo
   return groups;
 }
 
-/** Rescaled values in the smallest type that holds them exactly: Int16 for integral CT/MR, else Float32. */
-function chooseStorage(min: number, max: number, integral: boolean, anyFloat: boolean): 'u8' | 'i16' | 'u16' | 'f32' {
-  if (anyFloat || !integral) return 'f32';
+/** The name the dataset list shows: the series description, else modality and number, else the file name. */
+function seriesName(ref: DicomFileInfo): string {
+  if (ref.seriesDescription) return ref.seriesDescription;
+  if (ref.modality) return `${ref.modality} series${ref.seriesNumber !== undefined ? ` ${ref.seriesNumber}` : ''}`;
+  return ref.fileName;
+}
+
+/**
+ * Rescaled values in the smallest type that holds them exactly: Uint8 or Int16 for integral values in range
+ * (CT and MR almost always), Uint16 for unsigned data beyond Int16, Float32 otherwise (fractional rescale).
+ */
+function chooseStorage(min: number, max: number, integral: boolean): 'u8' | 'i16' | 'u16' | 'f32' {
+  if (!integral) return 'f32';
   if (min >= 0 && max <= 255) return 'u8';
   if (min >= -32768 && max <= 32767) return 'i16';
   if (min >= 0 && max <= 65535) return 'u16';
   return 'f32';
 }
 
+const EMPTY = new Uint8Array(0);
+const scaled = (v: Vec3, s: number): Vec3 => [v[0] * s, v[1] * s, v[2] * s];
+const plus = (a: Vec3, b: Vec3): Vec3 => [a[0] + b[0], a[1] + b[1], a[2] + b[2]];
+
 /**
- * One series → one Volume: files that disagree with the series' shape are set aside with a message, slices
- * are sorted along the normal of their orientation, and the voxel→world matrix follows from first and last
- * positions. Warnings say where the geometry is less than certain.
+ * One series → one Volume. Files that disagree with the majority's size or orientation are left out with a
+ * message; slices are ordered along the normal (row cosine × column cosine) by their ImagePositionPatient,
+ * and the voxel→world matrix follows from the first and last positions, so an oblique stack stays oblique.
+ * Where the geometry is a guess (no positions, uneven gaps, frames without positions) a warning says so.
  */
 export async function assembleSeries(files: DicomFileInfo[], onProgress?: ProgressFn): Promise<SeriesResult> {
   const problems: Problem[] = [];
+  if (files.length === 0) return { volume: null, problems };
+
+  // 1. The majority decides the series' shape; the odd files out are named.
   const counts = new Map<string, number>();
   for (const f of files) counts.set(shapeKey(f), (counts.get(shapeKey(f)) ?? 0) + 1);
   const majority = [...counts.entries()].sort((a, b) => b[1] - a[1])[0]![0];
@@ -57,89 +81,90 @@ export async function assembleSeries(files: DicomFileInfo[], onProgress?: Progre
   const kept = files.filter((f) => {
     if (shapeKey(f) === majority) return true;
     problems.push({
-      file: f.fileName,
+      file: f.path,
       severity: 'error',
-      message: `does not match the rest of its series (${describeShape(f)} here, ${describeShape(ref)} in the others) and was left out`,
+      message: `${f.fileName}: does not match the rest of its series (${describeShape(f)} here, ${describeShape(ref)} in the others) and was left out`,
     });
     return false;
   });
-  const seriesName = ref.seriesDescription ?? (ref.modality ? `${ref.modality} series ${ref.seriesNumber ?? ''}`.trim() : ref.fileName);
+  const name = seriesName(ref);
+  // Series-wide messages are about the folder the series came from, and name the volume the user sees.
+  const subject = folderOf(ref.path) || ref.path;
+  const warn = (text: string): void => {
+    problems.push({ file: subject, severity: 'warning', message: `${name}: ${text}` });
+  };
 
   const row: Vec3 = ref.orientation ? normalize([ref.orientation[0], ref.orientation[1], ref.orientation[2]]) : [1, 0, 0];
   const col: Vec3 = ref.orientation ? normalize([ref.orientation[3], ref.orientation[4], ref.orientation[5]]) : [0, 1, 0];
   const normal = normalize(cross(row, col));
-  if (!ref.orientation) problems.push({ file: seriesName, severity: 'warning', message: 'has no image orientation; shown as axial' });
+  const spacingHint = ref.spacingBetweenSlices ?? ref.sliceThickness ?? 1;
+  const hintSource = ref.spacingBetweenSlices ? 'SpacingBetweenSlices' : ref.sliceThickness ? 'SliceThickness' : 'no spacing given';
 
-  const sliceSpacingHint = ref.spacingBetweenSlices ?? ref.sliceThickness ?? 1;
+  // 2. One slice per frame; frames of a multi-frame file without per-frame positions step along the normal.
   let slices: Slice[] = [];
+  const stacked: string[] = [];
   for (const info of kept) {
+    const first = info.framePositions[0] ?? null;
+    const perFrame = info.framePositions.slice(1).every((p) => p !== null);
+    if (info.numberOfFrames > 1 && first && !perFrame) stacked.push(info.fileName);
     for (let frame = 0; frame < info.numberOfFrames; frame++) {
-      let position = info.framePositions[frame] ?? null;
-      // Multi-frame files without per-frame positions: frames stacked along the normal from the first.
-      if (!position && frame > 0 && info.framePositions[0]) {
-        const p0 = info.framePositions[0];
-        position = [p0[0] + normal[0] * sliceSpacingHint * frame, p0[1] + normal[1] * sliceSpacingHint * frame, p0[2] + normal[2] * sliceSpacingHint * frame];
-      }
+      const known = info.framePositions[frame] ?? null;
+      const position = known ?? (first && !perFrame ? plus(first, scaled(normal, spacingHint * frame)) : null);
       slices.push({ info, frame, position });
     }
   }
-  if (kept.some((f) => f.numberOfFrames > 1 && f.framePositions.slice(1).some((p) => p === null))) {
-    problems.push({ file: seriesName, severity: 'warning', message: `multi-frame file without per-frame positions; frames stacked ${sliceSpacingHint} mm apart` });
-  }
 
+  // 3. Order: by position along the normal when every slice has one, else by instance number.
   const allPositioned = slices.every((s) => s.position !== null);
+  const depth = (s: Slice): number => dot(s.position!, normal);
   if (allPositioned) {
-    slices.sort((a, b) => dot(a.position!, normal) - dot(b.position!, normal));
-    const unique: Slice[] = [];
-    for (const s of slices) {
-      const last = unique[unique.length - 1];
-      if (last && Math.abs(dot(s.position!, normal) - dot(last.position!, normal)) < 1e-3) continue;
-      unique.push(s);
+    if (stacked.length > 0) {
+      warn(`${stacked.join(', ')} ${stacked.length > 1 ? 'have' : 'has'} several frames but no per-frame positions; frames stacked ${spacingHint} mm apart (${hintSource})`);
     }
+    slices.sort((a, b) => depth(a) - depth(b));
+    const unique = slices.filter((s, n) => n === 0 || Math.abs(depth(s) - depth(slices[n - 1]!)) >= 1e-3);
     if (unique.length < slices.length) {
-      problems.push({
-        file: seriesName,
-        severity: 'warning',
-        message: `${slices.length - unique.length} slices share a position with another (several echoes or time points?); the first of each was kept`,
-      });
+      warn(`${slices.length - unique.length} slices share a position with another (several echoes or time points?); the first of each was kept`);
     }
     slices = unique;
   } else {
     slices.sort((a, b) => (a.info.instanceNumber ?? 0) - (b.info.instanceNumber ?? 0) || a.frame - b.frame);
-    problems.push({ file: seriesName, severity: 'warning', message: 'some slices have no position; ordered by instance number with uniform spacing' });
+    if (slices.length > 1) {
+      warn(`slices have no position (ImagePositionPatient); ordered by instance number, ${spacingHint} mm apart (${hintSource})`);
+    }
   }
-
   const n = slices.length;
+  if (n > 1 && !ref.orientation) warn('has no image orientation; shown as axial');
+  if (n > 1 && !ref.pixelSpacing) warn('has no pixel spacing; 1 mm pixels assumed');
+
+  // 4. Geometry: i along the row cosine (column spacing), j along the column cosine (row spacing), k from
+  // first to last slice position.
   const [rowSpacing, colSpacing] = ref.pixelSpacing ?? [1, 1];
-  if (!ref.pixelSpacing) problems.push({ file: seriesName, severity: 'warning', message: 'has no pixel spacing; 1 mm assumed' });
   let kStep: Vec3;
   let origin: Vec3;
   if (allPositioned && n > 1) {
-    const first = slices[0]!.position!;
-    const last = slices[n - 1]!.position!;
-    kStep = [(last[0] - first[0]) / (n - 1), (last[1] - first[1]) / (n - 1), (last[2] - first[2]) / (n - 1)];
-    origin = first;
-    const gaps = slices.slice(1).map((s, m) => dot(s.position!, normal) - dot(slices[m]!.position!, normal));
+    origin = slices[0]!.position!;
+    kStep = scaled(plus(slices[n - 1]!.position!, scaled(origin, -1)), 1 / (n - 1));
+    const gaps = slices.slice(1).map((s, m) => depth(s) - depth(slices[m]!));
     const lo = Math.min(...gaps);
     const hi = Math.max(...gaps);
-    if (hi - lo > 0.1 * Math.max(1e-6, (hi + lo) / 2)) {
-      problems.push({ file: seriesName, severity: 'warning', message: `slice spacing is uneven (${lo.toFixed(2)} to ${hi.toFixed(2)} mm); shown with the mean spacing` });
+    if (hi - lo > 0.1 * ((hi + lo) / 2)) {
+      warn(`slice spacing is uneven (${lo.toFixed(2)} to ${hi.toFixed(2)} mm; missing slices?); shown with the mean spacing, so distances along the stack are approximate`);
     }
   } else {
     origin = slices[0]?.position ?? [0, 0, 0];
-    kStep = [normal[0] * sliceSpacingHint, normal[1] * sliceSpacingHint, normal[2] * sliceSpacingHint];
+    kStep = scaled(normal, spacingHint);
   }
   const kLength = Math.hypot(...kStep) || 1;
   const ijkToLps = affineFromParts([row, col, normalize(kStep)], [colSpacing, rowSpacing, kLength], origin);
   const dims: Vec3 = [ref.columns, ref.rows, n];
   const perSlice = ref.columns * ref.rows * ref.samplesPerPixel;
 
-  // Decode every frame, rescale, then store in the smallest exact type.
+  // 5. Decode every frame and find the rescaled range, then store in the smallest exact type.
   const decoded: StoredPixels[] = [];
   let min = Infinity;
   let max = -Infinity;
   let integral = true;
-  let anyFloat = false;
   let channels: 1 | 3 = 1;
   for (let s = 0; s < n; s++) {
     const { info, frame } = slices[s]!;
@@ -147,45 +172,53 @@ export async function assembleSeries(files: DicomFileInfo[], onProgress?: Progre
       const { values, channels: ch } = await decodeFrame(info, frame);
       channels = ch;
       decoded.push(values);
-      if (values instanceof Float32Array) anyFloat = true;
       const { rescaleSlope: m, rescaleIntercept: b } = info;
-      if (!Number.isInteger(m) || !Number.isInteger(b)) integral = false;
+      if (values instanceof Float32Array || !Number.isInteger(m) || !Number.isInteger(b)) integral = false;
       for (let p = 0; p < values.length; p++) {
         const v = (values[p] as number) * m + b;
         if (v < min) min = v;
         if (v > max) max = v;
       }
     } catch (e) {
-      problems.push({ file: info.fileName, severity: 'error', message: (e as Error).message });
+      problems.push({ file: info.path, severity: 'error', message: messageAbout(info.fileName, e) });
+      problems.push({ file: subject, severity: 'error', message: `${name}: not opened, because ${info.fileName} cannot be decoded` });
       return { volume: null, problems };
     }
-    onProgress?.(s + 1, n, seriesName);
+    onProgress?.(s + 1, n, name);
+    // Long series: let a UI repaint its progress now and then.
     if (s % 16 === 15) await new Promise((r) => setTimeout(r, 0));
   }
   let voxels: VoxelData;
   if (channels === 3) {
-    voxels = new Uint8Array(perSlice * n);
-    decoded.forEach((v, s) => (voxels as Uint8Array).set(v as Uint8Array, s * perSlice));
+    const rgb = new Uint8Array(perSlice * n);
+    decoded.forEach((v, s) => rgb.set(v as Uint8Array, s * perSlice));
+    decoded.length = 0;
+    voxels = rgb;
   } else {
-    const kind = chooseStorage(min, max, integral, anyFloat);
-    voxels = kind === 'u8' ? new Uint8Array(perSlice * n) : kind === 'i16' ? new Int16Array(perSlice * n) : kind === 'u16' ? new Uint16Array(perSlice * n) : new Float32Array(perSlice * n);
+    const kind = chooseStorage(min, max, integral);
+    const length = perSlice * n;
+    voxels = kind === 'u8' ? new Uint8Array(length) : kind === 'i16' ? new Int16Array(length) : kind === 'u16' ? new Uint16Array(length) : new Float32Array(length);
     for (let s = 0; s < n; s++) {
       const v = decoded[s]!;
       const { rescaleSlope: m, rescaleIntercept: b } = slices[s]!.info;
       const offset = s * perSlice;
       for (let p = 0; p < perSlice; p++) voxels[offset + p] = (v[p] as number) * m + b;
+      // Let the decoded frame go as soon as it is copied, so a long series does not need twice its memory.
+      decoded[s] = EMPTY;
     }
   }
+  // Paths in slice order, each once (a multi-frame file holds many slices).
+  const fileNames = [...new Set(slices.map((s) => s.info.path))];
   return {
     volume: {
       id: crypto.randomUUID(),
-      name: seriesName,
+      name,
       geometry: geometryFromAffine(dims, ijkToLps),
       channels,
       voxels,
       source: {
         format: 'dicom',
-        fileNames: kept.map((f) => f.fileName),
+        fileNames,
         seriesInstanceUID: ref.seriesInstanceUID,
         studyInstanceUID: ref.studyInstanceUID,
         frameOfReferenceUID: ref.frameOfReferenceUID,

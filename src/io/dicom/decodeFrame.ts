@@ -1,6 +1,7 @@
 import { decodeImageFrame } from '@cornerstonejs/dicom-image-loader';
 import dicomParser from 'dicom-parser';
 import { dicomCodecConfig } from './codecs.ts';
+import { fileError } from '../problems.ts';
 import type { DicomFileInfo } from './parseDicomFile.ts';
 
 export type StoredPixels = Uint8Array | Int8Array | Uint16Array | Int16Array | Uint32Array | Int32Array | Float32Array;
@@ -17,22 +18,31 @@ const COMPRESSED_COLOUR_TO_RGB = new Set([
   '1.2.840.10008.1.2.4.91',
 ]);
 
-/** The compressed or native bytes of one frame, copied so decoders get an aligned buffer of their own. */
+/**
+ * The compressed or native bytes of one frame, copied so decoders get an aligned buffer of their own.
+ * Encapsulated frames are found by the basic offset table when there is one; without it, one fragment per
+ * frame is the common layout, a single frame owns all fragments, and only JPEG can be split by its markers.
+ */
 function frameBytes(info: DicomFileInfo, frame: number): Uint8Array {
   const ds = info.dataSet;
   const el = ds.elements['x7fe00010']!;
   if (el.encapsulatedPixelData) {
     const fragments = el.fragments ?? [];
+    if (fragments.length === 0) throw new Error('its compressed pixel data holds no fragments');
     if (el.basicOffsetTable && el.basicOffsetTable.length > 0) return dicomParser.readEncapsulatedImageFrame(ds, el, frame);
     if (info.numberOfFrames === 1) return dicomParser.readEncapsulatedPixelDataFromFragments(ds, el, 0, fragments.length);
+    if (fragments.length === info.numberOfFrames) return dicomParser.readEncapsulatedPixelDataFromFragments(ds, el, frame, 1);
     const table = dicomParser.createJPEGBasicOffsetTable(ds, el);
     return dicomParser.readEncapsulatedImageFrame(ds, el, frame, table);
   }
   if (info.bitsAllocated === 1) throw new Error('1-bit pixel data is not supported');
+  // Native data: frames follow each other, each rows × columns × samples × bitsAllocated/8 bytes.
   const frameSize = (info.rows * info.columns * info.samplesPerPixel * info.bitsAllocated) / 8;
   const start = el.dataOffset + frame * frameSize;
-  if (start + frameSize > ds.byteArray.length || (el.length > 0 && (frame + 1) * frameSize > el.length)) {
-    throw new Error(`pixel data is truncated: frame ${frame + 1} needs ${frameSize} bytes that the file does not hold`);
+  if (start + frameSize > ds.byteArray.length) {
+    const present = Math.max(0, ds.byteArray.length - el.dataOffset);
+    const needed = frameSize * info.numberOfFrames;
+    throw new Error(`file is truncated — its pixel data should hold ${needed} bytes (${info.numberOfFrames} frame${info.numberOfFrames > 1 ? 's' : ''} of ${info.columns}×${info.rows}), only ${present} are present`);
   }
   return ds.byteArray.slice(start, start + frameSize);
 }
@@ -66,6 +76,14 @@ function ybrFullToRgb(src: StoredPixels): Uint8Array {
  * values: grey as one value per pixel, colour as interleaved RGB. Rescale is applied by the caller.
  */
 export async function decodeFrame(info: DicomFileInfo, frame: number): Promise<{ values: StoredPixels; channels: 1 | 3 }> {
+  try {
+    return await decodeFrameOrThrow(info, frame);
+  } catch (e) {
+    throw fileError(info.fileName, (e as Error).message);
+  }
+}
+
+async function decodeFrameOrThrow(info: DicomFileInfo, frame: number): Promise<{ values: StoredPixels; channels: 1 | 3 }> {
   const photometric = info.photometricInterpretation;
   if (photometric === 'PALETTE COLOR') throw new Error('palette-colour images are not supported');
   const imageFrame = {
@@ -78,18 +96,21 @@ export async function decodeFrame(info: DicomFileInfo, frame: number): Promise<{
     bitsStored: info.bitsStored,
     pixelRepresentation: info.pixelRepresentation,
   };
+  const bytes = frameBytes(info, frame);
   let decoded: { pixelData: StoredPixels };
   try {
-    decoded = await decodeImageFrame(imageFrame, info.transferSyntax, frameBytes(info, frame), dicomCodecConfig(), { preScale: { enabled: false } }, undefined);
+    decoded = await decodeImageFrame(imageFrame, info.transferSyntax, bytes, dicomCodecConfig(), { preScale: { enabled: false } }, undefined);
   } catch (e) {
     const msg = e instanceof Error ? e.message : String(e);
-    if (/no decoder/i.test(msg)) throw new Error(`its transfer syntax ${info.transferSyntax} cannot be decoded here`);
+    if (/no decoder|unknown transfer syntax|not supported/i.test(msg)) {
+      throw new Error(`its compression (transfer syntax ${info.transferSyntax}) cannot be decoded here`);
+    }
     throw new Error(`its pixel data cannot be decoded (${msg})`);
   }
   const pixels = info.rows * info.columns;
   const values = decoded.pixelData;
   if (values.length < pixels * info.samplesPerPixel) {
-    throw new Error(`decoded pixel data is short: ${values.length} values for ${pixels * info.samplesPerPixel}`);
+    throw new Error(`its pixel data is damaged or truncated: it decodes to ${values.length} values, the image needs ${pixels * info.samplesPerPixel}`);
   }
   if (info.samplesPerPixel === 1) return { values: values.subarray(0, pixels) as StoredPixels, channels: 1 };
   if (info.samplesPerPixel !== 3) throw new Error(`${info.samplesPerPixel} samples per pixel is not supported`);

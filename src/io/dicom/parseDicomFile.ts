@@ -1,11 +1,16 @@
 import dicomParser from 'dicom-parser';
 import { inflateSync } from 'fflate';
 import type { Vec3 } from '../../volume/geometry.ts';
+import { fileNameOf } from '../detectFormat.ts';
+import { fileError } from '../problems.ts';
 
 type DataSet = dicomParser.DataSet;
 
 /** What one DICOM file says about its place in a series and how to read its pixels. */
 export interface DicomFileInfo {
+  /** As the user opened it, folders included. */
+  path: string;
+  /** The last segment of `path`, for messages. */
   fileName: string;
   dataSet: DataSet;
   transferSyntax: string;
@@ -94,19 +99,44 @@ function inflater(bytes: Uint8Array, position: number): Uint8Array {
   return full;
 }
 
-/** Reads one DICOM file's header (not its pixels). Throws an Error whose message a user can act on. */
-export function parseDicomFile(bytes: Uint8Array, fileName: string): DicomFileInfo {
+/** Modalities that are DICOM objects without pixels of their own, named so the message says what they are. */
+const NON_IMAGE_MODALITIES: Record<string, string> = {
+  SEG: 'a DICOM segmentation (SEG); importing those is not supported yet',
+  RTSTRUCT: 'an RT structure set (contours), not an image',
+  SR: 'a structured report, not an image',
+  PR: 'a presentation state, not an image',
+  KO: 'a key-object selection, not an image',
+  DOC: 'an encapsulated document, not an image',
+};
+
+/** dicom-parser throws strings or objects as well as Errors. */
+function parserMessage(e: unknown): string {
+  if (e instanceof Error) return e.message;
+  if (typeof e === 'string') return e;
+  const exception = (e as { exception?: unknown } | null)?.exception;
+  return typeof exception === 'string' ? exception : String(e);
+}
+
+/**
+ * Reads one DICOM file's header (not its pixels; those are decoded per frame later). Throws an Error naming
+ * the file, in words a user can act on.
+ */
+export function parseDicomFile(bytes: Uint8Array, path: string): DicomFileInfo {
+  const fileName = fileNameOf(path);
   let ds: DataSet;
   try {
     ds = dicomParser.parseDicom(bytes, { inflater } as dicomParser.ParseDicomOptions);
   } catch (e) {
-    const msg = e instanceof Error ? e.message : typeof e === 'string' ? e : String((e as { exception?: string }).exception ?? e);
-    throw new Error(`not a readable DICOM file (${msg})`);
+    const msg = parserMessage(e);
+    const truncated = /buffer overread|overrun|beyond|truncat|end of/i.test(msg);
+    throw fileError(fileName, truncated ? `file is truncated — the DICOM data ends early (${msg})` : `not a readable DICOM file (${msg})`);
   }
   const rows = ds.uint16(TAG.rows);
   const columns = ds.uint16(TAG.columns);
   if (!ds.elements[TAG.pixelData] || !rows || !columns) {
-    throw new Error('DICOM file holds no image (no pixel data); a report, structured report or segmentation object?');
+    const modality = ds.string(TAG.modality)?.trim() ?? '';
+    const what = NON_IMAGE_MODALITIES[modality] ?? 'a DICOM object without pixel data (a report or index?), not an image';
+    throw fileError(fileName, `is ${what}`);
   }
   const seriesInstanceUID = ds.string(TAG.seriesUID) ?? 'unknown-series';
   const shared = ds.elements[TAG.sharedGroups]?.items?.[0]?.dataSet;
@@ -133,6 +163,7 @@ export function parseDicomFile(bytes: Uint8Array, fileName: string): DicomFileIn
     if (numberOfFrames > 1 && p) framePositions[0] = p;
   }
   return {
+    path,
     fileName,
     dataSet: ds,
     transferSyntax: ds.string(TAG.transferSyntax) ?? '1.2.840.10008.1.2',

@@ -2,41 +2,47 @@ import * as nifti from 'nifti-reader-js';
 import { geometryFromAffine, type Mat4, type Vec3 } from '../../volume/geometry.ts';
 import type { NiftiGeometryHeader, Volume, VoxelData } from '../../volume/Volume.ts';
 import { exactBuffer, gunzip, isGzip } from '../gzip.ts';
+import { fileError } from '../problems.ts';
 import { niftiToLps } from './niftiGeometry.ts';
 
 type Header = nifti.NIFTI1 | nifti.NIFTI2;
 
-const DATATYPE_NAMES: Record<number, string> = {
-  1: 'binary',
+/** NIfTI datatype codes (nifti1.h) we read, with the names a message can use. */
+const SUPPORTED_TYPES: Record<number, string> = {
   2: 'uint8',
   4: 'int16',
   8: 'int32',
   16: 'float32',
-  32: 'complex64',
   64: 'float64',
   128: 'RGB24',
   256: 'int8',
   512: 'uint16',
   768: 'uint32',
+};
+const UNSUPPORTED_TYPES: Record<number, string> = {
+  1: 'binary',
+  32: 'complex64',
   1024: 'int64',
   1280: 'uint64',
+  1536: 'float128',
   1792: 'complex128',
+  2048: 'complex256',
+  2304: 'RGBA32',
 };
+const RGB24 = 128;
 
 interface Parsed {
   header: Header;
   geometryHeader: NiftiGeometryHeader;
   dims: Vec3;
   frames: number;
-  /** Voxel bytes of the first frame, copied so typed arrays are aligned and owned. */
+  /** Voxel bytes of the first frame, copied so typed arrays over them are aligned and owned. */
   frameBytes: Uint8Array;
-  bytesPerVoxel: number;
-  littleEndian: boolean;
 }
 
 /**
  * The header's geometry fields. srow is read from the header bytes at its fixed offset because
- * nifti-reader-js folds sform and qform into one matrix, and an exact export needs both as written.
+ * nifti-reader-js folds sform and qform into one `affine`, and an exact export needs both as written.
  */
 function geometryHeader(h: Header, raw: ArrayBuffer): NiftiGeometryHeader {
   const v2 = h instanceof nifti.NIFTI2;
@@ -44,7 +50,8 @@ function geometryHeader(h: Header, raw: ArrayBuffer): NiftiGeometryHeader {
   const srow: [number[], number[], number[]] = [[], [], []];
   for (let r = 0; r < 3; r++) {
     for (let c = 0; c < 4; c++) {
-      srow[r]!.push(v2 ? view.getFloat64(400 + (r * 4 + c) * 8, h.littleEndian) : view.getFloat32(280 + (r * 4 + c) * 4, h.littleEndian));
+      const n = r * 4 + c;
+      srow[r]!.push(v2 ? view.getFloat64(400 + n * 8, h.littleEndian) : view.getFloat32(280 + n * 4, h.littleEndian));
     }
   }
   return {
@@ -55,43 +62,61 @@ function geometryHeader(h: Header, raw: ArrayBuffer): NiftiGeometryHeader {
     quaternC: h.quatern_c,
     quaternD: h.quatern_d,
     qoffset: [h.qoffset_x, h.qoffset_y, h.qoffset_z],
-    pixdim: [...h.pixDims].slice(0, 8),
+    pixdim: Array.from({ length: 8 }, (_, n) => h.pixDims[n] ?? 0),
     srow,
     xyztUnits: h.xyzt_units,
     description: h.description ?? '',
   };
 }
 
-function parse(bytes: Uint8Array): Parsed {
-  const raw = exactBuffer(isGzip(bytes) ? gunzip(bytes) : bytes);
-  if (raw.byteLength < 348 || !nifti.isNIFTI(raw)) {
-    throw new Error('not a NIfTI file — the NIfTI magic number is missing from its header');
+function parse(bytes: Uint8Array, fileName: string): Parsed {
+  let raw: ArrayBuffer;
+  try {
+    raw = exactBuffer(isGzip(bytes) ? gunzip(bytes) : bytes);
+  } catch (e) {
+    throw fileError(fileName, (e as Error).message);
+  }
+  if (nifti.isNIFTI(raw, true) && !nifti.isNIFTI(raw, false)) {
+    throw fileError(fileName, 'is the header half of a NIfTI .hdr/.img pair; save the image as a single .nii or .nii.gz file');
+  }
+  if (!nifti.isNIFTI(raw)) {
+    const why = raw.byteLength < 348 ? `it holds only ${raw.byteLength} bytes, less than a NIfTI header` : 'the NIfTI magic number is missing from its header';
+    throw fileError(fileName, `not a NIfTI file — ${why}`);
   }
   let header: Header;
   try {
-    header = nifti.readHeader(raw);
+    header = nifti.readHeader(raw) as Header;
   } catch (e) {
-    throw new Error(`its NIfTI header cannot be read (${(e as Error).message})`);
+    throw fileError(fileName, `its NIfTI header cannot be read (${(e as Error).message})`);
   }
   const nd = header.dims[0] ?? 0;
-  if (nd < 1 || nd > 7) throw new Error(`its header declares ${nd} dimensions; NIfTI allows 1 to 7`);
-  const dim = (n: number): number => (nd >= n ? Math.max(1, header.dims[n] ?? 1) : 1);
+  if (nd < 1 || nd > 7) throw fileError(fileName, `its header declares ${nd} dimensions; NIfTI allows 1 to 7 (is the file damaged?)`);
+  for (let n = 1; n <= nd; n++) {
+    if ((header.dims[n] ?? 0) < 1) throw fileError(fileName, `its header gives size ${header.dims[n]} along dimension ${n}; sizes must be at least 1`);
+  }
+  // Dimensions beyond those declared are 1 (nifti1.h); everything past the third is frames.
+  const dim = (n: number): number => (n <= nd ? header.dims[n]! : 1);
   const dims: Vec3 = [dim(1), dim(2), dim(3)];
   let frames = 1;
   for (let n = 4; n <= nd; n++) frames *= dim(n);
+
   const code = header.datatypeCode;
-  const name = DATATYPE_NAMES[code] ?? `code ${code}`;
-  if (![2, 4, 8, 16, 64, 128, 256, 512, 768].includes(code)) {
-    throw new Error(`its voxel type ${name} is not supported (use uint8, int8, int16, uint16, int32, uint32, float32, float64 or RGB24)`);
+  const typeName = SUPPORTED_TYPES[code];
+  if (!typeName) {
+    const name = UNSUPPORTED_TYPES[code] ?? `code ${code}`;
+    throw fileError(fileName, `its voxel type ${name} is not supported (use uint8, int8, int16, uint16, int32, uint32, float32, float64 or RGB24)`);
   }
   const bytesPerVoxel = header.numBitsPerVoxel / 8;
   const voxelsPerFrame = dims[0] * dims[1] * dims[2];
   const frameLength = voxelsPerFrame * bytesPerVoxel;
-  const offset = Math.max(Number(header.vox_offset), 352);
-  const available = raw.byteLength - offset;
+  // A single-file NIfTI keeps its voxels after the header (352 bytes for NIfTI-1, 544 for NIfTI-2).
+  const minimumOffset = header instanceof nifti.NIFTI2 ? 544 : 352;
+  const offset = Math.max(Number(header.vox_offset), minimumOffset);
+  const available = Math.max(0, raw.byteLength - offset);
   if (available < frameLength) {
-    throw new Error(
-      `file is truncated — the header promises ${voxelsPerFrame} voxels of ${name} (${frameLength} bytes), only ${Math.max(0, available)} bytes are present`,
+    throw fileError(
+      fileName,
+      `file is truncated — its header promises ${voxelsPerFrame} voxels of ${typeName} (${frameLength} bytes), only ${available} bytes are present`,
     );
   }
   return {
@@ -100,42 +125,41 @@ function parse(bytes: Uint8Array): Parsed {
     dims,
     frames,
     frameBytes: new Uint8Array(raw.slice(offset, offset + frameLength)),
-    bytesPerVoxel,
-    littleEndian: header.littleEndian,
   };
 }
 
-/** Typed voxel values of the first frame in the file's own type (byte order fixed up). */
-function typedValues(p: Parsed): Uint8Array | Int8Array | Int16Array | Uint16Array | Int32Array | Uint32Array | Float32Array | Float64Array {
-  const buf = p.frameBytes.buffer as ArrayBuffer;
-  if (!p.littleEndian && p.bytesPerVoxel > 1 && p.header.datatypeCode !== 128) {
+type StoredValues = Uint8Array | Int8Array | Int16Array | Uint16Array | Int32Array | Uint32Array | Float32Array | Float64Array;
+
+/** Voxel values of the first frame in the file's own type, byte order fixed up for big-endian files. */
+function storedValues(p: Parsed): StoredValues {
+  const code = p.header.datatypeCode;
+  const width = p.header.numBitsPerVoxel / 8;
+  if (!p.header.littleEndian && width > 1 && code !== RGB24) {
     const b = p.frameBytes;
-    const w = p.bytesPerVoxel;
-    for (let n = 0; n < b.length; n += w) b.subarray(n, n + w).reverse();
+    for (let n = 0; n < b.length; n += width) b.subarray(n, n + width).reverse();
   }
-  switch (p.header.datatypeCode) {
-    case 2:
-    case 128:
-      return new Uint8Array(buf);
-    case 256:
-      return new Int8Array(buf);
+  const buf = p.frameBytes.buffer as ArrayBuffer;
+  switch (code) {
     case 4:
       return new Int16Array(buf);
-    case 512:
-      return new Uint16Array(buf);
     case 8:
       return new Int32Array(buf);
-    case 768:
-      return new Uint32Array(buf);
     case 16:
       return new Float32Array(buf);
     case 64:
       return new Float64Array(buf);
-    default:
-      throw new Error(`voxel type code ${p.header.datatypeCode} is not supported`);
+    case 256:
+      return new Int8Array(buf);
+    case 512:
+      return new Uint16Array(buf);
+    case 768:
+      return new Uint32Array(buf);
+    default: // uint8 and RGB24
+      return new Uint8Array(buf);
   }
 }
 
+/** scl_slope/scl_inter, unless they say "no scaling": slope 0 (nifti1.h) or the identity (1, 0). */
 function scaling(h: Header): { slope: number; inter: number } | null {
   const slope = h.scl_slope;
   const inter = Number.isFinite(h.scl_inter) ? h.scl_inter : 0;
@@ -143,28 +167,38 @@ function scaling(h: Header): { slope: number; inter: number } | null {
   return { slope, inter };
 }
 
+function physicalValues(values: StoredValues, scale: { slope: number; inter: number } | null): VoxelData {
+  if (scale) {
+    const out = new Float32Array(values.length);
+    for (let n = 0; n < values.length; n++) out[n] = (values[n] as number) * scale.slope + scale.inter;
+    return out;
+  }
+  // Types the viewer shows directly stay as they are; the rest become float (exact for int8, int32 up to 2²⁴).
+  if (values instanceof Uint8Array || values instanceof Int16Array || values instanceof Uint16Array || values instanceof Float32Array) {
+    return values;
+  }
+  return Float32Array.from(values as ArrayLike<number>);
+}
+
 export interface NiftiRead {
   volume: Volume;
+  /** Messages that start with the file name, e.g. that only the first of several volumes was opened. */
   warnings: string[];
 }
 
-/** A NIfTI-1 or NIfTI-2 file (.nii or .nii.gz) as a Volume with physical values and exact geometry. */
+/**
+ * A NIfTI-1 or NIfTI-2 file (.nii or .nii.gz; gzip is recognised by its magic, not its name) as a Volume
+ * with physical values and LPS geometry. The header's geometry fields travel along in `source.header` so a
+ * label export can write them back exactly. Throws an Error naming the file when it cannot be read.
+ */
 export function readNifti(bytes: Uint8Array, fileName: string): NiftiRead {
-  const p = parse(bytes);
+  const p = parse(bytes, fileName);
   const warnings: string[] = [];
-  if (p.frames > 1) warnings.push(`has ${p.frames} volumes (4D); only the first is opened`);
-  const values = typedValues(p);
-  const rgb = p.header.datatypeCode === 128;
-  const scale = rgb ? null : scaling(p.header);
-  let voxels: VoxelData;
-  if (scale) {
-    voxels = new Float32Array(values.length);
-    for (let n = 0; n < values.length; n++) voxels[n] = (values[n] as number) * scale.slope + scale.inter;
-  } else if (values instanceof Uint8Array || values instanceof Int16Array || values instanceof Uint16Array || values instanceof Float32Array) {
-    voxels = values;
-  } else {
-    voxels = Float32Array.from(values as ArrayLike<number>);
+  if (p.frames > 1) {
+    warnings.push(`${fileName}: holds ${p.frames} volumes (4D: time points or channels); only the first is opened`);
   }
+  const rgb = p.header.datatypeCode === RGB24;
+  const voxels = physicalValues(storedValues(p), rgb ? null : scaling(p.header));
   const ijkToLps: Mat4 = niftiToLps(p.geometryHeader);
   return {
     volume: {
@@ -185,23 +219,28 @@ export interface NiftiLabels {
   values: Uint8Array;
 }
 
-/** A label file: whole class values 0–255 of any stored type (uint8, float32 …). */
-export function readNiftiLabelValues(bytes: Uint8Array, fileName: string): NiftiLabels {
-  const { volume } = readNifti(bytes, fileName);
-  if (volume.channels !== 1) throw new Error(`${fileName}: an RGB file cannot hold labels`);
-  return { dims: volume.geometry.dims, ijkToLps: volume.geometry.ijkToLps, values: toLabelValues(volume.voxels, fileName) };
-}
-
-export function toLabelValues(voxels: VoxelData | ArrayLike<number>, fileName: string): Uint8Array {
+/**
+ * Whole class values 0–255 from any stored type. Label files are often float32 (resampled or written by
+ * Python tools), so values within 1e-3 of an integer count as that integer; anything else is refused rather
+ * than silently rounded, because it means the file is not a label map.
+ */
+export function toLabelValues(voxels: ArrayLike<number>, fileName: string): Uint8Array {
   if (voxels instanceof Uint8Array) return voxels;
   const out = new Uint8Array(voxels.length);
   for (let n = 0; n < voxels.length; n++) {
     const v = voxels[n] as number;
     const r = Math.round(v);
     if (!(Math.abs(v - r) < 1e-3) || r < 0 || r > 255) {
-      throw new Error(`${fileName}: label values must be whole numbers from 0 to 255, found ${v}`);
+      throw fileError(fileName, `label values must be whole numbers from 0 to 255, but it holds ${v} (is it an image rather than a label file?)`);
     }
     out[n] = r;
   }
   return out;
+}
+
+/** A NIfTI label file: its size, geometry and class values. Throws an Error naming the file. */
+export function readNiftiLabelValues(bytes: Uint8Array, fileName: string): NiftiLabels {
+  const { volume } = readNifti(bytes, fileName);
+  if (volume.channels !== 1) throw fileError(fileName, 'is an RGB image; a label file holds one class value per voxel');
+  return { dims: volume.geometry.dims, ijkToLps: volume.geometry.ijkToLps, values: toLabelValues(volume.voxels, fileName) };
 }

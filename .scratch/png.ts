@@ -1,0 +1,10 @@
+import { encode, decode, convertIndexedToRgb } from 'fast-png';
+const png = encode({ width: 5, height: 3, data: new Uint8Array([0b10100000, 0b01011000, 0b11111000]), depth: 1, channels: 1 });
+const d = decode(png);
+console.log(d.depth, d.channels, d.data, d.width);
+const p4 = encode({ width: 3, height: 2, data: new Uint8Array([0x12, 0x30, 0x45, 0x60]), depth: 4, channels: 1, palette: [[0,0,0],[10,10,10],[20,20,20],[30,30,30],[40,40,40],[50,50,50],[60,60,60]] });
+const d4 = decode(p4); console.log(d4.depth, d4.channels, d4.data, convertIndexedToRgb(d4));
+const ga = encode({ width: 2, height: 1, data: new Uint16Array([1000, 65535, 2000, 0]), depth: 16, channels: 2 });
+const dga = decode(ga); console.log(dga.depth, dga.channels, dga.data);
+const pt = encode({ width: 2, height: 1, data: new Uint8Array([0, 1]), depth: 8, channels: 1, palette: [[1,2,3,0],[4,5,6,255]] });
+const dpt = decode(pt); console.log(dpt.palette, dpt.channels, convertIndexedToRgb(dpt));

@@ -1,0 +1,86 @@
+import type { BackendChoice, BackendName } from './backend.ts';
+import type { TrainConfig } from './config.ts';
+import type { StepReport, ValidationReport } from './Trainer.ts';
+
+/**
+ * The training worker's whole interface: one discriminated union each way. Large buffers (voxels, labels,
+ * predictions, checkpoints) are transferred, never copied, and the main thread only renders.
+ */
+
+/** A volume as the worker receives it: raw voxels and labels (class values) plus labeled-slice flags. */
+export interface WorkerVolume {
+  id: string;
+  dims: [number, number, number];
+  spacing: [number, number, number];
+  channels: 1 | 3;
+  voxels: Float32Array | Int16Array | Uint16Array | Uint8Array;
+  labels: Uint8Array;
+  slices: [Uint8Array, Uint8Array, Uint8Array];
+}
+
+export interface ClassInfo {
+  value: number;
+  name: string;
+}
+
+export type ToWorker =
+  | {
+      type: 'start';
+      config: TrainConfig;
+      classes: ClassInfo[];
+      volumes: WorkerVolume[];
+      backendOrder: BackendName[];
+      wasmPaths: string;
+      /** Resume from these checkpoint bytes when given (same classes and channels). */
+      checkpoint: Uint8Array | null;
+      /** Save a checkpoint this often while training (and on pause). */
+      checkpointEveryMs: number;
+    }
+  | { type: 'pause' }
+  | { type: 'resume' }
+  | { type: 'stop' }
+  /** The labels of one volume changed (a stroke, an accepted pseudo-label): train on the new ones from the next step. */
+  | { type: 'labels'; volumeId: string; labels: Uint8Array; slices: [Uint8Array, Uint8Array, Uint8Array] }
+  /** The slices on screen: their predictions are refreshed first and served as soon as a step ends. */
+  | { type: 'watch'; volumeId: string; ks: number[] }
+  | { type: 'predictAll' }
+  | { type: 'cancelPredictAll' }
+  | { type: 'requestCheckpoint' };
+
+export type TrainingState = 'starting' | 'running' | 'paused' | 'stopped' | 'error';
+
+export type FromWorker =
+  | { type: 'backend'; choice: BackendChoice }
+  | { type: 'ready'; patch: [number, number]; parameters: number; labeledSlices: number; validationSlices: number; unlabeledSlices: number; resumedAt: number | null }
+  | { type: 'state'; state: TrainingState }
+  | { type: 'step'; report: StepReport; epoch: number; slicesPerSecond: number; elapsedMs: number }
+  | { type: 'validation'; report: ValidationReport }
+  /** The prediction for one slice (class values) and its uncertainty (normalised entropy × 255), from the model at `step`. */
+  | { type: 'prediction'; volumeId: string; k: number; step: number; labels: Uint8Array; uncertainty: Uint8Array }
+  /** Teacher–student disagreement per k-slice of a volume, for "next most uncertain slice". */
+  | { type: 'sliceScores'; volumeId: string; step: number; scores: Float32Array }
+  | { type: 'predictAllProgress'; done: number; total: number }
+  | { type: 'predictAllVolume'; volumeId: string; labels: Uint8Array }
+  | { type: 'predictAllDone'; cancelled: boolean }
+  | { type: 'checkpoint'; step: number; bytes: Uint8Array }
+  | { type: 'error'; message: string };
+
+/** Buffers inside a message, for postMessage's transfer list. */
+export function transferables(m: FromWorker | ToWorker): Transferable[] {
+  switch (m.type) {
+    case 'prediction':
+      return [m.labels.buffer, m.uncertainty.buffer];
+    case 'sliceScores':
+      return [m.scores.buffer];
+    case 'predictAllVolume':
+      return [m.labels.buffer];
+    case 'checkpoint':
+      return [m.bytes.buffer];
+    case 'labels':
+      return [m.labels.buffer, ...m.slices.map((s) => s.buffer)];
+    case 'start':
+      return m.volumes.flatMap((v) => [v.voxels.buffer, v.labels.buffer, ...v.slices.map((s) => s.buffer)]).concat(m.checkpoint ? [m.checkpoint.buffer] : []);
+    default:
+      return [];
+  }
+}
