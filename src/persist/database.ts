@@ -1,10 +1,20 @@
 import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
 import type { LabelsRecord, VolumeRecord, WorkspaceRecord } from './records.ts';
 
+/** The latest training checkpoint: resuming after a reload continues from here. */
+export interface CheckpointRecord {
+  bytes: Uint8Array;
+  step: number;
+  preset: string;
+  classValues: number[];
+  savedAt: number;
+}
+
 interface PseudolabDB extends DBSchema {
   workspace: { key: string; value: WorkspaceRecord };
   volumes: { key: string; value: VolumeRecord };
   labels: { key: string; value: LabelsRecord };
+  checkpoints: { key: string; value: CheckpointRecord };
 }
 
 export type Database = IDBPDatabase<PseudolabDB>;
@@ -14,11 +24,15 @@ const WORKSPACE_KEY = 'current';
 
 export async function openDatabase(): Promise<Database> {
   if (typeof indexedDB === 'undefined') throw new Error('this browser offers no IndexedDB');
-  return openDB<PseudolabDB>(DB_NAME, 1, {
-    upgrade(db) {
-      db.createObjectStore('workspace');
-      db.createObjectStore('volumes', { keyPath: 'id' });
-      db.createObjectStore('labels', { keyPath: 'id' });
+  return openDB<PseudolabDB>(DB_NAME, 2, {
+    // Each version adds what it needs, so a workspace saved by an older version opens unchanged.
+    upgrade(db, oldVersion) {
+      if (oldVersion < 1) {
+        db.createObjectStore('workspace');
+        db.createObjectStore('volumes', { keyPath: 'id' });
+        db.createObjectStore('labels', { keyPath: 'id' });
+      }
+      if (oldVersion < 2) db.createObjectStore('checkpoints');
     },
   });
 }
@@ -59,11 +73,26 @@ export async function writeWorkspace(
 }
 
 export async function clearDatabase(db: Database): Promise<void> {
-  const tx = db.transaction(['workspace', 'volumes', 'labels'], 'readwrite');
+  const tx = db.transaction(['workspace', 'volumes', 'labels', 'checkpoints'], 'readwrite');
   await Promise.all([
     tx.objectStore('workspace').clear(),
     tx.objectStore('volumes').clear(),
     tx.objectStore('labels').clear(),
+    tx.objectStore('checkpoints').clear(),
     tx.done,
   ]);
+}
+
+const CHECKPOINT_KEY = 'current';
+
+export async function writeCheckpoint(db: Database, record: CheckpointRecord): Promise<void> {
+  await db.put('checkpoints', record, CHECKPOINT_KEY);
+}
+
+export async function readCheckpoint(db: Database): Promise<CheckpointRecord | null> {
+  return (await db.get('checkpoints', CHECKPOINT_KEY)) ?? null;
+}
+
+export async function deleteCheckpoint(db: Database): Promise<void> {
+  await db.delete('checkpoints', CHECKPOINT_KEY);
 }

@@ -153,3 +153,26 @@ describe('save status', () => {
     db2.close();
   });
 });
+
+describe('training checkpoints in IndexedDB', () => {
+  it('stores the latest checkpoint and upgrades a version-1 database in place', async () => {
+    // A database as version 1 of the app left it.
+    const { deleteDB, openDB } = await import('idb');
+    await deleteDB('pseudolab');
+    const old = await openDB('pseudolab', 1, {
+      upgrade(d) {
+        d.createObjectStore('workspace');
+        d.createObjectStore('volumes', { keyPath: 'id' });
+        d.createObjectStore('labels', { keyPath: 'id' });
+      },
+    });
+    await old.put('workspace', { schema: 1, savedAt: 5 } as never, 'current');
+    old.close();
+    const { readCheckpoint, writeCheckpoint } = await import('./database.ts');
+    db = await openDatabase();
+    expect(await db.get('workspace', 'current')).toMatchObject({ savedAt: 5 });
+    expect(await readCheckpoint(db)).toBeNull();
+    await writeCheckpoint(db, { bytes: new Uint8Array([1, 2, 3]), step: 40, preset: 'mean-teacher', classValues: [1, 2], savedAt: 9 });
+    expect(await readCheckpoint(db)).toMatchObject({ step: 40, classValues: [1, 2] });
+  });
+});

@@ -3,10 +3,11 @@ import { createClassesSlice, type ClassesSlice } from './classesSlice.ts';
 import { createLabelsSlice, type LabelsSlice } from './labelsSlice.ts';
 import { createStatusSlice, type StatusSlice } from './statusSlice.ts';
 import { createToolsSlice, DEFAULT_TOOLS, type ToolsSlice } from './toolsSlice.ts';
+import { createTrainingSlice, type TrainingSlice } from './trainingSlice.ts';
 import type { WorkspaceState } from './types.ts';
 import { createWorkspaceSlice, type WorkspaceSlice } from './workspaceSlice.ts';
 
-export type AppState = WorkspaceState & WorkspaceSlice & ClassesSlice & LabelsSlice & ToolsSlice & StatusSlice;
+export type AppState = WorkspaceState & WorkspaceSlice & ClassesSlice & LabelsSlice & ToolsSlice & StatusSlice & TrainingSlice;
 
 export const INITIAL_STATE: WorkspaceState = {
   volumes: {},
@@ -30,6 +31,7 @@ export function createAppStore() {
     ...createLabelsSlice(...a),
     ...createToolsSlice(...a),
     ...createStatusSlice(...a),
+    ...createTrainingSlice(...a),
   }));
 }
 

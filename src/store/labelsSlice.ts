@@ -25,6 +25,11 @@ export interface LabelsSlice {
   redo: (volumeId?: string) => boolean;
   /** Marks a slice labeled (its unpainted voxels become background truth) or unlabeled (it says nothing). */
   toggleSliceLabeled: (volumeId: string, axis: VoxelAxis, index: number) => void;
+  /**
+   * Writes one k-slice (e.g. an accepted pseudo-label) as an undoable edit and marks it labeled with the given
+   * provenance. `onlyClass` takes that class's voxels from `values` and leaves the rest of the slice as it was.
+   */
+  setSliceLabels: (volumeId: string, k: number, values: Uint8Array, provenance: SliceProvenance, onlyClass?: number) => LabelEdit | null;
   /** Replaces a volume's labels with a whole labeled volume (import); every slice counts as labeled. */
   replaceLabels: (volumeId: string, values: Uint8Array, provenance: SliceProvenance) => LabelEdit | null;
 }
@@ -106,6 +111,30 @@ export const createLabelsSlice: StateCreator<AppState, [], [], LabelsSlice> = (s
       };
       applyEdit(entry.labels, edit, 'forward');
       commit(volumeId, entry, edit);
+    },
+
+    setSliceLabels: (volumeId, k, values, provenance, onlyClass) => {
+      const entry = get().volumes[volumeId];
+      if (!entry) return null;
+      const [ni, nj, nk] = entry.labels.dims;
+      const per = ni * nj;
+      if (k < 0 || k >= nk || values.length !== per) throw new Error(`slice ${k} of ${ni}×${nj}×${nk} needs ${per} values, got ${values.length}`);
+      entry.labels.voxels.set(entry.committed);
+      const target = entry.committed.slice(k * per, (k + 1) * per);
+      for (let p = 0; p < per; p++) {
+        if (onlyClass === undefined) target[p] = values[p]!;
+        else if (values[p] === onlyClass) target[p] = onlyClass;
+        else if (target[p] === onlyClass) target[p] = 0;
+      }
+      const { indices: local, before, after } = diffVoxels(entry.committed.subarray(k * per, (k + 1) * per), target);
+      const indices = local.map((i) => i + k * per);
+      const sliceChanges = markSlicesChanges(entry.labels, 2, [k], provenance);
+      const edit: LabelEdit = { indices, before, after, sliceChanges };
+      if (isEmptyEdit(edit)) return null;
+      applyEdit(entry.labels, edit, 'forward');
+      syncCommitted(entry, edit, 'forward');
+      commit(volumeId, entry, edit);
+      return edit;
     },
 
     replaceLabels: (volumeId, values, provenance) => {

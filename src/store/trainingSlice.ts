@@ -1,0 +1,188 @@
+import type { StateCreator } from 'zustand';
+import type { BackendChoice } from '../train/backend.ts';
+import type { PresetName } from '../train/config.ts';
+import type { FromWorker, TrainingState } from '../train/protocol.ts';
+import type { AppState } from './appStore.ts';
+
+export interface LossPoint {
+  step: number;
+  total: number;
+  ce: number;
+  dice: number;
+  consistency: number;
+}
+
+export interface ValidationPoint {
+  step: number;
+  /** Dice per class, in the class order at the start of training. */
+  dice: (number | null)[];
+  mean: number | null;
+}
+
+/**
+ * What the model currently says about a volume: its pseudo-label (class values) and uncertainty (0..255) per
+ * voxel, filled slice by slice as predictions arrive. The buffers are mutated in place (the viewer shows views of
+ * them); `version` tells subscribers to redraw.
+ */
+export interface PredictionLayer {
+  labels: Uint8Array;
+  uncertainty: Uint8Array;
+  /** Training step of each k-slice's latest prediction; −1 where none has arrived. */
+  sliceStep: Int32Array;
+  version: number;
+  /** k-slices whose pseudo-label the user rejected: hidden until the model changes its mind. */
+  rejected: number[];
+}
+
+export interface TrainingSliceState {
+  status: 'idle' | TrainingState;
+  preset: PresetName;
+  backend: BackendChoice | null;
+  info: Extract<FromWorker, { type: 'ready' }> | null;
+  step: number;
+  epoch: number;
+  slicesPerSecond: number;
+  elapsedMs: number;
+  losses: LossPoint[];
+  validation: ValidationPoint[];
+  /** Classes (value, name) the running model predicts, in output order. */
+  trainedClasses: { value: number; name: string }[];
+  error: string | null;
+  layers: { pseudo: { visible: boolean; opacity: number }; uncertainty: { visible: boolean; opacity: number } };
+  predictions: Record<string, PredictionLayer>;
+  sliceScores: Record<string, { step: number; scores: Float32Array }>;
+  predictAll: { running: boolean; done: number; total: number } | null;
+  /** Whole-volume predictions from "Predict all", for export. */
+  fullPredictions: Record<string, Uint8Array>;
+  checkpoint: { step: number; savedAt: number; preset: string; classValues: number[] } | null;
+  /** The slice the user looks at (axial view), which the model predicts first. */
+  focus: { volumeId: string; k: number } | null;
+}
+
+export interface TrainingSlice {
+  training: TrainingSliceState;
+  setPreset: (preset: PresetName) => void;
+  setTrainingPatch: (patch: Partial<TrainingSliceState>) => void;
+  /** Applies one event from the training worker. */
+  applyTrainingEvent: (m: FromWorker) => void;
+  setLayer: (layer: 'pseudo' | 'uncertainty', patch: Partial<{ visible: boolean; opacity: number }>) => void;
+  rejectPseudoSlice: (volumeId: string, k: number) => void;
+  setFocus: (volumeId: string, k: number) => void;
+  resetTrainingRun: () => void;
+}
+
+/** Loss history kept for the chart; older points are thinned, not dropped, so the whole run stays visible. */
+const MAX_LOSS_POINTS = 1500;
+
+export const INITIAL_TRAINING: TrainingSliceState = {
+  status: 'idle',
+  preset: 'mean-teacher',
+  backend: null,
+  info: null,
+  step: 0,
+  epoch: 0,
+  slicesPerSecond: 0,
+  elapsedMs: 0,
+  losses: [],
+  validation: [],
+  trainedClasses: [],
+  error: null,
+  layers: { pseudo: { visible: true, opacity: 0.6 }, uncertainty: { visible: false, opacity: 0.6 } },
+  predictions: {},
+  sliceScores: {},
+  predictAll: null,
+  fullPredictions: {},
+  checkpoint: null,
+  focus: null,
+};
+
+function thin(points: LossPoint[]): LossPoint[] {
+  if (points.length <= MAX_LOSS_POINTS) return points;
+  // Keep every other point of the older half: recent detail, whole-run shape.
+  const half = Math.floor(points.length / 2);
+  return [...points.slice(0, half).filter((_, n) => n % 2 === 0), ...points.slice(half)];
+}
+
+function layerFor(state: AppState, volumeId: string): PredictionLayer | null {
+  const existing = state.training.predictions[volumeId];
+  if (existing) return existing;
+  const entry = state.volumes[volumeId];
+  if (!entry) return null;
+  const n = entry.labels.voxels.length;
+  return { labels: new Uint8Array(n), uncertainty: new Uint8Array(n), sliceStep: new Int32Array(entry.labels.dims[2]).fill(-1), version: 0, rejected: [] };
+}
+
+export const createTrainingSlice: StateCreator<AppState, [], [], TrainingSlice> = (set, get) => {
+  const patch = (p: Partial<TrainingSliceState>): void => set((s) => ({ training: { ...s.training, ...p } }));
+  return {
+    training: INITIAL_TRAINING,
+    setPreset: (preset) => patch({ preset }),
+    setTrainingPatch: patch,
+    setLayer: (layer, p) => set((s) => ({ training: { ...s.training, layers: { ...s.training.layers, [layer]: { ...s.training.layers[layer], ...p } } } })),
+    setFocus: (volumeId, k) => {
+      const f = get().training.focus;
+      if (f?.volumeId !== volumeId || f.k !== k) patch({ focus: { volumeId, k } });
+    },
+    resetTrainingRun: () =>
+      set((s) => ({ training: { ...INITIAL_TRAINING, preset: s.training.preset, layers: s.training.layers, checkpoint: s.training.checkpoint, focus: s.training.focus } })),
+
+    rejectPseudoSlice: (volumeId, k) => {
+      const layer = get().training.predictions[volumeId];
+      if (!layer || layer.rejected.includes(k)) return;
+      const entry = get().volumes[volumeId];
+      if (!entry) return;
+      const per = entry.labels.dims[0] * entry.labels.dims[1];
+      layer.labels.fill(0, k * per, (k + 1) * per);
+      const next: PredictionLayer = { ...layer, rejected: [...layer.rejected, k], version: layer.version + 1 };
+      set((s) => ({ training: { ...s.training, predictions: { ...s.training.predictions, [volumeId]: next } } }));
+    },
+
+    applyTrainingEvent: (m) => {
+      const s = get();
+      switch (m.type) {
+        case 'backend':
+          return patch({ backend: m.choice });
+        case 'ready':
+          return patch({ info: m, step: m.resumedAt ?? 0, error: null });
+        case 'state':
+          return patch({ status: m.state });
+        case 'step': {
+          const r = m.report;
+          const losses = thin([...s.training.losses, { step: r.step, total: r.losses.total, ce: r.losses.ce, dice: r.losses.dice, consistency: r.losses.consistency }]);
+          return patch({ step: r.step, epoch: m.epoch, slicesPerSecond: m.slicesPerSecond, elapsedMs: m.elapsedMs, losses });
+        }
+        case 'validation':
+          return patch({ validation: [...s.training.validation, { step: m.report.step, dice: m.report.dice, mean: m.report.meanDice }] });
+        case 'prediction': {
+          const layer = layerFor(s, m.volumeId);
+          if (!layer) return;
+          const per = m.labels.length;
+          if (layer.rejected.includes(m.k)) {
+            // A rejected slice stays hidden until the model's answer there changes.
+            const old = layer.labels.subarray(m.k * per, (m.k + 1) * per);
+            const same = old.every((v, n) => v === 0 || v === m.labels[n]);
+            if (same) return;
+            layer.rejected = layer.rejected.filter((k) => k !== m.k);
+          }
+          layer.labels.set(m.labels, m.k * per);
+          layer.uncertainty.set(m.uncertainty, m.k * per);
+          layer.sliceStep[m.k] = m.step;
+          const next = { ...layer, version: layer.version + 1 };
+          return set((st) => ({ training: { ...st.training, predictions: { ...st.training.predictions, [m.volumeId]: next } } }));
+        }
+        case 'sliceScores':
+          return patch({ sliceScores: { ...s.training.sliceScores, [m.volumeId]: { step: m.step, scores: m.scores } } });
+        case 'predictAllProgress':
+          return patch({ predictAll: { running: true, done: m.done, total: m.total } });
+        case 'predictAllVolume':
+          return patch({ fullPredictions: { ...s.training.fullPredictions, [m.volumeId]: m.labels } });
+        case 'predictAllDone':
+          return patch({ predictAll: s.training.predictAll ? { ...s.training.predictAll, running: false } : null });
+        case 'checkpoint':
+          return; // stored by the controller, which owns the database
+        case 'error':
+          return patch({ error: m.message });
+      }
+    },
+  };
+};
