@@ -8,6 +8,7 @@ export type FileFormat =
   | 'jpeg'
   | 'msd-json'
   | 'gzip-other'
+  | 'zip'
   | 'unknown'
   | 'ignored';
 
@@ -40,6 +41,7 @@ function startsWith(bytes: Uint8Array, signature: readonly number[], at = 0): bo
 const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 const JPEG_SOI = [0xff, 0xd8, 0xff];
 const DICM = [0x44, 0x49, 0x43, 0x4d];
+const ZIP = [0x50, 0x4b, 0x03, 0x04];
 const NIFTI1_SINGLE = [0x6e, 0x2b, 0x31, 0x00]; // "n+1\0" at 344
 const NIFTI1_PAIR = [0x6e, 0x69, 0x31, 0x00]; // "ni1\0" at 344: header of a .hdr/.img pair
 const NIFTI2_SINGLE = [0x6e, 0x2b, 0x32, 0x00]; // "n+2\0" at 4
@@ -67,6 +69,7 @@ export function detectFormat(path: string, bytes: Uint8Array): FileFormat {
   if (startsWith(bytes, DICM, 128)) return 'dicom';
   const nifti = niftiKind(bytes);
   if (nifti) return nifti;
+  if (startsWith(bytes, ZIP)) return 'zip';
   if (isGzip(bytes)) {
     let inner: Uint8Array;
     try {

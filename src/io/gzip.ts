@@ -13,43 +13,27 @@ function trailerSize(bytes: Uint8Array): number {
   return ((bytes[n - 4]! | (bytes[n - 3]! << 8) | (bytes[n - 2]! << 16)) >>> 0) + bytes[n - 1]! * 0x1000000;
 }
 
-/** Streaming decompression: slower, but it allocates only what the stream really holds. */
-function gunzipStreaming(bytes: Uint8Array): Uint8Array {
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  const stream = new Gunzip((chunk) => {
-    chunks.push(chunk);
-    total += chunk.length;
-  });
-  stream.push(bytes, true);
-  if (chunks.length === 1) return chunks[0]!;
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.length;
-  }
-  return out;
-}
+const TRUNCATED = 'file is truncated — its gzip stream ends early (an incomplete download or copy?)';
 
 function gzipError(e: unknown): Error {
   const msg = e instanceof Error ? e.message : String(e);
-  if (/unexpected EOF/i.test(msg)) {
-    return new Error('file is truncated — its gzip stream ends early (an incomplete download or copy?)');
-  }
+  if (/unexpected EOF/i.test(msg)) return new Error(TRUNCATED);
   return new Error(`file is corrupt — its gzip stream cannot be decompressed (${msg})`);
 }
 
 /**
- * Gunzips, turning fflate's terse errors into words about the file. fflate's one-shot path sizes its output
- * from the trailer; a truncated file's "trailer" is arbitrary bytes that could ask for gigabytes, so an
- * implausible claim takes the streaming path instead, which then reports the early end.
+ * Gunzips, turning fflate's terse errors into words about the file. fflate sizes its output from the
+ * trailer's length field and reports a stream that stops early; a truncated file's "trailer" is whatever
+ * bytes happen to be last and may claim gigabytes, so a claim no deflate stream of this size can meet is
+ * reported as truncation before anything is allocated. (fflate's streaming Gunzip was no way out: it can
+ * end a cut stream without an error.)
  */
 export function gunzip(bytes: Uint8Array): Uint8Array {
+  // 10-byte header, at least 2 bytes of deflate data, 8-byte trailer.
+  if (bytes.length < 20) throw new Error(TRUNCATED);
+  if (trailerSize(bytes) > bytes.length * MAX_DEFLATE_RATIO) throw new Error(TRUNCATED);
   try {
-    const claimed = bytes.length >= 18 ? trailerSize(bytes) : 0;
-    const plausible = claimed > 0 && claimed <= bytes.length * MAX_DEFLATE_RATIO;
-    return plausible ? gunzipSync(bytes) : gunzipStreaming(bytes);
+    return gunzipSync(bytes);
   } catch (e) {
     throw gzipError(e);
   }

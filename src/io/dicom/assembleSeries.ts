@@ -48,12 +48,13 @@ function seriesName(ref: DicomFileInfo): string {
 }
 
 /**
- * Rescaled values in the smallest type that holds them exactly: Uint8 or Int16 for integral values in range
- * (CT and MR almost always), Uint16 for unsigned data beyond Int16, Float32 otherwise (fractional rescale).
+ * The storage type for rescaled values, always exact: 8-bit grey without rescale stays Uint8 (as stored);
+ * integral values in range become Int16 (CT and MR almost always); integral values beyond Int16 but
+ * unsigned stay Uint16 (half the memory of Float32, and the viewer takes it); anything else is Float32.
  */
-function chooseStorage(min: number, max: number, integral: boolean): 'u8' | 'i16' | 'u16' | 'f32' {
+function chooseStorage(min: number, max: number, integral: boolean, eightBit: boolean): 'u8' | 'i16' | 'u16' | 'f32' {
   if (!integral) return 'f32';
-  if (min >= 0 && max <= 255) return 'u8';
+  if (eightBit && min >= 0 && max <= 255) return 'u8';
   if (min >= -32768 && max <= 32767) return 'i16';
   if (min >= 0 && max <= 65535) return 'u16';
   return 'f32';
@@ -195,7 +196,8 @@ export async function assembleSeries(files: DicomFileInfo[], onProgress?: Progre
     decoded.length = 0;
     voxels = rgb;
   } else {
-    const kind = chooseStorage(min, max, integral);
+    const eightBit = slices.every((sl) => sl.info.bitsAllocated === 8 && sl.info.rescaleSlope === 1 && sl.info.rescaleIntercept === 0);
+    const kind = chooseStorage(min, max, integral, eightBit);
     const length = perSlice * n;
     voxels = kind === 'u8' ? new Uint8Array(length) : kind === 'i16' ? new Int16Array(length) : kind === 'u16' ? new Uint16Array(length) : new Float32Array(length);
     for (let s = 0; s < n; s++) {

@@ -182,6 +182,8 @@ function physicalValues(values: StoredValues, scale: { slope: number; inter: num
 
 export interface NiftiRead {
   volume: Volume;
+  /** Volumes in the file (time points or channels); only the first was read. */
+  frames: number;
   /** Messages that start with the file name, e.g. that only the first of several volumes was opened. */
   warnings: string[];
 }
@@ -209,6 +211,7 @@ export function readNifti(bytes: Uint8Array, fileName: string): NiftiRead {
       voxels,
       source: { format: 'nifti', fileName, header: p.geometryHeader },
     },
+    frames: p.frames,
     warnings,
   };
 }

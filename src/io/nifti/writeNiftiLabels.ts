@@ -86,16 +86,14 @@ export function writeNiftiLabels(labels: Uint8Array, volume: Volume): Uint8Array
   return gzipSync(file, { level: 6 });
 }
 
-/** Class names and descriptions beside the label file: value → what it means. */
+/**
+ * The class sidecar written beside label files: label value → name, display colour and the text fields (where
+ * it lies, what it looks like) that text guidance uses, so labels stay meaningful outside Pseudolab.
+ */
 export function writeLabelSidecar(classes: readonly ClassDef[]): string {
-  return JSON.stringify(
-    {
-      format: 'pseudolab-labels',
-      version: 1,
-      background: 0,
-      labels: classes.map((c) => ({ value: c.value, name: c.name, color: c.color, position: c.position, shape: c.shape })),
-    },
-    null,
-    2,
-  );
+  const labels: Record<string, { name: string; color: [number, number, number]; position: string; shape: string }> = {};
+  for (const c of [...classes].sort((a, b) => a.value - b.value)) {
+    labels[String(c.value)] = { name: c.name, color: [...c.color], position: c.position, shape: c.shape };
+  }
+  return JSON.stringify({ format: 'pseudolab-labels', version: 1, background: 0, labels }, null, 2);
 }
