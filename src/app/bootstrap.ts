@@ -1,16 +1,20 @@
-import { generateDemoDataset } from '../demo/generateDemo.ts';
+import { DEMO_GENERATOR_VERSION, generateDemoDataset, renderDemoVolume } from '../demo/generateDemo.ts';
 import { configureDicomCodecs } from '../io/dicom/codecs.ts';
 import { Autosaver } from '../persist/Autosaver.ts';
 import { openDatabase, type Database } from '../persist/database.ts';
 import { restoreWorkspace } from '../persist/restore.ts';
 import type { AppStore } from '../store/appStore.ts';
 import type { Volume } from '../volume/Volume.ts';
+import { initTrainingController } from './training.ts';
 
-/** Demo volumes are stored without voxels; the same seed regenerates them bit for bit. */
+/**
+ * Demo volumes are stored without voxels; the same seed and generator version rebuild them bit for bit. A volume
+ * saved by another generator version cannot be rebuilt faithfully and is reported instead.
+ */
 function regenerateDemoVoxels(volume: Omit<Volume, 'voxels'>): Volume['voxels'] | null {
-  if (volume.source.format !== 'demo') return null;
+  if (volume.source.format !== 'demo' || volume.source.generator !== DEMO_GENERATOR_VERSION) return null;
   const { seed, index } = volume.source;
-  return generateDemoDataset({ seed }).volumes[index]?.voxels ?? null;
+  return renderDemoVolume(seed, index, volume.geometry.dims, volume.geometry.spacing).volume.voxels;
 }
 
 export function loadDemo(store: AppStore): void {
@@ -100,5 +104,6 @@ export async function bootstrap(store: AppStore): Promise<Session> {
     // Ask the browser not to evict our data under storage pressure; a refusal changes nothing else.
     void navigator.storage?.persist?.().catch(() => undefined);
   }
+  initTrainingController(store, autosaveAllowed ? db : null);
   return { autosaver, db };
 }

@@ -1,126 +1,439 @@
 import { describe, expect, it } from 'vitest';
+import { Random } from '../data/random.ts';
+import { CLASS_PALETTE } from '../volume/classes.ts';
+import { axisStep, originOf, spacingOf, transformPoint, type Vec3 } from '../volume/geometry.ts';
+import { labeledVoxelMask, SliceProvenance } from '../volume/labels.ts';
+import { DEMO_CENTRE_LPS, DEMO_GENERATOR_VERSION, DEMO_SEED, generateDemoDataset, renderDemoVolume, type DemoVolume } from './generateDemo.ts';
+import { blobSignedDistance, NOISE_SD, Tissue, tubeCentreAt } from './phantom.ts';
+import { renderPhantom } from './renderPhantom.ts';
 
 /** Byte equality; vitest's deep equality walks typed arrays element by element and takes seconds. */
 function sameBytes(a: ArrayBufferView, b: ArrayBufferView): boolean {
   return Buffer.compare(Buffer.from(a.buffer, a.byteOffset, a.byteLength), Buffer.from(b.buffer, b.byteOffset, b.byteLength)) === 0;
 }
-import { labeledVoxelMask, SliceProvenance } from '../volume/labels.ts';
-import { generateDemoDataset } from './generateDemo.ts';
 
-function stats(values: Float32Array, truth: Uint8Array, cls: number, k?: { per: number; k: number }): { mean: number; sd: number; n: number } {
-  let s = 0;
-  let s2 = 0;
-  let n = 0;
-  const lo = k ? k.k * k.per : 0;
-  const hi = k ? (k.k + 1) * k.per : values.length;
-  for (let i = lo; i < hi; i++) {
-    if (truth[i] !== cls) continue;
-    s += values[i]!;
-    s2 += values[i]! ** 2;
-    n++;
+function meanAndSd(values: number[]): { mean: number; sd: number } {
+  const mean = values.reduce((a, b) => a + b, 0) / values.length;
+  const variance = values.reduce((a, b) => a + (b - mean) ** 2, 0) / values.length;
+  return { mean, sd: Math.sqrt(variance) };
+}
+
+/**
+ * Voxels whose six neighbours share their tissue: the inside of a structure, free of partial-volume blending.
+ * Their intensities are what a model sees as "this tissue".
+ */
+function coreValues(d: DemoVolume): number[][] {
+  const [ni, nj, nk] = d.volume.geometry.dims;
+  const t = d.tissue;
+  const x = d.volume.voxels;
+  const out: number[][] = Array.from({ length: 8 }, () => []);
+  for (let k = 1; k < nk - 1; k++) {
+    for (let j = 1; j < nj - 1; j++) {
+      for (let i = 1; i < ni - 1; i++) {
+        const n = i + ni * (j + nj * k);
+        const c = t[n]!;
+        if (t[n - 1] !== c || t[n + 1] !== c || t[n - ni] !== c || t[n + ni] !== c || t[n - ni * nj] !== c || t[n + ni * nj] !== c) continue;
+        out[c]!.push(x[n]!);
+      }
+    }
   }
-  const mean = s / n;
-  return { mean, sd: Math.sqrt(s2 / n - mean * mean), n };
+  return out;
+}
+
+/** Centroid of the voxels where `pick` holds, in voxel indices. */
+function centroid(truth: Uint8Array, dims: Vec3, pick: (c: number) => boolean): Vec3 {
+  const [ni, nj] = dims;
+  const s = [0, 0, 0];
+  let count = 0;
+  for (let n = 0; n < truth.length; n++) {
+    if (!pick(truth[n]!)) continue;
+    s[0]! += n % ni;
+    s[1]! += Math.floor(n / ni) % nj;
+    s[2]! += Math.floor(n / (ni * nj));
+    count++;
+  }
+  return [s[0]! / count, s[1]! / count, s[2]! / count];
 }
 
 describe('demo dataset', () => {
+  // The first call in this process: includes JIT warm-up, as at app start.
   const t0 = performance.now();
   const demo = generateDemoDataset();
-  console.log(`demo generation: ${(performance.now() - t0).toFixed(0)} ms for ${demo.volumes.length} volumes`);
+  const firstMs = performance.now() - t0;
+  const t1 = performance.now();
+  const again = generateDemoDataset();
+  console.log(`demo generation: ${firstMs.toFixed(0)} ms cold, ${(performance.now() - t1).toFixed(0)} ms warm, for ${demo.volumes.length} volumes of ${demo.volumes[0]!.geometry.dims.join('×')}`);
+  const rendered = [0, 1, 2].map((index) => renderDemoVolume(DEMO_SEED, index));
 
-  it('is deterministic from its seed and changes with it', () => {
-    const again = generateDemoDataset();
+  it('is byte-identical from the same seed and differs with another', () => {
     for (let v = 0; v < demo.volumes.length; v++) {
       expect(sameBytes(again.volumes[v]!.voxels, demo.volumes[v]!.voxels)).toBe(true);
       expect(sameBytes(again.groundTruth[v]!, demo.groundTruth[v]!)).toBe(true);
+      expect(sameBytes(again.initialLabels[v]!.voxels, demo.initialLabels[v]!.voxels)).toBe(true);
+      for (const axis of [0, 1, 2] as const) expect(sameBytes(again.initialLabels[v]!.slices[axis], demo.initialLabels[v]!.slices[axis])).toBe(true);
+      expect(again.volumes[v]!.description).toBe(demo.volumes[v]!.description);
     }
     const other = generateDemoDataset({ seed: 1 });
-    expect(sameBytes(other.volumes[0]!.voxels, demo.volumes[0]!.voxels)).toBe(false);
-    expect(sameBytes(other.groundTruth[0]!, demo.groundTruth[0]!)).toBe(false);
+    for (let v = 0; v < demo.volumes.length; v++) {
+      expect(sameBytes(other.volumes[v]!.voxels, demo.volumes[v]!.voxels)).toBe(false);
+      expect(sameBytes(other.groundTruth[v]!, demo.groundTruth[v]!)).toBe(false);
+    }
+    // Volumes of one dataset are different patients, not copies.
+    expect(sameBytes(demo.groundTruth[0]!, demo.groundTruth[1]!)).toBe(false);
   });
 
-  it('has three classes with names and text descriptions', () => {
-    expect(demo.classes.map((c) => c.value)).toEqual([1, 2, 3]);
-    for (const c of demo.classes) {
-      expect(c.name.length).toBeGreaterThan(2);
-      expect(c.position.length).toBeGreaterThan(10);
-      expect(c.shape.length).toBeGreaterThan(10);
+  it('makes each volume from (seed, index) alone, so one can be regenerated without the others', () => {
+    const one = generateDemoDataset({ count: 1 });
+    expect(sameBytes(one.volumes[0]!.voxels, demo.volumes[0]!.voxels)).toBe(true);
+    for (let v = 0; v < 3; v++) {
+      expect(sameBytes(rendered[v]!.volume.voxels, demo.volumes[v]!.voxels)).toBe(true);
+      expect(sameBytes(rendered[v]!.truth, demo.groundTruth[v]!)).toBe(true);
     }
   });
 
-  it('draws every structure in every volume at a plausible size, different per volume', () => {
-    const organSizes: number[] = [];
+  it('has axial LPS geometry with the requested spacing, centred off the origin', () => {
+    demo.volumes.forEach((v, index) => {
+      const g = v.geometry;
+      expect(g.dims).toEqual([96, 96, 48]);
+      expect(g.spacing).toEqual([1, 1, 2]);
+      expect(spacingOf(g.ijkToLps)).toEqual([1, 1, 2]);
+      // i → patient left (+x), j → posterior (+y), k → superior (+z).
+      expect(axisStep(g.ijkToLps, 0)).toEqual([1, 0, 0]);
+      expect(axisStep(g.ijkToLps, 1)).toEqual([0, 1, 0]);
+      expect(axisStep(g.ijkToLps, 2)).toEqual([0, 0, 2]);
+      expect(originOf(g.ijkToLps)).toEqual([-47.5, -27.5, -17]);
+      expect(transformPoint(g.ijkToLps, [47.5, 47.5, 23.5])).toEqual(DEMO_CENTRE_LPS);
+      expect(v.voxels).toBeInstanceOf(Float32Array);
+      expect(v.voxels.length).toBe(96 * 96 * 48);
+      expect(v.channels).toBe(1);
+      expect(v.source).toEqual({ format: 'demo', seed: DEMO_SEED, index, generator: DEMO_GENERATOR_VERSION });
+      expect(v.name).toBe(`Demo phantom ${index + 1}`);
+      expect(v.id).toBe(`demo-${DEMO_SEED}-${index}`);
+    });
+    const custom = generateDemoDataset({ count: 1, dims: [40, 36, 12], spacing: [0.8, 0.8, 3] });
+    expect(custom.volumes[0]!.geometry.dims).toEqual([40, 36, 12]);
+    expect(spacingOf(custom.volumes[0]!.geometry.ijkToLps)).toEqual([0.8, 0.8, 3]);
+    expect(custom.groundTruth[0]!.length).toBe(40 * 36 * 12);
+    expect(custom.initialLabels[0]!.dims).toEqual([40, 36, 12]);
+  });
+
+  it('has intensities like a magnitude MR: non-negative, about 0..1000', () => {
+    for (const v of demo.volumes) {
+      let lo = Infinity;
+      let hi = -Infinity;
+      let above = 0;
+      for (const x of v.voxels) {
+        lo = Math.min(lo, x);
+        hi = Math.max(hi, x);
+        if (x > 1000) above++;
+      }
+      expect(lo).toBeGreaterThanOrEqual(0);
+      expect(hi).toBeGreaterThan(800);
+      expect(hi).toBeLessThan(1300);
+      expect(above / v.voxels.length).toBeLessThan(0.001);
+    }
+  });
+
+  it('has three named classes with palette colours and text for position and shape', () => {
+    expect(demo.classes.map((c) => c.value)).toEqual([1, 2, 3]);
+    expect(demo.classes.map((c) => c.name)).toEqual(['Liver', 'Liver lesion', 'Inferior vena cava']);
+    for (const c of demo.classes) {
+      expect(CLASS_PALETTE).toContainEqual(c.color);
+      expect(c.position.length).toBeGreaterThan(20);
+      expect(c.shape.length).toBeGreaterThan(20);
+    }
+    expect(new Set(demo.classes.map((c) => c.color.join())).size).toBe(3);
+    // A copy: editing the user's classes must not change the next demo.
+    demo.classes[0]!.color[0] = 1;
+    expect(generateDemoDataset({ count: 0 }).classes[0]!.color[0]).not.toBe(1);
+  });
+
+  it('draws every structure in every volume at a plausible, varying size', () => {
+    const sizes: number[][] = [];
     for (const truth of demo.groundTruth) {
       const counts = [0, 0, 0, 0];
       for (const t of truth) counts[t]!++;
-      // Voxels are 2 mm³: organ some tens of millilitres, lesion ~1 ml, vessel a few ml.
-      expect(counts[1]).toBeGreaterThan(8000);
-      expect(counts[1]).toBeLessThan(80000);
-      expect(counts[2]).toBeGreaterThan(150);
-      expect(counts[2]).toBeLessThan(2000);
-      expect(counts[3]).toBeGreaterThan(500);
-      expect(counts[3]).toBeLessThan(8000);
-      organSizes.push(counts[1]!);
+      // Voxels are 2 mm³ and the phantom a quarter-scale abdomen: liver 25–60 ml, lesion ~0.4–2 ml, vena cava ~2–5 ml.
+      expect(counts[1]).toBeGreaterThan(12_000);
+      expect(counts[1]).toBeLessThan(30_000);
+      expect(counts[2]).toBeGreaterThan(200);
+      expect(counts[2]).toBeLessThan(1_000);
+      expect(counts[3]).toBeGreaterThan(600);
+      expect(counts[3]).toBeLessThan(2_500);
+      sizes.push(counts);
     }
-    expect(new Set(organSizes).size).toBe(organSizes.length);
+    for (const c of [1, 2, 3]) expect(new Set(sizes.map((s) => s[c])).size).toBe(3);
   });
 
-  it('is learnable but noisy: structures differ by several noise SDs, yet each is noisy inside', () => {
-    const v = demo.volumes[0]!.voxels as Float32Array;
-    const t = demo.groundTruth[0]!;
-    const body = stats(v, t, 0);
-    const organ = stats(v, t, 1);
-    const lesion = stats(v, t, 2);
-    const vessel = stats(v, t, 3);
-    const noise = 38;
-    expect(organ.mean - lesion.mean).toBeGreaterThan(4 * noise);
-    expect(vessel.mean - organ.mean).toBeGreaterThan(4 * noise);
-    expect(organ.mean - body.mean).toBeGreaterThan(2 * noise);
-    expect(organ.sd).toBeGreaterThan(noise * 0.8);
+  it('puts the lesion inside the liver and the vena cava through every slice', () => {
+    for (const truth of demo.groundTruth) {
+      const [ni, nj, nk] = [96, 96, 48];
+      let lesionEdges = 0;
+      let lesionBackground = 0;
+      const vesselSlices = new Set<number>();
+      for (let n = 0; n < truth.length; n++) {
+        if (truth[n] === 3) vesselSlices.add(Math.floor(n / (ni * nj)));
+        if (truth[n] !== 2) continue;
+        for (const m of [n - 1, n + 1, n - ni, n + ni]) {
+          if (truth[m] === 2) continue;
+          lesionEdges++;
+          if (truth[m] === 0) lesionBackground++;
+        }
+      }
+      // In plane, the lesion's border is (almost) all liver.
+      expect(lesionEdges).toBeGreaterThan(50);
+      expect(lesionBackground / lesionEdges).toBeLessThan(0.05);
+      expect(vesselSlices.size).toBe(nk);
+    }
   });
 
-  it('has a bias field: the same tissue is brighter on one side than the other', () => {
-    const v = demo.volumes[0]!.voxels as Float32Array;
-    const t = demo.groundTruth[0]!;
-    const [ni] = demo.volumes[0]!.geometry.dims;
-    let left = 0;
-    let nl = 0;
-    let right = 0;
-    let nr = 0;
-    for (let n = 0; n < v.length; n++) {
-      if (t[n] !== 1) continue;
-      const i = n % ni;
-      if (i < ni / 2 - 12) {
-        left += v[n]!;
-        nl++;
-      } else if (i > ni / 2 - 4) {
-        right += v[n]!;
-        nr++;
+  it('labels exactly the analytic shapes (bounding boxes and shortcuts lose nothing) and softens their edges', () => {
+    const { phantom, tissue, volume } = rendered[0]!;
+    const [ni, nj, nk] = volume.geometry.dims;
+    const [sx, sy, sz] = volume.geometry.spacing;
+    const halfHeight = ((nk - 1) * sz) / 2;
+    const mismatches = { liver: 0, lesion: 0, vessel: 0 };
+    // Noise- and bias-free renders with and without the vessel (moved far out of the field of view): their
+    // difference is what the vessel adds to each voxel.
+    const flat = { noiseSd: 0, bias: { gradient: [0, 0, 0] as Vec3, bowl: 0 } };
+    const render = (p: typeof phantom): Float32Array => renderPhantom(p, volume.geometry.dims, volume.geometry.spacing, new Random(1)).voxels;
+    const clean = render({ ...phantom, ...flat });
+    const noVessel = render({ ...phantom, ...flat, vessel: { ...phantom.vessel, centre: [1e4, 1e4] } });
+    let fringe = 0;
+    let n = 0;
+    for (let k = 0; k < nk; k++) {
+      const z = (k - (nk - 1) / 2) * sz;
+      const [vx, vy] = tubeCentreAt(phantom.vessel, z, halfHeight);
+      for (let j = 0; j < nj; j++) {
+        const y = (j - (nj - 1) / 2) * sy;
+        for (let i = 0; i < ni; i++, n++) {
+          const x = (i - (ni - 1) / 2) * sx;
+          const t = tissue[n]!;
+          const inVessel = Math.hypot(x - vx, y - vy) < phantom.vessel.radius;
+          const inLiver = blobSignedDistance(phantom.liver, x, y, z) < 0;
+          if ((t === Tissue.Vessel) !== inVessel) mismatches.vessel++;
+          // Within a millimetre outside the vessel, its brightness bleeds in: edges are soft, not cut off.
+          const outside = Math.hypot(x - vx, y - vy) - phantom.vessel.radius;
+          if (outside > 0 && outside < 1) {
+            fringe++;
+            if (!(clean[n]! > noVessel[n]! + 3)) mismatches.vessel++;
+          }
+          // The liver may be cut by the body wall or covered by the lesion or the vessel, never grown or shrunk.
+          if (t === Tissue.Liver && !inLiver) mismatches.liver++;
+          if (inLiver && !inVessel && [Tissue.Muscle, Tissue.Spleen, Tissue.Bone].includes(t as never)) mismatches.liver++;
+          if (t === Tissue.Lesion && !(inLiver && blobSignedDistance(phantom.lesion, x, y, z) < 0)) mismatches.lesion++;
+          if (inLiver && !inVessel && blobSignedDistance(phantom.lesion, x, y, z) < 0 && t === Tissue.Liver) mismatches.lesion++;
+        }
       }
     }
-    expect(nl).toBeGreaterThan(100);
-    expect(nr).toBeGreaterThan(100);
-    expect(Math.abs(left / nl - right / nr)).toBeGreaterThan(5);
+    expect(fringe).toBeGreaterThan(100);
+    expect(mismatches).toEqual({ liver: 0, lesion: 0, vessel: 0 });
   });
 
-  it('starts with exactly two painted axial slices in volume 1 that equal the truth, and none elsewhere', () => {
+  it('places the structures where the class text says: liver right, vena cava right of and in front of the spine', () => {
+    for (const d of rendered) {
+      const dims = d.volume.geometry.dims;
+      const liver = centroid(d.truth, dims, (c) => c === 1);
+      const vessel = centroid(d.truth, dims, (c) => c === 3);
+      const spine = centroid(d.tissue, dims, (t) => t === Tissue.Bone);
+      const body = centroid(d.tissue, dims, (t) => t !== Tissue.Air);
+      // Voxel axes are LPS: smaller i is the patient's right, smaller j the front.
+      expect(liver[0]).toBeLessThan(body[0] - 8);
+      expect(vessel[0]).toBeLessThan(spine[0]);
+      expect(vessel[1]).toBeLessThan(spine[1]);
+      expect(Math.abs(vessel[0] - body[0])).toBeLessThan(12);
+      // The vena cava curves: its centre moves from slice to slice, by a few voxels over the volume.
+      const [ni, nj, nk] = dims;
+      const xs: number[] = [];
+      for (let k = 0; k < nk; k++) {
+        const slice = d.truth.subarray(k * ni * nj, (k + 1) * ni * nj);
+        xs.push(centroid(slice, [ni, nj, 1], (c) => c === 3)[0]);
+      }
+      expect(Math.max(...xs) - Math.min(...xs)).toBeGreaterThan(2);
+      expect(Math.max(...xs) - Math.min(...xs)).toBeLessThan(15);
+    }
+  });
+
+  it('is learnable: the classes differ from each other and from the tissues around them by several noise SDs', () => {
+    for (const d of rendered) {
+      const core = coreValues(d);
+      const mean = core.map((values) => meanAndSd(values).mean);
+      const classes = [Tissue.Liver, Tissue.Lesion, Tissue.Vessel];
+      for (const a of classes) {
+        expect(core[a]!.length).toBeGreaterThan(40);
+        for (const b of classes) if (a !== b) expect(Math.abs(mean[a]! - mean[b]!)).toBeGreaterThan(6 * NOISE_SD);
+        for (const b of [Tissue.Air, Tissue.Fat, Tissue.Muscle, Tissue.Bone]) expect(Math.abs(mean[a]! - mean[b]!)).toBeGreaterThan(3.5 * NOISE_SD);
+      }
+      // Whole structures, edges included, still differ pairwise.
+      const all = [1, 2, 3].map((c) => meanAndSd(Array.from(d.volume.voxels.filter((_, n) => d.truth[n] === c))).mean);
+      expect(Math.abs(all[0]! - all[1]!)).toBeGreaterThan(6 * NOISE_SD);
+      expect(Math.abs(all[0]! - all[2]!)).toBeGreaterThan(4 * NOISE_SD);
+    }
+  });
+
+  it('is not trivial: no intensity window finds the lesion, and none finds liver or vessel perfectly', () => {
+    for (const d of rendered) {
+      const x = d.volume.voxels;
+      for (const [cls, ceiling] of [[1, 0.95], [2, 0.3], [3, 0.95]] as const) {
+        const values = Array.from(x.filter((_, n) => d.truth[n] === cls)).sort((a, b) => a - b);
+        let best = 0;
+        for (const [pLo, pHi] of [[0.02, 0.98], [0.05, 0.95], [0.1, 0.9], [0.25, 0.75]] as const) {
+          const lo = values[Math.floor(pLo * values.length)]!;
+          const hi = values[Math.floor(pHi * values.length)]!;
+          let hit = 0;
+          let wrong = 0;
+          for (let n = 0; n < x.length; n++) if (x[n]! >= lo && x[n]! <= hi) d.truth[n] === cls ? hit++ : wrong++;
+          best = Math.max(best, (2 * hit) / (values.length + hit + wrong));
+        }
+        expect(best, `class ${cls}`).toBeLessThan(ceiling);
+      }
+    }
+  });
+
+  it('has real noise of the intended size: Gaussian inside tissue, a Rician floor in air', () => {
+    for (const d of rendered) {
+      const [ni, nj] = d.volume.geometry.dims;
+      const x = d.volume.voxels;
+      const t = d.tissue;
+      // The slice through the middle of the liver.
+      const k = Math.round(centroid(d.truth, d.volume.geometry.dims, (c) => c === 1)[2]);
+      const inSlice: number[] = [];
+      const differences: number[] = [];
+      for (let j = 1; j < nj - 1; j++) {
+        for (let i = 1; i < ni - 2; i++) {
+          const n = i + ni * (j + nj * k);
+          if ([n - 1, n, n + 1, n + 2, n - ni, n + ni].some((m) => t[m] !== Tissue.Liver)) continue;
+          inSlice.push(x[n]!);
+          // Neighbours share the smooth bias, so their difference is noise alone, with variance 2σ².
+          differences.push(x[n + 1]! - x[n]!);
+        }
+      }
+      expect(inSlice.length).toBeGreaterThan(300);
+      expect(meanAndSd(inSlice).sd).toBeGreaterThan(0.8 * NOISE_SD);
+      const sigma = Math.sqrt(differences.reduce((a, b) => a + b * b, 0) / differences.length / 2);
+      expect(Math.abs(sigma - NOISE_SD)).toBeLessThan(0.08 * NOISE_SD);
+      // Far from the body the signal is zero and the magnitude of complex noise is Rayleigh: mean σ√(π/2).
+      const corner: number[] = [];
+      for (let j = 0; j < 8; j++) for (let i = 0; i < 8; i++) corner.push(x[i + ni * (j + nj * k)]!);
+      expect(t[0]).toBe(Tissue.Air);
+      expect(Math.abs(meanAndSd(corner).mean - NOISE_SD * Math.sqrt(Math.PI / 2))).toBeLessThan(0.15 * NOISE_SD);
+    }
+  });
+
+  it('has a smooth multiplicative bias field that makes the same tissue differ between halves of the volume', () => {
+    const { phantom, volume } = rendered[0]!;
+    const { dims, spacing } = volume.geometry;
+    const flat = { gradient: [0, 0, 0] as Vec3, bowl: 0 };
+    // Noise-free renders with and without the field: their ratio is the field itself.
+    const biased = renderPhantom({ ...phantom, noiseSd: 0 }, dims, spacing, new Random(1)).voxels;
+    const unbiased = renderPhantom({ ...phantom, noiseSd: 0, bias: flat }, dims, spacing, new Random(1));
+    let lo = Infinity;
+    let hi = -Infinity;
+    let steepest = 0;
+    const ratio = (n: number): number => biased[n]! / unbiased.voxels[n]!;
+    for (let n = 0; n < biased.length - 1; n++) {
+      if (unbiased.voxels[n]! < 20 || unbiased.voxels[n + 1]! < 20 || n % dims[0] === dims[0] - 1) continue;
+      lo = Math.min(lo, ratio(n));
+      hi = Math.max(hi, ratio(n));
+      steepest = Math.max(steepest, Math.abs(ratio(n + 1) - ratio(n)));
+    }
+    expect(lo).toBeGreaterThan(0.6);
+    expect(hi).toBeLessThan(1.45);
+    expect(hi - lo).toBeGreaterThan(0.1);
+    // Smooth: from one voxel to the next, across tissue boundaries too (so multiplicative, not additive).
+    expect(steepest).toBeLessThan(0.01);
+
+    // With noise: the liver's inside (no partial-volume edge) in one half of the liver versus the other, along
+    // each axis. Without the field the halves agree to within noise (standard error ≈ 0.5); with it they differ.
+    const [ni, nj] = dims;
+    const t = unbiased.tissue;
+    const isCore = (n: number): boolean =>
+      [n, n - 1, n + 1, n - ni, n + ni, n - ni * nj, n + ni * nj].every((m) => t[m] === Tissue.Liver);
+    const withNoise = (bias: typeof flat | undefined): Float32Array =>
+      renderPhantom(bias ? { ...phantom, bias } : phantom, dims, spacing, new Random(2)).voxels;
+    const halves = (x: Float32Array): number => {
+      const c = centroid(unbiased.truth, dims, (v) => v === 1);
+      let biggest = 0;
+      for (const axis of [0, 1, 2] as const) {
+        const sums = [0, 0];
+        const counts = [0, 0];
+        for (let n = 0; n < x.length; n++) {
+          if (!isCore(n)) continue;
+          const index = axis === 0 ? n % dims[0] : axis === 1 ? Math.floor(n / dims[0]) % dims[1] : Math.floor(n / (dims[0] * dims[1]));
+          const side = index < c[axis] ? 0 : 1;
+          sums[side]! += x[n]!;
+          counts[side]!++;
+        }
+        biggest = Math.max(biggest, Math.abs(sums[0]! / counts[0]! - sums[1]! / counts[1]!));
+      }
+      return biggest;
+    };
+    const withField = halves(withNoise(undefined));
+    const withoutField = halves(withNoise(flat));
+    console.log(`liver halves differ by up to ${withField.toFixed(1)} with the bias field, ${withoutField.toFixed(1)} without`);
+    expect(withField).toBeGreaterThan(10);
+    expect(withoutField).toBeLessThan(2.5);
+  });
+
+  it('starts with two painted axial slices in volume 1 equal to the truth, showing all three classes, and nothing else', () => {
     const l = demo.initialLabels[0]!;
     const labeled = [...l.slices[2]].flatMap((p, k) => (p ? [k] : []));
     expect(labeled).toHaveLength(2);
+    expect(labeled[1]! - labeled[0]!).toBeGreaterThanOrEqual(3);
     for (const k of labeled) expect(l.slices[2][k]).toBe(SliceProvenance.Painted);
+    expect(l.slices[0].every((p) => p === SliceProvenance.Unlabeled)).toBe(true);
+    expect(l.slices[1].every((p) => p === SliceProvenance.Unlabeled)).toBe(true);
     const per = l.dims[0] * l.dims[1];
     const truth = demo.groundTruth[0]!;
     for (const k of labeled) {
       expect(sameBytes(l.voxels.subarray(k * per, (k + 1) * per), truth.subarray(k * per, (k + 1) * per))).toBe(true);
-      const present = new Set(truth.subarray(k * per, (k + 1) * per));
-      expect([...present].sort()).toEqual([0, 1, 2, 3]);
+      expect([...new Set(truth.subarray(k * per, (k + 1) * per))].sort()).toEqual([0, 1, 2, 3]);
     }
+    // Outside the painted slices the label map is empty.
     const mask = labeledVoxelMask(l);
     expect(mask.reduce((a, b) => a + b, 0)).toBe(2 * per);
-    for (const other of demo.initialLabels.slice(1)) expect(other.voxels.some((x) => x !== 0)).toBe(false);
+    expect(l.voxels.every((v, n) => v === 0 || mask[n] === 1)).toBe(true);
+    for (const other of demo.initialLabels.slice(1)) {
+      expect(other.voxels.every((x) => x === 0)).toBe(true);
+      expect(other.slices.every((s) => s.every((p) => p === SliceProvenance.Unlabeled))).toBe(true);
+    }
   });
 
-  it('describes each volume in a sentence', () => {
-    for (const v of demo.volumes) expect(v.description).toMatch(/lesion lies in the .* part of the organ/);
+  it('describes each volume in words that match where the lesion and vena cava are drawn', () => {
+    for (const [v, volume] of demo.volumes.entries()) {
+      const text = volume.description!;
+      const m = /^The lesion lies (?:in the ((?:upper|lower|front|back|left|right)(?: (?:front|back|left|right))?) part of|near the centre of) the liver and measures about (\d+) mm\. The vena cava runs (behind|in front of) the liver, on its (left|right) side\.$/.exec(text);
+      expect(m, text).not.toBeNull();
+      const dims = volume.geometry.dims;
+      const truth = demo.groundTruth[v]!;
+      const liver = centroid(truth, dims, (c) => c === 1 || c === 2);
+      const lesion = centroid(truth, dims, (c) => c === 2);
+      const vessel = centroid(truth, dims, (c) => c === 3);
+      // Voxel axes are LPS: +i is the patient's left, +j back, +k up.
+      const sign = { left: [0, 1], right: [0, -1], back: [1, 1], front: [1, -1], upper: [2, 1], lower: [2, -1] } as const;
+      for (const word of (m![1] ?? '').split(' ').filter(Boolean) as (keyof typeof sign)[]) {
+        const [axis, direction] = sign[word];
+        expect((lesion[axis] - liver[axis]) * direction, `${word} in "${text}"`).toBeGreaterThan(0);
+      }
+      const diameter = Number(m![2]);
+      expect(diameter).toBeGreaterThan(6);
+      expect(diameter).toBeLessThan(20);
+      expect((vessel[1] - liver[1]) * (m![3] === 'behind' ? 1 : -1)).toBeGreaterThan(0);
+      expect((vessel[0] - liver[0]) * (m![4] === 'left' ? 1 : -1)).toBeGreaterThan(0);
+    }
+    expect(new Set(demo.volumes.map((v) => v.description)).size).toBeGreaterThan(1);
+  });
+
+  it('scales down to tiny volumes and rejects nonsense options', () => {
+    const small = generateDemoDataset({ count: 2, dims: [32, 32, 8] });
+    const present = new Set<number>();
+    for (const t of small.groundTruth[0]!) present.add(t);
+    expect([...present].sort()).toEqual([0, 1, 2, 3]);
+    expect(small.initialLabels[0]!.slices[2].filter((p) => p !== 0)).toHaveLength(2);
+    expect(generateDemoDataset({ count: 1, dims: [16, 16, 1] }).volumes[0]!.voxels.length).toBe(256);
+    expect(generateDemoDataset({ count: 0 }).volumes).toEqual([]);
+    expect(() => generateDemoDataset({ count: -1 })).toThrow(RangeError);
+    expect(() => generateDemoDataset({ dims: [10, 10, 0] })).toThrow(RangeError);
+    expect(() => generateDemoDataset({ spacing: [1, 1, -2] })).toThrow(RangeError);
   });
 });

@@ -16,7 +16,7 @@ function volume(id: string, dims: Vec3 = [8, 6, 4], format: 'demo' | 'image' = '
     geometry: { dims, spacing: [0.5, 0.5, 2], ijkToLps: [...IDENTITY] as typeof IDENTITY },
     channels: 1,
     voxels,
-    source: format === 'demo' ? { format: 'demo', seed: 5, index: 0 } : { format: 'image', fileName: id, mimeType: 'image/png' },
+    source: format === 'demo' ? { format: 'demo', seed: 5, index: 0, generator: 2 } : { format: 'image', fileName: id, mimeType: 'image/png' },
   };
 }
 

@@ -14,7 +14,7 @@ function volume(id: string, dims: Vec3 = [4, 3, 5], format: 'demo' | 'nifti' = '
     voxels: new Float32Array(dims[0] * dims[1] * dims[2]),
     source:
       format === 'demo'
-        ? { format: 'demo', seed: 1, index: 0 }
+        ? { format: 'demo', seed: 1, index: 0, generator: 2 }
         : { format: 'image', fileName: `${id}.png`, mimeType: 'image/png' },
   };
 }

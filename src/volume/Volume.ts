@@ -35,7 +35,8 @@ export type VolumeSource =
       seriesDescription?: string;
     }
   | { format: 'image'; fileName: string; mimeType: string }
-  | { format: 'demo'; seed: number; index: number };
+  /** `generator` versions the phantom code: a stored demo volume regenerates only with the same version. */
+  | { format: 'demo'; seed: number; index: number; generator: number };
 
 export interface Volume {
   id: string;
