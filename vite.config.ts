@@ -2,28 +2,36 @@ import { defineConfig, type Plugin } from 'vite';
 import react from '@vitejs/plugin-react';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 
 const require = createRequire(import.meta.url);
 
 /**
- * The DICOM codecs (JPEG 2000, JPEG-LS, JPEG baseline) are WebAssembly files inside npm packages. Their
- * loader looks them up by URL at run time, so we serve them under /codecs/ in dev and emit them there in the
- * build; src/io/dicom points the decoder at that folder.
+ * WebAssembly the app loads by URL at run time: the DICOM codecs (JPEG 2000, JPEG-LS, JPEG baseline), looked up
+ * under /codecs/ by src/io/dicom, and tfjs's WASM backend (the CPU fallback for training), under /tfjs-wasm/.
+ * Served from node_modules in dev and emitted into the build.
  */
-const CODEC_WASM = [
-  ['@cornerstonejs/codec-openjpeg', 'openjpegwasm_decode.wasm'],
-  ['@cornerstonejs/codec-charls', 'charlswasm_decode.wasm'],
-  ['@cornerstonejs/codec-libjpeg-turbo-8bit', 'libjpegturbowasm_decode.wasm'],
-] as const;
+const tfjsWasmDir = (): string => dirname(require.resolve('@tensorflow/tfjs-backend-wasm'));
 
-function dicomCodecs(): Plugin {
+const RUNTIME_WASM: { path: string; resolve: () => string }[] = [
   // Each codec package exports its decoder's .wasm as the `decodewasm` subpath.
-  const files = new Map<string, string>(CODEC_WASM.map(([pkg, file]) => [file, require.resolve(`${pkg}/decodewasm`)]));
+  { path: 'codecs/openjpegwasm_decode.wasm', resolve: () => require.resolve('@cornerstonejs/codec-openjpeg/decodewasm') },
+  { path: 'codecs/charlswasm_decode.wasm', resolve: () => require.resolve('@cornerstonejs/codec-charls/decodewasm') },
+  { path: 'codecs/libjpegturbowasm_decode.wasm', resolve: () => require.resolve('@cornerstonejs/codec-libjpeg-turbo-8bit/decodewasm') },
+  // tfjs-backend-wasm exports no subpaths; its binaries sit beside its entry point.
+  ...['tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm', 'tfjs-backend-wasm-threaded-simd.wasm'].map((file) => ({
+    path: `tfjs-wasm/${file}`,
+    resolve: () => join(tfjsWasmDir(), file),
+  })),
+];
+
+function runtimeWasm(): Plugin {
+  const files = new Map(RUNTIME_WASM.map((w) => [w.path, w.resolve()]));
   return {
-    name: 'pseudolab-dicom-codecs',
+    name: 'pseudolab-runtime-wasm',
     configureServer(server) {
       server.middlewares.use((req, res, next) => {
-        const m = /\/codecs\/([\w.-]+\.wasm)$/.exec(req.url ?? '');
+        const m = /\/((?:codecs|tfjs-wasm)\/[\w.-]+\.wasm)$/.exec(req.url ?? '');
         const path = m && files.get(m[1]!);
         if (!path) return next();
         res.setHeader('Content-Type', 'application/wasm');
@@ -31,15 +39,13 @@ function dicomCodecs(): Plugin {
       });
     },
     generateBundle() {
-      for (const [name, path] of files) {
-        this.emitFile({ type: 'asset', fileName: `codecs/${name}`, source: readFileSync(path) });
-      }
+      for (const [name, path] of files) this.emitFile({ type: 'asset', fileName: name, source: readFileSync(path) });
     },
   };
 }
 
 export default defineConfig({
-  plugins: [react(), dicomCodecs()],
+  plugins: [react(), runtimeWasm()],
   base: './',
   worker: { format: 'es' },
   optimizeDeps: {

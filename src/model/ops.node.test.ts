@@ -125,3 +125,19 @@ describe('ResUNet-2D', () => {
     p.dispose();
   });
 });
+
+describe('class-axis operations written elementwise', () => {
+  it('softmax, log-softmax and class sums match tfjs, values and gradients', async () => {
+    const { logSoftmaxClasses, softmaxClasses, sumClasses, maxClasses } = await import('./classAxis.ts');
+    const rng = new Random(21);
+    const z = randomTensor(rng, [2, 5, 3, 4]).mul(3);
+    expect(await maxRelErr(softmaxClasses(z), tf.softmax(z))).toBeLessThan(1e-6);
+    expect(await maxRelErr(logSoftmaxClasses(z), tf.logSoftmax(z))).toBeLessThan(1e-6);
+    expect(await maxRelErr(sumClasses(z), tf.sum(z, -1, true))).toBeLessThan(1e-6);
+    expect(await maxRelErr(maxClasses(z), tf.max(z, -1, true))).toBeLessThan(1e-6);
+    const probe = randomTensor(rng, [2, 5, 3, 4]);
+    const ours = await tf.grad((a: tf.Tensor) => tf.sum(tf.mul(logSoftmaxClasses(a), probe)))(z);
+    const theirs = await tf.grad((a: tf.Tensor) => tf.sum(tf.mul(tf.logSoftmax(a), probe)))(z);
+    expect(await maxRelErr(ours, theirs)).toBeLessThan(1e-5);
+  });
+});

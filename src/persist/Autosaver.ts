@@ -152,7 +152,7 @@ function persistedPartChanged(s: AppState, p: AppState): boolean {
   for (const id of s.volumeOrder) {
     const a = s.volumes[id];
     const b = p.volumes[id];
-    if (!a || !b || a.labelsVersion !== b.labelsVersion || a.view !== b.view) return true;
+    if (!a || !b || a.labelsVersion !== b.labelsVersion || a.view !== b.view || a.validation !== b.validation) return true;
   }
   return false;
 }
@@ -166,11 +166,13 @@ export function collectChange(
   const labels: LabelsRecord[] = [];
   const views: WorkspaceRecord['views'] = {};
   const labelSources: WorkspaceRecord['labelSources'] = {};
+  const validation: Record<string, number[]> = {};
   for (const id of s.volumeOrder) {
     const e = s.volumes[id];
     if (!e) continue;
     views[id] = e.view;
     labelSources[id] = e.labelSource;
+    if (e.validation.length) validation[id] = e.validation;
     if (!savedVolumes.has(id)) volumes.push(toVolumeRecord(e.volume));
     if (savedLabelVersions.get(id) !== e.labelsVersion) {
       // Save the committed labels: the live buffer may hold half a brush stroke.
@@ -188,6 +190,7 @@ export function collectChange(
     tools: s.tools,
     views,
     labelSources,
+    validation,
   };
   return { workspace, volumes, labels, deleted };
 }

@@ -18,6 +18,8 @@ export interface WorkspaceRecord {
   tools: ToolSettings;
   views: Record<string, ViewState | null>;
   labelSources: Record<string, string | null>;
+  /** Validation k-slices per volume (absent in workspaces saved before they existed). */
+  validation?: Record<string, number[]>;
 }
 
 /**

@@ -63,6 +63,8 @@ export async function restoreWorkspace(db: Database, store: AppStore, regenerate
   for (const item of items) {
     const view = workspace.views[item.volume.id];
     if (view) store.getState().setViewState(item.volume.id, view);
+    const validation = workspace.validation?.[item.volume.id];
+    if (validation?.length) store.getState().setValidationSlices(item.volume.id, validation);
   }
   if (workspace.activeVolumeId && store.getState().volumes[workspace.activeVolumeId]) {
     store.getState().setActiveVolume(workspace.activeVolumeId);

@@ -1,5 +1,6 @@
 import type { StateCreator } from 'zustand';
-import type { BackendChoice } from '../train/backend.ts';
+import type { BackendChoice, BackendName } from '../train/backend.ts';
+import type { ModelSizeChoice } from '../train/modelSize.ts';
 import type { PresetName } from '../train/config.ts';
 import type { FromWorker, TrainingState } from '../train/protocol.ts';
 import type { AppState } from './appStore.ts';
@@ -37,6 +38,9 @@ export interface PredictionLayer {
 export interface TrainingSliceState {
   status: 'idle' | TrainingState;
   preset: PresetName;
+  /** 'auto' = the fastest hardware backend; a name forces that backend (software GPUs included). */
+  backendPreference: 'auto' | BackendName;
+  modelSize: ModelSizeChoice;
   backend: BackendChoice | null;
   info: Extract<FromWorker, { type: 'ready' }> | null;
   step: number;
@@ -62,6 +66,8 @@ export interface TrainingSliceState {
 export interface TrainingSlice {
   training: TrainingSliceState;
   setPreset: (preset: PresetName) => void;
+  setBackendPreference: (b: 'auto' | BackendName) => void;
+  setModelSize: (m: ModelSizeChoice) => void;
   setTrainingPatch: (patch: Partial<TrainingSliceState>) => void;
   /** Applies one event from the training worker. */
   applyTrainingEvent: (m: FromWorker) => void;
@@ -77,6 +83,8 @@ const MAX_LOSS_POINTS = 1500;
 export const INITIAL_TRAINING: TrainingSliceState = {
   status: 'idle',
   preset: 'mean-teacher',
+  backendPreference: 'auto',
+  modelSize: 'auto',
   backend: null,
   info: null,
   step: 0,
@@ -117,6 +125,8 @@ export const createTrainingSlice: StateCreator<AppState, [], [], TrainingSlice> 
   return {
     training: INITIAL_TRAINING,
     setPreset: (preset) => patch({ preset }),
+    setBackendPreference: (backendPreference) => patch({ backendPreference }),
+    setModelSize: (modelSize) => patch({ modelSize }),
     setTrainingPatch: patch,
     setLayer: (layer, p) => set((s) => ({ training: { ...s.training, layers: { ...s.training.layers, [layer]: { ...s.training.layers[layer], ...p } } } })),
     setFocus: (volumeId, k) => {
@@ -124,7 +134,17 @@ export const createTrainingSlice: StateCreator<AppState, [], [], TrainingSlice> 
       if (f?.volumeId !== volumeId || f.k !== k) patch({ focus: { volumeId, k } });
     },
     resetTrainingRun: () =>
-      set((s) => ({ training: { ...INITIAL_TRAINING, preset: s.training.preset, layers: s.training.layers, checkpoint: s.training.checkpoint, focus: s.training.focus } })),
+      set((s) => ({
+        training: {
+          ...INITIAL_TRAINING,
+          preset: s.training.preset,
+          backendPreference: s.training.backendPreference,
+          modelSize: s.training.modelSize,
+          layers: s.training.layers,
+          checkpoint: s.training.checkpoint,
+          focus: s.training.focus,
+        },
+      })),
 
     rejectPseudoSlice: (volumeId, k) => {
       const layer = get().training.predictions[volumeId];

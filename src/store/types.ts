@@ -24,6 +24,8 @@ export interface VolumeEntry {
   view: ViewState | null;
   /** Where the labels came from when the volume was opened (MSD labelsTr, import), for the UI. */
   labelSource: string | null;
+  /** Labeled k-slices the user set aside to measure the model (validation Dice); they never train it. */
+  validation: number[];
 }
 
 export interface EditHistory {

@@ -14,13 +14,16 @@ export interface WorkspaceSlice {
   removeVolume: (id: string) => void;
   setActiveVolume: (id: string) => void;
   setViewState: (id: string, view: ViewState) => void;
+  /** Sets a k-slice aside for validation, or returns it to training. */
+  toggleValidationSlice: (id: string, k: number) => void;
+  setValidationSlices: (id: string, ks: number[]) => void;
   /** Empties the workspace (volumes, labels, history); classes stay, they describe the task. */
   clearVolumes: () => void;
 }
 
 export function makeEntry(volume: Volume, labels?: LabelMap, labelSource: string | null = null): VolumeEntry {
   const l = labels ?? createLabelMap(volume.geometry.dims);
-  return { volume, labels: l, committed: l.voxels.slice(), labelsVersion: 0, view: null, labelSource };
+  return { volume, labels: l, committed: l.voxels.slice(), labelsVersion: 0, view: null, labelSource, validation: [] };
 }
 
 /** The demo is a placeholder: once a user opens their own data it makes way, unless they have worked on it. */
@@ -102,6 +105,18 @@ export const createWorkspaceSlice: StateCreator<AppState, [], [], WorkspaceSlice
     const entry = get().volumes[id];
     if (!entry) return;
     set((s) => ({ volumes: { ...s.volumes, [id]: { ...entry, view } } }));
+  },
+
+  toggleValidationSlice: (id, k) => {
+    const entry = get().volumes[id];
+    if (!entry) return;
+    const validation = entry.validation.includes(k) ? entry.validation.filter((x) => x !== k) : [...entry.validation, k].sort((a, b) => a - b);
+    set((s) => ({ volumes: { ...s.volumes, [id]: { ...entry, validation } } }));
+  },
+
+  setValidationSlices: (id, ks) => {
+    const entry = get().volumes[id];
+    if (entry) set((s) => ({ volumes: { ...s.volumes, [id]: { ...entry, validation: [...ks].sort((a, b) => a - b) } } }));
   },
 
   clearVolumes: () => set({ volumes: {}, volumeOrder: [], activeVolumeId: null, history: {} }),

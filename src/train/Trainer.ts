@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
+import { logSoftmaxClasses, maxClasses, softmaxClasses, sumClasses } from '../model/classAxis.ts';
 import { Random } from '../data/random.ts';
-import { buildPools, oneHot, sampleBatch, type SlicePools } from '../data/sampler.ts';
+import { buildPools, oneHot, sampleBatch, type SlicePools, type SliceRef } from '../data/sampler.ts';
 import { patchSizeFor } from '../data/slices2d.ts';
 import type { TrainingVolume } from '../data/trainingVolume.ts';
 import type { Params } from '../model/params.ts';
@@ -46,6 +47,8 @@ export class Trainer {
     private volumes: TrainingVolume[],
     readonly numClasses: number,
     readonly cfg: TrainConfig,
+    /** Slices the user set aside for validation; otherwise a seeded share of the labeled ones. */
+    validationSlices: SliceRef[] = [],
   ) {
     if (volumes.length === 0) throw new Error('no volumes to train on');
     const root = new Random(cfg.seed);
@@ -53,7 +56,7 @@ export class Trainer {
     this.patch = cfg.patch === 'auto' ? patchSizeFor(volumes, cfg.model.depth) : cfg.patch;
     this.pools = buildPools(
       volumes,
-      { validationFraction: cfg.validation.fraction, minLabeledForValidation: cfg.validation.minLabeledSlices },
+      { validationFraction: cfg.validation.fraction, minLabeledForValidation: cfg.validation.minLabeledSlices, validationSlices },
       root.fork('validation-split'),
     );
     this.sampling = root.fork('sampling');
@@ -103,7 +106,7 @@ export class Trainer {
       let xuStudent: tf.Tensor4D | null = null;
       if (useUnlabeled && batch.unlabeledCount > 0) {
         const xuTeacher = tf.tensor4d(batch.xuTeacher, [batch.unlabeledCount, h, w, c]);
-        teacherProbs = tf.softmax(resUNet2D(this.teacher ?? this.student, this.model, xuTeacher));
+        teacherProbs = softmaxClasses(resUNet2D(this.teacher ?? this.student, this.model, xuTeacher));
         xuStudent = tf.tensor4d(batch.xuStudent, [batch.unlabeledCount, h, w, c]);
       }
 
@@ -112,7 +115,7 @@ export class Trainer {
         // L_sup on labeled voxels only: y_l = f_s(x_l), CE + soft Dice (METHOD "supervised"; TAK's L_s).
         const logitsL = resUNet2D(this.student, this.model, xl);
         const ce = maskedCrossEntropy(logitsL, yl, ml);
-        const dice = maskedSoftDice(tf.softmax(logitsL), yl, ml, { includeBackground: cfg.supervised.diceIncludesBackground, eps: 1e-5 });
+        const dice = maskedSoftDice(softmaxClasses(logitsL), yl, ml, { includeBackground: cfg.supervised.diceIncludesBackground, eps: 1e-5 });
         let total = tf.add(tf.mul(ce, cfg.supervised.ceWeight), tf.mul(dice, cfg.supervised.diceWeight)) as tf.Scalar;
         let cons: tf.Scalar = tf.scalar(0);
         if (teacherProbs && xuStudent) {
@@ -152,10 +155,10 @@ export class Trainer {
   }
 
   /** Class probabilities of some slices of one of the run's volumes. */
-  predictSlices(volumeIndex: number, ks: number[], which: 'predictor' | 'student' = 'predictor'): Promise<SlicePrediction[]> {
+  predictSlices(volumeIndex: number, ks: number[], which: 'predictor' | 'student' = 'predictor', batchSize = 8): Promise<SlicePrediction[]> {
     const v = this.volumes[volumeIndex];
     if (!v) throw new Error(`no volume ${volumeIndex}`);
-    return predictSlices(which === 'student' ? this.student : this.predictor, this.model, v, ks, this.inferenceSize);
+    return predictSlices(which === 'student' ? this.student : this.predictor, this.model, v, ks, this.inferenceSize, batchSize);
   }
 
   /** Dice per class over the labeled pixels of the validation slices, with the predicting network. */

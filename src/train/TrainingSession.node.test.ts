@@ -18,7 +18,7 @@ function demoVolumes(): WorkerVolume[] {
         l.slices[2][k] = 1;
       }
     }
-    return { id: v.id, dims: v.geometry.dims, spacing: v.geometry.spacing, channels: 1, voxels: v.voxels, labels: l.voxels, slices: l.slices };
+    return { id: v.id, validation: [], dims: v.geometry.dims, spacing: v.geometry.spacing, channels: 1, voxels: v.voxels, labels: l.voxels, slices: l.slices };
   });
 }
 
@@ -52,7 +52,7 @@ describe('training session (the worker\'s engine, driven through its protocol)',
     const volumes = demoVolumes();
     const config = presetConfig('mean-teacher', { model: { width: 4, depth: 2 }, batchLabeled: 2, batchUnlabeled: 2, validation: { everySteps: 3, minLabeledSlices: 3, fraction: 0.34 } });
     const classes = [{ value: 1, name: 'Organ' }, { value: 2, name: 'Lesion' }, { value: 3, name: 'Vessel' }];
-    send({ type: 'start', config, classes, volumes, backendOrder: ['wasm'], wasmPaths: '', checkpoint: null, checkpointEveryMs: 3_600_000 });
+    send({ type: 'start', config, classes, volumes, backendOrder: ['wasm'], skipSoftware: true, modelSize: 'tiny', wasmPaths: '', checkpoint: null, checkpointEveryMs: 3_600_000 });
     const backend = await until('backend');
     expect(backend.choice.name).toBe('wasm');
     const ready = await until('ready');
@@ -99,7 +99,7 @@ describe('training session (the worker\'s engine, driven through its protocol)',
 
     // A new session resumes from the checkpoint at its step.
     const second2 = harness();
-    second2.send({ type: 'start', config, classes, volumes: demoVolumes(), backendOrder: ['wasm'], wasmPaths: '', checkpoint: ckpt.bytes, checkpointEveryMs: 3_600_000 });
+    second2.send({ type: 'start', config, classes, volumes: demoVolumes(), backendOrder: ['wasm'], skipSoftware: true, modelSize: 'tiny', wasmPaths: '', checkpoint: ckpt.bytes, checkpointEveryMs: 3_600_000 });
     const again = await second2.until('ready');
     expect(again.resumedAt).toBe(ckpt.step);
     const next = await second2.until('step');
@@ -112,7 +112,7 @@ describe('training session (the worker\'s engine, driven through its protocol)',
   it('says plainly when there is nothing labeled to learn from', async () => {
     const { session, until, send } = harness();
     const volumes = demoVolumes().map((v) => ({ ...v, labels: new Uint8Array(v.labels.length), slices: [new Uint8Array(32), new Uint8Array(32), new Uint8Array(8)] as [Uint8Array, Uint8Array, Uint8Array] }));
-    send({ type: 'start', config: presetConfig('supervised', { model: { width: 4, depth: 2 } }), classes: [{ value: 1, name: 'A' }], volumes, backendOrder: ['wasm'], wasmPaths: '', checkpoint: null, checkpointEveryMs: 1e9 });
+    send({ type: 'start', config: presetConfig('supervised', { model: { width: 4, depth: 2 } }), classes: [{ value: 1, name: 'A' }], volumes, backendOrder: ['wasm'], skipSoftware: true, modelSize: 'tiny', wasmPaths: '', checkpoint: null, checkpointEveryMs: 1e9 });
     const err = await until('error');
     expect(err.message).toMatch(/No labeled slices/);
     session.dispose();

@@ -6,10 +6,12 @@ import { chooseBackend, type BackendChoice } from './backend.ts';
 import { decodeCheckpoint, encodeCheckpoint } from './checkpoint.ts';
 import { argmaxClasses, predictSlices, predictVolumeClasses } from './inference.ts';
 import type { ClassInfo, FromWorker, ToWorker, WorkerVolume } from './protocol.ts';
+import { resolveModelSize } from './modelSize.ts';
 import { Trainer } from './Trainer.ts';
 
-/** How often the slices on screen get a fresh prediction while training runs. */
+/** The slices on screen get a fresh prediction every few steps, and at least this often while steps are slow. */
 const REFRESH_EVERY_STEPS = 5;
+const REFRESH_EVERY_MS = 2_000;
 /** Slices of the watched volume predicted per refresh beyond those on screen, so other views fill in. */
 const SWEEP_SLICES = 4;
 /** Steps between teacher–student disagreement scans of the watched volume. */
@@ -66,6 +68,9 @@ export class TrainingSession {
   private pendingLabels = new Map<string, { labels: Uint8Array; slices: [Uint8Array, Uint8Array, Uint8Array] }>();
   private wake: (() => void) | null = null;
   private startedAt = 0;
+  private lastRefreshAt = 0;
+  /** Duration of the last step: when steps are slow (software GPU), predict only the slice on screen. */
+  private lastStepMs = 0;
   private labeledSlices = 0;
   backend: BackendChoice | null = null;
 
@@ -127,7 +132,7 @@ export class TrainingSession {
 
   private async start(m: Extract<ToWorker, { type: 'start' }>): Promise<void> {
     this.setState('starting');
-    this.backend = await chooseBackend(m.backendOrder, { wasmPaths: m.wasmPaths });
+    this.backend = await chooseBackend(m.backendOrder, { wasmPaths: m.wasmPaths, skipSoftware: m.skipSoftware });
     this.emit({ type: 'backend', choice: this.backend });
     this.volumes = m.volumes;
     this.classes = m.classes;
@@ -136,7 +141,18 @@ export class TrainingSession {
     const tvs: TrainingVolume[] = m.volumes.map((w) => toTrainingVolume(asVolume(w), asLabelMap(w), values));
     const channels = new Set(tvs.map((t) => t.channels));
     if (channels.size > 1) throw new Error('the dataset mixes grey and colour images; train on one kind at a time');
-    this.trainer = new Trainer(tvs, m.classes.length + 1, m.config);
+    let config = m.config;
+    let sized: ReturnType<typeof resolveModelSize> | null = null;
+    const resumeConfig = m.checkpoint ? decodeCheckpoint(m.checkpoint).config : null;
+    if (resumeConfig) {
+      // A resumed run keeps the network it was trained with.
+      config = { ...config, model: resumeConfig.model, batchLabeled: resumeConfig.batchLabeled, batchUnlabeled: resumeConfig.batchUnlabeled };
+    } else {
+      sized = resolveModelSize(m.modelSize, this.backend, Math.max(...m.volumes.map((v) => Math.max(v.dims[0], v.dims[1]))));
+      config = { ...config, ...sized.parts };
+    }
+    const validation = m.volumes.flatMap((w, volume) => w.validation.map((k) => ({ volume, k })));
+    this.trainer = new Trainer(tvs, m.classes.length + 1, config, validation);
     let resumedAt: number | null = null;
     if (m.checkpoint) {
       try {
@@ -151,6 +167,9 @@ export class TrainingSession {
       type: 'ready',
       patch: this.trainer.patch,
       parameters: this.trainer.student.count(),
+      modelSize: sized?.size ?? (resumeConfig?.model.width === 4 ? 'tiny' : resumeConfig?.model.width === 8 ? 'small' : resumeConfig?.model.width === 32 ? 'large' : 'standard'),
+      width: config.model.width,
+      depth: config.model.depth,
       labeledSlices: this.trainer.pools.labeled.length,
       validationSlices: this.trainer.pools.validation.length,
       unlabeledSlices: this.trainer.pools.unlabeled.length,
@@ -183,10 +202,11 @@ export class TrainingSession {
         break;
       }
       const report = await t.trainStep();
+      this.lastStepMs = report.ms;
       seen += t.cfg.batchLabeled + (t.cfg.consistency.weight > 0 ? t.cfg.batchUnlabeled : 0);
       const elapsedMs = performance.now() - this.startedAt;
       this.emit({ type: 'step', report, epoch: (report.step * t.cfg.batchLabeled) / Math.max(1, this.labeledSlices), slicesPerSecond: seen / (elapsedMs / 1000), elapsedMs });
-      if (report.step % REFRESH_EVERY_STEPS === 0) await this.serveWatch(true);
+      if (report.step % REFRESH_EVERY_STEPS === 0 || performance.now() - this.lastRefreshAt > REFRESH_EVERY_MS) await this.serveWatch(true);
       if (report.step % t.cfg.validation.everySteps === 0 && t.pools.validation.length > 0) this.emit({ type: 'validation', report: await t.validate() });
       if (report.step % SCORE_EVERY_STEPS === 0) await this.scoreWatchedVolume();
       // Let messages in between steps.
@@ -219,11 +239,15 @@ export class TrainingSession {
     const w = this.watch;
     if (!t || !w) return;
     w.fresh = false;
+    // An untrained network's answer is noise: show nothing until it has learned for a step.
+    if (t.step === 0) return;
+    this.lastRefreshAt = performance.now();
     const index = this.volumes.findIndex((v) => v.id === w.volumeId);
     if (index < 0) return;
     const nk = this.volumes[index]!.dims[2];
-    const ks = new Set(w.ks.filter((k) => k >= 0 && k < nk));
-    if (sweep) {
+    const slow = this.lastStepMs > 2_000;
+    const ks = new Set((slow ? w.ks.slice(0, 1) : w.ks).filter((k) => k >= 0 && k < nk));
+    if (sweep && !slow) {
       for (let n = 0; n < SWEEP_SLICES; n++) {
         ks.add(this.sweepCursor % nk);
         this.sweepCursor++;
@@ -231,7 +255,7 @@ export class TrainingSession {
     }
     const values = this.classes.map((c) => c.value);
     const K = t.numClasses;
-    for (const { k, probs } of await t.predictSlices(index, [...ks])) {
+    for (const { k, probs } of await t.predictSlices(index, [...ks], 'predictor', slow ? 1 : 8)) {
       const classes = argmaxClasses(probs, K);
       const labels = classes.map((c) => (c === 0 ? 0 : values[c - 1]!));
       this.emit({ type: 'prediction', volumeId: w.volumeId, k, step: t.step, labels, uncertainty: uncertaintyBytes(probs, K) });

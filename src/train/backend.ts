@@ -14,8 +14,10 @@ export const BACKEND_LABELS: Record<BackendName, string> = {
 /** Which backend runs training, on what, and why each faster one was not used. */
 export interface BackendChoice {
   name: BackendName;
-  /** The GPU adapter's self-description, when WebGPU runs. */
+  /** The GPU adapter's (or WebGL renderer's) self-description, when a GPU backend runs. */
   adapter: string | null;
+  /** True when that "GPU" is a software renderer (SwiftShader, llvmpipe): slow, so models stay small. */
+  software: boolean;
   /** One line per backend tried before this one: why it was passed over. */
   notes: string[];
 }
@@ -23,7 +25,14 @@ export interface BackendChoice {
 export interface BackendOptions {
   /** URL folder of tfjs's WASM binaries (browser); Node finds them beside the package. */
   wasmPaths?: string;
+  /**
+   * Pass over software GPUs when a CPU backend follows in the order: on a machine without a GPU, WebGPU on
+   * SwiftShader is tens of times slower than WebAssembly. Off when the user asked for that backend by name.
+   */
+  skipSoftware?: boolean;
 }
+
+const SOFTWARE_RENDERER = /swiftshader|llvmpipe|lavapipe|softpipe|software|microsoft basic render/i;
 
 function adapterText(adapter: GPUAdapter): string {
   const info = (adapter as GPUAdapter & { info?: GPUAdapterInfo }).info;
@@ -32,7 +41,7 @@ function adapterText(adapter: GPUAdapter): string {
   return parts.length ? parts.join(' · ') : 'WebGPU adapter';
 }
 
-async function tryWebGPU(notes: string[]): Promise<string | null> {
+async function tryWebGPU(notes: string[], skipSoftware: boolean): Promise<{ adapter: string; software: boolean } | null> {
   const gpu = (globalThis.navigator as Navigator | undefined)?.gpu;
   if (!gpu) {
     notes.push('WebGPU: this browser offers no WebGPU (navigator.gpu is missing).');
@@ -49,12 +58,18 @@ async function tryWebGPU(notes: string[]): Promise<string | null> {
     notes.push('WebGPU: no adapter was granted (on Linux, Chrome needs --enable-unsafe-webgpu; the GPU may be blocklisted).');
     return null;
   }
+  const text = adapterText(adapter);
+  const software = (adapter as GPUAdapter & { isFallbackAdapter?: boolean }).isFallbackAdapter === true || SOFTWARE_RENDERER.test(text);
+  if (software && skipSoftware) {
+    notes.push(`WebGPU: the only adapter is a software renderer (${text}), slower than the CPU backend on this machine.`);
+    return null;
+  }
   // The backend registers itself only when navigator.gpu exists at import time, hence the late import.
   await import('@tensorflow/tfjs-backend-webgpu');
   try {
     if (await tf.setBackend('webgpu')) {
       await tf.ready();
-      return adapterText(adapter);
+      return { adapter: text, software };
     }
   } catch (e) {
     notes.push(`WebGPU: the adapter was found but tfjs could not start on it (${(e as Error).message}).`);
@@ -67,12 +82,25 @@ async function tryWebGPU(notes: string[]): Promise<string | null> {
 /**
  * Picks the fastest backend that works, trying them in `order`. Never throws: the CPU backend always works.
  */
+/** The WebGL renderer's name (unmasked where the browser allows), to tell a real GPU from a software one. */
+function webglRenderer(): string | null {
+  try {
+    const gl = (tf.backend() as unknown as { gpgpu?: { gl?: WebGLRenderingContext } }).gpgpu?.gl;
+    if (!gl) return null;
+    const ext = gl.getExtension('WEBGL_debug_renderer_info');
+    return String(gl.getParameter(ext ? ext.UNMASKED_RENDERER_WEBGL : gl.RENDERER));
+  } catch {
+    return null;
+  }
+}
+
 export async function chooseBackend(order: readonly BackendName[] = BACKEND_ORDER, opts: BackendOptions = {}): Promise<BackendChoice> {
   const notes: string[] = [];
+  const cpuFollows = (name: BackendName): boolean => order.slice(order.indexOf(name) + 1).some((b) => b === 'wasm' || b === 'cpu');
   for (const name of order) {
     if (name === 'webgpu') {
-      const adapter = await tryWebGPU(notes);
-      if (adapter !== null) return { name, adapter, notes };
+      const gpu = await tryWebGPU(notes, (opts.skipSoftware ?? true) && cpuFollows('webgpu'));
+      if (gpu !== null) return { name, adapter: gpu.adapter, software: gpu.software, notes };
       continue;
     }
     try {
@@ -82,7 +110,14 @@ export async function chooseBackend(order: readonly BackendName[] = BACKEND_ORDE
       }
       if (await tf.setBackend(name)) {
         await tf.ready();
-        return { name, adapter: null, notes };
+        if (name !== 'webgl') return { name, adapter: null, software: false, notes };
+        const renderer = webglRenderer();
+        const software = renderer !== null && SOFTWARE_RENDERER.test(renderer);
+        if (software && (opts.skipSoftware ?? true) && cpuFollows('webgl')) {
+          notes.push(`WebGL: the renderer is software (${renderer}), slower than the CPU backend on this machine.`);
+          continue;
+        }
+        return { name, adapter: renderer, software, notes };
       }
       notes.push(`${BACKEND_LABELS[name]}: not available in this environment.`);
     } catch (e) {
@@ -90,5 +125,5 @@ export async function chooseBackend(order: readonly BackendName[] = BACKEND_ORDE
     }
   }
   await tf.setBackend('cpu');
-  return { name: 'cpu', adapter: null, notes };
+  return { name: 'cpu', adapter: null, software: false, notes };
 }

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { logSoftmaxClasses, maxClasses, softmaxClasses, sumClasses } from '../model/classAxis.ts';
 import { centredWindow, extractSlice } from '../data/slices2d.ts';
 import type { TrainingVolume } from '../data/trainingVolume.ts';
 import type { Params } from '../model/params.ts';
@@ -43,7 +44,7 @@ export async function predictSlices(
     const chunk = ks.slice(start, start + batchSize);
     const x = new Float32Array(batchSize * h * w * v.channels);
     chunk.forEach((k, b) => x.set(extractSlice(v, k, size, win).image, b * h * w * v.channels));
-    const probs = tf.tidy(() => tf.softmax(resUNet2D(net, model, tf.tensor4d(x, [batchSize, h, w, v.channels]))));
+    const probs = tf.tidy(() => softmaxClasses(resUNet2D(net, model, tf.tensor4d(x, [batchSize, h, w, v.channels]))));
     const values = (await probs.data()) as Float32Array;
     probs.dispose();
     chunk.forEach((k, b) => {

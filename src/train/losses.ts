@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { logSoftmaxClasses, maxClasses, softmaxClasses, sumClasses } from '../model/classAxis.ts';
 
 /*
  * Losses of the teacher–student engine (docs/METHOD.md). Shapes: logits and one-hot targets [..., K] with the
@@ -26,7 +27,7 @@ function safeCount(mask: tf.Tensor): tf.Scalar {
  */
 export function maskedCrossEntropy(logits: tf.Tensor, target: tf.Tensor, mask: tf.Tensor): tf.Scalar {
   return tf.tidy(() => {
-    const perVoxel = tf.neg(tf.sum(tf.mul(target, tf.logSoftmax(logits)), -1, true));
+    const perVoxel = tf.neg(sumClasses(tf.mul(target, logSoftmaxClasses(logits))));
     return tf.div(tf.sum(tf.mul(perVoxel, mask)), safeCount(mask)) as tf.Scalar;
   });
 }
@@ -59,7 +60,7 @@ export function maskedSoftDice(probs: tf.Tensor, target: tf.Tensor, mask: tf.Ten
  * between student and teacher class probabilities, over voxels and classes. The teacher gets no gradient.
  */
 export function softmaxMse(studentLogits: tf.Tensor, teacherProbs: tf.Tensor): tf.Scalar {
-  return tf.tidy(() => tf.mean(tf.square(tf.sub(tf.softmax(studentLogits), stopGradient(teacherProbs)))) as tf.Scalar);
+  return tf.tidy(() => tf.mean(tf.square(tf.sub(softmaxClasses(studentLogits), stopGradient(teacherProbs)))) as tf.Scalar);
 }
 
 /**
@@ -68,10 +69,11 @@ export function softmaxMse(studentLogits: tf.Tensor, teacherProbs: tf.Tensor): t
  */
 export function pseudoLabelCrossEntropy(studentLogits: tf.Tensor, teacherProbs: tf.Tensor, threshold = 0): tf.Scalar {
   return tf.tidy(() => {
-    const k = teacherProbs.shape[teacherProbs.rank - 1]!;
     const t = stopGradient(teacherProbs);
-    const hard = tf.oneHot(tf.argMax(t, -1), k).toFloat();
-    const confident = tf.cast(tf.greaterEqual(tf.max(t, -1, true), threshold), 'float32');
+    // One-hot of the argmax, elementwise (no argMax reduction, no int→float cast: WEBGPU.md trap 4).
+    const top = maxClasses(t);
+    const hard = tf.cast(tf.greaterEqual(t, top), 'float32');
+    const confident = tf.cast(tf.greaterEqual(maxClasses(t), threshold), 'float32');
     return maskedCrossEntropy(studentLogits, hard, confident);
   });
 }

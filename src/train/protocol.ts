@@ -1,5 +1,6 @@
 import type { BackendChoice, BackendName } from './backend.ts';
 import type { TrainConfig } from './config.ts';
+import type { ModelSize, ModelSizeChoice } from './modelSize.ts';
 import type { StepReport, ValidationReport } from './Trainer.ts';
 
 /**
@@ -10,6 +11,8 @@ import type { StepReport, ValidationReport } from './Trainer.ts';
 /** A volume as the worker receives it: raw voxels and labels (class values) plus labeled-slice flags. */
 export interface WorkerVolume {
   id: string;
+  /** k-slices the user set aside for validation (never trained on). */
+  validation: number[];
   dims: [number, number, number];
   spacing: [number, number, number];
   channels: 1 | 3;
@@ -30,6 +33,10 @@ export type ToWorker =
       classes: ClassInfo[];
       volumes: WorkerVolume[];
       backendOrder: BackendName[];
+      /** Pass over software GPUs (auto mode); off when the user picked a backend by name. */
+      skipSoftware: boolean;
+      /** Model size; 'auto' is resolved once the backend is known. */
+      modelSize: ModelSizeChoice;
       wasmPaths: string;
       /** Resume from these checkpoint bytes when given (same classes and channels). */
       checkpoint: Uint8Array | null;
@@ -51,7 +58,18 @@ export type TrainingState = 'starting' | 'running' | 'paused' | 'stopped' | 'err
 
 export type FromWorker =
   | { type: 'backend'; choice: BackendChoice }
-  | { type: 'ready'; patch: [number, number]; parameters: number; labeledSlices: number; validationSlices: number; unlabeledSlices: number; resumedAt: number | null }
+  | {
+      type: 'ready';
+      patch: [number, number];
+      parameters: number;
+      modelSize: ModelSize;
+      width: number;
+      depth: number;
+      labeledSlices: number;
+      validationSlices: number;
+      unlabeledSlices: number;
+      resumedAt: number | null;
+    }
   | { type: 'state'; state: TrainingState }
   | { type: 'step'; report: StepReport; epoch: number; slicesPerSecond: number; elapsedMs: number }
   | { type: 'validation'; report: ValidationReport }

@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'react';
 import { filesFromDrop } from '../app/browserFiles.ts';
 import { exportActiveLabelsCommand, openFilesCommand } from '../app/commands.ts';
+import { trainingController } from '../app/training.ts';
 import { appStore } from '../store/appStore.ts';
 import { activeEntry } from '../store/selectors.ts';
 import { ClassPanel } from './ClassPanel.tsx';
@@ -10,6 +11,7 @@ import { isTypingTarget, resolveShortcut, type Command } from './shortcuts.ts';
 import { ShortcutsHelp } from './ShortcutsHelp.tsx';
 import { StatusBar } from './StatusBar.tsx';
 import { ToolPanel } from './ToolPanel.tsx';
+import { TrainingPanel } from './TrainingPanel.tsx';
 import { openFilePicker, TopBar } from './TopBar.tsx';
 import { useViewerUi } from './viewerState.ts';
 import { ViewerPane } from './ViewerPane.tsx';
@@ -58,6 +60,19 @@ function run(cmd: Command, showHelp: () => void): void {
       return exportActiveLabelsCommand(appStore);
     case 'help':
       return showHelp();
+    case 'acceptSlice':
+      trainingController()?.acceptSlice();
+      return;
+    case 'rejectSlice':
+      trainingController()?.rejectSlice();
+      return;
+    case 'nextUncertain': {
+      const k = trainingController()?.nextUncertainSlice();
+      if (k !== null && k !== undefined) viewer.controller?.jumpToVoxelSlice(2, k);
+      return;
+    }
+    case 'toggleLayer':
+      return s.setLayer(cmd.layer, { visible: !s.training.layers[cmd.layer].visible });
   }
 }
 
@@ -106,6 +121,7 @@ export function App() {
         </main>
         <aside className="sidebar right">
           <ClassPanel />
+          <TrainingPanel />
         </aside>
       </div>
       <StatusBar />

@@ -15,6 +15,7 @@ export function SliceScroller({ view }: { view: ViewName }) {
   const slice = useViewerUi((s) => s.slices[view]);
   const controller = useViewerUi((s) => s.controller);
   const ref = useRef<HTMLDivElement>(null);
+  const scores = useApp((s) => (entry && slice?.axis === 2 ? s.training.sliceScores[entry.volume.id]?.scores : undefined));
   if (!entry || !slice || slice.count <= 1) return <div className="slice-scroller empty" />;
   const flags = entry.labels.slices[slice.axis];
   const pos = (index: number): string => `${(100 * (index + 0.5)) / slice.count}%`;
@@ -26,7 +27,17 @@ export function SliceScroller({ view }: { view: ViewName }) {
     const frac = 1 - (clientY - rect.top) / rect.height;
     controller.jumpToSlice(view, Math.floor(Math.max(0, Math.min(0.9999, frac)) * slice.count));
   };
+  const max = scores ? Math.max(...scores, 1e-6) : 1;
+  const strip = scores ? (
+    <div className="uncertainty-strip" data-testid="uncertainty-strip" title="Where the model is unsure, slice by slice (teacher–student disagreement): label the bright slices next">
+      {Array.from(scores, (v, k) => (
+        <span key={k} style={{ bottom: `${(100 * k) / slice.count}%`, height: `${100 / slice.count}%`, opacity: 0.15 + 0.85 * (v / max) }} />
+      ))}
+    </div>
+  ) : null;
   return (
+    <>
+    {strip}
     <div
       ref={ref}
       className="slice-scroller"
@@ -52,5 +63,6 @@ export function SliceScroller({ view }: { view: ViewName }) {
       ))}
       <span className="thumb" style={{ bottom: pos(slice.index) }} />
     </div>
+    </>
   );
 }

@@ -22,24 +22,40 @@ const VIEW_NAMES = { axial: 'Axial', coronal: 'Coronal', sagittal: 'Sagittal', s
 function SliceLabeledToggle() {
   const entry = useApp(activeEntry);
   const toggle = useApp((s) => s.toggleSliceLabeled);
+  const toggleValidation = useApp((s) => s.toggleValidationSlice);
   const view = useViewerUi((s) => s.activeView);
   const slice = useViewerUi((s) => s.slices[view]);
   if (!entry || !slice) return null;
   const provenance = entry.labels.slices[slice.axis][slice.index] as SliceProvenance;
   const labeled = provenance !== 0;
+  const validation = slice.axis === 2 && entry.validation.includes(slice.index);
   return (
-    <label className="slice-toggle" title="A labeled slice is ground truth: its unpainted voxels count as background. Painting marks a slice labeled. (L)">
-      <input
-        type="checkbox"
-        data-testid="slice-labeled-toggle"
-        checked={labeled}
-        onChange={() => toggle(entry.volume.id, slice.axis, slice.index)}
-      />
-      <span>
-        {VIEW_NAMES[view]} slice {slice.index + 1}/{slice.count} labeled
-        {labeled && <em> ({PROVENANCE_NAMES[provenance]})</em>}
-      </span>
-    </label>
+    <div className="slice-toggle">
+      <label title="A labeled slice is ground truth: its unpainted voxels count as background. Painting marks a slice labeled. (L)">
+        <input
+          type="checkbox"
+          data-testid="slice-labeled-toggle"
+          checked={labeled}
+          onChange={() => toggle(entry.volume.id, slice.axis, slice.index)}
+        />
+        <span>
+          {VIEW_NAMES[view]} slice {slice.index + 1}/{slice.count} labeled
+          {labeled && <em> ({PROVENANCE_NAMES[provenance]})</em>}
+        </span>
+      </label>
+      {slice.axis === 2 && (
+        <label title="Hold this labeled slice out of training to measure the model on it (validation Dice). Takes effect when training starts.">
+          <input
+            type="checkbox"
+            data-testid="slice-validation-toggle"
+            disabled={!labeled}
+            checked={validation}
+            onChange={() => toggleValidation(entry.volume.id, slice.index)}
+          />
+          <span>use for validation</span>
+        </label>
+      )}
+    </div>
   );
 }
 

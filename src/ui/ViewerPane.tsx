@@ -103,6 +103,23 @@ export function ViewerPane() {
     controller?.labelsChanged();
   }, [controller, labelsVersion]);
 
+  // The model predicts k-slices: the slice on screen along k is what it should predict first.
+  const slicesNow = useViewerUi((s) => s.slices);
+  useEffect(() => {
+    if (!entry) return;
+    const kView = Object.values(slicesNow).find((info) => info?.axis === 2);
+    if (kView) appStore.getState().setFocus(entry.volume.id, kView.index);
+  }, [entry?.volume.id, slicesNow]);
+
+  // The model's layers: registered on the first prediction for this volume, redrawn on each new one.
+  const prediction = useApp((s) => (s.activeVolumeId ? s.training.predictions[s.activeVolumeId] : undefined));
+  const layers = useApp((s) => s.training.layers);
+  useEffect(() => {
+    if (!controller || !entry || !prediction) return;
+    void controller.setPredictionLayer(entry.volume.id, { labels: prediction.labels, uncertainty: prediction.uncertainty });
+  }, [controller, entry?.volume.id, prediction]);
+  useEffect(() => controller?.setLayerStyles(layers), [controller, layers]);
+
   useEffect(() => controller?.setTools(tools), [controller, tools]);
   useEffect(() => controller?.setClasses(classes, activeClass), [controller, classes, activeClass]);
 

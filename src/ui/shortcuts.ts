@@ -15,7 +15,11 @@ export type Command =
   | { kind: 'resetView' }
   | { kind: 'open' }
   | { kind: 'export' }
-  | { kind: 'help' };
+  | { kind: 'help' }
+  | { kind: 'acceptSlice' }
+  | { kind: 'rejectSlice' }
+  | { kind: 'nextUncertain' }
+  | { kind: 'toggleLayer'; layer: 'pseudo' | 'uncertainty' };
 
 export interface KeyLike {
   key: string;
@@ -51,6 +55,9 @@ export const SHORTCUT_HELP: [string, string][] = [
   ['Middle drag / right drag', 'Pan / zoom'],
   ['O / V', 'Label outline / show labels'],
   [', and .', 'Label opacity down / up'],
+  ['A / X', 'Accept / reject the pseudo-label of this slice'],
+  ['N', 'Jump to the most uncertain unlabeled slice'],
+  ['Shift+P / Shift+U', 'Show pseudo-label / uncertainty layer'],
   ['R', 'Reset view'],
   ['Ctrl+O', 'Open files'],
   ['Ctrl+E', 'Export labels of the active volume'],
@@ -68,6 +75,8 @@ export function resolveShortcut(e: KeyLike): Command | null {
     return null;
   }
   if (e.altKey) return null;
+  if (e.shiftKey && key === 'p') return { kind: 'toggleLayer', layer: 'pseudo' };
+  if (e.shiftKey && key === 'u') return { kind: 'toggleLayer', layer: 'uncertainty' };
   for (const [tool, k] of Object.entries(TOOL_KEYS) as [ToolName, string][]) {
     if (key === k.toLowerCase()) return { kind: 'tool', tool };
   }
@@ -94,6 +103,12 @@ export function resolveShortcut(e: KeyLike): Command | null {
       return { kind: 'slice', delta: -1 };
     case 'r':
       return { kind: 'resetView' };
+    case 'a':
+      return { kind: 'acceptSlice' };
+    case 'x':
+      return { kind: 'rejectSlice' };
+    case 'n':
+      return { kind: 'nextUncertain' };
     case '?':
       return { kind: 'help' };
   }

@@ -28,7 +28,7 @@ import {
 import type { LabelMap } from '../volume/labels.ts';
 import { percentileWindow, type Volume } from '../volume/Volume.ts';
 import { installMetadataProvider } from './metadataProvider.ts';
-import { registerVolume, unregisterVolume, type RegisteredVolume } from './registerVolume.ts';
+import { registerOverlay, registerVolume, unregisterOverlay, unregisterVolume, type RegisteredOverlay, type RegisteredVolume } from './registerVolume.ts';
 import { addAllTools, applyToolSettings, createToolGroup, LABELING_TOOLS } from './tools.ts';
 
 export type ViewName = 'axial' | 'coronal' | 'sagittal' | 'single';
@@ -49,6 +49,25 @@ export interface SliceInfo {
   axis: VoxelAxis;
   index: number;
   count: number;
+}
+
+export interface LayerStyles {
+  pseudo: { visible: boolean; opacity: number };
+  uncertainty: { visible: boolean; opacity: number };
+}
+
+/**
+ * Uncertainty 0..255 as a heat colour with alpha rising from 0: a certain voxel stays clear, a doubtful one glows
+ * orange to yellow.
+ */
+function uncertaintyColorLut(): Types.Color[] {
+  const lut: Types.Color[] = [[0, 0, 0, 0]];
+  for (let v = 1; v < 256; v++) {
+    const t = v / 255;
+    const alpha = t < 0.08 ? 0 : Math.round(255 * Math.min(1, (t - 0.08) / 0.5));
+    lut.push([Math.round(255 * Math.min(1, 0.4 + t)), Math.round(255 * Math.max(0, Math.min(1, (t - 0.25) * 1.6))), Math.round(80 * (1 - t)), alpha]);
+  }
+  return lut;
 }
 
 export interface ViewerCallbacks {
@@ -102,6 +121,9 @@ export class ViewerController {
   private classes: ClassDef[] = [];
   private activeClass: number | null = null;
   private cleanups: (() => void)[] = [];
+  private overlays: { pseudo: RegisteredOverlay; uncertainty: RegisteredOverlay } | null = null;
+  private layerStyles: LayerStyles = { pseudo: { visible: true, opacity: 0.6 }, uncertainty: { visible: false, opacity: 0.6 } };
+  private uncertaintyLut: number | null = null;
   private hoverFrame = 0;
   private showSeq = 0;
 
@@ -164,6 +186,52 @@ export class ViewerController {
     performance.mark('pseudolab:shown', { detail: volume.id });
   }
 
+  /**
+   * The model's pseudo-label and uncertainty for the volume on screen, as two overlays viewing these buffers.
+   * Registered once per buffer; later calls with the same buffers only redraw.
+   */
+  async setPredictionLayer(volumeId: string, buffers: { labels: Uint8Array; uncertainty: Uint8Array } | null): Promise<void> {
+    if (!this.shown?.ready || this.shown.volume.id !== volumeId) return;
+    if (!buffers) {
+      this.removeOverlays();
+      return;
+    }
+    if (this.overlays && this.overlays.pseudo.buffer === buffers.labels) {
+      this.predictionChanged();
+      return;
+    }
+    this.removeOverlays();
+    const { volume, reg, mode } = this.shown;
+    const pseudo = registerOverlay(volume, reg, buffers.labels, 'pseudo');
+    const uncertainty = registerOverlay(volume, reg, buffers.uncertainty, 'uncertainty');
+    this.overlays = { pseudo, uncertainty };
+    const ids = this.viewportIds(mode);
+    await segmentation.addLabelmapRepresentationToViewportMap(
+      Object.fromEntries(ids.map((id) => [id, [{ segmentationId: uncertainty.segmentationId }, { segmentationId: pseudo.segmentationId }]])),
+    );
+    this.uncertaintyLut ??= segmentation.config.color.addColorLUT(uncertaintyColorLut() as Types.ColorLUT);
+    for (const id of ids) {
+      // Brushes keep painting the user's labels, never the overlays.
+      segmentation.activeSegmentation.setActiveSegmentation(id, reg.segmentationId);
+      segmentation.config.color.setColorLUT(id, uncertainty.segmentationId, this.uncertaintyLut);
+    }
+    this.applyClasses();
+    this.applyLayerStyles();
+  }
+
+  /** The overlay buffers changed in place (new predictions): redraw. */
+  predictionChanged(): void {
+    if (!this.overlays) return;
+    segmentation.triggerSegmentationEvents.triggerSegmentationDataModified(this.overlays.pseudo.segmentationId);
+    segmentation.triggerSegmentationEvents.triggerSegmentationDataModified(this.overlays.uncertainty.segmentationId);
+    this.engine.render();
+  }
+
+  setLayerStyles(styles: LayerStyles): void {
+    this.layerStyles = styles;
+    this.applyLayerStyles();
+  }
+
   /** Records what the user sees, to restore it when they come back to this volume. */
   captureView(): ViewState | null {
     if (!this.shown) return null;
@@ -216,6 +284,17 @@ export class ViewerController {
     this.reportSlice(view);
   }
 
+  /** Shows slice `index` of voxel axis `axis` in the view that slices along that axis. */
+  jumpToVoxelSlice(axis: VoxelAxis, index: number): void {
+    if (!this.shown) return;
+    for (const v of this.viewsFor(this.shown.mode)) {
+      if (this.sliceInfo(v)?.axis === axis) {
+        this.jumpToSlice(v, index);
+        return;
+      }
+    }
+  }
+
   /** Steps a view by `delta` slices (keyboard scrolling). */
   scroll(view: ViewName, delta: number): void {
     const info = this.sliceInfo(view);
@@ -265,8 +344,44 @@ export class ViewerController {
     return this.viewsFor(mode);
   }
 
+  private removeOverlays(): void {
+    if (!this.overlays || !this.shown) return;
+    for (const o of [this.overlays.pseudo, this.overlays.uncertainty]) {
+      for (const id of this.viewportIds(this.shown.mode)) {
+        try {
+          segmentation.removeSegmentationRepresentations(id, { segmentationId: o.segmentationId });
+        } catch {
+          // The viewport may already have dropped it.
+        }
+      }
+      unregisterOverlay(o);
+    }
+    this.overlays = null;
+  }
+
+  private applyLayerStyles(): void {
+    if (!this.overlays || !this.shown?.ready) return;
+    const { pseudo, uncertainty } = this.layerStyles;
+    const Labelmap = ToolEnums.SegmentationRepresentations.Labelmap;
+    segmentation.config.style.setStyle(
+      { type: Labelmap, segmentationId: this.overlays.pseudo.segmentationId },
+      { renderFillInactive: true, fillAlphaInactive: pseudo.opacity * 0.2, renderOutlineInactive: true, outlineOpacityInactive: pseudo.opacity, outlineWidthInactive: 1.5 },
+    );
+    segmentation.config.style.setStyle(
+      { type: Labelmap, segmentationId: this.overlays.uncertainty.segmentationId },
+      { renderFillInactive: true, fillAlphaInactive: uncertainty.opacity, renderOutlineInactive: false },
+    );
+    for (const id of this.viewportIds(this.shown.mode)) {
+      segmentation.config.style.setRenderInactiveSegmentations(id, true);
+      segmentation.config.visibility.setSegmentationRepresentationVisibility(id, { segmentationId: this.overlays.pseudo.segmentationId, type: Labelmap }, pseudo.visible);
+      segmentation.config.visibility.setSegmentationRepresentationVisibility(id, { segmentationId: this.overlays.uncertainty.segmentationId, type: Labelmap }, uncertainty.visible);
+    }
+    this.engine.render();
+  }
+
   private hide(): void {
     if (!this.shown) return;
+    this.removeOverlays();
     const { reg, mode } = this.shown;
     for (const id of this.viewportIds(mode)) {
       try {
@@ -339,6 +454,7 @@ export class ViewerController {
     for (const id of this.viewportIds(this.shown.mode)) {
       for (const c of this.classes) {
         segmentation.config.color.setSegmentIndexColor(id, segId, c.value, [...c.color, 255] as Types.Color);
+        if (this.overlays) segmentation.config.color.setSegmentIndexColor(id, this.overlays.pseudo.segmentationId, c.value, [...c.color, 255] as Types.Color);
       }
     }
     if (this.activeClass !== null) segmentation.segmentIndex.setActiveSegmentIndex(segId, this.activeClass);

@@ -180,16 +180,56 @@ export function registerVolume(volume: Volume, labels: LabelMap, window: [number
   return { volumeId: volume.id, imageIds, labelImageIds, csVolumeId, segmentationId };
 }
 
-/** Frees cornerstone's references; our buffers stay untouched in the store. */
-export function unregisterVolume(r: RegisteredVolume): void {
+/** A labelmap drawn over a registered volume from another buffer of ours: the model's pseudo-label or uncertainty. */
+export interface RegisteredOverlay {
+  kind: string;
+  buffer: Uint8Array;
+  imageIds: string[];
+  segmentationId: string;
+}
+
+/** Registers `buffer` (one value per voxel) as a second labelmap of the volume, images viewing the buffer. */
+export function registerOverlay(volume: Volume, reg: RegisteredVolume, buffer: Uint8Array, kind: string): RegisteredOverlay {
+  const { dims } = volume.geometry;
+  const planes = slicePlanes(volume.geometry);
+  const sliceLength = dims[0] * dims[1];
+  const frameOfReferenceUID =
+    volume.source.format === 'dicom' && volume.source.frameOfReferenceUID ? volume.source.frameOfReferenceUID : `pseudolab-for-${volume.id}`;
+  const imageIds: string[] = [];
+  for (let k = 0; k < dims[2]; k++) {
+    const id = `${SCHEME}:${volume.id}:${kind}:${k}`;
+    const data = sliceOf(buffer, k, sliceLength);
+    setImageMetadata(id, moduleSet(planes[k]!, [dims[0], dims[1]], data, 1, { uid: `${volume.id}-${kind}`, modality: 'SEG' }, frameOfReferenceUID, [0, 255], k + 1));
+    putLocalImage(id, data, planes[k]!, [dims[0], dims[1]], 1, reg.imageIds[k], [0, 255]);
+    imageIds.push(id);
+  }
+  const segmentationId = `${SCHEME}-${kind}-${volume.id}`;
+  segmentation.addSegmentations([{ segmentationId, representation: { type: ToolEnums.SegmentationRepresentations.Labelmap, data: { imageIds } } }]);
+  return { kind, buffer, imageIds, segmentationId };
+}
+
+function release(segmentationId: string, imageIds: string[]): void {
   try {
-    segmentation.removeSegmentation(r.segmentationId);
+    segmentation.removeSegmentation(segmentationId);
   } catch {
     // Already gone (e.g. after a viewport reset); nothing to free.
   }
-  if (r.csVolumeId && cache.getVolume(r.csVolumeId)) cache.removeVolumeLoadObject(r.csVolumeId);
-  for (const id of [...r.imageIds, ...r.labelImageIds]) {
+  for (const id of imageIds) {
     if (cache.getImageLoadObject(id) || cache.getImage(id)) cache.removeImageLoadObject(id, { force: true });
   }
-  forgetImageMetadata([...r.imageIds, ...r.labelImageIds]);
+  forgetImageMetadata(imageIds);
+}
+
+export function unregisterOverlay(o: RegisteredOverlay): void {
+  release(o.segmentationId, o.imageIds);
+}
+
+/** Frees cornerstone's references; our buffers stay untouched in the store. */
+export function unregisterVolume(r: RegisteredVolume): void {
+  release(r.segmentationId, r.labelImageIds);
+  if (r.csVolumeId && cache.getVolume(r.csVolumeId)) cache.removeVolumeLoadObject(r.csVolumeId);
+  for (const id of r.imageIds) {
+    if (cache.getImageLoadObject(id) || cache.getImage(id)) cache.removeImageLoadObject(id, { force: true });
+  }
+  forgetImageMetadata(r.imageIds);
 }

@@ -1,0 +1,330 @@
+import { zipSync } from 'fflate';
+import { writeNiftiLabels } from '../io/nifti/writeNiftiLabels.ts';
+import { deleteCheckpoint, readCheckpoint, writeCheckpoint, type Database } from '../persist/database.ts';
+import type { AppStore } from '../store/appStore.ts';
+import { BACKEND_ORDER } from '../train/backend.ts';
+import { decodeCheckpoint } from '../train/checkpoint.ts';
+import { presetConfig } from '../train/config.ts';
+import type { FromWorker, WorkerVolume } from '../train/protocol.ts';
+import { TrainingClient } from '../train/TrainingClient.ts';
+import { SliceProvenance } from '../volume/labels.ts';
+import { downloadBytes } from './download.ts';
+import { baseName } from './labelExport.ts';
+
+/** Save a checkpoint this often while training runs (and always on pause and stop). */
+const CHECKPOINT_EVERY_MS = 2 * 60_000;
+/** Label edits reach the worker after this quiet time: one update per stroke, within a training step. */
+const LABEL_SYNC_MS = 120;
+
+/**
+ * The app's side of training: starts the worker with the workspace's volumes and classes, streams label edits
+ * and the slice on screen to it, turns its events into store state, keeps checkpoints in IndexedDB, and runs
+ * review actions (accept, reject, next uncertain slice), predict-all and model export/import.
+ */
+export class TrainingController {
+  private client: TrainingClient | null = null;
+  private readonly unsubscribe: () => void;
+  private readonly labelTimers = new Map<string, ReturnType<typeof setTimeout>>();
+  private sentVersions = new Map<string, number>();
+  private volumeIds: string[] = [];
+
+  constructor(
+    private readonly store: AppStore,
+    private readonly db: Database | null,
+  ) {
+    this.unsubscribe = store.subscribe((s, prev) => {
+      if (!this.client) return;
+      if (s.volumes !== prev.volumes) this.queueLabelSync();
+      if (s.training.focus !== prev.training.focus) this.sendWatch();
+    });
+  }
+
+  get running(): boolean {
+    return this.client !== null;
+  }
+
+  /** Looks for a saved checkpoint so the panel can offer to resume. */
+  async loadCheckpointInfo(): Promise<void> {
+    if (!this.db) return;
+    try {
+      const c = await readCheckpoint(this.db);
+      this.store.getState().setTrainingPatch({ checkpoint: c ? { step: c.step, savedAt: c.savedAt, preset: c.preset, classValues: c.classValues } : null });
+      if (c && (c.preset === 'supervised' || c.preset === 'mean-teacher')) this.store.getState().setPreset(c.preset);
+    } catch {
+      // A damaged checkpoint store only means training starts afresh.
+    }
+  }
+
+  async start(): Promise<void> {
+    if (this.client) return;
+    const s = this.store.getState();
+    const say = s.pushMessage;
+    const classes = s.classes.map((c) => ({ value: c.value, name: c.name }));
+    if (classes.length === 0) {
+      say({ severity: 'error', subject: 'Training', text: 'Add a class before training: the model needs to know what to segment.' });
+      return;
+    }
+    const active = s.activeVolumeId ? s.volumes[s.activeVolumeId] : undefined;
+    const channels = active?.volume.channels ?? 1;
+    const entries = s.volumeOrder.map((id) => s.volumes[id]!).filter((e) => e.volume.channels === channels);
+    if (entries.length < s.volumeOrder.length) {
+      say({ severity: 'warning', subject: 'Training', text: `${s.volumeOrder.length - entries.length} volume(s) of another kind (grey vs colour) are left out of this run.` });
+    }
+    const labeledSlices = entries.reduce((n, e) => n + e.labels.slices[2].filter((p) => p !== 0).length + e.labels.slices[0].filter((p) => p !== 0).length + e.labels.slices[1].filter((p) => p !== 0).length, 0);
+    if (labeledSlices === 0) {
+      say({ severity: 'error', subject: 'Training', text: 'Label at least one slice first: paint a structure, or mark a slice as labeled.' });
+      return;
+    }
+    // The worker gets its own copies (transferred): the viewer keeps painting into ours.
+    const volumes: WorkerVolume[] = entries.map((e) => ({
+      id: e.volume.id,
+      validation: e.validation.filter((k) => e.labels.slices[2][k] !== 0),
+      dims: [...e.volume.geometry.dims],
+      spacing: [...e.volume.geometry.spacing],
+      channels: e.volume.channels,
+      voxels: e.volume.voxels.slice(),
+      labels: e.committed.slice(),
+      slices: [e.labels.slices[0].slice(), e.labels.slices[1].slice(), e.labels.slices[2].slice()],
+    }));
+    this.volumeIds = volumes.map((v) => v.id);
+    this.sentVersions = new Map(entries.map((e) => [e.volume.id, e.labelsVersion]));
+    let checkpoint: Uint8Array | null = null;
+    const preset = s.training.preset;
+    if (this.db) {
+      const saved = await readCheckpoint(this.db).catch(() => null);
+      const sameClasses = saved && saved.classValues.length === classes.length && saved.classValues.every((v, n) => v === classes[n]!.value);
+      if (saved && saved.preset === preset && sameClasses) checkpoint = saved.bytes;
+      else if (saved) say({ severity: 'info', subject: 'Training', text: 'The saved model was trained for another method or other classes; this run starts afresh.' });
+    }
+    // The worker sizes the network once it knows the backend (see train/modelSize.ts).
+    const config = presetConfig(preset, { seed: 1, validation: { everySteps: 20 } });
+    const preference = s.training.backendPreference;
+    s.resetTrainingRun();
+    s.setTrainingPatch({ status: 'starting', trainedClasses: classes, error: null });
+    this.client = new TrainingClient(
+      (m) => this.onEvent(m),
+      (message) => this.onCrash(message),
+    );
+    this.client.send({
+      type: 'start',
+      config,
+      classes,
+      volumes,
+      backendOrder: preference === 'auto' ? [...BACKEND_ORDER] : [preference, ...BACKEND_ORDER.filter((b) => b !== preference)],
+      skipSoftware: preference === 'auto',
+      modelSize: s.training.modelSize,
+      wasmPaths: new URL('tfjs-wasm/', document.baseURI).href,
+      checkpoint,
+      checkpointEveryMs: CHECKPOINT_EVERY_MS,
+    });
+    this.sendWatch();
+  }
+
+  pause(): void {
+    this.client?.send({ type: 'pause' });
+  }
+
+  resume(): void {
+    this.client?.send({ type: 'resume' });
+  }
+
+  stop(): void {
+    if (!this.client) return;
+    this.client.send({ type: 'stop' });
+    // The worker sends a last checkpoint after stopping; then it goes.
+    setTimeout(() => this.endRun(), 15_000);
+  }
+
+  predictAll(): void {
+    if (!this.client) {
+      this.store.getState().pushMessage({ severity: 'error', subject: 'Predict all', text: 'Start training (or resume a saved model) first: predictions come from the running model.' });
+      return;
+    }
+    this.store.getState().setTrainingPatch({ predictAll: { running: true, done: 0, total: 1 }, fullPredictions: {} });
+    this.client.send({ type: 'predictAll' });
+  }
+
+  cancelPredictAll(): void {
+    this.client?.send({ type: 'cancelPredictAll' });
+  }
+
+  /** Accepts the model's labels for the slice on screen (or one class of them) as labels, undoably. */
+  acceptSlice(onlyClass?: number): boolean {
+    const s = this.store.getState();
+    const focus = s.training.focus;
+    if (!focus) return false;
+    const layer = s.training.predictions[focus.volumeId];
+    const entry = s.volumes[focus.volumeId];
+    if (!layer || !entry || layer.sliceStep[focus.k]! < 0 || layer.rejected.includes(focus.k)) {
+      s.pushMessage({ severity: 'warning', subject: 'Review', text: 'There is no pseudo-label for this slice yet; it appears once the model has predicted it.' });
+      return false;
+    }
+    const per = entry.labels.dims[0] * entry.labels.dims[1];
+    s.setSliceLabels(focus.volumeId, focus.k, layer.labels.slice(focus.k * per, (focus.k + 1) * per), SliceProvenance.AcceptedPseudoLabel, onlyClass);
+    return true;
+  }
+
+  rejectSlice(): void {
+    const focus = this.store.getState().training.focus;
+    if (focus) this.store.getState().rejectPseudoSlice(focus.volumeId, focus.k);
+  }
+
+  /** The unlabeled, unrejected slice of the active volume where teacher and student disagree most. */
+  nextUncertainSlice(): number | null {
+    const s = this.store.getState();
+    const id = s.activeVolumeId;
+    if (!id) return null;
+    const scores = s.training.sliceScores[id]?.scores;
+    const entry = s.volumes[id];
+    if (!scores || !entry) {
+      s.pushMessage({ severity: 'info', subject: 'Review', text: 'Slice uncertainty is measured every 50 training steps on the volume on screen; it is not ready yet.' });
+      return null;
+    }
+    const rejected = new Set(s.training.predictions[id]?.rejected ?? []);
+    let best: number | null = null;
+    for (let k = 0; k < scores.length; k++) {
+      if (entry.labels.slices[2][k] !== 0 || rejected.has(k)) continue;
+      if (best === null || scores[k]! > scores[best]!) best = k;
+    }
+    return best;
+  }
+
+  exportPredictions(): void {
+    const s = this.store.getState();
+    const ids = Object.keys(s.training.fullPredictions);
+    if (ids.length === 0) {
+      s.pushMessage({ severity: 'info', subject: 'Export predictions', text: 'Run "Predict all" first.' });
+      return;
+    }
+    const tree: Record<string, Uint8Array> = {};
+    for (const id of ids) {
+      const e = s.volumes[id];
+      if (e) tree[`predictions/${baseName(e.volume.name)}_pred.nii.gz`] = writeNiftiLabels(s.training.fullPredictions[id]!, e.volume);
+    }
+    downloadBytes(zipSync(tree, { level: 0 }), 'pseudolab-predictions.zip', 'application/zip');
+  }
+
+  /** Downloads the latest checkpoint (weights, optimiser state, step) as a file. */
+  async exportModel(): Promise<void> {
+    const s = this.store.getState();
+    if (!this.db) return;
+    const saved = await readCheckpoint(this.db).catch(() => null);
+    if (!saved) {
+      s.pushMessage({ severity: 'info', subject: 'Export model', text: 'No model is saved yet: train for a little while (it saves on pause and every two minutes).' });
+      return;
+    }
+    downloadBytes(saved.bytes, `pseudolab-model-step${saved.step}.pslb`, 'application/octet-stream');
+  }
+
+  /** Reads a model file; a valid one becomes the checkpoint the next run resumes from. */
+  async importModel(bytes: Uint8Array, fileName: string): Promise<void> {
+    const s = this.store.getState();
+    try {
+      const c = decodeCheckpoint(bytes);
+      const values = c.classes.map((x) => x.value);
+      const known = s.classes.map((x) => x.value);
+      if (values.length !== known.length || values.some((v, n) => v !== known[n])) {
+        throw new Error(`it predicts ${c.classes.map((x) => x.name).join(', ')}; this workspace's classes are ${s.classes.map((x) => x.name).join(', ') || 'none'}`);
+      }
+      if (!this.db) throw new Error('browser storage is unavailable, so the model cannot be kept');
+      await writeCheckpoint(this.db, { bytes, step: c.step, preset: c.config.preset, classValues: values, savedAt: Date.now() });
+      await this.loadCheckpointInfo();
+      s.pushMessage({ severity: 'info', subject: fileName, text: `Model imported (step ${c.step}); press Start to continue training from it.` });
+    } catch (e) {
+      s.pushMessage({ severity: 'error', subject: fileName, text: `This model cannot be used: ${(e as Error).message}.` });
+    }
+  }
+
+  async forgetModel(): Promise<void> {
+    if (this.db) await deleteCheckpoint(this.db);
+    this.store.getState().setTrainingPatch({ checkpoint: null });
+  }
+
+  dispose(): void {
+    this.unsubscribe();
+    this.endRun();
+  }
+
+  // ——— internals ———
+
+  private onEvent(m: FromWorker): void {
+    const s = this.store.getState();
+    s.applyTrainingEvent(m);
+    if (m.type === 'checkpoint') void this.keepCheckpoint(m.step, m.bytes);
+    if (m.type === 'error') s.pushMessage({ severity: 'error', subject: 'Training', text: m.message });
+    if (m.type === 'state' && m.state === 'error') this.endRun();
+  }
+
+  private onCrash(message: string): void {
+    this.store.getState().setTrainingPatch({ status: 'error', error: message });
+    this.store.getState().pushMessage({ severity: 'error', subject: 'Training', text: `The training worker stopped: ${message}. Your labels are safe.` });
+    this.endRun();
+  }
+
+  private async keepCheckpoint(step: number, bytes: Uint8Array): Promise<void> {
+    const s = this.store.getState();
+    const classValues = s.training.trainedClasses.map((c) => c.value);
+    const record = { bytes, step, preset: s.training.preset, classValues, savedAt: Date.now() };
+    if (this.db) {
+      try {
+        await writeCheckpoint(this.db, record);
+      } catch (e) {
+        s.pushMessage({ severity: 'warning', subject: 'Training', text: `The model could not be saved in the browser (${(e as Error).message}); export it to keep it.` });
+      }
+    }
+    s.setTrainingPatch({ checkpoint: { step, savedAt: record.savedAt, preset: record.preset, classValues } });
+    if (this.store.getState().training.status === 'stopped') this.endRun();
+  }
+
+  private endRun(): void {
+    for (const t of this.labelTimers.values()) clearTimeout(t);
+    this.labelTimers.clear();
+    this.client?.dispose();
+    this.client = null;
+  }
+
+  private queueLabelSync(): void {
+    const s = this.store.getState();
+    for (const id of this.volumeIds) {
+      const e = s.volumes[id];
+      if (!e || this.sentVersions.get(id) === e.labelsVersion) continue;
+      clearTimeout(this.labelTimers.get(id));
+      this.labelTimers.set(
+        id,
+        setTimeout(() => {
+          const now = this.store.getState().volumes[id];
+          if (!now || !this.client) return;
+          this.sentVersions.set(id, now.labelsVersion);
+          this.client.send({
+            type: 'labels',
+            volumeId: id,
+            labels: now.committed.slice(),
+            slices: [now.labels.slices[0].slice(), now.labels.slices[1].slice(), now.labels.slices[2].slice()],
+          });
+        }, LABEL_SYNC_MS),
+      );
+    }
+  }
+
+  private sendWatch(): void {
+    const s = this.store.getState();
+    const f = s.training.focus;
+    if (!this.client || !f || !this.volumeIds.includes(f.volumeId)) return;
+    const nk = s.volumes[f.volumeId]?.labels.dims[2] ?? 1;
+    const ks = [f.k, f.k - 1, f.k + 1].filter((k) => k >= 0 && k < nk);
+    this.client.send({ type: 'watch', volumeId: f.volumeId, ks });
+  }
+}
+
+let instance: TrainingController | null = null;
+
+export function initTrainingController(store: AppStore, db: Database | null): TrainingController {
+  instance?.dispose();
+  instance = new TrainingController(store, db);
+  void instance.loadCheckpointInfo();
+  return instance;
+}
+
+export function trainingController(): TrainingController | null {
+  return instance;
+}

@@ -1,0 +1,37 @@
+import type { BackendChoice } from './backend.ts';
+
+export type ModelSize = 'tiny' | 'small' | 'standard' | 'large';
+export type ModelSizeChoice = ModelSize | 'auto';
+export const MODEL_SIZES: readonly ModelSizeChoice[] = ['auto', 'tiny', 'small', 'standard', 'large'];
+
+export interface SizedParts {
+  model: { width: number; depth: number };
+  batchLabeled: number;
+  batchUnlabeled: number;
+}
+
+export const MODEL_SIZE_LABELS: Record<ModelSizeChoice, string> = {
+  auto: 'Auto (fits the backend)',
+  tiny: 'Tiny (software GPUs, quick tries)',
+  small: 'Small (CPU)',
+  standard: 'Standard (GPU)',
+  large: 'Large (fast GPU)',
+};
+
+/**
+ * What a model size means: width and batch set the cost of a step. 'auto' picks by the backend: a software GPU
+ * can afford only the tiniest model, the CPU a small one, a real GPU the standard one. Large images (pathology
+ * tiles, 512² CT) get one more level down, for context, at little extra cost.
+ */
+export function resolveModelSize(choice: ModelSizeChoice, backend: Pick<BackendChoice, 'name' | 'software'>, largestSide: number): { size: ModelSize; parts: SizedParts } {
+  const size: ModelSize =
+    choice !== 'auto' ? choice : backend.software ? 'tiny' : backend.name === 'wasm' || backend.name === 'cpu' ? 'small' : 'standard';
+  const deep = largestSide >= 192 ? 1 : 0;
+  const parts: Record<ModelSize, SizedParts> = {
+    tiny: { model: { width: 4, depth: 2 + deep }, batchLabeled: 2, batchUnlabeled: 2 },
+    small: { model: { width: 8, depth: 3 + deep }, batchLabeled: 4, batchUnlabeled: 4 },
+    standard: { model: { width: 16, depth: 3 + deep }, batchLabeled: 4, batchUnlabeled: 4 },
+    large: { model: { width: 32, depth: 4 }, batchLabeled: 8, batchUnlabeled: 8 },
+  };
+  return { size, parts: parts[size] };
+}

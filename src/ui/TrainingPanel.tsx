@@ -1,0 +1,335 @@
+import { useRef } from 'react';
+import { trainingController } from '../app/training.ts';
+import { useApp } from '../store/appStore.ts';
+import { BACKEND_LABELS, BACKEND_ORDER, type BackendName } from '../train/backend.ts';
+import { MODEL_SIZE_LABELS, MODEL_SIZES, type ModelSizeChoice } from '../train/modelSize.ts';
+import { PRESETS, type PresetName } from '../train/config.ts';
+import { hexColor } from '../volume/classes.ts';
+import { LineChart } from './LineChart.tsx';
+import { useViewerUi } from './viewerState.ts';
+
+const PRESET_LABELS: Record<PresetName, string> = {
+  supervised: 'Supervised (labeled slices only)',
+  'mean-teacher': 'Mean teacher (labeled + unlabeled)',
+};
+
+function duration(ms: number): string {
+  const s = Math.floor(ms / 1000);
+  const m = Math.floor(s / 60);
+  return m >= 60 ? `${Math.floor(m / 60)}:${String(m % 60).padStart(2, '0')}:${String(s % 60).padStart(2, '0')}` : `${m}:${String(s % 60).padStart(2, '0')}`;
+}
+
+function Controls() {
+  const t = useApp((s) => s.training);
+  const setPreset = useApp((s) => s.setPreset);
+  const setBackend = useApp((s) => s.setBackendPreference);
+  const setSize = useApp((s) => s.setModelSize);
+  const c = trainingController();
+  const busy = t.status === 'starting' || t.status === 'running' || t.status === 'paused';
+  const resumeText = t.checkpoint && t.checkpoint.preset === t.preset ? `Resume (step ${t.checkpoint.step})` : 'Start';
+  return (
+    <>
+      <label className="field">
+        <span>Method</span>
+        <select data-testid="method-select" value={t.preset} disabled={busy} onChange={(e) => setPreset(e.currentTarget.value as PresetName)} title="The training method (docs: METHOD.md); change it while training is stopped">
+          {PRESETS.map((p) => (
+            <option key={p} value={p}>
+              {PRESET_LABELS[p]}
+            </option>
+          ))}
+        </select>
+      </label>
+      <label className="field">
+        <span>Backend</span>
+        <select data-testid="backend-select" value={t.backendPreference} disabled={busy} onChange={(e) => setBackend(e.currentTarget.value as 'auto' | BackendName)} title="Where training runs. Auto picks the fastest hardware backend and says why others were passed over.">
+          <option value="auto">Auto (fastest available)</option>
+          {BACKEND_ORDER.map((b) => (
+            <option key={b} value={b}>
+              {BACKEND_LABELS[b]}
+            </option>
+          ))}
+        </select>
+      </label>
+      <label className="field">
+        <span>Model</span>
+        <select data-testid="model-size-select" value={t.modelSize} disabled={busy} onChange={(e) => setSize(e.currentTarget.value as ModelSizeChoice)} title="Network size: bigger learns more but each step costs more. A resumed model keeps its size.">
+          {MODEL_SIZES.map((m) => (
+            <option key={m} value={m}>
+              {MODEL_SIZE_LABELS[m]}
+            </option>
+          ))}
+        </select>
+      </label>
+      <div className="button-row">
+        {t.status === 'paused' ? (
+          <button data-testid="train-start" className="primary" onClick={() => c?.resume()} title="Continue training">
+            ▶ Resume
+          </button>
+        ) : (
+          <button data-testid="train-start" className="primary" disabled={busy} onClick={() => void c?.start()} title="Train on this workspace's labeled slices (and unlabeled ones, for mean teacher) on your own GPU">
+            ▶ {resumeText}
+          </button>
+        )}
+        <button data-testid="train-pause" disabled={t.status !== 'running'} onClick={() => c?.pause()} title="Pause training (the model is saved)">
+          Pause
+        </button>
+        <button data-testid="train-stop" disabled={!busy} onClick={() => c?.stop()} title="Stop training (the model is saved and can be resumed)">
+          ■ Stop
+        </button>
+      </div>
+    </>
+  );
+}
+
+function Status() {
+  const t = useApp((s) => s.training);
+  const lastLoss = t.losses[t.losses.length - 1]?.total;
+  const backend = t.backend;
+  return (
+    <div
+      className={`train-status status-${t.status}`}
+      data-testid="train-status"
+      data-status={t.status}
+      data-step={t.step}
+      data-loss={lastLoss ?? ''}
+      data-backend={backend?.name ?? ''}
+    >
+      <div className="train-status-line">
+        <span className="status-pill">{t.status === 'idle' ? 'not started' : t.status}</span>
+        {backend && (
+          <span className="backend" title={[backend.adapter ? `Adapter: ${backend.adapter}` : null, ...backend.notes].filter(Boolean).join('\n') || 'The fastest backend available'}>
+            {BACKEND_LABELS[backend.name]}
+            {backend.adapter ? ` · ${backend.adapter}` : ''}
+          </span>
+        )}
+      </div>
+      {backend && backend.notes.length > 0 && (
+        <details className="backend-notes">
+          <summary>Why not a faster backend?</summary>
+          <ul>
+            {backend.notes.map((n) => (
+              <li key={n}>{n}</li>
+            ))}
+          </ul>
+        </details>
+      )}
+      <dl className="stats">
+        <div>
+          <dt>Step</dt>
+          <dd>{t.step}</dd>
+        </div>
+        <div>
+          <dt>Epoch</dt>
+          <dd>{t.epoch.toFixed(1)}</dd>
+        </div>
+        <div>
+          <dt>Loss</dt>
+          <dd>{lastLoss !== undefined ? lastLoss.toFixed(3) : '–'}</dd>
+        </div>
+        <div>
+          <dt>Slices/s</dt>
+          <dd>{t.slicesPerSecond ? t.slicesPerSecond.toFixed(1) : '–'}</dd>
+        </div>
+        <div>
+          <dt>Time</dt>
+          <dd>{duration(t.elapsedMs)}</dd>
+        </div>
+      </dl>
+      {t.info && (
+        <p className="hint">
+          {t.info.modelSize} model (width {t.info.width}, depth {t.info.depth}, {t.info.parameters.toLocaleString()} parameters) · {t.info.labeledSlices} labeled slices train, {t.info.validationSlices} validate, {t.info.unlabeledSlices} feed the unlabeled term
+          {t.info.resumedAt !== null ? ` · resumed at step ${t.info.resumedAt}` : ''}
+        </p>
+      )}
+      {t.error && <p className="hint error-text">{t.error}</p>}
+    </div>
+  );
+}
+
+function Charts() {
+  const losses = useApp((s) => s.training.losses);
+  const validation = useApp((s) => s.training.validation);
+  const classes = useApp((s) => s.training.trainedClasses);
+  const colours = useApp((s) => s.classes);
+  const info = useApp((s) => s.training.info);
+  const latest = validation[validation.length - 1];
+  const lossSeries = [
+    { name: 'total', color: '#e4e7ee', points: losses.map((l) => [l.step, l.total] as [number, number]) },
+    { name: 'CE', color: '#38bdf8', points: losses.map((l) => [l.step, l.ce] as [number, number]) },
+    { name: 'Dice', color: '#f472b6', points: losses.map((l) => [l.step, l.dice] as [number, number]) },
+  ];
+  if (losses.some((l) => l.consistency > 0)) lossSeries.push({ name: 'consistency', color: '#fbbf24', points: losses.map((l) => [l.step, l.consistency] as [number, number]) });
+  const diceSeries = classes.map((c, n) => ({
+    name: c.name,
+    color: hexColor(colours.find((x) => x.value === c.value)?.color ?? [200, 200, 200]),
+    points: validation.filter((v) => v.dice[n] !== null && v.dice[n] !== undefined).map((v) => [v.step, v.dice[n]!] as [number, number]),
+  }));
+  return (
+    <>
+      <h3 className="subhead">Loss</h3>
+      <LineChart series={lossSeries} logY xLabel="step" testId="loss-chart" formatY={(y) => (y >= 0.1 ? y.toFixed(2) : y.toExponential(0))} />
+      <h3 className="subhead">
+        Validation Dice
+        <span className="val-dice" data-testid="val-dice" data-dice={latest?.mean ?? ''}>
+          {latest?.mean !== null && latest?.mean !== undefined ? ` ${latest.mean.toFixed(3)} mean` : ' –'}
+        </span>
+      </h3>
+      {info && info.validationSlices === 0 ? (
+        <p className="hint">No slices are held out: label 5 or more slices (a share is held out), or mark a labeled slice "use for validation".</p>
+      ) : (
+        <LineChart series={diceSeries} yRange={[0, 1]} xLabel="step" formatY={(y) => y.toFixed(2)} />
+      )}
+    </>
+  );
+}
+
+function Layers() {
+  const layers = useApp((s) => s.training.layers);
+  const setLayer = useApp((s) => s.setLayer);
+  return (
+    <>
+      <h3 className="subhead">Model layers</h3>
+      {(['pseudo', 'uncertainty'] as const).map((name) => (
+        <div key={name} className="field">
+          <label className="check inline" title={name === 'pseudo' ? "The model's labels for each slice, refreshed as it learns (P)" : "Where the model is unsure: normalised entropy of its prediction (U)"}>
+            <input
+              type="checkbox"
+              data-testid={name === 'pseudo' ? 'layer-pseudo' : 'layer-uncertainty'}
+              checked={layers[name].visible}
+              onChange={(e) => setLayer(name, { visible: e.currentTarget.checked })}
+            />
+            {name === 'pseudo' ? 'Pseudo-label' : 'Uncertainty'}
+          </label>
+          <input
+            type="range"
+            min={0}
+            max={1}
+            step={0.05}
+            aria-label={`${name} opacity`}
+            value={layers[name].opacity}
+            onChange={(e) => setLayer(name, { opacity: Number(e.currentTarget.value) })}
+          />
+        </div>
+      ))}
+    </>
+  );
+}
+
+function Review() {
+  const focus = useApp((s) => s.training.focus);
+  const hasPrediction = useApp((s) => {
+    const f = s.training.focus;
+    const layer = f ? s.training.predictions[f.volumeId] : undefined;
+    return !!f && !!layer && layer.sliceStep[f.k]! >= 0 && !layer.rejected.includes(f.k);
+  });
+  const step = useApp((s) => {
+    const f = s.training.focus;
+    return f ? (s.training.predictions[f.volumeId]?.sliceStep[f.k] ?? -1) : -1;
+  });
+  const classes = useApp((s) => s.classes);
+  const c = trainingController();
+  const controller = useViewerUi((s) => s.controller);
+  return (
+    <>
+      <h3 className="subhead">Review {focus ? `· slice ${focus.k + 1}` : ''}</h3>
+      <p className="hint">{hasPrediction ? `Pseudo-label from step ${step}.` : 'No pseudo-label for this slice yet.'}</p>
+      <div className="button-row">
+        <button data-testid="accept-slice" disabled={!hasPrediction} onClick={() => c?.acceptSlice()} title="Accept the pseudo-label of this slice as labels (A); undo with Ctrl+Z">
+          ✓ Accept slice
+        </button>
+        <button data-testid="reject-slice" disabled={!hasPrediction} onClick={() => c?.rejectSlice()} title="Hide this slice's pseudo-label until the model changes its mind (X)">
+          ✕ Reject
+        </button>
+      </div>
+      <div className="button-row wrap">
+        {classes.map((cl) => (
+          <button key={cl.value} className="small" data-testid="accept-class" disabled={!hasPrediction} onClick={() => c?.acceptSlice(cl.value)} title={`Accept only ${cl.name} from the pseudo-label`}>
+            <i className="dot" style={{ background: hexColor(cl.color) }} /> {cl.name}
+          </button>
+        ))}
+      </div>
+      <button
+        data-testid="next-uncertain"
+        onClick={() => {
+          const k = c?.nextUncertainSlice();
+          if (k !== null && k !== undefined && controller) controller.jumpToVoxelSlice(2, k);
+        }}
+        title="Jump to the unlabeled slice where teacher and student disagree most: label it next (N)"
+      >
+        ↯ Next most uncertain slice
+      </button>
+    </>
+  );
+}
+
+function PredictAndModel() {
+  const p = useApp((s) => s.training.predictAll);
+  const predicted = useApp((s) => Object.keys(s.training.fullPredictions).length);
+  const checkpoint = useApp((s) => s.training.checkpoint);
+  const c = trainingController();
+  const importRef = useRef<HTMLInputElement>(null);
+  return (
+    <>
+      <h3 className="subhead">Predictions</h3>
+      <div className="button-row">
+        <button data-testid="predict-all" disabled={p?.running} onClick={() => c?.predictAll()} title="Run the model on every volume">
+          Predict all
+        </button>
+        {p?.running && (
+          <button data-testid="predict-cancel" onClick={() => c?.cancelPredictAll()}>
+            Cancel
+          </button>
+        )}
+        <button data-testid="export-predictions" disabled={predicted === 0 || p?.running} onClick={() => c?.exportPredictions()} title="Download the predictions as NIfTI files with each image's geometry">
+          Export ({predicted})
+        </button>
+      </div>
+      {p && (
+        <div className="progress inline" role="progressbar" aria-valuemin={0} aria-valuemax={p.total} aria-valuenow={p.done} data-testid="predict-progress">
+          <div className="progress-fill" style={{ width: `${(100 * p.done) / Math.max(1, p.total)}%` }} />
+          <span className="progress-label">
+            {p.running ? 'Predicting' : 'Predicted'} {p.done}/{p.total} slices
+          </span>
+        </div>
+      )}
+      <h3 className="subhead">Model</h3>
+      <p className="hint" data-testid="checkpoint-info">
+        {checkpoint ? `Saved at step ${checkpoint.step}, ${new Date(checkpoint.savedAt).toLocaleTimeString()} (${checkpoint.preset}).` : 'No saved model yet.'}
+      </p>
+      <div className="button-row">
+        <button data-testid="export-model" disabled={!checkpoint} onClick={() => void c?.exportModel()} title="Download the model (weights, optimiser state, step)">
+          Export model
+        </button>
+        <button data-testid="import-model" onClick={() => importRef.current?.click()} title="Load a model file exported from Pseudolab; training resumes from it">
+          Import model
+        </button>
+        <input
+          ref={importRef}
+          type="file"
+          hidden
+          data-testid="import-model-file"
+          accept=".pslb"
+          onChange={async (e) => {
+            const f = e.currentTarget.files?.[0];
+            e.currentTarget.value = '';
+            if (f) await c?.importModel(new Uint8Array(await f.arrayBuffer()), f.name);
+          }}
+        />
+      </div>
+    </>
+  );
+}
+
+export function TrainingPanel() {
+  return (
+    <section className="panel training" data-testid="training-panel">
+      <h2 className="panel-title">Training</h2>
+      <Controls />
+      <Status />
+      <Charts />
+      <Layers />
+      <Review />
+      <PredictAndModel />
+    </section>
+  );
+}
