@@ -7,7 +7,9 @@ mkdir -p e2e-artifacts
 
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   echo "==> installing npm dependencies"
-  npm ci --no-audit --no-fund
+  # onnxruntime-node (under @huggingface/transformers) would fetch CUDA libraries at install time from a host these
+  # machines cannot reach; its CPU binaries ship inside the npm package, which is all the Node tests use.
+  ONNXRUNTIME_NODE_INSTALL=skip npm ci --no-audit --no-fund
 fi
 
 CHROMIUM="${PSEUDOLAB_CHROMIUM:-/usr/bin/chromium}"

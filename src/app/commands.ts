@@ -1,4 +1,5 @@
 import { importLabelFile, openInputs } from '../io/openInputs.ts';
+import { describeOpenVolumes } from '../io/text/attachDescriptions.ts';
 import type { InputFile } from '../io/types.ts';
 import type { AppStore } from '../store/appStore.ts';
 import { activeEntry } from '../store/selectors.ts';
@@ -27,7 +28,15 @@ export async function openFilesCommand(store: AppStore, files: InputFile[]): Pro
     store.getState().addOpened(result);
     const first = result.volumes[0];
     if (first) store.getState().setActiveVolume(first.id);
-    if (result.volumes.length === 0 && result.problems.length === 0) {
+    // A CSV of descriptions opened on its own is for the images already open.
+    if (result.descriptions) {
+      const now = store.getState();
+      const open = describeOpenVolumes(result.descriptions, now.volumeOrder.map((id) => now.volumes[id]!.volume));
+      for (const d of open.descriptions) now.setVolumeDescription(d.volumeId, d.description);
+      for (const p of open.problems) now.pushMessage({ severity: p.severity, subject: p.file, text: p.message });
+      for (const m of open.summaries) now.pushMessage({ severity: 'info', subject: m.file, text: m.text });
+    }
+    if (result.volumes.length === 0 && result.problems.length === 0 && !result.descriptions) {
       store.getState().pushMessage({ severity: 'warning', subject: null, text: 'No images found in what was opened.' });
     }
   } catch (e) {

@@ -1,13 +1,24 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
+import type { CaseSplit } from '../data/split.ts';
+import { detectFormat } from '../io/detectFormat.ts';
+import { readImage2D } from '../io/image2d/readImage2D.ts';
+import { readMaskImage } from '../io/image2d/readMaskImage.ts';
+import { IMAGE_FILE, IMAGES_FOLDER, maskNamesFor, MASKS_FOLDER, MONUSEG_CLASS, roleOfFolder, type DatasetRole } from '../io/monuseg/monusegLayout.ts';
 import { parseMsdDataset } from '../io/msd/msdDataset.ts';
 import { readNifti, readNiftiLabelValues } from '../io/nifti/readNifti.ts';
+import { listNames } from '../io/text/attachDescriptions.ts';
+import { descriptionKey, readDescriptionsCsv, type DescriptionRow } from '../io/text/readDescriptionsCsv.ts';
 import type { Volume } from '../volume/Volume.ts';
 
 export interface Case {
   id: string;
   imagePath: string;
   labelPath: string | null;
+  /** The image's sentence from the dataset's description CSV (MoNuSeg `*_text.csv`), when it has one. */
+  description?: string;
+  /** Fixed by the dataset's folders (MoNuSeg Train_Folder / Val_Folder); undefined where the dataset leaves it open. */
+  role?: DatasetRole;
 }
 
 export interface MsdFolder {
@@ -16,8 +27,14 @@ export interface MsdFolder {
   cases: Case[];
 }
 
+export interface DatasetFolder extends MsdFolder {
+  layout: 'msd' | 'monuseg';
+  /** Things worth a line on stderr that do not stop training (CSV rows naming no image, images without a mask). */
+  warnings: string[];
+}
+
 export function caseId(path: string): string {
-  return basename(path).replace(/\.nii(\.gz)?$/i, '');
+  return basename(path).replace(/\.(nii(\.gz)?|png|jpe?g)$/i, '');
 }
 
 /** Training cases of a Decathlon folder: from dataset.json, or imagesTr/labelsTr paired by file name. */
@@ -44,12 +61,111 @@ export function readMsdFolder(dir: string): MsdFolder {
   return { name: basename(dir), classes: [], cases };
 }
 
-export function loadImage(path: string): Volume {
-  return readNifti(new Uint8Array(readFileSync(path)), basename(path)).volume;
+const isDir = (p: string): boolean => existsSync(p) && statSync(p).isDirectory();
+const isImageMaskFolder = (dir: string): boolean => isDir(join(dir, IMAGES_FOLDER)) && isDir(join(dir, MASKS_FOLDER));
+
+/**
+ * One MoNuSeg-style folder: each image of img/ with the mask of its name from labelcol/ and its sentence from
+ * the folder's `*.csv` (matched by image name, as the app does).
+ */
+function readImageMaskFolder(dir: string, role: DatasetRole | undefined, warnings: string[]): Case[] {
+  const folder = basename(dir);
+  const masks = new Set(readdirSync(join(dir, MASKS_FOLDER)));
+  const rows = new Map<string, DescriptionRow & { csv: string }>();
+  for (const csv of readdirSync(dir).filter((f) => /\.csv$/i.test(f)).sort()) {
+    const table = readDescriptionsCsv(new Uint8Array(readFileSync(join(dir, csv))), `${folder}/${csv}`);
+    for (const p of table.problems) warnings.push(p.message);
+    for (const [key, row] of table.byName) if (!rows.has(key)) rows.set(key, { ...row, csv });
+  }
+  const unlabeled: string[] = [];
+  const cases: Case[] = [];
+  for (const name of readdirSync(join(dir, IMAGES_FOLDER)).filter((f) => IMAGE_FILE.test(f) && !f.startsWith('.')).sort()) {
+    const mask = maskNamesFor(name).find((m) => masks.has(m));
+    if (!mask) unlabeled.push(name);
+    const key = descriptionKey(name);
+    const row = rows.get(key);
+    rows.delete(key);
+    cases.push({
+      id: caseId(name),
+      imagePath: join(dir, IMAGES_FOLDER, name),
+      labelPath: mask ? join(dir, MASKS_FOLDER, mask) : null,
+      ...(row ? { description: row.description } : {}),
+      ...(role ? { role } : {}),
+    });
+  }
+  if (unlabeled.length) warnings.push(`${folder}: ${unlabeled.length} image(s) have no mask of their name in ${MASKS_FOLDER}/: ${listNames(unlabeled)}`);
+  const byCsv = new Map<string, string[]>();
+  for (const r of rows.values()) byCsv.set(r.csv, [...(byCsv.get(r.csv) ?? []), r.image]);
+  for (const [csv, images] of byCsv) warnings.push(`${csv}: describes ${images.length} image(s) that are not in ${folder}/${IMAGES_FOLDER}/: ${listNames(images)}`);
+  return cases;
 }
 
+/**
+ * A MoNuSeg dataset (the LViT/DuSSS layout): DIR with img/ + labelcol/ (+ a description CSV), whose cases
+ * have no fixed role; or DIR with Train_Folder/ and Val_Folder/, whose cases are marked train and validation.
+ * A Test_Folder is left out: it is for the final check, never for choosing a model. Masks are 0/255 → class 1.
+ */
+export function readMonusegFolder(dir: string): DatasetFolder {
+  const warnings: string[] = [];
+  let cases: Case[];
+  if (isImageMaskFolder(dir)) {
+    cases = readImageMaskFolder(dir, undefined, warnings);
+  } else {
+    const sets = readdirSync(dir)
+      .filter((f) => isImageMaskFolder(join(dir, f)))
+      .sort()
+      .map((f) => ({ folder: f, role: roleOfFolder(f) }));
+    const used = sets.filter((s) => s.role !== undefined);
+    if (!used.some((s) => s.role === 'train')) throw new Error(`${dir} has no Train_Folder/ with img/ and labelcol/`);
+    for (const s of sets.filter((x) => x.role === undefined)) warnings.push(`${s.folder}/ is left out: only Train_Folder/ and Val_Folder/ are read`);
+    cases = used.flatMap((s) => readImageMaskFolder(join(dir, s.folder), s.role, warnings));
+  }
+  if (cases.length === 0) throw new Error(`${join(dir, IMAGES_FOLDER)} holds no PNG or JPEG image`);
+  const ids = new Set<string>();
+  for (const c of cases) {
+    if (ids.has(c.id)) throw new Error(`${dir}: two images are both named ${c.id}; case names must be unique`);
+    ids.add(c.id);
+  }
+  return { name: basename(dir), layout: 'monuseg', classes: [{ ...MONUSEG_CLASS }], cases, warnings };
+}
+
+/**
+ * `--data DIR` for any layout the CLI reads: a Decathlon folder (dataset.json or imagesTr/), or a MoNuSeg
+ * folder (img/ + labelcol/, or Train_Folder/ + Val_Folder/). Throws one sentence naming DIR otherwise.
+ */
+export function readDatasetFolder(dir: string): DatasetFolder {
+  if (!existsSync(dir)) throw new Error(`data folder ${dir} does not exist`);
+  if (existsSync(join(dir, 'dataset.json')) || isDir(join(dir, 'imagesTr'))) return { ...readMsdFolder(dir), layout: 'msd', warnings: [] };
+  const hasSets = isDir(dir) && readdirSync(dir).some((f) => roleOfFolder(f) && isImageMaskFolder(join(dir, f)));
+  if (isImageMaskFolder(dir) || hasSets) return readMonusegFolder(dir);
+  throw new Error(
+    `${dir} is neither a Decathlon folder (dataset.json or imagesTr/) nor a MoNuSeg folder (img/ and labelcol/, or Train_Folder/ and Val_Folder/)`,
+  );
+}
+
+/** The split a dataset fixes by its folders (train on Train_Folder, validate on Val_Folder), or null if it fixes none. */
+export function splitFromRoles(cases: readonly Case[], seed: number): CaseSplit | null {
+  if (!cases.some((c) => c.role)) return null;
+  const ids = (role: DatasetRole) => cases.filter((c) => c.role === role && c.labelPath).map((c) => c.id).sort();
+  return { seed, train: ids('train'), val: ids('validation') };
+}
+
+/** An image for training or prediction: NIfTI, or a PNG/JPEG read as the app reads it (2D, RGB kept). */
+export function loadImage(path: string): Volume {
+  const bytes = new Uint8Array(readFileSync(path));
+  const format = detectFormat(path, bytes);
+  if (format === 'png' || format === 'jpeg') return readImage2D(bytes, basename(path), format);
+  return readNifti(bytes, basename(path)).volume;
+}
+
+/** A label map: NIfTI, or a PNG mask (0/255 → class 1) of dims [width, height, 1]. */
 export function loadLabels(path: string): { values: Uint8Array; dims: [number, number, number] } {
-  const l = readNiftiLabelValues(new Uint8Array(readFileSync(path)), basename(path));
+  const bytes = new Uint8Array(readFileSync(path));
+  if (detectFormat(path, bytes) === 'png') {
+    const m = readMaskImage(bytes, basename(path));
+    return { values: m.values, dims: [m.width, m.height, 1] };
+  }
+  const l = readNiftiLabelValues(bytes, basename(path));
   return { values: l.values, dims: l.dims };
 }
 

@@ -9,7 +9,7 @@ import { labelMetrics, meanMetrics, type ClassMetrics } from '../train/metrics.t
 import { Trainer } from '../train/Trainer.ts';
 import { createLabelMap, markAllSlices, SliceProvenance } from '../volume/labels.ts';
 import type { TrainArgs } from './args.ts';
-import { loadImage, loadLabels, readMsdFolder, type Case } from './dataset.ts';
+import { loadImage, loadLabels, readDatasetFolder, splitFromRoles, type Case } from './dataset.ts';
 import { startNodeBackend } from './nodeBackend.ts';
 
 export type Log = (line: string) => void;
@@ -54,12 +54,13 @@ function fmt(m: ClassMetrics | null | undefined): string {
  */
 export async function runTrain(args: TrainArgs, log: Log = console.log): Promise<void> {
   const backend = await startNodeBackend(args.backend);
-  const folder = readMsdFolder(args.data);
+  const folder = readDatasetFolder(args.data);
+  for (const w of folder.warnings) log(`warning: ${w}`);
   const labeledCases = folder.cases.filter((c) => c.labelPath);
   if (labeledCases.length === 0) throw new Error(`${args.data} has no label files: training needs labels`);
   const split: CaseSplit = args.split
     ? (JSON.parse(readFileSync(args.split, 'utf8')) as CaseSplit)
-    : seededSplit(labeledCases.map((c) => c.id), 0.2, args.seed);
+    : (splitFromRoles(folder.cases, args.seed) ?? seededSplit(labeledCases.map((c) => c.id), 0.2, args.seed));
   const byId = new Map(folder.cases.map((c) => [c.id, c]));
   const missing = [...split.train, ...split.val].filter((id) => !byId.has(id));
   if (missing.length) throw new Error(`split names cases not in ${args.data}: ${missing.slice(0, 3).join(', ')}${missing.length > 3 ? '…' : ''}`);

@@ -5,9 +5,13 @@ import { parseDicomFile, type DicomFileInfo } from './dicom/parseDicomFile.ts';
 import { readImage2D } from './image2d/readImage2D.ts';
 import { importedLabels } from './importedLabels.ts';
 import { labelValuesFor } from './importLabelFile.ts';
+import { findImageMaskRoots } from './monuseg/monusegLayout.ts';
+import { openMonusegFolder } from './monuseg/openMonusegFolder.ts';
 import { openMsdDataset } from './msd/openMsdDataset.ts';
 import { readNifti } from './nifti/readNifti.ts';
 import { problemAbout } from './problems.ts';
+import { attachDescriptions, type OpenedVolume } from './text/attachDescriptions.ts';
+import { readDescriptionsCsv, type DescriptionTable } from './text/readDescriptionsCsv.ts';
 import type { InputFile, OpenResult, ProgressFn } from './types.ts';
 
 // Kept here so callers have one import for opening and for importing labels.
@@ -22,6 +26,10 @@ const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setTimeou
  */
 const LABEL_FOLDER = /(^|\/)(labelcol|labels?|labelsT[rs]|masks?|annotations?|ground_?truth|gt)$/i;
 const LABEL_NAME = /\.(png|nii|nii\.gz)$/i;
+/** Per-image descriptions (LViT's `*_text.csv`); read by name, since text has no magic number. */
+const CSV_NAME = /\.csv$/i;
+/** LViT publishes its text as `*_text.xlsx` too; only the CSV is read. */
+const SPREADSHEET_NAME = /\.(xlsx|xls|ods)$/i;
 
 /** What pairs an image with its label: the name without extension (and without nnU-Net's first-channel `_0000`). */
 function caseName(path: string): string {
@@ -40,13 +48,14 @@ function notAnImage(format: FileFormat, name: string): string {
     case 'gzip-other':
       return `${name}: is a gzip archive that holds no NIfTI image`;
     default:
-      return `${name}: its format is not recognised — open NIfTI (.nii, .nii.gz), DICOM, PNG or JPEG files, or a Decathlon folder with its dataset.json`;
+      return `${name}: its format is not recognised — open NIfTI (.nii, .nii.gz), DICOM, PNG or JPEG files, a Decathlon folder with its dataset.json, or a CSV of image descriptions`;
   }
 }
 
 /**
- * Everything a user opened — files, folders, a dataset — as volumes, the labels that came with them, class
- * names and problems. The format comes from each file's bytes (magic numbers), the name only breaking ties.
+ * Everything a user opened — files, folders, a dataset (Decathlon, MoNuSeg), CSVs of image descriptions — as
+ * volumes (with their descriptions), the labels that came with them, class names and problems. The format
+ * comes from each file's bytes (magic numbers), the name only breaking ties.
  * Never throws for a bad file: each becomes a Problem whose message names the file, and the rest still open.
  * Yields to the event loop after every file so a UI can show progress.
  */
@@ -77,19 +86,65 @@ async function openAll(files: InputFile[], result: OpenResult, tick: (what: stri
   const visible = files.filter((f) => !isIgnoredFile(f.path));
   if (visible.length < files.length) await tick('skipped hidden files', files.length - visible.length);
 
-  // 1. A Decathlon dataset.json takes every file under its folder (outermost dataset first).
+  // 0. Description CSVs are read first and applied last, whatever layout their images come in.
+  const tables: DescriptionTable[] = [];
+  for (const csv of visible.filter((f) => CSV_NAME.test(f.name))) {
+    try {
+      const table = readDescriptionsCsv(await csv.read(), csv.path);
+      result.problems.push(...table.problems);
+      if (table.byName.size > 0) tables.push(table);
+    } catch (e) {
+      result.problems.push(problemAbout(csv.path, csv.name, `cannot be read (${(e as Error).message})`));
+    }
+    await tick(csv.name);
+  }
+  const csvFolders = new Set(visible.filter((f) => CSV_NAME.test(f.name)).map((f) => folderOf(f.path)));
+  for (const sheet of visible.filter((f) => SPREADSHEET_NAME.test(f.name))) {
+    // Beside a CSV it is the same table in another format (LViT ships both); alone, say what to do with it.
+    if (!csvFolders.has(folderOf(sheet.path))) {
+      result.problems.push({
+        file: sheet.path,
+        severity: 'warning',
+        message: `${sheet.name}: is a spreadsheet; descriptions are read from CSV — save it as CSV (columns Image, Description) and open that with the images`,
+      });
+    }
+    await tick(sheet.name);
+  }
+  const opened: OpenedVolume[] = [];
   const claimed = new Set<string>();
+  for (const f of visible) if (CSV_NAME.test(f.name) || SPREADSHEET_NAME.test(f.name)) claimed.add(f.path);
+
+  // 1. A Decathlon dataset.json takes every file under its folder (outermost dataset first).
   const jsons = visible.filter((f) => fileNameOf(f.path).toLowerCase() === 'dataset.json').sort((a, b) => a.path.length - b.path.length);
   for (const json of jsons) {
     if (claimed.has(json.path)) continue;
     const msd = await openMsdDataset(json, visible.filter((f) => !claimed.has(f.path)), (what) => tick(what));
     result.volumes.push(...msd.volumes);
     result.labels.push(...msd.labels);
+    opened.push(...msd.opened);
     for (const c of msd.classes) if (!result.classes.some((x) => x.value === c.value)) result.classes.push(c);
     result.problems.push(...msd.problems);
     for (const p of msd.claimed) claimed.add(p);
     // Images were counted as they opened; labels and other files of the dataset count now.
     await tick('dataset.json', msd.claimed.size - msd.volumes.length);
+  }
+
+  // 1b. A MoNuSeg-style folder takes the files of its img/ and labelcol/.
+  for (const root of findImageMaskRoots(visible.filter((f) => !claimed.has(f.path)).map((f) => f.path))) {
+    let ticked = 0;
+    const folder = await openMonusegFolder(root, visible.filter((f) => !claimed.has(f.path)), (what) => {
+      ticked++;
+      return tick(what);
+    });
+    result.volumes.push(...folder.volumes);
+    result.labels.push(...folder.labels);
+    opened.push(...folder.opened);
+    for (const c of folder.classes) if (!result.classes.some((x) => x.value === c.value)) result.classes.push(c);
+    result.problems.push(...folder.problems);
+    if (folder.validationVolumeIds.length > 0) result.validationVolumeIds = [...(result.validationVolumeIds ?? []), ...folder.validationVolumeIds];
+    for (const p of folder.claimed) claimed.add(p);
+    // Images were counted as they opened; masks and other files count now.
+    await tick(root || 'img/', folder.claimed.size - ticked);
   }
   const rest = visible.filter((f) => !claimed.has(f.path));
 
@@ -134,11 +189,13 @@ async function openAll(files: InputFile[], result: OpenResult, tick: (what: stri
       } else if (format === 'nifti') {
         const read = readNifti(bytes, file.name);
         result.volumes.push(read.volume);
+        opened.push({ volume: read.volume, path: file.path });
         for (const w of read.warnings) result.problems.push({ file: file.path, severity: 'warning', message: w });
         await openLabelFor(file, read.volume);
       } else if (format === 'png' || format === 'jpeg') {
         const volume = readImage2D(bytes, file.name, format);
         result.volumes.push(volume);
+        opened.push({ volume, path: file.path });
         await openLabelFor(file, volume);
       } else if (format !== 'ignored') {
         result.problems.push({ file: file.path, severity: 'error', message: notAnImage(format, file.name) });
@@ -153,4 +210,14 @@ async function openAll(files: InputFile[], result: OpenResult, tick: (what: stri
   const series = await openDicomSeries(dicom, yieldToEventLoop);
   result.volumes.push(...series.volumes);
   result.problems.push(...series.problems);
+  for (const volume of series.volumes) {
+    // A series answers to its folder's name ("mr-brain-t1post") as well as to its description.
+    const first = volume.source.format === 'dicom' ? volume.source.fileNames[0] : undefined;
+    if (first) opened.push({ volume, path: folderOf(first) || first });
+  }
+
+  // 5. Descriptions onto the images opened with them; a CSV that came alone is for the workspace's images.
+  if (tables.length === 0) return;
+  if (result.volumes.length === 0) result.descriptions = tables;
+  else result.problems.push(...attachDescriptions(tables, opened));
 }

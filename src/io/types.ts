@@ -1,6 +1,7 @@
 import type { ClassDef } from '../volume/classes.ts';
 import type { LabelMap } from '../volume/labels.ts';
 import type { Volume } from '../volume/Volume.ts';
+import type { DescriptionTable } from './text/readDescriptionsCsv.ts';
 
 /**
  * A file as io sees it: browser File objects (picker, drag-and-drop, folders) and Node files both adapt to
@@ -34,6 +35,13 @@ export interface OpenResult {
   /** Class names from an MSD dataset.json (background excluded), keyed by label value. */
   classes: Pick<ClassDef, 'value' | 'name'>[];
   problems: Problem[];
+  /**
+   * Description CSVs opened without any image: they are for the images already in the workspace, matched by
+   * name there. (A CSV opened with images is applied to them here, and set as each Volume's description.)
+   */
+  descriptions?: DescriptionTable[];
+  /** Volumes that came as validation data (a MoNuSeg Val_Folder): their labels measure the model, never train it. */
+  validationVolumeIds?: string[];
 }
 
 export type ProgressFn = (done: number, total: number, what: string) => void;

@@ -153,6 +153,7 @@ function persistedPartChanged(s: AppState, p: AppState): boolean {
     const a = s.volumes[id];
     const b = p.volumes[id];
     if (!a || !b || a.labelsVersion !== b.labelsVersion || a.view !== b.view || a.validation !== b.validation) return true;
+    if (a.volume.description !== b.volume.description) return true;
   }
   return false;
 }
@@ -167,12 +168,14 @@ export function collectChange(
   const views: WorkspaceRecord['views'] = {};
   const labelSources: WorkspaceRecord['labelSources'] = {};
   const validation: Record<string, number[]> = {};
+  const descriptions: Record<string, string> = {};
   for (const id of s.volumeOrder) {
     const e = s.volumes[id];
     if (!e) continue;
     views[id] = e.view;
     labelSources[id] = e.labelSource;
     if (e.validation.length) validation[id] = e.validation;
+    descriptions[id] = e.volume.description ?? '';
     if (!savedVolumes.has(id)) volumes.push(toVolumeRecord(e.volume));
     if (savedLabelVersions.get(id) !== e.labelsVersion) {
       // Save the committed labels: the live buffer may hold half a brush stroke.
@@ -191,6 +194,7 @@ export function collectChange(
     views,
     labelSources,
     validation,
+    descriptions,
   };
   return { workspace, volumes, labels, deleted };
 }

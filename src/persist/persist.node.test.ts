@@ -5,7 +5,7 @@ import { IDENTITY, type Vec3 } from '../volume/geometry.ts';
 import { SliceProvenance } from '../volume/labels.ts';
 import type { Volume } from '../volume/Volume.ts';
 import { Autosaver, collectChange } from './Autosaver.ts';
-import { clearDatabase, openDatabase, type Database } from './database.ts';
+import { clearDatabase, openDatabase, writeWorkspace, type Database } from './database.ts';
 import { restoreWorkspace } from './restore.ts';
 
 function volume(id: string, dims: Vec3 = [8, 6, 4], format: 'demo' | 'image' = 'image'): Volume {
@@ -69,6 +69,43 @@ describe('workspace persistence', () => {
     expect(b.view).toEqual({ focusVoxel: [1, 2, 3], window: [5, 200], zoom: { axial: 40 } });
     expect([...(b.volume.voxels as Int16Array).slice(0, 5)]).toEqual([0, 7, 14, 21, 28]);
     expect(b.volume.geometry.spacing).toEqual([0.5, 0.5, 2]);
+  });
+
+  it('saves an edited image description with the next write and restores it; a cleared one stays cleared', async () => {
+    db = await openDatabase();
+    const store = createAppStore();
+    store.getState().addVolumes([{ volume: { ...volume('a'), description: 'As opened.' } }, { volume: volume('b') }, { volume: { ...volume('c'), description: 'To clear.' } }]);
+    const saver = new Autosaver(store, db, fast);
+    await saver.flush();
+    saver.start();
+    // The volume records are written once; the edits must reach storage all the same.
+    store.getState().setVolumeDescription('a', 'The nuclei density in the upper right is high.');
+    store.getState().setVolumeDescription('b', 'Added later.');
+    store.getState().setVolumeDescription('c', '');
+    expect(store.getState().save.kind).toBe('pending');
+    await new Promise((r) => setTimeout(r, 60));
+    expect(store.getState().save.kind).toBe('saved');
+    saver.dispose();
+    const again = createAppStore();
+    await restoreWorkspace(db, again, () => null);
+    const s = again.getState();
+    expect(['a', 'b', 'c'].map((id) => s.volumes[id]!.volume.description)).toEqual(['The nuclei density in the upper right is high.', 'Added later.', undefined]);
+  });
+
+  it('restores a workspace saved before descriptions could be edited, with the description each volume was opened with', async () => {
+    db = await openDatabase();
+    const store = createAppStore();
+    store.getState().addVolumes([{ volume: { ...volume('a'), description: 'From the CSV.' } }, { volume: volume('b') }]);
+    const change = collectChange(store.getState(), new Set(), new Map());
+    const { descriptions: _dropped, ...older } = change.workspace;
+    expect(_dropped).toEqual({ a: 'From the CSV.', b: '' });
+    await writeWorkspace(db, { ...change, workspace: older });
+    const again = createAppStore();
+    const result = await restoreWorkspace(db, again, () => null);
+    expect(result.problems).toEqual([]);
+    expect(again.getState().volumeOrder).toEqual(['a', 'b']);
+    expect(again.getState().volumes['a']!.volume.description).toBe('From the CSV.');
+    expect(again.getState().volumes['b']!.volume.description).toBeUndefined();
   });
 
   it('writes voxels once and only changed labels afterwards; saves committed labels, not half a stroke', async () => {

@@ -20,6 +20,12 @@ export interface WorkspaceRecord {
   labelSources: Record<string, string | null>;
   /** Validation k-slices per volume (absent in workspaces saved before they existed). */
   validation?: Record<string, number[]>;
+  /**
+   * Each volume's image description, '' for none. Kept here rather than in the volume record, which is written
+   * once, so an edit is saved with the next small write. Absent in workspaces saved before descriptions could
+   * be edited: the description stored with the volume then stands.
+   */
+  descriptions?: Record<string, string>;
 }
 
 /**

@@ -50,7 +50,15 @@ export async function restoreWorkspace(db: Database, store: AppStore, regenerate
     } catch (e) {
       problems.push(`${rec.volume.name}: saved labels are damaged (${(e as Error).message}); it opens unlabeled.`);
     }
-    items.push({ volume: { ...rec.volume, voxels }, labels, labelSource: workspace.labelSources[id] ?? null });
+    // An edited description lives in the workspace record ('' when cleared); older workspaces have only the
+    // description the volume was opened with.
+    const edited = workspace.descriptions?.[id];
+    const volume: Volume = { ...rec.volume, voxels };
+    if (edited !== undefined) {
+      if (edited === '') delete volume.description;
+      else volume.description = edited;
+    }
+    items.push({ volume, labels, labelSource: workspace.labelSources[id] ?? null });
     // Versions restart at 0 in memory; record the stored labels as the saved state of version 0.
     if (labels) labelVersions.set(id, 0);
   }

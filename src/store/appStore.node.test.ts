@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { IDENTITY, type Vec3 } from '../volume/geometry.ts';
-import { createLabelMap, labeledVoxelMask, SliceProvenance } from '../volume/labels.ts';
+import { createLabelMap, labeledVoxelMask, markAllSlices, SliceProvenance } from '../volume/labels.ts';
 import type { Volume } from '../volume/Volume.ts';
 import { createAppStore } from './appStore.ts';
 import { canRedo, canUndo, progressOf } from './selectors.ts';
@@ -206,5 +206,48 @@ describe('a bare image', () => {
     store.getState().addOpened({ volumes: [volume('x')], labels: [], classes: [] });
     expect(store.getState().classes.map((c) => c.value)).toEqual([1]);
     expect(store.getState().activeClassValue).toBe(1);
+  });
+});
+
+describe('image descriptions', () => {
+  it('edits the sentence text guidance reads, as a new volume object over the same voxels and labels', () => {
+    // Views and the training worker key on the volume id and its voxel buffer; an edit must not look like new data.
+    const store = createAppStore();
+    store.getState().addVolumes([{ volume: { ...volume('a'), description: 'The nuclei are evenly distributed.' } }, { volume: volume('b') }]);
+    const before = store.getState().volumes['a']!;
+    store.getState().setVolumeDescription('a', 'The nuclei density in the upper right is high.');
+    const after = store.getState().volumes['a']!;
+    expect(after.volume.description).toBe('The nuclei density in the upper right is high.');
+    expect(after.volume).not.toBe(before.volume);
+    expect(after.volume.voxels).toBe(before.volume.voxels);
+    expect(after.labels).toBe(before.labels);
+    expect(after.labelsVersion).toBe(before.labelsVersion);
+    expect(store.getState().volumes['b']!.volume.description).toBeUndefined();
+    // The same text again changes nothing (no save is scheduled); an empty text means no description.
+    const volumes = store.getState().volumes;
+    store.getState().setVolumeDescription('a', 'The nuclei density in the upper right is high.');
+    expect(store.getState().volumes).toBe(volumes);
+    store.getState().setVolumeDescription('a', '');
+    expect('description' in store.getState().volumes['a']!.volume).toBe(false);
+    store.getState().setVolumeDescription('nope', 'x');
+    expect(store.getState().volumes['nope']).toBeUndefined();
+  });
+
+  it('keeps descriptions that came with opened images, and holds a validation folder\'s labeled images out of training', () => {
+    const store = createAppStore();
+    const train = { ...volume('train', [4, 3, 1]), description: 'The nuclei are sparsely distributed.' };
+    const val = volume('val', [4, 3, 1]);
+    const labels = (id: string) => {
+      const l = createLabelMap([4, 3, 1]);
+      markAllSlices(l, SliceProvenance.Imported);
+      return { volumeId: id, fileName: `${id}.png`, labels: l };
+    };
+    store.getState().addOpened({ volumes: [train, val], labels: [labels('train'), labels('val')], classes: [{ value: 1, name: 'Nucleus' }], validationVolumeIds: ['val'] });
+    const s = store.getState();
+    expect(s.volumes['train']!.volume.description).toBe('The nuclei are sparsely distributed.');
+    expect(s.volumes['train']!.validation).toEqual([]);
+    expect(s.volumes['val']!.validation).toEqual([0]);
+    expect(s.classes.map((c) => c.name)).toEqual(['Nucleus']);
+    expect(s.messages.map((m) => m.text)).toContain('1 image from the validation folder is held out of training to measure the model ("use for validation").');
   });
 });

@@ -8,12 +8,17 @@ import type { ViewState, VolumeEntry } from './types.ts';
 
 export interface WorkspaceSlice {
   /** Adds opened volumes with any labels and classes that came with them. Replaces an untouched demo. */
-  addOpened: (result: Pick<OpenResult, 'volumes' | 'labels' | 'classes'>) => void;
+  addOpened: (result: Pick<OpenResult, 'volumes' | 'labels' | 'classes' | 'validationVolumeIds'>) => void;
   /** Adds volumes with given label maps as they are (demo, restore from storage). */
   addVolumes: (items: { volume: Volume; labels?: LabelMap; labelSource?: string | null }[]) => void;
   removeVolume: (id: string) => void;
   setActiveVolume: (id: string) => void;
   setViewState: (id: string, view: ViewState) => void;
+  /**
+   * Sets the free-text description of a volume's image ("The nuclei density in the upper right is high."),
+   * which text-guided pseudo-labels read. An empty text means the image has none.
+   */
+  setVolumeDescription: (id: string, description: string) => void;
   /** Sets a k-slice aside for validation, or returns it to training. */
   toggleValidationSlice: (id: string, k: number) => void;
   setValidationSlices: (id: string, ks: number[]) => void;
@@ -68,6 +73,23 @@ export const createWorkspaceSlice: StateCreator<AppState, [], [], WorkspaceSlice
         activeClassValue: s.activeClassValue ?? added[0]?.value ?? null,
       }));
     }
+    // Labels that came as validation data (MoNuSeg's Val_Folder) measure the model; training them would leak.
+    let heldOut = 0;
+    for (const id of result.validationVolumeIds ?? []) {
+      const e = get().volumes[id];
+      if (!e) continue;
+      const ks = [...e.labels.slices[2].keys()].filter((k) => e.labels.slices[2][k] !== 0);
+      if (ks.length === 0) continue;
+      get().setValidationSlices(id, ks);
+      heldOut++;
+    }
+    if (heldOut > 0) {
+      get().pushMessage({
+        severity: 'info',
+        subject: null,
+        text: `${heldOut} image${heldOut === 1 ? '' : 's'} from the validation folder ${heldOut === 1 ? 'is' : 'are'} held out of training to measure the model ("use for validation").`,
+      });
+    }
   },
 
   addVolumes: (items) => {
@@ -105,6 +127,16 @@ export const createWorkspaceSlice: StateCreator<AppState, [], [], WorkspaceSlice
     const entry = get().volumes[id];
     if (!entry) return;
     set((s) => ({ volumes: { ...s.volumes, [id]: { ...entry, view } } }));
+  },
+
+  setVolumeDescription: (id, description) => {
+    const entry = get().volumes[id];
+    if (!entry || (entry.volume.description ?? '') === description) return;
+    // A new Volume object with the same voxels: views key on the id, so nothing is registered again.
+    const volume: Volume = { ...entry.volume };
+    if (description === '') delete volume.description;
+    else volume.description = description;
+    set((s) => ({ volumes: { ...s.volumes, [id]: { ...entry, volume } } }));
   },
 
   toggleValidationSlice: (id, k) => {

@@ -15,6 +15,7 @@ import { TrainingPanel } from './TrainingPanel.tsx';
 import { openFilePicker, TopBar } from './TopBar.tsx';
 import { useViewerUi } from './viewerState.ts';
 import { ViewerPane } from './ViewerPane.tsx';
+import { VolumeDescription } from './VolumeDescription.tsx';
 import { VolumeList } from './VolumeList.tsx';
 
 function run(cmd: Command, showHelp: () => void): void {
@@ -120,13 +121,14 @@ export function App() {
           <ViewerPane />
         </main>
         <aside className="sidebar right">
+          <VolumeDescription />
           <ClassPanel />
           <TrainingPanel />
         </aside>
       </div>
       <StatusBar />
       <Messages />
-      {dragging && <div className="drop-overlay">Drop NIfTI, DICOM, PNG/JPEG files or folders to open them</div>}
+      {dragging && <div className="drop-overlay">Drop NIfTI, DICOM, PNG/JPEG files, CSVs of image descriptions or folders to open them</div>}
       {help && <ShortcutsHelp onClose={() => setHelp(false)} />}
     </div>
   );

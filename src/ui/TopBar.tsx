@@ -33,19 +33,19 @@ export function TopBar({ onHelp }: { onHelp: () => void }) {
         <span>Pseudolab</span>
       </div>
       <div className="toolbar-group">
-        <button onClick={openFilePicker} title="Open NIfTI, DICOM, PNG or JPEG files (Ctrl+O)">Open files</button>
+        <button onClick={openFilePicker} title="Open NIfTI, DICOM, PNG or JPEG files, and a CSV of image descriptions (Ctrl+O)">Open files</button>
         <input
           type="file"
           multiple
           hidden
           data-testid="open-files"
-          accept=".nii,.gz,.dcm,.png,.jpg,.jpeg,.json,application/dicom,image/*"
+          accept=".nii,.gz,.dcm,.png,.jpg,.jpeg,.json,.csv,text/csv,application/dicom,image/*"
           onChange={(e) => {
             openList(e.currentTarget.files);
             e.currentTarget.value = '';
           }}
         />
-        <button onClick={() => folderRef.current?.click()} title="Open a folder: a DICOM series or a Medical Segmentation Decathlon dataset">
+        <button onClick={() => folderRef.current?.click()} title="Open a folder: a DICOM series, a Medical Segmentation Decathlon dataset, or a MoNuSeg folder (img/, labelcol/ and a CSV of descriptions)">
           Open folder
         </button>
         <input

@@ -24,7 +24,7 @@ function VolumeItem({ id }: { id: string }) {
       data-total={p.total}
       aria-current={active ? 'true' : undefined}
     >
-      <button className="volume-select" onClick={() => setActive(id)} title={`${volume.name} — ${ni}×${nj}×${nk} voxels`}>
+      <button className="volume-select" onClick={() => setActive(id)} title={`${volume.name} — ${ni}×${nj}×${nk} voxels${volume.description ? `\n“${volume.description}”` : ''}`}>
         <span className="volume-name">{volume.name}</span>
         <span className="volume-meta">
           {kind} · {nk > 1 ? `${ni}×${nj}×${nk}` : `${ni}×${nj}`}

@@ -4,12 +4,15 @@ import { importedLabels } from '../importedLabels.ts';
 import { labelValuesFor } from '../importLabelFile.ts';
 import { readNifti } from '../nifti/readNifti.ts';
 import { problemAbout } from '../problems.ts';
+import type { OpenedVolume } from '../text/attachDescriptions.ts';
 import type { ArrivedLabels, InputFile, OpenResult, Problem } from '../types.ts';
 import { joinPath, parseMsdDataset, type MsdCase, type MsdDataset } from './msdDataset.ts';
 
 export interface MsdOpened extends OpenResult {
   /** Paths this dataset took care of (everything under its folder); nothing else should open them. */
   claimed: Set<string>;
+  /** Each volume with the path of its image, to match descriptions by name. */
+  opened: OpenedVolume[];
 }
 
 const NIFTI_NAME = /\.nii(\.gz)?$/i;
@@ -51,7 +54,7 @@ function channelWarning(ds: MsdDataset, fileName: string, frames: number): strin
  * unlabeled; a broken file never stops the others.
  */
 export async function openMsdDataset(json: InputFile, files: InputFile[], afterEach: (what: string) => Promise<void>): Promise<MsdOpened> {
-  const result: MsdOpened = { volumes: [], labels: [], classes: [], problems: [], claimed: new Set([json.path]) };
+  const result: MsdOpened = { volumes: [], labels: [], classes: [], problems: [], claimed: new Set([json.path]), opened: [] };
   let ds: MsdDataset;
   try {
     ds = parseMsdDataset(new TextDecoder().decode(await json.read()), json.path);
@@ -86,6 +89,7 @@ export async function openMsdDataset(json: InputFile, files: InputFile[], afterE
       continue;
     }
     result.volumes.push(volume);
+    result.opened.push({ volume, path: imagePath });
     const labelFile = kase.label ? byPath.get(joinPath(ds.root, kase.label)) : undefined;
     if (kase.label && !labelFile) missingLabels++;
     if (labelFile) {
