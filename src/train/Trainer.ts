@@ -12,12 +12,17 @@ import { argmaxClasses, inferenceSizeFor, predictSlices, type SlicePrediction } 
 import type { TrainConfig } from './config.ts';
 import { emaUpdate } from './ema.ts';
 import { maskedCrossEntropy, maskedSoftDice, pseudoLabelCrossEntropy, sigmoidRampUp, softmaxMse } from './losses.ts';
+import { presentClasses, type TextGuidance, type TextHeadReport } from './vlm/TextGuidance.ts';
+import { semiLoss } from './vlm/textMaskLosses.ts';
 
 export interface StepReport {
   step: number;
   lr: number;
   lambdaU: number;
+  /** `consistency` is the unlabeled term: the mean teacher's, or L_semi when text guidance is on. */
   losses: { total: number; ce: number; dice: number; consistency: number };
+  /** The text-guided decoder's own terms (promptssl, duss): its supervision, L_region, L_feat, L_tg. */
+  text: TextHeadReport | null;
   ms: number;
 }
 
@@ -42,6 +47,8 @@ export class Trainer {
   pools: SlicePools;
   step = 0;
   private readonly sampling: Random;
+  /** Stage 2 of promptssl/duss: the text-guided mask, when a pre-trained vision–language model is attached. */
+  textGuidance: TextGuidance | null = null;
 
   constructor(
     private volumes: TrainingVolume[],
@@ -70,6 +77,18 @@ export class Trainer {
     return this.teacher ?? this.student;
   }
 
+  /**
+   * Joins a text-guided mask to the run (promptssl, duss). Its ViT must see exactly the training patch, so the text
+   * mask and the student's output cover the same pixels.
+   */
+  attachTextGuidance(tg: TextGuidance): void {
+    const [h, w] = tg.imageSize;
+    if (h !== this.patch[0] || w !== this.patch[1]) throw new Error(`the vision–language model sees ${h}×${w} images, the training patch is ${this.patch.join('×')}`);
+    if (tg.numClasses !== this.numClasses) throw new Error(`the text mask has ${tg.numClasses} classes, the network ${this.numClasses}`);
+    this.textGuidance?.dispose();
+    this.textGuidance = tg;
+  }
+
   get canTrain(): boolean {
     return this.pools.labeled.length > 0;
   }
@@ -95,6 +114,21 @@ export class Trainer {
     const lr = learningRate(this.step, { lr: cfg.optimiser.lr, warmupSteps: cfg.optimiser.warmupSteps, kind: cfg.optimiser.schedule, totalSteps: cfg.optimiser.totalSteps, minFactor: 0.05 });
     const lambdaU = useUnlabeled ? cfg.consistency.weight * sigmoidRampUp(this.step, cfg.consistency.rampUpSteps) : 0;
 
+    // 2b. Text guidance (promptssl, duss): the decoder's own step on the labeled batch (it learns where each class
+    // text points, on labeled pixels only), before its mask becomes a target for the student below.
+    const text = cfg.text.enabled && this.textGuidance ? this.textGuidance : null;
+    let textReport: TextHeadReport | null = null;
+    if (text && batch.labeledCount > 0) {
+      const [xl, yl, ml, present] = [
+        tf.tensor4d(batch.xl, [batch.labeledCount, h, w, c]),
+        tf.tensor4d(oneHot(batch.yl, K), [batch.labeledCount, h, w, K]),
+        tf.tensor4d(Float32Array.from(batch.ml), [batch.labeledCount, h, w, 1]),
+        tf.tensor2d(presentClasses(batch.yl, batch.ml, batch.labeledCount, K), [batch.labeledCount, K]),
+      ];
+      textReport = await text.trainStep(xl, yl, ml, present);
+      tf.dispose([xl, yl, ml, present]);
+    }
+
     const parts: tf.Scalar[] = [];
     const { value, grads } = tf.tidy(() => {
       const xl = tf.tensor4d(batch.xl, [batch.labeledCount, h, w, c]);
@@ -102,11 +136,16 @@ export class Trainer {
       const ml = tf.tensor4d(Float32Array.from(batch.ml), [batch.labeledCount, h, w, 1]);
 
       // 3. The teacher's view of the unlabeled slices, y_u^t = f_t(x_u) (PromptSSL eq 11, DuSSS eq 14); no gradient.
+      let teacherLogits: tf.Tensor4D | null = null;
       let teacherProbs: tf.Tensor | null = null;
+      let textMask: tf.Tensor4D | null = null;
       let xuStudent: tf.Tensor4D | null = null;
       if (useUnlabeled && batch.unlabeledCount > 0) {
         const xuTeacher = tf.tensor4d(batch.xuTeacher, [batch.unlabeledCount, h, w, c]);
-        teacherProbs = softmaxClasses(resUNet2D(this.teacher ?? this.student, this.model, xuTeacher));
+        teacherLogits = resUNet2D(this.teacher ?? this.student, this.model, xuTeacher);
+        teacherProbs = softmaxClasses(teacherLogits);
+        // y_u^text on the teacher's view: the same pixels the teacher's pseudo-label covers.
+        if (text) textMask = text.textMask(xuTeacher).mask;
         xuStudent = tf.tensor4d(batch.xuStudent, [batch.unlabeledCount, h, w, c]);
       }
 
@@ -118,10 +157,19 @@ export class Trainer {
         const dice = maskedSoftDice(softmaxClasses(logitsL), yl, ml, { includeBackground: cfg.supervised.diceIncludesBackground, eps: 1e-5 });
         let total = tf.add(tf.mul(ce, cfg.supervised.ceWeight), tf.mul(dice, cfg.supervised.diceWeight)) as tf.Scalar;
         let cons: tf.Scalar = tf.scalar(0);
-        if (teacherProbs && xuStudent) {
-          // λ_u(t) · consistency between y_u^s = f_s(x̃_u) and the teacher (mean teacher; METHOD "mean-teacher").
+        if (teacherProbs && teacherLogits && xuStudent) {
           const logitsU = resUNet2D(this.student, this.model, xuStudent);
-          cons = cfg.consistency.kind === 'mse' ? softmaxMse(logitsU, teacherProbs) : pseudoLabelCrossEntropy(logitsU, teacherProbs, cfg.consistency.threshold);
+          if (textMask) {
+            // λ_u(t) · L_semi: CE against the merged pseudo-label σ(y_u^t + y_u^text) (PromptSSL eq 13, DuSSS eq 16)
+            // and against the text mask alone (eq 14 / 17); both on: their mean (eq 15 / 18). Every pixel of an
+            // unlabeled slice counts; σ is softmax for PromptSSL's mask, sigmoid for DuSSS's.
+            const ones = tf.ones([batch.unlabeledCount, h, w, 1]) as tf.Tensor4D;
+            const semi = semiLoss(logitsU, teacherLogits, textMask, ones, { merge: cfg.text.form, target: cfg.text.form === 'softmax' && cfg.text.target === 'binary' ? 'normalize' : cfg.text.target });
+            cons = cfg.text.merged && cfg.text.textTerm ? semi.total : cfg.text.merged ? semi.merged : cfg.text.textTerm ? semi.text : tf.scalar(0);
+          } else {
+            // λ_u(t) · consistency between y_u^s = f_s(x̃_u) and the teacher (mean teacher; METHOD "mean-teacher").
+            cons = cfg.consistency.kind === 'mse' ? softmaxMse(logitsU, teacherProbs) : pseudoLabelCrossEntropy(logitsU, teacherProbs, cfg.consistency.threshold);
+          }
           total = tf.add(total, tf.mul(cons, lambdaU)) as tf.Scalar;
         }
         parts.push(tf.keep(ce), tf.keep(dice), tf.keep(cons));
@@ -146,7 +194,7 @@ export class Trainer {
     if (![total, ce, dice, consistency].every((x) => Number.isFinite(x))) {
       throw new Error(`training diverged at step ${this.step} (loss ${total}); lower the learning rate`);
     }
-    return { step: this.step, lr, lambdaU, losses: { total: total!, ce: ce!, dice: dice!, consistency: consistency! }, ms: performance.now() - t0 };
+    return { step: this.step, lr, lambdaU, losses: { total: total!, ce: ce!, dice: dice!, consistency: consistency! }, text: textReport, ms: performance.now() - t0 };
   }
 
   /** The size slices are predicted at: every slice of the run fits, sides divisible by 2^depth. Fixed per run. */
@@ -231,6 +279,7 @@ export class Trainer {
   }
 
   dispose(): void {
+    this.textGuidance?.dispose();
     this.student.dispose();
     this.teacher?.dispose();
     this.optimiser.dispose();

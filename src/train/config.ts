@@ -1,7 +1,14 @@
 import { DEFAULT_AUGMENT, type AugmentConfig } from '../data/augment2d.ts';
+import { DUSS_TEXT, PROMPTSSL_TEXT, type TextGuidanceConfig } from './vlm/TextGuidance.ts';
+import { DEFAULT_VLM_PRETRAIN, type VlmPretrainConfig } from './vlm/VlmPretrainer.ts';
 
-export type PresetName = 'supervised' | 'mean-teacher';
-export const PRESETS: readonly PresetName[] = ['supervised', 'mean-teacher'];
+export type PresetName = 'supervised' | 'mean-teacher' | 'promptssl' | 'duss';
+export const PRESETS: readonly PresetName[] = ['supervised', 'mean-teacher', 'promptssl', 'duss'];
+
+/** Presets whose pseudo-labels are text-guided: they need a pre-trained vision–language model (stage 1). */
+export function usesText(preset: PresetName): boolean {
+  return preset === 'promptssl' || preset === 'duss';
+}
 
 /**
  * Every knob of a training run, with the default that works on the demo. A preset is a named set of switches
@@ -53,6 +60,31 @@ export interface TrainConfig {
     /** Teacher confidence below which 'pseudo-ce' ignores a voxel. */
     threshold: number;
   };
+  /**
+   * The text-guided terms of `promptssl` and `duss` (off in the other presets). With text on, the unlabeled term is
+   * L_semi (PromptSSL eq 13–15, DuSSS eq 16–18) instead of the mean teacher's consistency, weighted by the same
+   * ramped λ_u(t) (consistency.weight and rampUpSteps); the papers add L_semi with weight 1, which the ramp reaches.
+   */
+  text: TextGuidanceConfig & {
+    enabled: boolean;
+    /** L_semi^merged, CE(y_u^s, σ(y_u^t + y_u^text)) (PromptSSL eq 13 / DuSSS eq 16). */
+    merged: boolean;
+    /** L_semi^text, CE(y_u^s, y_u^text) (eq 14 / 17). With both on, L_semi is their mean (eq 15 / 18). */
+    textTerm: boolean;
+    /** How a non-distribution target enters the CE (textMaskLosses.ts TargetMode); 'normalize' by default. */
+    target: 'normalize' | 'raw' | 'binary';
+  };
+  /** Stage 1: vision–language pre-training on the workspace's (slice or region, text) pairs. */
+  vlm: VlmPretrainConfig & {
+    /** Pre-training steps before segmentation starts (CLI; the app pre-trains on request). */
+    steps: number;
+    /** ViT patch side (the ViT's image size is the segmentation patch, so the text mask lines up with it). */
+    patchSize: number;
+    /** Width of the ViT, the text transformer and the shared space. */
+    dim: number;
+    /** Transformer blocks in each encoder. */
+    depth: number;
+  };
   /** EMA teacher θ_t ← α θ_t + (1 − α) θ_s (DuSSS eq 13); off in `supervised`, whose predictions come from the student. */
   ema: { enabled: boolean; alpha: number };
   /** Augmentation of every training slice. */
@@ -79,6 +111,8 @@ export const DEFAULT_CONFIG: TrainConfig = {
   optimiser: { lr: 2e-3, warmupSteps: 30, schedule: 'constant', totalSteps: 0, weightDecay: 1e-5 },
   supervised: { ceWeight: 1, diceWeight: 1, diceIncludesBackground: false },
   consistency: { weight: 1, rampUpSteps: 300, kind: 'mse', threshold: 0.8 },
+  text: { ...PROMPTSSL_TEXT, enabled: false, merged: true, textTerm: true, target: 'normalize' },
+  vlm: { ...DEFAULT_VLM_PRETRAIN, steps: 300, patchSize: 8, dim: 64, depth: 2 },
   ema: { enabled: true, alpha: 0.99 },
   augment: DEFAULT_AUGMENT,
   perturb: { gain: 0.1, bias: 0.1, noiseProb: 1, noiseSd: 0.1 },
@@ -99,10 +133,16 @@ function merge<T>(base: T, patch: DeepPartial<T> | undefined): T {
 
 /** The preset's switches over the defaults, then any overrides. */
 export function presetConfig(preset: PresetName, overrides?: DeepPartial<TrainConfig>): TrainConfig {
+  // PromptSSL: GLsc pre-training, softmax prompt-guided mask (eq 8), L_sup + L_semi + λ_i L_region + λ_f L_feat.
+  // DuSSS: DuSSS pre-training (SSS in CMC + IMC), sigmoid text-guided mask (eq 11), L_sup + L_semi + L_tg.
   const switches: DeepPartial<TrainConfig> =
     preset === 'supervised'
       ? { preset, consistency: { weight: 0 }, ema: { enabled: false }, batchUnlabeled: 0 }
-      : { preset, ema: { enabled: true } };
+      : preset === 'promptssl'
+        ? { preset, ema: { enabled: true }, text: { ...PROMPTSSL_TEXT, enabled: true }, vlm: { objective: 'glsc' } }
+        : preset === 'duss'
+          ? { preset, ema: { enabled: true }, text: { ...DUSS_TEXT, enabled: true }, vlm: { objective: 'dusss' } }
+          : { preset, ema: { enabled: true } };
   return merge(merge(DEFAULT_CONFIG, switches), overrides);
 }
 

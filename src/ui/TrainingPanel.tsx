@@ -11,6 +11,8 @@ import { useViewerUi } from './viewerState.ts';
 const PRESET_LABELS: Record<PresetName, string> = {
   supervised: 'Supervised (labeled slices only)',
   'mean-teacher': 'Mean teacher (labeled + unlabeled)',
+  promptssl: 'PromptSSL (mean teacher + prompt-guided mask)',
+  duss: 'DuSSS (mean teacher + text-guided mask)',
 };
 
 function duration(ms: number): string {

@@ -1,0 +1,286 @@
+import * as tf from '@tensorflow/tfjs';
+import { DEFAULT_AUGMENT, type AugmentConfig } from '../../data/augment2d.ts';
+import { Random } from '../../data/random.ts';
+import { pairImage, samplePairBatch, type PairPool } from '../../data/textPairs.ts';
+import type { TrainingVolume } from '../../data/trainingVolume.ts';
+import type { NamedArray, Params } from '../../model/params.ts';
+import {
+  createVisionLanguageModel,
+  disposeVisionLanguageModel,
+  encodeImages,
+  encodeTexts,
+  type VisionLanguageConfig,
+  type VisionLanguageParams,
+} from '../../model/visionLanguageModel.ts';
+import { augmentText, DEFAULT_TEXT_AUGMENT, type TextAugmentConfig } from '../../text/textAugment.ts';
+import type { Tokenizer } from '../../text/tokenizer.ts';
+import { Adam, learningRate } from '../adam.ts';
+import { dusssLoss } from './dusssLoss.ts';
+import { glscLoss } from './glscLoss.ts';
+
+/** Stage-1 objective: PromptSSL's GLsc (eq 1–7) or DuSSS (SSS eq 1–4 inside CMC eq 5–8 and IMC eq 9). */
+export type VlmObjective = 'glsc' | 'dusss';
+
+/** Every knob of pre-training, one comment each. */
+export interface VlmPretrainConfig {
+  objective: VlmObjective;
+  /** Distinct image–text pairs per step (fewer when the workspace has fewer distinct texts). */
+  batch: number;
+  /** Peak Adam learning rate and warm-up steps (constant afterwards; pre-training is interactive). */
+  lr: number;
+  warmupSteps: number;
+  /**
+   * D_u = a·D_2W + b (PromptSSL eq 4, DuSSS eq 2): a > 0 scales the uncertainty, b shifts it. The papers give no
+   * values. D_2W sums over the E embedding dimensions (tens at initialisation for E = 64) while D_s ≤ 2 on unit
+   * vectors, so with a = 1 the factor exp(−λ D_u/D_s) is ≈ 0 for every pair, ŝim ≈ 1 everywhere and the InfoNCE has
+   * no signal; a = 0.02 puts D_u/D_s near 1 at the start (measured in VlmPretrainer.node.test.ts).
+   */
+  a: number;
+  b: number;
+  /** λ > 0 of PromptSSL eq 5 / DuSSS eq 4: how strongly uncertainty relaxes the similarity. Not given by the papers. */
+  lambda: number;
+  /** GLsc term weights (PromptSSL adds L_LS and L_GS). */
+  glscWeights: { ls: number; gs: number };
+  /**
+   * L_LS's 1/σ_k² weights (PromptSSL eq 2). 'none' is eq 2 as printed: with σ_k² ~ 10⁻³ the logits reach 10⁴/τ and
+   * the first steps are spent shrinking them (loss ≈ 300 at step 0). 'meanOverPatches' (default) divides each image's
+   * weights by their mean, so a low-variance patch still gets the sharper loss but the overall scale stays 1/τ.
+   */
+  localWeightNormalization: 'none' | 'meanOverPatches';
+  /** DuSSS term weights (L_VLM = L_cmc + L_imc). */
+  dusssWeights: { cmc: number; imc: number };
+  /** DuSSS eq 6–7 with the printed D_SSS denominators (ablation; default uses ŝim, METHOD.md). */
+  literalDenominator: boolean;
+  /** Image augmentation of both views, and the T2T text augmentation of DuSSS's IMC. */
+  augment: AugmentConfig;
+  textAugment: TextAugmentConfig;
+  /** Token budget per text ([CLS] and [SEP] included). */
+  maxTokens: number;
+}
+
+export const DEFAULT_VLM_PRETRAIN: VlmPretrainConfig = {
+  objective: 'dusss',
+  batch: 8,
+  lr: 1e-3,
+  warmupSteps: 20,
+  a: 0.02,
+  b: 0,
+  lambda: 1,
+  glscWeights: { ls: 1, gs: 1 },
+  localWeightNormalization: 'meanOverPatches',
+  dusssWeights: { cmc: 1, imc: 1 },
+  literalDenominator: false,
+  augment: { ...DEFAULT_AUGMENT, noiseProb: 0.5, noiseSd: 0.1 },
+  textAugment: { ...DEFAULT_TEXT_AUGMENT },
+  maxTokens: 32,
+};
+
+export interface VlmStepReport {
+  step: number;
+  lr: number;
+  pairs: number;
+  /** The objective's terms: GLsc {ls, gs} or DuSSS {cmc, imc}, and their weighted sum. */
+  losses: { total: number; terms: Record<string, number> };
+  tau: number;
+  ms: number;
+}
+
+export interface RetrievalReport {
+  step: number;
+  /** Held-out pairs whose own text is the most similar of all the workspace's texts. */
+  accuracy: number;
+  /** 1 / number of candidate texts: what guessing scores. */
+  chance: number;
+  pairs: number;
+  candidates: number;
+}
+
+function namedGrads(params: Params, grads: tf.NamedTensorMap): Map<string, tf.Tensor> {
+  const out = new Map<string, tf.Tensor>();
+  for (const name of params.names()) {
+    const g = grads[params.get(name).name];
+    if (g) out.set(name, g);
+  }
+  return out;
+}
+
+/**
+ * Stage 1 of `promptssl` and `duss`: aligns the image and text encoders on the workspace's own (slice or region,
+ * text) pairs. Runs on whichever tfjs backend is active, in the worker or in Node. Owns GPU memory: dispose().
+ */
+export class VlmPretrainer {
+  readonly params: VisionLanguageParams;
+  step = 0;
+  private readonly optimisers: Adam[];
+  private readonly rng: Random;
+  private readonly textRng: Random;
+
+  constructor(
+    private readonly volumes: readonly TrainingVolume[],
+    readonly pool: PairPool,
+    readonly tokenizer: Tokenizer,
+    readonly model: VisionLanguageConfig,
+    readonly cfg: VlmPretrainConfig,
+    seed: number,
+  ) {
+    if (pool.texts.length < 2) throw new Error('pre-training needs at least two different texts: describe the classes or the images');
+    const root = new Random(seed);
+    this.params = createVisionLanguageModel(model, root.fork('vlm-init'));
+    this.rng = root.fork('vlm-pairs');
+    this.textRng = root.fork('vlm-text-augment');
+    const adam = { beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 1e-4 };
+    this.optimisers = [this.params.image, this.params.text, this.params.shared].map((p) => new Adam(p, adam));
+  }
+
+  get imageSize(): [number, number] {
+    return this.model.vit.imageSize;
+  }
+
+  private encodeTextBatch(texts: string[]): { ids: tf.Tensor2D; mask: tf.Tensor2D } {
+    const enc = this.tokenizer.encodeBatch(texts, this.cfg.maxTokens);
+    return { ids: tf.tensor2d(enc.ids, [enc.batchSize, enc.maxLength], 'int32'), mask: tf.tensor2d(enc.mask, [enc.batchSize, enc.maxLength]) };
+  }
+
+  async trainStep(): Promise<VlmStepReport> {
+    const t0 = performance.now();
+    const { cfg, model } = this;
+    const [h, w] = this.imageSize;
+    // 1. A batch of pairs with distinct texts, each image in two augmented views, each text in two (DuSSS T2T).
+    const batch = samplePairBatch(this.volumes, this.pool, cfg.batch, this.imageSize, cfg.augment, this.rng);
+    if (batch.count < 2) throw new Error('pre-training needs pairs with at least two different texts');
+    const texts = batch.texts.map((t) => this.pool.texts[t]!);
+    const augmented = texts.map((t) => augmentText(t, this.textRng, cfg.textAugment));
+    const lr = learningRate(this.step, { lr: cfg.lr, warmupSteps: cfg.warmupSteps, kind: 'constant', totalSteps: 0, minFactor: 1 });
+
+    const terms: tf.Scalar[] = [];
+    const termNames = cfg.objective === 'glsc' ? ['ls', 'gs'] : ['cmc', 'imc'];
+    const variables = [...this.params.image.variables(), ...this.params.text.variables(), ...this.params.shared.variables()];
+    const { value, grads } = tf.tidy(() => {
+      const x = tf.tensor4d(batch.images, [batch.count, h, w, batch.channels]);
+      const t = this.encodeTextBatch(texts);
+      const logTau = this.params.shared.get('logTau');
+      return tf.variableGrads(() => {
+        const img = encodeImages(this.params, model, x);
+        const txt = encodeTexts(this.params, model, t.ids, t.mask);
+        if (cfg.objective === 'glsc') {
+          // GLsc: L_LS (PromptSSL eq 1–2) on the projected patch tokens + L_GS (eq 3–7) on the [CLS] heads.
+          const l = glscLoss({
+            patchTokens: img.patchTokens,
+            imageEmb: img.embedding,
+            textEmb: txt.embedding,
+            imageMu: img.mu,
+            imageSigma: img.sigma,
+            textMu: txt.mu,
+            textSigma: txt.sigma,
+            logTau,
+            a: cfg.a,
+            b: cfg.b,
+            lambda: cfg.lambda,
+            weights: cfg.glscWeights,
+            local: { weightNormalization: cfg.localWeightNormalization },
+          });
+          terms.push(tf.keep(l.ls), tf.keep(l.gs));
+          return l.total;
+        }
+        // DuSSS: L_VLM = L_cmc (eq 5–8) + L_imc (eq 9) between each pair and its augmented copies.
+        const xAug = tf.tensor4d(batch.imagesAugmented, [batch.count, h, w, batch.channels]);
+        const tAug = this.encodeTextBatch(augmented);
+        const imgAug = encodeImages(this.params, model, xAug);
+        const txtAug = encodeTexts(this.params, model, tAug.ids, tAug.mask);
+        const side = (e: { embedding: tf.Tensor2D; mu: tf.Tensor2D; sigma: tf.Tensor2D }) => ({ emb: e.embedding, mu: e.mu, sigma: e.sigma });
+        const l = dusssLoss({
+          image: side(img),
+          text: side(txt),
+          imageAug: side(imgAug),
+          textAug: side(txtAug),
+          logTau,
+          a: cfg.a,
+          b: cfg.b,
+          lambda: cfg.lambda,
+          literalDenominator: cfg.literalDenominator,
+          weights: cfg.dusssWeights,
+        });
+        terms.push(tf.keep(l.cmc), tf.keep(l.imc));
+        return l.total;
+      }, variables);
+    });
+
+    // 2. Adam on each part (same rate; the parts stay separate so stage 2 can freeze or fine-tune each).
+    [this.params.image, this.params.text, this.params.shared].forEach((p, n) => this.optimisers[n]!.apply(namedGrads(p, grads), lr));
+    const stacked = tf.tidy(() => tf.stack([value, ...terms, tf.exp(this.params.shared.get('logTau'))]));
+    const values = Array.from(await stacked.data());
+    tf.dispose([value, stacked, ...terms, ...Object.values(grads)]);
+    this.step++;
+    const total = values[0]!;
+    if (!values.every((v) => Number.isFinite(v))) throw new Error(`pre-training diverged at step ${this.step} (loss ${total}); lower the learning rate`);
+    return {
+      step: this.step,
+      lr,
+      pairs: batch.count,
+      losses: { total, terms: Object.fromEntries(termNames.map((n, i) => [n, values[i + 1]!])) },
+      tau: values[values.length - 1]!,
+      ms: performance.now() - t0,
+    };
+  }
+
+  /** Unit-norm text embeddings f_T of the given texts, [N, E], as a plain array (row-major). */
+  async embedTexts(texts: string[]): Promise<Float32Array> {
+    const out = tf.tidy(() => {
+      const t = this.encodeTextBatch(texts);
+      const e = encodeTexts(this.params, this.model, t.ids, t.mask).embedding;
+      return tf.div(e, tf.maximum(tf.norm(e, 'euclidean', 1, true), 1e-12));
+    });
+    const data = (await out.data()) as Float32Array;
+    out.dispose();
+    return data;
+  }
+
+  /**
+   * Image→text retrieval on the held-out pairs (un-augmented): the share whose own text is the nearest of all the
+   * workspace's texts by cosine — the alignment figure the panel charts. Chance is 1 / number of texts.
+   */
+  async retrieval(maxPairs = 64, batchSize = 16): Promise<RetrievalReport> {
+    const pairs = this.pool.heldOut.slice(0, maxPairs);
+    const candidates = this.pool.texts.length;
+    if (pairs.length === 0) return { step: this.step, accuracy: NaN, chance: 1 / candidates, pairs: 0, candidates };
+    const textEmb = await this.embedTexts(this.pool.texts);
+    const E = this.model.embedDim;
+    const [h, w] = this.imageSize;
+    const ch = this.volumes[0]!.channels;
+    let correct = 0;
+    for (let s = 0; s < pairs.length; s += batchSize) {
+      const chunk = pairs.slice(s, s + batchSize);
+      const images = new Float32Array(chunk.length * h * w * ch);
+      chunk.forEach((p, n) => images.set(pairImage(this.volumes[p.volume]!, p, this.imageSize), n * h * w * ch));
+      const emb = tf.tidy(() => {
+        const e = encodeImages(this.params, this.model, tf.tensor4d(images, [chunk.length, h, w, ch])).embedding;
+        return tf.div(e, tf.maximum(tf.norm(e, 'euclidean', 1, true), 1e-12));
+      });
+      const img = (await emb.data()) as Float32Array;
+      emb.dispose();
+      chunk.forEach((p, n) => {
+        let best = -1;
+        let bestSim = -Infinity;
+        for (let t = 0; t < candidates; t++) {
+          let dot = 0;
+          for (let e = 0; e < E; e++) dot += img[n * E + e]! * textEmb[t * E + e]!;
+          if (dot > bestSim) {
+            bestSim = dot;
+            best = t;
+          }
+        }
+        if (best === p.text) correct++;
+      });
+    }
+    return { step: this.step, accuracy: correct / pairs.length, chance: 1 / candidates, pairs: pairs.length, candidates };
+  }
+
+  async toArrays(): Promise<{ image: NamedArray[]; text: NamedArray[]; shared: NamedArray[] }> {
+    return { image: await this.params.image.toArrays(), text: await this.params.text.toArrays(), shared: await this.params.shared.toArrays() };
+  }
+
+  dispose(): void {
+    disposeVisionLanguageModel(this.params);
+    for (const o of this.optimisers) o.dispose();
+  }
+}
