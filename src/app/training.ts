@@ -4,7 +4,9 @@ import { deleteCheckpoint, readCheckpoint, writeCheckpoint, type Database } from
 import type { AppStore } from '../store/appStore.ts';
 import { BACKEND_ORDER } from '../train/backend.ts';
 import { decodeCheckpoint } from '../train/checkpoint.ts';
-import { presetConfig } from '../train/config.ts';
+import { presetConfig, PRESETS, usesText, type PresetName } from '../train/config.ts';
+import { modalityOfVolume } from '../text/classPrompts.ts';
+import { sameTexts, workspaceTexts, type WorkspaceTexts } from '../text/workspaceTexts.ts';
 import type { FromWorker, WorkerVolume } from '../train/protocol.ts';
 import { TrainingClient } from '../train/TrainingClient.ts';
 import { SliceProvenance } from '../volume/labels.ts';
@@ -27,6 +29,9 @@ export class TrainingController {
   private readonly labelTimers = new Map<string, ReturnType<typeof setTimeout>>();
   private sentVersions = new Map<string, number>();
   private volumeIds: string[] = [];
+  /** The texts the running model was given (text presets), to send only real changes. */
+  private sentTexts: WorkspaceTexts | null = null;
+  private textTimer: ReturnType<typeof setTimeout> | null = null;
 
   constructor(
     private readonly store: AppStore,
@@ -36,6 +41,7 @@ export class TrainingController {
       if (!this.client) return;
       if (s.volumes !== prev.volumes) this.queueLabelSync();
       if (s.training.focus !== prev.training.focus) this.sendWatch();
+      if (this.sentTexts && (s.classes !== prev.classes || s.volumes !== prev.volumes)) this.queueTextSync();
     });
   }
 
@@ -49,7 +55,7 @@ export class TrainingController {
     try {
       const c = await readCheckpoint(this.db);
       this.store.getState().setTrainingPatch({ checkpoint: c ? { step: c.step, savedAt: c.savedAt, preset: c.preset, classValues: c.classValues } : null });
-      if (c && (c.preset === 'supervised' || c.preset === 'mean-teacher')) this.store.getState().setPreset(c.preset);
+      if (c && (PRESETS as readonly string[]).includes(c.preset)) this.store.getState().setPreset(c.preset as PresetName);
     } catch {
       // A damaged checkpoint store only means training starts afresh.
     }
@@ -105,8 +111,10 @@ export class TrainingController {
       (m) => this.onEvent(m),
       (message) => this.onCrash(message),
     );
+    this.sentTexts = usesText(preset) ? this.currentTexts() : null;
     this.client.send({
       type: 'start',
+      texts: this.sentTexts,
       config,
       classes,
       volumes,
@@ -122,6 +130,11 @@ export class TrainingController {
 
   pause(): void {
     this.client?.send({ type: 'pause' });
+  }
+
+  /** Ends vision–language pre-training early; segmentation training starts with the model as it is. */
+  skipPretraining(): void {
+    this.client?.send({ type: 'skipPretraining' });
   }
 
   resume(): void {
@@ -304,6 +317,26 @@ export class TrainingController {
         }, LABEL_SYNC_MS),
       );
     }
+  }
+
+  /** Class prompts and descriptions of the volumes in the run, in the run's order. */
+  private currentTexts(): WorkspaceTexts {
+    const s = this.store.getState();
+    const first = this.volumeIds.length ? s.volumes[this.volumeIds[0]!]?.volume : undefined;
+    return workspaceTexts(s.classes, this.volumeIds.map((id) => s.volumes[id]?.volume.description), first ? modalityOfVolume(first) : undefined);
+  }
+
+  /** Re-encode after typing stops: a new description updates the text mask without restarting training. */
+  private queueTextSync(): void {
+    if (this.textTimer) clearTimeout(this.textTimer);
+    this.textTimer = setTimeout(() => {
+      this.textTimer = null;
+      if (!this.client || !this.sentTexts) return;
+      const next = this.currentTexts();
+      if (next.classes.length !== this.sentTexts.classes.length || sameTexts(next, this.sentTexts)) return;
+      this.sentTexts = next;
+      this.client.send({ type: 'texts', texts: next });
+    }, 600);
   }
 
   private sendWatch(): void {

@@ -21,6 +21,15 @@ export interface TrainArgs {
   width: number | null;
   depth: number | null;
   evalEvery: number;
+  /** Stage-1 steps of the text presets (promptssl, duss); null = the config's default. */
+  vlmSteps: number | null;
+  /** Labeled and unlabeled slices per step; null = the config's defaults. */
+  batchLabeled: number | null;
+  batchUnlabeled: number | null;
+  /** Training patch side (square), null = fit the data. */
+  patch: number | null;
+  /** Config overrides, `path=value` (e.g. text.textTerm=false): every term's switch, for ablations. */
+  set: { path: string[]; value: unknown }[];
 }
 
 export interface PredictArgs {
@@ -42,10 +51,30 @@ export type CliArgs = TrainArgs | PredictArgs | EvalArgs | { command: 'help' };
 
 export const USAGE = `Usage:
   pseudolab train --data DIR --preset NAME --labeled-fraction F [--labeled-slices N] [--steps N | --minutes M]
-                  [--seed S] [--split FILE] [--backend wasm|cpu|webgpu] [--width W] [--depth D] --out RUN
+                  [--seed S] [--split FILE] [--backend wasm|cpu|webgpu] [--width W] [--depth D] [--patch P]
+                  [--batch-labeled N] [--batch-unlabeled N] [--vlm-steps N] [--set path=value …] --out RUN
   pseudolab predict --model RUN --images DIR --out DIR [--backend wasm|cpu|webgpu]
   pseudolab eval --pred DIR --labels DIR [--json FILE]
-Presets: ${PRESETS.join(', ')}. Data: a Medical Segmentation Decathlon folder (dataset.json, imagesTr/, labelsTr/).`;
+Presets: ${PRESETS.join(', ')} (promptssl and duss pre-train a vision–language model on the data's texts first).
+Data: a Medical Segmentation Decathlon folder (dataset.json, imagesTr/, labelsTr/) or a MoNuSeg folder (img/,
+labelcol/, *_text.csv; or Train_Folder/ and Val_Folder/). --set overrides any config knob for an ablation, e.g.
+--set text.textTerm=false --set text.regionWeight=0 --set vlm.objective=glsc (values are JSON, else strings).`;
+
+/** "text.regionWeight=0.5" → path and value (JSON when it parses, else the string). */
+export function parseSetting(s: string): { path: string[]; value: unknown } {
+  const eq = s.indexOf('=');
+  if (eq <= 0) throw new UsageError(`--set needs path=value, got "${s}"`);
+  const path = s.slice(0, eq).split('.');
+  if (path.some((p) => !/^[A-Za-z][A-Za-z0-9]*$/.test(p))) throw new UsageError(`--set: "${s.slice(0, eq)}" is not a config path`);
+  const raw = s.slice(eq + 1);
+  let value: unknown = raw;
+  try {
+    value = JSON.parse(raw);
+  } catch {
+    // A bare word: keep it as a string (e.g. vlm.objective=glsc).
+  }
+  return { path, value };
+}
 
 function num(v: string | undefined, name: string, opts: { int?: boolean; min?: number; max?: number } = {}): number | null {
   if (v === undefined) return null;
@@ -71,8 +100,9 @@ export function parseCli(argv: string[]): CliArgs {
   const [command, ...rest] = argv;
   if (!command || command === 'help' || command === '--help' || command === '-h') return { command: 'help' };
   let values: Record<string, string | undefined>;
+  let settings: string[] = [];
   try {
-    values = parseArgs({
+    const parsed = parseArgs({
       args: rest,
       strict: true,
       options: {
@@ -89,13 +119,21 @@ export function parseCli(argv: string[]): CliArgs {
         width: { type: 'string' },
         depth: { type: 'string' },
         'eval-every': { type: 'string' },
+        'vlm-steps': { type: 'string' },
+        'batch-labeled': { type: 'string' },
+        'batch-unlabeled': { type: 'string' },
+        patch: { type: 'string' },
+        set: { type: 'string', multiple: true },
         model: { type: 'string' },
         images: { type: 'string' },
         pred: { type: 'string' },
         labels: { type: 'string' },
         json: { type: 'string' },
       },
-    }).values as Record<string, string | undefined>;
+    }).values as Record<string, string | string[] | undefined>;
+    settings = (parsed.set as string[] | undefined) ?? [];
+    delete parsed.set;
+    values = parsed as Record<string, string | undefined>;
   } catch (e) {
     throw new UsageError((e as Error).message.split('\n')[0]!);
   }
@@ -121,6 +159,11 @@ export function parseCli(argv: string[]): CliArgs {
         width: num(values.width, 'width', { int: true, min: 1 }),
         depth: num(values.depth, 'depth', { int: true, min: 1, max: 6 }),
         evalEvery: num(values['eval-every'], 'eval-every', { int: true, min: 1 }) ?? 100,
+        vlmSteps: num(values['vlm-steps'], 'vlm-steps', { int: true, min: 0 }),
+        batchLabeled: num(values['batch-labeled'], 'batch-labeled', { int: true, min: 1 }),
+        batchUnlabeled: num(values['batch-unlabeled'], 'batch-unlabeled', { int: true, min: 0 }),
+        patch: num(values.patch, 'patch', { int: true, min: 8 }),
+        set: settings.map(parseSetting),
       };
     }
     case 'predict':

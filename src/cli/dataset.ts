@@ -25,6 +25,8 @@ export interface MsdFolder {
   name: string;
   classes: { value: number; name: string }[];
   cases: Case[];
+  /** The imaging modality when the dataset names one (MSD `modality`), for the text prompts ("An MR scan of …"). */
+  modality?: string;
 }
 
 export interface DatasetFolder extends MsdFolder {
@@ -47,7 +49,7 @@ export function readMsdFolder(dir: string): MsdFolder {
       .map((c) => ({ id: caseId(c.image), imagePath: join(dir, c.image), labelPath: c.label ? join(dir, c.label) : null }))
       .filter((c) => existsSync(c.imagePath));
     if (cases.length === 0) throw new Error(`${json} lists no training case whose image exists`);
-    return { name: ds.name, classes: ds.classes, cases };
+    return { name: ds.name, classes: ds.classes, cases, ...(ds.modalities[0] ? { modality: ds.modalities[0] } : {}) };
   }
   const images = join(dir, 'imagesTr');
   if (!existsSync(images)) throw new Error(`${dir} is not a Decathlon folder: no dataset.json and no imagesTr/`);
@@ -126,7 +128,7 @@ export function readMonusegFolder(dir: string): DatasetFolder {
     if (ids.has(c.id)) throw new Error(`${dir}: two images are both named ${c.id}; case names must be unique`);
     ids.add(c.id);
   }
-  return { name: basename(dir), layout: 'monuseg', classes: [{ ...MONUSEG_CLASS }], cases, warnings };
+  return { name: basename(dir), layout: 'monuseg', classes: [{ ...MONUSEG_CLASS }], cases, warnings, modality: 'microscopy' };
 }
 
 /**

@@ -3,7 +3,11 @@ import { join } from 'node:path';
 import { chooseLabeledCases, chooseLabeledSlices, seededSplit, type CaseSplit } from '../data/split.ts';
 import { toTrainingVolume, type TrainingVolume } from '../data/trainingVolume.ts';
 import { encodeCheckpoint } from '../train/checkpoint.ts';
-import { presetConfig } from '../train/config.ts';
+import { presetConfig, usesText, type TrainConfig } from '../train/config.ts';
+import { createTextGuidance, createVlmPretrainer } from '../train/vlm/textStage.ts';
+import { workspaceTexts, type WorkspaceTexts } from '../text/workspaceTexts.ts';
+import type { VlmPretrainer } from '../train/vlm/VlmPretrainer.ts';
+import { makeClass } from '../volume/classes.ts';
 import { inferenceSizeFor, predictVolumeClasses } from '../train/inference.ts';
 import { labelMetrics, meanMetrics, type ClassMetrics } from '../train/metrics.ts';
 import { Trainer } from '../train/Trainer.ts';
@@ -101,13 +105,20 @@ export async function runTrain(args: TrainArgs, log: Log = console.log): Promise
     return { id, volume: tv, truth: truth.map((v) => table[v]!), spacing: [...volume.geometry.spacing] };
   });
 
-  const cfg = presetConfig(args.preset, {
-    seed: args.seed,
-    model: { width: args.width ?? 16, depth: args.depth ?? 3 },
-    optimiser: { schedule: args.steps ? 'cosine' : 'constant', totalSteps: args.steps ?? 0 },
-    // The held-out cases measure the run; every labeled slice trains.
-    validation: { fraction: 0, minLabeledSlices: Number.MAX_SAFE_INTEGER },
-  });
+  const cfg = applySettings(
+    presetConfig(args.preset, {
+      seed: args.seed,
+      model: { width: args.width ?? 16, depth: args.depth ?? 3 },
+      optimiser: { schedule: args.steps ? 'cosine' : 'constant', totalSteps: args.steps ?? 0 },
+      // The held-out cases measure the run; every labeled slice trains.
+      validation: { fraction: 0, minLabeledSlices: Number.MAX_SAFE_INTEGER },
+      ...(args.batchLabeled !== null ? { batchLabeled: args.batchLabeled } : {}),
+      ...(args.batchUnlabeled !== null ? { batchUnlabeled: args.batchUnlabeled } : {}),
+      ...(args.patch !== null ? { patch: [args.patch, args.patch] as [number, number] } : {}),
+      ...(args.vlmSteps !== null ? { vlm: { steps: args.vlmSteps } } : {}),
+    }),
+    args.set,
+  );
   const trainer = new Trainer(train, classValues.length + 1, cfg);
   mkdirSync(args.out, { recursive: true });
   writeFileSync(join(args.out, 'config.json'), JSON.stringify({ args, config: cfg, backend }, null, 2));
@@ -115,7 +126,17 @@ export async function runTrain(args: TrainArgs, log: Log = console.log): Promise
   log(`backend ${backend.name}${backend.adapter ? ` (${backend.adapter})` : ''}; ${split.train.length} training cases (${labeled.size} labeled, ${labeledSlices} labeled slices), ${split.val.length} validation cases`);
   log(`preset ${args.preset}, ResUNet-2D width ${cfg.model.width} depth ${cfg.model.depth}, ${trainer.student.count()} parameters, patch ${trainer.patch.join('×')}`);
 
-  const csv = ['step,seconds,lr,lambda_u,total,ce,dice,consistency,val_mean_dice'];
+  // Stage 1 and 2 of the text presets: align a vision–language model on the data's own texts, then let each class's
+  // prompt draw a mask that joins the teacher's pseudo-label.
+  let pretrainer: VlmPretrainer | null = null;
+  if (usesText(cfg.preset) && cfg.text.enabled) {
+    const classDefs = classValues.map((v) => makeClass(v, folder.classes.find((c) => c.value === v)?.name ?? `Class ${v}`));
+    const texts = workspaceTexts(classDefs, split.train.map((id) => byId.get(id)?.description), folder.modality);
+    pretrainer = await pretrainVlm(trainer, train, texts, cfg, log);
+    trainer.attachTextGuidance(await createTextGuidance(pretrainer, texts, cfg));
+  }
+
+  const csv = ['step,seconds,lr,lambda_u,total,ce,dice,consistency,val_mean_dice,text_head,text_region,text_feat,text_tg'];
   const started = performance.now();
   const deadline = args.minutes !== null ? started + args.minutes * 60_000 : Infinity;
   const maxSteps = args.steps ?? Number.MAX_SAFE_INTEGER;
@@ -130,10 +151,15 @@ export async function runTrain(args: TrainArgs, log: Log = console.log): Promise
       valDice = m.mean ? m.mean.dice.toFixed(4) : '';
     }
     const seconds = (performance.now() - started) / 1000;
-    csv.push([r.step, seconds.toFixed(1), r.lr.toExponential(3), r.lambdaU.toFixed(4), r.losses.total.toFixed(5), r.losses.ce.toFixed(5), r.losses.dice.toFixed(5), r.losses.consistency.toFixed(6), valDice].join(','));
+    const t = r.text;
+    csv.push(
+      [r.step, seconds.toFixed(1), r.lr.toExponential(3), r.lambdaU.toFixed(4), r.losses.total.toFixed(5), r.losses.ce.toFixed(5), r.losses.dice.toFixed(5), r.losses.consistency.toFixed(6), valDice]
+        .concat(t ? [t.head, t.region, t.feat, t.tg].map((x) => x.toFixed(5)) : ['', '', '', ''])
+        .join(','),
+    );
     if (r.step % 10 === 0 || valDice) {
       log(
-        `step ${r.step}${args.steps ? `/${args.steps}` : ''}  loss ${r.losses.total.toFixed(4)} (ce ${r.losses.ce.toFixed(4)} dice ${r.losses.dice.toFixed(4)} cons ${r.losses.consistency.toFixed(5)})  lr ${r.lr.toExponential(2)}  ${(slicesSeen / seconds).toFixed(1)} slices/s${valDice ? `  val Dice (first ${quickVal.length} cases) ${valDice}` : ''}`,
+        `step ${r.step}${args.steps ? `/${args.steps}` : ''}  loss ${r.losses.total.toFixed(4)} (ce ${r.losses.ce.toFixed(4)} dice ${r.losses.dice.toFixed(4)} ${t ? 'semi' : 'cons'} ${r.losses.consistency.toFixed(5)}${t ? ` text-head ${t.head.toFixed(4)}` : ''})  lr ${r.lr.toExponential(2)}  ${(slicesSeen / seconds).toFixed(1)} slices/s${valDice ? `  val Dice (first ${quickVal.length} cases) ${valDice}` : ''}`,
       );
     }
   }
@@ -152,4 +178,40 @@ export async function runTrain(args: TrainArgs, log: Log = console.log): Promise
   for (const [idx, name] of Object.entries(names)) log(`  ${name}: ${fmt(final.byClass[Number(idx)])}`);
   log(`done: ${trainer.step} steps in ${seconds.toFixed(0)} s (${(slicesSeen / seconds).toFixed(1)} slices/s); mean ${fmt(final.mean)}; run saved to ${args.out}`);
   trainer.dispose();
+  pretrainer?.dispose();
+}
+
+/** Applies `--set path=value` overrides; a path that names no knob is an error, not a silent no-op. */
+export function applySettings(cfg: TrainConfig, settings: { path: string[]; value: unknown }[]): TrainConfig {
+  const out = structuredClone(cfg) as unknown as Record<string, unknown>;
+  for (const { path, value } of settings) {
+    let node = out;
+    for (const key of path.slice(0, -1)) {
+      const next = node[key];
+      if (!next || typeof next !== 'object' || Array.isArray(next)) throw new Error(`--set ${path.join('.')}: ${key} is not a config section`);
+      node = next as Record<string, unknown>;
+    }
+    const last = path[path.length - 1]!;
+    if (!(last in node)) throw new Error(`--set ${path.join('.')}: no such config knob`);
+    if (typeof node[last] !== typeof value) throw new Error(`--set ${path.join('.')}: expected a ${typeof node[last]}, got ${JSON.stringify(value)}`);
+    node[last] = value;
+  }
+  return out as unknown as TrainConfig;
+}
+
+/** Stage 1: vision–language pre-training for cfg.vlm.steps, with its losses and held-out retrieval in the log. */
+async function pretrainVlm(trainer: Trainer, train: TrainingVolume[], texts: WorkspaceTexts, cfg: TrainConfig, log: Log): Promise<VlmPretrainer> {
+  const pre = createVlmPretrainer(train, trainer.pools, texts, trainer.patch, cfg);
+  const first = await pre.retrieval();
+  log(`vision–language pre-training (${cfg.vlm.objective}): ${pre.pool.texts.length} texts, ${pre.pool.train.length} pairs (${first.pairs} held out); retrieval at step 0 ${first.accuracy.toFixed(3)} (chance ${first.chance.toFixed(3)})`);
+  const started = performance.now();
+  for (let s = 0; s < cfg.vlm.steps; s++) {
+    const r = await pre.trainStep();
+    if (r.step % 50 === 0 || r.step === cfg.vlm.steps) {
+      const terms = Object.entries(r.losses.terms).map(([k, v]) => `${k} ${v.toFixed(4)}`).join(' ');
+      const ret = r.step % 100 === 0 || r.step === cfg.vlm.steps ? await pre.retrieval() : null;
+      log(`vlm step ${r.step}/${cfg.vlm.steps}  loss ${r.losses.total.toFixed(4)} (${terms})  τ ${r.tau.toFixed(3)}${ret ? `  retrieval ${ret.accuracy.toFixed(3)} (chance ${ret.chance.toFixed(3)})` : ''}  ${((performance.now() - started) / 1000).toFixed(0)} s`);
+    }
+  }
+  return pre;
 }

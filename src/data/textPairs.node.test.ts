@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_AUGMENT } from './augment2d.ts';
 import { Random } from './random.ts';
 import { buildPools } from './sampler.ts';
-import { buildPairPool, DEFAULT_PAIR_OPTIONS, drawableTexts, pairImage, samplePairBatch } from './textPairs.ts';
+import { buildPairPool, DEFAULT_PAIR_OPTIONS, drawableTexts, pairImage, samplePairBatch, shrinkSlice } from './textPairs.ts';
 import type { TrainingVolume } from './trainingVolume.ts';
 
 /** 16×16×4 volume, image = 1 everywhere; class 1 a 4×4 square at (2..5, 2..5) and class 2 at (10..13, 10..13) on slices 0 and 1 (labeled). */
@@ -78,5 +78,12 @@ describe('image–text pairs for pre-training', () => {
     expect(a.images).toHaveLength(4 * 16 * 16);
     const small = samplePairBatch(volumes, pool, 2, [16, 16], noAugment, new Random(9));
     expect(small.count).toBe(2);
+  });
+
+  it('shows a description pair whole: a slice larger than the input is shrunk by area averaging, not cropped', () => {
+    // 8×4 slice, left half 0, right half 4 → shrunk to 2×4 (h × w): each output pixel averages a 2×2 block.
+    const v: TrainingVolume = { id: 'w', dims: [8, 4, 1], spacing: [1, 1, 1], channels: 1, image: Float32Array.from({ length: 32 }, (_, p) => (p % 8 >= 4 ? 4 : 0)), labels: new Uint8Array(32), labeled: new Uint8Array(32) };
+    expect(Array.from(shrinkSlice(v, 0, [2, 4]))).toEqual([0, 0, 4, 4, 0, 0, 4, 4]);
+    expect(Array.from(pairImage(v, { volume: 0, k: 0, text: 0, kind: 'description', classIndex: 0 }, [2, 4]))).toEqual([0, 0, 4, 4, 0, 0, 4, 4]);
   });
 });

@@ -170,10 +170,43 @@ function regionWindow(v: TrainingVolume, ref: PairRef, size: [number, number]): 
   };
 }
 
-/** The pair's image at the fixed size, region pairs masked to their class's neighbourhood (0 = the normalised mean). */
+/**
+ * Slice k shrunk to `size` by area averaging (each output pixel the mean of the source pixels it covers). A
+ * description speaks of the whole image ("the nuclei density in the upper right is high"), so a slice larger than
+ * the model's input is shown whole, smaller, rather than cropped to a part the sentence may not be about.
+ */
+export function shrinkSlice(v: TrainingVolume, k: number, size: [number, number]): Float32Array {
+  const [h, w] = size;
+  const [ni, nj] = v.dims;
+  const ch = v.channels;
+  const out = new Float32Array(h * w * ch);
+  const base = k * ni * nj;
+  for (let y = 0; y < h; y++) {
+    const j0 = Math.floor((y * nj) / h);
+    const j1 = Math.max(j0 + 1, Math.floor(((y + 1) * nj) / h));
+    for (let x = 0; x < w; x++) {
+      const i0 = Math.floor((x * ni) / w);
+      const i1 = Math.max(i0 + 1, Math.floor(((x + 1) * ni) / w));
+      const n = (j1 - j0) * (i1 - i0);
+      for (let c = 0; c < ch; c++) {
+        let sum = 0;
+        for (let j = j0; j < j1; j++) for (let i = i0; i < i1; i++) sum += v.image[(base + j * ni + i) * ch + c]!;
+        out[(y * w + x) * ch + c] = sum / n;
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * The pair's image at the fixed size: a description pair shows its whole slice (shrunk when larger than `size`),
+ * a region pair its class's neighbourhood at full resolution, the rest masked to 0 (the normalised mean).
+ */
 export function pairImage(v: TrainingVolume, ref: PairRef, size: [number, number]): Float32Array {
   const ch = v.channels;
-  if (ref.kind === 'description') return extractSlice(v, ref.k, size, centredWindow(v, size)).image;
+  if (ref.kind === 'description') {
+    return v.dims[0] > size[1] || v.dims[1] > size[0] ? shrinkSlice(v, ref.k, size) : extractSlice(v, ref.k, size, centredWindow(v, size)).image;
+  }
   const { win, keep } = regionWindow(v, ref, size);
   const image = extractSlice(v, ref.k, size, win).image;
   const [h, w] = size;

@@ -33,6 +33,36 @@ export interface PredictionLayer {
   version: number;
   /** k-slices whose pseudo-label the user rejected: hidden until the model changes its mind. */
   rejected: number[];
+  /**
+   * Text presets: the text mask's labels and the merged pseudo-label (σ(y^t + y^text)) per voxel, and the text
+   * activation of each foreground class × 255, class-major (plane c − 1 is class index c over the whole volume).
+   * Null until the first text-guided prediction arrives.
+   */
+  text: { labels: Uint8Array; merged: Uint8Array; activation: Uint8Array } | null;
+}
+
+export interface VlmProgress {
+  step: number;
+  totalSteps: number;
+  elapsedMs: number;
+  tau: number;
+  losses: { step: number; total: number; terms: Record<string, number> }[];
+  retrieval: { step: number; accuracy: number; chance: number; pairs: number }[];
+}
+
+export interface LayerStyle {
+  visible: boolean;
+  opacity: number;
+}
+
+export interface TrainingLayers {
+  pseudo: LayerStyle;
+  uncertainty: LayerStyle;
+  /** Text presets: the text mask and the merged pseudo-label, outlined like the pseudo-label. */
+  textMask: LayerStyle;
+  merged: LayerStyle;
+  /** One class's text activation as a heat map; `classValue` picks the class. */
+  activation: LayerStyle & { classValue: number | null };
 }
 
 export interface TrainingSliceState {
@@ -52,7 +82,11 @@ export interface TrainingSliceState {
   /** Classes (value, name) the running model predicts, in output order. */
   trainedClasses: { value: number; name: string }[];
   error: string | null;
-  layers: { pseudo: { visible: boolean; opacity: number }; uncertainty: { visible: boolean; opacity: number } };
+  layers: TrainingLayers;
+  /** Text presets: which stage runs, stage 1's progress, and the encoder that made the class embeddings. */
+  phase: 'pretraining' | 'training' | null;
+  vlm: VlmProgress | null;
+  textEncoder: Extract<FromWorker, { type: 'textEncoder' }> | null;
   predictions: Record<string, PredictionLayer>;
   sliceScores: Record<string, { step: number; scores: Float32Array }>;
   predictAll: { running: boolean; done: number; total: number } | null;
@@ -71,7 +105,7 @@ export interface TrainingSlice {
   setTrainingPatch: (patch: Partial<TrainingSliceState>) => void;
   /** Applies one event from the training worker. */
   applyTrainingEvent: (m: FromWorker) => void;
-  setLayer: (layer: 'pseudo' | 'uncertainty', patch: Partial<{ visible: boolean; opacity: number }>) => void;
+  setLayer: <L extends keyof TrainingLayers>(layer: L, patch: Partial<TrainingLayers[L]>) => void;
   rejectPseudoSlice: (volumeId: string, k: number) => void;
   setFocus: (volumeId: string, k: number) => void;
   resetTrainingRun: () => void;
@@ -95,7 +129,16 @@ export const INITIAL_TRAINING: TrainingSliceState = {
   validation: [],
   trainedClasses: [],
   error: null,
-  layers: { pseudo: { visible: true, opacity: 0.6 }, uncertainty: { visible: false, opacity: 0.6 } },
+  layers: {
+    pseudo: { visible: true, opacity: 0.6 },
+    uncertainty: { visible: false, opacity: 0.6 },
+    textMask: { visible: false, opacity: 0.6 },
+    merged: { visible: false, opacity: 0.6 },
+    activation: { visible: false, opacity: 0.6, classValue: null },
+  },
+  phase: null,
+  vlm: null,
+  textEncoder: null,
   predictions: {},
   sliceScores: {},
   predictAll: null,
@@ -117,7 +160,7 @@ function layerFor(state: AppState, volumeId: string): PredictionLayer | null {
   const entry = state.volumes[volumeId];
   if (!entry) return null;
   const n = entry.labels.voxels.length;
-  return { labels: new Uint8Array(n), uncertainty: new Uint8Array(n), sliceStep: new Int32Array(entry.labels.dims[2]).fill(-1), version: 0, rejected: [] };
+  return { labels: new Uint8Array(n), uncertainty: new Uint8Array(n), sliceStep: new Int32Array(entry.labels.dims[2]).fill(-1), version: 0, rejected: [], text: null };
 }
 
 export const createTrainingSlice: StateCreator<AppState, [], [], TrainingSlice> = (set, get) => {
@@ -166,6 +209,30 @@ export const createTrainingSlice: StateCreator<AppState, [], [], TrainingSlice> 
           return patch({ info: m, step: m.resumedAt ?? 0, error: null });
         case 'state':
           return patch({ status: m.state });
+        case 'phase':
+          return patch({ phase: m.phase });
+        case 'vlmStep': {
+          const prev = s.training.vlm;
+          const r = m.report;
+          return patch({
+            vlm: {
+              step: r.step,
+              totalSteps: m.totalSteps,
+              elapsedMs: m.elapsedMs,
+              tau: r.tau,
+              losses: [...(prev?.losses ?? []), { step: r.step, total: r.losses.total, terms: r.losses.terms }].slice(-MAX_LOSS_POINTS),
+              retrieval: prev?.retrieval ?? [],
+            },
+          });
+        }
+        case 'vlmRetrieval': {
+          const prev = s.training.vlm ?? { step: 0, totalSteps: 0, elapsedMs: 0, tau: 0, losses: [], retrieval: [] };
+          const r = m.report;
+          if (!Number.isFinite(r.accuracy)) return patch({ vlm: prev });
+          return patch({ vlm: { ...prev, retrieval: [...prev.retrieval, { step: r.step, accuracy: r.accuracy, chance: r.chance, pairs: r.pairs }] } });
+        }
+        case 'textEncoder':
+          return patch({ textEncoder: m });
         case 'step': {
           const r = m.report;
           const losses = thin([...s.training.losses, { step: r.step, total: r.losses.total, ce: r.losses.ce, dice: r.losses.dice, consistency: r.losses.consistency }]);
@@ -186,6 +253,14 @@ export const createTrainingSlice: StateCreator<AppState, [], [], TrainingSlice> 
           }
           layer.labels.set(m.labels, m.k * per);
           layer.uncertainty.set(m.uncertainty, m.k * per);
+          if (m.text) {
+            const n = layer.labels.length;
+            const planes = m.text.activation.length / per;
+            layer.text ??= { labels: new Uint8Array(n), merged: new Uint8Array(n), activation: new Uint8Array(n * planes) };
+            layer.text.labels.set(m.text.labels, m.k * per);
+            layer.text.merged.set(m.text.merged, m.k * per);
+            for (let c = 0; c < planes; c++) layer.text.activation.set(m.text.activation.subarray(c * per, (c + 1) * per), c * n + m.k * per);
+          }
           layer.sliceStep[m.k] = m.step;
           const next = { ...layer, version: layer.version + 1 };
           return set((st) => ({ training: { ...st.training, predictions: { ...st.training.predictions, [m.volumeId]: next } } }));

@@ -13,7 +13,8 @@ import type { TrainConfig } from './config.ts';
 import { emaUpdate } from './ema.ts';
 import { maskedCrossEntropy, maskedSoftDice, pseudoLabelCrossEntropy, sigmoidRampUp, softmaxMse } from './losses.ts';
 import { presentClasses, type TextGuidance, type TextHeadReport } from './vlm/TextGuidance.ts';
-import { semiLoss } from './vlm/textMaskLosses.ts';
+import { mergedPseudoLabel, semiLoss } from './vlm/textMaskLosses.ts';
+import { centredWindow, extractSlice } from '../data/slices2d.ts';
 
 export interface StepReport {
   step: number;
@@ -207,6 +208,47 @@ export class Trainer {
     const v = this.volumes[volumeIndex];
     if (!v) throw new Error(`no volume ${volumeIndex}`);
     return predictSlices(which === 'student' ? this.student : this.predictor, this.model, v, ks, this.inferenceSize, batchSize);
+  }
+
+  /**
+   * The text-guided layers of some slices (promptssl, duss): the text mask y^text, the merged pseudo-label
+   * σ(y^t + y^text) of eq 13 / 16, and the per-class text activation (the mask's value for each class), each
+   * [nj, ni, K] row-major. Only for slices that fit the training patch (the ViT sees one fixed size); null otherwise.
+   */
+  async predictTextSlices(volumeIndex: number, ks: number[]): Promise<{ k: number; text: Float32Array; merged: Float32Array; activation: Float32Array }[] | null> {
+    const tg = this.textGuidance;
+    const v = this.volumes[volumeIndex];
+    if (!tg || !v) return null;
+    const [h, w] = this.patch;
+    const [ni, nj] = v.dims;
+    if (ni > w || nj > h) return null;
+    const K = this.numClasses;
+    const ch = v.channels;
+    const win = centredWindow(v, this.patch);
+    const out: { k: number; text: Float32Array; merged: Float32Array; activation: Float32Array }[] = [];
+    for (const k of ks) {
+      const x = extractSlice(v, k, this.patch, win).image;
+      const [text, merged, activation] = tf.tidy(() => {
+        const xt = tf.tensor4d(x, [1, h, w, ch]);
+        const m = tg.textMask(xt);
+        // The activation map shows each class text's own match, before eq 8's s_c weighting: where the text points,
+        // whether or not the image as a whole matches it.
+        const act = this.cfg.text.form === 'softmax' ? softmaxClasses(m.activation) : tf.sigmoid(m.activation);
+        return [m.mask, mergedPseudoLabel(resUNet2D(this.predictor, this.model, xt), m.mask, this.cfg.text.form), act];
+      });
+      const [tv, mv, av] = [(await text.data()) as Float32Array, (await merged.data()) as Float32Array, (await activation.data()) as Float32Array];
+      tf.dispose([text, merged, activation]);
+      const crop = (values: Float32Array): Float32Array => {
+        const c = new Float32Array(ni * nj * K);
+        for (let j = 0; j < nj; j++) {
+          const src = ((j - win.top) * w - win.left) * K;
+          c.set(values.subarray(src, src + ni * K), j * ni * K);
+        }
+        return c;
+      };
+      out.push({ k, text: crop(tv), merged: crop(mv), activation: crop(av) });
+    }
+    return out;
   }
 
   /** Dice per class over the labeled pixels of the validation slices, with the predicting network. */

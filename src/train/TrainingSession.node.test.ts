@@ -5,6 +5,8 @@ import { decodeCheckpoint } from './checkpoint.ts';
 import { presetConfig } from './config.ts';
 import type { FromWorker, ToWorker, WorkerVolume } from './protocol.ts';
 import { TrainingSession, uncertaintyBytes } from './TrainingSession.ts';
+import { DEMO_CLASSES } from '../demo/generateDemo.ts';
+import { workspaceTexts } from '../text/workspaceTexts.ts';
 
 function demoVolumes(): WorkerVolume[] {
   const demo = generateDemoDataset({ count: 2, dims: [32, 32, 8] });
@@ -52,7 +54,7 @@ describe('training session (the worker\'s engine, driven through its protocol)',
     const volumes = demoVolumes();
     const config = presetConfig('mean-teacher', { model: { width: 4, depth: 2 }, batchLabeled: 2, batchUnlabeled: 2, validation: { everySteps: 3, minLabeledSlices: 3, fraction: 0.34 } });
     const classes = [{ value: 1, name: 'Organ' }, { value: 2, name: 'Lesion' }, { value: 3, name: 'Vessel' }];
-    send({ type: 'start', config, classes, volumes, backendOrder: ['wasm'], skipSoftware: true, modelSize: 'tiny', wasmPaths: '', checkpoint: null, checkpointEveryMs: 3_600_000 });
+    send({ type: 'start', config, classes, volumes, backendOrder: ['wasm'], skipSoftware: true, modelSize: 'tiny', wasmPaths: '', checkpoint: null, checkpointEveryMs: 3_600_000, texts: null });
     const backend = await until('backend');
     expect(backend.choice.name).toBe('wasm');
     const ready = await until('ready');
@@ -99,7 +101,7 @@ describe('training session (the worker\'s engine, driven through its protocol)',
 
     // A new session resumes from the checkpoint at its step.
     const second2 = harness();
-    second2.send({ type: 'start', config, classes, volumes: demoVolumes(), backendOrder: ['wasm'], skipSoftware: true, modelSize: 'tiny', wasmPaths: '', checkpoint: ckpt.bytes, checkpointEveryMs: 3_600_000 });
+    second2.send({ type: 'start', config, classes, volumes: demoVolumes(), backendOrder: ['wasm'], skipSoftware: true, modelSize: 'tiny', wasmPaths: '', checkpoint: ckpt.bytes, checkpointEveryMs: 3_600_000, texts: null });
     const again = await second2.until('ready');
     expect(again.resumedAt).toBe(ckpt.step);
     const next = await second2.until('step');
@@ -112,7 +114,7 @@ describe('training session (the worker\'s engine, driven through its protocol)',
   it('says plainly when there is nothing labeled to learn from', async () => {
     const { session, until, send } = harness();
     const volumes = demoVolumes().map((v) => ({ ...v, labels: new Uint8Array(v.labels.length), slices: [new Uint8Array(32), new Uint8Array(32), new Uint8Array(8)] as [Uint8Array, Uint8Array, Uint8Array] }));
-    send({ type: 'start', config: presetConfig('supervised', { model: { width: 4, depth: 2 } }), classes: [{ value: 1, name: 'A' }], volumes, backendOrder: ['wasm'], skipSoftware: true, modelSize: 'tiny', wasmPaths: '', checkpoint: null, checkpointEveryMs: 1e9 });
+    send({ type: 'start', config: presetConfig('supervised', { model: { width: 4, depth: 2 } }), classes: [{ value: 1, name: 'A' }], volumes, backendOrder: ['wasm'], skipSoftware: true, modelSize: 'tiny', wasmPaths: '', checkpoint: null, checkpointEveryMs: 1e9, texts: null });
     const err = await until('error');
     expect(err.message).toMatch(/No labeled slices/);
     session.dispose();
@@ -122,4 +124,49 @@ describe('training session (the worker\'s engine, driven through its protocol)',
     const u = uncertaintyBytes(Float32Array.from([1, 0, 0, 1 / 3, 1 / 3, 1 / 3]), 3);
     expect(Array.from(u)).toEqual([0, 255]);
   });
+
+  it('promptssl: pre-trains the vision–language model first, then trains with text-mask layers, and re-encodes edited texts', async () => {
+    const { session, until, send, events } = harness();
+    const volumes = demoVolumes();
+    const config = presetConfig('promptssl', {
+      model: { width: 4, depth: 2 },
+      batchLabeled: 2,
+      batchUnlabeled: 2,
+      vlm: { steps: 4, dim: 16, depth: 1, patchSize: 8, batch: 4 },
+      validation: { everySteps: 1000 },
+    });
+    const classes = DEMO_CLASSES.map((c) => ({ value: c.value, name: c.name }));
+    const texts = workspaceTexts(DEMO_CLASSES, ['a liver with one lesion', 'a liver without lesion'], 'MR');
+    send({ type: 'start', config, classes, volumes, backendOrder: ['wasm'], skipSoftware: true, modelSize: 'tiny', wasmPaths: '', checkpoint: null, checkpointEveryMs: 3_600_000, texts });
+    send({ type: 'watch', volumeId: volumes[0]!.id, ks: [4] });
+    expect((await until('phase')).phase).toBe('pretraining');
+    const retrieval = await until('vlmRetrieval');
+    expect(retrieval.report.candidates).toBeGreaterThanOrEqual(4);
+    const vlm = await until('vlmStep', (m) => m.report.step === 4);
+    expect(vlm.totalSteps).toBe(4);
+    expect(Object.keys(vlm.report.losses.terms)).toEqual(['ls', 'gs']);
+    await until('phase', (m) => m.phase === 'training');
+    const encoder = await until('textEncoder');
+    expect(encoder.provider).toBe('learned');
+    expect(encoder.texts).toBe(4);
+    // Segmentation steps carry the text head's terms; the watched slice gets text layers with its prediction.
+    const step = await until('step', (m) => m.report.step >= 1);
+    expect(step.report.text).not.toBeNull();
+    const pred = await until('prediction', (m) => m.text !== null);
+    const per = 32 * 32;
+    expect(pred.text!.labels).toHaveLength(per);
+    expect(pred.text!.merged).toHaveLength(per);
+    expect(pred.text!.activation).toHaveLength(3 * per);
+    for (const v of new Set([...pred.text!.labels, ...pred.text!.merged])) expect([0, 1, 2, 3]).toContain(v);
+    // A new description for a class: the prompts are re-encoded and training goes on.
+    const before = events.filter((m) => m.type === 'textEncoder').length;
+    send({ type: 'texts', texts: { ...texts, classes: [texts.classes[0]!, 'a small round dark spot', texts.classes[2]!] } });
+    const after = await until('textEncoder', () => events.filter((m) => m.type === 'textEncoder').length > before);
+    expect(after.step).toBeGreaterThanOrEqual(1);
+    const later = await until('step', (m) => m.report.step > after.step);
+    expect(Number.isFinite(later.report.losses.total)).toBe(true);
+    send({ type: 'stop' });
+    await until('state', (m) => m.state === 'stopped');
+    session.dispose();
+  }, 120_000);
 });

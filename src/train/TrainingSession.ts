@@ -8,6 +8,9 @@ import { argmaxClasses, predictSlices, predictVolumeClasses } from './inference.
 import type { ClassInfo, FromWorker, ToWorker, WorkerVolume } from './protocol.ts';
 import { resolveModelSize } from './modelSize.ts';
 import { Trainer } from './Trainer.ts';
+import { usesText } from './config.ts';
+import { createTextGuidance, createVlmPretrainer, type WorkspaceTexts } from './vlm/textStage.ts';
+import type { VlmPretrainer } from './vlm/VlmPretrainer.ts';
 
 /** The slices on screen get a fresh prediction every few steps, and at least this often while steps are slow. */
 const REFRESH_EVERY_STEPS = 5;
@@ -16,6 +19,8 @@ const REFRESH_EVERY_MS = 2_000;
 const SWEEP_SLICES = 4;
 /** Steps between teacher–student disagreement scans of the watched volume. */
 const SCORE_EVERY_STEPS = 50;
+/** Pre-training steps between held-out retrieval measurements (the alignment figure). */
+const RETRIEVAL_EVERY_STEPS = 25;
 
 function asVolume(w: WorkerVolume): Volume {
   return {
@@ -48,6 +53,14 @@ export function uncertaintyBytes(probs: Float32Array, K: number): Uint8Array {
   return out;
 }
 
+/** Each foreground class's text activation (0..1) × 255, class-major: K − 1 planes of pixels. */
+export function activationBytes(mask: Float32Array, K: number): Uint8Array {
+  const n = mask.length / K;
+  const out = new Uint8Array(n * (K - 1));
+  for (let c = 1; c < K; c++) for (let p = 0; p < n; p++) out[(c - 1) * n + p] = Math.max(0, Math.min(255, Math.round(255 * mask[p * K + c]!)));
+  return out;
+}
+
 /**
  * A training run driven by messages: the same code in the browser's worker and in Node tests. It trains
  * between messages, serves predictions for the slices on screen as soon as a step ends, validates, scores
@@ -72,6 +85,12 @@ export class TrainingSession {
   /** Duration of the last step: when steps are slow (software GPU), predict only the slice on screen. */
   private lastStepMs = 0;
   private labeledSlices = 0;
+  /** Stage 1 of the text presets, while it runs and afterwards (the text mask borrows its encoders). */
+  private pretrainer: VlmPretrainer | null = null;
+  private phase: 'pretraining' | 'training' = 'training';
+  private texts: WorkspaceTexts | null = null;
+  private pendingTexts: WorkspaceTexts | null = null;
+  private skipPretraining = false;
   backend: BackendChoice | null = null;
 
   constructor(private readonly emit: (m: FromWorker) => void) {}
@@ -112,6 +131,12 @@ export class TrainingSession {
       case 'requestCheckpoint':
         this.checkpointRequested = true;
         break;
+      case 'texts':
+        this.pendingTexts = m.texts;
+        break;
+      case 'skipPretraining':
+        this.skipPretraining = true;
+        break;
     }
     this.wake?.();
   }
@@ -150,6 +175,8 @@ export class TrainingSession {
     } else {
       sized = resolveModelSize(m.modelSize, this.backend, Math.max(...m.volumes.map((v) => Math.max(v.dims[0], v.dims[1]))));
       config = { ...config, ...sized.parts };
+      // The vision–language model scales with the segmentation network: a software GPU gets the smallest one.
+      if (sized.size === 'tiny') config = { ...config, vlm: { ...config.vlm, dim: 32, depth: 1, steps: Math.min(config.vlm.steps, 150) } };
     }
     const validation = m.volumes.flatMap((w, volume) => w.validation.map((k) => ({ volume, k })));
     this.trainer = new Trainer(tvs, m.classes.length + 1, config, validation);
@@ -176,6 +203,14 @@ export class TrainingSession {
       resumedAt,
     });
     if (this.state === 'stopped') return;
+    this.texts = m.texts;
+    if (usesText(config.preset) && config.text.enabled) {
+      if (!m.texts) throw new Error(`${config.preset} needs the class prompts and image descriptions`);
+      this.pretrainer = createVlmPretrainer(tvs, this.trainer.pools, m.texts, this.trainer.patch, config);
+      this.phase = 'pretraining';
+      this.emit({ type: 'phase', phase: 'pretraining' });
+      this.emit({ type: 'vlmRetrieval', report: await this.pretrainer.retrieval() });
+    }
     this.startedAt = performance.now();
     this.lastCheckpointAt = Date.now();
     this.setState('running');
@@ -201,6 +236,12 @@ export class TrainingSession {
         this.setState('stopped');
         break;
       }
+      if (this.phase === 'pretraining') {
+        await this.pretrainStep();
+        await new Promise((r) => setTimeout(r, 0));
+        continue;
+      }
+      await this.applyPendingTexts();
       const report = await t.trainStep();
       this.lastStepMs = report.ms;
       seen += t.cfg.batchLabeled + (t.cfg.consistency.weight > 0 ? t.cfg.batchUnlabeled : 0);
@@ -213,6 +254,40 @@ export class TrainingSession {
       await new Promise((r) => setTimeout(r, 0));
     }
     if (this.checkpointRequested) await this.saveCheckpoint();
+  }
+
+  /** One step of stage 1; at the end of its budget (or on request), stage 2's text mask joins the run. */
+  private async pretrainStep(): Promise<void> {
+    const pre = this.pretrainer!;
+    const total = this.trainer!.cfg.vlm.steps;
+    if (!this.skipPretraining && pre.step < total) {
+      const report = await pre.trainStep();
+      this.emit({ type: 'vlmStep', report, totalSteps: total, elapsedMs: performance.now() - this.startedAt });
+      if (report.step % RETRIEVAL_EVERY_STEPS === 0 || report.step === total) this.emit({ type: 'vlmRetrieval', report: await pre.retrieval() });
+      return;
+    }
+    this.trainer!.attachTextGuidance(await createTextGuidance(pre, this.texts!, this.trainer!.cfg));
+    this.phase = 'training';
+    this.startedAt = performance.now();
+    this.emit({ type: 'phase', phase: 'training' });
+    this.emitTextEncoder();
+  }
+
+  private emitTextEncoder(): void {
+    const pre = this.pretrainer;
+    if (!pre || !this.texts) return;
+    this.emit({ type: 'textEncoder', provider: 'learned', name: `in-browser transformer (${pre.cfg.objective === 'glsc' ? 'GLsc' : 'DuSSS'}, ${pre.step} steps)`, dim: pre.model.embedDim, texts: this.texts.classes.length + 1, step: this.trainer?.step ?? 0 });
+  }
+
+  /** A class description changed: re-encode the prompts with the same text encoder; training goes on. */
+  private async applyPendingTexts(): Promise<void> {
+    const next = this.pendingTexts;
+    const tg = this.trainer?.textGuidance;
+    if (!next || !tg || !this.pretrainer) return;
+    this.pendingTexts = null;
+    this.texts = next;
+    tg.setClassEmbeddings(await this.pretrainer.embedTexts([next.background, ...next.classes]));
+    this.emitTextEncoder();
   }
 
   private hasWork(): boolean {
@@ -255,11 +330,21 @@ export class TrainingSession {
     }
     const values = this.classes.map((c) => c.value);
     const K = t.numClasses;
-    for (const { k, probs } of await t.predictSlices(index, [...ks], 'predictor', slow ? 1 : 8)) {
-      const classes = argmaxClasses(probs, K);
-      const labels = classes.map((c) => (c === 0 ? 0 : values[c - 1]!));
-      this.emit({ type: 'prediction', volumeId: w.volumeId, k, step: t.step, labels, uncertainty: uncertaintyBytes(probs, K) });
-    }
+    const toValues = (classes: Uint8Array): Uint8Array => classes.map((c) => (c === 0 ? 0 : values[c - 1]!));
+    const list = [...ks];
+    const text = t.textGuidance ? await t.predictTextSlices(index, list) : null;
+    (await t.predictSlices(index, list, 'predictor', slow ? 1 : 8)).forEach(({ k, probs }, n) => {
+      const tx = text?.[n];
+      this.emit({
+        type: 'prediction',
+        volumeId: w.volumeId,
+        k,
+        step: t.step,
+        labels: toValues(argmaxClasses(probs, K)),
+        uncertainty: uncertaintyBytes(probs, K),
+        text: tx ? { labels: toValues(argmaxClasses(tx.text, K)), merged: toValues(argmaxClasses(tx.merged, K)), activation: activationBytes(tx.activation, K) } : null,
+      });
+    });
   }
 
   /**
@@ -332,6 +417,8 @@ export class TrainingSession {
     this.wake?.();
     this.trainer?.dispose();
     this.trainer = null;
+    this.pretrainer?.dispose();
+    this.pretrainer = null;
     tf.disposeVariables();
   }
 }

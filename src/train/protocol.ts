@@ -2,6 +2,8 @@ import type { BackendChoice, BackendName } from './backend.ts';
 import type { TrainConfig } from './config.ts';
 import type { ModelSize, ModelSizeChoice } from './modelSize.ts';
 import type { StepReport, ValidationReport } from './Trainer.ts';
+import type { WorkspaceTexts } from './vlm/textStage.ts';
+import type { RetrievalReport, VlmStepReport } from './vlm/VlmPretrainer.ts';
 
 /**
  * The training worker's whole interface: one discriminated union each way. Large buffers (voxels, labels,
@@ -42,7 +44,13 @@ export type ToWorker =
       checkpoint: Uint8Array | null;
       /** Save a checkpoint this often while training (and on pause). */
       checkpointEveryMs: number;
+      /** Class prompts and image descriptions, for the text presets (promptssl, duss); null otherwise. */
+      texts: WorkspaceTexts | null;
     }
+  /** Class or image texts changed: re-encode the class prompts; the text mask follows without a restart. */
+  | { type: 'texts'; texts: WorkspaceTexts }
+  /** End vision–language pre-training now and go on to segmentation with the model as it is. */
+  | { type: 'skipPretraining' }
   | { type: 'pause' }
   | { type: 'resume' }
   | { type: 'stop' }
@@ -71,10 +79,28 @@ export type FromWorker =
       resumedAt: number | null;
     }
   | { type: 'state'; state: TrainingState }
+  /** Which stage runs: stage 1 (vision–language pre-training) or segmentation training. */
+  | { type: 'phase'; phase: 'pretraining' | 'training' }
+  | { type: 'vlmStep'; report: VlmStepReport; totalSteps: number; elapsedMs: number }
+  | { type: 'vlmRetrieval'; report: RetrievalReport }
+  /** The text encoder that made the current class embeddings, and when (segmentation step). */
+  | { type: 'textEncoder'; provider: 'learned' | 'pretrained' | 'import'; name: string; dim: number; texts: number; step: number }
   | { type: 'step'; report: StepReport; epoch: number; slicesPerSecond: number; elapsedMs: number }
   | { type: 'validation'; report: ValidationReport }
   /** The prediction for one slice (class values) and its uncertainty (normalised entropy × 255), from the model at `step`. */
-  | { type: 'prediction'; volumeId: string; k: number; step: number; labels: Uint8Array; uncertainty: Uint8Array }
+  | {
+      type: 'prediction';
+      volumeId: string;
+      k: number;
+      step: number;
+      labels: Uint8Array;
+      uncertainty: Uint8Array;
+      /**
+       * Text presets: the text mask's labels, the merged pseudo-label's labels (σ(y^t + y^text), eq 13 / 16), and the
+       * text activation of every class 1..K−1 (× 255, class-major: K−1 slices of pixels).
+       */
+      text: { labels: Uint8Array; merged: Uint8Array; activation: Uint8Array } | null;
+    }
   /** Teacher–student disagreement per k-slice of a volume, for "next most uncertain slice". */
   | { type: 'sliceScores'; volumeId: string; step: number; scores: Float32Array }
   | { type: 'predictAllProgress'; done: number; total: number }
@@ -87,7 +113,7 @@ export type FromWorker =
 export function transferables(m: FromWorker | ToWorker): Transferable[] {
   switch (m.type) {
     case 'prediction':
-      return [m.labels.buffer, m.uncertainty.buffer];
+      return [m.labels.buffer, m.uncertainty.buffer, ...(m.text ? [m.text.labels.buffer, m.text.merged.buffer, m.text.activation.buffer] : [])];
     case 'sliceScores':
       return [m.scores.buffer];
     case 'predictAllVolume':

@@ -54,6 +54,28 @@ export interface SliceInfo {
 export interface LayerStyles {
   pseudo: { visible: boolean; opacity: number };
   uncertainty: { visible: boolean; opacity: number };
+  /** Text presets: the text mask and the merged pseudo-label (outlined in class colours), one class's activation (heat). */
+  textMask: { visible: boolean; opacity: number };
+  merged: { visible: boolean; opacity: number };
+  activation: { visible: boolean; opacity: number };
+}
+
+/** The model's layers: class-valued ones drawn as coloured outlines, 0..255 ones as heat maps. */
+export interface PredictionBuffers {
+  labels: Uint8Array;
+  uncertainty: Uint8Array;
+  textMask?: Uint8Array;
+  merged?: Uint8Array;
+  /** The text activation of the chosen class, one value per voxel. */
+  activation?: Uint8Array;
+}
+
+type OverlayKind = 'pseudo' | 'uncertainty' | 'textMask' | 'merged' | 'activation';
+const CLASS_OVERLAYS: readonly OverlayKind[] = ['pseudo', 'textMask', 'merged'];
+const HEAT_OVERLAYS: readonly OverlayKind[] = ['uncertainty', 'activation'];
+
+function bufferOf(b: PredictionBuffers, kind: OverlayKind): Uint8Array | undefined {
+  return kind === 'pseudo' ? b.labels : b[kind];
 }
 
 /**
@@ -121,8 +143,14 @@ export class ViewerController {
   private classes: ClassDef[] = [];
   private activeClass: number | null = null;
   private cleanups: (() => void)[] = [];
-  private overlays: { pseudo: RegisteredOverlay; uncertainty: RegisteredOverlay } | null = null;
-  private layerStyles: LayerStyles = { pseudo: { visible: true, opacity: 0.6 }, uncertainty: { visible: false, opacity: 0.6 } };
+  private overlays: Partial<Record<OverlayKind, RegisteredOverlay>> | null = null;
+  private layerStyles: LayerStyles = {
+    pseudo: { visible: true, opacity: 0.6 },
+    uncertainty: { visible: false, opacity: 0.6 },
+    textMask: { visible: false, opacity: 0.6 },
+    merged: { visible: false, opacity: 0.6 },
+    activation: { visible: false, opacity: 0.6 },
+  };
   private uncertaintyLut: number | null = null;
   private hoverFrame = 0;
   private showSeq = 0;
@@ -187,33 +215,36 @@ export class ViewerController {
   }
 
   /**
-   * The model's pseudo-label and uncertainty for the volume on screen, as two overlays viewing these buffers.
-   * Registered once per buffer; later calls with the same buffers only redraw.
+   * The model's layers for the volume on screen (pseudo-label, uncertainty, and for the text presets the text mask,
+   * the merged pseudo-label and one class's activation), as overlays viewing these buffers. Registered once per
+   * buffer; later calls with the same buffers only redraw.
    */
-  async setPredictionLayer(volumeId: string, buffers: { labels: Uint8Array; uncertainty: Uint8Array } | null): Promise<void> {
+  async setPredictionLayer(volumeId: string, buffers: PredictionBuffers | null): Promise<void> {
     if (!this.shown?.ready || this.shown.volume.id !== volumeId) return;
     if (!buffers) {
       this.removeOverlays();
       return;
     }
-    if (this.overlays && this.overlays.pseudo.buffer === buffers.labels) {
+    const kinds = [...CLASS_OVERLAYS, ...HEAT_OVERLAYS].filter((k) => bufferOf(buffers, k));
+    const current = this.overlays;
+    if (current && kinds.length === Object.keys(current).length && kinds.every((k) => current[k]?.buffer === bufferOf(buffers, k))) {
       this.predictionChanged();
       return;
     }
     this.removeOverlays();
     const { volume, reg, mode } = this.shown;
-    const pseudo = registerOverlay(volume, reg, buffers.labels, 'pseudo');
-    const uncertainty = registerOverlay(volume, reg, buffers.uncertainty, 'uncertainty');
-    this.overlays = { pseudo, uncertainty };
+    const overlays: Partial<Record<OverlayKind, RegisteredOverlay>> = {};
+    for (const k of kinds) overlays[k] = registerOverlay(volume, reg, bufferOf(buffers, k)!, k);
+    this.overlays = overlays;
     const ids = this.viewportIds(mode);
-    await segmentation.addLabelmapRepresentationToViewportMap(
-      Object.fromEntries(ids.map((id) => [id, [{ segmentationId: uncertainty.segmentationId }, { segmentationId: pseudo.segmentationId }]])),
-    );
+    // Heat maps below, outlines above.
+    const order = [...HEAT_OVERLAYS, ...CLASS_OVERLAYS].flatMap((k) => (overlays[k] ? [{ segmentationId: overlays[k].segmentationId }] : []));
+    await segmentation.addLabelmapRepresentationToViewportMap(Object.fromEntries(ids.map((id) => [id, order])));
     this.uncertaintyLut ??= segmentation.config.color.addColorLUT(uncertaintyColorLut() as Types.ColorLUT);
     for (const id of ids) {
       // Brushes keep painting the user's labels, never the overlays.
       segmentation.activeSegmentation.setActiveSegmentation(id, reg.segmentationId);
-      segmentation.config.color.setColorLUT(id, uncertainty.segmentationId, this.uncertaintyLut);
+      for (const k of HEAT_OVERLAYS) if (overlays[k]) segmentation.config.color.setColorLUT(id, overlays[k].segmentationId, this.uncertaintyLut);
     }
     this.applyClasses();
     this.applyLayerStyles();
@@ -222,8 +253,7 @@ export class ViewerController {
   /** The overlay buffers changed in place (new predictions): redraw. */
   predictionChanged(): void {
     if (!this.overlays) return;
-    segmentation.triggerSegmentationEvents.triggerSegmentationDataModified(this.overlays.pseudo.segmentationId);
-    segmentation.triggerSegmentationEvents.triggerSegmentationDataModified(this.overlays.uncertainty.segmentationId);
+    for (const o of Object.values(this.overlays)) segmentation.triggerSegmentationEvents.triggerSegmentationDataModified(o.segmentationId);
     this.engine.render();
   }
 
@@ -346,7 +376,7 @@ export class ViewerController {
 
   private removeOverlays(): void {
     if (!this.overlays || !this.shown) return;
-    for (const o of [this.overlays.pseudo, this.overlays.uncertainty]) {
+    for (const o of Object.values(this.overlays)) {
       for (const id of this.viewportIds(this.shown.mode)) {
         try {
           segmentation.removeSegmentationRepresentations(id, { segmentationId: o.segmentationId });
@@ -360,21 +390,30 @@ export class ViewerController {
   }
 
   private applyLayerStyles(): void {
-    if (!this.overlays || !this.shown?.ready) return;
-    const { pseudo, uncertainty } = this.layerStyles;
+    const overlays = this.overlays;
+    if (!overlays || !this.shown?.ready) return;
     const Labelmap = ToolEnums.SegmentationRepresentations.Labelmap;
-    segmentation.config.style.setStyle(
-      { type: Labelmap, segmentationId: this.overlays.pseudo.segmentationId },
-      { renderFillInactive: true, fillAlphaInactive: pseudo.opacity * 0.2, renderOutlineInactive: true, outlineOpacityInactive: pseudo.opacity, outlineWidthInactive: 1.5 },
-    );
-    segmentation.config.style.setStyle(
-      { type: Labelmap, segmentationId: this.overlays.uncertainty.segmentationId },
-      { renderFillInactive: true, fillAlphaInactive: uncertainty.opacity, renderOutlineInactive: false },
-    );
+    for (const k of CLASS_OVERLAYS) {
+      const o = overlays[k];
+      const st = this.layerStyles[k];
+      // The teacher's pseudo-label gets a faint fill; the text layers are outlines only, dashed by width, so three
+      // opinions about the same structure stay readable over each other.
+      if (o) {
+        segmentation.config.style.setStyle(
+          { type: Labelmap, segmentationId: o.segmentationId },
+          { renderFillInactive: k === 'pseudo', fillAlphaInactive: st.opacity * 0.2, renderOutlineInactive: true, outlineOpacityInactive: st.opacity, outlineWidthInactive: k === 'pseudo' ? 1.5 : k === 'merged' ? 2.5 : 1 },
+        );
+      }
+    }
+    for (const k of HEAT_OVERLAYS) {
+      const o = overlays[k];
+      if (o) segmentation.config.style.setStyle({ type: Labelmap, segmentationId: o.segmentationId }, { renderFillInactive: true, fillAlphaInactive: this.layerStyles[k].opacity, renderOutlineInactive: false });
+    }
     for (const id of this.viewportIds(this.shown.mode)) {
       segmentation.config.style.setRenderInactiveSegmentations(id, true);
-      segmentation.config.visibility.setSegmentationRepresentationVisibility(id, { segmentationId: this.overlays.pseudo.segmentationId, type: Labelmap }, pseudo.visible);
-      segmentation.config.visibility.setSegmentationRepresentationVisibility(id, { segmentationId: this.overlays.uncertainty.segmentationId, type: Labelmap }, uncertainty.visible);
+      for (const [k, o] of Object.entries(overlays) as [OverlayKind, RegisteredOverlay][]) {
+        segmentation.config.visibility.setSegmentationRepresentationVisibility(id, { segmentationId: o.segmentationId, type: Labelmap }, this.layerStyles[k].visible);
+      }
     }
     this.engine.render();
   }
@@ -454,7 +493,10 @@ export class ViewerController {
     for (const id of this.viewportIds(this.shown.mode)) {
       for (const c of this.classes) {
         segmentation.config.color.setSegmentIndexColor(id, segId, c.value, [...c.color, 255] as Types.Color);
-        if (this.overlays) segmentation.config.color.setSegmentIndexColor(id, this.overlays.pseudo.segmentationId, c.value, [...c.color, 255] as Types.Color);
+        for (const k of CLASS_OVERLAYS) {
+          const o = this.overlays?.[k];
+          if (o) segmentation.config.color.setSegmentIndexColor(id, o.segmentationId, c.value, [...c.color, 255] as Types.Color);
+        }
       }
     }
     if (this.activeClass !== null) segmentation.segmentIndex.setActiveSegmentIndex(segId, this.activeClass);

@@ -4,6 +4,7 @@ import { buildPairPool, DEFAULT_PAIR_OPTIONS } from '../../data/textPairs.ts';
 import type { TrainingVolume } from '../../data/trainingVolume.ts';
 import { visionLanguageConfig } from '../../model/visionLanguageModel.ts';
 import { buildTokenizer } from '../../text/tokenizer.ts';
+import type { WorkspaceTexts } from '../../text/workspaceTexts.ts';
 import type { TrainConfig } from '../config.ts';
 import { TextGuidance } from './TextGuidance.ts';
 import { VlmPretrainer } from './VlmPretrainer.ts';
@@ -14,15 +15,7 @@ import { VlmPretrainer } from './VlmPretrainer.ts';
  * result turns each class's prompt into a mask (stage 2).
  */
 
-/** The texts of a workspace, in network class order. */
-export interface WorkspaceTexts {
-  /** Class 0's prompt (PromptSSL's softmax scores background against the classes too). */
-  background: string;
-  /** One prompt per foreground class 1..K−1 (classPrompts(…).combined). */
-  classes: string[];
-  /** Per training volume, its free-text description ('' = none). */
-  descriptions: string[];
-}
+export type { WorkspaceTexts };
 
 export function createVlmPretrainer(volumes: readonly TrainingVolume[], pools: SlicePools, texts: WorkspaceTexts, patch: [number, number], cfg: TrainConfig): VlmPretrainer {
   const root = new Random(cfg.seed);

@@ -1,0 +1,60 @@
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { Random } from '../data/random.ts';
+import type { TrainingVolume } from '../data/trainingVolume.ts';
+import { createResUNet2D } from '../model/resunet2d.ts';
+import { gaussianTileWeights, inferenceSizeFor, MAX_WHOLE_SLICE_PIXELS, predictSlices, tileStarts } from './inference.ts';
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+});
+
+function volume(ni: number, nj: number, fill: (i: number, j: number) => number): TrainingVolume {
+  const image = new Float32Array(ni * nj);
+  for (let j = 0; j < nj; j++) for (let i = 0; i < ni; i++) image[j * ni + i] = fill(i, j);
+  return { id: 'v', dims: [ni, nj, 1], spacing: [1, 1, 1], channels: 1, image, labels: new Uint8Array(ni * nj), labeled: new Uint8Array(ni * nj) };
+}
+
+describe('tiled inference of large slices', () => {
+  it('places tiles from edge to edge, at most a stride apart', () => {
+    expect(tileStarts(64, 64, 0.5)).toEqual([0]);
+    expect(tileStarts(40, 64, 0.5)).toEqual([-12]);
+    const s = tileStarts(1000, 256, 0.5);
+    expect(s[0]).toBe(0);
+    expect(s.at(-1)).toBe(1000 - 256);
+    for (let n = 1; n < s.length; n++) expect(s[n]! - s[n - 1]!).toBeLessThanOrEqual(128);
+  });
+
+  it('weights tile centres most, borders least, never zero', () => {
+    const g = gaussianTileWeights(16, 16);
+    expect(g[8 * 16 + 8]).toBeGreaterThan(g[0]!);
+    expect(Math.min(...g)).toBeGreaterThan(0);
+  });
+
+  it('predicts whole slices up to the limit and tiles beyond it', () => {
+    expect(inferenceSizeFor([{ dims: [96, 96, 4] }], 3, [96, 96])).toEqual([96, 96]);
+    expect(inferenceSizeFor([{ dims: [512, 512, 1] }], 3, [256, 256])).toEqual([512, 512]);
+    expect(512 * 512).toBe(MAX_WHOLE_SLICE_PIXELS);
+    expect(inferenceSizeFor([{ dims: [1000, 1000, 1] }], 3, [256, 256])).toEqual([256, 256]);
+  });
+
+  it('tiles reproduce the whole-slice prediction where the network is translation-invariant (a blank slice)', async () => {
+    const model = { inChannels: 1, numClasses: 3, width: 4, depth: 2 };
+    const net = createResUNet2D(model, new Random(3));
+    // A blank slice: every window sees the same input, zero padding included, so each tile predicts the same
+    // constant map and the Gaussian blend must return exactly it.
+    const blank = volume(100, 72, () => 0);
+    const [tiled] = await predictSlices(net, model, blank, [0], [32, 32], 4);
+    const [whole] = await predictSlices(net, model, blank, [0], [104, 104], 1);
+    expect(tiled!.probs).toHaveLength(100 * 72 * 3);
+    let worst = 0;
+    for (let n = 0; n < tiled!.probs.length; n++) worst = Math.max(worst, Math.abs(tiled!.probs[n]! - whole!.probs[n]!));
+    expect(worst).toBeLessThan(1e-5);
+    // On a real image every pixel's blended distribution still sums to 1.
+    const rng = new Random(5);
+    const busy = volume(100, 72, () => rng.normal());
+    const [p] = await predictSlices(net, model, busy, [0], [32, 32], 4);
+    for (let q = 0; q < 100 * 72; q += 97) expect(p!.probs[3 * q]! + p!.probs[3 * q + 1]! + p!.probs[3 * q + 2]!).toBeCloseTo(1, 5);
+    net.dispose();
+  });
+});

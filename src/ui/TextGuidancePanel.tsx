@@ -1,0 +1,72 @@
+import { trainingController } from '../app/training.ts';
+import { useApp } from '../store/appStore.ts';
+import { usesText } from '../train/config.ts';
+import { LineChart } from './LineChart.tsx';
+
+const TERM_COLOURS: Record<string, string> = { ls: '#38bdf8', gs: '#f472b6', cmc: '#38bdf8', imc: '#f472b6' };
+const TERM_NAMES: Record<string, string> = { ls: 'L_LS (patch–text)', gs: 'L_GS (global)', cmc: 'L_cmc (image–text)', imc: 'L_imc (intra-modal)' };
+
+/**
+ * Stage 1 of the text presets in the training panel: pre-training progress with its loss terms, the alignment figure
+ * (held-out image→text retrieval against chance), a way to move on early, and which text encoder made the class
+ * embeddings the text mask uses.
+ */
+export function TextGuidancePanel() {
+  const preset = useApp((s) => s.training.preset);
+  const phase = useApp((s) => s.training.phase);
+  const vlm = useApp((s) => s.training.vlm);
+  const encoder = useApp((s) => s.training.textEncoder);
+  const status = useApp((s) => s.training.status);
+  const c = trainingController();
+  if (!usesText(preset)) return null;
+  const terms = vlm ? Object.keys(vlm.losses[0]?.terms ?? {}) : [];
+  const lossSeries = [
+    { name: 'total', color: '#e4e7ee', points: (vlm?.losses ?? []).map((l) => [l.step, l.total] as [number, number]) },
+    ...terms.map((t) => ({ name: TERM_NAMES[t] ?? t, color: TERM_COLOURS[t] ?? '#a3e635', points: (vlm?.losses ?? []).map((l) => [l.step, l.terms[t] ?? 0] as [number, number]) })),
+  ];
+  const retrieval = vlm?.retrieval ?? [];
+  const latest = retrieval[retrieval.length - 1];
+  const retrievalSeries = [
+    { name: 'retrieval', color: '#a3e635', points: retrieval.map((r) => [r.step, r.accuracy] as [number, number]) },
+    { name: 'chance', color: '#6b7280', points: retrieval.map((r) => [r.step, r.chance] as [number, number]) },
+  ];
+  const pretraining = phase === 'pretraining';
+  return (
+    <div className="text-guidance" data-testid="text-guidance" data-phase={phase ?? ''} data-vlm-step={vlm?.step ?? 0} data-retrieval={latest?.accuracy ?? ''}>
+      <h3 className="subhead">Text guidance · vision–language model</h3>
+      <p className="hint">
+        {preset === 'promptssl'
+          ? 'PromptSSL: the image and text encoders are aligned on your slices and class descriptions (GLsc), then each class text draws a prompt-guided mask that joins the teacher’s pseudo-label.'
+          : 'DuSSS: the image and text encoders are aligned on your slices and descriptions (SSS in cross- and intra-modal contrast), then each class text draws a text-guided mask that joins the teacher’s pseudo-label.'}
+      </p>
+      {pretraining && vlm && (
+        <div className="progress inline" role="progressbar" aria-valuemin={0} aria-valuemax={vlm.totalSteps} aria-valuenow={vlm.step} data-testid="vlm-progress">
+          <div className="progress-fill" style={{ width: `${(100 * vlm.step) / Math.max(1, vlm.totalSteps)}%` }} />
+          <span className="progress-label">
+            Pre-training {vlm.step}/{vlm.totalSteps} steps · τ {vlm.tau.toFixed(3)}
+          </span>
+        </div>
+      )}
+      {pretraining && (
+        <button data-testid="skip-pretraining" disabled={status !== 'running'} onClick={() => c?.skipPretraining()} title="Stop aligning now and start segmentation training with the model as it is">
+          Go on to segmentation
+        </button>
+      )}
+      {phase === null && <p className="hint">Press Start: pre-training runs first, then segmentation training.</p>}
+      {vlm && (
+        <>
+          <LineChart series={lossSeries} logY xLabel="step" testId="vlm-loss-chart" formatY={(y) => (y >= 0.1 ? y.toFixed(2) : y.toExponential(0))} />
+          <h4 className="minihead" title="Share of held-out slices whose own text is the most similar of all the workspace's texts">
+            Image→text retrieval {latest ? `${(100 * latest.accuracy).toFixed(0)} % (chance ${(100 * latest.chance).toFixed(0)} %, ${latest.pairs} held-out pairs)` : '–'}
+          </h4>
+          <LineChart series={retrievalSeries} yRange={[0, 1]} xLabel="step" testId="vlm-retrieval-chart" formatY={(y) => y.toFixed(2)} />
+        </>
+      )}
+      <p className="hint" data-testid="text-encoder">
+        {encoder
+          ? `Class embeddings: ${encoder.provider} text encoder — ${encoder.name}, ${encoder.dim}-d, ${encoder.texts} prompts, encoded at step ${encoder.step}. Edit a class or image description and they are re-encoded while training runs.`
+          : 'Class embeddings: not encoded yet (after pre-training).'}
+      </p>
+    </div>
+  );
+}
