@@ -4,7 +4,7 @@ import { chooseLabeledCases, chooseLabeledSlices, seededSplit, type CaseSplit } 
 import { toTrainingVolume, type TrainingVolume } from '../data/trainingVolume.ts';
 import { encodeCheckpoint } from '../train/checkpoint.ts';
 import { presetConfig, usesText, type TrainConfig } from '../train/config.ts';
-import { createTextGuidance, createVlmPretrainer } from '../train/vlm/textStage.ts';
+import { createTextGuidance, createVlmPretrainer, textCheckpoint } from '../train/vlm/textStage.ts';
 import { workspaceTexts, type WorkspaceTexts } from '../text/workspaceTexts.ts';
 import type { VlmPretrainer } from '../train/vlm/VlmPretrainer.ts';
 import { makeClass } from '../volume/classes.ts';
@@ -129,9 +129,11 @@ export async function runTrain(args: TrainArgs, log: Log = console.log): Promise
   // Stage 1 and 2 of the text presets: align a vision–language model on the data's own texts, then let each class's
   // prompt draw a mask that joins the teacher's pseudo-label.
   let pretrainer: VlmPretrainer | null = null;
+  let runTexts: WorkspaceTexts | null = null;
   if (usesText(cfg.preset) && cfg.text.enabled) {
     const classDefs = classValues.map((v) => makeClass(v, folder.classes.find((c) => c.value === v)?.name ?? `Class ${v}`));
     const texts = workspaceTexts(classDefs, split.train.map((id) => byId.get(id)?.description), folder.modality);
+    runTexts = texts;
     pretrainer = await pretrainVlm(trainer, train, texts, cfg, log);
     trainer.attachTextGuidance(await createTextGuidance(pretrainer, texts, cfg));
   }
@@ -165,7 +167,10 @@ export async function runTrain(args: TrainArgs, log: Log = console.log): Promise
   }
   const seconds = (performance.now() - started) / 1000;
   writeFileSync(join(args.out, 'log.csv'), `${csv.join('\n')}\n`);
-  const checkpoint = await trainer.toCheckpoint(classValues.map((v) => ({ value: v, name: folder.classes.find((c) => c.value === v)?.name ?? `Class ${v}` })));
+  const checkpoint = await trainer.toCheckpoint(
+    classValues.map((v) => ({ value: v, name: folder.classes.find((c) => c.value === v)?.name ?? `Class ${v}` })),
+    pretrainer && runTexts ? await textCheckpoint(pretrainer, trainer.textGuidance, runTexts) : null,
+  );
   writeFileSync(join(args.out, 'model.pslb'), encodeCheckpoint(checkpoint));
 
   log(`evaluating on ${val.length} validation cases…`);

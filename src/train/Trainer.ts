@@ -294,8 +294,9 @@ export class Trainer {
     );
   }
 
-  async toCheckpoint(classes: Checkpoint['classes']): Promise<Checkpoint> {
+  async toCheckpoint(classes: Checkpoint['classes'], text: Checkpoint['text'] = null): Promise<Checkpoint> {
     return {
+      text,
       version: 1,
       config: this.cfg,
       classes,

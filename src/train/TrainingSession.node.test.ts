@@ -165,8 +165,25 @@ describe('training session (the worker\'s engine, driven through its protocol)',
     expect(after.step).toBeGreaterThanOrEqual(1);
     const later = await until('step', (m) => m.report.step > after.step);
     expect(Number.isFinite(later.report.losses.total)).toBe(true);
+    // Pause: the checkpoint carries the aligned model, its tokenizer and the decoder…
+    send({ type: 'pause' });
+    const ckpt = await until('checkpoint');
+    const saved = decodeCheckpoint(ckpt.bytes).text!;
+    expect(saved.pretrainSteps).toBe(4);
+    expect(saved.decoder!.length).toBeGreaterThan(5);
+    expect(saved.texts.classes[1]).toBe('a small round dark spot');
     send({ type: 'stop' });
     await until('state', (m) => m.state === 'stopped');
     session.dispose();
+    // …so a resumed run goes straight to segmentation, without pre-training again.
+    const second = harness();
+    second.send({ type: 'start', config, classes, volumes: demoVolumes(), backendOrder: ['wasm'], skipSoftware: true, modelSize: 'tiny', wasmPaths: '', checkpoint: ckpt.bytes, checkpointEveryMs: 3_600_000, texts });
+    expect((await second.until('ready')).resumedAt).toBe(ckpt.step);
+    expect((await second.until('phase')).phase).toBe('training');
+    await second.until('step', (m) => m.report.step > ckpt.step && m.report.text !== null);
+    expect(second.events.some((m) => m.type === 'vlmStep')).toBe(false);
+    second.send({ type: 'stop' });
+    await second.until('state', (m) => m.state === 'stopped');
+    second.session.dispose();
   }, 120_000);
 });

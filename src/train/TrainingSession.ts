@@ -9,7 +9,7 @@ import type { ClassInfo, FromWorker, ToWorker, WorkerVolume } from './protocol.t
 import { resolveModelSize } from './modelSize.ts';
 import { Trainer } from './Trainer.ts';
 import { usesText } from './config.ts';
-import { createTextGuidance, createVlmPretrainer, type WorkspaceTexts } from './vlm/textStage.ts';
+import { createTextGuidance, createVlmPretrainer, textCheckpoint, type WorkspaceTexts } from './vlm/textStage.ts';
 import type { VlmPretrainer } from './vlm/VlmPretrainer.ts';
 
 /** The slices on screen get a fresh prediction every few steps, and at least this often while steps are slow. */
@@ -206,10 +206,18 @@ export class TrainingSession {
     this.texts = m.texts;
     if (usesText(config.preset) && config.text.enabled) {
       if (!m.texts) throw new Error(`${config.preset} needs the class prompts and image descriptions`);
-      this.pretrainer = createVlmPretrainer(tvs, this.trainer.pools, m.texts, this.trainer.patch, config);
-      this.phase = 'pretraining';
-      this.emit({ type: 'phase', phase: 'pretraining' });
-      this.emit({ type: 'vlmRetrieval', report: await this.pretrainer.retrieval() });
+      const saved = resumedAt !== null && m.checkpoint ? decodeCheckpoint(m.checkpoint).text : null;
+      this.pretrainer = createVlmPretrainer(tvs, this.trainer.pools, m.texts, this.trainer.patch, config, saved);
+      if (saved?.decoder) {
+        // Resumed in stage 2: the aligned model and its decoder come back; the current texts are encoded afresh.
+        this.trainer.attachTextGuidance(await createTextGuidance(this.pretrainer, m.texts, config, saved.decoder));
+        this.emit({ type: 'phase', phase: 'training' });
+        this.emitTextEncoder();
+      } else {
+        this.phase = 'pretraining';
+        this.emit({ type: 'phase', phase: 'pretraining' });
+        this.emit({ type: 'vlmRetrieval', report: await this.pretrainer.retrieval() });
+      }
     }
     this.startedAt = performance.now();
     this.lastCheckpointAt = Date.now();
@@ -409,7 +417,8 @@ export class TrainingSession {
     this.checkpointRequested = false;
     this.lastCheckpointAt = Date.now();
     if (!t) return;
-    this.emit({ type: 'checkpoint', step: t.step, bytes: encodeCheckpoint(await t.toCheckpoint(this.classes)) });
+    const text = this.pretrainer && this.texts ? await textCheckpoint(this.pretrainer, t.textGuidance, this.texts) : null;
+    this.emit({ type: 'checkpoint', step: t.step, bytes: encodeCheckpoint(await t.toCheckpoint(this.classes, text)) });
   }
 
   dispose(): void {

@@ -20,7 +20,22 @@ describe('checkpoint files', () => {
 
   it('round-trips every field and weight exactly', () => {
     const back = decodeCheckpoint(encodeCheckpoint(c));
-    expect(back).toEqual(c);
+    expect(back).toEqual({ ...c, text: null });
+  });
+
+  it('carries the text presets\' vision–language model, tokenizer and decoder', () => {
+    const text: NonNullable<Checkpoint['text']> = {
+      model: { vit: { inChannels: 1, patchSize: 8, imageSize: [32, 32], dim: 16, depth: 1, heads: 1, mlpRatio: 4 }, text: { vocabSize: 50, maxLength: 8, dim: 16, depth: 1, heads: 1, mlpRatio: 4 }, embedDim: 16, initialTau: 0.07 },
+      tokenizer: { format: 'pseudolab-wordpiece', version: 1, normalization: 1, maxWordChars: 64, vocab: ['[PAD]', '[CLS]', 'liver'] },
+      pretrainSteps: 40,
+      texts: { background: 'bg', classes: ['a', 'b'], descriptions: ['', 'x'] },
+      image: [arr('patch.w', [64, 16], 7)],
+      text: [arr('tok', [50, 16], 8)],
+      shared: [arr('logTau', [1], 9)],
+      decoder: [arr('head.w', [1, 1, 32, 16], 10)],
+    };
+    expect(decodeCheckpoint(encodeCheckpoint({ ...c, text })).text).toEqual(text);
+    expect(decodeCheckpoint(encodeCheckpoint({ ...c, text: { ...text, decoder: null } })).text!.decoder).toBeNull();
   });
 
   it('refuses files that are not checkpoints or are cut short, with words', () => {

@@ -1,5 +1,25 @@
 import type { NamedArray } from '../model/params.ts';
+import type { VisionLanguageConfig } from '../model/visionLanguageModel.ts';
+import type { TokenizerJSON } from '../text/tokenizer.ts';
+import type { WorkspaceTexts } from '../text/workspaceTexts.ts';
 import type { TrainConfig } from './config.ts';
+
+/**
+ * The text presets' part of a checkpoint: the vision–language model (its config, tokenizer and weights), how far its
+ * pre-training got, the texts it encoded, and the text-guided decoder once stage 2 has begun. Resuming restores
+ * all of it, so a reload neither repeats pre-training nor changes the token ids under the embedding table.
+ */
+export interface TextCheckpoint {
+  model: VisionLanguageConfig;
+  tokenizer: TokenizerJSON;
+  pretrainSteps: number;
+  texts: WorkspaceTexts;
+  image: NamedArray[];
+  text: NamedArray[];
+  shared: NamedArray[];
+  /** Null while stage 1 still runs. */
+  decoder: NamedArray[] | null;
+}
 
 /**
  * A checkpoint: everything needed to resume a run or predict with it — config, classes, step, student and
@@ -19,10 +39,12 @@ export interface Checkpoint {
   student: NamedArray[];
   teacher: NamedArray[] | null;
   optimiser: { step: number; m: NamedArray[]; v: NamedArray[] } | null;
+  /** promptssl, duss: the vision–language model and text decoder; absent for the other presets. */
+  text?: TextCheckpoint | null;
 }
 
 interface TensorEntry {
-  group: 'student' | 'teacher' | 'm' | 'v';
+  group: 'student' | 'teacher' | 'm' | 'v' | 'vlm.image' | 'vlm.text' | 'vlm.shared' | 'text.decoder';
   name: string;
   shape: number[];
   offset: number;
@@ -37,6 +59,10 @@ export function encodeCheckpoint(c: Checkpoint): Uint8Array {
     ['teacher', c.teacher ?? []],
     ['m', c.optimiser?.m ?? []],
     ['v', c.optimiser?.v ?? []],
+    ['vlm.image', c.text?.image ?? []],
+    ['vlm.text', c.text?.text ?? []],
+    ['vlm.shared', c.text?.shared ?? []],
+    ['text.decoder', c.text?.decoder ?? []],
   ];
   const entries: TensorEntry[] = [];
   let offset = 0;
@@ -57,6 +83,7 @@ export function encodeCheckpoint(c: Checkpoint): Uint8Array {
       savedAt: c.savedAt,
       hasTeacher: c.teacher !== null,
       optimiserStep: c.optimiser?.step ?? null,
+      text: c.text ? { model: c.text.model, tokenizer: c.text.tokenizer, pretrainSteps: c.text.pretrainSteps, texts: c.text.texts, hasDecoder: c.text.decoder !== null } : null,
       tensors: entries,
     }),
   );
@@ -89,6 +116,7 @@ export function decodeCheckpoint(bytes: Uint8Array): Checkpoint {
     savedAt: number;
     hasTeacher: boolean;
     optimiserStep: number | null;
+    text?: { model: VisionLanguageConfig; tokenizer: TokenizerJSON; pretrainSteps: number; texts: WorkspaceTexts; hasDecoder: boolean } | null;
     tensors: TensorEntry[];
   };
   try {
@@ -115,5 +143,17 @@ export function decodeCheckpoint(bytes: Uint8Array): Checkpoint {
     student: pick('student'),
     teacher: header.hasTeacher ? pick('teacher') : null,
     optimiser: header.optimiserStep === null ? null : { step: header.optimiserStep, m: pick('m'), v: pick('v') },
+    text: header.text
+      ? {
+          model: header.text.model,
+          tokenizer: header.text.tokenizer,
+          pretrainSteps: header.text.pretrainSteps,
+          texts: header.text.texts,
+          image: pick('vlm.image'),
+          text: pick('vlm.text'),
+          shared: pick('vlm.shared'),
+          decoder: header.text.hasDecoder ? pick('text.decoder') : null,
+        }
+      : null,
   };
 }

@@ -279,6 +279,17 @@ export class VlmPretrainer {
     return { image: await this.params.image.toArrays(), text: await this.params.text.toArrays(), shared: await this.params.shared.toArrays() };
   }
 
+  /**
+   * Weights and step from a checkpoint of the same model (names and shapes must match). Adam's moments are not
+   * kept: a resumed pre-training warms up again, which costs a few steps and keeps checkpoints small.
+   */
+  restore(saved: { image: NamedArray[]; text: NamedArray[]; shared: NamedArray[]; pretrainSteps: number }): void {
+    this.params.image.assign(saved.image);
+    this.params.text.assign(saved.text);
+    this.params.shared.assign(saved.shared);
+    this.step = saved.pretrainSteps;
+  }
+
   dispose(): void {
     disposeVisionLanguageModel(this.params);
     for (const o of this.optimisers) o.dispose();

@@ -2,8 +2,10 @@ import { Random } from '../../data/random.ts';
 import type { SlicePools } from '../../data/sampler.ts';
 import { buildPairPool, DEFAULT_PAIR_OPTIONS } from '../../data/textPairs.ts';
 import type { TrainingVolume } from '../../data/trainingVolume.ts';
+import type { NamedArray } from '../../model/params.ts';
 import { visionLanguageConfig } from '../../model/visionLanguageModel.ts';
-import { buildTokenizer } from '../../text/tokenizer.ts';
+import { buildTokenizer, tokenizerFromJSON } from '../../text/tokenizer.ts';
+import type { TextCheckpoint } from '../checkpoint.ts';
 import type { WorkspaceTexts } from '../../text/workspaceTexts.ts';
 import type { TrainConfig } from '../config.ts';
 import { TextGuidance } from './TextGuidance.ts';
@@ -17,9 +19,20 @@ import { VlmPretrainer } from './VlmPretrainer.ts';
 
 export type { WorkspaceTexts };
 
-export function createVlmPretrainer(volumes: readonly TrainingVolume[], pools: SlicePools, texts: WorkspaceTexts, patch: [number, number], cfg: TrainConfig): VlmPretrainer {
+/**
+ * Stage 1 for a workspace: pairs, tokenizer and model from its texts — or, resuming, the saved tokenizer, model and
+ * weights (the saved vocabulary must stay: the embedding table's rows are its ids).
+ */
+export function createVlmPretrainer(volumes: readonly TrainingVolume[], pools: SlicePools, texts: WorkspaceTexts, patch: [number, number], cfg: TrainConfig, saved?: TextCheckpoint | null): VlmPretrainer {
   const root = new Random(cfg.seed);
   const pool = buildPairPool(volumes, pools, { ...DEFAULT_PAIR_OPTIONS, classTexts: texts.classes, descriptions: texts.descriptions }, root.fork('vlm-pairs'));
+  if (saved) {
+    const [h, w] = saved.model.vit.imageSize;
+    if (h !== patch[0] || w !== patch[1]) throw new Error(`the saved vision–language model sees ${h}×${w} images, this run trains on ${patch.join('×')}`);
+    const pre = new VlmPretrainer(volumes, pool, tokenizerFromJSON(saved.tokenizer), saved.model, cfg.vlm, cfg.seed);
+    pre.restore(saved);
+    return pre;
+  }
   const tokenizer = buildTokenizer([texts.background, ...texts.classes, ...texts.descriptions]);
   const v = cfg.vlm;
   const heads = Math.max(1, Math.round(v.dim / 16));
@@ -32,7 +45,21 @@ export function createVlmPretrainer(volumes: readonly TrainingVolume[], pools: S
 }
 
 /** Stage 2 on a pre-trained model: the class prompts (background first) embedded by its text encoder. */
-export async function createTextGuidance(pretrainer: VlmPretrainer, texts: WorkspaceTexts, cfg: TrainConfig): Promise<TextGuidance> {
+export async function createTextGuidance(pretrainer: VlmPretrainer, texts: WorkspaceTexts, cfg: TrainConfig, savedDecoder?: NamedArray[] | null): Promise<TextGuidance> {
   const embeddings = await pretrainer.embedTexts([texts.background, ...texts.classes]);
-  return new TextGuidance(pretrainer.params, pretrainer.model, embeddings, texts.classes.length + 1, cfg.text, new Random(cfg.seed).fork('text-decoder'));
+  const tg = new TextGuidance(pretrainer.params, pretrainer.model, embeddings, texts.classes.length + 1, cfg.text, new Random(cfg.seed).fork('text-decoder'));
+  if (savedDecoder) tg.decoder.assign(savedDecoder);
+  return tg;
+}
+
+/** What a checkpoint keeps of the text stages (see TextCheckpoint). */
+export async function textCheckpoint(pretrainer: VlmPretrainer, guidance: TextGuidance | null, texts: WorkspaceTexts): Promise<TextCheckpoint> {
+  return {
+    model: pretrainer.model,
+    tokenizer: pretrainer.tokenizer.toJSON(),
+    pretrainSteps: pretrainer.step,
+    texts,
+    ...(await pretrainer.toArrays()),
+    decoder: guidance ? await guidance.toArrays() : null,
+  };
 }
