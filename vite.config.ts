@@ -23,6 +23,12 @@ const RUNTIME_WASM: { path: string; resolve: () => string }[] = [
     path: `tfjs-wasm/${file}`,
     resolve: () => join(tfjsWasmDir(), file),
   })),
+  // ONNX Runtime Web's one binary, for a pretrained CLIP text encoder run by transformers.js (loaded only when the
+  // user picks a model folder); it comes in through transformers.js, so it is resolved from there. Never a CDN.
+  {
+    path: 'ort-wasm/ort-wasm-simd-threaded.asyncify.wasm',
+    resolve: () => createRequire(require.resolve('@huggingface/transformers')).resolve('onnxruntime-web/ort-wasm-simd-threaded.asyncify.wasm'),
+  },
 ];
 
 function runtimeWasm(): Plugin {
@@ -31,7 +37,7 @@ function runtimeWasm(): Plugin {
     name: 'pseudolab-runtime-wasm',
     configureServer(server) {
       server.middlewares.use((req, res, next) => {
-        const m = /\/((?:codecs|tfjs-wasm)\/[\w.-]+\.wasm)$/.exec(req.url ?? '');
+        const m = /\/((?:codecs|tfjs-wasm|ort-wasm)\/[\w.-]+\.wasm)$/.exec(req.url ?? '');
         const path = m && files.get(m[1]!);
         if (!path) return next();
         res.setHeader('Content-Type', 'application/wasm');

@@ -1,5 +1,7 @@
 import { expect, test } from '@playwright/test';
-import { shot, waitForViewer } from './helpers.ts';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ARTIFACTS, shot, waitForViewer } from './helpers.ts';
 
 /*
  * Text-guided training as a person runs it on the demo: describe a class in words, pick PromptSSL, watch the
@@ -79,6 +81,30 @@ test('edit a class description, pre-train, see the text-mask layers, train with 
   await expect.poll(async () => page.getByTestId('text-encoder').textContent(), { timeout: 120_000 }).not.toBe(encodedAt);
   const step = Number(await page.getByTestId('train-status').getAttribute('data-step'));
   await expect.poll(async () => Number(await page.getByTestId('train-status').getAttribute('data-step')), { timeout: 180_000 }).toBeGreaterThan(step);
+  // The learned encoder's vectors go out as a prompt bank…
+  const download = page.waitForEvent('download');
+  await page.getByTestId('export-prompt-bank').click();
+  const bankPath = join(ARTIFACTS, 'prompt-bank.json');
+  await (await download).saveAs(bankPath);
+  const bank = JSON.parse(readFileSync(bankPath, 'utf8'));
+  expect(bank.format).toBe('pseudolab-prompt-bank');
+  // The lesion's edited description is among the prompts.
+  expect(bank.entries.some((e: { text: string }) => e.text.includes('small dark round spot inside the liver'))).toBe(true);
+  expect(bank.entries[0].vector).toHaveLength(bank.dim);
+  await page.getByTestId('train-stop').click();
+  await expect(page.getByTestId('train-status')).toHaveAttribute('data-status', 'stopped', { timeout: 60_000 });
+
+  // …and come back in as the import provider: the next run's text side is that bank, frozen.
+  await page.getByTestId('prompt-bank-file').setInputFiles({ name: 'notes.json', mimeType: 'application/json', buffer: Buffer.from('{"format":"something else"}') });
+  await expect(page.getByTestId('app-error').filter({ hasText: 'notes.json' })).toHaveCount(1);
+  await page.getByTestId('prompt-bank-file').setInputFiles(bankPath);
+  await expect(page.getByTestId('app-message').filter({ hasText: 'Prompt bank loaded' })).toHaveCount(1);
+  await expect(page.getByTestId('text-provider')).toHaveValue('import');
+  await page.getByTestId('train-start').click();
+  await expect(panel).toHaveAttribute('data-phase', 'pretraining', { timeout: 60_000 });
+  await expect.poll(async () => Number(await panel.getAttribute('data-vlm-step')), { timeout: 120_000 }).toBeGreaterThanOrEqual(3);
+  await page.getByTestId('skip-pretraining').click();
+  await expect(page.getByTestId('text-encoder')).toContainText('import text encoder — prompt-bank.json', { timeout: 60_000 });
   await page.getByTestId('train-stop').click();
   await expect(page.getByTestId('train-status')).toHaveAttribute('data-status', 'stopped', { timeout: 60_000 });
 });

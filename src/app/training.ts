@@ -7,6 +7,10 @@ import { decodeCheckpoint } from '../train/checkpoint.ts';
 import { presetConfig, PRESETS, usesText, type PresetName } from '../train/config.ts';
 import { modalityOfVolume } from '../text/classPrompts.ts';
 import { sameTexts, workspaceTexts, type WorkspaceTexts } from '../text/workspaceTexts.ts';
+import type { TextEncoderProvider } from '../text/encoders/TextEncoderProvider.ts';
+import { promptBankEncoder } from '../text/encoders/promptBankEncoder.ts';
+import { makePromptBank, parsePromptBank, serializePromptBank } from '../text/promptBank.ts';
+import type { FixedTextVectors } from '../train/vlm/textStage.ts';
 import type { FromWorker, WorkerVolume } from '../train/protocol.ts';
 import { TrainingClient } from '../train/TrainingClient.ts';
 import { SliceProvenance } from '../volume/labels.ts';
@@ -32,6 +36,8 @@ export class TrainingController {
   /** The texts the running model was given (text presets), to send only real changes. */
   private sentTexts: WorkspaceTexts | null = null;
   private textTimer: ReturnType<typeof setTimeout> | null = null;
+  /** A text encoder other than the learned one (prompt bank, pretrained model); null = learn one in the worker. */
+  private provider: TextEncoderProvider | null = null;
 
   constructor(
     private readonly store: AppStore,
@@ -111,10 +117,23 @@ export class TrainingController {
       (m) => this.onEvent(m),
       (message) => this.onCrash(message),
     );
-    this.sentTexts = usesText(preset) ? this.currentTexts() : null;
+    const texts = usesText(preset) ? this.currentTexts() : null;
+    let textVectors: FixedTextVectors | null = null;
+    if (texts && this.provider) {
+      try {
+        textVectors = await this.vectorsFor(texts);
+      } catch (e) {
+        s.pushMessage({ severity: 'error', subject: 'Text encoder', text: (e as Error).message });
+        s.setTrainingPatch({ status: 'idle' });
+        this.endRun();
+        return;
+      }
+    }
+    this.sentTexts = texts;
     this.client.send({
       type: 'start',
-      texts: this.sentTexts,
+      texts,
+      textVectors,
       config,
       classes,
       volumes,
@@ -264,7 +283,12 @@ export class TrainingController {
     const s = this.store.getState();
     s.applyTrainingEvent(m);
     if (m.type === 'checkpoint') void this.keepCheckpoint(m.step, m.bytes);
+    if (m.type === 'promptBank') {
+      const bank = makePromptBank({ provider: 'pseudolab', name: m.name }, m.dim, m.entries);
+      downloadBytes(new TextEncoder().encode(serializePromptBank(bank)), 'pseudolab-prompt-bank.json', 'application/json');
+    }
     if (m.type === 'error') s.pushMessage({ severity: 'error', subject: 'Training', text: m.message });
+    if (m.type === 'notice') s.pushMessage({ severity: 'info', subject: 'Training', text: m.message });
     if (m.type === 'state' && m.state === 'error') this.endRun();
   }
 
@@ -334,9 +358,95 @@ export class TrainingController {
       if (!this.client || !this.sentTexts) return;
       const next = this.currentTexts();
       if (next.classes.length !== this.sentTexts.classes.length || sameTexts(next, this.sentTexts)) return;
-      this.sentTexts = next;
-      this.client.send({ type: 'texts', texts: next });
+      const client = this.client;
+      void (async () => {
+        let vectors: FixedTextVectors | null = null;
+        if (this.provider) {
+          try {
+            vectors = await this.vectorsFor(next);
+          } catch (e) {
+            this.store.getState().pushMessage({ severity: 'warning', subject: 'Text encoder', text: `The new description is not used yet: ${(e as Error).message}` });
+            return;
+          }
+        }
+        this.sentTexts = next;
+        client.send({ type: 'texts', texts: next, vectors });
+      })();
     }, 600);
+  }
+
+  /** Vectors of every workspace text from the chosen (non-learned) provider. */
+  private async vectorsFor(texts: WorkspaceTexts): Promise<FixedTextVectors> {
+    const p = this.provider!;
+    const all = [...new Set([texts.background, ...texts.classes, ...texts.descriptions].filter((t) => t.trim()))];
+    const vectors = await p.encode(all);
+    return { provider: p.kind === 'pretrained' ? 'pretrained' : 'import', name: p.name, dim: p.dim, entries: all.map((text, n) => ({ text, vector: vectors[n]! })) };
+  }
+
+  /** Learn the text encoder in the worker (the default; works offline). */
+  useLearnedText(): void {
+    this.provider?.dispose();
+    this.provider = null;
+    this.store.getState().setTrainingPatch({ textProvider: { kind: 'learned', name: 'learned here (offline)', dim: null } });
+  }
+
+  /** The import provider: a prompt bank file made elsewhere. */
+  async loadPromptBank(fileText: string, fileName: string): Promise<void> {
+    const s = this.store.getState();
+    try {
+      const bank = parsePromptBank(fileText, fileName);
+      this.setProvider(promptBankEncoder(bank, fileName));
+      s.pushMessage({ severity: 'info', subject: fileName, text: `Prompt bank loaded: ${bank.entries.length} texts, ${bank.dim}-d, from ${bank.encoder.name}. The next text-guided run uses it.` });
+    } catch (e) {
+      s.pushMessage({ severity: 'error', subject: fileName, text: (e as Error).message });
+    }
+  }
+
+  /** The pretrained provider: a CLIP-family text model folder the user picked, run by transformers.js in this page. */
+  async loadPretrainedFolder(files: File[]): Promise<void> {
+    const s = this.store.getState();
+    const folder = files[0]?.webkitRelativePath.split('/')[0] || 'model folder';
+    try {
+      const { loadPretrainedTextEncoder } = await import('../text/encoders/pretrainedTextEncoder.ts');
+      const map = new Map<string, Blob>(files.map((f) => [f.webkitRelativePath || f.name, f]));
+      const encoder = await loadPretrainedTextEncoder({ kind: 'files', files: map }, { name: folder, onnxWasmUrl: new URL('ort-wasm/ort-wasm-simd-threaded.asyncify.wasm', document.baseURI).href });
+      this.setProvider(encoder);
+      s.pushMessage({ severity: 'info', subject: folder, text: `Pretrained text encoder loaded (${encoder.dim}-d). The next text-guided run uses it.` });
+    } catch (e) {
+      s.pushMessage({ severity: 'error', subject: folder, text: (e as Error).message });
+    }
+  }
+
+  private setProvider(p: TextEncoderProvider): void {
+    this.provider?.dispose();
+    this.provider = p;
+    this.store.getState().setTrainingPatch({ textProvider: { kind: p.kind, name: p.name, dim: p.dim } });
+  }
+
+  /** Downloads the current texts' vectors as a prompt bank: from the chosen provider, or from the running learned encoder. */
+  async exportPromptBank(): Promise<void> {
+    const s = this.store.getState();
+    if (this.provider) {
+      try {
+        const v = await this.vectorsFor(this.sentTexts ?? this.textsForAllVolumes());
+        const bank = makePromptBank({ provider: v.provider, name: v.name }, v.dim, v.entries);
+        downloadBytes(new TextEncoder().encode(serializePromptBank(bank)), 'pseudolab-prompt-bank.json', 'application/json');
+      } catch (e) {
+        s.pushMessage({ severity: 'error', subject: 'Export prompt bank', text: (e as Error).message });
+      }
+      return;
+    }
+    if (!this.client || !this.sentTexts) {
+      s.pushMessage({ severity: 'info', subject: 'Export prompt bank', text: 'The learned text encoder lives in a running PromptSSL or DuSSS run: start one, then export.' });
+      return;
+    }
+    this.client.send({ type: 'exportPromptBank' });
+  }
+
+  private textsForAllVolumes(): WorkspaceTexts {
+    const s = this.store.getState();
+    const first = s.volumeOrder.length ? s.volumes[s.volumeOrder[0]!]?.volume : undefined;
+    return workspaceTexts(s.classes, s.volumeOrder.map((id) => s.volumes[id]?.volume.description), first ? modalityOfVolume(first) : undefined);
   }
 
   private sendWatch(): void {

@@ -15,19 +15,34 @@ import { createViT, DEFAULT_VIT, vit, type ViTConfig } from './vit.ts';
  * grounding decoder), the text side is what the `learned` text-encoder provider runs, and either can be frozen or
  * fine-tuned at its own rate.
  */
+/**
+ * Where text features come from. 'learned': our text transformer, trained by pre-training. 'fixed': vectors from
+ * another encoder (a prompt bank, or a pretrained CLIP tower run by transformers.js), frozen; only the Gaussian head
+ * on them learns, which maps them into the space shared with the image side.
+ */
+export type TextSource = { kind: 'learned' } | { kind: 'fixed'; provider: 'pretrained' | 'import'; name: string; dim: number };
+
 export interface VisionLanguageConfig {
   vit: ViTConfig;
   text: TextTransformerConfig;
+  /** Absent in older checkpoints: learned. */
+  textSource?: TextSource;
   /** Width E of the shared image–text space (f, μ, σ and the projected patch tokens). */
   embedDim: number;
   /** τ at initialisation; τ is learned as log τ (PromptSSL eq 7, DuSSS eq 6: "a learned temperature"). CLIP starts at 0.07. */
   initialTau: number;
 }
 
-export function visionLanguageConfig(imageSize: [number, number], inChannels: number, vocabSize: number, over: Partial<Pick<VisionLanguageConfig, 'embedDim' | 'initialTau'>> & { vit?: Partial<ViTConfig>; text?: Partial<TextTransformerConfig> } = {}): VisionLanguageConfig {
+export function visionLanguageConfig(
+  imageSize: [number, number],
+  inChannels: number,
+  vocabSize: number,
+  over: Partial<Pick<VisionLanguageConfig, 'embedDim' | 'initialTau' | 'textSource'>> & { vit?: Partial<ViTConfig>; text?: Partial<TextTransformerConfig> } = {},
+): VisionLanguageConfig {
   return {
     vit: { ...DEFAULT_VIT, ...over.vit, imageSize, inChannels },
     text: { ...DEFAULT_TEXT_TRANSFORMER, ...over.text, vocabSize },
+    textSource: over.textSource ?? { kind: 'learned' },
     embedDim: over.embedDim ?? 64,
     initialTau: over.initialTau ?? 0.07,
   };
@@ -45,8 +60,9 @@ export function createVisionLanguageModel(cfg: VisionLanguageConfig, rng: Random
   const heads = rng.fork('heads');
   createGaussianHead(image, heads, 'head', cfg.vit.dim, cfg.embedDim);
   addDense(image, heads, 'patchProj', cfg.vit.dim, cfg.embedDim);
-  const text = createTextTransformer(cfg.text, rng.fork('text'));
-  createGaussianHead(text, heads, 'head', cfg.text.dim, cfg.embedDim);
+  const source = cfg.textSource ?? { kind: 'learned' };
+  const text = source.kind === 'learned' ? createTextTransformer(cfg.text, rng.fork('text')) : new Params();
+  createGaussianHead(text, heads, 'head', source.kind === 'learned' ? cfg.text.dim : source.dim, cfg.embedDim);
   const shared = new Params();
   shared.add('logTau', tf.scalar(Math.log(cfg.initialTau)));
   return { image, text, shared };
@@ -68,10 +84,14 @@ export function encodeImages(p: VisionLanguageParams, cfg: VisionLanguageConfig,
   });
 }
 
-/** Token ids [B, L] (int32) and their padding mask [B, L] → f, μ, σ of each text. */
-export function encodeTexts(p: VisionLanguageParams, cfg: VisionLanguageConfig, ids: tf.Tensor2D, padMask: tf.Tensor2D): GaussianHeadOutput {
+/** What the text side reads: token ids [B, L] (int32) with their padding mask, or a fixed provider's vectors [B, D]. */
+export type TextInput = { ids: tf.Tensor2D; mask: tf.Tensor2D } | { vectors: tf.Tensor2D };
+
+/** f, μ, σ of each text. */
+export function encodeTexts(p: VisionLanguageParams, cfg: VisionLanguageConfig, input: TextInput): GaussianHeadOutput {
   // No tidy of its own: callers run it inside tidy/variableGrads, and the heads' outputs are what they keep.
-  return gaussianHead(p.text, 'head', textTransformer(p.text, cfg.text, ids, padMask).cls);
+  if ('vectors' in input) return gaussianHead(p.text, 'head', input.vectors);
+  return gaussianHead(p.text, 'head', textTransformer(p.text, cfg.text, input.ids, input.mask).cls);
 }
 
 export function disposeVisionLanguageModel(p: VisionLanguageParams): void {

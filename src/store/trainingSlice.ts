@@ -87,6 +87,8 @@ export interface TrainingSliceState {
   phase: 'pretraining' | 'training' | null;
   vlm: VlmProgress | null;
   textEncoder: Extract<FromWorker, { type: 'textEncoder' }> | null;
+  /** The text encoder chosen for the next run: learned here, a prompt bank file, or a pretrained model folder. */
+  textProvider: { kind: 'learned' | 'import' | 'pretrained'; name: string; dim: number | null };
   predictions: Record<string, PredictionLayer>;
   sliceScores: Record<string, { step: number; scores: Float32Array }>;
   predictAll: { running: boolean; done: number; total: number } | null;
@@ -139,6 +141,7 @@ export const INITIAL_TRAINING: TrainingSliceState = {
   phase: null,
   vlm: null,
   textEncoder: null,
+  textProvider: { kind: 'learned', name: 'learned here (offline)', dim: null },
   predictions: {},
   sliceScores: {},
   predictAll: null,
@@ -184,6 +187,7 @@ export const createTrainingSlice: StateCreator<AppState, [], [], TrainingSlice> 
           backendPreference: s.training.backendPreference,
           modelSize: s.training.modelSize,
           layers: s.training.layers,
+          textProvider: s.training.textProvider,
           checkpoint: s.training.checkpoint,
           focus: s.training.focus,
         },
@@ -233,6 +237,9 @@ export const createTrainingSlice: StateCreator<AppState, [], [], TrainingSlice> 
         }
         case 'textEncoder':
           return patch({ textEncoder: m });
+        case 'promptBank':
+        case 'notice':
+          return; // handled by the controller (a download, a message)
         case 'step': {
           const r = m.report;
           const losses = thin([...s.training.losses, { step: r.step, total: r.losses.total, ce: r.losses.ce, dice: r.losses.dice, consistency: r.losses.consistency }]);

@@ -9,7 +9,7 @@ import type { ClassInfo, FromWorker, ToWorker, WorkerVolume } from './protocol.t
 import { resolveModelSize } from './modelSize.ts';
 import { Trainer } from './Trainer.ts';
 import { usesText } from './config.ts';
-import { createTextGuidance, createVlmPretrainer, textCheckpoint, type WorkspaceTexts } from './vlm/textStage.ts';
+import { createTextGuidance, createVlmPretrainer, textCheckpoint, type FixedTextVectors, type WorkspaceTexts } from './vlm/textStage.ts';
 import type { VlmPretrainer } from './vlm/VlmPretrainer.ts';
 
 /** The slices on screen get a fresh prediction every few steps, and at least this often while steps are slow. */
@@ -89,7 +89,7 @@ export class TrainingSession {
   private pretrainer: VlmPretrainer | null = null;
   private phase: 'pretraining' | 'training' = 'training';
   private texts: WorkspaceTexts | null = null;
-  private pendingTexts: WorkspaceTexts | null = null;
+  private pendingTexts: { texts: WorkspaceTexts; vectors: FixedTextVectors | null } | null = null;
   private skipPretraining = false;
   backend: BackendChoice | null = null;
 
@@ -132,10 +132,13 @@ export class TrainingSession {
         this.checkpointRequested = true;
         break;
       case 'texts':
-        this.pendingTexts = m.texts;
+        this.pendingTexts = { texts: m.texts, vectors: m.vectors };
         break;
       case 'skipPretraining':
         this.skipPretraining = true;
+        break;
+      case 'exportPromptBank':
+        void this.exportPromptBank().catch((e: unknown) => this.emit({ type: 'error', message: `The prompt bank could not be made: ${(e as Error).message}` }));
         break;
     }
     this.wake?.();
@@ -206,8 +209,14 @@ export class TrainingSession {
     this.texts = m.texts;
     if (usesText(config.preset) && config.text.enabled) {
       if (!m.texts) throw new Error(`${config.preset} needs the class prompts and image descriptions`);
-      const saved = resumedAt !== null && m.checkpoint ? decodeCheckpoint(m.checkpoint).text : null;
-      this.pretrainer = createVlmPretrainer(tvs, this.trainer.pools, m.texts, this.trainer.patch, config, saved);
+      // The saved text stage is resumed unless the user chose another text encoder since: vectors from a provider
+      // that differ from the saved model's source start stage 1 afresh (the segmentation weights still resume).
+      const stored = resumedAt !== null && m.checkpoint ? decodeCheckpoint(m.checkpoint).text : null;
+      const savedSource = stored?.vectors ? `${stored.vectors.provider}:${stored.vectors.name}` : 'learned';
+      const wanted = m.textVectors ? `${m.textVectors.provider}:${m.textVectors.name}` : savedSource;
+      const saved = stored && wanted === savedSource ? stored : null;
+      if (stored && !saved) this.emit({ type: 'notice', message: 'The text encoder changed since the model was saved: the vision–language model is pre-trained again; segmentation resumes where it was.' });
+      this.pretrainer = createVlmPretrainer(tvs, this.trainer.pools, m.texts, this.trainer.patch, config, saved, m.textVectors);
       if (saved?.decoder) {
         // Resumed in stage 2: the aligned model and its decoder come back; the current texts are encoded afresh.
         this.trainer.attachTextGuidance(await createTextGuidance(this.pretrainer, m.texts, config, saved.decoder));
@@ -284,7 +293,13 @@ export class TrainingSession {
   private emitTextEncoder(): void {
     const pre = this.pretrainer;
     if (!pre || !this.texts) return;
-    this.emit({ type: 'textEncoder', provider: 'learned', name: `in-browser transformer (${pre.cfg.objective === 'glsc' ? 'GLsc' : 'DuSSS'}, ${pre.step} steps)`, dim: pre.model.embedDim, texts: this.texts.classes.length + 1, step: this.trainer?.step ?? 0 });
+    const src = pre.model.textSource;
+    const objective = pre.cfg.objective === 'glsc' ? 'GLsc' : 'DuSSS';
+    this.emit(
+      src?.kind === 'fixed'
+        ? { type: 'textEncoder', provider: src.provider, name: `${src.name} (frozen, ${src.dim}-d; head aligned by ${objective}, ${pre.step} steps)`, dim: src.dim, texts: this.texts.classes.length + 1, step: this.trainer?.step ?? 0 }
+        : { type: 'textEncoder', provider: 'learned', name: `in-browser transformer (${objective}, ${pre.step} steps)`, dim: pre.model.embedDim, texts: this.texts.classes.length + 1, step: this.trainer?.step ?? 0 },
+    );
   }
 
   /** A class description changed: re-encode the prompts with the same text encoder; training goes on. */
@@ -293,9 +308,20 @@ export class TrainingSession {
     const tg = this.trainer?.textGuidance;
     if (!next || !tg || !this.pretrainer) return;
     this.pendingTexts = null;
-    this.texts = next;
-    tg.setClassEmbeddings(await this.pretrainer.embedTexts([next.background, ...next.classes]));
+    this.texts = next.texts;
+    if (next.vectors && this.pretrainer.fixedText) this.pretrainer.setTextVectors(new Map(next.vectors.entries.map((e) => [e.text, e.vector])));
+    tg.setClassEmbeddings(await this.pretrainer.embedTexts([next.texts.background, ...next.texts.classes]));
     this.emitTextEncoder();
+  }
+
+  /** Every workspace text through the current text encoder, for a prompt-bank file the user can reuse or compare. */
+  private async exportPromptBank(): Promise<void> {
+    const pre = this.pretrainer;
+    if (!pre || !this.texts) throw new Error('start a text-guided run (PromptSSL or DuSSS) first');
+    const texts = [...new Set([this.texts.background, ...this.texts.classes, ...this.texts.descriptions].filter((t) => t.trim()))];
+    const flat = await pre.embedTexts(texts);
+    const E = pre.model.embedDim;
+    this.emit({ type: 'promptBank', name: `pseudolab ${pre.cfg.objective} (${pre.step} steps)`, dim: E, entries: texts.map((text, n) => ({ text, vector: flat.slice(n * E, (n + 1) * E) })) });
   }
 
   private hasWork(): boolean {

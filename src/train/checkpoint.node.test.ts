@@ -33,9 +33,13 @@ describe('checkpoint files', () => {
       text: [arr('tok', [50, 16], 8)],
       shared: [arr('logTau', [1], 9)],
       decoder: [arr('head.w', [1, 1, 32, 16], 10)],
+      vectors: null,
     };
     expect(decodeCheckpoint(encodeCheckpoint({ ...c, text })).text).toEqual(text);
     expect(decodeCheckpoint(encodeCheckpoint({ ...c, text: { ...text, decoder: null } })).text!.decoder).toBeNull();
+    // A fixed provider's run keeps its vectors instead of a tokenizer.
+    const fixed = { ...text, tokenizer: null, vectors: { provider: 'import' as const, name: 'bank.json', dim: 3, entries: [{ text: 'a', vector: Float32Array.from([1, 0, 0]) }, { text: 'b', vector: Float32Array.from([0, 0.6, 0.8]) }] } };
+    expect(decodeCheckpoint(encodeCheckpoint({ ...c, text: fixed })).text).toEqual(fixed);
   });
 
   it('refuses files that are not checkpoints or are cut short, with words', () => {

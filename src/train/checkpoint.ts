@@ -11,7 +11,9 @@ import type { TrainConfig } from './config.ts';
  */
 export interface TextCheckpoint {
   model: VisionLanguageConfig;
-  tokenizer: TokenizerJSON;
+  /** The learned text encoder's vocabulary; null with a fixed provider, whose vectors are kept instead. */
+  tokenizer: TokenizerJSON | null;
+  vectors?: { provider: 'pretrained' | 'import'; name: string; dim: number; entries: { text: string; vector: Float32Array }[] } | null;
   pretrainSteps: number;
   texts: WorkspaceTexts;
   image: NamedArray[];
@@ -44,7 +46,7 @@ export interface Checkpoint {
 }
 
 interface TensorEntry {
-  group: 'student' | 'teacher' | 'm' | 'v' | 'vlm.image' | 'vlm.text' | 'vlm.shared' | 'text.decoder';
+  group: 'student' | 'teacher' | 'm' | 'v' | 'vlm.image' | 'vlm.text' | 'vlm.shared' | 'text.decoder' | 'text.vectors';
   name: string;
   shape: number[];
   offset: number;
@@ -63,6 +65,7 @@ export function encodeCheckpoint(c: Checkpoint): Uint8Array {
     ['vlm.text', c.text?.text ?? []],
     ['vlm.shared', c.text?.shared ?? []],
     ['text.decoder', c.text?.decoder ?? []],
+    ['text.vectors', (c.text?.vectors?.entries ?? []).map((e) => ({ name: e.text, shape: [e.vector.length], values: e.vector }))],
   ];
   const entries: TensorEntry[] = [];
   let offset = 0;
@@ -83,7 +86,16 @@ export function encodeCheckpoint(c: Checkpoint): Uint8Array {
       savedAt: c.savedAt,
       hasTeacher: c.teacher !== null,
       optimiserStep: c.optimiser?.step ?? null,
-      text: c.text ? { model: c.text.model, tokenizer: c.text.tokenizer, pretrainSteps: c.text.pretrainSteps, texts: c.text.texts, hasDecoder: c.text.decoder !== null } : null,
+      text: c.text
+        ? {
+            model: c.text.model,
+            tokenizer: c.text.tokenizer,
+            pretrainSteps: c.text.pretrainSteps,
+            texts: c.text.texts,
+            hasDecoder: c.text.decoder !== null,
+            vectors: c.text.vectors ? { provider: c.text.vectors.provider, name: c.text.vectors.name, dim: c.text.vectors.dim } : null,
+          }
+        : null,
       tensors: entries,
     }),
   );
@@ -116,7 +128,14 @@ export function decodeCheckpoint(bytes: Uint8Array): Checkpoint {
     savedAt: number;
     hasTeacher: boolean;
     optimiserStep: number | null;
-    text?: { model: VisionLanguageConfig; tokenizer: TokenizerJSON; pretrainSteps: number; texts: WorkspaceTexts; hasDecoder: boolean } | null;
+    text?: {
+      model: VisionLanguageConfig;
+      tokenizer: TokenizerJSON | null;
+      pretrainSteps: number;
+      texts: WorkspaceTexts;
+      hasDecoder: boolean;
+      vectors?: { provider: 'pretrained' | 'import'; name: string; dim: number } | null;
+    } | null;
     tensors: TensorEntry[];
   };
   try {
@@ -153,6 +172,7 @@ export function decodeCheckpoint(bytes: Uint8Array): Checkpoint {
           text: pick('vlm.text'),
           shared: pick('vlm.shared'),
           decoder: header.text.hasDecoder ? pick('text.decoder') : null,
+          vectors: header.text.vectors ? { ...header.text.vectors, entries: pick('text.vectors').map((a) => ({ text: a.name, vector: a.values })) } : null,
         }
       : null,
   };

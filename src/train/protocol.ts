@@ -2,7 +2,7 @@ import type { BackendChoice, BackendName } from './backend.ts';
 import type { TrainConfig } from './config.ts';
 import type { ModelSize, ModelSizeChoice } from './modelSize.ts';
 import type { StepReport, ValidationReport } from './Trainer.ts';
-import type { WorkspaceTexts } from './vlm/textStage.ts';
+import type { FixedTextVectors, WorkspaceTexts } from './vlm/textStage.ts';
 import type { RetrievalReport, VlmStepReport } from './vlm/VlmPretrainer.ts';
 
 /**
@@ -46,11 +46,15 @@ export type ToWorker =
       checkpointEveryMs: number;
       /** Class prompts and image descriptions, for the text presets (promptssl, duss); null otherwise. */
       texts: WorkspaceTexts | null;
+      /** Their vectors from a prompt bank or a pretrained encoder; null = learn our own text encoder. */
+      textVectors: FixedTextVectors | null;
     }
-  /** Class or image texts changed: re-encode the class prompts; the text mask follows without a restart. */
-  | { type: 'texts'; texts: WorkspaceTexts }
+  /** Class or image texts changed: re-encode the class prompts (with these vectors, for a fixed provider). */
+  | { type: 'texts'; texts: WorkspaceTexts; vectors: FixedTextVectors | null }
   /** End vision–language pre-training now and go on to segmentation with the model as it is. */
   | { type: 'skipPretraining' }
+  /** The learned text encoder's vectors of every workspace text, as a prompt bank (answered by 'promptBank'). */
+  | { type: 'exportPromptBank' }
   | { type: 'pause' }
   | { type: 'resume' }
   | { type: 'stop' }
@@ -85,6 +89,7 @@ export type FromWorker =
   | { type: 'vlmRetrieval'; report: RetrievalReport }
   /** The text encoder that made the current class embeddings, and when (segmentation step). */
   | { type: 'textEncoder'; provider: 'learned' | 'pretrained' | 'import'; name: string; dim: number; texts: number; step: number }
+  | { type: 'promptBank'; name: string; dim: number; entries: { text: string; vector: Float32Array }[] }
   | { type: 'step'; report: StepReport; epoch: number; slicesPerSecond: number; elapsedMs: number }
   | { type: 'validation'; report: ValidationReport }
   /** The prediction for one slice (class values) and its uncertainty (normalised entropy × 255), from the model at `step`. */
@@ -107,7 +112,9 @@ export type FromWorker =
   | { type: 'predictAllVolume'; volumeId: string; labels: Uint8Array }
   | { type: 'predictAllDone'; cancelled: boolean }
   | { type: 'checkpoint'; step: number; bytes: Uint8Array }
-  | { type: 'error'; message: string };
+  | { type: 'error'; message: string }
+  /** Something the user should know that is not a failure (e.g. a stage restarts). */
+  | { type: 'notice'; message: string };
 
 /** Buffers inside a message, for postMessage's transfer list. */
 export function transferables(m: FromWorker | ToWorker): Transferable[] {

@@ -1,3 +1,4 @@
+import { useRef } from 'react';
 import { trainingController } from '../app/training.ts';
 import { useApp } from '../store/appStore.ts';
 import { usesText } from '../train/config.ts';
@@ -17,8 +18,12 @@ export function TextGuidancePanel() {
   const vlm = useApp((s) => s.training.vlm);
   const encoder = useApp((s) => s.training.textEncoder);
   const status = useApp((s) => s.training.status);
+  const provider = useApp((s) => s.training.textProvider);
   const c = trainingController();
+  const bankRef = useRef<HTMLInputElement>(null);
+  const folderRef = useRef<HTMLInputElement>(null);
   if (!usesText(preset)) return null;
+  const busy = status === 'starting' || status === 'running' || status === 'paused';
   const terms = vlm ? Object.keys(vlm.losses[0]?.terms ?? {}) : [];
   const lossSeries = [
     { name: 'total', color: '#e4e7ee', points: (vlm?.losses ?? []).map((l) => [l.step, l.total] as [number, number]) },
@@ -52,6 +57,53 @@ export function TextGuidancePanel() {
           Go on to segmentation
         </button>
       )}
+      <label className="field">
+        <span>Text encoder</span>
+        <select
+          data-testid="text-provider"
+          value={provider.kind}
+          disabled={busy}
+          title="What turns class and image descriptions into vectors: a small transformer learned here (offline), a prompt bank file made elsewhere, or a pretrained CLIP-family text model folder"
+          onChange={(e) => {
+            const kind = e.currentTarget.value;
+            if (kind === 'learned') c?.useLearnedText();
+            else if (kind === 'import') bankRef.current?.click();
+            else folderRef.current?.click();
+          }}
+        >
+          <option value="learned">Learned here (offline)</option>
+          <option value="import">{provider.kind === 'import' ? provider.name : 'Prompt bank file…'}</option>
+          <option value="pretrained">{provider.kind === 'pretrained' ? provider.name : 'Pretrained model folder…'}</option>
+        </select>
+      </label>
+      <input
+        ref={bankRef}
+        type="file"
+        hidden
+        accept=".json"
+        data-testid="prompt-bank-file"
+        onChange={async (e) => {
+          const f = e.currentTarget.files?.[0];
+          e.currentTarget.value = '';
+          if (f) await c?.loadPromptBank(await f.text(), f.name);
+        }}
+      />
+      <input
+        ref={folderRef}
+        type="file"
+        hidden
+        data-testid="pretrained-folder"
+        // A model folder: config.json, tokenizer.json, tokenizer_config.json, onnx/text_model.onnx.
+        {...({ webkitdirectory: '' } as Record<string, string>)}
+        onChange={async (e) => {
+          const files = Array.from(e.currentTarget.files ?? []);
+          e.currentTarget.value = '';
+          if (files.length) await c?.loadPretrainedFolder(files);
+        }}
+      />
+      <button className="small" data-testid="export-prompt-bank" onClick={() => void c?.exportPromptBank()} title="Download every class prompt and image description with its vector, as a prompt bank file">
+        Export prompt bank
+      </button>
       {phase === null && <p className="hint">Press Start: pre-training runs first, then segmentation training.</p>}
       {vlm && (
         <>

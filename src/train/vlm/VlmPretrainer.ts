@@ -9,9 +9,11 @@ import {
   disposeVisionLanguageModel,
   encodeImages,
   encodeTexts,
+  type TextInput,
   type VisionLanguageConfig,
   type VisionLanguageParams,
 } from '../../model/visionLanguageModel.ts';
+import { normalizeText } from '../../text/normalizeText.ts';
 import { augmentText, DEFAULT_TEXT_AUGMENT, type TextAugmentConfig } from '../../text/textAugment.ts';
 import type { Tokenizer } from '../../text/tokenizer.ts';
 import { Adam, learningRate } from '../adam.ts';
@@ -118,11 +120,15 @@ export class VlmPretrainer {
   constructor(
     private readonly volumes: readonly TrainingVolume[],
     readonly pool: PairPool,
-    readonly tokenizer: Tokenizer,
+    /** The learned text encoder's tokenizer; null with a fixed text provider. */
+    readonly tokenizer: Tokenizer | null,
     readonly model: VisionLanguageConfig,
     readonly cfg: VlmPretrainConfig,
     seed: number,
+    /** A fixed provider's vector of every text the run uses (normalised text → unit vector). */
+    private textVectors: Map<string, Float32Array> | null = null,
   ) {
+    if ((model.textSource?.kind ?? 'learned') === 'learned' ? !tokenizer : !textVectors) throw new Error('the text side needs a tokenizer (learned) or vectors (fixed provider)');
     if (pool.texts.length < 2) throw new Error('pre-training needs at least two different texts: describe the classes or the images');
     const root = new Random(seed);
     this.params = createVisionLanguageModel(model, root.fork('vlm-init'));
@@ -136,8 +142,36 @@ export class VlmPretrainer {
     return this.model.vit.imageSize;
   }
 
-  private encodeTextBatch(texts: string[]): { ids: tf.Tensor2D; mask: tf.Tensor2D } {
-    const enc = this.tokenizer.encodeBatch(texts, this.cfg.maxTokens);
+  /** True when the text side is another encoder's frozen vectors (import, pretrained). */
+  get fixedText(): boolean {
+    return this.textVectors !== null;
+  }
+
+  /** A fixed provider's vectors as a checkpoint keeps them (null for the learned encoder). */
+  fixedVectors(): { provider: 'pretrained' | 'import'; name: string; dim: number; entries: { text: string; vector: Float32Array }[] } | null {
+    const src = this.model.textSource;
+    if (!this.textVectors || src?.kind !== 'fixed') return null;
+    return { provider: src.provider, name: src.name, dim: src.dim, entries: [...this.textVectors].map(([text, vector]) => ({ text, vector })) };
+  }
+
+  /** A fixed provider's new vectors (re-encoded texts); merged over the old ones. */
+  setTextVectors(vectors: Map<string, Float32Array>): void {
+    if (!this.textVectors) throw new Error('this model learns its own text encoder');
+    for (const [t, v] of vectors) this.textVectors.set(normalizeText(t), v);
+  }
+
+  private encodeTextBatch(texts: string[]): TextInput {
+    if (this.textVectors) {
+      const dim = this.model.textSource?.kind === 'fixed' ? this.model.textSource.dim : 0;
+      const data = new Float32Array(texts.length * dim);
+      texts.forEach((t, n) => {
+        const v = this.textVectors!.get(normalizeText(t));
+        if (!v) throw new Error(`the text encoder gave no vector for "${t}"`);
+        data.set(v, n * dim);
+      });
+      return { vectors: tf.tensor2d(data, [texts.length, dim]) };
+    }
+    const enc = this.tokenizer!.encodeBatch(texts, this.cfg.maxTokens);
     return { ids: tf.tensor2d(enc.ids, [enc.batchSize, enc.maxLength], 'int32'), mask: tf.tensor2d(enc.mask, [enc.batchSize, enc.maxLength]) };
   }
 
@@ -149,7 +183,9 @@ export class VlmPretrainer {
     const batch = samplePairBatch(this.volumes, this.pool, cfg.batch, this.imageSize, cfg.augment, this.rng);
     if (batch.count < 2) throw new Error('pre-training needs pairs with at least two different texts');
     const texts = batch.texts.map((t) => this.pool.texts[t]!);
-    const augmented = texts.map((t) => augmentText(t, this.textRng, cfg.textAugment));
+    // DuSSS's T2T view (eq 9). A fixed provider has vectors for the workspace's texts only, not for random
+    // rewrites of them, so its T2T view is the text itself: that term then only trains the Gaussian head.
+    const augmented = this.fixedText ? texts : texts.map((t) => augmentText(t, this.textRng, cfg.textAugment));
     const lr = learningRate(this.step, { lr: cfg.lr, warmupSteps: cfg.warmupSteps, kind: 'constant', totalSteps: 0, minFactor: 1 });
 
     const terms: tf.Scalar[] = [];
@@ -161,7 +197,7 @@ export class VlmPretrainer {
       const logTau = this.params.shared.get('logTau');
       return tf.variableGrads(() => {
         const img = encodeImages(this.params, model, x);
-        const txt = encodeTexts(this.params, model, t.ids, t.mask);
+        const txt = encodeTexts(this.params, model, t);
         if (cfg.objective === 'glsc') {
           // GLsc: L_LS (PromptSSL eq 1–2) on the projected patch tokens + L_GS (eq 3–7) on the [CLS] heads.
           const l = glscLoss({
@@ -186,7 +222,7 @@ export class VlmPretrainer {
         const xAug = tf.tensor4d(batch.imagesAugmented, [batch.count, h, w, batch.channels]);
         const tAug = this.encodeTextBatch(augmented);
         const imgAug = encodeImages(this.params, model, xAug);
-        const txtAug = encodeTexts(this.params, model, tAug.ids, tAug.mask);
+        const txtAug = encodeTexts(this.params, model, tAug);
         const side = (e: { embedding: tf.Tensor2D; mu: tf.Tensor2D; sigma: tf.Tensor2D }) => ({ emb: e.embedding, mu: e.mu, sigma: e.sigma });
         const l = dusssLoss({
           image: side(img),
@@ -227,7 +263,7 @@ export class VlmPretrainer {
   async embedTexts(texts: string[]): Promise<Float32Array> {
     const out = tf.tidy(() => {
       const t = this.encodeTextBatch(texts);
-      const e = encodeTexts(this.params, this.model, t.ids, t.mask).embedding;
+      const e = encodeTexts(this.params, this.model, t).embedding;
       return tf.div(e, tf.maximum(tf.norm(e, 'euclidean', 1, true), 1e-12));
     });
     const data = (await out.data()) as Float32Array;
