@@ -108,3 +108,43 @@ test('edit a class description, pre-train, see the text-mask layers, train with 
   await page.getByTestId('train-stop').click();
   await expect(page.getByTestId('train-status')).toHaveAttribute('data-status', 'stopped', { timeout: 60_000 });
 });
+
+/*
+ * The pretrained provider in a real page: a CLIP-family text model folder (here a tiny one the test writes, since no
+ * pretrained weights can be installed on these machines) is picked, transformers.js runs it with the ONNX Runtime
+ * the app serves itself — a request to any other host fails the test — and a PromptSSL run uses its vectors.
+ */
+test('a pretrained text model folder loads without leaving the machine and drives a promptssl run', async ({ page }) => {
+  test.setTimeout(6 * 60_000);
+  const { makeTinyClipTextModel } = await import('../src/text/encoders/testing/makeTinyClipTextModel.ts');
+  const { mkdtempSync, mkdirSync, writeFileSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { dirname: dirOf } = await import('node:path');
+  const root = join(mkdtempSync(join(tmpdir(), 'pseudolab-clip-')), 'tiny-clip');
+  const model = makeTinyClipTextModel({ seed: 7, words: ['an', 'mr', 'scan', 'of', 'the', 'liver', 'lesion', 'vena', 'cava', 'background', 'which', 'lies', 'is', 'in', 'and', 'small', 'round', 'dark'] });
+  for (const [path, bytes] of model.files) {
+    mkdirSync(dirOf(join(root, path)), { recursive: true });
+    writeFileSync(join(root, path), bytes);
+  }
+  const offMachine: string[] = [];
+  page.on('request', (r) => {
+    const host = new URL(r.url()).hostname;
+    if (host !== '127.0.0.1' && host !== 'localhost' && !r.url().startsWith('data:') && !r.url().startsWith('blob:')) offMachine.push(r.url());
+  });
+  await page.goto('/');
+  await waitForViewer(page);
+  await page.getByTestId('backend-select').selectOption('wasm');
+  await page.getByTestId('model-size-select').selectOption('tiny');
+  await page.getByTestId('method-select').selectOption('promptssl');
+  await page.getByTestId('pretrained-folder').setInputFiles(root);
+  await expect(page.getByTestId('app-message').filter({ hasText: `Pretrained text encoder loaded (${model.projectionDim}-d)` })).toHaveCount(1, { timeout: 120_000 });
+  await expect(page.getByTestId('text-provider')).toHaveValue('pretrained');
+  await page.getByTestId('train-start').click();
+  const panel = page.getByTestId('text-guidance');
+  await expect.poll(async () => Number(await panel.getAttribute('data-vlm-step')), { timeout: 120_000 }).toBeGreaterThanOrEqual(3);
+  await page.getByTestId('skip-pretraining').click();
+  await expect(page.getByTestId('text-encoder')).toContainText('pretrained text encoder — tiny-clip', { timeout: 60_000 });
+  await page.getByTestId('train-stop').click();
+  await expect(page.getByTestId('train-status')).toHaveAttribute('data-status', 'stopped', { timeout: 60_000 });
+  expect(offMachine).toEqual([]);
+});
