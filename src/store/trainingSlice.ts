@@ -76,6 +76,7 @@ export interface TrainingSliceState {
   step: number;
   epoch: number;
   slicesPerSecond: number;
+  stepsPerSecond: number;
   elapsedMs: number;
   losses: LossPoint[];
   validation: ValidationPoint[];
@@ -126,6 +127,7 @@ export const INITIAL_TRAINING: TrainingSliceState = {
   step: 0,
   epoch: 0,
   slicesPerSecond: 0,
+  stepsPerSecond: 0,
   elapsedMs: 0,
   losses: [],
   validation: [],
@@ -243,7 +245,7 @@ export const createTrainingSlice: StateCreator<AppState, [], [], TrainingSlice> 
         case 'step': {
           const r = m.report;
           const losses = thin([...s.training.losses, { step: r.step, total: r.losses.total, ce: r.losses.ce, dice: r.losses.dice, consistency: r.losses.consistency }]);
-          return patch({ step: r.step, epoch: m.epoch, slicesPerSecond: m.slicesPerSecond, elapsedMs: m.elapsedMs, losses });
+          return patch({ step: r.step, epoch: m.epoch, slicesPerSecond: m.slicesPerSecond, stepsPerSecond: m.stepsPerSecond, elapsedMs: m.elapsedMs, losses });
         }
         case 'validation':
           return patch({ validation: [...s.training.validation, { step: m.report.step, dice: m.report.dice, mean: m.report.meanDice }] });

@@ -91,6 +91,7 @@ export class TrainingSession {
   private texts: WorkspaceTexts | null = null;
   private pendingTexts: { texts: WorkspaceTexts; vectors: FixedTextVectors | null } | null = null;
   private skipPretraining = false;
+  private resetRates = false;
   backend: BackendChoice | null = null;
 
   constructor(private readonly emit: (m: FromWorker) => void) {}
@@ -237,6 +238,7 @@ export class TrainingSession {
   private async loop(): Promise<void> {
     const t = this.trainer!;
     let seen = 0;
+    let steps = 0;
     while (this.state !== 'stopped' && this.state !== 'error') {
       this.applyPendingLabels();
       if (this.watch?.fresh) await this.serveWatch(false);
@@ -259,11 +261,18 @@ export class TrainingSession {
         continue;
       }
       await this.applyPendingTexts();
+      if (this.resetRates) {
+        // Rates measure segmentation steps only: stage 1's time does not count against them.
+        this.resetRates = false;
+        seen = 0;
+        steps = 0;
+      }
       const report = await t.trainStep();
       this.lastStepMs = report.ms;
       seen += t.cfg.batchLabeled + (t.cfg.consistency.weight > 0 ? t.cfg.batchUnlabeled : 0);
+      steps++;
       const elapsedMs = performance.now() - this.startedAt;
-      this.emit({ type: 'step', report, epoch: (report.step * t.cfg.batchLabeled) / Math.max(1, this.labeledSlices), slicesPerSecond: seen / (elapsedMs / 1000), elapsedMs });
+      this.emit({ type: 'step', report, epoch: (report.step * t.cfg.batchLabeled) / Math.max(1, this.labeledSlices), slicesPerSecond: seen / (elapsedMs / 1000), stepsPerSecond: steps / (elapsedMs / 1000), elapsedMs });
       if (report.step % REFRESH_EVERY_STEPS === 0 || performance.now() - this.lastRefreshAt > REFRESH_EVERY_MS) await this.serveWatch(true);
       if (report.step % t.cfg.validation.everySteps === 0 && t.pools.validation.length > 0) this.emit({ type: 'validation', report: await t.validate() });
       if (report.step % SCORE_EVERY_STEPS === 0) await this.scoreWatchedVolume();
@@ -285,6 +294,7 @@ export class TrainingSession {
     }
     this.trainer!.attachTextGuidance(await createTextGuidance(pre, this.texts!, this.trainer!.cfg));
     this.phase = 'training';
+    this.resetRates = true;
     this.startedAt = performance.now();
     this.emit({ type: 'phase', phase: 'training' });
     this.emitTextEncoder();

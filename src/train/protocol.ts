@@ -90,7 +90,7 @@ export type FromWorker =
   /** The text encoder that made the current class embeddings, and when (segmentation step). */
   | { type: 'textEncoder'; provider: 'learned' | 'pretrained' | 'import'; name: string; dim: number; texts: number; step: number }
   | { type: 'promptBank'; name: string; dim: number; entries: { text: string; vector: Float32Array }[] }
-  | { type: 'step'; report: StepReport; epoch: number; slicesPerSecond: number; elapsedMs: number }
+  | { type: 'step'; report: StepReport; epoch: number; slicesPerSecond: number; stepsPerSecond: number; elapsedMs: number }
   | { type: 'validation'; report: ValidationReport }
   /** The prediction for one slice (class values) and its uncertainty (normalised entropy × 255), from the model at `step`. */
   | {

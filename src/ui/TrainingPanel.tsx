@@ -135,6 +135,10 @@ function Status() {
           <dd>{t.slicesPerSecond ? t.slicesPerSecond.toFixed(1) : '–'}</dd>
         </div>
         <div>
+          <dt>Steps/s</dt>
+          <dd data-testid="steps-per-second">{t.stepsPerSecond ? (t.stepsPerSecond >= 1 ? t.stepsPerSecond.toFixed(1) : t.stepsPerSecond.toFixed(2)) : '–'}</dd>
+        </div>
+        <div>
           <dt>Time</dt>
           <dd>{duration(t.elapsedMs)}</dd>
         </div>
