@@ -1,5 +1,4 @@
 import * as tf from '@tensorflow/tfjs';
-import '@tensorflow/tfjs-backend-wasm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Random } from '../data/random.ts';
 import {
@@ -13,19 +12,13 @@ import {
   type GroundingDecoderConfig,
 } from './groundingDecoder.ts';
 import type { Params } from './params.ts';
+import { expectWasmMatchesCpu } from './testing/backendParity.ts';
+import { backwardPass, expectCentralDifferences, expectEveryParamGradient, expectNoTensorLeak } from './testing/gradientChecks.ts';
+import { maxAbsDiff, randomTensor } from './testing/tensors.ts';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
 });
-
-function randomTensor(rng: Random, shape: number[], scale = 1): tf.Tensor {
-  const n = shape.reduce((a, b) => a * b, 1);
-  return tf.tensor(Float32Array.from({ length: n }, () => rng.normal() * scale), shape);
-}
-
-async function maxAbsDiff(a: tf.Tensor, b: tf.Tensor): Promise<number> {
-  return (await tf.max(tf.abs(tf.sub(a, b))).data())[0]!;
-}
 
 /** Patch 4 (two ×2 stages of 8 channels), a 2-channel image skip, d = 5, texts of width 6. */
 const TINY: GroundingDecoderConfig = { patchDim: 6, patchSize: 4, textDim: 6, outDim: 5, width: 8, imageChannels: 2, skipWidth: 3 };
@@ -105,39 +98,13 @@ describe('grounding decoder f_g / f_d', () => {
     const loss = probeLoss(p, cfg, patches, image, text, probe);
     const { value, grads } = tf.variableGrads(loss, p.variables());
     value.dispose();
-    for (const name of p.names()) {
-      const g = await grads[p.get(name).name]!.data();
-      expect(g.every(Number.isFinite), name).toBe(true);
-      expect(g.some((v) => v !== 0), `${name} gets a gradient`).toBe(true);
-    }
+    await expectEveryParamGradient(p, grads);
     // The encoder may fine-tune through the decoder: the patch tokens get a gradient too.
     const dPatches = await tf.grad((t: tf.Tensor) => tf.sum(tf.mul(groundingLogits(p, groundingDecoder(p, cfg, t as tf.Tensor4D, image), text), probe)))(patches).data();
     expect(dPatches.every(Number.isFinite) && dPatches.some((v) => v !== 0)).toBe(true);
     // Central differences, step 3e-3, relative tolerance 2e-2, on the largest of 8 random entries per tensor.
-    for (const name of ['up0.w', 'up1.g', 'skip.w', 'head.w', 'head.b', 'text.w', 'logit.scale', 'logit.bias']) {
-      const v = p.get(name);
-      const analyticAll = await grads[v.name]!.data();
-      let index = 0;
-      for (let n = 0; n < 8; n++) {
-        const i = rng.int(0, v.size - 1);
-        if (Math.abs(analyticAll[i]!) > Math.abs(analyticAll[index]!)) index = i;
-      }
-      const analytic = analyticAll[index]!;
-      const base = Float32Array.from(await v.data());
-      const probeAt = async (delta: number): Promise<number> => {
-        const moved = base.slice();
-        moved[index] = moved[index]! + delta;
-        v.assign(tf.tensor(moved, v.shape));
-        const l = loss();
-        const out = (await l.data())[0]!;
-        l.dispose();
-        return out;
-      };
-      const h = 3e-3;
-      const numeric = ((await probeAt(h)) - (await probeAt(-h))) / (2 * h);
-      v.assign(tf.tensor(base, v.shape));
-      expect(Math.abs(numeric - analytic), `${name}[${index}]: numeric ${numeric} vs analytic ${analytic}`).toBeLessThan(2e-2 * Math.abs(analytic) + 1e-4);
-    }
+    const names = ['up0.w', 'up1.g', 'skip.w', 'head.w', 'head.b', 'text.w', 'logit.scale', 'logit.bias'];
+    await expectCentralDifferences(p, names, grads, loss, rng, () => 3e-3);
     tf.dispose(grads);
     p.dispose();
   });
@@ -148,16 +115,10 @@ describe('grounding decoder f_g / f_d', () => {
     const patches = randomTensor(rng, [2, 3, 2, 6]) as tf.Tensor4D;
     const image = randomTensor(rng, [2, 12, 8, 2]) as tf.Tensor4D;
     const loss = probeLoss(p, TINY, patches, image, randomTensor(rng, [3, 6]) as tf.Tensor2D, randomTensor(rng, [2, 12, 8, 3]));
-    const step = () => {
-      const { value, grads } = tf.variableGrads(loss, p.variables());
-      value.dispose();
-      tf.dispose(grads);
+    expectNoTensorLeak(() => {
+      backwardPass(loss, p);
       tf.dispose(groundingDecoder(p, TINY, patches, image));
-    };
-    step();
-    const before = tf.memory().numTensors;
-    for (let n = 0; n < 3; n++) step();
-    expect(tf.memory().numTensors).toBe(before);
+    });
     p.dispose();
   });
 
@@ -165,26 +126,7 @@ describe('grounding decoder f_g / f_d', () => {
     const p = createGroundingDecoder(TINY, new Random(10));
     const rng = new Random(11);
     const loss = probeLoss(p, TINY, randomTensor(rng, [2, 3, 2, 6]) as tf.Tensor4D, randomTensor(rng, [2, 12, 8, 2]) as tf.Tensor4D, randomTensor(rng, [3, 6]) as tf.Tensor2D, randomTensor(rng, [2, 12, 8, 3]));
-    const run = async () => {
-      const { value, grads } = tf.variableGrads(loss, p.variables());
-      const out = { loss: (await value.data())[0]!, grads: await Promise.all(p.variables().map(async (v) => (await grads[v.name]!.data()) as Float32Array)) };
-      value.dispose();
-      tf.dispose(grads);
-      return out;
-    };
-    const cpu = await run();
-    await tf.setBackend('wasm');
-    try {
-      const wasm = await run();
-      expect(Math.abs(wasm.loss - cpu.loss)).toBeLessThan(1e-4 * Math.max(1, Math.abs(cpu.loss)));
-      cpu.grads.forEach((g, n) => {
-        const scale = g.reduce((m, v) => Math.max(m, Math.abs(v)), 1e-6);
-        const err = g.reduce((m, v, i) => Math.max(m, Math.abs(v - wasm.grads[n]![i]!)), 0);
-        expect(err / scale, p.names()[n]).toBeLessThan(1e-4);
-      });
-    } finally {
-      await tf.setBackend('cpu');
-    }
+    await expectWasmMatchesCpu(loss, p);
     p.dispose();
   });
 });

@@ -1,8 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
-import '@tensorflow/tfjs-backend-wasm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Random } from '../data/random.ts';
 import type { Params } from './params.ts';
+import { expectWasmMatchesCpu } from './testing/backendParity.ts';
+import { backwardPass, expectCentralDifferences, expectEveryParamGradient, expectNoTensorLeak, rmsStep } from './testing/gradientChecks.ts';
+import { maxAbsDiff, randomTensor } from './testing/tensors.ts';
 import {
   createTextTransformer,
   DEFAULT_TEXT_TRANSFORMER,
@@ -15,15 +17,6 @@ import {
 beforeAll(async () => {
   await tf.setBackend('cpu');
 });
-
-function randomTensor(rng: Random, shape: number[], scale = 1): tf.Tensor {
-  const n = shape.reduce((a, b) => a * b, 1);
-  return tf.tensor(Float32Array.from({ length: n }, () => rng.normal() * scale), shape);
-}
-
-async function maxAbsDiff(a: tf.Tensor, b: tf.Tensor): Promise<number> {
-  return (await tf.max(tf.abs(tf.sub(a, b))).data())[0]!;
-}
 
 const TINY: TextTransformerConfig = { vocabSize: 12, maxLength: 10, dim: 8, depth: 2, heads: 2, mlpRatio: 2 };
 
@@ -112,11 +105,7 @@ describe('text transformer', () => {
     const loss = probeLoss(p, TINY, rng);
     const { value, grads } = tf.variableGrads(loss, p.variables());
     value.dispose();
-    for (const name of p.names()) {
-      const g = await grads[p.get(name).name]!.data();
-      expect(g.every(Number.isFinite), name).toBe(true);
-      expect(g.some((v) => v !== 0), `${name} gets a gradient`).toBe(true);
-    }
+    await expectEveryParamGradient(p, grads);
     // Rows of unused ids and positions beyond the longest sequence get exactly zero.
     const tokenGrad = (await grads[p.get('token').name]!.array()) as number[][];
     expect(tokenGrad[10]!.every((v) => v === 0)).toBe(true);
@@ -125,31 +114,7 @@ describe('text transformer', () => {
     // Central differences, as in the ViT test: largest of 8 random entries, step 5 % of the tensor's RMS in
     // [1e-3, 1e-2], relative tolerance 2e-2.
     const names = ['token', 'pos', 'block0.ln1.b', 'block0.attn.q.w', 'block0.attn.v.b', 'block1.attn.out.w', 'block1.mlp.fc1.b', 'block1.mlp.fc2.w', 'norm.b'];
-    for (const name of names) {
-      const v = p.get(name);
-      const analyticAll = await grads[v.name]!.data();
-      let index = 0;
-      for (let n = 0; n < 8; n++) {
-        const i = rng.int(0, v.size - 1);
-        if (Math.abs(analyticAll[i]!) > Math.abs(analyticAll[index]!)) index = i;
-      }
-      const analytic = analyticAll[index]!;
-      const base = Float32Array.from(await v.data());
-      const rms = Math.sqrt(base.reduce((a, b) => a + b * b, 0) / base.length);
-      const h = Math.min(1e-2, Math.max(1e-3, 0.05 * rms));
-      const probe = async (delta: number): Promise<number> => {
-        const moved = base.slice();
-        moved[index] = moved[index]! + delta;
-        v.assign(tf.tensor(moved, v.shape));
-        const l = loss();
-        const out = (await l.data())[0]!;
-        l.dispose();
-        return out;
-      };
-      const numeric = ((await probe(h)) - (await probe(-h))) / (2 * h);
-      v.assign(tf.tensor(base, v.shape));
-      expect(Math.abs(numeric - analytic), `${name}[${index}]: numeric ${numeric} vs analytic ${analytic}`).toBeLessThan(2e-2 * Math.abs(analytic) + 1e-4);
-    }
+    await expectCentralDifferences(p, names, grads, loss, rng, rmsStep);
     tf.dispose(grads);
     p.dispose();
   });
@@ -158,42 +123,17 @@ describe('text transformer', () => {
     const p = createTextTransformer(TINY, new Random(6));
     const loss = probeLoss(p, TINY, new Random(7));
     const { ids, mask } = batch();
-    const step = () => {
-      const { value, grads } = tf.variableGrads(loss, p.variables());
-      value.dispose();
-      tf.dispose(grads);
+    expectNoTensorLeak(() => {
+      backwardPass(loss, p);
       tf.dispose(textTransformer(p, TINY, ids, mask));
-    };
-    step();
-    const before = tf.memory().numTensors;
-    for (let n = 0; n < 3; n++) step();
-    expect(tf.memory().numTensors).toBe(before);
+    });
     p.dispose();
   });
 
   it('trains on the wasm backend (which has no UnsortedSegmentSum) with the same loss and gradients as cpu', async () => {
     const p = createTextTransformer(TINY, new Random(8));
     const loss = probeLoss(p, TINY, new Random(9));
-    const run = async () => {
-      const { value, grads } = tf.variableGrads(loss, p.variables());
-      const out = { loss: (await value.data())[0]!, grads: await Promise.all(p.variables().map(async (v) => (await grads[v.name]!.data()) as Float32Array)) };
-      value.dispose();
-      tf.dispose(grads);
-      return out;
-    };
-    const cpu = await run();
-    await tf.setBackend('wasm');
-    try {
-      const wasm = await run();
-      expect(Math.abs(wasm.loss - cpu.loss)).toBeLessThan(1e-4 * Math.max(1, Math.abs(cpu.loss)));
-      cpu.grads.forEach((g, n) => {
-        const scale = g.reduce((m, v) => Math.max(m, Math.abs(v)), 1e-6);
-        const err = g.reduce((m, v, i) => Math.max(m, Math.abs(v - wasm.grads[n]![i]!)), 0);
-        expect(err / scale, p.names()[n]).toBeLessThan(1e-4);
-      });
-    } finally {
-      await tf.setBackend('cpu');
-    }
+    await expectWasmMatchesCpu(loss, p);
     p.dispose();
   });
 });

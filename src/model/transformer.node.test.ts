@@ -2,6 +2,8 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Random } from '../data/random.ts';
 import { Params } from './params.ts';
+import { expectEveryParamGradient } from './testing/gradientChecks.ts';
+import { maxAbsDiff, randomTensor } from './testing/tensors.ts';
 import {
   addDense,
   addLayerNorm,
@@ -18,15 +20,6 @@ import {
 beforeAll(async () => {
   await tf.setBackend('cpu');
 });
-
-function randomTensor(rng: Random, shape: number[], scale = 1): tf.Tensor {
-  const n = shape.reduce((a, b) => a * b, 1);
-  return tf.tensor(Float32Array.from({ length: n }, () => rng.normal() * scale), shape);
-}
-
-async function maxAbsDiff(a: tf.Tensor, b: tf.Tensor): Promise<number> {
-  return (await tf.max(tf.abs(tf.sub(a, b))).data())[0]!;
-}
 
 /** Plain-JS multi-head attention in float64 for one sequence: the spec the tfjs version is checked against. */
 function referenceAttention(x: number[][], wqkv: number[][], bqkv: number[], wout: number[][], bout: number[], heads: number, mask: number[]): number[][] {
@@ -154,11 +147,7 @@ describe('transformer building blocks', () => {
     const probe = randomTensor(rng, [2, 5, 16]);
     const mask = tf.tensor2d([[1, 1, 1, 1, 1], [1, 1, 1, 0, 0]]);
     const { grads } = tf.variableGrads(() => tf.sum(tf.mul(transformerBlock(p, 'blk', x, 4, mask), probe)) as tf.Scalar, p.variables());
-    for (const name of p.names()) {
-      const g = await grads[p.get(name).name]!.data();
-      expect(g.every(Number.isFinite), name).toBe(true);
-      expect(g.some((v) => v !== 0), `${name} gets a gradient`).toBe(true);
-    }
+    await expectEveryParamGradient(p, grads);
     p.dispose();
   });
 });

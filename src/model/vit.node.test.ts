@@ -1,23 +1,16 @@
 import * as tf from '@tensorflow/tfjs';
-import '@tensorflow/tfjs-backend-wasm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Random } from '../data/random.ts';
 import type { Params } from './params.ts';
+import { expectWasmMatchesCpu } from './testing/backendParity.ts';
+import { backwardPass, expectCentralDifferences, expectEveryParamGradient, expectNoTensorLeak, rmsStep } from './testing/gradientChecks.ts';
+import { maxAbsDiff, randomTensor } from './testing/tensors.ts';
 import { dense } from './transformer.ts';
 import { createViT, DEFAULT_VIT, patchify, vit, vitParamCount, type ViTConfig } from './vit.ts';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
 });
-
-function randomTensor(rng: Random, shape: number[], scale = 1): tf.Tensor {
-  const n = shape.reduce((a, b) => a * b, 1);
-  return tf.tensor(Float32Array.from({ length: n }, () => rng.normal() * scale), shape);
-}
-
-async function maxAbsDiff(a: tf.Tensor, b: tf.Tensor): Promise<number> {
-  return (await tf.max(tf.abs(tf.sub(a, b))).data())[0]!;
-}
 
 /** A ViT small enough for finite differences: 2 blocks of width 8 over 3×2 patches of 4×4. */
 const TINY: ViTConfig = { inChannels: 2, patchSize: 4, imageSize: [12, 8], dim: 8, depth: 2, heads: 2, mlpRatio: 2 };
@@ -86,41 +79,13 @@ describe('ViT image encoder', () => {
     const loss = probeLoss(p, TINY, x, randomTensor(rng, [2, 8]), randomTensor(rng, [2, 3, 2, 8], 0.5));
     const { value, grads } = tf.variableGrads(loss, p.variables());
     value.dispose();
-    for (const name of p.names()) {
-      const g = await grads[p.get(name).name]!.data();
-      expect(g.every(Number.isFinite), name).toBe(true);
-      expect(g.some((v) => v !== 0), `${name} gets a gradient`).toBe(true);
-    }
+    await expectEveryParamGradient(p, grads);
     // Central differences in float32 on the largest-gradient entry of 8 random ones per tensor (a tiny
     // gradient's relative error is all rounding): relative tolerance 2e-2. The step is 5 % of the tensor's RMS,
     // within [1e-3, 1e-2]: [CLS] and position embeddings start at std 0.02, and the first layer norm divides
     // the [CLS] token by its own small spread, so a fixed 1e-2 step would leave the linear regime.
     const names = ['patch.w', 'patch.b', 'cls', 'pos', 'block0.ln1.g', 'block0.attn.k.w', 'block0.attn.out.w', 'block1.mlp.fc1.w', 'block1.mlp.fc2.b', 'norm.g'];
-    for (const name of names) {
-      const v = p.get(name);
-      const analyticAll = await grads[v.name]!.data();
-      let index = 0;
-      for (let n = 0; n < 8; n++) {
-        const i = rng.int(0, v.size - 1);
-        if (Math.abs(analyticAll[i]!) > Math.abs(analyticAll[index]!)) index = i;
-      }
-      const analytic = analyticAll[index]!;
-      const base = Float32Array.from(await v.data());
-      const rms = Math.sqrt(base.reduce((a, b) => a + b * b, 0) / base.length);
-      const h = Math.min(1e-2, Math.max(1e-3, 0.05 * rms));
-      const probe = async (delta: number): Promise<number> => {
-        const moved = base.slice();
-        moved[index] = moved[index]! + delta;
-        v.assign(tf.tensor(moved, v.shape));
-        const l = loss();
-        const out = (await l.data())[0]!;
-        l.dispose();
-        return out;
-      };
-      const numeric = ((await probe(h)) - (await probe(-h))) / (2 * h);
-      v.assign(tf.tensor(base, v.shape));
-      expect(Math.abs(numeric - analytic), `${name}[${index}]: numeric ${numeric} vs analytic ${analytic}`).toBeLessThan(2e-2 * Math.abs(analytic) + 1e-4);
-    }
+    await expectCentralDifferences(p, names, grads, loss, rng, rmsStep);
     tf.dispose(grads);
     p.dispose();
   });
@@ -130,16 +95,10 @@ describe('ViT image encoder', () => {
     const rng = new Random(8);
     const x = randomTensor(rng, [2, 12, 8, 2]) as tf.Tensor4D;
     const loss = probeLoss(p, TINY, x, randomTensor(rng, [2, 8]), randomTensor(rng, [2, 3, 2, 8]));
-    const step = () => {
-      const { value, grads } = tf.variableGrads(loss, p.variables());
-      value.dispose();
-      tf.dispose(grads);
+    expectNoTensorLeak(() => {
+      backwardPass(loss, p);
       tf.dispose(vit(p, TINY, x));
-    };
-    step();
-    const before = tf.memory().numTensors;
-    for (let n = 0; n < 3; n++) step();
-    expect(tf.memory().numTensors).toBe(before);
+    });
     p.dispose();
   });
 
@@ -148,26 +107,7 @@ describe('ViT image encoder', () => {
     const rng = new Random(10);
     const x = randomTensor(rng, [2, 12, 8, 2]) as tf.Tensor4D;
     const loss = probeLoss(p, TINY, x, randomTensor(rng, [2, 8]), randomTensor(rng, [2, 3, 2, 8]));
-    const run = async () => {
-      const { value, grads } = tf.variableGrads(loss, p.variables());
-      const out = { loss: (await value.data())[0]!, grads: await Promise.all(p.variables().map(async (v) => (await grads[v.name]!.data()) as Float32Array)) };
-      value.dispose();
-      tf.dispose(grads);
-      return out;
-    };
-    const cpu = await run();
-    await tf.setBackend('wasm');
-    try {
-      const wasm = await run();
-      expect(Math.abs(wasm.loss - cpu.loss)).toBeLessThan(1e-4 * Math.max(1, Math.abs(cpu.loss)));
-      cpu.grads.forEach((g, n) => {
-        const scale = g.reduce((m, v) => Math.max(m, Math.abs(v)), 1e-6);
-        const err = g.reduce((m, v, i) => Math.max(m, Math.abs(v - wasm.grads[n]![i]!)), 0);
-        expect(err / scale, p.names()[n]).toBeLessThan(1e-4);
-      });
-    } finally {
-      await tf.setBackend('cpu');
-    }
+    await expectWasmMatchesCpu(loss, p);
     p.dispose();
   });
 });

@@ -1,19 +1,15 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Random } from '../../data/random.ts';
+import { expectEveryInputGradient } from '../../model/testing/gradientChecks.ts';
+import { randomTensor } from '../../model/testing/tensors.ts';
 import { dusssLoss, sssInfoNce, type DusssInputs } from './dusssLoss.ts';
+import { lse, val } from './testing/tensorValues.ts';
 import type { GaussianEmbedding } from './uncertainty.ts';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
 });
-
-const val = async (t: tf.Tensor): Promise<number> => (await t.data())[0]!;
-const arr = async (t: tf.Tensor): Promise<number[]> => Array.from(await t.data());
-const lse = (xs: number[]): number => {
-  const m = Math.max(...xs);
-  return m + Math.log(xs.reduce((s, x) => s + Math.exp(x - m), 0));
-};
 
 // Two pairs, 2-d, as in glscLoss.node.test.ts. Images (1,0), (0,1); texts (0.6,0.8), (−0.6,0.8).
 // cos = 0.6, −0.6, 0.8, 0.8; D_s² = 2 − 2 cos = 0.8, 3.2, 0.4, 0.4. D_2W = 1, 6, 2, 3; a = 0.5, b = 1 →
@@ -119,7 +115,7 @@ describe('DuSSS IMC (eq 9) and L_VLM', () => {
 
   it('gradients are finite and non-zero for every embedding, head and log τ (both denominators)', async () => {
     const rng = new Random(5);
-    const draw = (...shape: number[]) => tf.tensor(Float32Array.from({ length: shape.reduce((a, b) => a * b) }, () => rng.normal()), shape);
+    const draw = (...shape: number[]) => randomTensor(rng, shape);
     const x: tf.Tensor[] = [];
     for (let side = 0; side < 4; side++) x.push(draw(3, 4), draw(3, 2), tf.softplus(draw(3, 2)));
     x.push(tf.scalar(Math.log(0.2)));
@@ -128,11 +124,7 @@ describe('DuSSS IMC (eq 9) and L_VLM', () => {
       const f = (...t: tf.Tensor[]) =>
         dusssLoss({ image: ge(t, 0), text: ge(t, 3), imageAug: ge(t, 6), textAug: ge(t, 9), logTau: t[12]!, a: 0.3, b: 0.1, lambda: 0.5, literalDenominator }).total;
       const grads = tf.grads(f)(x);
-      for (const [n, g] of grads.entries()) {
-        const v = await arr(g);
-        expect(v.every(Number.isFinite), `input ${n}`).toBe(true);
-        expect(Math.max(...v.map(Math.abs)), `input ${n}`).toBeGreaterThan(1e-6);
-      }
+      await expectEveryInputGradient(grads, (n) => `input ${n}`);
     }
   });
 });

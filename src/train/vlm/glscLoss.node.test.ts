@@ -1,23 +1,14 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Random } from '../../data/random.ts';
+import { expectEveryInputGradient } from '../../model/testing/gradientChecks.ts';
+import { randomTensor } from '../../model/testing/tensors.ts';
 import { globalSemanticLoss, glscLoss, localSemanticLoss, patchTextCosine, patchTextVariance, type GlscInputs } from './glscLoss.ts';
+import { arr, expectClose, lse, val } from './testing/tensorValues.ts';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
 });
-
-const val = async (t: tf.Tensor): Promise<number> => (await t.data())[0]!;
-const arr = async (t: tf.Tensor): Promise<number[]> => Array.from(await t.data());
-const expectClose = (got: number[], want: number[], digits = 6): void => {
-  expect(got.length).toBe(want.length);
-  want.forEach((w, n) => expect(got[n]).toBeCloseTo(w, digits));
-};
-/** log Σ exp, stable in float64. */
-const lse = (xs: number[]): number => {
-  const m = Math.max(...xs);
-  return m + Math.log(xs.reduce((s, x) => s + Math.exp(x - m), 0));
-};
 
 // Three images with two patches each, three texts, 2-d. Texts T = (1,0), (0,1), (−1,0).
 // Patches (scaled on purpose: only directions matter):
@@ -147,7 +138,7 @@ describe('GLsc global semantic constraint (PromptSSL eq 3–7)', () => {
 
   it('gradients are finite and non-zero for every trained input', async () => {
     const rng = new Random(11);
-    const draw = (...shape: number[]) => tf.tensor(Float32Array.from({ length: shape.reduce((a, b) => a * b) }, () => rng.normal()), shape);
+    const draw = (...shape: number[]) => randomTensor(rng, shape);
     const x = [draw(4, 5, 3), draw(4, 3), draw(4, 3), draw(4, 2), tf.softplus(draw(4, 2)), draw(4, 2), tf.softplus(draw(4, 2)), tf.scalar(Math.log(0.3))];
     const f = (...t: tf.Tensor[]) =>
       glscLoss({
@@ -166,10 +157,6 @@ describe('GLsc global semantic constraint (PromptSSL eq 3–7)', () => {
       }).total;
     const grads = tf.grads(f)(x);
     const names = ['patchTokens', 'imageEmb', 'textEmb', 'imageMu', 'imageSigma', 'textMu', 'textSigma', 'logTau'];
-    for (const [n, g] of grads.entries()) {
-      const v = await arr(g);
-      expect(v.every(Number.isFinite), names[n]).toBe(true);
-      expect(Math.max(...v.map(Math.abs)), names[n]).toBeGreaterThan(1e-6);
-    }
+    await expectEveryInputGradient(grads, (n) => names[n]!);
   });
 });

@@ -1,17 +1,11 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { applyTemperature, cosineSimilarityMatrix, infoNceRows, l2Normalize, twoWayInfoNce } from './similarity.ts';
+import { arr, expectClose, val } from './testing/tensorValues.ts';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
 });
-
-const val = async (t: tf.Tensor): Promise<number> => (await t.data())[0]!;
-const arr = async (t: tf.Tensor): Promise<number[]> => Array.from(await t.data());
-const expectClose = (got: number[], want: number[], digits = 6): void => {
-  expect(got.length).toBe(want.length);
-  want.forEach((w, n) => expect(got[n]).toBeCloseTo(w, digits));
-};
 
 describe('cosine similarity', () => {
   it('normalises rows, then one matmul', async () => {

@@ -1,6 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Random } from '../../data/random.ts';
+import { expectEveryInputGradient } from '../../model/testing/gradientChecks.ts';
+import { randomTensor } from '../../model/testing/tensors.ts';
+import { arr, expectClose, lse, val } from './testing/tensorValues.ts';
 import {
   featureSupervisionLoss,
   maskPool,
@@ -20,16 +23,6 @@ beforeAll(async () => {
   await tf.setBackend('cpu');
 });
 
-const val = async (t: tf.Tensor): Promise<number> => (await t.data())[0]!;
-const arr = async (t: tf.Tensor): Promise<number[]> => Array.from(await t.data());
-const expectClose = (got: number[], want: number[], digits = 6): void => {
-  expect(got.length).toBe(want.length);
-  want.forEach((w, n) => expect(got[n]).toBeCloseTo(w, digits));
-};
-const lse = (xs: number[]): number => {
-  const m = Math.max(...xs);
-  return m + Math.log(xs.reduce((s, x) => s + Math.exp(x - m), 0));
-};
 const L3 = Math.log(3);
 const r = Math.SQRT1_2;
 const sigmoid = (x: number): number => 1 / (1 + Math.exp(-x));
@@ -144,7 +137,7 @@ describe('L_tg (DuSSS eq 12)', () => {
 describe('decoder losses: gradients', () => {
   it('reach the features, the mask logits, the texts and log τ', async () => {
     const rng = new Random(23);
-    const draw = (...shape: number[]) => tf.tensor(Float32Array.from({ length: shape.reduce((a, b) => a * b) }, () => rng.normal()), shape);
+    const draw = (...shape: number[]) => randomTensor(rng, shape);
     const x = [draw(2, 3, 3, 4), draw(2, 3, 3, 3), draw(3, 4), tf.scalar(Math.log(0.3))];
     const pres = tf.tensor2d([1, 1, 0, 0, 1, 1], [2, 3]);
     const scores = tf.tensor2d([0.9, 0.5, 0.2, 0.1, 0.8, 0.7], [2, 3]);
@@ -155,11 +148,7 @@ describe('decoder losses: gradients', () => {
     };
     for (const [name, f] of Object.entries(losses)) {
       const grads = tf.grads((...t: tf.Tensor[]) => f(t) as tf.Scalar)(x);
-      for (const [n, g] of grads.entries()) {
-        const v = await arr(g);
-        expect(v.every(Number.isFinite), `${name} input ${n}`).toBe(true);
-        expect(Math.max(...v.map(Math.abs)), `${name} input ${n}`).toBeGreaterThan(1e-6);
-      }
+      await expectEveryInputGradient(grads, (n) => `${name} input ${n}`);
     }
   });
 });

@@ -1,6 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Random } from '../../data/random.ts';
+import { randomTensor } from '../../model/testing/tensors.ts';
+import { arr, expectClose } from './testing/tensorValues.ts';
 import {
   DS_FLOOR,
   pairwiseSquaredDistance,
@@ -17,12 +19,6 @@ import {
 beforeAll(async () => {
   await tf.setBackend('cpu');
 });
-
-const arr = async (t: tf.Tensor): Promise<number[]> => Array.from(await t.data());
-const expectClose = (got: number[], want: number[], digits = 6): void => {
-  expect(got.length).toBe(want.length);
-  want.forEach((w, n) => expect(got[n]).toBeCloseTo(w, digits));
-};
 
 // Two images and two texts, 2-d, written out by hand.
 // Embeddings f_I = (0,0), (3,0); f_T = (0,4), (0,−4). D_s = ‖f_I − f_T‖: (0,0)→(0,±4): 4, 4; (3,0)→(0,±4): 5, 5 (3-4-5).
@@ -145,7 +141,7 @@ describe('proposition (PromptSSL eq 16, DuSSS eq 19): ŝim increases with D_u fo
   it('end to end: ŝim moves with D_2W (a > 0) when the text Gaussians are spread out', async () => {
     const rng = new Random(7);
     let grew = 0;
-    const draw = (r: number, c: number) => tf.tensor2d(Float32Array.from({ length: r * c }, () => rng.normal()), [r, c]);
+    const draw = (r: number, c: number) => randomTensor(rng, [r, c]) as tf.Tensor2D;
     for (let trial = 0; trial < 50; trial++) {
       const img = { emb: draw(3, 4), mu: draw(3, 2), sigma: tf.softplus(draw(3, 2)) as tf.Tensor2D };
       const txtEmb = draw(3, 4);
