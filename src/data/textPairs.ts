@@ -170,6 +170,9 @@ function regionWindow(v: TrainingVolume, ref: PairRef, size: [number, number]): 
   };
 }
 
+/** Shrunk description images per volume (a volume's image never changes; a label edit makes a new TrainingVolume). */
+const shrunk = new WeakMap<TrainingVolume, Map<string, Float32Array>>();
+
 /**
  * Slice k shrunk to `size` by area averaging (each output pixel the mean of the source pixels it covers). A
  * description speaks of the whole image ("the nuclei density in the upper right is high"), so a slice larger than
@@ -205,7 +208,15 @@ export function shrinkSlice(v: TrainingVolume, k: number, size: [number, number]
 export function pairImage(v: TrainingVolume, ref: PairRef, size: [number, number]): Float32Array {
   const ch = v.channels;
   if (ref.kind === 'description') {
-    return v.dims[0] > size[1] || v.dims[1] > size[0] ? shrinkSlice(v, ref.k, size) : extractSlice(v, ref.k, size, centredWindow(v, size)).image;
+    if (v.dims[0] <= size[1] && v.dims[1] <= size[0]) return extractSlice(v, ref.k, size, centredWindow(v, size)).image;
+    // Shrinking a 1000² tile reads every pixel; the result never changes for a volume, so it is kept (a copy goes out:
+    // callers augment in place).
+    const key = `${ref.k}:${size[0]}x${size[1]}`;
+    let cache = shrunk.get(v);
+    if (!cache) shrunk.set(v, (cache = new Map()));
+    let image = cache.get(key);
+    if (!image) cache.set(key, (image = shrinkSlice(v, ref.k, size)));
+    return image.slice();
   }
   const { win, keep } = regionWindow(v, ref, size);
   const image = extractSlice(v, ref.k, size, win).image;
