@@ -8,7 +8,7 @@ import type { Params } from '../model/params.ts';
 import { createResUNet2D, resUNet2D, type ResUNet2DConfig } from '../model/resunet2d.ts';
 import { Adam, learningRate } from './adam.ts';
 import type { Checkpoint } from './checkpoint.ts';
-import { argmaxClasses, inferenceSizeFor, predictSlices, type SlicePrediction } from './inference.ts';
+import { argmaxClasses, inferenceSizeFor, predictSlices, predictWindows, type SlicePrediction } from './inference.ts';
 import type { TrainConfig } from './config.ts';
 import { emaUpdate } from './ema.ts';
 import { maskedCrossEntropy, maskedSoftDice, pseudoLabelCrossEntropy, sigmoidRampUp, softmaxMse } from './losses.ts';
@@ -213,42 +213,22 @@ export class Trainer {
   /**
    * The text-guided layers of some slices (promptssl, duss): the text mask y^text, the merged pseudo-label
    * σ(y^t + y^text) of eq 13 / 16, and the per-class text activation (the mask's value for each class), each
-   * [nj, ni, K] row-major. Only for slices that fit the training patch (the ViT sees one fixed size); null otherwise.
+   * [nj, ni, K] row-major. The ViT sees the training patch, so a larger slice is covered in overlapping patches and
+   * blended like the segmentation (predictWindows); eq 8's s_c is then per patch, as it was in training.
    */
-  async predictTextSlices(volumeIndex: number, ks: number[]): Promise<{ k: number; text: Float32Array; merged: Float32Array; activation: Float32Array }[] | null> {
+  async predictTextSlices(volumeIndex: number, ks: number[], batchSize = 4): Promise<{ k: number; text: Float32Array; merged: Float32Array; activation: Float32Array }[] | null> {
     const tg = this.textGuidance;
     const v = this.volumes[volumeIndex];
     if (!tg || !v) return null;
-    const [h, w] = this.patch;
-    const [ni, nj] = v.dims;
-    if (ni > w || nj > h) return null;
-    const K = this.numClasses;
-    const ch = v.channels;
-    const win = centredWindow(v, this.patch);
-    const out: { k: number; text: Float32Array; merged: Float32Array; activation: Float32Array }[] = [];
-    for (const k of ks) {
-      const x = extractSlice(v, k, this.patch, win).image;
-      const [text, merged, activation] = tf.tidy(() => {
-        const xt = tf.tensor4d(x, [1, h, w, ch]);
-        const m = tg.textMask(xt);
-        // The activation map shows each class text's own match, before eq 8's s_c weighting: where the text points,
-        // whether or not the image as a whole matches it.
-        const act = this.cfg.text.form === 'softmax' ? softmaxClasses(m.activation) : tf.sigmoid(m.activation);
-        return [m.mask, mergedPseudoLabel(resUNet2D(this.predictor, this.model, xt), m.mask, this.cfg.text.form), act];
-      });
-      const [tv, mv, av] = [(await text.data()) as Float32Array, (await merged.data()) as Float32Array, (await activation.data()) as Float32Array];
-      tf.dispose([text, merged, activation]);
-      const crop = (values: Float32Array): Float32Array => {
-        const c = new Float32Array(ni * nj * K);
-        for (let j = 0; j < nj; j++) {
-          const src = ((j - win.top) * w - win.left) * K;
-          c.set(values.subarray(src, src + ni * K), j * ni * K);
-        }
-        return c;
-      };
-      out.push({ k, text: crop(tv), merged: crop(mv), activation: crop(av) });
-    }
-    return out;
+    const form = this.cfg.text.form;
+    const maps = await predictWindows(v, ks, this.patch, batchSize, this.numClasses, (x) => {
+      const m = tg.textMask(x);
+      // The activation map shows each class text's own match, before eq 8's s_c weighting: where the text points,
+      // whether or not the image as a whole matches it.
+      const act = form === 'softmax' ? softmaxClasses(m.activation) : tf.sigmoid(m.activation);
+      return [m.mask, mergedPseudoLabel(resUNet2D(this.predictor, this.model, x), m.mask, form), act];
+    });
+    return maps.map(({ k, maps: [text, merged, activation] }) => ({ k, text: text!, merged: merged!, activation: activation! }));
   }
 
   /** Dice per class over the labeled pixels of the validation slices, with the predicting network. */

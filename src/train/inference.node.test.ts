@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { Random } from '../data/random.ts';
 import type { TrainingVolume } from '../data/trainingVolume.ts';
 import { createResUNet2D } from '../model/resunet2d.ts';
-import { gaussianTileWeights, inferenceSizeFor, MAX_WHOLE_SLICE_PIXELS, predictSlices, tileStarts } from './inference.ts';
+import { gaussianTileWeights, inferenceSizeFor, MAX_WHOLE_SLICE_PIXELS, predictSlices, predictWindows, tileStarts } from './inference.ts';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -56,5 +56,26 @@ describe('tiled inference of large slices', () => {
     const [p] = await predictSlices(net, model, busy, [0], [32, 32], 4);
     for (let q = 0; q < 100 * 72; q += 97) expect(p!.probs[3 * q]! + p!.probs[3 * q + 1]! + p!.probs[3 * q + 2]!).toBeCloseTo(1, 5);
     net.dispose();
+  });
+
+  it('reconstructs a pointwise map of the whole slice exactly, every map of the run, slices in order', async () => {
+    const rng = new Random(9);
+    const v = volume(45, 37, () => rng.normal());
+    const two = { ...v, dims: [45, 37, 2] as [number, number, number], image: new Float32Array([...v.image, ...v.image.map((x) => -x)]) };
+    // A pointwise "network": whatever windows cover a pixel, each sees the same value there, so any convex blend
+    // of them must give back f(x) exactly (up to float rounding).
+    const run = (x: tf.Tensor4D) => [tf.concat([x, tf.mul(x, 2)], 3), tf.concat([tf.exp(x), tf.neg(x)], 3)];
+    for (const size of [[16, 16], [64, 64], [16, 24]] as [number, number][]) {
+      const out = await predictWindows(two, [1, 0], size, 3, 2, run);
+      expect(out.map((o) => o.k)).toEqual([1, 0]);
+      for (const { k, maps } of out) {
+        let worst = 0;
+        for (let p = 0; p < 45 * 37; p++) {
+          const x = two.image[k * 45 * 37 + p]!;
+          worst = Math.max(worst, Math.abs(maps[0]![2 * p]! - x), Math.abs(maps[0]![2 * p + 1]! - 2 * x), Math.abs(maps[1]![2 * p]! - Math.exp(x)) / Math.exp(x), Math.abs(maps[1]![2 * p + 1]! + x));
+        }
+        expect(worst).toBeLessThan(1e-5);
+      }
+    }
   });
 });

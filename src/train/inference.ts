@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { logSoftmaxClasses, maxClasses, softmaxClasses, sumClasses } from '../model/classAxis.ts';
-import { centredWindow, extractSlice } from '../data/slices2d.ts';
+import { centredWindow, extractSlice, type Window2D } from '../data/slices2d.ts';
 import type { TrainingVolume } from '../data/trainingVolume.ts';
 import type { Params } from '../model/params.ts';
 import { resUNet2D, type ResUNet2DConfig } from '../model/resunet2d.ts';
@@ -55,31 +55,73 @@ export function gaussianTileWeights(h: number, w: number): Float32Array {
   return out;
 }
 
+/** Maps a batch of windows [B, h, w, C] to one or more per-pixel maps, each [B, h, w, K]; called inside tf.tidy. */
+export type WindowRun = (x: tf.Tensor4D) => tf.Tensor[];
+
+/** Per-pixel maps of one slice, each cropped to the slice: [nj, ni, K] row-major, in the order `run` returns them. */
+export interface SliceMaps {
+  k: number;
+  maps: Float32Array[];
+}
+
 /**
- * Class probabilities of slices larger than the window: overlapping tiles of the window's size (half overlap),
- * each weighted by gaussianTileWeights, batched at a fixed batch size so shapes never vary.
+ * Runs a window network over some k-slices and returns its maps at slice size. A slice that fits the window is
+ * centred in it; a larger one is covered by overlapping windows (half overlap) whose outputs are blended with
+ * gaussianTileWeights. Batches have a fixed size (padded with empty windows) so tensor shapes never vary: varying
+ * shapes ratchet GPU memory up (docs/WEBGPU.md trap 9). Any per-pixel network fits: the segmentation softmax, or the
+ * text-guided mask, merged pseudo-label and activation of the text stage.
  */
-async function predictTiled(net: Params, model: ResUNet2DConfig, v: TrainingVolume, ks: readonly number[], size: [number, number], batchSize: number): Promise<SlicePrediction[]> {
+export async function predictWindows(
+  v: TrainingVolume,
+  ks: readonly number[],
+  size: [number, number],
+  batchSize: number,
+  K: number,
+  run: WindowRun,
+): Promise<SliceMaps[]> {
   const [h, w] = size;
-  const K = model.numClasses;
   const [ni, nj] = v.dims;
   const ch = v.channels;
-  const weights = gaussianTileWeights(h, w);
-  const tops = tileStarts(nj, h, 0.5);
-  const lefts = tileStarts(ni, w, 0.5);
-  const out: SlicePrediction[] = [];
-  for (const k of ks) {
-    const acc = new Float32Array(ni * nj * K);
-    const norm = new Float32Array(ni * nj);
-    const windows = tops.flatMap((top) => lefts.map((left) => ({ top, left })));
-    for (let start = 0; start < windows.length; start += batchSize) {
-      const chunk = windows.slice(start, start + batchSize);
-      const x = new Float32Array(batchSize * h * w * ch);
-      chunk.forEach((win, b) => x.set(extractSlice(v, k, size, win).image, b * h * w * ch));
-      const probs = tf.tidy(() => softmaxClasses(resUNet2D(net, model, tf.tensor4d(x, [batchSize, h, w, ch]))));
-      const values = (await probs.data()) as Float32Array;
-      probs.dispose();
-      chunk.forEach((win, b) => {
+  const tiled = ni > w || nj > h;
+  const windows: Window2D[] = tiled
+    ? tileStarts(nj, h, 0.5).flatMap((top) => tileStarts(ni, w, 0.5).map((left) => ({ top, left })))
+    : [centredWindow(v, size)];
+  const weights = tiled ? gaussianTileWeights(h, w) : null;
+  const jobs = ks.flatMap((k) => windows.map((win) => ({ k, win })));
+  const out: SliceMaps[] = [];
+  // Accumulators of the slices whose windows are in flight (jobs are ordered by slice, so few at a time).
+  const open = new Map<number, { maps: Float32Array[]; norm: Float32Array | null }>();
+  const finish = (k: number): void => {
+    const acc = open.get(k);
+    if (!acc) return;
+    if (acc.norm) for (const m of acc.maps) for (let p = 0; p < ni * nj; p++) for (let c = 0; c < K; c++) m[p * K + c]! /= acc.norm[p]!;
+    out.push({ k, maps: acc.maps });
+    open.delete(k);
+  };
+  for (let start = 0; start < jobs.length; start += batchSize) {
+    const chunk = jobs.slice(start, start + batchSize);
+    const x = new Float32Array(batchSize * h * w * ch);
+    chunk.forEach(({ k, win }, b) => x.set(extractSlice(v, k, size, win).image, b * h * w * ch));
+    const tensors = tf.tidy(() => run(tf.tensor4d(x, [batchSize, h, w, ch])));
+    const values = (await Promise.all(tensors.map((t) => t.data()))) as Float32Array[];
+    tf.dispose(tensors);
+    for (let b = 0; b < chunk.length; b++) {
+      const { k, win } = chunk[b]!;
+      let acc = open.get(k);
+      if (!acc) {
+        for (const done of [...open.keys()]) finish(done);
+        acc = { maps: values.map(() => new Float32Array(ni * nj * K)), norm: weights ? new Float32Array(ni * nj) : null };
+        open.set(k, acc);
+      }
+      if (!weights) {
+        // One centred window: a plain crop.
+        values.forEach((src, m) => {
+          for (let j = 0; j < nj; j++) {
+            const row = ((b * h + j - win.top) * w - win.left) * K;
+            acc!.maps[m]!.set(src.subarray(row, row + ni * K), j * ni * K);
+          }
+        });
+      } else {
         for (let y = 0; y < h; y++) {
           const j = y + win.top;
           if (j < 0 || j >= nj) continue;
@@ -88,23 +130,23 @@ async function predictTiled(net: Params, model: ResUNet2DConfig, v: TrainingVolu
             if (i < 0 || i >= ni) continue;
             const g = weights[y * w + xx]!;
             const dst = j * ni + i;
-            norm[dst]! += g;
+            acc.norm![dst]! += g;
             const src = ((b * h + y) * w + xx) * K;
-            for (let c = 0; c < K; c++) acc[dst * K + c]! += g * values[src + c]!;
+            values.forEach((vals, m) => {
+              const map = acc!.maps[m]!;
+              for (let c = 0; c < K; c++) map[dst * K + c]! += g * vals[src + c]!;
+            });
           }
         }
-      });
+      }
     }
-    for (let p = 0; p < ni * nj; p++) for (let c = 0; c < K; c++) acc[p * K + c]! /= norm[p]!;
-    out.push({ k, probs: acc });
   }
+  for (const k of [...open.keys()]) finish(k);
   return out;
 }
 
 /**
- * Class probabilities of some k-slices of a volume. Batches have a fixed size (padded with empty slices) and
- * every slice is centred in a fixed window (or tiled by it, when larger), so tensor shapes never vary: varying shapes ratchet GPU memory up
- * (docs/WEBGPU.md trap 9).
+ * Class probabilities of some k-slices of a volume, whole or tiled (predictWindows), [nj, ni, K] each.
  */
 export async function predictSlices(
   net: Params,
@@ -114,29 +156,8 @@ export async function predictSlices(
   size: [number, number],
   batchSize = 8,
 ): Promise<SlicePrediction[]> {
-  const [h, w] = size;
-  const K = model.numClasses;
-  const [ni, nj] = v.dims;
-  if (ni > w || nj > h) return predictTiled(net, model, v, ks, size, batchSize);
-  const win = centredWindow(v, size);
-  const out: SlicePrediction[] = [];
-  for (let start = 0; start < ks.length; start += batchSize) {
-    const chunk = ks.slice(start, start + batchSize);
-    const x = new Float32Array(batchSize * h * w * v.channels);
-    chunk.forEach((k, b) => x.set(extractSlice(v, k, size, win).image, b * h * w * v.channels));
-    const probs = tf.tidy(() => softmaxClasses(resUNet2D(net, model, tf.tensor4d(x, [batchSize, h, w, v.channels]))));
-    const values = (await probs.data()) as Float32Array;
-    probs.dispose();
-    chunk.forEach((k, b) => {
-      const cropped = new Float32Array(ni * nj * K);
-      for (let j = 0; j < nj; j++) {
-        const srcRow = ((b * h + j - win.top) * w - win.left) * K;
-        cropped.set(values.subarray(srcRow, srcRow + ni * K), j * ni * K);
-      }
-      out.push({ k, probs: cropped });
-    });
-  }
-  return out;
+  const maps = await predictWindows(v, ks, size, batchSize, model.numClasses, (x) => [softmaxClasses(resUNet2D(net, model, x))]);
+  return maps.map(({ k, maps: [probs] }) => ({ k, probs: probs! }));
 }
 
 /** Argmax class index per pixel of a prediction. */

@@ -105,4 +105,36 @@ describe('text-guided semi-supervised training (stage 2)', () => {
     trainer.dispose();
     pre.dispose();
   });
+
+  it('covers a slice larger than the training patch in blended patches, for every text layer', async () => {
+    const volumes = describedWorkspace(4);
+    const cfg = presetConfig('promptssl', {
+      seed: 4,
+      model: { width: 4, depth: 2 },
+      patch: [16, 16],
+      batchLabeled: 2,
+      batchUnlabeled: 2,
+      vlm: { dim: 16, depth: 1, patchSize: 8, batch: 4, maxTokens: 16 },
+    });
+    const trainer = new Trainer(volumes, 3, cfg);
+    expect(trainer.patch).toEqual([16, 16]);
+    const pre = createVlmPretrainer(volumes, trainer.pools, texts(volumes.length), trainer.patch, cfg);
+    trainer.attachTextGuidance(await createTextGuidance(pre, texts(volumes.length), cfg));
+    await trainer.trainStep();
+    const before = tf.memory().numTensors;
+    const layers = await trainer.predictTextSlices(0, [1, 4]);
+    expect(tf.memory().numTensors).toBe(before);
+    expect(layers?.map((l) => l.k)).toEqual([1, 4]);
+    const n = 32 * 32;
+    for (const l of layers!) {
+      for (const map of [l.text, l.merged, l.activation]) {
+        expect(map).toHaveLength(n * 3);
+        expect(map.every((x) => Number.isFinite(x) && x >= 0 && x <= 1 + 1e-6)).toBe(true);
+      }
+      // Softmax form (eq 8): the blended per-class activation is still a distribution over the classes at every pixel.
+      for (let p = 0; p < n; p += 37) expect(l.activation[3 * p]! + l.activation[3 * p + 1]! + l.activation[3 * p + 2]!).toBeCloseTo(1, 5);
+    }
+    trainer.dispose();
+    pre.dispose();
+  }, 60_000);
 });
