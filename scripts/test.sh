@@ -21,6 +21,15 @@ if [ ! -x "$CHROMIUM" ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
 fi
 
+# Node's WebGPU tests run Dawn (npm `webgpu`) on Chromium's SwiftShader, which needs the Vulkan loader.
+if ! ldconfig -p 2>/dev/null | grep -q libvulkan.so.1 && [ ! -e /usr/lib/x86_64-linux-gnu/libvulkan.so.1 ]; then
+  echo "==> installing the Vulkan loader (WebGPU tests in Node)"
+  SUDO=""
+  [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends libvulkan1 >/dev/null
+fi
+
 echo "==> typecheck"
 npx tsc --noEmit -p tsconfig.json
 
