@@ -26,8 +26,10 @@ export interface TrainArgs {
   /** Labeled and unlabeled slices per step; null = the config's defaults. */
   batchLabeled: number | null;
   batchUnlabeled: number | null;
-  /** Training patch side (square), null = fit the data. */
-  patch: number | null;
+  /** 2D ResUNet over slices or 3D V-Net over patches; null = the preset's (tak: 3d), else 2d. */
+  network: '2d' | '3d' | null;
+  /** Training patch: one side (square / cube) or every side (HxW, DxHxW); null = fit the data. */
+  patch: number[] | null;
   /** Config overrides, `path=value` (e.g. text.textTerm=false): every term's switch, for ablations. */
   set: { path: string[]; value: unknown }[];
 }
@@ -51,7 +53,7 @@ export type CliArgs = TrainArgs | PredictArgs | EvalArgs | { command: 'help' };
 
 export const USAGE = `Usage:
   pseudolab train --data DIR --preset NAME --labeled-fraction F [--labeled-slices N] [--steps N | --minutes M]
-                  [--seed S] [--split FILE] [--backend wasm|cpu|webgpu] [--width W] [--depth D] [--patch P]
+                  [--seed S] [--split FILE] [--backend wasm|cpu|webgpu] [--network 2d|3d] [--width W] [--depth D] [--patch P|DxHxW]
                   [--batch-labeled N] [--batch-unlabeled N] [--vlm-steps N] [--set path=value …] --out RUN
   pseudolab predict --model RUN --images DIR --out DIR [--backend wasm|cpu|webgpu]
   pseudolab eval --pred DIR --labels DIR [--json FILE]
@@ -123,6 +125,7 @@ export function parseCli(argv: string[]): CliArgs {
         'batch-labeled': { type: 'string' },
         'batch-unlabeled': { type: 'string' },
         patch: { type: 'string' },
+        network: { type: 'string' },
         set: { type: 'string', multiple: true },
         model: { type: 'string' },
         images: { type: 'string' },
@@ -162,7 +165,8 @@ export function parseCli(argv: string[]): CliArgs {
         vlmSteps: num(values['vlm-steps'], 'vlm-steps', { int: true, min: 0 }),
         batchLabeled: num(values['batch-labeled'], 'batch-labeled', { int: true, min: 1 }),
         batchUnlabeled: num(values['batch-unlabeled'], 'batch-unlabeled', { int: true, min: 0 }),
-        patch: num(values.patch, 'patch', { int: true, min: 8 }),
+        network: network(values.network),
+        patch: patchSides(values.patch),
         set: settings.map(parseSetting),
       };
     }
@@ -173,4 +177,18 @@ export function parseCli(argv: string[]): CliArgs {
     default:
       throw new UsageError(`unknown command "${command}" (train, predict, eval)`);
   }
+}
+
+function network(v: string | undefined): '2d' | '3d' | null {
+  if (v === undefined) return null;
+  if (v === '2d' || v === '3d') return v;
+  throw new UsageError(`--network must be 2d or 3d, not "${v}"`);
+}
+
+/** "64" or "32x48x32": each side an integer of at least 4. */
+function patchSides(v: string | undefined): number[] | null {
+  if (v === undefined) return null;
+  const sides = v.split(/[x×,]/).map((s) => Number(s));
+  if (sides.length > 3 || sides.some((n) => !Number.isInteger(n) || n < 4)) throw new UsageError(`--patch must be a side or sides like 32x48x32 (integers ≥ 4), not "${v}"`);
+  return sides;
 }

@@ -56,7 +56,7 @@ describe.skipIf(!existsSync(HIPPO))('train → predict → eval on a small Decat
     const lines: string[] = [];
     const run = join(root, 'run');
     await runTrain(
-      { command: 'train', data, preset: 'mean-teacher', labeledFraction: 0.5, labeledSlices: 4, steps: 3, minutes: null, seed: 2, out: run, split: null, backend: 'wasm', width: 4, depth: 2, evalEvery: 2, vlmSteps: null, batchLabeled: null, batchUnlabeled: null, patch: null, set: [] },
+      { command: 'train', data, preset: 'mean-teacher', labeledFraction: 0.5, labeledSlices: 4, steps: 3, minutes: null, seed: 2, out: run, split: null, backend: 'wasm', width: 4, depth: 2, evalEvery: 2, vlmSteps: null, batchLabeled: null, batchUnlabeled: null, network: null, patch: null, set: [] },
       (l) => lines.push(l),
     );
     for (const f of ['model.pslb', 'config.json', 'split.json', 'log.csv', 'metrics.json']) expect(existsSync(join(run, f)), f).toBe(true);

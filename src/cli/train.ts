@@ -3,7 +3,11 @@ import { join } from 'node:path';
 import { chooseLabeledCases, chooseLabeledSlices, seededSplit, type CaseSplit } from '../data/split.ts';
 import { toTrainingVolume, type TrainingVolume } from '../data/trainingVolume.ts';
 import { encodeCheckpoint } from '../train/checkpoint.ts';
-import { presetConfig, usesText, type TrainConfig } from '../train/config.ts';
+import { presetConfig, presetModelKind, usesText, type TrainConfig } from '../train/config.ts';
+import { Trainer3D } from '../train/Trainer3D.ts';
+import { encodeTakTexts } from '../train/tak/takTexts.ts';
+import { withAnatomyDefaults } from '../text/anatomyDefaults.ts';
+import { takPromptTexts } from '../text/takPrompts.ts';
 import { createTextGuidance, createVlmPretrainer, textCheckpoint } from '../train/vlm/textStage.ts';
 import { workspaceTexts, type WorkspaceTexts } from '../text/workspaceTexts.ts';
 import type { VlmPretrainer } from '../train/vlm/VlmPretrainer.ts';
@@ -35,12 +39,15 @@ export function summarise(perCase: Record<number, ClassMetrics | null>[], classe
   return { byClass, mean: meanMetrics(byClass) };
 }
 
-async function evaluate(trainer: Trainer, cases: EvalCase[], classValues: number[]): Promise<{ byClass: Record<number, ClassMetrics | null>; mean: ClassMetrics | null; perCase: { id: string; metrics: Record<number, ClassMetrics | null> }[] }> {
-  const size = inferenceSizeFor(cases.map((c) => c.volume), trainer.model.depth, trainer.patch);
+async function evaluate(trainer: Trainer | Trainer3D, cases: EvalCase[], classValues: number[]): Promise<{ byClass: Record<number, ClassMetrics | null>; mean: ClassMetrics | null; perCase: { id: string; metrics: Record<number, ClassMetrics | null> }[] }> {
   const perCase: { id: string; metrics: Record<number, ClassMetrics | null> }[] = [];
   const indices = classValues.map((_, n) => n + 1);
   for (const c of cases) {
-    const pred = (await predictVolumeClasses(trainer.predictor, trainer.model, c.volume, size))!;
+    // 2D: slice by slice at a size every case fits; 3D: Gaussian-weighted sliding windows over the whole volume.
+    const pred =
+      trainer instanceof Trainer3D
+        ? (await trainer.predictVolumeClasses(c.volume))!
+        : (await predictVolumeClasses(trainer.predictor, trainer.model, c.volume, inferenceSizeFor(cases.map((e) => e.volume), trainer.model.depth, trainer.patch)))!;
     perCase.push({ id: c.id, metrics: labelMetrics(pred, c.truth, c.volume.dims, c.spacing, indices) });
   }
   const { byClass, mean } = summarise(perCase.map((p) => p.metrics), indices);
@@ -105,36 +112,59 @@ export async function runTrain(args: TrainArgs, log: Log = console.log): Promise
     return { id, volume: tv, truth: truth.map((v) => table[v]!), spacing: [...volume.geometry.spacing] };
   });
 
+  const required = presetModelKind(args.preset);
+  if (args.network && required && args.network !== required) throw new Error(`preset ${args.preset} trains a ${required.toUpperCase()} network; drop --network ${args.network}`);
+  const kind = args.network ?? required ?? '2d';
+  const patch = args.patch;
+  if (patch && kind === '2d' && patch.length === 3) throw new Error('--patch has three sides; a 2D network takes one or two (HxW)');
+  if (patch && kind === '3d' && patch.length === 2) throw new Error('--patch has two sides; a 3D network takes one or three (DxHxW)');
   const cfg = applySettings(
     presetConfig(args.preset, {
       seed: args.seed,
-      model: { width: args.width ?? 16, depth: args.depth ?? 3 },
+      model: { kind, width: args.width ?? 16, depth: args.depth ?? 3 },
       optimiser: { schedule: args.steps ? 'cosine' : 'constant', totalSteps: args.steps ?? 0 },
       // The held-out cases measure the run; every labeled slice trains.
       validation: { fraction: 0, minLabeledSlices: Number.MAX_SAFE_INTEGER },
       ...(args.batchLabeled !== null ? { batchLabeled: args.batchLabeled } : {}),
       ...(args.batchUnlabeled !== null ? { batchUnlabeled: args.batchUnlabeled } : {}),
-      ...(args.patch !== null ? { patch: [args.patch, args.patch] as [number, number] } : {}),
+      ...(patch && kind === '2d' ? { patch: (patch.length === 1 ? [patch[0]!, patch[0]!] : patch) as [number, number] } : {}),
+      ...(patch && kind === '3d' ? { patch3d: (patch.length === 1 ? [patch[0]!, patch[0]!, patch[0]!] : patch) as [number, number, number] } : {}),
       ...(args.vlmSteps !== null ? { vlm: { steps: args.vlmSteps } } : {}),
     }),
     args.set,
   );
-  const trainer = new Trainer(train, classValues.length + 1, cfg);
+  const trainer = kind === '3d' ? new Trainer3D(train, classValues.length + 1, cfg) : new Trainer(train, classValues.length + 1, cfg);
   mkdirSync(args.out, { recursive: true });
   writeFileSync(join(args.out, 'config.json'), JSON.stringify({ args, config: cfg, backend }, null, 2));
   writeFileSync(join(args.out, 'split.json'), JSON.stringify({ ...split, labeled: [...labeled].sort() }, null, 2));
   log(`backend ${backend.name}${backend.adapter ? ` (${backend.adapter})` : ''}; ${split.train.length} training cases (${labeled.size} labeled, ${labeledSlices} labeled slices), ${split.val.length} validation cases`);
-  log(`preset ${args.preset}, ResUNet-2D width ${cfg.model.width} depth ${cfg.model.depth}, ${trainer.student.count()} parameters, patch ${trainer.patch.join('×')}`);
+  const net = trainer instanceof Trainer3D ? `V-Net-3D width ${cfg.model.width} depth ${cfg.model.depth} strides ${trainer.model.strides!.map((s) => s.join('')).join(',')}` : `ResUNet-2D width ${cfg.model.width} depth ${cfg.model.depth}`;
+  log(`preset ${args.preset}, ${net}, ${trainer.student.count()} parameters, patch ${trainer.patch.join('×')}`);
 
   // Stage 1 and 2 of the text presets: align a vision–language model on the data's own texts, then let each class's
   // prompt draw a mask that joins the teacher's pseudo-label.
   let pretrainer: VlmPretrainer | null = null;
   let runTexts: WorkspaceTexts | null = null;
-  if (usesText(cfg.preset) && cfg.text.enabled) {
+  if (trainer instanceof Trainer3D && cfg.tak.enabled) {
+    // TAK's prompts: each class's position and shape text (the dataset's own, else built-in anatomy defaults),
+    // encoded by the workspace's text tower — learned, pre-trained on 2D slices for --vlm-steps when asked.
+    const classDefs = classValues.map((v) => withAnatomyDefaults(makeClass(v, folder.classes.find((c) => c.value === v)?.name ?? `Class ${v}`), folder.name ?? args.data));
+    const tak = takPromptTexts(classDefs, folder.modality);
+    const texts = workspaceTexts(classDefs, split.train.map((id) => byId.get(id)?.description), folder.modality);
+    runTexts = texts;
+    const vlmCfg = { ...cfg, vlm: { ...cfg.vlm, steps: args.vlmSteps ?? 0 } };
+    pretrainer = await pretrainVlm(trainer.pools, trainer.vlmImageSize, train, { ...texts, classes: [...texts.classes, ...tak.position.slice(1), ...tak.shape.slice(1)] }, vlmCfg, log);
+    const vectors = await encodeTakTexts(pretrainer, tak, vlmCfg.vlm.steps > 0 ? `learned text transformer (${vlmCfg.vlm.steps} pre-training steps)` : 'learned text transformer (seeded, not pre-trained)');
+    trainer.attachTakTexts(vectors);
+    tak.position.forEach((t, k) => log(`  class ${k} position: ${t}`));
+    tak.shape.forEach((t, k) => log(`  class ${k} shape: ${t}`));
+    log(`TAK prompts encoded by the ${vectors.encoder}, ${vectors.dim} wide; the model now has ${trainer.student.count()} parameters`);
+  }
+  if (trainer instanceof Trainer && usesText(cfg.preset) && cfg.text.enabled) {
     const classDefs = classValues.map((v) => makeClass(v, folder.classes.find((c) => c.value === v)?.name ?? `Class ${v}`));
     const texts = workspaceTexts(classDefs, split.train.map((id) => byId.get(id)?.description), folder.modality);
     runTexts = texts;
-    pretrainer = await pretrainVlm(trainer, train, texts, cfg, log);
+    pretrainer = await pretrainVlm(trainer.pools, trainer.patch, train, texts, cfg, log);
     trainer.attachTextGuidance(await createTextGuidance(pretrainer, texts, cfg));
   }
 
@@ -169,7 +199,7 @@ export async function runTrain(args: TrainArgs, log: Log = console.log): Promise
   writeFileSync(join(args.out, 'log.csv'), `${csv.join('\n')}\n`);
   const checkpoint = await trainer.toCheckpoint(
     classValues.map((v) => ({ value: v, name: folder.classes.find((c) => c.value === v)?.name ?? `Class ${v}` })),
-    pretrainer && runTexts ? await textCheckpoint(pretrainer, trainer.textGuidance, runTexts) : null,
+    pretrainer && runTexts && trainer instanceof Trainer ? await textCheckpoint(pretrainer, trainer.textGuidance, runTexts) : null,
   );
   writeFileSync(join(args.out, 'model.pslb'), encodeCheckpoint(checkpoint));
 
@@ -205,8 +235,8 @@ export function applySettings(cfg: TrainConfig, settings: { path: string[]; valu
 }
 
 /** Stage 1: vision–language pre-training for cfg.vlm.steps, with its losses and held-out retrieval in the log. */
-async function pretrainVlm(trainer: Trainer, train: TrainingVolume[], texts: WorkspaceTexts, cfg: TrainConfig, log: Log): Promise<VlmPretrainer> {
-  const pre = createVlmPretrainer(train, trainer.pools, texts, trainer.patch, cfg);
+async function pretrainVlm(pools: Trainer['pools'], patch: [number, number], train: TrainingVolume[], texts: WorkspaceTexts, cfg: TrainConfig, log: Log): Promise<VlmPretrainer> {
+  const pre = createVlmPretrainer(train, pools, texts, patch, cfg);
   const first = await pre.retrieval();
   log(`vision–language pre-training (${cfg.vlm.objective}): ${pre.pool.texts.length} texts, ${pre.pool.train.length} pairs (${first.pairs} held out); retrieval at step 0 ${first.accuracy.toFixed(3)} (chance ${first.chance.toFixed(3)})`);
   const started = performance.now();

@@ -38,15 +38,15 @@ export function dynamicHeadSize(cfg: Pick<TakHeadConfig, 'featureChannels' | 'he
   return c * h1 + h1 + h1 * h2 + h2 + h2 + 1;
 }
 
-export function createTakHead(cfg: TakHeadConfig, rng: Random): Params {
-  const p = new Params();
+/** The controller's weights, added to `into` (the network's own Params, so the EMA teacher and checkpoints carry them). */
+export function createTakHead(cfg: TakHeadConfig, rng: Random, into: Params = new Params()): Params {
   const inDim = 2 * cfg.textDim + cfg.deepChannels;
   const n = dynamicHeadSize(cfg);
-  p.add('controller.fc1.w', heNormal(rng, [inDim, cfg.hidden], inDim));
-  p.add('controller.fc1.b', tf.zeros([1, cfg.hidden]));
-  p.add('controller.fc2.w', tf.mul(heNormal(rng, [cfg.hidden, n], cfg.hidden), 0.05));
-  p.add('controller.fc2.b', tf.reshape(initialTheta(cfg, rng), [1, n]));
-  return p;
+  into.add('tak.controller.fc1.w', heNormal(rng, [inDim, cfg.hidden], inDim));
+  into.add('tak.controller.fc1.b', tf.zeros([1, cfg.hidden]));
+  into.add('tak.controller.fc2.w', tf.mul(heNormal(rng, [cfg.hidden, n], cfg.hidden), 0.05));
+  into.add('tak.controller.fc2.b', tf.reshape(initialTheta(cfg, rng), [1, n]));
+  return into;
 }
 
 /** A flat θ whose three convolutions are He-initialised and whose biases are zero. */
@@ -78,8 +78,8 @@ export function controllerParams(p: Params, cfg: TakHeadConfig, textPos: tf.Tens
     const text = tf.concat([textPos, textShape], 1); // [K, 2T]
     const rows = tf.concat([tf.tile(tf.expandDims(text, 0), [B, 1, 1]), tf.tile(tf.expandDims(f, 1), [1, K, 1])], 2); // [B, K, 2T + Cd]
     const flat = tf.reshape(rows, [B * K, -1]) as tf.Tensor2D;
-    const hidden = tf.relu(tf.add(tf.matMul(flat, p.get('controller.fc1.w') as tf.Tensor2D), p.get('controller.fc1.b')));
-    return tf.add(tf.matMul(hidden as tf.Tensor2D, p.get('controller.fc2.w') as tf.Tensor2D), p.get('controller.fc2.b')) as tf.Tensor2D;
+    const hidden = tf.relu(tf.add(tf.matMul(flat, p.get('tak.controller.fc1.w') as tf.Tensor2D), p.get('tak.controller.fc1.b')));
+    return tf.add(tf.matMul(hidden as tf.Tensor2D, p.get('tak.controller.fc2.w') as tf.Tensor2D), p.get('tak.controller.fc2.b')) as tf.Tensor2D;
   });
 }
 

@@ -24,6 +24,8 @@ export interface StepReport {
   losses: { total: number; ce: number; dice: number; consistency: number };
   /** The text-guided decoder's own terms (promptssl, duss): its supervision, L_region, L_feat, L_tg. */
   text: TextHeadReport | null;
+  /** TAK (3D): L_con of eq 2 and the λ_c it entered with (0 during its warm-up). */
+  tak?: { con: number; lambdaC: number } | null;
   ms: number;
 }
 

@@ -178,7 +178,7 @@ export class TrainingSession {
       config = { ...config, model: resumeConfig.model, batchLabeled: resumeConfig.batchLabeled, batchUnlabeled: resumeConfig.batchUnlabeled };
     } else {
       sized = resolveModelSize(m.modelSize, this.backend, Math.max(...m.volumes.map((v) => Math.max(v.dims[0], v.dims[1]))));
-      config = { ...config, ...sized.parts };
+      config = { ...config, ...sized.parts, model: { ...config.model, ...sized.parts.model } };
       // The vision–language model scales with the segmentation network: a software GPU gets the smallest one.
       if (sized.size === 'tiny') config = { ...config, vlm: { ...config.vlm, dim: 32, depth: 1, steps: Math.min(config.vlm.steps, 150) } };
     }

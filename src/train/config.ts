@@ -2,8 +2,16 @@ import { DEFAULT_AUGMENT, type AugmentConfig } from '../data/augment2d.ts';
 import { DUSS_TEXT, PROMPTSSL_TEXT, type TextGuidanceConfig } from './vlm/TextGuidance.ts';
 import { DEFAULT_VLM_PRETRAIN, type VlmPretrainConfig } from './vlm/VlmPretrainer.ts';
 
-export type PresetName = 'supervised' | 'mean-teacher' | 'promptssl' | 'duss';
-export const PRESETS: readonly PresetName[] = ['supervised', 'mean-teacher', 'promptssl', 'duss'];
+export type PresetName = 'supervised' | 'mean-teacher' | 'promptssl' | 'duss' | 'tak';
+export const PRESETS: readonly PresetName[] = ['supervised', 'mean-teacher', 'promptssl', 'duss', 'tak'];
+
+/** Presets that only exist for one kind of network: the text-mask presets are 2D (their ViT sees slices), TAK is 3D. */
+export function presetModelKind(preset: PresetName): ModelKind | null {
+  return preset === 'tak' ? '3d' : usesText(preset) ? '2d' : null;
+}
+
+/** 2D: a ResUNet over k-slices; 3D: a V-Net over patches of the volume. */
+export type ModelKind = '2d' | '3d';
 
 /** Presets whose pseudo-labels are text-guided: they need a pre-trained vision–language model (stage 1). */
 export function usesText(preset: PresetName): boolean {
@@ -20,11 +28,17 @@ export interface TrainConfig {
   /** Seeds initialisation, sampling, augmentation and the validation split: same seed, same run. */
   seed: number;
   model: {
+    /** ResUNet-2D over slices or V-Net-3D over volume patches; the user picks per dataset. */
+    kind: ModelKind;
     /** Channels at full resolution (doubled per level, capped at 8×). */
     width: number;
-    /** Number of ×2 downsamplings in the ResUNet. */
+    /** Number of downsamplings (×2 along each axis the plan downsamples). */
     depth: number;
   };
+  /** 3D only: patch [depth, height, width] in voxels, or 'auto' (plan3D: spacing-aware, within patchVoxels). */
+  patch3d: [number, number, number] | 'auto';
+  /** 3D only: voxel budget of an 'auto' patch. */
+  patchVoxels: number;
   /** Sample size [height, width]; 'auto' = the largest slice rounded up to 2^depth, at most 256. */
   patch: [number, number] | 'auto';
   /** Labeled and unlabeled slices per step. */
@@ -55,8 +69,11 @@ export interface TrainConfig {
     weight: number;
     /** Steps over which λ_u ramps up as exp(−5(1 − t)²). */
     rampUpSteps: number;
-    /** 'mse' between softmax outputs (mean teacher), or 'pseudo-ce' against the teacher's confident argmax. */
-    kind: 'mse' | 'pseudo-ce';
+    /**
+     * 'mse' between softmax outputs (mean teacher), 'pseudo-ce' against the teacher's confident argmax, or
+     * 'pseudo-ce-dice': CE + Dice against the teacher's pseudo-labels (TAK eq 4).
+     */
+    kind: 'mse' | 'pseudo-ce' | 'pseudo-ce-dice';
     /** Teacher confidence below which 'pseudo-ce' ignores a voxel. */
     threshold: number;
   };
@@ -85,6 +102,30 @@ export interface TrainConfig {
     /** Transformer blocks in each encoder. */
     depth: number;
   };
+  /** TAK (3D): the text-driven dynamic head and the contrastive alignment L_con (seed 002, eq 1–5). */
+  tak: {
+    enabled: boolean;
+    /** Hidden width of the controller MLP that turns [T_pos, T_shape, F] into each class's head. */
+    controllerHidden: number;
+    /** Widths of the dynamic head's hidden 1×1×1 convolutions (8-8-1 in TAK, after [27]). */
+    headChannels: [number, number];
+    /** λ_c of eq 5 (TAK: 0.1); 0 switches L_con off. */
+    conWeight: number;
+    /** Steps before L_con joins (TAK: from the 20th epoch). */
+    conWarmupSteps: number;
+    /** Encoder stages aligned (0 = full resolution). */
+    conStages: number[];
+    /** λ_N: visual samples per class and stage (TAK: 40). */
+    samplesPerClass: number;
+    /** Unlabeled voxels join L_con when their teacher entropy (eq 1) is at most this fraction of log K. */
+    entropyThreshold: number;
+    /** τ of eq 2 (not given by the paper). */
+    tau: number;
+    /** 'negatives': eq 2 as written; 'all': positives in the denominator too (see contrastiveLoss). */
+    denominator: 'negatives' | 'all';
+    /** Background gets L_con samples too ('all'), or only the structures ('foreground'; with one structure, all). */
+    conClasses: 'foreground' | 'all';
+  };
   /** EMA teacher θ_t ← α θ_t + (1 − α) θ_s (DuSSS eq 13); off in `supervised`, whose predictions come from the student. */
   ema: { enabled: boolean; alpha: number };
   /** Augmentation of every training slice. */
@@ -104,8 +145,10 @@ export interface TrainConfig {
 export const DEFAULT_CONFIG: TrainConfig = {
   preset: 'mean-teacher',
   seed: 1,
-  model: { width: 16, depth: 3 },
+  model: { kind: '2d', width: 16, depth: 3 },
   patch: 'auto',
+  patch3d: 'auto',
+  patchVoxels: 48 * 48 * 48,
   batchLabeled: 4,
   batchUnlabeled: 4,
   optimiser: { lr: 2e-3, warmupSteps: 30, schedule: 'constant', totalSteps: 0, weightDecay: 1e-5 },
@@ -113,6 +156,19 @@ export const DEFAULT_CONFIG: TrainConfig = {
   consistency: { weight: 1, rampUpSteps: 300, kind: 'mse', threshold: 0.8 },
   text: { ...PROMPTSSL_TEXT, enabled: false, merged: true, textTerm: true, target: 'normalize' },
   vlm: { ...DEFAULT_VLM_PRETRAIN, steps: 300, patchSize: 8, dim: 64, depth: 2 },
+  tak: {
+    enabled: false,
+    controllerHidden: 64,
+    headChannels: [8, 8],
+    conWeight: 0.1,
+    conWarmupSteps: 200,
+    conStages: [1, 2],
+    samplesPerClass: 40,
+    entropyThreshold: 0.3,
+    tau: 0.1,
+    denominator: 'negatives',
+    conClasses: 'foreground',
+  },
   ema: { enabled: true, alpha: 0.99 },
   augment: DEFAULT_AUGMENT,
   perturb: { gain: 0.1, bias: 0.1, noiseProb: 1, noiseSd: 0.1 },
@@ -142,7 +198,10 @@ export function presetConfig(preset: PresetName, overrides?: DeepPartial<TrainCo
         ? { preset, ema: { enabled: true }, text: { ...PROMPTSSL_TEXT, enabled: true }, vlm: { objective: 'glsc' } }
         : preset === 'duss'
           ? { preset, ema: { enabled: true }, text: { ...DUSS_TEXT, enabled: true }, vlm: { objective: 'dusss' } }
-          : { preset, ema: { enabled: true } };
+          : preset === 'tak'
+            ? // TAK: V-Net mean teacher, text-driven head, L = L_s + λ_u L_u + λ_c L_con (eq 5), L_u = CE + Dice on pseudo-labels (eq 4).
+              { preset, model: { kind: '3d' }, ema: { enabled: true }, consistency: { kind: 'pseudo-ce-dice', threshold: 0 }, tak: { enabled: true } }
+            : { preset, ema: { enabled: true } };
   return merge(merge(DEFAULT_CONFIG, switches), overrides);
 }
 

@@ -15,6 +15,7 @@ const PRESET_LABELS: Record<PresetName, string> = {
   'mean-teacher': 'Mean teacher (labeled + unlabeled)',
   promptssl: 'PromptSSL (mean teacher + prompt-guided mask)',
   duss: 'DuSSS (mean teacher + text-guided mask)',
+  tak: 'TAK (3D V-Net + text-driven head)',
 };
 
 function duration(ms: number): string {

@@ -133,7 +133,7 @@ describe('one stage of the alignment', () => {
       if ([0, 3, 9, 12].includes(r)) expect(norm).toBeGreaterThan(0);
       else expect(norm).toBe(0);
     }
-    for (const name of proj.names().filter((n) => n.startsWith('proj1.'))) {
+    for (const name of proj.names().filter((n) => n.startsWith('tak.proj1.'))) {
       const v = proj.get(name);
       const gv = (await grads[v.name]!.data()) as Float32Array;
       expect(gv.some((x) => x !== 0), name).toBe(true);

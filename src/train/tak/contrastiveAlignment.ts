@@ -178,15 +178,14 @@ export interface AlignmentConfig {
  * The MLPs that map T_k^p and T_k^s to each aligned stage's width (Sec. 3.3: "applying an MLP to T_k^p, T_k^s, we
  * map them into the corresponding dimensions"): Linear → ReLU → Linear, one pair per stage.
  */
-export function createTextProjections(textDim: number, stageChannels: readonly number[], stages: readonly number[], rng: Random): Params {
-  const p = new Params();
+export function createTextProjections(textDim: number, stageChannels: readonly number[], stages: readonly number[], rng: Random, p: Params = new Params()): Params {
   for (const s of stages) {
     const c = stageChannels[s]!;
     for (const kind of ['pos', 'shape']) {
-      p.add(`proj${s}.${kind}.w1`, heNormal(rng, [textDim, c], textDim));
-      p.add(`proj${s}.${kind}.b1`, tf.zeros([1, c]));
-      p.add(`proj${s}.${kind}.w2`, heNormal(rng, [c, c], c));
-      p.add(`proj${s}.${kind}.b2`, tf.zeros([1, c]));
+      p.add(`tak.proj${s}.${kind}.w1`, heNormal(rng, [textDim, c], textDim));
+      p.add(`tak.proj${s}.${kind}.b1`, tf.zeros([1, c]));
+      p.add(`tak.proj${s}.${kind}.w2`, heNormal(rng, [c, c], c));
+      p.add(`tak.proj${s}.${kind}.b2`, tf.zeros([1, c]));
     }
   }
   return p;
@@ -194,8 +193,8 @@ export function createTextProjections(textDim: number, stageChannels: readonly n
 
 export function projectText(p: Params, stage: number, kind: 'pos' | 'shape', text: tf.Tensor2D): tf.Tensor2D {
   return tf.tidy(() => {
-    const h = tf.relu(tf.add(tf.matMul(text, p.get(`proj${stage}.${kind}.w1`) as tf.Tensor2D), p.get(`proj${stage}.${kind}.b1`)));
-    return tf.add(tf.matMul(h as tf.Tensor2D, p.get(`proj${stage}.${kind}.w2`) as tf.Tensor2D), p.get(`proj${stage}.${kind}.b2`)) as tf.Tensor2D;
+    const h = tf.relu(tf.add(tf.matMul(text, p.get(`tak.proj${stage}.${kind}.w1`) as tf.Tensor2D), p.get(`tak.proj${stage}.${kind}.b1`)));
+    return tf.add(tf.matMul(h as tf.Tensor2D, p.get(`tak.proj${stage}.${kind}.w2`) as tf.Tensor2D), p.get(`tak.proj${stage}.${kind}.b2`)) as tf.Tensor2D;
   });
 }
 
