@@ -4,8 +4,11 @@ import { deleteCheckpoint, readCheckpoint, writeCheckpoint, type Database } from
 import type { AppStore } from '../store/appStore.ts';
 import { BACKEND_ORDER } from '../train/backend.ts';
 import { decodeCheckpoint } from '../train/checkpoint.ts';
-import { presetConfig, PRESETS, usesText, type PresetName } from '../train/config.ts';
+import { presetConfig, presetModelKind, PRESETS, usesText, type ModelKind, type PresetName } from '../train/config.ts';
+import { describeRun3DChange } from '../train/describeMemory.ts';
 import { modalityOfVolume } from '../text/classPrompts.ts';
+import { withAnatomyDefaults } from '../text/anatomyDefaults.ts';
+import { takPromptTexts, type TakPromptTexts } from '../text/takPrompts.ts';
 import { sameTexts, workspaceTexts, type WorkspaceTexts } from '../text/workspaceTexts.ts';
 import type { TextEncoderProvider } from '../text/encoders/TextEncoderProvider.ts';
 import { promptBankEncoder } from '../text/encoders/promptBankEncoder.ts';
@@ -38,6 +41,10 @@ export class TrainingController {
   private textTimer: ReturnType<typeof setTimeout> | null = null;
   /** A text encoder other than the learned one (prompt bank, pretrained model); null = learn one in the worker. */
   private provider: TextEncoderProvider | null = null;
+  /** TAK's position and shape prompts as the running model last got them (tak only). */
+  private sentTak: TakPromptTexts | null = null;
+  /** The network of the running model, for the checkpoint record. */
+  private runNetwork: ModelKind = '2d';
 
   constructor(
     private readonly store: AppStore,
@@ -47,7 +54,7 @@ export class TrainingController {
       if (!this.client) return;
       if (s.volumes !== prev.volumes) this.queueLabelSync();
       if (s.training.focus !== prev.training.focus) this.sendWatch();
-      if (this.sentTexts && (s.classes !== prev.classes || s.volumes !== prev.volumes)) this.queueTextSync();
+      if ((this.sentTexts || this.sentTak) && (s.classes !== prev.classes || s.volumes !== prev.volumes)) this.queueTextSync();
     });
   }
 
@@ -60,8 +67,10 @@ export class TrainingController {
     if (!this.db) return;
     try {
       const c = await readCheckpoint(this.db);
-      this.store.getState().setTrainingPatch({ checkpoint: c ? { step: c.step, savedAt: c.savedAt, preset: c.preset, classValues: c.classValues } : null });
+      this.store.getState().setTrainingPatch({ checkpoint: c ? { step: c.step, savedAt: c.savedAt, preset: c.preset, classValues: c.classValues, network: c.network ?? '2d' } : null });
+      // The saved model's method and network become the panel's choice, so Start resumes it.
       if (c && (PRESETS as readonly string[]).includes(c.preset)) this.store.getState().setPreset(c.preset as PresetName);
+      if (c) this.store.getState().setNetwork(c.network ?? '2d');
     } catch {
       // A damaged checkpoint store only means training starts afresh.
     }
@@ -102,14 +111,16 @@ export class TrainingController {
     this.sentVersions = new Map(entries.map((e) => [e.volume.id, e.labelsVersion]));
     let checkpoint: Uint8Array | null = null;
     const preset = s.training.preset;
+    const network = presetModelKind(preset) ?? s.training.network;
     if (this.db) {
       const saved = await readCheckpoint(this.db).catch(() => null);
       const sameClasses = saved && saved.classValues.length === classes.length && saved.classValues.every((v, n) => v === classes[n]!.value);
-      if (saved && saved.preset === preset && sameClasses) checkpoint = saved.bytes;
-      else if (saved) say({ severity: 'info', subject: 'Training', text: 'The saved model was trained for another method or other classes; this run starts afresh.' });
+      if (saved && saved.preset === preset && (saved.network ?? '2d') === network && sameClasses) checkpoint = saved.bytes;
+      else if (saved) say({ severity: 'info', subject: 'Training', text: 'The saved model was trained for another method, network or other classes; this run starts afresh.' });
     }
     // The worker sizes the network once it knows the backend (see train/modelSize.ts).
-    const config = presetConfig(preset, { seed: 1, validation: { everySteps: 20 } });
+    const config = presetConfig(preset, { seed: 1, model: { kind: network }, validation: { everySteps: 20 } });
+    this.runNetwork = network;
     const preference = s.training.backendPreference;
     s.resetTrainingRun();
     s.setTrainingPatch({ status: 'starting', trainedClasses: classes, error: null });
@@ -117,9 +128,12 @@ export class TrainingController {
       (m) => this.onEvent(m),
       (message) => this.onCrash(message),
     );
-    const texts = usesText(preset) ? this.currentTexts() : null;
+    // TAK reads each class's position and shape prompt; its learned text tower also sees the workspace texts.
+    const tak = preset === 'tak' ? this.currentTakTexts() : null;
+    const texts = usesText(preset) || tak ? this.currentTexts() : null;
     let textVectors: FixedTextVectors | null = null;
-    if (texts && this.provider) {
+    const takVectors = tak ? await this.takVectorsFor(tak) : null;
+    if (texts && !tak && this.provider) {
       try {
         textVectors = await this.vectorsFor(texts);
       } catch (e) {
@@ -129,11 +143,14 @@ export class TrainingController {
         return;
       }
     }
-    this.sentTexts = texts;
+    this.sentTexts = tak ? null : texts;
+    this.sentTak = tak;
     this.client.send({
       type: 'start',
       texts,
       textVectors,
+      tak,
+      takVectors,
       config,
       classes,
       volumes,
@@ -259,7 +276,7 @@ export class TrainingController {
         throw new Error(`it predicts ${c.classes.map((x) => x.name).join(', ')}; this workspace's classes are ${s.classes.map((x) => x.name).join(', ') || 'none'}`);
       }
       if (!this.db) throw new Error('browser storage is unavailable, so the model cannot be kept');
-      await writeCheckpoint(this.db, { bytes, step: c.step, preset: c.config.preset, classValues: values, savedAt: Date.now() });
+      await writeCheckpoint(this.db, { bytes, step: c.step, preset: c.config.preset, classValues: values, savedAt: Date.now(), network: c.config.model.kind });
       await this.loadCheckpointInfo();
       s.pushMessage({ severity: 'info', subject: fileName, text: `Model imported (step ${c.step}); press Start to continue training from it.` });
     } catch (e) {
@@ -289,6 +306,16 @@ export class TrainingController {
     }
     if (m.type === 'error') s.pushMessage({ severity: 'error', subject: 'Training', text: m.message });
     if (m.type === 'notice') s.pushMessage({ severity: 'info', subject: 'Training', text: m.message });
+    if (m.type === 'memory' && m.reason) {
+      const changes = m.used ? describeRun3DChange(m.requested, m.used) : [];
+      s.pushMessage({
+        severity: 'warning',
+        subject: 'GPU memory',
+        text: m.used
+          ? `The 3D network as set up does not fit: ${m.reason}. It trains smaller instead: ${changes.join(', ') || 'no change was possible'}.`
+          : `The 3D network does not fit on this backend even at its smallest: ${m.reason}.`,
+      });
+    }
     if (m.type === 'state' && m.state === 'error') this.endRun();
   }
 
@@ -301,7 +328,7 @@ export class TrainingController {
   private async keepCheckpoint(step: number, bytes: Uint8Array): Promise<void> {
     const s = this.store.getState();
     const classValues = s.training.trainedClasses.map((c) => c.value);
-    const record = { bytes, step, preset: s.training.preset, classValues, savedAt: Date.now() };
+    const record = { bytes, step, preset: s.training.preset, classValues, savedAt: Date.now(), network: this.runNetwork };
     if (this.db) {
       try {
         await writeCheckpoint(this.db, record);
@@ -309,7 +336,7 @@ export class TrainingController {
         s.pushMessage({ severity: 'warning', subject: 'Training', text: `The model could not be saved in the browser (${(e as Error).message}); export it to keep it.` });
       }
     }
-    s.setTrainingPatch({ checkpoint: { step, savedAt: record.savedAt, preset: record.preset, classValues } });
+    s.setTrainingPatch({ checkpoint: { step, savedAt: record.savedAt, preset: record.preset, classValues, network: record.network } });
     if (this.store.getState().training.status === 'stopped') this.endRun();
   }
 
@@ -350,11 +377,41 @@ export class TrainingController {
     return workspaceTexts(s.classes, this.volumeIds.map((id) => s.volumes[id]?.volume.description), first ? modalityOfVolume(first) : undefined);
   }
 
-  /** Re-encode after typing stops: a new description updates the text mask without restarting training. */
+  /**
+   * TAK's prompts for the run's classes: the user's position and shape texts, else the built-in anatomy defaults
+   * (matched by class name, and by the run's volume names for datasets like MSD's hippocampus).
+   */
+  private currentTakTexts(): TakPromptTexts {
+    const s = this.store.getState();
+    const ids = this.volumeIds.length ? this.volumeIds : s.volumeOrder;
+    const first = ids.length ? s.volumes[ids[0]!]?.volume : undefined;
+    const datasetName = ids.map((id) => s.volumes[id]?.volume.name ?? '').join(' ');
+    return takPromptTexts(s.classes.map((c) => withAnatomyDefaults(c, datasetName)), first ? modalityOfVolume(first) : undefined);
+  }
+
+  /**
+   * TAK's prompts through the chosen provider. A prompt bank made for another preset may lack them: then the worker's
+   * learned text tower encodes them, and the user is told why.
+   */
+  private async takVectorsFor(tak: TakPromptTexts): Promise<FixedTextVectors | null> {
+    if (!this.provider) return null;
+    try {
+      return await this.vectorsOf([...new Set([...tak.position, ...tak.shape])]);
+    } catch (e) {
+      this.store.getState().pushMessage({ severity: 'info', subject: 'Text encoder', text: `TAK's prompts are encoded by the learned text transformer instead: ${(e as Error).message}` });
+      return null;
+    }
+  }
+
+  /** Re-encode after typing stops: a new description updates the text mask (or TAK's prompts) without restarting training. */
   private queueTextSync(): void {
     if (this.textTimer) clearTimeout(this.textTimer);
     this.textTimer = setTimeout(() => {
       this.textTimer = null;
+      if (this.client && this.sentTak) {
+        this.syncTakTexts(this.client, this.sentTak);
+        return;
+      }
       if (!this.client || !this.sentTexts) return;
       const next = this.currentTexts();
       if (next.classes.length !== this.sentTexts.classes.length || sameTexts(next, this.sentTexts)) return;
@@ -375,10 +432,25 @@ export class TrainingController {
     }, 600);
   }
 
+  private syncTakTexts(client: TrainingClient, sent: TakPromptTexts): void {
+    const next = this.currentTakTexts();
+    // A class added or removed mid-run changes the head's outputs: that waits for the next run, as in 2D.
+    if (next.position.length !== sent.position.length) return;
+    if (next.position.every((t, n) => t === sent.position[n]) && next.shape.every((t, n) => t === sent.shape[n])) return;
+    void (async () => {
+      const vectors = await this.takVectorsFor(next);
+      this.sentTak = next;
+      client.send({ type: 'takTexts', texts: next, vectors });
+    })();
+  }
+
   /** Vectors of every workspace text from the chosen (non-learned) provider. */
   private async vectorsFor(texts: WorkspaceTexts): Promise<FixedTextVectors> {
+    return this.vectorsOf([...new Set([texts.background, ...texts.classes, ...texts.descriptions].filter((t) => t.trim()))]);
+  }
+
+  private async vectorsOf(all: string[]): Promise<FixedTextVectors> {
     const p = this.provider!;
-    const all = [...new Set([texts.background, ...texts.classes, ...texts.descriptions].filter((t) => t.trim()))];
     const vectors = await p.encode(all);
     return { provider: p.kind === 'pretrained' ? 'pretrained' : 'import', name: p.name, dim: p.dim, entries: all.map((text, n) => ({ text, vector: vectors[n]! })) };
   }

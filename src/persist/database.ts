@@ -8,6 +8,8 @@ export interface CheckpointRecord {
   preset: string;
   classValues: number[];
   savedAt: number;
+  /** The network the checkpoint holds; absent in records saved before 3D existed, which are all 2D. */
+  network?: '2d' | '3d';
 }
 
 interface PseudolabDB extends DBSchema {

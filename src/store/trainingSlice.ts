@@ -1,7 +1,7 @@
 import type { StateCreator } from 'zustand';
 import type { BackendChoice, BackendName } from '../train/backend.ts';
 import type { ModelSizeChoice } from '../train/modelSize.ts';
-import type { PresetName } from '../train/config.ts';
+import { presetModelKind, type ModelKind, type PresetName } from '../train/config.ts';
 import type { FromWorker, TrainingState } from '../train/protocol.ts';
 import type { AppState } from './appStore.ts';
 
@@ -68,11 +68,15 @@ export interface TrainingLayers {
 export interface TrainingSliceState {
   status: 'idle' | TrainingState;
   preset: PresetName;
+  /** 2D ResUNet over slices or 3D V-Net over volume patches; a preset that needs one kind sets and holds it. */
+  network: ModelKind;
   /** 'auto' = the fastest hardware backend; a name forces that backend (software GPUs included). */
   backendPreference: 'auto' | BackendName;
   modelSize: ModelSizeChoice;
   backend: BackendChoice | null;
   info: Extract<FromWorker, { type: 'ready' }> | null;
+  /** 3D runs: the memory estimate against the backend's budget, and what was made smaller when it did not fit. */
+  memory: Extract<FromWorker, { type: 'memory' }> | null;
   step: number;
   epoch: number;
   slicesPerSecond: number;
@@ -95,7 +99,7 @@ export interface TrainingSliceState {
   predictAll: { running: boolean; done: number; total: number } | null;
   /** Whole-volume predictions from "Predict all", for export. */
   fullPredictions: Record<string, Uint8Array>;
-  checkpoint: { step: number; savedAt: number; preset: string; classValues: number[] } | null;
+  checkpoint: { step: number; savedAt: number; preset: string; classValues: number[]; network: ModelKind } | null;
   /** The slice the user looks at (axial view), which the model predicts first. */
   focus: { volumeId: string; k: number } | null;
 }
@@ -103,6 +107,8 @@ export interface TrainingSliceState {
 export interface TrainingSlice {
   training: TrainingSliceState;
   setPreset: (preset: PresetName) => void;
+  /** Ignored while the preset holds the other kind (TAK is 3D only; the text-mask presets are 2D only). */
+  setNetwork: (network: ModelKind) => void;
   setBackendPreference: (b: 'auto' | BackendName) => void;
   setModelSize: (m: ModelSizeChoice) => void;
   setTrainingPatch: (patch: Partial<TrainingSliceState>) => void;
@@ -120,10 +126,12 @@ const MAX_LOSS_POINTS = 1500;
 export const INITIAL_TRAINING: TrainingSliceState = {
   status: 'idle',
   preset: 'mean-teacher',
+  network: '2d',
   backendPreference: 'auto',
   modelSize: 'auto',
   backend: null,
   info: null,
+  memory: null,
   step: 0,
   epoch: 0,
   slicesPerSecond: 0,
@@ -172,7 +180,11 @@ export const createTrainingSlice: StateCreator<AppState, [], [], TrainingSlice> 
   const patch = (p: Partial<TrainingSliceState>): void => set((s) => ({ training: { ...s.training, ...p } }));
   return {
     training: INITIAL_TRAINING,
-    setPreset: (preset) => patch({ preset }),
+    setPreset: (preset) => patch({ preset, network: presetModelKind(preset) ?? get().training.network }),
+    setNetwork: (network) => {
+      const held = presetModelKind(get().training.preset);
+      if (!held || held === network) patch({ network });
+    },
     setBackendPreference: (backendPreference) => patch({ backendPreference }),
     setModelSize: (modelSize) => patch({ modelSize }),
     setTrainingPatch: patch,
@@ -186,6 +198,7 @@ export const createTrainingSlice: StateCreator<AppState, [], [], TrainingSlice> 
         training: {
           ...INITIAL_TRAINING,
           preset: s.training.preset,
+          network: s.training.network,
           backendPreference: s.training.backendPreference,
           modelSize: s.training.modelSize,
           layers: s.training.layers,
@@ -213,6 +226,8 @@ export const createTrainingSlice: StateCreator<AppState, [], [], TrainingSlice> 
           return patch({ backend: m.choice });
         case 'ready':
           return patch({ info: m, step: m.resumedAt ?? 0, error: null });
+        case 'memory':
+          return patch({ memory: m });
         case 'state':
           return patch({ status: m.state });
         case 'phase':

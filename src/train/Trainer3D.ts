@@ -41,6 +41,11 @@ export class Trainer3D {
   /** k-slice pools, as in 2D: which slices are labeled, held out and unlabeled. */
   pools: SlicePools;
   step = 0;
+  /**
+   * Share of a window its neighbour overlaps in predictSlices (and so validate): 0.5 as nnU-Net by default; the app
+   * lowers it where windows are slow (a CPU backend), so the slices on screen update within seconds.
+   */
+  previewOverlap = 0.5;
   private readonly sampling: Random;
   private readonly contrastRng: Random;
   /** Training copies of the volumes: held-out slices' labels masked out, so validation stays unseen. */
@@ -48,6 +53,8 @@ export class Trainer3D {
   private volumePools: ReturnType<typeof buildVolumePools>;
   private takHead: TakHeadConfig | null = null;
   private takText: { position: tf.Tensor2D; shape: tf.Tensor2D; encoder: string } | null = null;
+  /** The attached prompt vectors on the CPU, for checkpoints: a TAK model cannot predict without them. */
+  private takVectors: TakTextVectors | null = null;
   private stageChannels: number[] = [];
 
   constructor(
@@ -116,6 +123,7 @@ export class Trainer3D {
     this.takText?.position.dispose();
     this.takText?.shape.dispose();
     this.takText = { position: tf.tensor2d(t.position, [K, t.dim]), shape: tf.tensor2d(t.shape, [K, t.dim]), encoder: t.encoder };
+    this.takVectors = { dim: t.dim, position: t.position.slice(), shape: t.shape.slice(), encoder: t.encoder };
     if (this.cfg.ema.enabled && !this.teacherReady) this.makeTeacher();
   }
 
@@ -342,7 +350,7 @@ export class Trainer3D {
       const per = v.dims[0] * v.dims[1] * this.numClasses;
       await slidingWindow3D(
         this.slab(v, k0, k1),
-        { size: this.patch, batchSize, numChannelsOut: this.numClasses },
+        { size: this.patch, batchSize, numChannelsOut: this.numClasses, overlap: this.previewOverlap },
         (x) => [softmaxClasses(this.forward(net, x).logits)],
         (s0, s1, maps) => {
           for (let k = s0; k < s1; k++) if (need.has(k + k0)) out.set(k + k0, maps[0]!.slice((k - s0) * per, (k - s0 + 1) * per));
@@ -354,14 +362,14 @@ export class Trainer3D {
   }
 
   /** Class index of every voxel of a volume, by sliding windows over the whole of it, with progress. */
-  async predictVolumeClasses(v: TrainingVolume, onProgress?: (done: number, total: number) => void, shouldStop?: () => boolean, batchSize = 2): Promise<Uint8Array | null> {
+  async predictVolumeClasses(v: TrainingVolume, onProgress?: (done: number, total: number) => void, shouldStop?: () => boolean, batchSize = 2, overlap = 0.5): Promise<Uint8Array | null> {
     const [ni, nj] = v.dims;
     const K = this.numClasses;
     const out = new Uint8Array(v.labels.length);
     const net = this.predictor;
     const finished = await slidingWindow3D(
       v,
-      { size: this.patch, batchSize, numChannelsOut: K, onProgress, shouldStop },
+      { size: this.patch, batchSize, numChannelsOut: K, onProgress, shouldStop, overlap },
       (x) => [softmaxClasses(this.forward(net, x).logits)],
       (k0, _k1, maps) => out.set(argmaxClasses(maps[0]!, K), k0 * ni * nj),
     );
@@ -409,6 +417,7 @@ export class Trainer3D {
     const teacher = this.teacherNet;
     return {
       text: null,
+      tak: this.takVectors,
       version: 1,
       config: this.cfg,
       classes,

@@ -3,12 +3,17 @@ import { toTrainingVolume, type TrainingVolume } from '../data/trainingVolume.ts
 import type { LabelMap } from '../volume/labels.ts';
 import type { Volume } from '../volume/Volume.ts';
 import { chooseBackend, type BackendChoice } from './backend.ts';
-import { decodeCheckpoint, encodeCheckpoint } from './checkpoint.ts';
-import { argmaxClasses, predictSlices, predictVolumeClasses } from './inference.ts';
+import { decodeCheckpoint, encodeCheckpoint, type Checkpoint, type TakCheckpoint } from './checkpoint.ts';
+import { argmaxClasses, predictVolumeClasses } from './inference.ts';
 import type { ClassInfo, FromWorker, ToWorker, WorkerVolume } from './protocol.ts';
-import { resolveModelSize } from './modelSize.ts';
+import { PATCH_VOXELS_3D, resolveModelSize } from './modelSize.ts';
 import { Trainer } from './Trainer.ts';
-import { usesText } from './config.ts';
+import { Trainer3D } from './Trainer3D.ts';
+import { usesText, type ModelKind } from './config.ts';
+import { fitRun3D, memoryLimitsFor } from './fitRun3D.ts';
+import { encodeTakTexts } from './tak/takTexts.ts';
+import { fixedTakEncoder, learnedTakEncoder, type TakEncoder } from './takEncoder.ts';
+import type { TakPromptTexts } from '../text/takPrompts.ts';
 import { createTextGuidance, createVlmPretrainer, textCheckpoint, type FixedTextVectors, type WorkspaceTexts } from './vlm/textStage.ts';
 import type { VlmPretrainer } from './vlm/VlmPretrainer.ts';
 
@@ -21,6 +26,33 @@ const SWEEP_SLICES = 4;
 const SCORE_EVERY_STEPS = 50;
 /** Pre-training steps between held-out retrieval measurements (the alignment figure). */
 const RETRIEVAL_EVERY_STEPS = 25;
+/**
+ * 3D: a slab of sliding windows costs several training steps, so live predictions, validation and slice scores
+ * each wait until the time since they last ran is this many times what they took: together they stay a minority.
+ */
+const SERVICE_SHARE_3D = 4;
+/**
+ * 3D window overlap where windows are slow (CPU backends, software GPUs): previews without overlap (about 8× fewer
+ * windows than nnU-Net's 0.5), predict-all with MONAI's default 0.25. A hardware GPU keeps 0.5 for both.
+ */
+const SLOW_PREVIEW_OVERLAP_3D = 0;
+const SLOW_PREDICT_ALL_OVERLAP_3D = 0.25;
+
+/**
+ * Either network behind one session. Both trainers share the surface the session uses (steps, pools, predictSlices,
+ * validate, updateVolume, checkpoints); the few 3D-only or 2D-only calls narrow with `instanceof`.
+ */
+export type SegmentationTrainer = Trainer | Trainer3D;
+
+function sameTakTexts(a: TakPromptTexts, b: TakPromptTexts): boolean {
+  const eq = (x: readonly string[], y: readonly string[]) => x.length === y.length && x.every((v, n) => v === y[n]);
+  return eq(a.position, b.position) && eq(a.shape, b.shape);
+}
+
+/** The machine's memory as Chrome reports it (rounded; absent in other browsers): a software GPU's budget is a share of it. */
+function deviceMemoryGiB(): number | undefined {
+  return (globalThis.navigator as (Navigator & { deviceMemory?: number }) | undefined)?.deviceMemory;
+}
 
 function asVolume(w: WorkerVolume): Volume {
   return {
@@ -67,7 +99,7 @@ export function activationBytes(mask: Float32Array, K: number): Uint8Array {
  * slices for active learning, predicts whole volumes, and checkpoints.
  */
 export class TrainingSession {
-  private trainer: Trainer | null = null;
+  private trainer: SegmentationTrainer | null = null;
   private volumes: WorkerVolume[] = [];
   private classes: ClassInfo[] = [];
   private state: 'idle' | 'starting' | 'running' | 'paused' | 'stopped' | 'error' = 'idle';
@@ -92,6 +124,12 @@ export class TrainingSession {
   private pendingTexts: { texts: WorkspaceTexts; vectors: FixedTextVectors | null } | null = null;
   private skipPretraining = false;
   private resetRates = false;
+  /** TAK (3D): the encoder of its prompts, and the vectors (with the texts they encode) the head now reads. */
+  private tak: { encoder: TakEncoder; vectors: TakCheckpoint } | null = null;
+  private pendingTak: { texts: TakPromptTexts; vectors: FixedTextVectors | null } | null = null;
+  /** When each 3D service (live predictions, validation, slice scores) last ran and how long it took. */
+  private services = { refresh: { at: 0, ms: 0 }, validate: { at: 0, ms: 0 }, score: { at: 0, ms: 0 } };
+  private predictAllOverlap = 0.5;
   backend: BackendChoice | null = null;
 
   constructor(private readonly emit: (m: FromWorker) => void) {}
@@ -135,6 +173,9 @@ export class TrainingSession {
       case 'texts':
         this.pendingTexts = { texts: m.texts, vectors: m.vectors };
         break;
+      case 'takTexts':
+        this.pendingTak = { texts: m.texts, vectors: m.vectors };
+        break;
       case 'skipPretraining':
         this.skipPretraining = true;
         break;
@@ -172,55 +213,84 @@ export class TrainingSession {
     if (channels.size > 1) throw new Error('the dataset mixes grey and colour images; train on one kind at a time');
     let config = m.config;
     let sized: ReturnType<typeof resolveModelSize> | null = null;
-    const resumeConfig = m.checkpoint ? decodeCheckpoint(m.checkpoint).config : null;
+    const saved = m.checkpoint ? decodeCheckpoint(m.checkpoint) : null;
+    const resumeConfig = saved?.config ?? null;
     if (resumeConfig) {
-      // A resumed run keeps the network it was trained with.
-      config = { ...config, model: resumeConfig.model, batchLabeled: resumeConfig.batchLabeled, batchUnlabeled: resumeConfig.batchUnlabeled };
+      // A resumed run keeps the network it was trained with (and, in 3D, the plan its strides came from).
+      config = { ...config, model: resumeConfig.model, batchLabeled: resumeConfig.batchLabeled, batchUnlabeled: resumeConfig.batchUnlabeled, patch3d: resumeConfig.patch3d, patchVoxels: resumeConfig.patchVoxels };
     } else {
       sized = resolveModelSize(m.modelSize, this.backend, Math.max(...m.volumes.map((v) => Math.max(v.dims[0], v.dims[1]))));
       config = { ...config, ...sized.parts, model: { ...config.model, ...sized.parts.model } };
+      if (config.model.kind === '3d' && config.patch3d === 'auto') config = { ...config, patchVoxels: PATCH_VOXELS_3D[sized.size] };
       // The vision–language model scales with the segmentation network: a software GPU gets the smallest one.
       if (sized.size === 'tiny') config = { ...config, vlm: { ...config.vlm, dim: 32, depth: 1, steps: Math.min(config.vlm.steps, 150) } };
     }
+    const network: ModelKind = config.model.kind;
+    const K = m.classes.length + 1;
+    if (network === '3d') {
+      // Estimated before anything is allocated: a run that cannot fit is made smaller, with the reason, instead of
+      // losing the GPU device in its first step.
+      const { limits, source } = memoryLimitsFor(this.backend, deviceMemoryGiB());
+      const fit = fitRun3D(config, tvs, K, limits, source, { keepWidth: resumeConfig !== null });
+      this.emit(fit.event);
+      if (!fit.event.used) throw new Error(`The 3D network does not fit on this backend even at its smallest: ${fit.event.reason}. Pick the 2D network, or a backend with more memory.`);
+      config = fit.config;
+    }
     const validation = m.volumes.flatMap((w, volume) => w.validation.map((k) => ({ volume, k })));
-    this.trainer = new Trainer(tvs, m.classes.length + 1, config, validation);
+    const build = (): SegmentationTrainer => (network === '3d' ? new Trainer3D(tvs, K, config, validation) : new Trainer(tvs, K, config, validation));
+    this.trainer = build();
     let resumedAt: number | null = null;
-    if (m.checkpoint) {
+    if (saved) {
       try {
-        this.trainer.restore(decodeCheckpoint(m.checkpoint));
+        // TAK's head exists only once its prompt vectors are attached: the saved ones, before the weights.
+        if (this.trainer instanceof Trainer3D && config.tak.enabled) {
+          if (!saved.tak) throw new Error('it has no TAK prompt vectors');
+          this.trainer.attachTakTexts(saved.tak);
+        }
+        this.trainer.restore(saved);
         resumedAt = this.trainer.step;
       } catch (e) {
+        // Half-restored weights are worse than fresh ones.
+        this.trainer.dispose();
+        this.trainer = build();
         this.emit({ type: 'error', message: `The saved model could not be resumed (${(e as Error).message}); training starts afresh.` });
       }
     }
-    this.labeledSlices = this.trainer.pools.labeled.length;
+    const trainer = this.trainer;
+    if (trainer instanceof Trainer3D && (this.backend.software || this.backend.name === 'wasm' || this.backend.name === 'cpu')) {
+      trainer.previewOverlap = SLOW_PREVIEW_OVERLAP_3D;
+      this.predictAllOverlap = SLOW_PREDICT_ALL_OVERLAP_3D;
+    }
+    this.labeledSlices = trainer.pools.labeled.length;
     this.emit({
       type: 'ready',
-      patch: this.trainer.patch,
-      parameters: this.trainer.student.count(),
+      network,
+      patch: trainer.patch,
+      parameters: trainer.student.count(),
       modelSize: sized?.size ?? (resumeConfig?.model.width === 4 ? 'tiny' : resumeConfig?.model.width === 8 ? 'small' : resumeConfig?.model.width === 32 ? 'large' : 'standard'),
       width: config.model.width,
       depth: config.model.depth,
-      labeledSlices: this.trainer.pools.labeled.length,
-      validationSlices: this.trainer.pools.validation.length,
-      unlabeledSlices: this.trainer.pools.unlabeled.length,
+      labeledSlices: trainer.pools.labeled.length,
+      validationSlices: trainer.pools.validation.length,
+      unlabeledSlices: trainer.pools.unlabeled.length,
       resumedAt,
     });
+    if (trainer instanceof Trainer3D && config.tak.enabled) await this.startTak(trainer, tvs, m, resumedAt !== null ? (saved?.tak ?? null) : null);
     if (this.state === 'stopped') return;
     this.texts = m.texts;
-    if (usesText(config.preset) && config.text.enabled) {
+    if (trainer instanceof Trainer && usesText(config.preset) && config.text.enabled) {
       if (!m.texts) throw new Error(`${config.preset} needs the class prompts and image descriptions`);
       // The saved text stage is resumed unless the user chose another text encoder since: vectors from a provider
       // that differ from the saved model's source start stage 1 afresh (the segmentation weights still resume).
-      const stored = resumedAt !== null && m.checkpoint ? decodeCheckpoint(m.checkpoint).text : null;
+      const stored = resumedAt !== null ? (saved?.text ?? null) : null;
       const savedSource = stored?.vectors ? `${stored.vectors.provider}:${stored.vectors.name}` : 'learned';
       const wanted = m.textVectors ? `${m.textVectors.provider}:${m.textVectors.name}` : savedSource;
-      const saved = stored && wanted === savedSource ? stored : null;
-      if (stored && !saved) this.emit({ type: 'notice', message: 'The text encoder changed since the model was saved: the vision–language model is pre-trained again; segmentation resumes where it was.' });
-      this.pretrainer = createVlmPretrainer(tvs, this.trainer.pools, m.texts, this.trainer.patch, config, saved, m.textVectors);
-      if (saved?.decoder) {
+      const kept = stored && wanted === savedSource ? stored : null;
+      if (stored && !kept) this.emit({ type: 'notice', message: 'The text encoder changed since the model was saved: the vision–language model is pre-trained again; segmentation resumes where it was.' });
+      this.pretrainer = createVlmPretrainer(tvs, trainer.pools, m.texts, trainer.patch, config, kept, m.textVectors);
+      if (kept?.decoder) {
         // Resumed in stage 2: the aligned model and its decoder come back; the current texts are encoded afresh.
-        this.trainer.attachTextGuidance(await createTextGuidance(this.pretrainer, m.texts, config, saved.decoder));
+        trainer.attachTextGuidance(await createTextGuidance(this.pretrainer, m.texts, config, kept.decoder));
         this.emit({ type: 'phase', phase: 'training' });
         this.emitTextEncoder();
       } else {
@@ -233,6 +303,86 @@ export class TrainingSession {
     this.lastCheckpointAt = Date.now();
     this.setState('running');
     await this.loop();
+  }
+
+  /**
+   * TAK's prompts: encoded with the provider's vectors when they hold every prompt, else the learned text tower;
+   * resumed, the saved vectors stay attached unless the class texts changed since, when the current encoder
+   * re-encodes them (the head keeps its width, so an encoder of another width cannot take over).
+   */
+  private async startTak(trainer: Trainer3D, tvs: TrainingVolume[], m: Extract<ToWorker, { type: 'start' }>, saved: TakCheckpoint | null): Promise<void> {
+    if (!m.tak) throw new Error('TAK needs each class’s position and shape prompts');
+    const encoder = this.takEncoderFor(trainer, tvs, m.texts, m.tak, m.takVectors);
+    if (saved) {
+      this.tak = { encoder, vectors: saved };
+      // A checkpoint without its texts (saved by the CLI) cannot tell: the current prompts are encoded.
+      if (!saved.texts || !sameTakTexts(saved.texts, m.tak)) await this.encodeTak(m.tak, encoder);
+      else this.emitTakEncoder();
+      return;
+    }
+    const v = await encodeTakTexts(encoder.embedder, m.tak, encoder.name);
+    trainer.attachTakTexts(v);
+    this.tak = { encoder, vectors: { ...v, provider: encoder.provider, texts: m.tak } };
+    this.emitTakEncoder();
+  }
+
+  private takEncoderFor(trainer: Trainer3D, tvs: TrainingVolume[], texts: WorkspaceTexts | null, tak: TakPromptTexts, vectors: FixedTextVectors | null): TakEncoder {
+    const fixed = vectors ? fixedTakEncoder(vectors, tak) : null;
+    if (vectors && !fixed) this.emit({ type: 'notice', message: `${vectors.name} has no vector for some of TAK’s position and shape prompts: the learned text transformer encodes them instead.` });
+    return fixed ?? learnedTakEncoder(tvs, trainer.pools, texts, tak, trainer.vlmImageSize, trainer.cfg);
+  }
+
+  /** New prompt vectors of the same width replace the old ones between two steps: training goes on. */
+  private async encodeTak(texts: TakPromptTexts, encoder: TakEncoder): Promise<void> {
+    const t = this.trainer;
+    const cur = this.tak;
+    if (!(t instanceof Trainer3D) || !cur) return;
+    const v = await encodeTakTexts(encoder.embedder, texts, encoder.name);
+    if (v.dim !== cur.vectors.dim) {
+      this.emit({ type: 'notice', message: `The class prompts were not re-encoded: the ${encoder.name} gives ${v.dim}-wide vectors, and this model’s text-driven head reads ${cur.vectors.dim}. Its prompts stay as they were.` });
+      return;
+    }
+    t.attachTakTexts(v);
+    if (cur.encoder !== encoder) cur.encoder.dispose();
+    this.tak = { encoder, vectors: { ...v, provider: encoder.provider, texts } };
+    this.emitTakEncoder();
+  }
+
+  private async applyPendingTak(): Promise<void> {
+    const next = this.pendingTak;
+    const cur = this.tak;
+    if (!next || !cur) return;
+    this.pendingTak = null;
+    if (cur.vectors.texts && sameTakTexts(next.texts, cur.vectors.texts)) return;
+    // A fixed provider answers from the vectors sent with the texts; the learned tower encodes anything.
+    const encoder = cur.encoder.provider === 'learned' ? cur.encoder : next.vectors ? fixedTakEncoder(next.vectors, next.texts) : null;
+    if (!encoder) {
+      this.emit({ type: 'notice', message: `The new class descriptions are not used yet: ${cur.encoder.name} has no vector for some of them.` });
+      return;
+    }
+    await this.encodeTak(next.texts, encoder);
+  }
+
+  private emitTakEncoder(): void {
+    const v = this.tak?.vectors;
+    if (!v) return;
+    this.emit({ type: 'textEncoder', provider: v.provider ?? 'learned', name: `${v.encoder} (position and shape prompts of TAK’s text-driven head)`, dim: v.dim, texts: (2 * v.position.length) / v.dim, step: this.trainer?.step ?? 0 });
+  }
+
+  /** 3D only: whether a service may run now without taking more than its share of the time. */
+  private affordable(service: keyof TrainingSession['services']): boolean {
+    if (!(this.trainer instanceof Trainer3D)) return true;
+    const s = this.services[service];
+    return performance.now() - s.at >= SERVICE_SHARE_3D * s.ms;
+  }
+
+  private async timed<T>(service: keyof TrainingSession['services'], run: () => Promise<T>): Promise<T> {
+    const t0 = performance.now();
+    try {
+      return await run();
+    } finally {
+      this.services[service] = { at: performance.now(), ms: performance.now() - t0 };
+    }
   }
 
   private async loop(): Promise<void> {
@@ -261,6 +411,7 @@ export class TrainingSession {
         continue;
       }
       await this.applyPendingTexts();
+      await this.applyPendingTak();
       if (this.resetRates) {
         // Rates measure segmentation steps only: stage 1's time does not count against them.
         this.resetRates = false;
@@ -273,9 +424,9 @@ export class TrainingSession {
       steps++;
       const elapsedMs = performance.now() - this.startedAt;
       this.emit({ type: 'step', report, epoch: (report.step * t.cfg.batchLabeled) / Math.max(1, this.labeledSlices), slicesPerSecond: seen / (elapsedMs / 1000), stepsPerSecond: steps / (elapsedMs / 1000), elapsedMs });
-      if (report.step % REFRESH_EVERY_STEPS === 0 || performance.now() - this.lastRefreshAt > REFRESH_EVERY_MS) await this.serveWatch(true);
-      if (report.step % t.cfg.validation.everySteps === 0 && t.pools.validation.length > 0) this.emit({ type: 'validation', report: await t.validate() });
-      if (report.step % SCORE_EVERY_STEPS === 0) await this.scoreWatchedVolume();
+      if ((report.step % REFRESH_EVERY_STEPS === 0 || performance.now() - this.lastRefreshAt > REFRESH_EVERY_MS) && this.affordable('refresh')) await this.timed('refresh', () => this.serveWatch(true));
+      if (report.step % t.cfg.validation.everySteps === 0 && t.pools.validation.length > 0 && this.affordable('validate')) this.emit({ type: 'validation', report: await this.timed('validate', () => t.validate()) });
+      if (report.step % SCORE_EVERY_STEPS === 0 && this.affordable('score')) await this.timed('score', () => this.scoreWatchedVolume());
       // Let messages in between steps.
       await new Promise((r) => setTimeout(r, 0));
     }
@@ -285,14 +436,16 @@ export class TrainingSession {
   /** One step of stage 1; at the end of its budget (or on request), stage 2's text mask joins the run. */
   private async pretrainStep(): Promise<void> {
     const pre = this.pretrainer!;
-    const total = this.trainer!.cfg.vlm.steps;
+    const t = this.trainer;
+    if (!(t instanceof Trainer)) throw new Error('vision–language pre-training belongs to the 2D text presets');
+    const total = t.cfg.vlm.steps;
     if (!this.skipPretraining && pre.step < total) {
       const report = await pre.trainStep();
       this.emit({ type: 'vlmStep', report, totalSteps: total, elapsedMs: performance.now() - this.startedAt });
       if (report.step % RETRIEVAL_EVERY_STEPS === 0 || report.step === total) this.emit({ type: 'vlmRetrieval', report: await pre.retrieval() });
       return;
     }
-    this.trainer!.attachTextGuidance(await createTextGuidance(pre, this.texts!, this.trainer!.cfg));
+    t.attachTextGuidance(await createTextGuidance(pre, this.texts!, t.cfg));
     this.phase = 'training';
     this.resetRates = true;
     this.startedAt = performance.now();
@@ -315,7 +468,7 @@ export class TrainingSession {
   /** A class description changed: re-encode the prompts with the same text encoder; training goes on. */
   private async applyPendingTexts(): Promise<void> {
     const next = this.pendingTexts;
-    const tg = this.trainer?.textGuidance;
+    const tg = this.trainer instanceof Trainer ? this.trainer.textGuidance : null;
     if (!next || !tg || !this.pretrainer) return;
     this.pendingTexts = null;
     this.texts = next.texts;
@@ -364,9 +517,11 @@ export class TrainingSession {
     const index = this.volumes.findIndex((v) => v.id === w.volumeId);
     if (index < 0) return;
     const nk = this.volumes[index]!.dims[2];
+    // 3D predicts a slab around the slices on screen: its neighbours cost almost nothing more, far slices a slab each.
+    const threeD = t instanceof Trainer3D;
     const slow = this.lastStepMs > 2_000;
-    const ks = new Set((slow ? w.ks.slice(0, 1) : w.ks).filter((k) => k >= 0 && k < nk));
-    if (sweep && !slow) {
+    const ks = new Set((slow && !threeD ? w.ks.slice(0, 1) : w.ks).filter((k) => k >= 0 && k < nk));
+    if (sweep && !slow && !threeD) {
       for (let n = 0; n < SWEEP_SLICES; n++) {
         ks.add(this.sweepCursor % nk);
         this.sweepCursor++;
@@ -376,8 +531,9 @@ export class TrainingSession {
     const K = t.numClasses;
     const toValues = (classes: Uint8Array): Uint8Array => classes.map((c) => (c === 0 ? 0 : values[c - 1]!));
     const list = [...ks];
-    const text = t.textGuidance ? await t.predictTextSlices(index, list) : null;
-    (await t.predictSlices(index, list, 'predictor', slow ? 1 : 8)).forEach(({ k, probs }, n) => {
+    // The text-mask layers belong to the 2D text presets.
+    const text = t instanceof Trainer && t.textGuidance ? await t.predictTextSlices(index, list) : null;
+    (await t.predictSlices(index, list, 'predictor', slow ? 1 : threeD ? 2 : 8)).forEach(({ k, probs }, n) => {
       const tx = text?.[n];
       this.emit({
         type: 'prediction',
@@ -432,7 +588,12 @@ export class TrainingSession {
     for (let i = 0; i < this.volumes.length; i++) {
       const v = this.volumes[i]!;
       const tv = toTrainingVolume(asVolume(v), asLabelMap(v), values);
-      const classes = await predictVolumeClasses(t.predictor, t.model, tv, t.inferenceSize, (d) => this.emit({ type: 'predictAllProgress', done: done + d, total }), () => this.cancelPredictAll);
+      const stop = () => this.cancelPredictAll;
+      // Progress counts slices in both: a 3D pass reports windows, scaled here to the volume's slices.
+      const classes =
+        t instanceof Trainer3D
+          ? await t.predictVolumeClasses(tv, (d, n) => this.emit({ type: 'predictAllProgress', done: done + Math.floor((d / Math.max(1, n)) * v.dims[2]), total }), stop, 2, this.predictAllOverlap)
+          : await predictVolumeClasses(t.predictor, t.model, tv, t.inferenceSize, (d) => this.emit({ type: 'predictAllProgress', done: done + d, total }), stop);
       if (!classes) {
         this.emit({ type: 'predictAllDone', cancelled: true });
         return;
@@ -453,8 +614,16 @@ export class TrainingSession {
     this.checkpointRequested = false;
     this.lastCheckpointAt = Date.now();
     if (!t) return;
-    const text = this.pretrainer && this.texts ? await textCheckpoint(this.pretrainer, t.textGuidance, this.texts) : null;
-    this.emit({ type: 'checkpoint', step: t.step, bytes: encodeCheckpoint(await t.toCheckpoint(this.classes, text)) });
+    let c: Checkpoint;
+    if (t instanceof Trainer) {
+      const text = this.pretrainer && this.texts ? await textCheckpoint(this.pretrainer, t.textGuidance, this.texts) : null;
+      c = await t.toCheckpoint(this.classes, text);
+    } else {
+      const base = await t.toCheckpoint(this.classes);
+      // The patch as it ran, not 'auto': resuming and predicting then slide the same window whatever the data.
+      c = { ...base, config: { ...base.config, patch3d: t.patch }, tak: this.tak?.vectors ?? null };
+    }
+    this.emit({ type: 'checkpoint', step: t.step, bytes: encodeCheckpoint(c) });
   }
 
   dispose(): void {
@@ -464,6 +633,8 @@ export class TrainingSession {
     this.trainer = null;
     this.pretrainer?.dispose();
     this.pretrainer = null;
+    this.tak?.encoder.dispose();
+    this.tak = null;
     tf.disposeVariables();
   }
 }

@@ -20,6 +20,11 @@ export interface BackendChoice {
   software: boolean;
   /** One line per backend tried before this one: why it was passed over. */
   notes: string[];
+  /**
+   * WebGPU only: the adapter's buffer limits, which bound the largest tensor a run may make (WEBGPU.md trap 10) and
+   * feed the 3D memory estimate. Absent on the other backends.
+   */
+  gpuLimits?: { maxStorageBufferBindingSize: number; maxBufferSize: number };
 }
 
 export interface BackendOptions {
@@ -41,7 +46,7 @@ function adapterText(adapter: GPUAdapter): string {
   return parts.length ? parts.join(' · ') : 'WebGPU adapter';
 }
 
-async function tryWebGPU(notes: string[], skipSoftware: boolean): Promise<{ adapter: string; software: boolean } | null> {
+async function tryWebGPU(notes: string[], skipSoftware: boolean): Promise<{ adapter: string; software: boolean; limits: NonNullable<BackendChoice['gpuLimits']> } | null> {
   const gpu = (globalThis.navigator as Navigator | undefined)?.gpu;
   if (!gpu) {
     notes.push('WebGPU: this browser offers no WebGPU (navigator.gpu is missing).');
@@ -69,7 +74,7 @@ async function tryWebGPU(notes: string[], skipSoftware: boolean): Promise<{ adap
   try {
     if (await tf.setBackend('webgpu')) {
       await tf.ready();
-      return { adapter: text, software };
+      return { adapter: text, software, limits: { maxStorageBufferBindingSize: adapter.limits.maxStorageBufferBindingSize, maxBufferSize: adapter.limits.maxBufferSize } };
     }
   } catch (e) {
     notes.push(`WebGPU: the adapter was found but tfjs could not start on it (${(e as Error).message}).`);
@@ -100,7 +105,7 @@ export async function chooseBackend(order: readonly BackendName[] = BACKEND_ORDE
   for (const name of order) {
     if (name === 'webgpu') {
       const gpu = await tryWebGPU(notes, (opts.skipSoftware ?? true) && cpuFollows('webgpu'));
-      if (gpu !== null) return { name, adapter: gpu.adapter, software: gpu.software, notes };
+      if (gpu !== null) return { name, adapter: gpu.adapter, software: gpu.software, notes, gpuLimits: gpu.limits };
       continue;
     }
     try {

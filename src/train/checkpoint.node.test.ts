@@ -20,7 +20,27 @@ describe('checkpoint files', () => {
 
   it('round-trips every field and weight exactly', () => {
     const back = decodeCheckpoint(encodeCheckpoint(c));
-    expect(back).toEqual({ ...c, text: null });
+    expect(back).toEqual({ ...c, text: null, tak: null });
+  });
+
+  it('carries a 3D TAK run\'s network kind and prompt vectors, so resume and prediction see the same class texts', () => {
+    const K = 3;
+    const dim = 4;
+    const tak: NonNullable<Checkpoint['tak']> = {
+      dim,
+      position: Float32Array.from({ length: K * dim }, (_, n) => n / 10),
+      shape: Float32Array.from({ length: K * dim }, (_, n) => -n / 7),
+      encoder: 'learned text transformer (seeded, not pre-trained)',
+      provider: 'learned',
+      texts: { position: ['bg here', 'a lies left', 'b lies right'], shape: ['bg shape', 'a is round', 'b is long'] },
+    };
+    const threeD = { ...c, config: presetConfig('tak', { patch3d: [16, 32, 32] }), tak };
+    const back = decodeCheckpoint(encodeCheckpoint(threeD));
+    expect(back.config.model.kind).toBe('3d');
+    expect(back.config.patch3d).toEqual([16, 32, 32]);
+    expect(back.tak).toEqual(tak);
+    // The weights after the TAK vectors are untouched by them.
+    expect(back.student).toEqual(c.student);
   });
 
   it('carries the text presets\' vision–language model, tokenizer and decoder', () => {

@@ -1,5 +1,6 @@
 import type { NamedArray } from '../model/params.ts';
 import type { VisionLanguageConfig } from '../model/visionLanguageModel.ts';
+import type { TakPromptTexts } from '../text/takPrompts.ts';
 import type { TokenizerJSON } from '../text/tokenizer.ts';
 import type { WorkspaceTexts } from '../text/workspaceTexts.ts';
 import type { TrainConfig } from './config.ts';
@@ -24,6 +25,22 @@ export interface TextCheckpoint {
 }
 
 /**
+ * TAK's part of a checkpoint: the prompt vectors its text-driven head was trained with (the head's controller reads
+ * them, so resuming or predicting without them would change what every class means), who made them, and the texts
+ * they encode, so a resumed run can tell whether the class descriptions changed since.
+ */
+export interface TakCheckpoint {
+  dim: number;
+  /** T_k^p and T_k^s of every class, background first: [K, dim] row-major each. */
+  position: Float32Array;
+  shape: Float32Array;
+  encoder: string;
+  /** Which kind of encoder made them, and from which texts; absent when the CLI saved the run. */
+  provider?: 'learned' | 'pretrained' | 'import';
+  texts?: TakPromptTexts;
+}
+
+/**
  * A checkpoint: everything needed to resume a run or predict with it — config, classes, step, student and
  * teacher weights, Adam's moments. One binary file: "PSLB", a little-endian u32 header length, a JSON header,
  * padding to 4 bytes, then float32 data. The same bytes go to IndexedDB, to a downloaded file and to the CLI's
@@ -43,10 +60,12 @@ export interface Checkpoint {
   optimiser: { step: number; m: NamedArray[]; v: NamedArray[] } | null;
   /** promptssl, duss: the vision–language model and text decoder; absent for the other presets. */
   text?: TextCheckpoint | null;
+  /** tak: the prompt vectors of the text-driven head; absent for the other presets. */
+  tak?: TakCheckpoint | null;
 }
 
 interface TensorEntry {
-  group: 'student' | 'teacher' | 'm' | 'v' | 'vlm.image' | 'vlm.text' | 'vlm.shared' | 'text.decoder' | 'text.vectors';
+  group: 'student' | 'teacher' | 'm' | 'v' | 'vlm.image' | 'vlm.text' | 'vlm.shared' | 'text.decoder' | 'text.vectors' | 'tak.position' | 'tak.shape';
   name: string;
   shape: number[];
   offset: number;
@@ -66,6 +85,8 @@ export function encodeCheckpoint(c: Checkpoint): Uint8Array {
     ['vlm.shared', c.text?.shared ?? []],
     ['text.decoder', c.text?.decoder ?? []],
     ['text.vectors', (c.text?.vectors?.entries ?? []).map((e) => ({ name: e.text, shape: [e.vector.length], values: e.vector }))],
+    ['tak.position', c.tak ? [{ name: 'position', shape: [c.tak.position.length / c.tak.dim, c.tak.dim], values: c.tak.position }] : []],
+    ['tak.shape', c.tak ? [{ name: 'shape', shape: [c.tak.shape.length / c.tak.dim, c.tak.dim], values: c.tak.shape }] : []],
   ];
   const entries: TensorEntry[] = [];
   let offset = 0;
@@ -96,6 +117,7 @@ export function encodeCheckpoint(c: Checkpoint): Uint8Array {
             vectors: c.text.vectors ? { provider: c.text.vectors.provider, name: c.text.vectors.name, dim: c.text.vectors.dim } : null,
           }
         : null,
+      tak: c.tak ? { dim: c.tak.dim, encoder: c.tak.encoder, provider: c.tak.provider, texts: c.tak.texts } : null,
       tensors: entries,
     }),
   );
@@ -136,6 +158,7 @@ export function decodeCheckpoint(bytes: Uint8Array): Checkpoint {
       hasDecoder: boolean;
       vectors?: { provider: 'pretrained' | 'import'; name: string; dim: number } | null;
     } | null;
+    tak?: { dim: number; encoder: string; provider?: TakCheckpoint['provider']; texts?: TakPromptTexts } | null;
     tensors: TensorEntry[];
   };
   try {
@@ -175,5 +198,6 @@ export function decodeCheckpoint(bytes: Uint8Array): Checkpoint {
           vectors: header.text.vectors ? { ...header.text.vectors, entries: pick('text.vectors').map((a) => ({ text: a.name, vector: a.values })) } : null,
         }
       : null,
+    tak: header.tak ? { ...header.tak, position: pick('tak.position')[0]?.values ?? new Float32Array(0), shape: pick('tak.shape')[0]?.values ?? new Float32Array(0) } : null,
   };
 }

@@ -35,3 +35,15 @@ export function resolveModelSize(choice: ModelSizeChoice, backend: Pick<BackendC
   };
   return { size, parts: parts[size] };
 }
+
+/**
+ * The voxel budget of an 'auto' 3D patch per model size: the patch, not the width, is what makes a 3D step costly
+ * (every activation scales with it). The tiny size is for software GPUs and WebAssembly, where a 48³ patch takes
+ * many seconds a step; 24³ keeps a step near a second and still holds a few slices of context.
+ */
+export const PATCH_VOXELS_3D: Record<ModelSize, number> = {
+  tiny: 24 * 24 * 24,
+  small: 32 * 32 * 32,
+  standard: 48 * 48 * 48,
+  large: 64 * 64 * 64,
+};

@@ -1,5 +1,6 @@
 import type { BackendChoice, BackendName } from './backend.ts';
-import type { TrainConfig } from './config.ts';
+import type { ModelKind, TrainConfig } from './config.ts';
+import type { TakPromptTexts } from '../text/takPrompts.ts';
 import type { ModelSize, ModelSizeChoice } from './modelSize.ts';
 import type { StepReport, ValidationReport } from './Trainer.ts';
 import type { FixedTextVectors, WorkspaceTexts } from './vlm/textStage.ts';
@@ -48,7 +49,13 @@ export type ToWorker =
       texts: WorkspaceTexts | null;
       /** Their vectors from a prompt bank or a pretrained encoder; null = learn our own text encoder. */
       textVectors: FixedTextVectors | null;
+      /** TAK (3D): each class's position and shape prompt, background first; null for the other presets. */
+      tak: TakPromptTexts | null;
+      /** TAK's prompts through the chosen provider (prompt bank, pretrained model); null = the learned text tower. */
+      takVectors: FixedTextVectors | null;
     }
+  /** TAK's prompts changed (a class was described): re-encode them with the run's text encoder; training goes on. */
+  | { type: 'takTexts'; texts: TakPromptTexts; vectors: FixedTextVectors | null }
   /** Class or image texts changed: re-encode the class prompts (with these vectors, for a fixed provider). */
   | { type: 'texts'; texts: WorkspaceTexts; vectors: FixedTextVectors | null }
   /** End vision–language pre-training now and go on to segmentation with the model as it is. */
@@ -66,13 +73,40 @@ export type ToWorker =
   | { type: 'cancelPredictAll' }
   | { type: 'requestCheckpoint' };
 
+/** The parts of a 3D run that decide its memory, as the user is told about them. */
+export interface Run3DSummary {
+  patch: [number, number, number];
+  batchLabeled: number;
+  batchUnlabeled: number;
+  width: number;
+}
+
 export type TrainingState = 'starting' | 'running' | 'paused' | 'stopped' | 'error';
 
 export type FromWorker =
   | { type: 'backend'; choice: BackendChoice }
+  /**
+   * 3D only, before `ready`: the GPU memory the run is estimated to need against what this backend allows, and —
+   * when the requested network did not fit — why, and what was made smaller instead (`used`).
+   */
+  | {
+      type: 'memory';
+      estimateBytes: number;
+      budgetBytes: number;
+      /** Where the budget comes from, in words ("WebGPU adapter limits", "WebAssembly heap"). */
+      budgetSource: string;
+      /** Why the requested run does not fit; null when it does. */
+      reason: string | null;
+      requested: Run3DSummary;
+      /** What runs: the requested shape, or the largest that fits; null when nothing fits (the run then stops). */
+      used: Run3DSummary | null;
+    }
   | {
       type: 'ready';
-      patch: [number, number];
+      /** Which network trains: a ResUNet over k-slices or a V-Net over volume patches. */
+      network: ModelKind;
+      /** [h, w] for 2D; [d, h, w] (d along k) for 3D. */
+      patch: [number, number] | [number, number, number];
       parameters: number;
       modelSize: ModelSize;
       width: number;

@@ -148,7 +148,12 @@ export async function slidingWindow3D(v: TrainingVolume, opts: SlidingWindow3DOp
 
   const input = new Float32Array(B * windowVoxels * ch);
   for (let start = 0; start < total; start += B) {
-    if (opts.shouldStop?.()) return false;
+    if (opts.shouldStop) {
+      // A request to stop comes as a worker message, a macrotask; on the CPU backends data() resolves without ever
+      // leaving the microtask queue, so without this yield the message would wait for the whole volume.
+      await new Promise((r) => setTimeout(r, 0));
+      if (opts.shouldStop()) return false;
+    }
     const count = Math.min(B, total - start);
     input.fill(0);
     for (let b = 0; b < count; b++) {

@@ -3,7 +3,8 @@ import { trainingController } from '../app/training.ts';
 import { useApp } from '../store/appStore.ts';
 import { BACKEND_LABELS, BACKEND_ORDER, type BackendName } from '../train/backend.ts';
 import { MODEL_SIZE_LABELS, MODEL_SIZES, type ModelSizeChoice } from '../train/modelSize.ts';
-import { PRESETS, usesText, type PresetName } from '../train/config.ts';
+import { presetModelKind, PRESETS, usesText, type ModelKind, type PresetName } from '../train/config.ts';
+import { describeRun3DChange, memoryLine } from '../train/describeMemory.ts';
 import { hexColor } from '../volume/classes.ts';
 import { LineChart } from './LineChart.tsx';
 import { TextGuidancePanel } from './TextGuidancePanel.tsx';
@@ -18,6 +19,23 @@ const PRESET_LABELS: Record<PresetName, string> = {
   tak: 'TAK (3D V-Net + text-driven head)',
 };
 
+const NETWORK_LABELS: Record<ModelKind, string> = {
+  '2d': '2D ResUNet · slices',
+  '3d': '3D V-Net · volume patches',
+};
+
+const NETWORK_TITLE =
+  '2D: a ResUNet learns from each slice on its own: quick, light on memory, works for any image. ' +
+  '3D: a V-Net learns from blocks of the volume, so it sees the slices above and below: slower and hungrier for memory, ' +
+  'but it keeps structures consistent across slices. Choose while training is stopped.';
+
+/** Why a preset holds the network, in the words the panel shows beside the locked choice. */
+const NETWORK_LOCK_REASONS: Partial<Record<PresetName, string>> = {
+  tak: 'TAK trains the 3D network: its text-driven head reads the V-Net’s features of whole volume patches.',
+  promptssl: 'PromptSSL trains the 2D network: its prompt-guided mask comes from a vision transformer over slices.',
+  duss: 'DuSSS trains the 2D network: its text-guided mask comes from a vision transformer over slices.',
+};
+
 function duration(ms: number): string {
   const s = Math.floor(ms / 1000);
   const m = Math.floor(s / 60);
@@ -27,11 +45,14 @@ function duration(ms: number): string {
 function Controls() {
   const t = useApp((s) => s.training);
   const setPreset = useApp((s) => s.setPreset);
+  const setNetwork = useApp((s) => s.setNetwork);
   const setBackend = useApp((s) => s.setBackendPreference);
   const setSize = useApp((s) => s.setModelSize);
   const c = trainingController();
   const busy = t.status === 'starting' || t.status === 'running' || t.status === 'paused';
-  const resumeText = t.checkpoint && t.checkpoint.preset === t.preset ? `Resume (step ${t.checkpoint.step})` : 'Start';
+  const held = presetModelKind(t.preset);
+  const network = held ?? t.network;
+  const resumeText = t.checkpoint && t.checkpoint.preset === t.preset && t.checkpoint.network === network ? `Resume (step ${t.checkpoint.step})` : 'Start';
   return (
     <>
       <label className="field">
@@ -44,6 +65,28 @@ function Controls() {
           ))}
         </select>
       </label>
+      <label className="field" title={held ? NETWORK_LOCK_REASONS[t.preset] : NETWORK_TITLE}>
+        <span>Network</span>
+        <select
+          data-testid="network-select"
+          value={network}
+          disabled={busy || held !== null}
+          aria-describedby={held ? 'network-lock' : undefined}
+          onChange={(e) => setNetwork(e.currentTarget.value as ModelKind)}
+          title={held ? NETWORK_LOCK_REASONS[t.preset] : NETWORK_TITLE}
+        >
+          {(['2d', '3d'] as const).map((k) => (
+            <option key={k} value={k}>
+              {NETWORK_LABELS[k]}
+            </option>
+          ))}
+        </select>
+      </label>
+      {held && (
+        <p className="hint network-lock" id="network-lock" data-testid="network-lock">
+          {NETWORK_LOCK_REASONS[t.preset]}
+        </p>
+      )}
       <label className="field">
         <span>Backend</span>
         <select data-testid="backend-select" value={t.backendPreference} disabled={busy} onChange={(e) => setBackend(e.currentTarget.value as 'auto' | BackendName)} title="Where training runs. Auto picks the fastest hardware backend and says why others were passed over.">
@@ -132,7 +175,7 @@ function Status() {
           <dd>{lastLoss !== undefined ? lastLoss.toFixed(3) : '–'}</dd>
         </div>
         <div>
-          <dt>Slices/s</dt>
+          <dt>{t.info?.network === '3d' ? 'Patches/s' : 'Slices/s'}</dt>
           <dd>{t.slicesPerSecond ? t.slicesPerSecond.toFixed(1) : '–'}</dd>
         </div>
         <div>
@@ -145,12 +188,34 @@ function Status() {
         </div>
       </dl>
       {t.info && (
-        <p className="hint">
-          {t.info.modelSize} model (width {t.info.width}, depth {t.info.depth}, {t.info.parameters.toLocaleString()} parameters) · {t.info.labeledSlices} labeled slices train, {t.info.validationSlices} validate, {t.info.unlabeledSlices} feed the unlabeled term
+        <p className="hint" data-testid="run-info" data-network={t.info.network}>
+          {NETWORK_LABELS[t.info.network]}, {t.info.modelSize} model (width {t.info.width}, depth {t.info.depth}, {t.info.parameters.toLocaleString()} parameters), patch {t.info.patch.join('×')} · {t.info.labeledSlices} labeled slices train, {t.info.validationSlices} validate, {t.info.unlabeledSlices} feed the unlabeled term
           {t.info.resumedAt !== null ? ` · resumed at step ${t.info.resumedAt}` : ''}
         </p>
       )}
+      <MemoryEstimate />
       {t.error && <p className="hint error-text">{t.error}</p>}
+    </div>
+  );
+}
+
+/** 3D runs: the memory estimate against the budget, and — when the network as asked did not fit — why and what changed. */
+function MemoryEstimate() {
+  const m = useApp((s) => s.training.memory);
+  if (!m) return null;
+  const changes = m.used ? describeRun3DChange(m.requested, m.used) : [];
+  return (
+    <div className="memory-estimate" data-testid="memory-estimate" data-fits={m.reason === null} title={`Estimated from the V-Net’s shapes before training starts; the budget is ${m.budgetSource}.`}>
+      <p className="hint">
+        GPU memory {memoryLine(m.estimateBytes, m.budgetBytes)} ({m.budgetSource})
+      </p>
+      {m.reason && (
+        <p className="hint warn-text" data-testid="memory-adjusted">
+          {m.used
+            ? `The 3D network as set up does not fit: ${m.reason}. It trains smaller instead: ${changes.join(', ') || 'nothing could change'}.`
+            : `The 3D network does not fit even at its smallest: ${m.reason}. Pick the 2D network or a backend with more memory.`}
+        </p>
+      )}
     </div>
   );
 }

@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest';
+import { createAppStore } from './appStore.ts';
+
+/*
+ * The network choice lives in the store beside the preset: the panel shows it, Start reads it, and a preset that
+ * only exists for one kind of network must hold that kind, or a TAK run would be built as a 2D ResUNet.
+ */
+describe('network choice', () => {
+  it('is 2D by default and follows the user where the preset leaves it free', () => {
+    const store = createAppStore();
+    expect(store.getState().training.network).toBe('2d');
+    store.getState().setNetwork('3d');
+    expect(store.getState().training.network).toBe('3d');
+  });
+
+  it('is set and held by presets that need one kind', () => {
+    const store = createAppStore();
+    const s = () => store.getState();
+    s().setPreset('tak');
+    expect(s().training.network).toBe('3d');
+    s().setNetwork('2d');
+    expect(s().training.network).toBe('3d');
+    s().setPreset('promptssl');
+    expect(s().training.network).toBe('2d');
+    s().setNetwork('3d');
+    expect(s().training.network).toBe('2d');
+    // A free preset keeps what was shown last, and lets it change again.
+    s().setPreset('mean-teacher');
+    expect(s().training.network).toBe('2d');
+    s().setNetwork('3d');
+    expect(s().training.network).toBe('3d');
+  });
+
+  it('survives the reset a new run makes, and the memory verdict is kept for the panel until then', () => {
+    const store = createAppStore();
+    const s = () => store.getState();
+    s().setNetwork('3d');
+    const requested = { patch: [16, 28, 28] as [number, number, number], batchLabeled: 2, batchUnlabeled: 2, width: 4 };
+    s().applyTrainingEvent({ type: 'memory', estimateBytes: 2 ** 28, budgetBytes: 2 ** 31, budgetSource: 'the WebAssembly heap', reason: null, requested, used: requested });
+    expect(s().training.memory?.estimateBytes).toBe(2 ** 28);
+    s().resetTrainingRun();
+    expect(s().training.network).toBe('3d');
+    expect(s().training.memory).toBeNull();
+  });
+});

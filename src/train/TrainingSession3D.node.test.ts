@@ -1,0 +1,282 @@
+import '@tensorflow/tfjs-backend-wasm';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runPredict } from '../cli/predict.ts';
+import { DEMO_CLASSES, generateDemoDataset } from '../demo/generateDemo.ts';
+import { readNifti } from '../io/nifti/readNifti.ts';
+import { makeNifti } from '../io/testing/niftiFixture.ts';
+import { takPromptTexts } from '../text/takPrompts.ts';
+import { workspaceTexts } from '../text/workspaceTexts.ts';
+import { decodeCheckpoint } from './checkpoint.ts';
+import { presetConfig } from './config.ts';
+import type { FromWorker, ToWorker, WorkerVolume } from './protocol.ts';
+import { TrainingSession } from './TrainingSession.ts';
+
+/*
+ * The worker's session with the 3D network, driven through its protocol as the app drives it: the same events as
+ * in 2D (ready, steps, predictions for the slices on screen, predict-all, checkpoints, resume), plus the memory
+ * verdict that comes first and TAK's prompt vectors. Small demo volumes and an 8×16×16 patch keep a step near a
+ * second on WebAssembly.
+ */
+
+const DIMS: [number, number, number] = [32, 32, 8];
+const PATCH: [number, number, number] = [8, 16, 16];
+const CLASSES = DEMO_CLASSES.map((c) => ({ value: c.value, name: c.name }));
+
+function demoVolumes(): WorkerVolume[] {
+  const demo = generateDemoDataset({ count: 2, dims: DIMS });
+  return demo.volumes.map((v, n) => {
+    const l = demo.initialLabels[n]!;
+    if (n === 0) {
+      const per = DIMS[0] * DIMS[1];
+      for (const k of [2, 5]) {
+        l.voxels.set(demo.groundTruth[0]!.subarray(k * per, (k + 1) * per), k * per);
+        l.slices[2][k] = 1;
+      }
+    }
+    return { id: v.id, validation: [], dims: v.geometry.dims, spacing: v.geometry.spacing, channels: 1, voxels: v.voxels, labels: l.voxels, slices: l.slices };
+  });
+}
+
+/** Drives a session as the UI does, collecting events; `onEvent` runs synchronously inside the emit. */
+function harness(onEvent?: (m: FromWorker, session: TrainingSession) => void) {
+  const events: FromWorker[] = [];
+  const waiters: { pred: (m: FromWorker) => boolean; resolve: (m: FromWorker) => void }[] = [];
+  const session: TrainingSession = new TrainingSession((m) => {
+    events.push(m);
+    onEvent?.(m, session);
+    for (const w of [...waiters]) {
+      if (w.pred(m)) {
+        waiters.splice(waiters.indexOf(w), 1);
+        w.resolve(m);
+      }
+    }
+  });
+  const until = <T extends FromWorker['type']>(type: T, pred: (m: Extract<FromWorker, { type: T }>) => boolean = () => true, ms = 90_000): Promise<Extract<FromWorker, { type: T }>> =>
+    new Promise((resolve, reject) => {
+      const match = (m: FromWorker) => m.type === type && pred(m as Extract<FromWorker, { type: T }>);
+      const found = events.find(match);
+      if (found) return resolve(found as Extract<FromWorker, { type: T }>);
+      const timer = setTimeout(() => reject(new Error(`no ${type} event; got ${events.filter((e) => e.type !== 'step' && e.type !== 'prediction').map((e) => e.type + (e.type === 'error' || e.type === 'notice' ? `: ${e.message}` : '')).join(', ')}`)), ms);
+      waiters.push({ pred: match, resolve: (m) => (clearTimeout(timer), resolve(m as Extract<FromWorker, { type: T }>)) });
+    });
+  const send = (m: ToWorker) => session.handle(m);
+  const stop = async () => {
+    send({ type: 'stop' });
+    await until('state', (m) => m.state === 'stopped');
+    session.dispose();
+  };
+  return { session, events, until, send, stop };
+}
+
+function start(overrides: Partial<Extract<ToWorker, { type: 'start' }>> = {}): Extract<ToWorker, { type: 'start' }> {
+  return {
+    type: 'start',
+    config: presetConfig('mean-teacher', { model: { kind: '3d' }, patch3d: PATCH, validation: { everySteps: 2, minLabeledSlices: 1000 } }),
+    classes: CLASSES,
+    volumes: demoVolumes(),
+    backendOrder: ['wasm'],
+    skipSoftware: true,
+    modelSize: 'tiny',
+    wasmPaths: '',
+    checkpoint: null,
+    checkpointEveryMs: 3_600_000,
+    texts: null,
+    textVectors: null,
+    tak: null,
+    takVectors: null,
+    ...overrides,
+  };
+}
+
+describe('training session with the 3D network', () => {
+  it('mean teacher: ready with three patch sides → steps → the watched slice\'s prediction → predict-all → checkpoint → resume', async () => {
+    const { until, send, events, stop } = harness();
+    const first = start();
+    const volumeId = first.volumes[0]!.id;
+    send(first);
+    // The memory verdict comes before the network is built, then `ready` says which network trains.
+    const memory = await until('memory');
+    expect(memory.reason).toBeNull();
+    expect(memory.used).toEqual(memory.requested);
+    expect(memory.used!.patch).toEqual(PATCH);
+    expect(memory.estimateBytes).toBeGreaterThan(0);
+    expect(memory.estimateBytes).toBeLessThanOrEqual(memory.budgetBytes);
+    expect(memory.budgetSource).toBe('the WebAssembly heap');
+    const ready = await until('ready');
+    expect(events.findIndex((e) => e.type === 'memory')).toBeLessThan(events.findIndex((e) => e.type === 'ready'));
+    expect(ready.network).toBe('3d');
+    expect(ready.patch).toEqual(PATCH);
+    expect(ready.modelSize).toBe('tiny');
+    expect(ready.labeledSlices).toBe([...first.volumes[0]!.slices[2]].filter((p) => p !== 0).length);
+
+    send({ type: 'watch', volumeId, ks: [3, 2, 4] });
+    const p = await until('prediction', (m) => m.k === 3);
+    expect(p.step).toBeGreaterThanOrEqual(1);
+    expect(p.labels).toHaveLength(DIMS[0] * DIMS[1]);
+    expect(p.uncertainty).toHaveLength(DIMS[0] * DIMS[1]);
+    expect(p.text).toBeNull();
+    for (const v of new Set(p.labels)) expect([0, 1, 2, 3]).toContain(v);
+    const step = await until('step', (m) => m.report.step >= 2);
+    expect(Number.isFinite(step.report.losses.total)).toBe(true);
+    expect(step.report.losses.consistency).toBeGreaterThanOrEqual(0);
+
+    // A label edit while training: the second volume gains a labeled slice; steps go on.
+    const labels = new Uint8Array(DIMS[0] * DIMS[1] * DIMS[2]);
+    labels.fill(1, 0, 200);
+    const slices: [Uint8Array, Uint8Array, Uint8Array] = [new Uint8Array(DIMS[0]), new Uint8Array(DIMS[1]), new Uint8Array(DIMS[2])];
+    slices[2][0] = 1;
+    send({ type: 'labels', volumeId: first.volumes[1]!.id, labels, slices });
+    const afterEdit = step.report.step;
+    await until('step', (m) => m.report.step >= afterEdit + 1);
+
+    send({ type: 'predictAll' });
+    const done = await until('predictAllDone');
+    expect(done.cancelled).toBe(false);
+    const vols = events.filter((m): m is Extract<FromWorker, { type: 'predictAllVolume' }> => m.type === 'predictAllVolume');
+    expect(vols.map((v) => v.volumeId)).toEqual(first.volumes.map((v) => v.id));
+    expect(vols[0]!.labels).toHaveLength(DIMS[0] * DIMS[1] * DIMS[2]);
+    for (const v of new Set(vols[0]!.labels)) expect([0, 1, 2, 3]).toContain(v);
+    const progress = events.filter((m): m is Extract<FromWorker, { type: 'predictAllProgress' }> => m.type === 'predictAllProgress');
+    expect(progress.at(-1)).toMatchObject({ done: 2 * DIMS[2], total: 2 * DIMS[2] });
+
+    send({ type: 'pause' });
+    const ckpt = await until('checkpoint');
+    const saved = decodeCheckpoint(ckpt.bytes);
+    expect(saved.config.model.kind).toBe('3d');
+    // The patch as it ran, so resume and `pseudolab predict` slide the same window.
+    expect(saved.config.patch3d).toEqual(PATCH);
+    expect(saved.teacher).not.toBeNull();
+    expect(saved.tak).toBeNull();
+    await stop();
+
+    const again = harness();
+    again.send(start({ checkpoint: ckpt.bytes }));
+    const resumed = await again.until('ready');
+    expect(resumed).toMatchObject({ network: '3d', resumedAt: ckpt.step, patch: PATCH });
+    expect((await again.until('step')).report.step).toBe(ckpt.step + 1);
+    await again.stop();
+
+    // The same checkpoint predicts from the command line: sliding windows over NIfTI files, the images' geometry kept.
+    const root = mkdtempSync(join(tmpdir(), 'pseudolab-3d-'));
+    const images = join(root, 'images');
+    const out = join(root, 'pred');
+    const model = join(root, 'model.pslb');
+    writeFileSync(model, ckpt.bytes);
+    const v = first.volumes[0]!;
+    const f32 = Float32Array.from(v.voxels as ArrayLike<number>);
+    (await import('node:fs')).mkdirSync(images);
+    writeFileSync(join(images, 'case.nii'), makeNifti({ dims: [3, ...DIMS], datatype: 16, bitsPerVoxel: 32, data: new Uint8Array(f32.buffer), pixdim: [1, 1, 1, 2] }));
+    const lines: string[] = [];
+    await runPredict({ command: 'predict', model, images, out, backend: 'wasm' }, (l) => lines.push(l));
+    expect(lines[0]).toMatch(/V-Net-3D width 4 depth 2, windows 8×16×16/);
+    expect(readdirSync(out)).toEqual(['case.nii.gz']);
+    const pred = readNifti(new Uint8Array(readFileSync(join(out, 'case.nii.gz'))), 'case.nii.gz').volume;
+    expect(pred.geometry.dims).toEqual(DIMS);
+    for (const x of new Set(pred.voxels)) expect([0, 1, 2, 3]).toContain(x);
+  }, 300_000);
+
+  it('cancelling predict-all stops inside the volume being predicted, and training goes on', async () => {
+    // The cancel arrives as a later task, as a worker message does, not inside the progress callback.
+    const { until, send, events, stop } = harness((m, s) => {
+      if (m.type === 'predictAllProgress' && m.done < m.total) setTimeout(() => s.handle({ type: 'cancelPredictAll' }), 0);
+    });
+    send(start({ volumes: demoVolumes().slice(0, 1) }));
+    const step = await until('step');
+    send({ type: 'predictAll' });
+    expect((await until('predictAllDone')).cancelled).toBe(true);
+    expect(events.some((m) => m.type === 'predictAllVolume')).toBe(false);
+    await until('step', (m) => m.report.step > step.report.step + 1);
+    await stop();
+  }, 120_000);
+
+  it('a run that does not fit is made smaller, says why, and builds the smaller network', async () => {
+    // Stop as soon as the verdict arrives: only the shapes matter here, not a step of a large network.
+    const { until, send, session } = harness((m, s) => {
+      if (m.type === 'memory') s.handle({ type: 'stop' });
+    });
+    send(start({ modelSize: 'standard', config: presetConfig('mean-teacher', { model: { kind: '3d' }, patch3d: [16, 64, 64] }) }));
+    const memory = await until('memory');
+    expect(memory.requested).toEqual({ patch: [16, 64, 64], batchLabeled: 4, batchUnlabeled: 4, width: 16 });
+    expect(memory.reason).toMatch(/over the 2048 MiB budget/);
+    const used = memory.used!;
+    expect(used.batchLabeled).toBe(1);
+    expect(used.patch[0] * used.patch[1] * used.patch[2]).toBeLessThan(16 * 64 * 64);
+    expect(memory.estimateBytes).toBeLessThanOrEqual(memory.budgetBytes);
+    const ready = await until('ready');
+    expect(ready.patch).toEqual(used.patch);
+    expect(ready.width).toBe(used.width);
+    await until('state', (m) => m.state === 'stopped');
+    session.dispose();
+  }, 120_000);
+
+  it('tak: encodes the position and shape prompts, names the encoder, re-encodes an edit without restarting, and resumes with the saved vectors', async () => {
+    const { until, send, events, stop } = harness();
+    const tak = takPromptTexts(DEMO_CLASSES, 'MR');
+    const texts = workspaceTexts(DEMO_CLASSES, ['a liver with one lesion', 'a liver without lesion'], 'MR');
+    const config = presetConfig('tak', { patch3d: PATCH, tak: { conWarmupSteps: 1, samplesPerClass: 4 }, validation: { everySteps: 1000 } });
+    const volumes = demoVolumes();
+    send(start({ config, volumes, texts, tak }));
+    expect((await until('ready')).network).toBe('3d');
+    const encoder = await until('textEncoder');
+    expect(encoder.provider).toBe('learned');
+    expect(encoder.name).toMatch(/learned text transformer/);
+    // The tiny model's text tower is 32 wide; a position and a shape prompt per class, background included.
+    expect(encoder.dim).toBe(32);
+    expect(encoder.texts).toBe(2 * (CLASSES.length + 1));
+    const s2 = await until('step', (m) => m.report.step >= 2);
+    expect(s2.report.tak).not.toBeNull();
+    expect(s2.report.tak!.lambdaC).toBeGreaterThan(0);
+
+    const edited = { ...tak, shape: [tak.shape[0]!, 'a large smooth wedge', ...tak.shape.slice(2)] };
+    const before = events.filter((m) => m.type === 'textEncoder').length;
+    send({ type: 'takTexts', texts: edited, vectors: null });
+    const after = await until('textEncoder', () => events.filter((m) => m.type === 'textEncoder').length > before);
+    expect(after.step).toBeGreaterThanOrEqual(2);
+    expect(events.some((m) => m.type === 'state' && m.state === 'starting' && events.indexOf(m) > events.indexOf(after))).toBe(false);
+    const later = await until('step', (m) => m.report.step > after.step);
+    expect(Number.isFinite(later.report.losses.total)).toBe(true);
+
+    send({ type: 'pause' });
+    const ckpt = await until('checkpoint');
+    const saved = decodeCheckpoint(ckpt.bytes);
+    expect(saved.config.preset).toBe('tak');
+    expect(saved.tak!.texts).toEqual(edited);
+    expect(saved.tak!.position).toHaveLength((CLASSES.length + 1) * 32);
+    await stop();
+
+    // Resumed with the texts it was saved with: the saved vectors come back, before the head's weights.
+    const again = harness();
+    again.send(start({ config, volumes: demoVolumes(), texts, tak: edited, checkpoint: ckpt.bytes }));
+    expect((await again.until('ready')).resumedAt).toBe(ckpt.step);
+    expect((await again.until('textEncoder')).name).toBe(after.name);
+    expect((await again.until('step')).report.step).toBe(ckpt.step + 1);
+    expect(again.events.some((m) => m.type === 'error')).toBe(false);
+    await again.stop();
+  }, 300_000);
+
+  it('tak: a prompt bank that holds every prompt drives the head; one that lacks some gives way to the learned tower, with a notice', async () => {
+    const tak = takPromptTexts(DEMO_CLASSES, 'MR');
+    const all = [...tak.position, ...tak.shape];
+    const dim = 6;
+    const bank = { provider: 'import' as const, name: 'bank.json', dim, entries: all.map((text, n) => ({ text, vector: Float32Array.from({ length: dim }, (_, d) => (d === n % dim ? 2 : 0.1)) })) };
+    const config = presetConfig('tak', { patch3d: PATCH, validation: { everySteps: 1000 } });
+
+    const full = harness();
+    full.send(start({ config, tak, takVectors: bank }));
+    const e = await full.until('textEncoder');
+    expect(e).toMatchObject({ provider: 'import', dim, texts: all.length });
+    expect(e.name).toMatch(/^bank\.json/);
+    await full.until('step');
+    await full.stop();
+
+    const partial = harness();
+    partial.send(start({ config, tak, takVectors: { ...bank, entries: bank.entries.slice(1) } }));
+    const notice = await partial.until('notice');
+    expect(notice.message).toMatch(/bank\.json has no vector for some of TAK’s position and shape prompts/);
+    expect((await partial.until('textEncoder')).provider).toBe('learned');
+    await partial.stop();
+  }, 180_000);
+});
