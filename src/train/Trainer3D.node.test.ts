@@ -192,5 +192,5 @@ describe.skipIf(!existsSync(HIPPO))('real 3D learning on hippocampus MRI (needs 
     expect(mean(ce.slice(-5))).toBeLessThan(0.6 * mean(ce.slice(0, 5)));
     expect(mean(dice.slice(-5))).toBeLessThan(mean(dice.slice(0, 5)));
     t.dispose();
-  }, 300_000);
+  }, 600_000);
 });
