@@ -17,7 +17,13 @@ if (unitPath && existsSync(unitPath)) {
 }
 
 if (e2ePath && existsSync(e2ePath)) {
-  const s = JSON.parse(readFileSync(e2ePath, 'utf8')).stats ?? {};
+  const report = JSON.parse(readFileSync(e2ePath, 'utf8'));
+  const s = report.stats ?? {};
+  // A run that could not start (its web server's port taken, a config error) reports no tests, only errors.
+  for (const e of report.errors ?? []) {
+    failed += 1;
+    console.log(`browser journeys did not run: ${String(e.message ?? e).split('\n')[0]}`);
+  }
   passed += s.expected ?? 0;
   failed += (s.unexpected ?? 0) + (s.flaky ?? 0);
   skipped += s.skipped ?? 0;
