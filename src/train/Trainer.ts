@@ -8,7 +8,8 @@ import type { Params } from '../model/params.ts';
 import { createResUNet2D, resUNet2D, type ResUNet2DConfig } from '../model/resunet2d.ts';
 import { Adam, learningRate } from './adam.ts';
 import type { Checkpoint } from './checkpoint.ts';
-import { argmaxClasses, inferenceSizeFor, predictSlices, predictWindows, type SlicePrediction } from './inference.ts';
+import { heldOutSliceDice } from './heldOutSliceDice.ts';
+import { inferenceSizeFor, predictSlices, predictWindows, type SlicePrediction } from './inference.ts';
 import type { TrainConfig } from './config.ts';
 import { emaUpdate } from './ema.ts';
 import { maskedCrossEntropy, maskedSoftDice, pseudoLabelCrossEntropy, sigmoidRampUp, softmaxMse } from './losses.ts';
@@ -235,32 +236,9 @@ export class Trainer {
 
   /** Dice per class over the labeled pixels of the validation slices, with the predicting network. */
   async validate(): Promise<ValidationReport> {
-    const K = this.numClasses;
-    const inter = new Float64Array(K);
-    const sumP = new Float64Array(K);
-    const sumG = new Float64Array(K);
-    const byVolume = new Map<number, number[]>();
-    for (const s of this.pools.validation) byVolume.set(s.volume, [...(byVolume.get(s.volume) ?? []), s.k]);
-    for (const [vi, ks] of byVolume) {
-      const v = this.volumes[vi]!;
-      const per = v.dims[0] * v.dims[1];
-      for (const { k, probs } of await this.predictSlices(vi, ks)) {
-        const predicted = argmaxClasses(probs, K);
-        for (let p = 0; p < per; p++) {
-          if (!v.labeled[k * per + p]) continue;
-          const best = predicted[p]!;
-          const g = v.labels[k * per + p]!;
-          sumP[best]!++;
-          sumG[g]!++;
-          if (best === g) inter[g]!++;
-        }
-      }
-    }
-    const dice: (number | null)[] = [];
-    for (let c = 1; c < K; c++) dice.push(sumP[c]! + sumG[c]! > 0 ? (2 * inter[c]!) / (sumP[c]! + sumG[c]!) : null);
-    const scored = dice.filter((d): d is number => d !== null);
-    return { step: this.step, dice, meanDice: scored.length ? scored.reduce((a, b) => a + b, 0) / scored.length : null, slices: this.pools.validation.length };
+    return { step: this.step, ...(await heldOutSliceDice(this.volumes, this.pools.validation, this.numClasses, (vi, ks) => this.predictSlices(vi, ks))) };
   }
+
 
   /**
    * New labels for a volume (an edit during training). The validation split stays as it was, so the curve keeps

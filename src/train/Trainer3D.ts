@@ -18,6 +18,7 @@ import { maskedCrossEntropy, maskedSoftDice, pseudoLabelCrossEntropy, sigmoidRam
 import { slidingWindow3D } from './slidingWindow3d.ts';
 import { createTextProjections, sampleStageVoxels, stageAlignmentLoss, voxelEntropy, type VoxelSource } from './tak/contrastiveAlignment.ts';
 import type { StepReport, ValidationReport } from './Trainer.ts';
+import { heldOutSliceDice } from './heldOutSliceDice.ts';
 
 /** TAK's class prompts as vectors, background first: T_k^p and T_k^s of every class k, [K, dim] row-major. */
 export interface TakTextVectors {
@@ -378,32 +379,9 @@ export class Trainer3D {
 
   /** Dice per class over the labeled voxels of the held-out slices, with the predicting network. */
   async validate(): Promise<ValidationReport> {
-    const K = this.numClasses;
-    const inter = new Float64Array(K);
-    const sumP = new Float64Array(K);
-    const sumG = new Float64Array(K);
-    const byVolume = new Map<number, number[]>();
-    for (const s of this.pools.validation) byVolume.set(s.volume, [...(byVolume.get(s.volume) ?? []), s.k]);
-    for (const [vi, ks] of byVolume) {
-      const v = this.volumes[vi]!;
-      const per = v.dims[0] * v.dims[1];
-      for (const { k, probs } of await this.predictSlices(vi, ks)) {
-        const predicted = argmaxClasses(probs, K);
-        for (let p = 0; p < per; p++) {
-          if (!v.labeled[k * per + p]) continue;
-          const best = predicted[p]!;
-          const g = v.labels[k * per + p]!;
-          sumP[best]!++;
-          sumG[g]!++;
-          if (best === g) inter[g]!++;
-        }
-      }
-    }
-    const dice: (number | null)[] = [];
-    for (let c = 1; c < K; c++) dice.push(sumP[c]! + sumG[c]! > 0 ? (2 * inter[c]!) / (sumP[c]! + sumG[c]!) : null);
-    const scored = dice.filter((d): d is number => d !== null);
-    return { step: this.step, dice, meanDice: scored.length ? scored.reduce((a, b) => a + b, 0) / scored.length : null, slices: this.pools.validation.length };
+    return { step: this.step, ...(await heldOutSliceDice(this.volumes, this.pools.validation, this.numClasses, (vi, ks) => this.predictSlices(vi, ks))) };
   }
+
 
   /** New labels for a volume (an edit during training); the validation split stays as it was. */
   updateVolume(index: number, next: TrainingVolume): void {
