@@ -14,7 +14,10 @@ const HIPPO = join(process.cwd(), '..', 'shared', 'datasets', 'hippocampus');
 describe('command line', () => {
   it('parses the train contract and rejects wrong arguments with a reason', () => {
     const a = parseCli(['train', '--data', 'd', '--preset', 'mean-teacher', '--labeled-fraction', '0.1', '--steps', '20', '--out', 'r']);
-    expect(a).toMatchObject({ command: 'train', preset: 'mean-teacher', labeledFraction: 0.1, steps: 20, seed: 1, backend: 'wasm' });
+    expect(a).toMatchObject({ command: 'train', preset: 'mean-teacher', labeledFraction: 0.1, steps: 20, seed: 1, backend: 'wasm', network: null, patch: null });
+    const tak = parseCli(['train', '--data', 'd', '--preset', 'tak', '--labeled-fraction', '0.1', '--network', '3d', '--patch', '16x32x32', '--out', 'r']);
+    expect(tak).toMatchObject({ preset: 'tak', network: '3d', patch: [16, 32, 32] });
+    expect(parseCli(['train', '--data', 'd', '--preset', 'supervised', '--labeled-fraction', '0.1', '--patch', '64', '--out', 'r'])).toMatchObject({ patch: [64] });
     const bad: [string[], RegExp][] = [
       [['train', '--data', 'd', '--preset', 'nope', '--labeled-fraction', '0.1', '--out', 'r'], /unknown preset "nope"/],
       [['train', '--data', 'd', '--preset', 'supervised', '--labeled-fraction', '2', '--out', 'r'], /at most 1/],
@@ -24,6 +27,8 @@ describe('command line', () => {
       [['predict', '--model', 'm', '--images', 'i'], /--out is required/],
       [['eval', '--pred', 'p', '--labels', 'l', '--bogus', '1'], /bogus/],
       [['fly'], /unknown command/],
+      [['train', '--data', 'd', '--preset', 'supervised', '--labeled-fraction', '0.1', '--network', '4d', '--out', 'r'], /2d or 3d/],
+      [['train', '--data', 'd', '--preset', 'supervised', '--labeled-fraction', '0.1', '--patch', '16x2', '--out', 'r'], /integers ≥ 4/],
     ];
     for (const [argv, msg] of bad) expect(() => parseCli(argv), argv.join(' ')).toThrow(msg);
     expect(() => parseCli(['train', '--steps', '1.5'])).toThrow(UsageError);
