@@ -5,7 +5,7 @@ import { Random } from '../data/random.ts';
 import { conv3d, conv3dFilterGrad, conv3dInputGrad, matMulRows, upConv3d, type Strides3D } from './ops3d.ts';
 import { Params } from './params.ts';
 import { expectCentralDifferences, expectNoTensorLeak } from './testing/gradientChecks.ts';
-import { randomTensor } from './testing/tensors.ts';
+import { maxRelErr, randomTensor } from './testing/tensors.ts';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -17,16 +17,6 @@ afterAll(async () => {
 
 type Shape5 = [number, number, number, number, number];
 
-/** max |a − b| / max |b|: one number per comparison, so tolerances read as relative errors. */
-function maxRelErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let diff = 0;
-  let scale = 1e-6;
-  for (let i = 0; i < b.length; i++) {
-    diff = Math.max(diff, Math.abs(a[i]! - b[i]!));
-    scale = Math.max(scale, Math.abs(b[i]!));
-  }
-  return diff / scale;
-}
 
 interface Run {
   y: Float32Array;

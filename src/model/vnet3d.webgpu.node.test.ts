@@ -5,7 +5,7 @@ import { instanceNorm, leakyRelu } from './ops.ts';
 import { conv3d, upConv3d } from './ops3d.ts';
 import { Params } from './params.ts';
 import { expectCentralDifferences, expectEveryParamGradient } from './testing/gradientChecks.ts';
-import { randomTensor } from './testing/tensors.ts';
+import { maxRelErr, randomTensor } from './testing/tensors.ts';
 import { captureValidationError, expectNoValidationErrors, startWebGPUInNode } from './testing/webgpuNode.ts';
 import { createVNet3D, vNet3DForward, type VNet3DConfig } from './vnet3d.ts';
 
@@ -29,15 +29,6 @@ async function on<T>(backend: 'cpu' | 'webgpu', f: () => Promise<T>): Promise<T>
   }
 }
 
-function maxRelErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let diff = 0;
-  let scale = 1e-6;
-  for (let i = 0; i < b.length; i++) {
-    diff = Math.max(diff, Math.abs(a[i]! - b[i]!));
-    scale = Math.max(scale, Math.abs(b[i]!));
-  }
-  return diff / scale;
-}
 
 /** Value and gradients of Σ probe·f(inputs), read back with await, on the active backend. */
 async function valueAndGrads(f: (...t: tf.Tensor[]) => tf.Tensor, shapes: number[][], seed: number): Promise<Float32Array[]> {

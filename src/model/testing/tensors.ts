@@ -11,3 +11,14 @@ export function randomTensor(rng: Random, shape: number[], scale = 1): tf.Tensor
 export async function maxAbsDiff(a: tf.Tensor, b: tf.Tensor): Promise<number> {
   return (await tf.max(tf.abs(tf.sub(a, b))).data())[0]!;
 }
+
+/** max |a − b| / max |b|: one number per comparison, so tolerances read as relative errors. */
+export function maxRelErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let diff = 0;
+  let scale = 1e-6;
+  for (let i = 0; i < b.length; i++) {
+    diff = Math.max(diff, Math.abs(a[i]! - b[i]!));
+    scale = Math.max(scale, Math.abs(b[i]!));
+  }
+  return diff / scale;
+}
