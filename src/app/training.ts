@@ -156,6 +156,7 @@ export class TrainingController {
       volumes,
       backendOrder: preference === 'auto' ? [...BACKEND_ORDER] : [preference, ...BACKEND_ORDER.filter((b) => b !== preference)],
       skipSoftware: preference === 'auto',
+      customKernels: s.training.customKernels,
       modelSize: s.training.modelSize,
       wasmPaths: new URL('tfjs-wasm/', document.baseURI).href,
       checkpoint,

@@ -18,6 +18,8 @@ export interface TrainArgs {
   out: string;
   split: string | null;
   backend: BackendFlag;
+  /** WebGPU: our WGSL kernels (on, the default) or tfjs's own (off), to compare. */
+  kernels: boolean;
   width: number | null;
   depth: number | null;
   evalEvery: number;
@@ -40,6 +42,7 @@ export interface PredictArgs {
   images: string;
   out: string;
   backend: BackendFlag;
+  kernels: boolean;
 }
 
 export interface EvalArgs {
@@ -53,9 +56,9 @@ export type CliArgs = TrainArgs | PredictArgs | EvalArgs | { command: 'help' };
 
 export const USAGE = `Usage:
   pseudolab train --data DIR --preset NAME --labeled-fraction F [--labeled-slices N] [--steps N | --minutes M]
-                  [--seed S] [--split FILE] [--backend wasm|cpu|webgpu] [--network 2d|3d] [--width W] [--depth D] [--patch P|DxHxW]
+                  [--seed S] [--split FILE] [--backend wasm|cpu|webgpu] [--kernels on|off] [--network 2d|3d] [--width W] [--depth D] [--patch P|DxHxW]
                   [--batch-labeled N] [--batch-unlabeled N] [--vlm-steps N] [--set path=value …] --out RUN
-  pseudolab predict --model RUN --images DIR --out DIR [--backend wasm|cpu|webgpu]
+  pseudolab predict --model RUN --images DIR --out DIR [--backend wasm|cpu|webgpu] [--kernels on|off]
   pseudolab eval --pred DIR --labels DIR [--json FILE]
 Presets: ${PRESETS.join(', ')} (promptssl and duss pre-train a vision–language model on the data's texts first).
 Data: a Medical Segmentation Decathlon folder (dataset.json, imagesTr/, labelsTr/) or a MoNuSeg folder (img/,
@@ -92,6 +95,12 @@ function required(v: string | undefined, name: string): string {
   return v;
 }
 
+function kernels(v: string | undefined): boolean {
+  if (v === undefined || v === 'on') return true;
+  if (v === 'off') return false;
+  throw new UsageError(`--kernels must be on or off, got "${v}"`);
+}
+
 function backend(v: string | undefined): BackendFlag {
   if (v === undefined) return 'wasm';
   if (v === 'wasm' || v === 'cpu' || v === 'webgpu') return v;
@@ -118,6 +127,7 @@ export function parseCli(argv: string[]): CliArgs {
         out: { type: 'string' },
         split: { type: 'string' },
         backend: { type: 'string' },
+        kernels: { type: 'string' },
         width: { type: 'string' },
         depth: { type: 'string' },
         'eval-every': { type: 'string' },
@@ -159,6 +169,7 @@ export function parseCli(argv: string[]): CliArgs {
         out: required(values.out, 'out'),
         split: values.split ?? null,
         backend: backend(values.backend),
+        kernels: kernels(values.kernels),
         width: num(values.width, 'width', { int: true, min: 1 }),
         depth: num(values.depth, 'depth', { int: true, min: 1, max: 6 }),
         evalEvery: num(values['eval-every'], 'eval-every', { int: true, min: 1 }) ?? 100,
@@ -171,7 +182,7 @@ export function parseCli(argv: string[]): CliArgs {
       };
     }
     case 'predict':
-      return { command, model: required(values.model, 'model'), images: required(values.images, 'images'), out: required(values.out, 'out'), backend: backend(values.backend) };
+      return { command, model: required(values.model, 'model'), images: required(values.images, 'images'), out: required(values.out, 'out'), backend: backend(values.backend), kernels: kernels(values.kernels) };
     case 'eval':
       return { command, pred: required(values.pred, 'pred'), labels: required(values.labels, 'labels'), json: values.json ?? null };
     default:

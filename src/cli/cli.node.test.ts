@@ -14,7 +14,8 @@ const HIPPO = join(process.cwd(), '..', 'shared', 'datasets', 'hippocampus');
 describe('command line', () => {
   it('parses the train contract and rejects wrong arguments with a reason', () => {
     const a = parseCli(['train', '--data', 'd', '--preset', 'mean-teacher', '--labeled-fraction', '0.1', '--steps', '20', '--out', 'r']);
-    expect(a).toMatchObject({ command: 'train', preset: 'mean-teacher', labeledFraction: 0.1, steps: 20, seed: 1, backend: 'wasm', network: null, patch: null });
+    expect(a).toMatchObject({ command: 'train', preset: 'mean-teacher', labeledFraction: 0.1, steps: 20, seed: 1, backend: 'wasm', kernels: true, network: null, patch: null });
+    expect(parseCli(['predict', '--model', 'm', '--images', 'i', '--out', 'o', '--backend', 'webgpu', '--kernels', 'off'])).toMatchObject({ backend: 'webgpu', kernels: false });
     const tak = parseCli(['train', '--data', 'd', '--preset', 'tak', '--labeled-fraction', '0.1', '--network', '3d', '--patch', '16x32x32', '--out', 'r']);
     expect(tak).toMatchObject({ preset: 'tak', network: '3d', patch: [16, 32, 32] });
     expect(parseCli(['train', '--data', 'd', '--preset', 'supervised', '--labeled-fraction', '0.1', '--patch', '64', '--out', 'r'])).toMatchObject({ patch: [64] });
@@ -27,6 +28,7 @@ describe('command line', () => {
       [['predict', '--model', 'm', '--images', 'i'], /--out is required/],
       [['eval', '--pred', 'p', '--labels', 'l', '--bogus', '1'], /bogus/],
       [['fly'], /unknown command/],
+      [['predict', '--model', 'm', '--images', 'i', '--out', 'o', '--kernels', 'maybe'], /--kernels must be on or off/],
       [['train', '--data', 'd', '--preset', 'supervised', '--labeled-fraction', '0.1', '--network', '4d', '--out', 'r'], /2d or 3d/],
       [['train', '--data', 'd', '--preset', 'supervised', '--labeled-fraction', '0.1', '--patch', '16x2', '--out', 'r'], /integers ≥ 4/],
     ];
@@ -61,7 +63,7 @@ describe.skipIf(!existsSync(HIPPO))('train → predict → eval on a small Decat
     const lines: string[] = [];
     const run = join(root, 'run');
     await runTrain(
-      { command: 'train', data, preset: 'mean-teacher', labeledFraction: 0.5, labeledSlices: 4, steps: 3, minutes: null, seed: 2, out: run, split: null, backend: 'wasm', width: 4, depth: 2, evalEvery: 2, vlmSteps: null, batchLabeled: null, batchUnlabeled: null, network: null, patch: null, set: [] },
+      { command: 'train', data, preset: 'mean-teacher', labeledFraction: 0.5, labeledSlices: 4, steps: 3, minutes: null, seed: 2, out: run, split: null, backend: 'wasm', kernels: true, width: 4, depth: 2, evalEvery: 2, vlmSteps: null, batchLabeled: null, batchUnlabeled: null, network: null, patch: null, set: [] },
       (l) => lines.push(l),
     );
     for (const f of ['model.pslb', 'config.json', 'split.json', 'log.csv', 'metrics.json']) expect(existsSync(join(run, f)), f).toBe(true);
@@ -73,7 +75,7 @@ describe.skipIf(!existsSync(HIPPO))('train → predict → eval on a small Decat
     expect(Object.keys(metrics.byClass)).toEqual(['1', '2']);
 
     const out = join(root, 'pred');
-    await runPredict({ command: 'predict', model: run, images: join(data, 'imagesTr'), out, backend: 'wasm' }, () => undefined);
+    await runPredict({ command: 'predict', model: run, images: join(data, 'imagesTr'), out, backend: 'wasm', kernels: true }, () => undefined);
     for (const c of meta.training as { image: string }[]) {
       const name = c.image.split('/').pop()!;
       const image = readNifti(new Uint8Array(readFileSync(join(data, c.image))), name).volume;

@@ -16,7 +16,7 @@ import type { Log } from './train.ts';
 
 /** `pseudolab predict`: one label file per image, same name, same geometry, class values as trained. */
 export async function runPredict(args: PredictArgs, log: Log = console.log): Promise<void> {
-  await startNodeBackend(args.backend);
+  await startNodeBackend(args.backend, args.kernels);
   const path = args.model.endsWith('.pslb') ? args.model : join(args.model, 'model.pslb');
   let bytes: Uint8Array;
   try {

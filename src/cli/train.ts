@@ -64,7 +64,7 @@ function fmt(m: ClassMetrics | null | undefined): string {
  * writes the model, the config, the split, a log and the metrics to the run folder.
  */
 export async function runTrain(args: TrainArgs, log: Log = console.log): Promise<void> {
-  const backend = await startNodeBackend(args.backend);
+  const backend = await startNodeBackend(args.backend, args.kernels);
   const folder = readDatasetFolder(args.data);
   for (const w of folder.warnings) log(`warning: ${w}`);
   const labeledCases = folder.cases.filter((c) => c.labelPath);
@@ -137,6 +137,7 @@ export async function runTrain(args: TrainArgs, log: Log = console.log): Promise
   mkdirSync(args.out, { recursive: true });
   writeFileSync(join(args.out, 'config.json'), JSON.stringify({ args, config: cfg, backend }, null, 2));
   writeFileSync(join(args.out, 'split.json'), JSON.stringify({ ...split, labeled: [...labeled].sort() }, null, 2));
+  if (backend.customKernels) log(backend.customKernels.note);
   log(`backend ${backend.name}${backend.adapter ? ` (${backend.adapter})` : ''}; ${split.train.length} training cases (${labeled.size} labeled, ${labeledSlices} labeled slices), ${split.val.length} validation cases`);
   const net = trainer instanceof Trainer3D ? `V-Net-3D width ${cfg.model.width} depth ${cfg.model.depth} strides ${trainer.model.strides!.map((s) => s.join('')).join(',')}` : `ResUNet-2D width ${cfg.model.width} depth ${cfg.model.depth}`;
   log(`preset ${args.preset}, ${net}, ${trainer.student.count()} parameters, patch ${trainer.patch.join('×')}`);

@@ -72,6 +72,8 @@ export interface TrainingSliceState {
   network: ModelKind;
   /** 'auto' = the fastest hardware backend; a name forces that backend (software GPUs included). */
   backendPreference: 'auto' | BackendName;
+  /** WebGPU only: our WGSL kernels (shaders/) in place of tfjs's; off runs tfjs's own, to compare. */
+  customKernels: boolean;
   modelSize: ModelSizeChoice;
   backend: BackendChoice | null;
   info: Extract<FromWorker, { type: 'ready' }> | null;
@@ -110,6 +112,7 @@ export interface TrainingSlice {
   /** Ignored while the preset holds the other kind (TAK is 3D only; the text-mask presets are 2D only). */
   setNetwork: (network: ModelKind) => void;
   setBackendPreference: (b: 'auto' | BackendName) => void;
+  setCustomKernels: (on: boolean) => void;
   setModelSize: (m: ModelSizeChoice) => void;
   setTrainingPatch: (patch: Partial<TrainingSliceState>) => void;
   /** Applies one event from the training worker. */
@@ -128,6 +131,7 @@ export const INITIAL_TRAINING: TrainingSliceState = {
   preset: 'mean-teacher',
   network: '2d',
   backendPreference: 'auto',
+  customKernels: true,
   modelSize: 'auto',
   backend: null,
   info: null,
@@ -186,6 +190,7 @@ export const createTrainingSlice: StateCreator<AppState, [], [], TrainingSlice> 
       if (!held || held === network) patch({ network });
     },
     setBackendPreference: (backendPreference) => patch({ backendPreference }),
+    setCustomKernels: (customKernels) => patch({ customKernels }),
     setModelSize: (modelSize) => patch({ modelSize }),
     setTrainingPatch: patch,
     setLayer: (layer, p) => set((s) => ({ training: { ...s.training, layers: { ...s.training.layers, [layer]: { ...s.training.layers[layer], ...p } } } })),
@@ -200,6 +205,7 @@ export const createTrainingSlice: StateCreator<AppState, [], [], TrainingSlice> 
           preset: s.training.preset,
           network: s.training.network,
           backendPreference: s.training.backendPreference,
+          customKernels: s.training.customKernels,
           modelSize: s.training.modelSize,
           layers: s.training.layers,
           textProvider: s.training.textProvider,

@@ -202,7 +202,7 @@ export class TrainingSession {
 
   private async start(m: Extract<ToWorker, { type: 'start' }>): Promise<void> {
     this.setState('starting');
-    this.backend = await chooseBackend(m.backendOrder, { wasmPaths: m.wasmPaths, skipSoftware: m.skipSoftware });
+    this.backend = await chooseBackend(m.backendOrder, { wasmPaths: m.wasmPaths, skipSoftware: m.skipSoftware, customKernels: m.customKernels });
     this.emit({ type: 'backend', choice: this.backend });
     this.volumes = m.volumes;
     this.classes = m.classes;

@@ -79,6 +79,7 @@ function start(overrides: Partial<Extract<ToWorker, { type: 'start' }>> = {}): E
     volumes: demoVolumes(),
     backendOrder: ['wasm'],
     skipSoftware: true,
+    customKernels: true,
     modelSize: 'tiny',
     wasmPaths: '',
     checkpoint: null,
@@ -170,7 +171,7 @@ describe('training session with the 3D network', () => {
     (await import('node:fs')).mkdirSync(images);
     writeFileSync(join(images, 'case.nii'), makeNifti({ dims: [3, ...DIMS], datatype: 16, bitsPerVoxel: 32, data: new Uint8Array(f32.buffer), pixdim: [1, 1, 1, 2] }));
     const lines: string[] = [];
-    await runPredict({ command: 'predict', model, images, out, backend: 'wasm' }, (l) => lines.push(l));
+    await runPredict({ command: 'predict', model, images, out, backend: 'wasm', kernels: true }, (l) => lines.push(l));
     expect(lines[0]).toMatch(/V-Net-3D width 4 depth 2, windows 8×16×16/);
     expect(readdirSync(out)).toEqual(['case.nii.gz']);
     const pred = readNifti(new Uint8Array(readFileSync(join(out, 'case.nii.gz'))), 'case.nii.gz').volume;

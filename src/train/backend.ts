@@ -1,4 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
+import { customKernelsActive, installCustomKernels, setCustomKernelsEnabled } from '../gpu/customKernels.ts';
+import { CUSTOM_KERNELS } from '../gpu/kernels.ts';
+import { hasShaderSources } from '../gpu/shaderLibrary.ts';
 
 export type BackendName = 'webgpu' | 'webgl' | 'wasm' | 'cpu';
 
@@ -25,6 +28,11 @@ export interface BackendChoice {
    * feed the 3D memory estimate. Absent on the other backends.
    */
   gpuLimits?: { maxStorageBufferBindingSize: number; maxBufferSize: number };
+  /**
+   * WebGPU only: whether our WGSL kernels (shaders/) run in place of tfjs's, and in words why not when they
+   * don't (switched off, or the shaders were not bundled). Absent on the other backends.
+   */
+  customKernels?: { on: boolean; note: string };
 }
 
 export interface BackendOptions {
@@ -35,6 +43,17 @@ export interface BackendOptions {
    * SwiftShader is tens of times slower than WebAssembly. Off when the user asked for that backend by name.
    */
   skipSoftware?: boolean;
+  /** WebGPU: our WGSL kernels in place of tfjs's (default on). The shaders must have been loaded (shaderLibrary). */
+  customKernels?: boolean;
+}
+
+/** Installs our kernels on a started webgpu backend and applies the switch; says what happened. */
+function startCustomKernels(want: boolean): NonNullable<BackendChoice['customKernels']> {
+  if (!hasShaderSources()) return { on: false, note: 'our WGSL kernels were not bundled with this build; tfjs\'s kernels run' };
+  installCustomKernels(CUSTOM_KERNELS);
+  setCustomKernelsEnabled(want);
+  const on = customKernelsActive();
+  return { on, note: on ? `our WGSL kernels run (${CUSTOM_KERNELS.map((k) => k.kernelName).join(', ')}) and the fused training kernels` : "our WGSL kernels are switched off; tfjs's kernels run" };
 }
 
 const SOFTWARE_RENDERER = /swiftshader|llvmpipe|lavapipe|softpipe|software|microsoft basic render/i;
@@ -105,7 +124,7 @@ export async function chooseBackend(order: readonly BackendName[] = BACKEND_ORDE
   for (const name of order) {
     if (name === 'webgpu') {
       const gpu = await tryWebGPU(notes, (opts.skipSoftware ?? true) && cpuFollows('webgpu'));
-      if (gpu !== null) return { name, adapter: gpu.adapter, software: gpu.software, notes, gpuLimits: gpu.limits };
+      if (gpu !== null) return { name, adapter: gpu.adapter, software: gpu.software, notes, gpuLimits: gpu.limits, customKernels: startCustomKernels(opts.customKernels ?? true) };
       continue;
     }
     try {

@@ -38,6 +38,8 @@ export type ToWorker =
       backendOrder: BackendName[];
       /** Pass over software GPUs (auto mode); off when the user picked a backend by name. */
       skipSoftware: boolean;
+      /** WebGPU: run our WGSL kernels in place of tfjs's (src/gpu/customKernels.ts); false = tfjs's own. */
+      customKernels: boolean;
       /** Model size; 'auto' is resolved once the backend is known. */
       modelSize: ModelSizeChoice;
       wasmPaths: string;

@@ -47,6 +47,7 @@ function Controls() {
   const setPreset = useApp((s) => s.setPreset);
   const setNetwork = useApp((s) => s.setNetwork);
   const setBackend = useApp((s) => s.setBackendPreference);
+  const setKernels = useApp((s) => s.setCustomKernels);
   const setSize = useApp((s) => s.setModelSize);
   const c = trainingController();
   const busy = t.status === 'starting' || t.status === 'running' || t.status === 'paused';
@@ -98,6 +99,10 @@ function Controls() {
           ))}
         </select>
       </label>
+      <label className="check" title="WebGPU only: run our own WGSL kernels (3D convolutions, filter gradients, fused losses and teacher update) instead of tfjs's. Turn off to compare speed or results.">
+        <input type="checkbox" data-testid="custom-kernels" checked={t.customKernels} disabled={busy} onChange={(e) => setKernels(e.currentTarget.checked)} />
+        <span>Our GPU kernels</span>
+      </label>
       <label className="field">
         <span>Model</span>
         <select data-testid="model-size-select" value={t.modelSize} disabled={busy} onChange={(e) => setSize(e.currentTarget.value as ModelSizeChoice)} title="Network size: bigger learns more but each step costs more. A resumed model keeps its size.">
@@ -148,6 +153,11 @@ function Status() {
           <span className="backend" title={[backend.adapter ? `Adapter: ${backend.adapter}` : null, ...backend.notes].filter(Boolean).join('\n') || 'The fastest backend available'}>
             {BACKEND_LABELS[backend.name]}
             {backend.adapter ? ` · ${backend.adapter}` : ''}
+          </span>
+        )}
+        {backend?.customKernels && (
+          <span className="kernels" data-testid="kernels-status" data-on={backend.customKernels.on ? 'true' : 'false'} title={backend.customKernels.note}>
+            {backend.customKernels.on ? 'our kernels' : "tfjs's kernels"}
           </span>
         )}
       </div>

@@ -2,6 +2,10 @@
 import type { FromWorker, ToWorker } from '../protocol.ts';
 import { transferables } from '../protocol.ts';
 import { TrainingSession } from '../TrainingSession.ts';
+import { loadBundledShaders } from '../../gpu/shaderSources.vite.ts';
+
+// Our WGSL kernels travel inside the worker bundle; they are installed if and when WebGPU starts.
+loadBundledShaders();
 
 /** The training engine's home in the browser: messages in, events out; the session does the work. */
 const scope = self as unknown as DedicatedWorkerGlobalScope;

@@ -1,0 +1,7 @@
+import type { CustomKernel } from './customKernels.ts';
+
+/**
+ * Every tfjs kernel we replace on the webgpu backend: one line per kernel file. The fused training-loop kernels
+ * (EMA, CE + Dice, text merge, label maps) are not tfjs kernels and are called by the engine directly.
+ */
+export const CUSTOM_KERNELS: readonly CustomKernel[] = [];
