@@ -33,6 +33,8 @@ export interface FallbackRecord {
 }
 
 let enabled = true;
+/** Set by installCustomKernels: the shaders are loaded and our kernels (fused ones included) may run. */
+let ready = false;
 const installed = new Map<string, tf.KernelConfig>();
 const calls = new Map<string, number>();
 const fallbacks = new Map<string, FallbackRecord>();
@@ -48,7 +50,7 @@ export function customKernelsEnabled(): boolean {
 
 /** True when our kernels will run now: switched on, installed, and the webgpu backend is active. */
 export function customKernelsActive(): boolean {
-  return enabled && installed.size > 0 && tf.getBackend() === 'webgpu';
+  return enabled && ready && tf.getBackend() === 'webgpu';
 }
 
 /** How many times each of our kernels ran (not counting fallbacks): for tests and the benchmark. */
@@ -81,6 +83,7 @@ function noteFallback(kernelName: string, reason: string): void {
  * callable before the backend is initialised (tfjs's registry is keyed by name).
  */
 export function installCustomKernels(kernels: readonly CustomKernel[]): void {
+  ready = true;
   for (const kernel of kernels) {
     if (installed.has(kernel.kernelName)) continue;
     const original = tf.getKernel(kernel.kernelName, 'webgpu');
@@ -117,6 +120,7 @@ export function uninstallCustomKernels(): void {
     tf.registerKernel(original);
   }
   installed.clear();
+  ready = false;
 }
 
 /** tfjs's own kernel for `kernelName`, for tests and the benchmark to call directly regardless of the switch. */

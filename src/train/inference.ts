@@ -2,6 +2,8 @@ import * as tf from '@tensorflow/tfjs';
 import { logSoftmaxClasses, maxClasses, softmaxClasses, sumClasses } from '../model/classAxis.ts';
 import { centredWindow, extractSlice, type Window2D } from '../data/slices2d.ts';
 import type { TrainingVolume } from '../data/trainingVolume.ts';
+import { customKernelsActive } from '../gpu/customKernels.ts';
+import { logitsToLabels, readLabels } from '../gpu/logitsToLabels.ts';
 import type { Params } from '../model/params.ts';
 import { resUNet2D, type ResUNet2DConfig } from '../model/resunet2d.ts';
 
@@ -172,7 +174,62 @@ export function argmaxClasses(probs: Float32Array, K: number): Uint8Array {
   return out;
 }
 
-/** Class index of every voxel of a volume, slice by slice. */
+/** Class labels of one slice, [nj, ni] row-major. */
+export interface SliceLabels {
+  k: number;
+  labels: Uint8Array;
+}
+
+/**
+ * Class labels of some k-slices that each fit one centred window, with the argmax on the GPU
+ * (src/gpu/logitsToLabels.ts): only the packed uint8 map of each batch is read back, not the [B, h, w, K] floats.
+ * The same labels as argmaxClasses of predictSlices (argmax of the logits = argmax of their softmax), up to float
+ * ties. webgpu backend only. Slices larger than the window are blended from overlapping windows on the CPU
+ * (predictWindows), and the argmax must follow the blend, so those keep predictSlices + argmaxClasses.
+ */
+export async function predictSliceLabels(
+  net: Params,
+  model: ResUNet2DConfig,
+  v: TrainingVolume,
+  ks: readonly number[],
+  size: [number, number],
+  batchSize = 8,
+): Promise<SliceLabels[]> {
+  const [h, w] = size;
+  const [ni, nj] = v.dims;
+  if (ni > w || nj > h) throw new RangeError(`predictSliceLabels: a ${ni}×${nj} slice does not fit one ${w}×${h} window`);
+  const win = centredWindow(v, size);
+  const ch = v.channels;
+  const out: SliceLabels[] = [];
+  for (let start = 0; start < ks.length; start += batchSize) {
+    const chunk = ks.slice(start, start + batchSize);
+    // A fixed batch shape, padded with empty windows, as predictWindows (WEBGPU.md trap 9).
+    const x = new Float32Array(batchSize * h * w * ch);
+    chunk.forEach((k, b) => x.set(extractSlice(v, k, size, win).image, b * h * w * ch));
+    const packed = tf.tidy(() => logitsToLabels(resUNet2D(net, model, tf.tensor4d(x, [batchSize, h, w, ch]))));
+    let labels: Uint8Array;
+    try {
+      labels = await readLabels(packed, batchSize * h * w);
+    } finally {
+      packed.dispose();
+    }
+    chunk.forEach((k, b) => {
+      const slice = new Uint8Array(ni * nj);
+      for (let j = 0; j < nj; j++) {
+        const row = (b * h + j - win.top) * w - win.left;
+        slice.set(labels.subarray(row, row + ni), j * ni);
+      }
+      out.push({ k, labels: slice });
+    });
+  }
+  return out;
+}
+
+/**
+ * Class index of every voxel of a volume, slice by slice. With our WebGPU kernels on and slices that fit the
+ * window (the usual case: inferenceSizeFor makes the window cover every slice up to 512²), the argmax runs on the
+ * GPU and only labels come back (predictSliceLabels); tiled slices blend on the CPU first.
+ */
 export async function predictVolumeClasses(
   net: Params,
   model: ResUNet2DConfig,
@@ -184,10 +241,12 @@ export async function predictVolumeClasses(
   const [ni, nj, nk] = v.dims;
   const out = new Uint8Array(ni * nj * nk);
   const batch = 8;
+  const labelsOnGPU = customKernelsActive() && ni <= size[1] && nj <= size[0];
   for (let start = 0; start < nk; start += batch) {
     if (shouldStop?.()) return null;
     const ks = Array.from({ length: Math.min(batch, nk - start) }, (_, n) => start + n);
-    for (const { k, probs } of await predictSlices(net, model, v, ks, size, batch)) out.set(argmaxClasses(probs, model.numClasses), k * ni * nj);
+    if (labelsOnGPU) for (const { k, labels } of await predictSliceLabels(net, model, v, ks, size, batch)) out.set(labels, k * ni * nj);
+    else for (const { k, probs } of await predictSlices(net, model, v, ks, size, batch)) out.set(argmaxClasses(probs, model.numClasses), k * ni * nj);
     onProgress?.(Math.min(nk, start + batch), nk);
   }
   return out;

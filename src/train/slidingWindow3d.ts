@@ -200,6 +200,11 @@ export async function predictVolumeProbs(v: TrainingVolume, opts: SlidingWindow3
 /**
  * Class index of every voxel (argmax of the first map `run` returns), p = (k·nj + j)·ni + i, computed slab by slab,
  * so only the Uint8Array grows with the volume. Null when stopped.
+ *
+ * The argmax stays on the CPU even with our WebGPU kernels on: overlapping windows are blended with Gaussian
+ * weights on the CPU (slidingWindow3D), and the label must be the argmax of the blend, not of any one window, so
+ * the float maps have to come back anyway. The GPU label map (src/gpu/logitsToLabels.ts) is used where one window
+ * covers a whole slice (2D: predictSliceLabels in inference.ts).
  */
 export async function predictVolumeArgmax(v: TrainingVolume, opts: SlidingWindow3DOptions, run: WindowRun3D): Promise<Uint8Array | null> {
   const [ni, nj, nk] = v.dims;

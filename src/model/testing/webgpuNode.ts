@@ -76,6 +76,7 @@ interface WebGPUBackendInternals {
   device: GPUDevice;
   /** Pending commands; submitQueue() throws when there are none. */
   commandEncoder: GPUCommandEncoder | null;
+  endComputePassEncoder(): void;
   submitQueue(): void;
 }
 
@@ -111,7 +112,11 @@ export async function captureValidationError<T>(run: () => Promise<T>): Promise<
 }
 
 async function closeScope(backend: WebGPUBackendInternals): Promise<GPUError | null> {
-  if (backend.commandEncoder) backend.submitQueue();
+  // A pass tfjs left open must be ended before its encoder is submitted, or Dawn rejects the command buffer.
+  if (backend.commandEncoder) {
+    backend.endComputePassEncoder();
+    backend.submitQueue();
+  }
   return backend.device.popErrorScope();
 }
 

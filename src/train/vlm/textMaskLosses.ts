@@ -1,4 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
+import { customKernelsActive } from '../../gpu/customKernels.ts';
+import { textMerge } from '../../gpu/textMerge.ts';
 import { logSoftmaxClasses, softmaxClasses, sumClasses } from '../../model/classAxis.ts';
 import { stopGradient } from '../losses.ts';
 import { inverseTemperature, l2Normalize, type Temperature } from './similarity.ts';
@@ -291,8 +293,17 @@ export interface SemiOptions {
   target?: TargetMode;
 }
 
-/** σ(y^t + y^text) (eq 13 / 16), detached: the merged pseudo-label is a target, never a path into teacher or decoder. */
+/**
+ * σ(y^t + y^text) (eq 13 / 16), detached: the merged pseudo-label is a target, never a path into teacher or decoder.
+ * Softmax merge with our WebGPU kernels on: one fused pass (src/gpu/textMerge.ts) instead of tfjs's per-class chain,
+ * its output outside any gradient tape — as detached as stopGradient makes the tfjs route. The sigmoid merge stays
+ * on tfjs (add + sigmoid: two vectorised elementwise ops, already minimal, and faster than the fused per-voxel pass
+ * on SwiftShader), as do shapes that broadcast.
+ */
 export function mergedPseudoLabel(teacherLogits: tf.Tensor4D, textMask: tf.Tensor4D, merge: SemiOptions['merge']): tf.Tensor4D {
+  if (merge === 'softmax' && customKernelsActive() && tf.util.arraysEqual(teacherLogits.shape, textMask.shape) && teacherLogits.dtype === 'float32' && textMask.dtype === 'float32') {
+    return textMerge(teacherLogits, textMask, merge, { stats: false }).probs as tf.Tensor4D;
+  }
   return tf.tidy(() => {
     const z = tf.add(stopGradient(teacherLogits), stopGradient(textMask));
     return (merge === 'softmax' ? softmaxClasses(z) : tf.sigmoid(z)) as tf.Tensor4D;

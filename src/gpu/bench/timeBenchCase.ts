@@ -1,0 +1,68 @@
+import * as tf from '@tensorflow/tfjs';
+import { customKernelsEnabled, setCustomKernelsEnabled } from '../customKernels.ts';
+import { webgpuBackend } from '../tfjsWebGPU.ts';
+import type { BenchCase } from './types.ts';
+
+export interface BenchTiming {
+  kernel: string;
+  name: string;
+  /** Median milliseconds per call, GPU work included (waited for with onSubmittedWorkDone, no readback). */
+  oursMs: number;
+  tfjsMs: number;
+  /** tfjs ÷ ours: how many times faster ours is. */
+  ratio: number;
+  oursGflops: number | null;
+  tfjsGflops: number | null;
+}
+
+/** Submits what tfjs has recorded and waits until the GPU has finished it, without reading anything back. */
+export async function gpuIdle(): Promise<void> {
+  const backend = webgpuBackend();
+  if (backend.commandEncoder) {
+    backend.endComputePassEncoder();
+    backend.submitQueue();
+  }
+  await backend.device.queue.onSubmittedWorkDone();
+}
+
+async function timeOnce(c: BenchCase, on: boolean): Promise<number> {
+  setCustomKernelsEnabled(on);
+  await gpuIdle();
+  const t0 = performance.now();
+  const out = tf.tidy(() => c.run(on));
+  await gpuIdle();
+  const ms = performance.now() - t0;
+  if (out) tf.dispose(out);
+  return ms;
+}
+
+function median(values: number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+}
+
+/**
+ * Times one case: a warm-up call each way (pipeline compilation), then `reps` calls alternating ours and tfjs's
+ * so drift (thermal, other load) hits both alike; medians. Restores the switch it found.
+ */
+export async function timeBenchCase(c: BenchCase, reps = 3): Promise<BenchTiming> {
+  const was = customKernelsEnabled();
+  try {
+    await timeOnce(c, true);
+    await timeOnce(c, false);
+    const ours: number[] = [];
+    const theirs: number[] = [];
+    for (let r = 0; r < reps; r++) {
+      ours.push(await timeOnce(c, true));
+      theirs.push(await timeOnce(c, false));
+    }
+    const oursMs = median(ours);
+    const tfjsMs = median(theirs);
+    const gflops = (ms: number) => (c.flops === null ? null : c.flops / (ms * 1e6));
+    return { kernel: c.kernel, name: c.name, oursMs, tfjsMs, ratio: tfjsMs / oursMs, oursGflops: gflops(oursMs), tfjsGflops: gflops(tfjsMs) };
+  } finally {
+    setCustomKernelsEnabled(was);
+    c.dispose?.();
+  }
+}
