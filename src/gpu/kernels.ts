@@ -1,7 +1,9 @@
+import { conv3dKernel } from './conv3d.ts';
+import { conv3dBackpropInputKernel } from './conv3dBackpropInput.ts';
 import type { CustomKernel } from './customKernels.ts';
 
 /**
  * Every tfjs kernel we replace on the webgpu backend: one line per kernel file. The fused training-loop kernels
  * (EMA, CE + Dice, text merge, label maps) are not tfjs kernels and are called by the engine directly.
  */
-export const CUSTOM_KERNELS: readonly CustomKernel[] = [];
+export const CUSTOM_KERNELS: readonly CustomKernel[] = [conv3dKernel, conv3dBackpropInputKernel];
