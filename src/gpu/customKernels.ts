@@ -96,11 +96,21 @@ export function installCustomKernels(kernels: readonly CustomKernel[]): void {
       disposeFunc: original.disposeFunc,
       kernelFunc: (args) => {
         if (!enabled) return original.kernelFunc(args);
-        if (!hasWebGPUInternals(args.backend)) {
+        const backend = args.backend;
+        if (!hasWebGPUInternals(backend)) {
           noteFallback(kernel.kernelName, 'the webgpu backend lacks the internals our dispatcher needs');
           return original.kernelFunc(args);
         }
-        const result = kernel.run({ inputs: args.inputs, attrs: args.attrs ?? {}, backend: args.backend });
+        // tfjs's Cast from int32/bool to float32 keeps the integer buffer (WEBGPU.md trap 4); its own shaders read
+        // by stored dtype, ours would read integer bit patterns as floats. Such inputs go to tfjs's kernel.
+        for (const [name, t] of Object.entries(args.inputs)) {
+          const stored = t ? backend.tensorMap.get(t.dataId).dtype : null;
+          if (t && stored !== t.dtype) {
+            noteFallback(kernel.kernelName, `input ${name} is ${t.dtype} stored as ${stored}`);
+            return original.kernelFunc(args);
+          }
+        }
+        const result = kernel.run({ inputs: args.inputs, attrs: args.attrs ?? {}, backend });
         if ('unsupported' in result) {
           noteFallback(kernel.kernelName, result.unsupported);
           return original.kernelFunc(args);

@@ -12,7 +12,7 @@ import { heldOutSliceDice } from './heldOutSliceDice.ts';
 import { inferenceSizeFor, predictSlices, predictWindows, type SlicePrediction } from './inference.ts';
 import type { TrainConfig } from './config.ts';
 import { emaUpdate } from './ema.ts';
-import { maskedCrossEntropy, maskedSoftDice, pseudoLabelCrossEntropy, sigmoidRampUp, softmaxMse } from './losses.ts';
+import { maskedCeDice, pseudoLabelCrossEntropy, sigmoidRampUp, softmaxMse } from './losses.ts';
 import { presentClasses, type TextGuidance, type TextHeadReport } from './vlm/TextGuidance.ts';
 import { mergedPseudoLabel, semiLoss } from './vlm/textMaskLosses.ts';
 import { centredWindow, extractSlice } from '../data/slices2d.ts';
@@ -157,8 +157,7 @@ export class Trainer {
       return tf.variableGrads(() => {
         // L_sup on labeled voxels only: y_l = f_s(x_l), CE + soft Dice (METHOD "supervised"; TAK's L_s).
         const logitsL = resUNet2D(this.student, this.model, xl);
-        const ce = maskedCrossEntropy(logitsL, yl, ml);
-        const dice = maskedSoftDice(softmaxClasses(logitsL), yl, ml, { includeBackground: cfg.supervised.diceIncludesBackground, eps: 1e-5 });
+        const { ce, dice } = maskedCeDice(logitsL, yl, ml, { includeBackground: cfg.supervised.diceIncludesBackground, eps: 1e-5 });
         let total = tf.add(tf.mul(ce, cfg.supervised.ceWeight), tf.mul(dice, cfg.supervised.diceWeight)) as tf.Scalar;
         let cons: tf.Scalar = tf.scalar(0);
         if (teacherProbs && teacherLogits && xuStudent) {

@@ -14,7 +14,7 @@ import type { Checkpoint } from './checkpoint.ts';
 import type { TrainConfig } from './config.ts';
 import { emaUpdate } from './ema.ts';
 import { argmaxClasses, type SlicePrediction } from './inference.ts';
-import { maskedCrossEntropy, maskedSoftDice, pseudoLabelCrossEntropy, sigmoidRampUp, softmaxMse, stopGradient } from './losses.ts';
+import { maskedCeDice, maskedSoftDice, pseudoLabelCrossEntropy, sigmoidRampUp, softmaxMse, stopGradient } from './losses.ts';
 import { slidingWindow3D } from './slidingWindow3d.ts';
 import { createTextProjections, sampleStageVoxels, stageAlignmentLoss, voxelEntropy, type VoxelSource } from './tak/contrastiveAlignment.ts';
 import type { StepReport, ValidationReport } from './Trainer.ts';
@@ -214,8 +214,7 @@ export class Trainer3D {
       return tf.variableGrads(() => {
         // L_s (TAK eq 3) = CE + Dice on labeled voxels only (the labeled slices of partially labeled volumes).
         const l = this.forward(this.student, xl);
-        const ce = maskedCrossEntropy(l.logits, yl, ml);
-        const dice = maskedSoftDice(softmaxClasses(l.logits), yl, ml, { includeBackground: cfg.supervised.diceIncludesBackground, eps: 1e-5 });
+        const { ce, dice } = maskedCeDice(l.logits, yl, ml, { includeBackground: cfg.supervised.diceIncludesBackground, eps: 1e-5 });
         let total = tf.add(tf.mul(ce, cfg.supervised.ceWeight), tf.mul(dice, cfg.supervised.diceWeight)) as tf.Scalar;
         let cons: tf.Scalar = tf.scalar(0);
         let con: tf.Scalar = tf.scalar(0);
@@ -225,7 +224,7 @@ export class Trainer3D {
           encoderU = u.encoder;
           if (cfg.consistency.kind === 'pseudo-ce-dice') {
             // L_u (TAK eq 4) = CE + Dice against the teacher's hard pseudo-labels, over every voxel of the patch.
-            cons = tf.add(pseudoLabelCrossEntropy(u.logits, teacherProbs, cfg.consistency.threshold), hardPseudoDice(u.logits, teacherProbs, cfg.supervised.diceIncludesBackground)) as tf.Scalar;
+            cons = hardPseudoCeDice(u.logits, teacherProbs, cfg.consistency.threshold, cfg.supervised.diceIncludesBackground);
           } else {
             cons = cfg.consistency.kind === 'mse' ? softmaxMse(u.logits, teacherProbs) : pseudoLabelCrossEntropy(u.logits, teacherProbs, cfg.consistency.threshold);
           }
@@ -428,6 +427,24 @@ export class Trainer3D {
     this.takText?.position.dispose();
     this.takText?.shape.dispose();
   }
+}
+
+/**
+ * TAK's L_u (eq 4) = ℓ_ce + ℓ_dc of the student against the teacher's one-hot argmax ŷ. With no confidence
+ * threshold both terms count every voxel, so they share one mask and go through maskedCeDice (fused on WebGPU);
+ * with one, CE counts only the confident voxels while Dice still counts all, so the two are computed apart.
+ */
+function hardPseudoCeDice(studentLogits: tf.Tensor, teacherProbs: tf.Tensor, threshold: number, includeBackground: boolean): tf.Scalar {
+  // max_k p_k ≥ 0 always, so threshold ≤ 0 makes pseudoLabelCrossEntropy's confidence mask all ones.
+  if (threshold > 0) return tf.add(pseudoLabelCrossEntropy(studentLogits, teacherProbs, threshold), hardPseudoDice(studentLogits, teacherProbs, includeBackground)) as tf.Scalar;
+  return tf.tidy(() => {
+    const t = stopGradient(teacherProbs);
+    // One-hot of the argmax, elementwise (no argMax, no int→float cast: WEBGPU.md trap 4), as pseudoLabelCrossEntropy.
+    const top = maxClasses(t);
+    const hard = tf.cast(tf.greaterEqual(t, top), 'float32');
+    const { ce, dice } = maskedCeDice(studentLogits, hard, tf.onesLike(top), { includeBackground, eps: 1e-5 });
+    return tf.add(ce, dice) as tf.Scalar;
+  });
 }
 
 /** Soft Dice of the student against the teacher's one-hot argmax (TAK eq 4's ℓ_dc(p^u, ŷ)), every voxel counted. */

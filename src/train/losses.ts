@@ -1,4 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
+import { customKernelsActive } from '../gpu/customKernels.ts';
+import { fusedCeDice, fusedCeDiceUnsupported } from '../gpu/fusedCeDice.ts';
 import { logSoftmaxClasses, maxClasses, softmaxClasses, sumClasses } from '../model/classAxis.ts';
 
 /*
@@ -53,6 +55,18 @@ export function maskedSoftDice(probs: tf.Tensor, target: tf.Tensor, mask: tf.Ten
     if (!opts.includeBackground) dice = tf.slice(dice, [1], [-1]);
     return tf.sub(1, tf.mean(dice)) as tf.Scalar;
   });
+}
+
+/**
+ * L_sup = CE + soft Dice on the same logits (PromptSSL eq 12, DuSSS eq 15; TAK's L_s, and L_u against hard
+ * pseudo-labels): maskedCrossEntropy(logits, target, mask) and maskedSoftDice(softmax(logits), target, mask, opts).
+ * With our WebGPU kernels active this is one fused softmax + CE + Dice kernel and its one-pass gradient
+ * (src/gpu/fusedCeDice.ts); otherwise, or for a case that kernel does not take, the two functions above, which
+ * stay the reference route.
+ */
+export function maskedCeDice(logits: tf.Tensor, target: tf.Tensor, mask: tf.Tensor, opts: DiceOptions = { includeBackground: false, eps: 1e-5 }): { ce: tf.Scalar; dice: tf.Scalar } {
+  if (customKernelsActive() && fusedCeDiceUnsupported(logits, target, mask) === null) return fusedCeDice(logits, target, mask, opts);
+  return tf.tidy(() => ({ ce: maskedCrossEntropy(logits, target, mask), dice: maskedSoftDice(softmaxClasses(logits), target, mask, opts) }));
 }
 
 /**

@@ -1,8 +1,9 @@
+import { ceDiceBenchCases } from './ceDice.bench.ts';
 import { conv3dBenchCases } from './conv3d.bench.ts';
 import { fusedBenchCases } from './fused.bench.ts';
 import type { BenchCase } from './types.ts';
 
 /** Every kernel benchmark at the default 2D and 3D configurations' shapes. */
 export function ALL_BENCH_CASES(): BenchCase[] {
-  return [...conv3dBenchCases(), ...fusedBenchCases()];
+  return [...conv3dBenchCases(), ...ceDiceBenchCases(), ...fusedBenchCases()];
 }
