@@ -1,4 +1,6 @@
+import { conv2dBackpropFilterKernel } from './conv2dBackpropFilter.ts';
 import { conv3dKernel } from './conv3d.ts';
+import { conv3dBackpropFilterKernel } from './conv3dBackpropFilter.ts';
 import { conv3dBackpropInputKernel } from './conv3dBackpropInput.ts';
 import type { CustomKernel } from './customKernels.ts';
 
@@ -6,4 +8,4 @@ import type { CustomKernel } from './customKernels.ts';
  * Every tfjs kernel we replace on the webgpu backend: one line per kernel file. The fused training-loop kernels
  * (EMA, CE + Dice, text merge, label maps) are not tfjs kernels and are called by the engine directly.
  */
-export const CUSTOM_KERNELS: readonly CustomKernel[] = [conv3dKernel, conv3dBackpropInputKernel];
+export const CUSTOM_KERNELS: readonly CustomKernel[] = [conv3dKernel, conv3dBackpropInputKernel, conv3dBackpropFilterKernel, conv2dBackpropFilterKernel];

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { customKernelsActive } from '../gpu/customKernels.ts';
 
 /**
  * The few operations our networks are built from. Dimension-specific by necessity (tfjs has separate 2D and
@@ -13,12 +14,18 @@ function flippedTransposed(w: tf.Tensor4D): tf.Tensor4D {
 }
 
 /**
- * ∂L/∂w of y = conv2d(x, w, stride, pad), computed as a forward convolution: the input's channels become the
- * batch, the batch becomes the channels, and ∂L/∂y (dilated by the stride) is the filter. tfjs's own
- * Conv2DBackpropFilter is a naive loop on the CPU and WebGPU backends and missing on WASM; a forward conv is
- * its fastest kernel everywhere (XNNPACK on WASM, tiled matmul on WebGPU).
+ * ∂L/∂w of y = conv2d(x, w, stride, pad). With our WebGPU kernels active, tfjs's Conv2DBackpropFilter kernel name
+ * runs our tiled split-K GEMM (src/gpu/conv2dBackpropFilter.ts), the fastest route there. Otherwise tfjs's own
+ * Conv2DBackpropFilter is a naive loop (CPU and WebGPU) or missing (WASM), so ∂w is computed as a forward
+ * convolution: the input's channels become the batch, the batch becomes the channels, and ∂L/∂y (dilated by the
+ * stride) is the filter — a forward conv is tfjs's fastest kernel everywhere (XNNPACK on WASM, tiled matmul on
+ * WebGPU).
  */
 export function conv2dFilterGrad(x: tf.Tensor4D, dy: tf.Tensor4D, filterShape: [number, number, number, number], stride: number, pad: Padding): tf.Tensor4D {
+  if (customKernelsActive()) {
+    const attrs = { strides: stride, pad, dataFormat: 'NHWC', dimRoundingMode: undefined, filterShape };
+    return tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor4D;
+  }
   return tf.tidy(() => {
     const [kh, kw] = filterShape;
     const info = tf.backend_util.computeConv2DInfo(x.shape, filterShape, stride, 1, pad);

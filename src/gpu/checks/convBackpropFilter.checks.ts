@@ -1,0 +1,167 @@
+import * as tf from '@tensorflow/tfjs';
+import { Random } from '../../data/random.ts';
+import { customKernelCalls, customKernelsEnabled, fallbackLog, setCustomKernelsEnabled } from '../customKernels.ts';
+import { conv2dBackpropFilterReference, conv3dBackpropFilterReference, type Shape4D, type Shape5D } from '../reference/convBackpropFilter.ts';
+import { planSplitK } from '../splitK.ts';
+import type { Comparison, KernelCheck, Tolerance } from './types.ts';
+
+/**
+ * Checks of our filter-gradient kernels (Conv3DBackpropFilterV2, Conv2DBackpropFilter): seeded random x and dy,
+ * odd sizes, channels 1/3/5/17 (and 70, to span two column tiles; 8/16, where the shaders load four channels
+ * under one bounds test), kernels 1, 2, 3 and [3,1,1], strides 1, 2 and [2,1,1], 'same' and 'valid', batch 1 and
+ * 2, and cases long enough in K to run several split-K chunks. Each case
+ * runs ours (verified through customKernelCalls to be ours, not a fallback), tfjs's own kernel, and the CPU
+ * reference.
+ *
+ * Tolerance: the sums run over K = B·Do·Ho·Wo products of unit normals in float32, in a different order in each
+ * implementation (ours in chunks and register blocks, tfjs's sequentially), so allow 1e-4 absolute plus 1e-4 of
+ * the largest |dW| (which grows like √K).
+ */
+
+const TOLERANCE: Tolerance = { abs: 1e-4, rel: 1e-4 };
+
+function randomData(rng: Random, n: number): Float32Array {
+  const a = new Float32Array(n);
+  rng.fillNormal(a);
+  return a;
+}
+
+const sizeOf = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
+
+/** Runs `call` with our kernels on (asserting ours ran) and off (tfjs's kernel); restores the switch it found. */
+async function oursAndTfjs(kernelName: string, call: () => tf.Tensor): Promise<{ ours: Float32Array; tfjs: Float32Array }> {
+  const was = customKernelsEnabled();
+  try {
+    setCustomKernelsEnabled(true);
+    const before = customKernelCalls().get(kernelName) ?? 0;
+    const oursT = call();
+    const ours = (await oursT.data()) as Float32Array;
+    oursT.dispose();
+    if ((customKernelCalls().get(kernelName) ?? 0) <= before) {
+      const why = fallbackLog().filter((f) => f.kernelName === kernelName).map((f) => f.reason).join('; ') || 'not installed?';
+      throw new Error(`our ${kernelName} did not run (${why})`);
+    }
+    setCustomKernelsEnabled(false);
+    const tfjsT = call();
+    const tfjs = (await tfjsT.data()) as Float32Array;
+    tfjsT.dispose();
+    return { ours, tfjs };
+  } finally {
+    setCustomKernelsEnabled(was);
+  }
+}
+
+function splitKNote(m: number, n: number, k: number): string {
+  const plan = planSplitK(m, n, k);
+  return 'unsupported' in plan ? '' : plan.slices > 1 ? `, ${plan.slices} K-chunks` : '';
+}
+
+interface Case3D {
+  xShape: Shape5D;
+  filterShape: Shape5D;
+  strides: number | [number, number, number];
+  pad: 'same' | 'valid';
+}
+
+const CASES_3D: Case3D[] = [
+  { xShape: [1, 5, 7, 6, 3], filterShape: [3, 3, 3, 3, 5], strides: 1, pad: 'same' },
+  { xShape: [2, 3, 5, 4, 17], filterShape: [1, 1, 1, 17, 3], strides: 1, pad: 'same' },
+  { xShape: [2, 6, 5, 7, 5], filterShape: [2, 2, 2, 5, 17], strides: 2, pad: 'valid' },
+  { xShape: [1, 7, 5, 6, 1], filterShape: [3, 1, 1, 1, 5], strides: [2, 1, 1], pad: 'same' },
+  { xShape: [2, 7, 9, 5, 5], filterShape: [3, 3, 3, 5, 3], strides: 2, pad: 'same' },
+  { xShape: [1, 6, 5, 7, 1], filterShape: [3, 3, 3, 1, 17], strides: 1, pad: 'valid' },
+  { xShape: [1, 5, 6, 5, 17], filterShape: [3, 3, 3, 17, 5], strides: 1, pad: 'same' },
+  { xShape: [2, 12, 16, 12, 5], filterShape: [3, 3, 3, 5, 7], strides: 1, pad: 'same' },
+  { xShape: [2, 5, 7, 6, 8], filterShape: [3, 3, 3, 8, 5], strides: 2, pad: 'same' },
+  { xShape: [2, 10, 12, 8, 16], filterShape: [3, 3, 3, 16, 16], strides: 1, pad: 'same' },
+];
+
+function check3D(c: Case3D, seed: number): KernelCheck {
+  const info = tf.backend_util.computeConv3DInfo([...c.xShape], [...c.filterShape], c.strides, 1, c.pad);
+  const dyShape: Shape5D = [info.batchSize, info.outDepth, info.outHeight, info.outWidth, info.outChannels];
+  const [kd, kh, kw, ci, co] = c.filterShape;
+  const k = dyShape[0] * dyShape[1] * dyShape[2] * dyShape[3];
+  const stride = typeof c.strides === 'number' ? `s${c.strides}` : `s[${c.strides.join(',')}]`;
+  const name = `x ${c.xShape.join('×')}, k${kd}×${kh}×${kw} ${stride} ${c.pad}, ${ci} → ${co}${splitKNote(kd * kh * kw * ci, co, k)}`;
+  return {
+    kernel: 'Conv3DBackpropFilterV2',
+    name,
+    async run(): Promise<Comparison[]> {
+      const rng = new Random(seed);
+      const xData = randomData(rng, sizeOf(c.xShape));
+      const dyData = randomData(rng, sizeOf(dyShape));
+      const x = tf.tensor5d(xData, [...c.xShape]);
+      const dy = tf.tensor5d(dyData, [...dyShape]);
+      try {
+        const attrs = { strides: c.strides, pad: c.pad, filterShape: [...c.filterShape] };
+        const call = () => tf.engine().runKernel('Conv3DBackpropFilterV2', { x, dy }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor;
+        const { ours, tfjs } = await oursAndTfjs('Conv3DBackpropFilterV2', call);
+        const reference = conv3dBackpropFilterReference(xData, c.xShape, dyData, c.filterShape, c.strides, c.pad);
+        return [{ name: `${name}: ∂w`, ours, tfjs, reference, tolerance: TOLERANCE }];
+      } finally {
+        x.dispose();
+        dy.dispose();
+      }
+    },
+  };
+}
+
+interface Case2D {
+  xShape: Shape4D;
+  filterShape: Shape4D;
+  strides: number | [number, number];
+  pad: 'same' | 'valid';
+  /** Through tf.conv2d's registered gradient instead of runKernel. */
+  viaGradient?: boolean;
+}
+
+const CASES_2D: Case2D[] = [
+  { xShape: [2, 9, 7, 3], filterShape: [3, 3, 3, 5], strides: 1, pad: 'same' },
+  { xShape: [1, 9, 11, 5], filterShape: [3, 3, 5, 17], strides: 2, pad: 'same' },
+  { xShape: [2, 8, 8, 1], filterShape: [3, 3, 1, 3], strides: 2, pad: 'same' },
+  { xShape: [2, 5, 6, 17], filterShape: [1, 1, 17, 3], strides: 1, pad: 'same' },
+  { xShape: [1, 8, 6, 3], filterShape: [2, 2, 3, 5], strides: 2, pad: 'valid' },
+  { xShape: [1, 7, 6, 5], filterShape: [3, 3, 5, 70], strides: 1, pad: 'valid' },
+  { xShape: [2, 40, 36, 5], filterShape: [3, 3, 5, 17], strides: 1, pad: 'same' },
+  { xShape: [2, 13, 11, 16], filterShape: [3, 3, 16, 32], strides: 2, pad: 'same' },
+  { xShape: [2, 9, 10, 3], filterShape: [3, 3, 3, 5], strides: 2, pad: 'same', viaGradient: true },
+];
+
+function check2D(c: Case2D, seed: number): KernelCheck {
+  const info = tf.backend_util.computeConv2DInfo([...c.xShape], [...c.filterShape], c.strides, 1, c.pad);
+  const dyShape: Shape4D = [info.batchSize, info.outHeight, info.outWidth, info.outChannels];
+  const [kh, kw, ci, co] = c.filterShape;
+  const k = dyShape[0] * dyShape[1] * dyShape[2];
+  const stride = typeof c.strides === 'number' ? `s${c.strides}` : `s[${c.strides.join(',')}]`;
+  const route = c.viaGradient ? ', via tf.conv2d gradient' : '';
+  const name = `x ${c.xShape.join('×')}, k${kh}×${kw} ${stride} ${c.pad}, ${ci} → ${co}${splitKNote(kh * kw * ci, co, k)}${route}`;
+  return {
+    kernel: 'Conv2DBackpropFilter',
+    name,
+    async run(): Promise<Comparison[]> {
+      const rng = new Random(seed);
+      const xData = randomData(rng, sizeOf(c.xShape));
+      const dyData = randomData(rng, sizeOf(dyShape));
+      const x = tf.tensor4d(xData, [...c.xShape]);
+      const dy = tf.tensor4d(dyData, [...dyShape]);
+      const w = c.viaGradient ? tf.zeros([...c.filterShape]) : null;
+      try {
+        const attrs = { strides: c.strides, pad: c.pad, dataFormat: 'NHWC', dimRoundingMode: undefined, filterShape: [...c.filterShape] };
+        const call = w
+          ? () => tf.grad((wIn: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(x, wIn as tf.Tensor4D, c.strides, c.pad), dy)))(w)
+          : () => tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor;
+        const { ours, tfjs } = await oursAndTfjs('Conv2DBackpropFilter', call);
+        const reference = conv2dBackpropFilterReference(xData, c.xShape, dyData, c.filterShape, c.strides, c.pad);
+        return [{ name: `${name}: ∂w`, ours, tfjs, reference, tolerance: TOLERANCE }];
+      } finally {
+        x.dispose();
+        dy.dispose();
+        w?.dispose();
+      }
+    },
+  };
+}
+
+export function convBackpropFilterChecks(): KernelCheck[] {
+  return [...CASES_3D.map((c, i) => check3D(c, 3100 + i)), ...CASES_2D.map((c, i) => check2D(c, 2100 + i))];
+}
