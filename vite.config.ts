@@ -64,6 +64,8 @@ export default defineConfig({
     target: 'es2022',
     chunkSizeWarningLimit: 6000,
     sourcemap: true,
+    // The app, and the page that runs every GPU kernel check and benchmark in the browser (e2e/kernels.spec.ts).
+    rollupOptions: { input: { main: 'index.html', kernels: 'kernels.html' } },
   },
   server: { host: '127.0.0.1', port: 5173 },
   preview: { host: '127.0.0.1', port: 4173 },
