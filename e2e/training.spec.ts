@@ -26,11 +26,15 @@ test('the demo trains on WebGPU; the pseudo-label appears and changes, is accept
   await waitForViewer(page);
   await page.getByTestId('method-select').selectOption('mean-teacher');
   await page.getByTestId('backend-select').selectOption('webgpu');
+  // Our WGSL kernels are on by default (issue #6); the switch sits beside the backend and names what it does.
+  await expect(page.getByTestId('custom-kernels')).toBeChecked();
   await page.getByTestId('train-start').click();
 
   const status = page.getByTestId('train-status');
   await expect(status).toHaveAttribute('data-backend', 'webgpu', { timeout: 120_000 });
   await expect(status).toHaveAttribute('data-status', 'running');
+  await expect(page.getByTestId('kernels-status')).toHaveAttribute('data-on', 'true');
+  await expect(page.getByTestId('kernels-status')).toHaveAttribute('title', /Conv3D, Conv3DBackpropInputV2, Conv3DBackpropFilterV2, Conv2DBackpropFilter/);
   await expect(page.getByTestId('training-panel')).toContainText('tiny model');
   await expect.poll(async () => Number(await status.getAttribute('data-step')), { timeout: 8 * 60_000, intervals: [2000] }).toBeGreaterThanOrEqual(1);
   expect(Number(await status.getAttribute('data-loss'))).toBeGreaterThan(0);
@@ -76,8 +80,11 @@ test('the demo trains on WebGPU; the pseudo-label appears and changes, is accept
   await waitForViewer(page);
   await expect(page.getByTestId('train-start')).toContainText(`Resume (step ${savedStep})`);
   await page.getByTestId('backend-select').selectOption('webgpu');
+  // Resumed with tfjs's own kernels: the switch reaches the worker, and a model trained with ours carries on.
+  await page.getByTestId('custom-kernels').uncheck();
   await page.getByTestId('train-start').click();
   await expect(page.getByTestId('training-panel')).toContainText(`resumed at step ${savedStep}`, { timeout: 120_000 });
+  await expect(page.getByTestId('kernels-status')).toHaveAttribute('data-on', 'false');
   await expect.poll(async () => Number(await status.getAttribute('data-step')), { timeout: 6 * 60_000, intervals: [2000] }).toBeGreaterThan(savedStep);
   // The accepted slice survived the reload as labels.
   expect((await labelsOf()).provenance).toBe(2);

@@ -5,7 +5,7 @@
  * (mean teacher, 2D ResUNet and 3D V-Net, same seed) with custom kernels on and off.
  * On SwiftShader the times are a CPU emulating a GPU: read the ratios, not the milliseconds.
  *
- * Usage: npx tsx scripts/bench-kernels.mts [--only Conv3D] [--reps 3] [--steps 2] [--step-config tiny|small|standard]
+ * Usage: npx tsx scripts/bench-kernels.mts [--only Conv3D,EMA update] [--cases REGEX] [--reps 3] [--steps 2] [--step-config tiny|small|standard]
  *        [--no-kernels] [--no-steps] [--out bench/results/kernels-YYYY-MM-DD.md]
  */
 import * as tf from '@tensorflow/tfjs';
@@ -24,6 +24,8 @@ import { Trainer3D } from '../src/train/Trainer3D.ts';
 const { values } = parseArgs({
   options: {
     only: { type: 'string' },
+    /** A regular expression over case names, e.g. '^(?!.*merge)' to leave out the merge convolutions. */
+    cases: { type: 'string' },
     reps: { type: 'string', default: '3' },
     steps: { type: 'string', default: '2' },
     'step-config': { type: 'string', default: 'tiny' },
@@ -56,7 +58,8 @@ function kernelTable(rows: BenchTiming[]): void {
 
 if (!values['no-kernels']) {
   const rows: BenchTiming[] = [];
-  const cases = ALL_BENCH_CASES().filter((c) => !values.only || c.kernel === values.only);
+  const pick = values.cases ? new RegExp(values.cases) : null;
+  const cases = ALL_BENCH_CASES().filter((c) => (!values.only || values.only.split(',').includes(c.kernel)) && (!pick || pick.test(c.name)));
   for (const c of cases) {
     console.error(`… ${c.kernel} ${c.name}`);
     rows.push(await timeBenchCase(c, Number(values.reps)));
