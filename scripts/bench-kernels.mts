@@ -6,7 +6,7 @@
  * On SwiftShader the times are a CPU emulating a GPU: read the ratios, not the milliseconds.
  *
  * Usage: npx tsx scripts/bench-kernels.mts [--only Conv3D,EMA update] [--cases REGEX] [--reps 3] [--steps 2] [--step-config tiny|small|standard]
- *        [--no-kernels] [--no-steps] [--out bench/results/kernels-YYYY-MM-DD.md]
+ *        [--networks 2d,3d] [--no-kernels] [--no-steps] [--out bench/results/kernels-YYYY-MM-DD.md]
  */
 import * as tf from '@tensorflow/tfjs';
 import { writeFileSync } from 'node:fs';
@@ -31,6 +31,8 @@ const { values } = parseArgs({
     'step-config': { type: 'string', default: 'tiny' },
     'no-kernels': { type: 'boolean', default: false },
     'no-steps': { type: 'boolean', default: false },
+    /** Which trainers to time: 2d, 3d or both. */
+    networks: { type: 'string', default: '2d,3d' },
     out: { type: 'string' },
   },
 });
@@ -135,7 +137,8 @@ if (!values['no-steps']) {
       () => new Trainer3D([volume(true), volume(false)], 3, presetConfig('mean-teacher', { seed: 1, model: { kind: '3d', width: sc.d3.width, depth: sc.d3.depth }, patch3d: sc.d3.patch, batchLabeled: sc.d3.batch, batchUnlabeled: sc.d3.batch, validation: { fraction: 0, minLabeledSlices: 1e9 } })),
     ],
   ];
-  for (const [name, desc, make] of runs) {
+  const wanted = values.networks!.split(',');
+  for (const [name, desc, make] of runs.filter(([n]) => wanted.includes(n.startsWith('2D') ? '2d' : '3d'))) {
     console.error(`… ${name} with our kernels`);
     const ours = await timeSteps(make, true, steps);
     const called = [...customKernelCalls()].map(([k, n]) => `${k} ${n}`).join(', ') || 'none';

@@ -20,7 +20,8 @@ type Shape5 = [number, number, number, number, number];
 function lazyInputs(shapes: readonly Shape5[]): { get(): tf.Tensor5D[]; dispose(): void } {
   let made: tf.Tensor5D[] | null = null;
   return {
-    get: () => (made ??= shapes.map((s) => tf.randomUniform(s, -1, 1) as tf.Tensor5D)),
+    // Kept: the timer runs each call in a tidy, which would otherwise free inputs made on the first call.
+    get: () => (made ??= shapes.map((s) => tf.keep(tf.randomUniform(s, -1, 1)) as tf.Tensor5D)),
     dispose: () => {
       made?.forEach((t) => t.dispose());
       made = null;

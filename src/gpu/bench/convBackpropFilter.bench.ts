@@ -37,7 +37,7 @@ function benchCase(s: Shape): BenchCase {
     name: `${s.label}: x ${s.xShape.join('×')}, k3 s${s.stride} same → ${co}`,
     flops: 2 * taps * ci * co * k,
     run(): tf.Tensor {
-      inputs ??= { x: tf.randomNormal(s.xShape), dy: tf.randomNormal(dyShape) };
+      inputs ??= { x: tf.keep(tf.randomNormal(s.xShape)), dy: tf.keep(tf.randomNormal(dyShape)) };
       return tf.engine().runKernel(s.kernel, { x: inputs.x, dy: inputs.dy }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor;
     },
     dispose(): void {
