@@ -22,7 +22,7 @@ test('every custom GPU kernel matches its CPU reference and tfjs in Chromium, wi
   await page.screenshot({ path: join(ARTIFACTS, 'kernel-checks.png'), fullPage: true });
   expect(report.fatal).toBeNull();
   const groups = new Set(report.checks.map((c) => c.kernel));
-  for (const kernel of ['Conv3D', 'Conv3DBackpropInputV2', 'Conv3DBackpropFilterV2', 'Conv2DBackpropFilter']) expect(groups, `checks for ${kernel}`).toContain(kernel);
+  for (const kernel of ['Conv3D', 'Conv3DBackpropInputV2', 'Conv3DBackpropFilterV2', 'Conv2DBackpropFilter', 'Sum', 'Mean']) expect(groups, `checks for ${kernel}`).toContain(kernel);
   const failed = report.checks.filter((c) => !c.ok).map((c) => `${c.kernel} ${c.name}: ${c.error ?? c.validationError ?? c.results.filter((r) => !r.ok).map((r) => `${r.name} err ${r.oursErr} > ${r.bound}`).join('; ')}`);
   expect(failed, failed.join('\n')).toEqual([]);
   await expect(page.locator('#summary')).toContainText('0 failed');

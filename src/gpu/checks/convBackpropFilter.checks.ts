@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { Random } from '../../data/random.ts';
-import { customKernelCalls, customKernelsEnabled, fallbackLog, setCustomKernelsEnabled } from '../customKernels.ts';
 import { conv2dBackpropFilterReference, conv3dBackpropFilterReference, type Shape4D, type Shape5D } from '../reference/convBackpropFilter.ts';
 import { planSplitK } from '../splitK.ts';
+import { oursAndTfjs } from './oursAndTfjs.ts';
 import type { Comparison, KernelCheck, Tolerance } from './types.ts';
 
 /**
@@ -27,29 +27,6 @@ function randomData(rng: Random, n: number): Float32Array {
 }
 
 const sizeOf = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
-
-/** Runs `call` with our kernels on (asserting ours ran) and off (tfjs's kernel); restores the switch it found. */
-async function oursAndTfjs(kernelName: string, call: () => tf.Tensor): Promise<{ ours: Float32Array; tfjs: Float32Array }> {
-  const was = customKernelsEnabled();
-  try {
-    setCustomKernelsEnabled(true);
-    const before = customKernelCalls().get(kernelName) ?? 0;
-    const oursT = call();
-    const ours = (await oursT.data()) as Float32Array;
-    oursT.dispose();
-    if ((customKernelCalls().get(kernelName) ?? 0) <= before) {
-      const why = fallbackLog().filter((f) => f.kernelName === kernelName).map((f) => f.reason).join('; ') || 'not installed?';
-      throw new Error(`our ${kernelName} did not run (${why})`);
-    }
-    setCustomKernelsEnabled(false);
-    const tfjsT = call();
-    const tfjs = (await tfjsT.data()) as Float32Array;
-    tfjsT.dispose();
-    return { ours, tfjs };
-  } finally {
-    setCustomKernelsEnabled(was);
-  }
-}
 
 function splitKNote(m: number, n: number, k: number): string {
   const plan = planSplitK(m, n, k);
