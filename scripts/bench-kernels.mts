@@ -5,7 +5,7 @@
  * (mean teacher, 2D ResUNet and 3D V-Net, same seed) with custom kernels on and off.
  * On SwiftShader the times are a CPU emulating a GPU: read the ratios, not the milliseconds.
  *
- * Usage: npx tsx scripts/bench-kernels.mts [--only Conv3D,EMA update] [--cases REGEX] [--reps 3] [--steps 2] [--step-config tiny|small|standard]
+ * Usage: npx tsx scripts/bench-kernels.mts [--only Conv3D,EMA update] [--cases REGEX] [--reps 3] [--steps 2] [--step-config tiny|small|default-width|standard]
  *        [--networks 2d,3d] [--no-kernels] [--no-steps] [--out bench/results/kernels-YYYY-MM-DD.md]
  */
 import * as tf from '@tensorflow/tfjs';
@@ -93,6 +93,9 @@ const STEP_CONFIGS: Record<string, { d2: { width: number; depth: number; size: n
   // SwiftShader: a few seconds per step. The app's 'tiny' sizes.
   tiny: { d2: { width: 8, depth: 2, size: 64, batch: 2 }, d3: { width: 4, depth: 2, patch: [16, 32, 32], batch: 2 } },
   small: { d2: { width: 16, depth: 3, size: 128, batch: 4 }, d3: { width: 8, depth: 3, patch: [24, 40, 32], batch: 2 } },
+  // The default width and depth (so convolutions take the default share of the work) on a patch SwiftShader can
+  // step through in minutes; 'standard' would take about an hour per step with tfjs's kernels there.
+  'default-width': { d2: { width: 16, depth: 3, size: 128, batch: 2 }, d3: { width: 16, depth: 3, patch: [16, 24, 16], batch: 2 } },
   // The defaults on a real GPU (config.ts: width 16, depth 3, 4 + 4 per step).
   standard: { d2: { width: 16, depth: 3, size: 256, batch: 4 }, d3: { width: 16, depth: 3, patch: [32, 48, 32], batch: 4 } },
 };

@@ -97,6 +97,26 @@ export function dispatchShader(backend: WebGPUBackendInternals, run: ShaderDispa
 }
 
 /**
+ * Records a copy of `count` floats from `src` (starting at float `srcOffset`) into `dst` (at `dstOffset`) on
+ * tfjs's command encoder, in order with the dispatches around it. Copies cannot be recorded inside a compute
+ * pass, so this ends tfjs's pass (the next dispatch begins a new one). Both tensors are marked as used by the
+ * queue, so disposing either defers its buffer's release until the copy has been submitted.
+ */
+export function copyFloats(backend: WebGPUBackendInternals, src: tf.TensorInfo, srcOffset: number, dst: tf.TensorInfo, dstOffset: number, count: number): void {
+  if (count === 0) return;
+  const buffers = [src, dst].map((info) => {
+    backend.uploadToGPU(info.dataId);
+    backend.commandQueueOwnedIds.add(info.dataId);
+    const resource = backend.tensorMap.get(info.dataId).resource;
+    if (!resource || !('mapState' in resource)) throw new Error('copyFloats: a tensor is not in a GPU buffer');
+    return resource;
+  });
+  backend.ensureCommandEncoderReady();
+  backend.endComputePassEncoder();
+  backend.commandEncoder!.copyBufferToBuffer(buffers[0]!, 4 * srcOffset, buffers[1]!, 4 * dstOffset, 4 * count);
+}
+
+/**
  * A 1-D count of workgroups as an [x, y, 1] grid within the per-dimension limit. Shaders recover the linear
  * index as wid.x + wid.y · nwg.x and must skip indices ≥ count (the grid may overshoot).
  */

@@ -1,48 +1,54 @@
 import * as tf from '@tensorflow/tfjs';
-import { allocate, dispatchShader, gridFor, packUniforms, release } from './dispatch.ts';
+import { allocate, copyFloats, dispatchShader, gridFor, packUniforms, release } from './dispatch.ts';
 import { webgpuBackend } from './tfjsWebGPU.ts';
 
 /*
- * The EMA teacher update (DuSSS eq 13) as shaders/ema_update.wgsl: θ_t' = a·θ_t + (1 − a)·θ_s for every weight,
- * two weight tensors per dispatch (the header says why two, and why per group rather than per model).
+ * The EMA teacher update (DuSSS eq 13) as shaders/ema_update.wgsl: θ_t' = a·θ_t + (1 − a)·θ_s for every weight in
+ * one dispatch. tfjs keeps each weight in its own GPUBuffer, so the teacher's and the student's weights are first
+ * copied end to end into two packed buffers (buffer-to-buffer copies, recorded in order on tfjs's encoder), the
+ * shader blends the packs in place, and each teacher tensor is copied back out of the pack.
  *
- * Never in place: tfjs keeps each weight in its own GPUBuffer, and a teacher variable may share its buffer with
- * another tensor (tf.variable and tf.clone share dataIds; Params.clone makes the teacher exactly so). So every new
- * teacher value goes to a fresh buffer and the variable is re-pointed at it with assign().
+ * Never in place on a weight: a teacher variable may share its buffer with another tensor (tf.variable and
+ * tf.clone share dataIds; Params.clone makes the teacher exactly so). So every new teacher value goes to a fresh
+ * buffer and the variable is re-pointed at it with assign().
  */
 
-/** Weight tensors ema_update.wgsl declares bindings for. */
-export const EMA_TENSORS_PER_SHADER = 2;
-/** Storage bindings one tensor takes: teacher, student, new teacher. */
-const STORAGE_BINDINGS_PER_TENSOR = 3;
 const WG = 256;
 
 /**
- * Weight tensors per dispatch on `device`: as many as its maxStorageBuffersPerShaderStage allows, up to the slots
- * the shader declares. tfjs asks for the default limit (8), which gives exactly the shader's two.
+ * Consecutive runs of tensor indices whose packed size stays within `maxFloats` (one pack and one dispatch
+ * each): the whole model in one pack unless it exceeds the device's binding limit. A tensor larger than the
+ * limit on its own cannot be packed.
  */
-export function emaTensorsPerDispatch(device: GPUDevice): number {
-  const fit = Math.floor(device.limits.maxStorageBuffersPerShaderStage / STORAGE_BINDINGS_PER_TENSOR);
-  if (fit < EMA_TENSORS_PER_SHADER) {
-    throw new Error(`ema_update needs ${EMA_TENSORS_PER_SHADER * STORAGE_BINDINGS_PER_TENSOR} storage buffers per stage; this device allows ${device.limits.maxStorageBuffersPerShaderStage}`);
-  }
-  return Math.min(EMA_TENSORS_PER_SHADER, fit);
+export function emaPacks(sizes: readonly number[], maxFloats: number): number[][] {
+  const packs: number[][] = [];
+  let current: number[] = [];
+  let floats = 0;
+  sizes.forEach((n, i) => {
+    if (n > maxFloats) throw new Error(`emaPacks: a weight of ${n} floats exceeds the ${maxFloats}-float binding limit`);
+    if (floats + n > maxFloats && current.length) {
+      packs.push(current);
+      current = [];
+      floats = 0;
+    }
+    current.push(i);
+    floats += n;
+  });
+  if (current.length) packs.push(current);
+  return packs;
 }
 
-/** Consecutive groups of at most `perDispatch` tensor indices out of `count`: one dispatch each. */
-export function emaGroups(count: number, perDispatch: number): number[][] {
-  const groups: number[][] = [];
-  for (let start = 0; start < count; start += perDispatch) {
-    groups.push(Array.from({ length: Math.min(perDispatch, count - start) }, (_, n) => start + n));
-  }
-  return groups;
+/** Largest pack in floats on `device`: its storage binding limit, and u32 indexing. */
+export function emaPackLimit(device: GPUDevice): number {
+  return Math.min(Math.floor(device.limits.maxStorageBufferBindingSize / 4), 2 ** 32 - 1);
 }
 
 /**
- * New tensors a·teachers[i] + (1 − a)·students[i], one per pair, in fresh buffers (inputs untouched), in
- * ⌈count / 2⌉ dispatches. float32 tensors of matching shapes, on the active webgpu backend.
+ * New tensors a·teachers[i] + (1 − a)·students[i], one per pair, in fresh buffers (inputs untouched): one
+ * dispatch per pack, one pack for any model that fits a storage binding (`maxPackFloats` lowers that limit, for
+ * tests). float32 tensors of matching shapes, on the active webgpu backend.
  */
-export function emaBlend(teachers: readonly tf.Tensor[], students: readonly tf.Tensor[], a: number): tf.Tensor[] {
+export function emaBlend(teachers: readonly tf.Tensor[], students: readonly tf.Tensor[], a: number, maxPackFloats?: number): tf.Tensor[] {
   if (teachers.length !== students.length) throw new Error(`emaBlend: ${teachers.length} teacher tensors but ${students.length} student tensors`);
   teachers.forEach((t, i) => {
     const s = students[i]!;
@@ -50,29 +56,36 @@ export function emaBlend(teachers: readonly tf.Tensor[], students: readonly tf.T
     if (!tf.util.arraysEqual(t.shape, s.shape)) throw new Error(`emaBlend: tensor ${i} has teacher shape ${t.shape} but student shape ${s.shape}`);
   });
   const backend = webgpuBackend();
-  const perDispatch = emaTensorsPerDispatch(backend.device);
-  // Empty tensors have no buffer to bind; they need no work either.
-  const work = teachers.map((t, i) => i).filter((i) => teachers[i]!.size > 0);
-  const outs = new Map(work.map((i) => [i, allocate(backend, teachers[i]!.shape)]));
-  const uniform = (n0: number, n1: number) => packUniforms([['u32', n0], ['u32', n1], ['f32', a], ['f32', 1 - a]]);
-  for (const group of emaGroups(work.length, perDispatch)) {
-    const [i0, i1] = group.map((g) => work[g]!) as [number, number | undefined];
-    const t0 = teachers[i0]!;
-    const s0 = students[i0]!;
-    // A lone tensor binds its inputs again as tensor 1 (read-only aliases are valid) and a scratch output.
-    const scratch = i1 === undefined ? allocate(backend, [1]) : null;
-    const t1 = i1 === undefined ? t0 : teachers[i1]!;
-    const s1 = i1 === undefined ? s0 : students[i1]!;
-    const n0 = t0.size;
-    const n1 = i1 === undefined ? 0 : t1.size;
+  // Empty tensors have no buffer to copy; they need no work either.
+  const work = teachers.map((_, i) => i).filter((i) => teachers[i]!.size > 0);
+  const outs = new Map<number, tf.TensorInfo>();
+  for (const pack of emaPacks(work.map((i) => teachers[i]!.size), Math.min(maxPackFloats ?? Infinity, emaPackLimit(backend.device)))) {
+    const members = pack.map((p) => work[p]!);
+    const total = members.reduce((n, i) => n + teachers[i]!.size, 0);
+    const packedTeacher = allocate(backend, [total]);
+    const packedStudent = allocate(backend, [total]);
+    let offset = 0;
+    for (const i of members) {
+      copyFloats(backend, teachers[i]!, 0, packedTeacher, offset, teachers[i]!.size);
+      copyFloats(backend, students[i]!, 0, packedStudent, offset, teachers[i]!.size);
+      offset += teachers[i]!.size;
+    }
     dispatchShader(backend, {
       shader: 'ema_update',
       constants: { WG },
-      buffers: [outs.get(i0)!, scratch ?? outs.get(i1!)!, t0, s0, t1, s1],
-      uniforms: uniform(n0, n1),
-      workgroups: gridFor(Math.ceil((n0 + n1) / WG)),
+      buffers: [packedTeacher, packedStudent],
+      uniforms: packUniforms([['u32', total], ['f32', a], ['f32', 1 - a]]),
+      workgroups: gridFor(Math.ceil(total / WG)),
     });
-    if (scratch) release(backend, scratch);
+    offset = 0;
+    for (const i of members) {
+      const out = allocate(backend, teachers[i]!.shape);
+      copyFloats(backend, packedTeacher, offset, out, 0, teachers[i]!.size);
+      offset += teachers[i]!.size;
+      outs.set(i, out);
+    }
+    release(backend, packedTeacher);
+    release(backend, packedStudent);
   }
   return teachers.map((t, i) => {
     const info = outs.get(i);

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { customKernelsActive } from '../gpu/customKernels.ts';
 import { logSoftmaxClasses, maxClasses, softmaxClasses, sumClasses } from '../model/classAxis.ts';
 import { Random } from '../data/random.ts';
 import { buildPools, oneHot, sampleBatch, type SlicePools, type SliceRef } from '../data/sampler.ts';
@@ -9,7 +10,7 @@ import { createResUNet2D, resUNet2D, type ResUNet2DConfig } from '../model/resun
 import { Adam, learningRate } from './adam.ts';
 import type { Checkpoint } from './checkpoint.ts';
 import { heldOutSliceDice } from './heldOutSliceDice.ts';
-import { inferenceSizeFor, predictSlices, predictWindows, type SlicePrediction } from './inference.ts';
+import { inferenceSizeFor, predictSliceLayers, predictSlices, predictWindows, type SliceLayer, type SlicePrediction } from './inference.ts';
 import type { TrainConfig } from './config.ts';
 import { emaUpdate } from './ema.ts';
 import { maskedCeDice, pseudoLabelCrossEntropy, sigmoidRampUp, softmaxMse } from './losses.ts';
@@ -210,6 +211,19 @@ export class Trainer {
     const v = this.volumes[volumeIndex];
     if (!v) throw new Error(`no volume ${volumeIndex}`);
     return predictSlices(which === 'student' ? this.student : this.predictor, this.model, v, ks, this.inferenceSize, batchSize);
+  }
+
+  /**
+   * The live layers (labels and uncertainty) of some slices made on the GPU by our kernel, so only their bytes are
+   * read back (predictSliceLayers); null where that route does not apply (our kernels off, or a slice larger than
+   * the inference window, whose tiles blend on the CPU first): the caller then uses predictSlices.
+   */
+  predictLiveLayers(volumeIndex: number, ks: number[], batchSize = 8): Promise<SliceLayer[]> | null {
+    const v = this.volumes[volumeIndex];
+    if (!v) throw new Error(`no volume ${volumeIndex}`);
+    const size = this.inferenceSize;
+    if (!customKernelsActive() || v.dims[0] > size[1] || v.dims[1] > size[0]) return null;
+    return predictSliceLayers(this.predictor, this.model, v, ks, size, batchSize);
   }
 
   /**

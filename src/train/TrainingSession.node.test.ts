@@ -4,7 +4,8 @@ import { generateDemoDataset } from '../demo/generateDemo.ts';
 import { decodeCheckpoint } from './checkpoint.ts';
 import { presetConfig } from './config.ts';
 import type { FromWorker, ToWorker, WorkerVolume } from './protocol.ts';
-import { TrainingSession, uncertaintyBytes } from './TrainingSession.ts';
+import { uncertaintyBytes } from './inference.ts';
+import { TrainingSession } from './TrainingSession.ts';
 import { DEMO_CLASSES } from '../demo/generateDemo.ts';
 import { workspaceTexts } from '../text/workspaceTexts.ts';
 

@@ -4,7 +4,7 @@ import type { LabelMap } from '../volume/labels.ts';
 import type { Volume } from '../volume/Volume.ts';
 import { chooseBackend, type BackendChoice } from './backend.ts';
 import { decodeCheckpoint, encodeCheckpoint, type Checkpoint, type TakCheckpoint } from './checkpoint.ts';
-import { argmaxClasses, predictVolumeClasses } from './inference.ts';
+import { argmaxClasses, predictVolumeClasses, uncertaintyBytes } from './inference.ts';
 import type { ClassInfo, FromWorker, ToWorker, WorkerVolume } from './protocol.ts';
 import { PATCH_VOXELS_3D, resolveModelSize } from './modelSize.ts';
 import { Trainer } from './Trainer.ts';
@@ -67,22 +67,6 @@ function asVolume(w: WorkerVolume): Volume {
 
 function asLabelMap(w: Pick<WorkerVolume, 'dims' | 'labels' | 'slices'>): LabelMap {
   return { dims: w.dims, voxels: w.labels, slices: w.slices };
-}
-
-/** Normalised entropy of a class distribution per pixel, as 0..255: 0 = certain, 255 = uniform. */
-export function uncertaintyBytes(probs: Float32Array, K: number): Uint8Array {
-  const n = probs.length / K;
-  const out = new Uint8Array(n);
-  const norm = 1 / Math.log(K);
-  for (let p = 0; p < n; p++) {
-    let h = 0;
-    for (let c = 0; c < K; c++) {
-      const q = probs[p * K + c]!;
-      if (q > 1e-12) h -= q * Math.log(q);
-    }
-    out[p] = Math.min(255, Math.round(255 * h * norm));
-  }
-  return out;
 }
 
 /** Each foreground class's text activation (0..1) × 255, class-major: K − 1 planes of pixels. */
@@ -533,15 +517,22 @@ export class TrainingSession {
     const list = [...ks];
     // The text-mask layers belong to the 2D text presets.
     const text = t instanceof Trainer && t.textGuidance ? await t.predictTextSlices(index, list) : null;
-    (await t.predictSlices(index, list, 'predictor', slow ? 1 : threeD ? 2 : 8)).forEach(({ k, probs }, n) => {
+    const batch = slow ? 1 : threeD ? 2 : 8;
+    // 2D with our kernels: labels and uncertainty come off the GPU as bytes. Otherwise (3D blends windows on the
+    // CPU; kernels off) from the probabilities.
+    const onGPU = t instanceof Trainer ? t.predictLiveLayers(index, list, batch) : null;
+    const layers = onGPU
+      ? await onGPU
+      : (await t.predictSlices(index, list, 'predictor', batch)).map(({ k, probs }) => ({ k, labels: argmaxClasses(probs, K), uncertainty: uncertaintyBytes(probs, K) }));
+    layers.forEach(({ k, labels, uncertainty }, n) => {
       const tx = text?.[n];
       this.emit({
         type: 'prediction',
         volumeId: w.volumeId,
         k,
         step: t.step,
-        labels: toValues(argmaxClasses(probs, K)),
-        uncertainty: uncertaintyBytes(probs, K),
+        labels: toValues(labels),
+        uncertainty,
         text: tx ? { labels: toValues(argmaxClasses(tx.text, K)), merged: toValues(argmaxClasses(tx.merged, K)), activation: activationBytes(tx.activation, K) } : null,
       });
     });

@@ -14,7 +14,7 @@ export function emaDecay(step: number, alpha: number): number {
 
 /**
  * θ_t ← a·θ_t + (1 − a)·θ_s after each optimiser step (DuSSS eq 13), a = emaDecay(step, α). With our WebGPU kernels
- * on, one fused dispatch per two weight tensors (src/gpu/emaUpdate.ts) instead of three tfjs ops per tensor; both
+ * on, one fused dispatch over all weights packed together (src/gpu/emaUpdate.ts) instead of three tfjs ops per tensor; both
  * write new buffers and re-point the teacher's variables (a teacher may share buffers with the student).
  */
 export function emaUpdate(teacher: Params, student: Params, step: number, alpha: number): void {

@@ -4,6 +4,7 @@ import { centredWindow, extractSlice, type Window2D } from '../data/slices2d.ts'
 import type { TrainingVolume } from '../data/trainingVolume.ts';
 import { customKernelsActive } from '../gpu/customKernels.ts';
 import { logitsToLabels, readLabels } from '../gpu/logitsToLabels.ts';
+import { logitsToLiveLayer } from '../gpu/liveLayer.ts';
 import type { Params } from '../model/params.ts';
 import { resUNet2D, type ResUNet2DConfig } from '../model/resunet2d.ts';
 
@@ -174,6 +175,25 @@ export function argmaxClasses(probs: Float32Array, K: number): Uint8Array {
   return out;
 }
 
+/**
+ * Normalised entropy of a class distribution per pixel, as 0..255: 0 = certain, 255 = uniform (Math.round: half up).
+ * shaders/logits_to_live_layer.wgsl computes the same bytes from logits on the GPU.
+ */
+export function uncertaintyBytes(probs: Float32Array, K: number): Uint8Array {
+  const n = probs.length / K;
+  const out = new Uint8Array(n);
+  const norm = 1 / Math.log(K);
+  for (let p = 0; p < n; p++) {
+    let h = 0;
+    for (let c = 0; c < K; c++) {
+      const q = probs[p * K + c]!;
+      if (q > 1e-12) h -= q * Math.log(q);
+    }
+    out[p] = Math.min(255, Math.round(255 * h * norm));
+  }
+  return out;
+}
+
 /** Class labels of one slice, [nj, ni] row-major. */
 export interface SliceLabels {
   k: number;
@@ -181,11 +201,57 @@ export interface SliceLabels {
 }
 
 /**
+ * Byte maps of some k-slices that each fit one centred window, made on the GPU from the logits by `toBytes`
+ * (packed four bytes per word, one int32 tensor per map): only those words of each batch are read back, never the
+ * [B, h, w, K] floats. webgpu backend only. Slices larger than the window are blended from overlapping windows on
+ * the CPU (predictWindows), and an argmax or entropy must follow the blend, so those keep predictSlices.
+ */
+async function predictSliceBytes(
+  net: Params,
+  model: ResUNet2DConfig,
+  v: TrainingVolume,
+  ks: readonly number[],
+  size: [number, number],
+  batchSize: number,
+  toBytes: (logits: tf.Tensor4D) => tf.Tensor[],
+): Promise<{ k: number; maps: Uint8Array[] }[]> {
+  const [h, w] = size;
+  const [ni, nj] = v.dims;
+  if (ni > w || nj > h) throw new RangeError(`predictSliceBytes: a ${ni}×${nj} slice does not fit one ${w}×${h} window`);
+  const win = centredWindow(v, size);
+  const ch = v.channels;
+  const out: { k: number; maps: Uint8Array[] }[] = [];
+  for (let start = 0; start < ks.length; start += batchSize) {
+    const chunk = ks.slice(start, start + batchSize);
+    // A fixed batch shape, padded with empty windows, as predictWindows (WEBGPU.md trap 9).
+    const x = new Float32Array(batchSize * h * w * ch);
+    chunk.forEach((k, b) => x.set(extractSlice(v, k, size, win).image, b * h * w * ch));
+    const packed = tf.tidy(() => toBytes(resUNet2D(net, model, tf.tensor4d(x, [batchSize, h, w, ch]))));
+    let maps: Uint8Array[];
+    try {
+      maps = await Promise.all(packed.map((t) => readLabels(t, batchSize * h * w)));
+    } finally {
+      tf.dispose(packed);
+    }
+    chunk.forEach((k, b) => {
+      const slices = maps.map((bytes) => {
+        const slice = new Uint8Array(ni * nj);
+        for (let j = 0; j < nj; j++) {
+          const row = (b * h + j - win.top) * w - win.left;
+          slice.set(bytes.subarray(row, row + ni), j * ni);
+        }
+        return slice;
+      });
+      out.push({ k, maps: slices });
+    });
+  }
+  return out;
+}
+
+/**
  * Class labels of some k-slices that each fit one centred window, with the argmax on the GPU
- * (src/gpu/logitsToLabels.ts): only the packed uint8 map of each batch is read back, not the [B, h, w, K] floats.
- * The same labels as argmaxClasses of predictSlices (argmax of the logits = argmax of their softmax), up to float
- * ties. webgpu backend only. Slices larger than the window are blended from overlapping windows on the CPU
- * (predictWindows), and the argmax must follow the blend, so those keep predictSlices + argmaxClasses.
+ * (src/gpu/logitsToLabels.ts). The same labels as argmaxClasses of predictSlices (argmax of the logits = argmax of
+ * their softmax), up to float ties. webgpu backend only.
  */
 export async function predictSliceLabels(
   net: Params,
@@ -195,34 +261,35 @@ export async function predictSliceLabels(
   size: [number, number],
   batchSize = 8,
 ): Promise<SliceLabels[]> {
-  const [h, w] = size;
-  const [ni, nj] = v.dims;
-  if (ni > w || nj > h) throw new RangeError(`predictSliceLabels: a ${ni}×${nj} slice does not fit one ${w}×${h} window`);
-  const win = centredWindow(v, size);
-  const ch = v.channels;
-  const out: SliceLabels[] = [];
-  for (let start = 0; start < ks.length; start += batchSize) {
-    const chunk = ks.slice(start, start + batchSize);
-    // A fixed batch shape, padded with empty windows, as predictWindows (WEBGPU.md trap 9).
-    const x = new Float32Array(batchSize * h * w * ch);
-    chunk.forEach((k, b) => x.set(extractSlice(v, k, size, win).image, b * h * w * ch));
-    const packed = tf.tidy(() => logitsToLabels(resUNet2D(net, model, tf.tensor4d(x, [batchSize, h, w, ch]))));
-    let labels: Uint8Array;
-    try {
-      labels = await readLabels(packed, batchSize * h * w);
-    } finally {
-      packed.dispose();
-    }
-    chunk.forEach((k, b) => {
-      const slice = new Uint8Array(ni * nj);
-      for (let j = 0; j < nj; j++) {
-        const row = (b * h + j - win.top) * w - win.left;
-        slice.set(labels.subarray(row, row + ni), j * ni);
-      }
-      out.push({ k, labels: slice });
-    });
-  }
-  return out;
+  const slices = await predictSliceBytes(net, model, v, ks, size, batchSize, (logits) => [logitsToLabels(logits)]);
+  return slices.map(({ k, maps }) => ({ k, labels: maps[0]! }));
+}
+
+/** A live layer of one slice: class index and uncertainty (uncertaintyBytes) per pixel, [nj, ni] row-major. */
+export interface SliceLayer {
+  k: number;
+  labels: Uint8Array;
+  uncertainty: Uint8Array;
+}
+
+/**
+ * The live layers of some k-slices that each fit one centred window, both byte maps made on the GPU in one pass
+ * (src/gpu/liveLayer.ts): labels as predictSliceLabels, uncertainty as uncertaintyBytes of the softmax, within one
+ * step of rounding. webgpu backend only.
+ */
+export async function predictSliceLayers(
+  net: Params,
+  model: ResUNet2DConfig,
+  v: TrainingVolume,
+  ks: readonly number[],
+  size: [number, number],
+  batchSize = 8,
+): Promise<SliceLayer[]> {
+  const slices = await predictSliceBytes(net, model, v, ks, size, batchSize, (logits) => {
+    const layer = logitsToLiveLayer(logits);
+    return [layer.labels, layer.uncertainty];
+  });
+  return slices.map(({ k, maps }) => ({ k, labels: maps[0]!, uncertainty: maps[1]! }));
 }
 
 /**

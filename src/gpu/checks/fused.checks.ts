@@ -2,8 +2,11 @@ import * as tf from '@tensorflow/tfjs';
 import { Random } from '../../data/random.ts';
 import { maxClasses, softmaxClasses, sumClasses } from '../../model/classAxis.ts';
 import { customKernelsEnabled, setCustomKernelsEnabled } from '../customKernels.ts';
-import { emaBlend, emaGroups, EMA_TENSORS_PER_SHADER } from '../emaUpdate.ts';
+import { emaBlend, emaPacks } from '../emaUpdate.ts';
 import { logitsToLabels, unpackLabels } from '../logitsToLabels.ts';
+import { logitsToLiveLayer } from '../liveLayer.ts';
+import { liveLayerReference } from '../reference/liveLayer.ts';
+import { argmaxClasses, uncertaintyBytes } from '../../train/inference.ts';
 import { emaUpdateReference } from '../reference/emaUpdate.ts';
 import { logitsToLabelsReference } from '../reference/logitsToLabels.ts';
 import { textMergeReference, type MergeForm } from '../reference/textMerge.ts';
@@ -18,7 +21,8 @@ import type { Comparison, KernelCheck, Tolerance } from './types.ts';
  *
  * Tolerances. EMA: two products and a sum of O(1) values, ours with one rounding (or an FMA), tfjs's with three:
  * 1e-6 absolute + 1e-6 relative. Merge: exp/log on the GPU are accurate to a few ulp and the K-term sums add a few
- * more: 1e-5 on probabilities and confidence, 2e-5 on the normalised entropy. Labels: exact, on logits drawn from
+ * more: 1e-5 on probabilities and confidence, 2e-5 on the normalised entropy. Live uncertainty bytes: ±1 (rounding).
+ * Labels: exact, on logits drawn from
  * a 0.25 grid so ties are exact (testing the lower-class rule) and near-ties, which a softmax could round into a
  * tie on one route only, cannot occur.
  */
@@ -27,6 +31,8 @@ const EMA_TOLERANCE: Tolerance = { abs: 1e-6, rel: 1e-6 };
 const PROB_TOLERANCE: Tolerance = { abs: 1e-5, rel: 0 };
 const ENTROPY_TOLERANCE: Tolerance = { abs: 2e-5, rel: 0 };
 const EXACT: Tolerance = { abs: 0, rel: 0 };
+/** Uncertainty bytes: the entropy in float32 against float64 may round to the neighbouring byte. */
+const UNCERTAINTY_TOLERANCE: Tolerance = { abs: 1, rel: 0 };
 
 /** Runs `fn` with custom kernels switched to `on`, restoring the switch it found. */
 async function withKernels<T>(on: boolean, fn: () => Promise<T>): Promise<T> {
@@ -70,14 +76,16 @@ interface EmaCase {
   a: number;
   /** The teacher starts as a clone of the student (shared buffers, as Params.clone makes it). */
   sharedBuffers: boolean;
+  /** A lower pack limit than the device's, to run several packs; absent: one pack, one dispatch. */
+  packFloats?: number;
   seed: number;
 }
 
 function emaCheck(c: EmaCase): KernelCheck {
-  const dispatches = emaGroups(c.sizes.length, EMA_TENSORS_PER_SHADER).length;
+  const dispatches = c.packFloats ? emaPacks(c.sizes, c.packFloats).length : 1;
   return {
     kernel: 'EMA update',
-    name: `${c.name}: ${c.sizes.length} tensors (${c.sizes.join(', ')}) in ${dispatches} dispatches, a = ${c.a}`,
+    name: `${c.name}: ${c.sizes.length} tensors (${c.sizes.join(', ')}) in ${dispatches} dispatch${dispatches > 1 ? 'es' : ''}, a = ${c.a}`,
     async run(): Promise<Comparison[]> {
       const rng = new Random(c.seed);
       const studentValues = c.sizes.map((n) => normals(rng, n));
@@ -85,7 +93,7 @@ function emaCheck(c: EmaCase): KernelCheck {
       const students = studentValues.map((v) => tf.tensor1d(v));
       const teachers = c.sharedBuffers ? students.map((s) => tf.clone(s)) : teacherValues.map((v) => tf.tensor1d(v));
       try {
-        const ours = concat(await readAll(emaBlend(teachers, students, c.a)));
+        const ours = concat(await readAll(emaBlend(teachers, students, c.a, c.packFloats)));
         // The tfjs route of src/train/ema.ts: mul, mul, add per tensor.
         const theirs = await withKernels(false, async () =>
           concat(await readAll(tf.tidy(() => teachers.map((t, i) => tf.add(tf.mul(t, c.a), tf.mul(students[i]!, 1 - c.a)))))),
@@ -190,12 +198,46 @@ function labelsCheck(shape: readonly [number, number, number, number], seed: num
   };
 }
 
+// ─── Logits → live layer (labels + uncertainty) ──────────────────────────────────────────────────────────────
+
+function liveLayerCheck(shape: readonly [number, number, number, number], seed: number): KernelCheck {
+  const [b, hh, ww, K] = shape;
+  const n = b * hh * ww;
+  return {
+    kernel: 'Logits to live layer',
+    name: `${shape.join('×')} (${n} pixels, K = ${K})`,
+    async run(): Promise<Comparison[]> {
+      const rng = new Random(seed);
+      // Labels exact on a 0.25 grid (as labelsCheck); a few pixels with equal logits give the largest entropy.
+      const logits = Float32Array.from(normals(rng, n * K, 2), (z) => Math.round(z * 4) / 4);
+      logits.fill(0.5, 0, 3 * K);
+      const lt = tf.tensor4d(logits, [...shape]);
+      try {
+        const packed = logitsToLiveLayer(lt);
+        const [labelWords, uncertaintyWords] = await Promise.all([packed.labels.data(), packed.uncertainty.data()]);
+        tf.dispose([packed.labels, packed.uncertainty]);
+        // The route the live layers take without the kernel: softmax on the GPU, the float map read back, argmax and
+        // entropy on the CPU (argmaxClasses, uncertaintyBytes).
+        const probs = await withKernels(false, async () => (await readAll([tf.tidy(() => softmaxClasses(lt))]))[0]!);
+        const reference = liveLayerReference(logits, K);
+        return [
+          { name: `live labels ${shape.join('×')}`, ours: Float32Array.from(unpackLabels(labelWords as Int32Array, n)), tfjs: Float32Array.from(argmaxClasses(probs, K)), reference: Float32Array.from(unpackLabels(reference.labels, n)), tolerance: EXACT },
+          { name: `live uncertainty ${shape.join('×')}`, ours: Float32Array.from(unpackLabels(uncertaintyWords as Int32Array, n)), tfjs: Float32Array.from(uncertaintyBytes(probs, K)), reference: Float32Array.from(unpackLabels(reference.uncertainty, n)), tolerance: UNCERTAINTY_TOLERANCE },
+        ];
+      } finally {
+        lt.dispose();
+      }
+    },
+  };
+}
+
 /** Every fused-kernel check: odd sizes throughout, K = 2, 3, 5 (and 14), EMA over more than one dispatch group. */
 export function fusedChecks(): KernelCheck[] {
   return [
     emaCheck({ name: 'odd sizes', sizes: [1, 3, 7, 16, 257, 1000, 4099, 5, 65], a: 0.99, sharedBuffers: false, seed: 1 }),
     emaCheck({ name: 'teacher sharing the student’s buffers', sizes: [144, 16, 2, 2305, 33], a: 0.5, sharedBuffers: true, seed: 2 }),
     emaCheck({ name: 'first step', sizes: [9, 10], a: 0, sharedBuffers: false, seed: 3 }),
+    emaCheck({ name: 'several packs', sizes: [1, 3, 7, 16, 257, 1000, 4099, 5, 65], a: 0.9, sharedBuffers: false, packFloats: 4100, seed: 4 }),
     ...([[2, 17, 31, 2], [1, 13, 41, 3], [3, 7, 11, 5]] as const).flatMap((shape, i) =>
       (['softmax', 'sigmoid'] as const).map((merge, j) => mergeCheck({ shape, merge, seed: 10 + 2 * i + j })),
     ),
@@ -203,5 +245,8 @@ export function fusedChecks(): KernelCheck[] {
     labelsCheck([1, 13, 41, 3], 21),
     labelsCheck([3, 7, 11, 5], 22),
     labelsCheck([1, 5, 13, 14], 23),
+    liveLayerCheck([2, 17, 31, 2], 30),
+    liveLayerCheck([1, 13, 41, 3], 31),
+    liveLayerCheck([3, 7, 11, 5], 32),
   ];
 }
