@@ -77,6 +77,14 @@ describe('the CPU references match tfjs on its cpu backend', () => {
   }
 });
 
+describe('the filter-gradient checks', () => {
+  it('include cases long enough in K to run several split-K chunks under the current tuning, in 2D and 3D', () => {
+    for (const kernel of ['Conv2DBackpropFilter', 'Conv3DBackpropFilterV2']) {
+      expect(convBackpropFilterChecks().filter((c) => c.kernel === kernel && /K-chunks/.test(c.name)).length, kernel).toBeGreaterThan(0);
+    }
+  });
+});
+
 describe.skipIf(!webgpu.ok)(`our filter-gradient kernels on WebGPU (${webgpu.reason})`, () => {
   beforeAll(() => {
     loadShadersFromDisk();

@@ -46,7 +46,8 @@ function median(values: number[]): number {
 }
 
 /**
- * Times one case: a warm-up call each way (pipeline compilation), then calls alternating ours and tfjs's so drift
+ * Times one case: an untimed call of ours (the case makes its inputs), a warm-up call each way (pipeline
+ * compilation), then calls alternating ours and tfjs's so drift
  * (thermal, other load) hits both alike, until each has `reps`; medians. Restores the switch it found.
  */
 export async function timeBenchCase(c: BenchCase, reps = 3): Promise<BenchTiming> {
@@ -54,6 +55,9 @@ export async function timeBenchCase(c: BenchCase, reps = 3): Promise<BenchTiming
   try {
     const ours: number[] = [];
     const theirs: number[] = [];
+    // The cases make their inputs on their first run (random tensors of up to 10⁷ values, generated on the CPU:
+    // seconds on SwiftShader). That first run is ours, untimed, so neither side's timing includes it.
+    await timeOnce(c, true);
     // A warm-up call compiles the pipelines; one that took seconds is dominated by the work itself, so on slow
     // (software) GPUs it counts as a timed call rather than doubling the run.
     const warmOurs = await timeOnce(c, true);

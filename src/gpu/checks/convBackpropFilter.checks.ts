@@ -100,6 +100,7 @@ const CASES_2D: Case2D[] = [
   { xShape: [1, 8, 6, 3], filterShape: [2, 2, 3, 5], strides: 2, pad: 'valid' },
   { xShape: [1, 7, 6, 5], filterShape: [3, 3, 5, 70], strides: 1, pad: 'valid' },
   { xShape: [2, 40, 36, 5], filterShape: [3, 3, 5, 17], strides: 1, pad: 'same' },
+  { xShape: [2, 64, 72, 5], filterShape: [3, 3, 5, 17], strides: 1, pad: 'same' },
   { xShape: [2, 13, 11, 16], filterShape: [3, 3, 16, 32], strides: 2, pad: 'same' },
   { xShape: [2, 9, 10, 3], filterShape: [3, 3, 3, 5], strides: 2, pad: 'same', viaGradient: true },
 ];
