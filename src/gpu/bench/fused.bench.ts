@@ -6,6 +6,7 @@ import { createResUNet2D } from '../../model/resunet2d.ts';
 import { createVNet3D } from '../../model/vnet3d.ts';
 import { emaBlend } from '../emaUpdate.ts';
 import { logitsToLabels } from '../logitsToLabels.ts';
+import { logitsToLiveLayer } from '../liveLayer.ts';
 import type { MergeForm } from '../reference/textMerge.ts';
 import { textMerge } from '../textMerge.ts';
 import type { BenchCase } from './types.ts';
@@ -72,6 +73,22 @@ function labelsCase(spatial: readonly number[], K: number): BenchCase {
   };
 }
 
+function liveLayerCase(spatial: readonly number[], K: number): BenchCase {
+  const shape = [...spatial, K];
+  const inputs = lazy(() => tf.keep(tf.randomNormal(shape)));
+  return {
+    kernel: 'Logits to live layer',
+    name: `${shape.join('×')} (off: softmax only; its float read-back and CPU argmax + entropy are not timed)`,
+    flops: null,
+    run: (on) => {
+      if (!on) return softmaxClasses(inputs.get());
+      const layer = logitsToLiveLayer(inputs.get());
+      return [layer.labels, layer.uncertainty];
+    },
+    dispose: () => inputs.dispose((t) => t.dispose()),
+  };
+}
+
 function emaCase(name: string, make: (rng: Random) => Params): BenchCase {
   const nets = lazy(() => {
     const student = make(new Random(1));
@@ -103,6 +120,7 @@ export function fusedBenchCases(): BenchCase[] {
     mergeCase(3, 'softmax', true),
     ...Ks.map((K) => labelsCase(SHAPE_2D, K)),
     ...Ks.map((K) => labelsCase(SHAPE_3D, K)),
+    ...Ks.map((K) => liveLayerCase(SHAPE_2D, K)),
     emaCase('ResUNet-2D width 16 depth 3, 1 → 3 classes', (rng) => createResUNet2D({ inChannels: 1, numClasses: 3, width: 16, depth: 3 }, rng)),
     emaCase('V-Net width 16 depth 3, 1 → 3 classes', (rng) => createVNet3D({ inChannels: 1, numClasses: 3, width: 16, depth: 3 }, rng)),
   ];
