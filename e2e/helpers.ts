@@ -107,3 +107,32 @@ export async function activeSummary(page: Page): Promise<ActiveSummary> {
 export async function waitForSaved(page: Page): Promise<void> {
   await expect(page.getByTestId('save-status')).toHaveAttribute('data-state', 'saved', { timeout: 20_000 });
 }
+
+/**
+ * Where the training worker's run is (TrainingSession.debugState), asked of the worker itself. A worker blocked in
+ * synchronous code cannot answer: that is reported too, after a few seconds, so a failing journey says which.
+ */
+export async function trainingWorkerDiagnosis(page: Page): Promise<string> {
+  const worker = page.workers().find((w) => /trainingWorker/.test(w.url()));
+  if (!worker) return `no training worker is running (workers: ${page.workers().map((w) => w.url()).join(', ') || 'none'})`;
+  const answer = worker
+    .evaluate(() => (self as unknown as { __pseudolabTraining?: () => unknown }).__pseudolabTraining?.() ?? 'no session')
+    .then((s) => `worker answers: ${JSON.stringify(s)}`)
+    .catch((e: unknown) => `worker could not be asked: ${(e as Error).message}`);
+  const blocked = new Promise<string>((resolve) => setTimeout(() => resolve('worker does not answer within 5 s: it is blocked in synchronous code'), 5_000));
+  return Promise.race([answer, blocked]);
+}
+
+/**
+ * Presses Stop and expects the worker itself to say 'stopped' well before the app's 30 s grace period would end it;
+ * a failure names where the worker's run was.
+ */
+export async function stopTraining(page: Page, withinMs = 25_000): Promise<void> {
+  await page.getByTestId('train-stop').click();
+  try {
+    await expect(page.getByTestId('train-status')).toHaveAttribute('data-status', 'stopped', { timeout: withinMs });
+  } catch (e) {
+    throw new Error(`${(e as Error).message}\nTraining worker: ${await trainingWorkerDiagnosis(page)}`);
+  }
+  await expect(page.getByText(/did not answer Stop/)).toHaveCount(0);
+}

@@ -1,6 +1,6 @@
 import { expect, test, type Page } from '@playwright/test';
 import { join } from 'node:path';
-import { ARTIFACTS, shot, waitForViewer } from './helpers.ts';
+import { ARTIFACTS, shot, stopTraining, waitForViewer } from './helpers.ts';
 
 /** The step of the model's latest prediction for the slice on screen, and how many of its pixels are labeled. */
 async function focusedPrediction(page: Page): Promise<{ k: number; step: number; labeled: number } | null> {
@@ -96,8 +96,7 @@ test('pick the 3D network, train with mean teacher, see the pseudo-label on the 
   const stepAtCancel = Number(await status.getAttribute('data-step'));
   await expect.poll(async () => Number(await status.getAttribute('data-step')), { timeout: 60_000, intervals: [1000] }).toBeGreaterThan(stepAtCancel);
 
-  await page.getByTestId('train-stop').click();
-  await expect(status).toHaveAttribute('data-status', 'stopped', { timeout: 120_000 });
+  await stopTraining(page);
   // The saved model remembers its network: Start offers to resume it with the 3D choice.
   await expect(page.getByTestId('checkpoint-info')).toContainText('Saved at step', { timeout: 60_000 });
   await expect(page.getByTestId('train-start')).toContainText('Resume');

@@ -3,7 +3,7 @@ import { unzipSync } from 'fflate';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as nifti from 'nifti-reader-js';
-import { activeSummary, ARTIFACTS, shot, waitForViewer } from './helpers.ts';
+import { activeSummary, ARTIFACTS, shot, stopTraining, waitForViewer } from './helpers.ts';
 
 /*
  * Reviewing a running model: a slice held out for validation gives a Dice curve, "next most uncertain" leads to an
@@ -80,8 +80,7 @@ test('validation Dice, next uncertain slice, reject, predict all and export, mod
   const modelPath = join(ARTIFACTS, 'model.pslb');
   await (await modelDownload).saveAs(modelPath);
   expect(readFileSync(modelPath).subarray(0, 4).toString()).toBe('PSLB');
-  await page.getByTestId('train-stop').click();
-  await expect(status).toHaveAttribute('data-status', 'stopped', { timeout: 60_000 });
+  await stopTraining(page, 60_000);
   await page.getByTestId('import-model-file').setInputFiles(modelPath);
   await expect(page.getByTestId('app-message').filter({ hasText: 'Model imported' })).toHaveCount(1);
   // A file that is not a model is refused with words.

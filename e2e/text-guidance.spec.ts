@@ -1,7 +1,7 @@
 import { expect, test } from '@playwright/test';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ARTIFACTS, shot, waitForViewer } from './helpers.ts';
+import { ARTIFACTS, shot, stopTraining, waitForViewer } from './helpers.ts';
 
 /*
  * Text-guided training as a person runs it on the demo: describe a class in words, pick PromptSSL, watch the
@@ -91,8 +91,7 @@ test('edit a class description, pre-train, see the text-mask layers, train with 
   // The lesion's edited description is among the prompts.
   expect(bank.entries.some((e: { text: string }) => e.text.includes('small dark round spot inside the liver'))).toBe(true);
   expect(bank.entries[0].vector).toHaveLength(bank.dim);
-  await page.getByTestId('train-stop').click();
-  await expect(page.getByTestId('train-status')).toHaveAttribute('data-status', 'stopped', { timeout: 60_000 });
+  await stopTraining(page, 60_000);
 
   // …and come back in as the import provider: the next run's text side is that bank, frozen.
   await page.getByTestId('prompt-bank-file').setInputFiles({ name: 'notes.json', mimeType: 'application/json', buffer: Buffer.from('{"format":"something else"}') });
@@ -105,8 +104,7 @@ test('edit a class description, pre-train, see the text-mask layers, train with 
   await expect.poll(async () => Number(await panel.getAttribute('data-vlm-step')), { timeout: 120_000 }).toBeGreaterThanOrEqual(3);
   await page.getByTestId('skip-pretraining').click();
   await expect(page.getByTestId('text-encoder')).toContainText('import text encoder — prompt-bank.json', { timeout: 60_000 });
-  await page.getByTestId('train-stop').click();
-  await expect(page.getByTestId('train-status')).toHaveAttribute('data-status', 'stopped', { timeout: 60_000 });
+  await stopTraining(page, 60_000);
 });
 
 /*
@@ -144,7 +142,6 @@ test('a pretrained text model folder loads without leaving the machine and drive
   await expect.poll(async () => Number(await panel.getAttribute('data-vlm-step')), { timeout: 120_000 }).toBeGreaterThanOrEqual(3);
   await page.getByTestId('skip-pretraining').click();
   await expect(page.getByTestId('text-encoder')).toContainText('pretrained text encoder — tiny-clip', { timeout: 60_000 });
-  await page.getByTestId('train-stop').click();
-  await expect(page.getByTestId('train-status')).toHaveAttribute('data-status', 'stopped', { timeout: 60_000 });
+  await stopTraining(page, 60_000);
   expect(offMachine).toEqual([]);
 });

@@ -1,5 +1,5 @@
 import { expect, test, type Page } from '@playwright/test';
-import { shot, waitForViewer } from './helpers.ts';
+import { shot, stopTraining, waitForViewer } from './helpers.ts';
 
 /** What the model says about the slice on screen: the step of its last prediction and a fingerprint of it. */
 async function focusedPrediction(page: Page): Promise<{ k: number; step: number; labels: number[]; uncertaintySum: number } | null> {
@@ -88,7 +88,6 @@ test('the demo trains on WebGPU; the pseudo-label appears and changes, is accept
   await expect.poll(async () => Number(await status.getAttribute('data-step')), { timeout: 6 * 60_000, intervals: [2000] }).toBeGreaterThan(savedStep);
   // The accepted slice survived the reload as labels.
   expect((await labelsOf()).provenance).toBe(2);
-  await page.getByTestId('train-stop').click();
-  await expect(status).toHaveAttribute('data-status', 'stopped', { timeout: 5 * 60_000 });
+  await stopTraining(page, 5 * 60_000);
   await shot(page, 'training-resumed');
 });

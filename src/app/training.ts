@@ -22,6 +22,12 @@ import { baseName } from './labelExport.ts';
 
 /** Save a checkpoint this often while training runs (and always on pause and stop). */
 const CHECKPOINT_EVERY_MS = 2 * 60_000;
+/**
+ * Stop waits this long for the worker to say 'stopped' and send its last checkpoint. The worker answers between two
+ * batches of work (a step, or a few sliding windows), seconds even on a CPU; past this it is stuck, and is ended.
+ */
+const STOP_GRACE_MS = 30_000;
+const STOP_GRACE_STEPS = 4;
 /** Label edits reach the worker after this quiet time: one update per stroke, within a training step. */
 const LABEL_SYNC_MS = 120;
 
@@ -45,6 +51,8 @@ export class TrainingController {
   private sentTak: TakPromptTexts | null = null;
   /** The network of the running model, for the checkpoint record. */
   private runNetwork: ModelKind = '2d';
+  /** How long the run's last step took (segmentation or pre-training): Stop waits a few of them. */
+  private lastStepMs = 0;
 
   constructor(
     private readonly store: AppStore,
@@ -123,6 +131,7 @@ export class TrainingController {
     this.runNetwork = network;
     const preference = s.training.backendPreference;
     s.resetTrainingRun();
+    this.lastStepMs = 0;
     s.setTrainingPatch({ status: 'starting', trainedClasses: classes, error: null });
     this.client = new TrainingClient(
       (m) => this.onEvent(m),
@@ -179,10 +188,28 @@ export class TrainingController {
   }
 
   stop(): void {
-    if (!this.client) return;
-    this.client.send({ type: 'stop' });
-    // The worker sends a last checkpoint after stopping; then it goes.
-    setTimeout(() => this.endRun(), 15_000);
+    const client = this.client;
+    if (!client || this.store.getState().training.stopping) return;
+    this.store.getState().setTrainingPatch({ stopping: true });
+    client.send({ type: 'stop' });
+    // The worker says 'stopped' at its next batch of work, then sends a last checkpoint, and goes (keepCheckpoint).
+    // If it has not gone by then, it is ended here: Stop must stop, whatever the worker is stuck in. On a CPU backend
+    // a step cannot be interrupted, so the wait grows with the steps (a software GPU's can take minutes).
+    const graceMs = Math.max(STOP_GRACE_MS, STOP_GRACE_STEPS * this.lastStepMs);
+    setTimeout(() => {
+      if (this.client !== client) return;
+      const s = this.store.getState();
+      if (s.training.status !== 'stopped') {
+        const saved = s.training.checkpoint;
+        s.pushMessage({
+          severity: 'warning',
+          subject: 'Training',
+          text: `The training worker did not answer Stop within ${Math.round(graceMs / 1000)} s, so it was ended. ${saved ? `The model saved at step ${saved.step} is kept; later steps are lost.` : 'No model had been saved yet.'} Your labels are safe.`,
+        });
+        s.setTrainingPatch({ status: 'stopped', stopping: false });
+      }
+      this.endRun();
+    }, graceMs);
   }
 
   predictAll(): void {
@@ -299,6 +326,7 @@ export class TrainingController {
 
   private onEvent(m: FromWorker): void {
     const s = this.store.getState();
+    if (m.type === 'step' || m.type === 'vlmStep') this.lastStepMs = m.report.ms;
     s.applyTrainingEvent(m);
     if (m.type === 'checkpoint') void this.keepCheckpoint(m.step, m.bytes);
     if (m.type === 'promptBank') {
@@ -321,7 +349,7 @@ export class TrainingController {
   }
 
   private onCrash(message: string): void {
-    this.store.getState().setTrainingPatch({ status: 'error', error: message });
+    this.store.getState().setTrainingPatch({ status: 'error', stopping: false, error: message });
     this.store.getState().pushMessage({ severity: 'error', subject: 'Training', text: `The training worker stopped: ${message}. Your labels are safe.` });
     this.endRun();
   }

@@ -67,6 +67,8 @@ export interface TrainingLayers {
 
 export interface TrainingSliceState {
   status: 'idle' | TrainingState;
+  /** Stop was pressed and the worker has not said 'stopped' yet (it finishes the batch in hand, then saves). */
+  stopping: boolean;
   preset: PresetName;
   /** 2D ResUNet over slices or 3D V-Net over volume patches; a preset that needs one kind sets and holds it. */
   network: ModelKind;
@@ -128,6 +130,7 @@ const MAX_LOSS_POINTS = 1500;
 
 export const INITIAL_TRAINING: TrainingSliceState = {
   status: 'idle',
+  stopping: false,
   preset: 'mean-teacher',
   network: '2d',
   backendPreference: 'auto',
@@ -235,7 +238,7 @@ export const createTrainingSlice: StateCreator<AppState, [], [], TrainingSlice> 
         case 'memory':
           return patch({ memory: m });
         case 'state':
-          return patch({ status: m.state });
+          return patch({ status: m.state, stopping: s.training.stopping && m.state !== 'stopped' && m.state !== 'error' });
         case 'phase':
           return patch({ phase: m.phase });
         case 'vlmStep': {

@@ -47,6 +47,12 @@ export class Trainer3D {
    * lowers it where windows are slow (a CPU backend), so the slices on screen update within seconds.
    */
   previewOverlap = 0.5;
+  /**
+   * Checked between batches of windows in predictSlices (live layers, validation, slice scores): true ends the pass
+   * with the slices finished so far. The session sets it to "Stop was pressed", so a Stop during a long pass on a
+   * CPU is answered within a batch, not after the whole slab.
+   */
+  interrupt: () => boolean = () => false;
   private readonly sampling: Random;
   private readonly contrastRng: Random;
   /** Training copies of the volumes: held-out slices' labels masked out, so validation stays unseen. */
@@ -348,14 +354,15 @@ export class Trainer3D {
       const k1 = Math.min(nk, wanted[last]! + margin + 1);
       const need = new Set(wanted.slice(n, last + 1));
       const per = v.dims[0] * v.dims[1] * this.numClasses;
-      await slidingWindow3D(
+      const finished = await slidingWindow3D(
         this.slab(v, k0, k1),
-        { size: this.patch, batchSize, numChannelsOut: this.numClasses, overlap: this.previewOverlap },
+        { size: this.patch, batchSize, numChannelsOut: this.numClasses, overlap: this.previewOverlap, shouldStop: this.interrupt },
         (x) => [softmaxClasses(this.forward(net, x).logits)],
         (s0, s1, maps) => {
           for (let k = s0; k < s1; k++) if (need.has(k + k0)) out.set(k + k0, maps[0]!.slice((k - s0) * per, (k - s0 + 1) * per));
         },
       );
+      if (!finished) break;
       n = last + 1;
     }
     return ks.filter((k) => out.has(k)).map((k) => ({ k, probs: out.get(k)! }));

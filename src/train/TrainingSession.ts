@@ -16,6 +16,7 @@ import { fixedTakEncoder, learnedTakEncoder, type TakEncoder } from './takEncode
 import type { TakPromptTexts } from '../text/takPrompts.ts';
 import { createTextGuidance, createVlmPretrainer, textCheckpoint, type FixedTextVectors, type WorkspaceTexts } from './vlm/textStage.ts';
 import type { VlmPretrainer } from './vlm/VlmPretrainer.ts';
+import { yieldToMessages } from './yieldToMessages.ts';
 
 /** The slices on screen get a fresh prediction every few steps, and at least this often while steps are slow. */
 const REFRESH_EVERY_STEPS = 5;
@@ -114,6 +115,8 @@ export class TrainingSession {
   /** When each 3D service (live predictions, validation, slice scores) last ran and how long it took. */
   private services = { refresh: { at: 0, ms: 0 }, validate: { at: 0, ms: 0 }, score: { at: 0, ms: 0 } };
   private predictAllOverlap = 0.5;
+  /** What the loop is doing now (see debugState). */
+  private activity = 'starting';
   backend: BackendChoice | null = null;
 
   constructor(private readonly emit: (m: FromWorker) => void) {}
@@ -241,6 +244,7 @@ export class TrainingSession {
       }
     }
     const trainer = this.trainer;
+    if (trainer instanceof Trainer3D) trainer.interrupt = () => this.ending;
     if (trainer instanceof Trainer3D && (this.backend.software || this.backend.name === 'wasm' || this.backend.name === 'cpu')) {
       trainer.previewOverlap = SLOW_PREVIEW_OVERLAP_3D;
       this.predictAllOverlap = SLOW_PREDICT_ALL_OVERLAP_3D;
@@ -361,6 +365,7 @@ export class TrainingSession {
   }
 
   private async timed<T>(service: keyof TrainingSession['services'], run: () => Promise<T>): Promise<T> {
+    this.activity = service === 'refresh' ? 'refreshing the slices on screen' : service === 'validate' ? 'validating' : 'scoring slices';
     const t0 = performance.now();
     try {
       return await run();
@@ -375,11 +380,12 @@ export class TrainingSession {
     let steps = 0;
     while (this.state !== 'stopped' && this.state !== 'error') {
       this.applyPendingLabels();
-      if (this.watch?.fresh) await this.serveWatch(false);
-      if (this.predictAllRequested) await this.predictAll();
-      if (this.checkpointRequested || (this.state === 'running' && Date.now() - this.lastCheckpointAt > this.checkpointEveryMs)) await this.saveCheckpoint();
+      if (this.watch?.fresh) await this.doing('predicting the slices on screen', () => this.serveWatch(false));
+      if (this.predictAllRequested) await this.doing('predicting all volumes', () => this.predictAll());
+      if (this.checkpointRequested || (this.state === 'running' && Date.now() - this.lastCheckpointAt > this.checkpointEveryMs)) await this.doing('saving a checkpoint', () => this.saveCheckpoint());
       if (this.state !== 'running') {
         // Sleep only when nothing is pending: a request that arrived while we were busy must not be lost.
+        this.activity = 'waiting';
         if (this.state === 'paused' && !this.hasWork()) await new Promise<void>((r) => (this.wake = r));
         this.wake = null;
         continue;
@@ -390,8 +396,9 @@ export class TrainingSession {
         break;
       }
       if (this.phase === 'pretraining') {
-        await this.pretrainStep();
-        await new Promise((r) => setTimeout(r, 0));
+        await this.doing('pre-training step', () => this.pretrainStep());
+        this.activity = 'between steps';
+        await yieldToMessages();
         continue;
       }
       await this.applyPendingTexts();
@@ -402,19 +409,39 @@ export class TrainingSession {
         seen = 0;
         steps = 0;
       }
-      const report = await t.trainStep();
+      const report = await this.doing(`training step ${t.step + 1}`, () => t.trainStep());
       this.lastStepMs = report.ms;
       seen += t.cfg.batchLabeled + (t.cfg.consistency.weight > 0 ? t.cfg.batchUnlabeled : 0);
       steps++;
       const elapsedMs = performance.now() - this.startedAt;
       this.emit({ type: 'step', report, epoch: (report.step * t.cfg.batchLabeled) / Math.max(1, this.labeledSlices), slicesPerSecond: seen / (elapsedMs / 1000), stepsPerSecond: steps / (elapsedMs / 1000), elapsedMs });
       if ((report.step % REFRESH_EVERY_STEPS === 0 || performance.now() - this.lastRefreshAt > REFRESH_EVERY_MS) && this.affordable('refresh')) await this.timed('refresh', () => this.serveWatch(true));
-      if (report.step % t.cfg.validation.everySteps === 0 && t.pools.validation.length > 0 && this.affordable('validate')) this.emit({ type: 'validation', report: await this.timed('validate', () => t.validate()) });
+      if (report.step % t.cfg.validation.everySteps === 0 && t.pools.validation.length > 0 && this.affordable('validate')) {
+        const validation = await this.timed('validate', () => t.validate());
+        // A pass cut short by Stop scored only some held-out slices: not a figure to show.
+        if (!this.ending) this.emit({ type: 'validation', report: validation });
+      }
       if (report.step % SCORE_EVERY_STEPS === 0 && this.affordable('score')) await this.timed('score', () => this.scoreWatchedVolume());
       // Let messages in between steps.
-      await new Promise((r) => setTimeout(r, 0));
+      this.activity = 'between steps';
+      await yieldToMessages();
     }
-    if (this.checkpointRequested) await this.saveCheckpoint();
+    if (this.checkpointRequested) await this.doing('saving the last checkpoint', () => this.saveCheckpoint());
+    this.activity = 'done';
+  }
+
+  /** What the loop is awaiting, for debugState. */
+  private async doing<T>(what: string, run: () => Promise<T>): Promise<T> {
+    this.activity = what;
+    return run();
+  }
+
+  /**
+   * Where the run is, for diagnosis (the worker exposes it to tests as self.__pseudolabTraining): a worker that is
+   * answering but stuck says which await it is in; one that does not answer at all is blocked in synchronous code.
+   */
+  debugState(): { state: string; phase: string; step: number; activity: string; services: Record<string, { at: number; ms: number }> } {
+    return { state: this.state, phase: this.phase, step: this.trainer?.step ?? 0, activity: this.activity, services: { ...this.services } };
   }
 
   /** One step of stage 1; at the end of its budget (or on request), stage 2's text mask joins the run. */
@@ -469,6 +496,11 @@ export class TrainingSession {
     const flat = await pre.embedTexts(texts);
     const E = pre.model.embedDim;
     this.emit({ type: 'promptBank', name: `pseudolab ${pre.cfg.objective} (${pre.step} steps)`, dim: E, entries: texts.map((text, n) => ({ text, vector: flat.slice(n * E, (n + 1) * E) })) });
+  }
+
+  /** Stop was pressed (or the run failed): long passes end early, and what they leave half done is not shown. */
+  private get ending(): boolean {
+    return this.state === 'stopped' || this.state === 'error';
   }
 
   private hasWork(): boolean {
@@ -553,8 +585,10 @@ export class TrainingSession {
     const K = t.numClasses;
     const scores = new Float32Array(nk);
     const main = await t.predictSlices(index, ks, 'predictor');
+    if (this.ending) return;
     if (t.teacher) {
       const student = await t.predictSlices(index, ks, 'student');
+      if (this.ending) return;
       main.forEach(({ k, probs }, n) => {
         const s = student[n]!.probs;
         let d = 0;
@@ -579,7 +613,8 @@ export class TrainingSession {
     for (let i = 0; i < this.volumes.length; i++) {
       const v = this.volumes[i]!;
       const tv = toTrainingVolume(asVolume(v), asLabelMap(v), values);
-      const stop = () => this.cancelPredictAll;
+      // Stop ends predict-all too: the run's last checkpoint must not wait for every volume.
+      const stop = () => this.cancelPredictAll || this.ending;
       // Progress counts slices in both: a 3D pass reports windows, scaled here to the volume's slices.
       const classes =
         t instanceof Trainer3D
@@ -591,7 +626,7 @@ export class TrainingSession {
       }
       done += v.dims[2];
       this.emit({ type: 'predictAllVolume', volumeId: v.id, labels: classes.map((c) => (c === 0 ? 0 : values[c - 1]!)) });
-      await new Promise((r) => setTimeout(r, 0));
+      await yieldToMessages();
       if (this.cancelPredictAll) {
         this.emit({ type: 'predictAllDone', cancelled: true });
         return;

@@ -25,12 +25,12 @@ const DIMS: [number, number, number] = [32, 32, 8];
 const PATCH: [number, number, number] = [8, 16, 16];
 const CLASSES = DEMO_CLASSES.map((c) => ({ value: c.value, name: c.name }));
 
-function demoVolumes(): WorkerVolume[] {
-  const demo = generateDemoDataset({ count: 2, dims: DIMS });
+function demoVolumes(dims: [number, number, number] = DIMS): WorkerVolume[] {
+  const demo = generateDemoDataset({ count: 2, dims });
   return demo.volumes.map((v, n) => {
     const l = demo.initialLabels[n]!;
     if (n === 0) {
-      const per = DIMS[0] * DIMS[1];
+      const per = dims[0] * dims[1];
       for (const k of [2, 5]) {
         l.voxels.set(demo.groundTruth[0]!.subarray(k * per, (k + 1) * per), k * per);
         l.slices[2][k] = 1;
@@ -191,6 +191,46 @@ describe('training session with the 3D network', () => {
     expect(events.some((m) => m.type === 'predictAllVolume')).toBe(false);
     await until('step', (m) => m.report.step > step.report.step + 1);
     await stop();
+  }, 120_000);
+
+  it('Stop during predict-all ends it within a batch of windows and the last checkpoint follows at once', async () => {
+    // Stop arrives as a later task, as a worker message does. Without the stop check predict-all would finish every
+    // volume before the run's last checkpoint, and the app ends a worker that is silent for long after Stop.
+    const { until, send, events, session } = harness((m, s) => {
+      if (m.type === 'predictAllProgress' && m.done > 0 && m.done < m.total) setTimeout(() => s.handle({ type: 'stop' }), 0);
+    });
+    send(start());
+    await until('step');
+    send({ type: 'predictAll' });
+    await until('state', (m) => m.state === 'stopped');
+    expect((await until('predictAllDone')).cancelled).toBe(true);
+    const checkpoint = await until('checkpoint');
+    // Neither volume was finished: the first was cut inside its windows.
+    expect(events.filter((m) => m.type === 'predictAllVolume')).toHaveLength(0);
+    expect(events.indexOf(checkpoint)).toBeGreaterThan(events.findIndex((m) => m.type === 'predictAllDone'));
+    session.dispose();
+  }, 120_000);
+
+  it('Stop during a live 3D pass is answered within a batch of windows, not after the slab', async () => {
+    // The watched slices 0 and 7 are one slab: 16 windows of 8×16×16 over 64×64×8, in batches of one or two. Stop
+    // arrives as a later task after the first batch; the pass must end before the slab is done, so no prediction.
+    let checks = 0;
+    const { until, send, events, session } = harness();
+    const first = start({ volumes: demoVolumes([64, 64, 8]).slice(0, 1) });
+    send(first);
+    await until('step');
+    const trainer = (session as unknown as { trainer: { interrupt: () => boolean } }).trainer;
+    const interrupt = trainer.interrupt;
+    trainer.interrupt = () => {
+      if (++checks === 2) setTimeout(() => session.handle({ type: 'stop' }), 0);
+      return interrupt();
+    };
+    send({ type: 'watch', volumeId: first.volumes[0]!.id, ks: [0, 7] });
+    await until('state', (m) => m.state === 'stopped');
+    await until('checkpoint');
+    expect(checks).toBeGreaterThanOrEqual(3);
+    expect(events.filter((m) => m.type === 'prediction')).toHaveLength(0);
+    session.dispose();
   }, 120_000);
 
   it('a run that does not fit is made smaller, says why, and builds the smaller network', async () => {

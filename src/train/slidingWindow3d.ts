@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { copyPatchImage } from '../data/patches3d.ts';
 import type { TrainingVolume } from '../data/trainingVolume.ts';
 import { argmaxClasses, tileStarts } from './inference.ts';
+import { yieldToMessages } from './yieldToMessages.ts';
 
 /** Maps a batch of windows [B, D, H, W, C] to one or more per-voxel maps, each [B, D, H, W, K]; called inside tf.tidy. */
 export type WindowRun3D = (x: tf.Tensor5D) => tf.Tensor[];
@@ -149,9 +150,8 @@ export async function slidingWindow3D(v: TrainingVolume, opts: SlidingWindow3DOp
   const input = new Float32Array(B * windowVoxels * ch);
   for (let start = 0; start < total; start += B) {
     if (opts.shouldStop) {
-      // A request to stop comes as a worker message, a macrotask; on the CPU backends data() resolves without ever
-      // leaving the microtask queue, so without this yield the message would wait for the whole volume.
-      await new Promise((r) => setTimeout(r, 0));
+      // A request to stop comes as a worker message: let it in (see yieldToMessages) before asking.
+      await yieldToMessages();
       if (opts.shouldStop()) return false;
     }
     const count = Math.min(B, total - start);

@@ -126,7 +126,7 @@ function Controls() {
         <button data-testid="train-pause" disabled={t.status !== 'running'} onClick={() => c?.pause()} title="Pause training (the model is saved)">
           Pause
         </button>
-        <button data-testid="train-stop" disabled={!busy} onClick={() => c?.stop()} title="Stop training (the model is saved and can be resumed)">
+        <button data-testid="train-stop" disabled={!busy || t.stopping} onClick={() => c?.stop()} title="Stop training (the model is saved and can be resumed)">
           ■ Stop
         </button>
       </div>
@@ -148,7 +148,7 @@ function Status() {
       data-backend={backend?.name ?? ''}
     >
       <div className="train-status-line">
-        <span className="status-pill">{t.status === 'idle' ? 'not started' : t.status}</span>
+        <span className="status-pill" data-testid="status-pill">{t.status === 'idle' ? 'not started' : t.stopping ? 'stopping…' : t.status}</span>
         {backend && (
           <span className="backend" title={[backend.adapter ? `Adapter: ${backend.adapter}` : null, ...backend.notes].filter(Boolean).join('\n') || 'The fastest backend available'}>
             {BACKEND_LABELS[backend.name]}

@@ -11,6 +11,9 @@ loadBundledShaders();
 const scope = self as unknown as DedicatedWorkerGlobalScope;
 const session = new TrainingSession((m: FromWorker) => scope.postMessage(m, transferables(m)));
 
+// For diagnosis from a test or the devtools console of this worker: where the run is (see debugState).
+(scope as unknown as { __pseudolabTraining: () => ReturnType<TrainingSession['debugState']> }).__pseudolabTraining = () => session.debugState();
+
 scope.onmessage = (e: MessageEvent<ToWorker>) => {
   // Other libraries may post into this scope; only our protocol's messages carry a known type.
   if (!e.data || typeof e.data !== 'object' || !('type' in e.data)) return;

@@ -1,0 +1,112 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { createAppStore } from '../store/appStore.ts';
+import type { FromWorker, ToWorker } from '../train/protocol.ts';
+import { loadDemo } from './bootstrap.ts';
+import { TrainingController } from './training.ts';
+
+/*
+ * Stop must stop. The worker answers Stop between two batches of work; if it does not (a worker stuck in a kernel,
+ * or blocked), the panel must not stay "running" with a Stop button that does nothing: the controller ends the
+ * worker after a grace period, shows the run as stopped and says what was kept. A stand-in Worker plays the
+ * training worker, answering or not as each test needs.
+ */
+
+class FakeWorker {
+  static last: FakeWorker | null = null;
+  onmessage: ((e: { data: FromWorker }) => void) | null = null;
+  onerror: ((e: { message: string }) => void) | null = null;
+  onmessageerror: (() => void) | null = null;
+  readonly received: ToWorker[] = [];
+  terminated = false;
+  constructor() {
+    FakeWorker.last = this;
+  }
+  postMessage(m: ToWorker): void {
+    this.received.push(m);
+  }
+  terminate(): void {
+    this.terminated = true;
+  }
+  say(m: FromWorker): void {
+    this.onmessage?.({ data: m });
+  }
+}
+
+async function startedRun() {
+  const store = createAppStore();
+  loadDemo(store);
+  const controller = new TrainingController(store, null);
+  await controller.start();
+  const worker = FakeWorker.last!;
+  expect(worker.received[0]?.type).toBe('start');
+  worker.say({ type: 'state', state: 'running' });
+  return { store, controller, worker };
+}
+
+describe('Stop', () => {
+  beforeEach(() => {
+    vi.useFakeTimers();
+    vi.stubGlobal('Worker', FakeWorker);
+    vi.stubGlobal('document', { baseURI: 'http://127.0.0.1/' });
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+    vi.unstubAllGlobals();
+  });
+
+  it('shows "stopping" at once; a worker that answers is ended when its last checkpoint arrives, with no warning', async () => {
+    const { store, controller, worker } = await startedRun();
+    controller.stop();
+    expect(worker.received.at(-1)).toEqual({ type: 'stop' });
+    expect(store.getState().training.stopping).toBe(true);
+    // A second press sends nothing more.
+    controller.stop();
+    expect(worker.received.filter((m) => m.type === 'stop')).toHaveLength(1);
+    worker.say({ type: 'state', state: 'stopped' });
+    expect(store.getState().training).toMatchObject({ status: 'stopped', stopping: false });
+    worker.say({ type: 'checkpoint', step: 7, bytes: new Uint8Array(4) });
+    await vi.advanceTimersByTimeAsync(0);
+    expect(worker.terminated).toBe(true);
+    expect(controller.running).toBe(false);
+    expect(store.getState().messages.filter((m) => m.severity === 'warning')).toHaveLength(0);
+  });
+
+  it('ends a worker that does not answer within the grace period, shows the run stopped, and says what was kept', async () => {
+    const { store, controller, worker } = await startedRun();
+    worker.say({ type: 'checkpoint', step: 12, bytes: new Uint8Array(4) });
+    await vi.advanceTimersByTimeAsync(0);
+    controller.stop();
+    await vi.advanceTimersByTimeAsync(29_000);
+    expect(store.getState().training.status).toBe('running');
+    expect(worker.terminated).toBe(false);
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(worker.terminated).toBe(true);
+    expect(store.getState().training).toMatchObject({ status: 'stopped', stopping: false });
+    const warning = store.getState().messages.find((m) => m.severity === 'warning');
+    expect(warning?.text).toMatch(/did not answer Stop within 30 s.*saved at step 12 is kept/);
+    // Start works again: a fresh worker.
+    await controller.start();
+    expect(FakeWorker.last).not.toBe(worker);
+  });
+
+  it('waits four steps where steps are slow (a CPU backend cannot be interrupted mid-step)', async () => {
+    const { store, controller, worker } = await startedRun();
+    const report = { step: 1, lr: 1e-3, lambdaU: 0, losses: { total: 1, ce: 1, dice: 0, consistency: 0 }, text: null, tak: null, ms: 20_000 };
+    worker.say({ type: 'step', report, epoch: 0, slicesPerSecond: 0.4, stepsPerSecond: 0.05, elapsedMs: 20_000 });
+    controller.stop();
+    await vi.advanceTimersByTimeAsync(79_000);
+    expect(worker.terminated).toBe(false);
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(worker.terminated).toBe(true);
+    expect(store.getState().messages.find((m) => m.severity === 'warning')?.text).toMatch(/within 80 s/);
+  });
+
+  it('a worker that said "stopped" but sends no checkpoint is still ended, without the warning', async () => {
+    const { store, controller, worker } = await startedRun();
+    controller.stop();
+    worker.say({ type: 'state', state: 'stopped' });
+    await vi.advanceTimersByTimeAsync(30_000);
+    expect(worker.terminated).toBe(true);
+    expect(store.getState().messages.filter((m) => m.severity === 'warning')).toHaveLength(0);
+  });
+});
