@@ -6,7 +6,7 @@
  * On SwiftShader the times are a CPU emulating a GPU: read the ratios, not the milliseconds.
  *
  * Usage: npx tsx scripts/bench-kernels.mts [--only Conv3D,EMA update] [--cases REGEX] [--reps 3] [--steps 2] [--step-config tiny|small|default-width|standard]
- *        [--networks 2d,3d] [--no-kernels] [--no-steps] [--out bench/results/kernels-YYYY-MM-DD.md]
+ *        [--networks 2d,3d] [--no-kernels] [--no-steps] [--min-threads N] [--out bench/results/kernels-YYYY-MM-DD.md]
  */
 import * as tf from '@tensorflow/tfjs';
 import { writeFileSync } from 'node:fs';
@@ -16,6 +16,7 @@ import { Random } from '../src/data/random.ts';
 import type { TrainingVolume } from '../src/data/trainingVolume.ts';
 import { customKernelCalls, fallbackLog, resetKernelCounters, setCustomKernelsEnabled } from '../src/gpu/customKernels.ts';
 import { ALL_BENCH_CASES } from '../src/gpu/bench/allBenchCases.ts';
+import { setSplitKTuning, splitKTuning } from '../src/gpu/splitK.ts';
 import { gpuIdle, timeBenchCase, type BenchTiming } from '../src/gpu/bench/timeBenchCase.ts';
 import { presetConfig } from '../src/train/config.ts';
 import { Trainer } from '../src/train/Trainer.ts';
@@ -33,11 +34,14 @@ const { values } = parseArgs({
     'no-steps': { type: 'boolean', default: false },
     /** Which trainers to time: 2d, 3d or both. */
     networks: { type: 'string', default: '2d,3d' },
+    /** Split-K GEMMs: fewest threads per workgroup before k-groups are added (src/gpu/splitK.ts; 1 = none). */
+    'min-threads': { type: 'string' },
     out: { type: 'string' },
   },
 });
 
 const choice = await startNodeBackend('webgpu', true);
+if (values['min-threads']) setSplitKTuning({ minWorkgroupThreads: Number(values['min-threads']) });
 const lines: string[] = [];
 const say = (l: string) => {
   lines.push(l);
@@ -47,6 +51,7 @@ say(`# Custom WGSL kernels vs tfjs's (${new Date().toISOString().slice(0, 10)})`
 say('');
 say(`Backend: webgpu in Node (Dawn) on ${choice.adapter}. ${choice.customKernels?.note ?? ''}`);
 say('Times are medians of alternating calls after one warm-up each, waited for with queue.onSubmittedWorkDone (no readback).');
+say(`Split-K GEMMs (filter gradients): k-groups until a workgroup has at least ${splitKTuning().minWorkgroupThreads} threads (${choice.software ? 'software adapter' : 'hardware adapter'}).`);
 say('');
 
 function kernelTable(rows: BenchTiming[]): void {

@@ -6,7 +6,7 @@
 //   A[m, k] = x[b, oh·sh + ky − padTop, ow·sw + kx − padLeft, ci]   (0 outside x)
 //   B[k, n] = dy[b, oh, ow, co]   — dy is already a row-major K×N matrix.
 //
-// Bindings: 0 partial (read_write, S×M×N: slice s holds chunk s's sum; with S = 1 it is the filter itself),
+// Bindings: 0 partial (read_write, S·KS×M×N: one slice per chunk and k-group; with S·KS = 1 it is the filter),
 //           1 x (read), 2 dy (read), 3 uniform Params.
 // Grid: (⌈M/TM⌉, ⌈N/TN⌉, S). Workgroup (i, j, s) computes rows [i·TM, i·TM + TM) × columns [j·TN, j·TN + TN)
 // over k ∈ [s·chunkLen, min((s+1)·chunkLen, K)). The S slices are summed by split_k_reduce.wgsl, since WGSL has
@@ -17,9 +17,11 @@
 // (TK×TM) and B (TK×TN) staged in workgroup memory as vec4s per TK-step; the k → (b, oh, ow) decode done once
 // per k, one step ahead, double-buffered (two barriers a step); each thread stages four fixed rows of A, which
 // share one tap and one bounds test when TAPS_ALIGNED (Ci a multiple of 4). The block is written out by hand
-// because SwiftShader neither unrolls loops nor keeps arrays in registers.
+// because SwiftShader neither unrolls loops nor keeps arrays in registers. KS k-groups per workgroup share the
+// staged tiles (group g takes rows kk ≡ g mod KS and writes partial slice wid.z·KS + g), so a small output such as
+// the stem's 9×16 still fills a workgroup: see conv3d_backprop_filter.wgsl.
 //
-// Limits (the wrapper checks them): WM·WN ≤ 256, WN even (so 2·WM divides the workgroup), workgroup memory
+// Limits (the wrapper checks them): WM·WN·KS ≤ 256, KS ≤ TK, WN even (so 2·WM divides the workgroup), workgroup memory
 // 4·TK·(TM + TN) + 32·TK ≤ 16 KiB, every index < 2³¹, chunkLen a multiple of TK.
 
 struct Params {
@@ -50,7 +52,8 @@ override TK: u32 = 16;
 override TAPS_ALIGNED: bool = false;
 override TM4: u32 = 2u * WM;   // tile rows / 4
 override TN4: u32 = 2u * WN;   // tile columns / 4
-override WG: u32 = WM * WN;
+override KS: u32 = 1;     // k-groups per workgroup (see the header)
+override WG: u32 = WM * WN * KS;
 
 // A coordinate this far outside x fails every bounds test, even with a kernel offset added.
 const OUTSIDE: i32 = -1073741824;
@@ -142,7 +145,9 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   let t2 = tapOf(m0 + 2u);
   let t3 = tapOf(m0 + 3u);
 
-  let tm = lid / WN;
+  // Thread lid computes for k-group g: the staged rows kk ≡ g (mod KS), into partial slice wid.z·KS + g.
+  let g = lid / (WM * WN);
+  let tm = (lid % (WM * WN)) / WN;
   let tn = lid % WN;
   var c00 = vec4<f32>(0.0); var c01 = vec4<f32>(0.0); var c02 = vec4<f32>(0.0); var c03 = vec4<f32>(0.0);
   var c04 = vec4<f32>(0.0); var c05 = vec4<f32>(0.0); var c06 = vec4<f32>(0.0); var c07 = vec4<f32>(0.0);
@@ -186,7 +191,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     if (k0 + TK < kEnd) { decodeRows(k0 + TK, kEnd, 1u - slot, lid); }
     workgroupBarrier();
 
-    for (var kk = 0u; kk < TK; kk++) {
+    for (var kk = g; kk < TK; kk += KS) {
       let a0 = tileA[kk * TM4 + tm];
       let a1 = tileA[kk * TM4 + tm + WM];
       let b0 = tileB[kk * TN4 + tn];
@@ -202,7 +207,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
 
   // Row r of the block: 4·(tm + WM·(r / 4)) + r % 4; column group j: 4·(tn + WN·j). Written out, not looped:
   // SwiftShader keeps a dynamically indexed array in memory, which made the stores a real share of the time.
-  let slice = wid.z * p.M;
+  let slice = (wid.z * KS + g) * p.M;
   let top = rowBase + 4u * tm;
   let bottom = top + 4u * WM;
   let nl = colBase + 4u * tn;

@@ -6,7 +6,7 @@
 //   A[m, k] = x[b, od·sd + kz − padFront, oh·sh + ky − padTop, ow·sw + kx − padLeft, ci]   (0 outside x)
 //   B[k, n] = dy[b, od, oh, ow, co]   — dy is already a row-major K×N matrix.
 //
-// Bindings: 0 partial (read_write, S×M×N: slice s holds chunk s's sum; with S = 1 it is the filter itself),
+// Bindings: 0 partial (read_write, S·KS×M×N: one slice per chunk and k-group; with S·KS = 1 it is the filter),
 //           1 x (read), 2 dy (read), 3 uniform Params.
 // Grid: (⌈M/TM⌉, ⌈N/TN⌉, S). Workgroup (i, j, s) computes rows [i·TM, i·TM + TM) × columns [j·TN, j·TN + TN)
 // over k ∈ [s·chunkLen, min((s+1)·chunkLen, K)). The S slices are summed by split_k_reduce.wgsl, since WGSL has
@@ -21,7 +21,13 @@
 // share one tap and one bounds test. The 8×8 block is written out by hand: SwiftShader does not unroll loops or
 // keep arrays in registers, and real GPUs lose nothing by it.
 //
-// Limits (the wrapper checks them): WM·WN ≤ 256, WN even (so 2·WM divides the workgroup), workgroup memory
+// K-groups: a small output (a stem: M = 27 taps of one input channel, N = 16) makes a tile of only 8 threads,
+// which leaves most of a GPU's SIMD lanes (and SwiftShader's) idle and gives each thread the whole gather of A.
+// With KS > 1 the workgroup is KS groups of WM×WN threads that share the staged tiles, group g taking the rows
+// kk ≡ g (mod KS) of each TK-step and writing its own partial slice wid.z·KS + g; split_k_reduce.wgsl sums the
+// S·KS slices. All WM·WN·KS threads stage A and B, so the gather is spread KS times thinner too.
+//
+// Limits (the wrapper checks them): WM·WN·KS ≤ 256, KS ≤ TK, WN even (so 2·WM divides the workgroup), workgroup memory
 // 4·TK·(TM + TN) + 32·TK ≤ 16 KiB, every index < 2³¹, chunkLen a multiple of TK.
 
 struct Params {
@@ -57,7 +63,8 @@ override TK: u32 = 16;
 override TAPS_ALIGNED: bool = false;
 override TM4: u32 = 2u * WM;   // tile rows / 4
 override TN4: u32 = 2u * WN;   // tile columns / 4
-override WG: u32 = WM * WN;
+override KS: u32 = 1;     // k-groups per workgroup (see the header)
+override WG: u32 = WM * WN * KS;
 
 // A coordinate this far outside x fails every bounds test, even with a kernel offset added.
 const OUTSIDE: i32 = -1073741824;
@@ -154,7 +161,9 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   let t2 = tapOf(m0 + 2u);
   let t3 = tapOf(m0 + 3u);
 
-  let tm = lid / WN;
+  // Thread lid computes for k-group g: the staged rows kk ≡ g (mod KS), into partial slice wid.z·KS + g.
+  let g = lid / (WM * WN);
+  let tm = (lid % (WM * WN)) / WN;
   let tn = lid % WN;
   var c00 = vec4<f32>(0.0); var c01 = vec4<f32>(0.0); var c02 = vec4<f32>(0.0); var c03 = vec4<f32>(0.0);
   var c04 = vec4<f32>(0.0); var c05 = vec4<f32>(0.0); var c06 = vec4<f32>(0.0); var c07 = vec4<f32>(0.0);
@@ -198,7 +207,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     if (k0 + TK < kEnd) { decodeRows(k0 + TK, kEnd, 1u - slot, lid); }
     workgroupBarrier();
 
-    for (var kk = 0u; kk < TK; kk++) {
+    for (var kk = g; kk < TK; kk += KS) {
       let a0 = tileA[kk * TM4 + tm];
       let a1 = tileA[kk * TM4 + tm + WM];
       let b0 = tileB[kk * TN4 + tn];
@@ -214,7 +223,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
 
   // Row r of the block: 4·(tm + WM·(r / 4)) + r % 4; column group j: 4·(tn + WN·j). Written out, not looped:
   // SwiftShader keeps a dynamically indexed array in memory, which made the stores a real share of the time.
-  let slice = wid.z * p.M;
+  let slice = (wid.z * KS + g) * p.M;
   let top = rowBase + 4u * tm;
   let bottom = top + 4u * WM;
   let nl = colBase + 4u * tn;

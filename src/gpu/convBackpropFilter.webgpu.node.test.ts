@@ -7,6 +7,7 @@ import { convBackpropFilterChecks } from './checks/convBackpropFilter.checks.ts'
 import { judge } from './checks/types.ts';
 import { conv2dBackpropFilterKernel } from './conv2dBackpropFilter.ts';
 import { conv3dBackpropFilterKernel } from './conv3dBackpropFilter.ts';
+import { planSplitK } from './splitK.ts';
 import { customKernelCalls, fallbackLog, installCustomKernels, resetKernelCounters, setCustomKernelsEnabled } from './customKernels.ts';
 import { conv2dBackpropFilterReference, conv3dBackpropFilterReference } from './reference/convBackpropFilter.ts';
 import { loadShadersFromDisk } from './shaderSources.node.ts';
@@ -81,6 +82,22 @@ describe('the filter-gradient checks', () => {
   it('include cases long enough in K to run several split-K chunks under the current tuning, in 2D and 3D', () => {
     for (const kernel of ['Conv2DBackpropFilter', 'Conv3DBackpropFilterV2']) {
       expect(convBackpropFilterChecks().filter((c) => c.kernel === kernel && /K-chunks/.test(c.name)).length, kernel).toBeGreaterThan(0);
+    }
+  });
+
+  it('cover both shader shapes: workgroups of several k-groups (small outputs such as stems) and of one', () => {
+    for (const kernel of ['Conv2DBackpropFilter', 'Conv3DBackpropFilterV2']) {
+      const names = convBackpropFilterChecks().filter((c) => c.kernel === kernel).map((c) => c.name);
+      expect(names.filter((n) => /\d+ k-groups/.test(n)).length, kernel).toBeGreaterThan(0);
+      expect(names.filter((n) => /one k-group/.test(n) && !/\d+ k-groups/.test(n)).length, kernel).toBeGreaterThan(0);
+    }
+  });
+
+  it('give a stem (one input channel, 27 or 9 rows) a workgroup of at least 64 threads', () => {
+    for (const [m, n] of [[27, 16], [9, 16]] as const) {
+      const plan = planSplitK(m, n, 8 * 256 * 256);
+      if ('unsupported' in plan) throw new Error(plan.unsupported);
+      expect(plan.tiling.wm * plan.tiling.wn * plan.tiling.ks).toBeGreaterThanOrEqual(64);
     }
   });
 });

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { customKernelsActive, installCustomKernels, setCustomKernelsEnabled } from '../gpu/customKernels.ts';
 import { CUSTOM_KERNELS } from '../gpu/kernels.ts';
 import { hasShaderSources } from '../gpu/shaderLibrary.ts';
+import { tuneSplitKForAdapter } from '../gpu/splitK.ts';
 
 export type BackendName = 'webgpu' | 'webgl' | 'wasm' | 'cpu';
 
@@ -48,9 +49,10 @@ export interface BackendOptions {
 }
 
 /** Installs our kernels on a started webgpu backend and applies the switch; says what happened. */
-function startCustomKernels(want: boolean): NonNullable<BackendChoice['customKernels']> {
+function startCustomKernels(want: boolean, software: boolean): NonNullable<BackendChoice['customKernels']> {
   if (!hasShaderSources()) return { on: false, note: 'our WGSL kernels were not bundled with this build; tfjs\'s kernels run' };
   installCustomKernels(CUSTOM_KERNELS);
+  tuneSplitKForAdapter(software);
   setCustomKernelsEnabled(want);
   const on = customKernelsActive();
   return { on, note: on ? `our WGSL kernels run (${CUSTOM_KERNELS.map((k) => k.kernelName).join(', ')}) and the fused training kernels` : "our WGSL kernels are switched off; tfjs's kernels run" };
@@ -124,7 +126,7 @@ export async function chooseBackend(order: readonly BackendName[] = BACKEND_ORDE
   for (const name of order) {
     if (name === 'webgpu') {
       const gpu = await tryWebGPU(notes, (opts.skipSoftware ?? true) && cpuFollows('webgpu'));
-      if (gpu !== null) return { name, adapter: gpu.adapter, software: gpu.software, notes, gpuLimits: gpu.limits, customKernels: startCustomKernels(opts.customKernels ?? true) };
+      if (gpu !== null) return { name, adapter: gpu.adapter, software: gpu.software, notes, gpuLimits: gpu.limits, customKernels: startCustomKernels(opts.customKernels ?? true, gpu.software) };
       continue;
     }
     try {

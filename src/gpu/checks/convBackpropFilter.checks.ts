@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { Random } from '../../data/random.ts';
 import { conv2dBackpropFilterReference, conv3dBackpropFilterReference, type Shape4D, type Shape5D } from '../reference/convBackpropFilter.ts';
-import { planSplitK } from '../splitK.ts';
+import { planSplitK, setSplitKTuning, splitKTuning } from '../splitK.ts';
 import { oursAndTfjs } from './oursAndTfjs.ts';
 import type { Comparison, KernelCheck, Tolerance } from './types.ts';
 
@@ -28,9 +28,24 @@ function randomData(rng: Random, n: number): Float32Array {
 
 const sizeOf = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
 
-function splitKNote(m: number, n: number, k: number): string {
+/**
+ * Cases marked `oneGroup` run with k-groups off (one group of WM×WN threads a workgroup, as before k-groups
+ * existed), so both shapes of the shader stay checked. Returns the function that puts the tuning back.
+ */
+function useOneGroup(on: boolean | undefined): () => void {
+  if (!on) return () => {};
+  const previous = splitKTuning().minWorkgroupThreads;
+  setSplitKTuning({ minWorkgroupThreads: 1 });
+  return () => setSplitKTuning({ minWorkgroupThreads: previous });
+}
+
+function splitKNote(m: number, n: number, k: number, oneGroup?: boolean): string {
+  const restore = useOneGroup(oneGroup);
   const plan = planSplitK(m, n, k);
-  return 'unsupported' in plan ? '' : plan.slices > 1 ? `, ${plan.slices} K-chunks` : '';
+  restore();
+  if ('unsupported' in plan) return '';
+  const parts = [plan.slices > 1 ? `${plan.slices} K-chunks` : '', plan.tiling.ks > 1 ? `${plan.tiling.ks} k-groups` : ''].filter(Boolean);
+  return parts.length ? `, ${parts.join(', ')}` : '';
 }
 
 interface Case3D {
@@ -38,6 +53,8 @@ interface Case3D {
   filterShape: Shape5D;
   strides: number | [number, number, number];
   pad: 'same' | 'valid';
+  /** Without k-groups (see useOneGroup). */
+  oneGroup?: boolean;
 }
 
 const CASES_3D: Case3D[] = [
@@ -51,6 +68,9 @@ const CASES_3D: Case3D[] = [
   { xShape: [2, 12, 16, 12, 5], filterShape: [3, 3, 3, 5, 7], strides: 1, pad: 'same' },
   { xShape: [2, 5, 7, 6, 8], filterShape: [3, 3, 3, 8, 5], strides: 2, pad: 'same' },
   { xShape: [2, 10, 12, 8, 16], filterShape: [3, 3, 3, 16, 16], strides: 1, pad: 'same' },
+  { xShape: [2, 10, 12, 8, 16], filterShape: [3, 3, 3, 16, 16], strides: 1, pad: 'same', oneGroup: true },
+  { xShape: [1, 6, 5, 7, 1], filterShape: [3, 3, 3, 1, 17], strides: 1, pad: 'valid', oneGroup: true },
+  { xShape: [2, 12, 16, 12, 5], filterShape: [3, 3, 3, 5, 7], strides: 1, pad: 'same', oneGroup: true },
 ];
 
 function check3D(c: Case3D, seed: number): KernelCheck {
@@ -59,7 +79,7 @@ function check3D(c: Case3D, seed: number): KernelCheck {
   const [kd, kh, kw, ci, co] = c.filterShape;
   const k = dyShape[0] * dyShape[1] * dyShape[2] * dyShape[3];
   const stride = typeof c.strides === 'number' ? `s${c.strides}` : `s[${c.strides.join(',')}]`;
-  const name = `x ${c.xShape.join('×')}, k${kd}×${kh}×${kw} ${stride} ${c.pad}, ${ci} → ${co}${splitKNote(kd * kh * kw * ci, co, k)}`;
+  const name = `x ${c.xShape.join('×')}, k${kd}×${kh}×${kw} ${stride} ${c.pad}, ${ci} → ${co}${splitKNote(kd * kh * kw * ci, co, k, c.oneGroup)}${c.oneGroup ? ', one k-group' : ''}`;
   return {
     kernel: 'Conv3DBackpropFilterV2',
     name,
@@ -72,7 +92,8 @@ function check3D(c: Case3D, seed: number): KernelCheck {
       try {
         const attrs = { strides: c.strides, pad: c.pad, filterShape: [...c.filterShape] };
         const call = () => tf.engine().runKernel('Conv3DBackpropFilterV2', { x, dy }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor;
-        const { ours, tfjs } = await oursAndTfjs('Conv3DBackpropFilterV2', call);
+        const restore = useOneGroup(c.oneGroup);
+        const { ours, tfjs } = await oursAndTfjs('Conv3DBackpropFilterV2', call).finally(restore);
         const reference = conv3dBackpropFilterReference(xData, c.xShape, dyData, c.filterShape, c.strides, c.pad);
         return [{ name: `${name}: ∂w`, ours, tfjs, reference, tolerance: TOLERANCE }];
       } finally {
@@ -90,6 +111,8 @@ interface Case2D {
   pad: 'same' | 'valid';
   /** Through tf.conv2d's registered gradient instead of runKernel. */
   viaGradient?: boolean;
+  /** Without k-groups (see useOneGroup). */
+  oneGroup?: boolean;
 }
 
 const CASES_2D: Case2D[] = [
@@ -103,6 +126,8 @@ const CASES_2D: Case2D[] = [
   { xShape: [2, 64, 72, 5], filterShape: [3, 3, 5, 17], strides: 1, pad: 'same' },
   { xShape: [2, 13, 11, 16], filterShape: [3, 3, 16, 32], strides: 2, pad: 'same' },
   { xShape: [2, 9, 10, 3], filterShape: [3, 3, 3, 5], strides: 2, pad: 'same', viaGradient: true },
+  { xShape: [2, 8, 8, 1], filterShape: [3, 3, 1, 3], strides: 2, pad: 'same', oneGroup: true },
+  { xShape: [2, 64, 72, 5], filterShape: [3, 3, 5, 17], strides: 1, pad: 'same', oneGroup: true },
 ];
 
 function check2D(c: Case2D, seed: number): KernelCheck {
@@ -112,7 +137,7 @@ function check2D(c: Case2D, seed: number): KernelCheck {
   const k = dyShape[0] * dyShape[1] * dyShape[2];
   const stride = typeof c.strides === 'number' ? `s${c.strides}` : `s[${c.strides.join(',')}]`;
   const route = c.viaGradient ? ', via tf.conv2d gradient' : '';
-  const name = `x ${c.xShape.join('×')}, k${kh}×${kw} ${stride} ${c.pad}, ${ci} → ${co}${splitKNote(kh * kw * ci, co, k)}${route}`;
+  const name = `x ${c.xShape.join('×')}, k${kh}×${kw} ${stride} ${c.pad}, ${ci} → ${co}${splitKNote(kh * kw * ci, co, k, c.oneGroup)}${c.oneGroup ? ', one k-group' : ''}${route}`;
   return {
     kernel: 'Conv2DBackpropFilter',
     name,
@@ -128,7 +153,8 @@ function check2D(c: Case2D, seed: number): KernelCheck {
         const call = w
           ? () => tf.grad((wIn: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(x, wIn as tf.Tensor4D, c.strides, c.pad), dy)))(w)
           : () => tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor;
-        const { ours, tfjs } = await oursAndTfjs('Conv2DBackpropFilter', call);
+        const restore = useOneGroup(c.oneGroup);
+        const { ours, tfjs } = await oursAndTfjs('Conv2DBackpropFilter', call).finally(restore);
         const reference = conv2dBackpropFilterReference(xData, c.xShape, dyData, c.filterShape, c.strides, c.pad);
         return [{ name: `${name}: ∂w`, ours, tfjs, reference, tolerance: TOLERANCE }];
       } finally {
