@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Random } from '../data/random.ts';
-import { conv3d, conv3dFilterGrad, conv3dInputGrad, matMulRows, upConv3d, type Strides3D } from './ops3d.ts';
+import { conv3d, conv3dBySlices, conv3dFilterGrad, conv3dInputGrad, matMulRows, slicedConv3dApplies, upConv3d, type Strides3D } from './ops3d.ts';
 import { Params } from './params.ts';
 import { expectCentralDifferences, expectNoTensorLeak } from './testing/gradientChecks.ts';
 import { maxRelErr, randomTensor } from './testing/tensors.ts';
@@ -42,6 +42,9 @@ async function valueAndGrads(f: (x: tf.Tensor5D, w: tf.Tensor5D) => tf.Tensor5D,
 // path (kernel == stride, including a 'valid' remainder that is dropped and the 1×1×1 head).
 const convCases: [string, Shape5, Shape5, Strides3D, 'same' | 'valid'][] = [
   ['3×3×3 s1 same', [2, 4, 5, 6, 3], [3, 3, 3, 3, 4], [1, 1, 1], 'same'],
+  ['5×3×3 s1 same', [1, 6, 5, 4, 2], [5, 3, 3, 2, 3], [1, 1, 1], 'same'],
+  ['1×3×3 s1 same', [2, 3, 5, 4, 2], [1, 3, 3, 2, 2], [1, 1, 1], 'same'],
+  ['3×1×1 s1 same', [1, 5, 4, 3, 2], [3, 1, 1, 2, 3], [1, 1, 1], 'same'],
   ['3×3×3 s[1,2,2] same, odd sides', [1, 3, 7, 5, 2], [3, 3, 3, 2, 3], [1, 2, 2], 'same'],
   ['3×3×3 s2 same, even sides', [2, 4, 4, 6, 2], [3, 3, 3, 2, 3], [2, 2, 2], 'same'],
   ['3×3×3 s2 valid, odd sides', [1, 7, 6, 5, 2], [3, 3, 3, 2, 2], [2, 2, 2], 'valid'],
@@ -79,6 +82,28 @@ describe('conv3d', () => {
       expect(maxRelErr(await conv3dFilterGrad(x, dy, ws, strides, pad).data(), await dwRef.data())).toBeLessThan(1e-5);
     });
   }
+
+  // On wasm these run as 2D convolutions over slices (slicedConv3dApplies); the route itself, checked on cpu.
+  for (const [name, xs, ws] of convCases.filter(([, , ws, strides, pad]) => pad === 'same' && strides.every((s) => s === 1) && ws.slice(0, 3).every((k) => k % 2 === 1))) {
+    it(`${name} as 2D convolutions over slices: value and both gradients match tfjs's cpu conv3d within 1e-5 relative`, async () => {
+      const seed = xs.reduce((a, b) => a * 13 + b, 2);
+      const ours = await valueAndGrads((x, w) => conv3dBySlices(x, w), xs, ws, seed);
+      const theirs = await valueAndGrads((x, w) => tf.conv3d(x, w, 1, 'same'), xs, ws, seed);
+      expect(maxRelErr(ours.y, theirs.y)).toBeLessThan(1e-5);
+      expect(maxRelErr(ours.dx, theirs.dx)).toBeLessThan(1e-5);
+      expect(maxRelErr(ours.dw, theirs.dw)).toBeLessThan(1e-5);
+    });
+  }
+
+  it('takes the slice route only where it pays: wasm, stride 1, same, odd kernels', () => {
+    expect(slicedConv3dApplies('wasm', [3, 3, 3], [1, 1, 1], 'same')).toBe(true);
+    expect(slicedConv3dApplies('wasm', [1, 3, 3], [1, 1, 1], 'same')).toBe(true);
+    expect(slicedConv3dApplies('webgpu', [3, 3, 3], [1, 1, 1], 'same')).toBe(false);
+    expect(slicedConv3dApplies('cpu', [3, 3, 3], [1, 1, 1], 'same')).toBe(false);
+    expect(slicedConv3dApplies('wasm', [3, 3, 3], [1, 2, 2], 'same')).toBe(false);
+    expect(slicedConv3dApplies('wasm', [3, 3, 3], [1, 1, 1], 'valid')).toBe(false);
+    expect(slicedConv3dApplies('wasm', [2, 3, 3], [1, 1, 1], 'same')).toBe(false);
+  });
 
   it('refuses a kernel smaller than its stride and a channel mismatch', () => {
     expect(() => conv3d(tf.zeros([1, 4, 4, 4, 1]) as tf.Tensor5D, tf.zeros([1, 3, 3, 1, 1]) as tf.Tensor5D, [2, 2, 2])).toThrow(/smaller than stride/);

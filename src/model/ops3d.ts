@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import type { Padding } from './ops.ts';
+import { conv2d, type Padding } from './ops.ts';
 
 /**
  * The 3D convolutions of the V-Net, with gradients that are right on the cpu, wasm and webgpu backends.
@@ -17,6 +17,13 @@ import type { Padding } from './ops.ts';
  *   of ∂y, zero-interleaved by the stride, with the flipped filter; ∂w is the convolution of the input with ∂y
  *   as the filter, batch and channels swapped, dilated by the stride.
  */
+
+/**
+ * Backends where a stride-1 'same' 3D convolution runs as 2D convolutions over the slices (conv3dBySlices): tfjs's
+ * wasm Conv3D is a plain loop (0.13–0.16 GMAC/s on this project's 2-core machine), its conv2d is XNNPACK's
+ * (1.7–7.4 GMAC/s as slices, 16–49× faster at the V-Net's shapes: scripts/bench-conv3d-wasm.mts).
+ */
+const SLICED_CONV3D_BACKENDS: ReadonlySet<string> = new Set(['wasm']);
 
 /** Backends whose Conv3DBackpropInputV2 and Conv3DBackpropFilterV2 agree with the cpu reference (ops3d tests). */
 const TRUSTED_CONV3D_BACKPROP: ReadonlySet<string> = new Set(['cpu', 'webgpu']);
@@ -178,6 +185,38 @@ export function conv3dFilterGrad(x: tf.Tensor5D, dy: tf.Tensor5D, filterShape: [
   });
 }
 
+/** Whether conv3d runs as 2D convolutions over slices here: stride 1, 'same', odd kernel, on a backend that gains. */
+export function slicedConv3dApplies(backend: string, kernel: readonly number[], strides: Strides3D, pad: Padding): boolean {
+  return SLICED_CONV3D_BACKENDS.has(backend) && pad === 'same' && strides.every((s) => s === 1) && kernel.every((k) => k % 2 === 1);
+}
+
+/**
+ * A stride-1 'same' 3D convolution with an odd kernel as kd 2D convolutions: y[:, d] = Σ_z conv2d(x[:, d + z − r],
+ * w[z]) with r = (kd − 1)/2 and zeros past the ends. The depth axis is padded once, each tap's slab of slices is a
+ * reshape of the batch and depth axes into one, and the 2D convolutions are ops.ts's (forward-conv gradients), so
+ * the gradients come from autodiff through slices, reshapes and sums with no 3D kernel anywhere.
+ */
+export function conv3dBySlices(x: tf.Tensor5D, w: tf.Tensor5D): tf.Tensor5D {
+  return tf.tidy(() => {
+    const [kd, kh, kw, ci, co] = w.shape;
+    const [b, d, h, wd] = x.shape;
+    const r = (kd - 1) / 2;
+    // Rank-3 views for the pad and the slices: tfjs's wasm Slice at rank 5 was ~100× slower than at rank 3.
+    const plane = h * wd * ci;
+    const xp = tf.reshape(x, [b, d, plane]);
+    const padded = r > 0 ? tf.pad(xp, [[0, 0], [r, r], [0, 0]]) : xp;
+    const taps = tf.reshape(w, [kd, kh * kw * ci * co]);
+    let sum: tf.Tensor4D | null = null;
+    for (let z = 0; z < kd; z++) {
+      const slab = tf.reshape(kd === 1 ? padded : tf.slice(padded, [0, z, 0], [b, d, plane]), [b * d, h, wd, ci]) as tf.Tensor4D;
+      const tap = tf.reshape(kd === 1 ? taps : tf.slice(taps, [z, 0], [1, kh * kw * ci * co]), [kh, kw, ci, co]) as tf.Tensor4D;
+      const y = conv2d(slab, tap, 1, 'same');
+      sum = sum ? (tf.add(sum, y) as tf.Tensor4D) : y;
+    }
+    return tf.reshape(sum!, [b, d, h, wd, co]) as tf.Tensor5D;
+  });
+}
+
 /**
  * 3D convolution, NDHWC, no bias, weights [kd, kh, kw, inChannels, outChannels]. A kernel equal to the stride
  * runs as a block matrix product; every other kernel must be at least as large as its stride.
@@ -197,6 +236,16 @@ export function conv3d(x: tf.Tensor5D, w: tf.Tensor5D, strides: Strides3D = [1, 
     }
   }
   if (kernel.some((k, a) => k < strides[a]!)) throw new Error(`conv3d: kernel ${kernel.join('×')} is smaller than stride ${strides.join('×')}`);
+  if (slicedConv3dApplies(tf.getBackend(), kernel, strides, pad)) return conv3dBySlices(x, w);
+  return conv3dByKernel(x, w, strides, pad);
+}
+
+/**
+ * tfjs's forward Conv3D, with gradients by tfjs's backprop kernels where they were checked and by forward
+ * convolutions elsewhere (see the top of this file). Any stride and padding; the kernel at least the stride.
+ */
+export function conv3dByKernel(x: tf.Tensor5D, w: tf.Tensor5D, strides: Strides3D, pad: Padding): tf.Tensor5D {
+  const kernel = w.shape.slice(0, 3);
   const op = tf.customGrad((xIn, wIn, save) => {
     const xs = xIn as tf.Tensor5D;
     const ws = wIn as tf.Tensor5D;
