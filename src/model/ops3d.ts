@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { conv2d, type Padding } from './ops.ts';
+import { conv2dFilterGrad, type Padding } from './ops.ts';
 
 /**
  * The 3D convolutions of the V-Net, with gradients that are right on the cpu, wasm and webgpu backends.
@@ -191,30 +191,81 @@ export function slicedConv3dApplies(backend: string, kernel: readonly number[], 
 }
 
 /**
- * A stride-1 'same' 3D convolution with an odd kernel as kd 2D convolutions: y[:, d] = Σ_z conv2d(x[:, d + z − r],
- * w[z]) with r = (kd − 1)/2 and zeros past the ends. The depth axis is padded once, each tap's slab of slices is a
- * reshape of the batch and depth axes into one, and the 2D convolutions are ops.ts's (forward-conv gradients), so
- * the gradients come from autodiff through slices, reshapes and sums with no 3D kernel anywhere.
+ * [B, D, H, W, C] padded with r zero slices at each end of D (by `before` and `after` when they differ), as a stack
+ * of 2D images [B·(D + before + after), H, W, C]. Rank-3 views for the pad: tfjs's wasm Slice and Pad at rank 5
+ * were ~100× slower than at rank 3.
  */
-export function conv3dBySlices(x: tf.Tensor5D, w: tf.Tensor5D): tf.Tensor5D {
+function sliceStack(x: tf.Tensor5D, before: number, after: number): tf.Tensor4D {
+  const [b, d, h, w, c] = x.shape;
+  const padded = before || after ? tf.pad(tf.reshape(x, [b, d, h * w * c]), [[0, 0], [before, after], [0, 0]]) : x;
+  return tf.reshape(padded, [b * (d + before + after), h, w, c]) as tf.Tensor4D;
+}
+
+/** Tap z of a filter [kd, kh, kw, ci, co] as a 2D filter [kh, kw, ci, co]. */
+function filterTap(w: tf.Tensor5D, z: number): tf.Tensor4D {
+  const [kd, kh, kw, ci, co] = w.shape;
+  const flat = tf.reshape(w, [kd, kh * kw * ci * co]);
+  return tf.reshape(kd === 1 ? flat : tf.slice(flat, [z, 0], [1, kh * kw * ci * co]), [kh, kw, ci, co]) as tf.Tensor4D;
+}
+
+/**
+ * y[:, d] = Σ_z conv2d(x, w[z])[:, d + z] over x padded by r = (kd − 1)/2 slices at each end: each tap convolves
+ * the whole padded stack of slices and its result is read shifted by z slices ((D + 2r)/D of the work, one copy of x).
+ */
+function slicedConv3dForward(x: tf.Tensor5D, w: tf.Tensor5D): tf.Tensor5D {
   return tf.tidy(() => {
-    const [kd, kh, kw, ci, co] = w.shape;
+    const [kd, , , , co] = w.shape;
     const [b, d, h, wd] = x.shape;
     const r = (kd - 1) / 2;
-    // Rank-3 views for the pad and the slices: tfjs's wasm Slice at rank 5 was ~100× slower than at rank 3.
-    const plane = h * wd * ci;
-    const xp = tf.reshape(x, [b, d, plane]);
-    const padded = r > 0 ? tf.pad(xp, [[0, 0], [r, r], [0, 0]]) : xp;
-    const taps = tf.reshape(w, [kd, kh * kw * ci * co]);
-    let sum: tf.Tensor4D | null = null;
+    const stack = sliceStack(x, r, r);
+    const plane = h * wd * co;
+    let sum: tf.Tensor | null = null;
     for (let z = 0; z < kd; z++) {
-      const slab = tf.reshape(kd === 1 ? padded : tf.slice(padded, [0, z, 0], [b, d, plane]), [b * d, h, wd, ci]) as tf.Tensor4D;
-      const tap = tf.reshape(kd === 1 ? taps : tf.slice(taps, [z, 0], [1, kh * kw * ci * co]), [kh, kw, ci, co]) as tf.Tensor4D;
-      const y = conv2d(slab, tap, 1, 'same');
-      sum = sum ? (tf.add(sum, y) as tf.Tensor4D) : y;
+      const y = tf.reshape(tf.conv2d(stack, filterTap(w, z), 1, 'same'), [b, d + 2 * r, plane]);
+      const shifted = r > 0 ? tf.slice(y, [0, z, 0], [b, d, plane]) : y;
+      sum = sum ? tf.add(sum, shifted) : shifted;
     }
     return tf.reshape(sum!, [b, d, h, wd, co]) as tf.Tensor5D;
   });
+}
+
+/**
+ * ∂w of the convolution above: tap z is the 2D filter gradient of the padded stack of x against ∂y placed z slices
+ * in (so that its slice d + z meets output d), by ops.ts's forward-convolution form.
+ */
+function slicedConv3dFilterGrad(x: tf.Tensor5D, dy: tf.Tensor5D, filterShape: [number, number, number, number, number]): tf.Tensor5D {
+  return tf.tidy(() => {
+    const [kd, kh, kw, ci, co] = filterShape;
+    const r = (kd - 1) / 2;
+    const stack = sliceStack(x, r, r);
+    const taps: tf.Tensor4D[] = [];
+    for (let z = 0; z < kd; z++) taps.push(conv2dFilterGrad(stack, sliceStack(dy, z, 2 * r - z), [kh, kw, ci, co], 1, 'same'));
+    return tf.reshape(tf.stack(taps), filterShape) as tf.Tensor5D;
+  });
+}
+
+/**
+ * A stride-1 'same' 3D convolution with an odd kernel as kd 2D convolutions over slices (XNNPACK's on wasm). The
+ * gradient is written out, not left to autodiff: autodiff would keep every tap's output and partial sum for the
+ * backward pass (Add and Slice save their inputs), 1.6× the memory of a V-Net step. Here the backward keeps x and
+ * w, like any convolution: ∂x is the same convolution of ∂y with the flipped, transposed filter, ∂w one 2D filter
+ * gradient per tap.
+ */
+export function conv3dBySlices(x: tf.Tensor5D, w: tf.Tensor5D): tf.Tensor5D {
+  const op = tf.customGrad((xIn, wIn, save) => {
+    const xs = xIn as tf.Tensor5D;
+    const ws = wIn as tf.Tensor5D;
+    (save as tf.GradSaveFunc)([xs, ws]);
+    return {
+      value: slicedConv3dForward(xs, ws),
+      gradFunc: (dy, saved) => {
+        const [sx, sw] = saved as [tf.Tensor5D, tf.Tensor5D];
+        const g = dy as tf.Tensor5D;
+        return [tf.tidy(() => slicedConv3dForward(g, flippedTransposed(sw))), slicedConv3dFilterGrad(sx, g, sw.shape)];
+      },
+    };
+  });
+  return op(x, w) as tf.Tensor5D;
 }
 
 /**
