@@ -86,9 +86,14 @@ export function leakyRelu(x: tf.Tensor, slope = 0.01): tf.Tensor {
  * beyond its weights and small batches behave.
  */
 export function instanceNorm(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, eps = 1e-5): tf.Tensor {
-  const spatial = Array.from({ length: x.rank - 2 }, (_, n) => n + 1);
-  const { mean, variance } = tf.moments(x, spatial, true);
-  return tf.add(tf.mul(tf.div(tf.sub(x, mean), tf.sqrt(tf.add(variance, eps))), gamma), beta);
+  // On a [B, voxels, C] view, whatever the rank: one reduction axis between two kept ones, which every backend
+  // reduces without a rank-5 transpose (tfjs's wasm Sum over axes 1–3 of a rank-5 tensor was a third of a 3D step),
+  // and which our WebGPU Sum/Mean read in place.
+  const c = x.shape[x.rank - 1]!;
+  const flat = tf.reshape(x, [x.shape[0]!, -1, c]);
+  const { mean, variance } = tf.moments(flat, [1], true);
+  const y = tf.add(tf.mul(tf.div(tf.sub(flat, mean), tf.sqrt(tf.add(variance, eps))), tf.reshape(gamma, [1, 1, c])), tf.reshape(beta, [1, 1, c]));
+  return tf.reshape(y, x.shape);
 }
 
 /**
