@@ -1,10 +1,10 @@
 /**
  * Seconds per 3D training step and peak memory, on every tfjs backend this machine has (issue #5): a mean-teacher
- * V-Net step (2 labeled + 2 unlabeled patches) on a synthetic hippocampus-sized volume, for the tiny configuration the
- * app picks on CPUs and software GPUs, and the standard one it picks on real GPUs. Peak memory is what each backend
+ * V-Net step on a synthetic hippocampus-sized volume, for the sizes the app picks (tiny on software GPUs, small on
+ * WebAssembly, standard on real GPUs; see SHAPES for their batches). Peak memory is what each backend
  * can tell: WebGPU's buffer pool (numBytesAllocatedInGPU, which only grows, so after the steps it is the peak), the
  * WASM heap's size (it too only grows), the cpu backend's live tensor bytes after a step; beside it, our estimate
- * (src/train/memoryEstimate.ts). Usage: npx tsx scripts/bench-3d-step.mts [backends=wasm,cpu,webgpu] [configs=tiny,standard]
+ * (src/train/memoryEstimate.ts). Usage: npx tsx scripts/bench-3d-step.mts [backends=wasm,cpu,webgpu] [configs=tiny,small,standard]
  */
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
@@ -16,10 +16,13 @@ import { estimateRun3DMemory } from '../src/train/memoryEstimate.ts';
 import { Trainer3D } from '../src/train/Trainer3D.ts';
 
 const backends = (process.argv[2] ?? 'wasm,cpu,webgpu').split(',');
-const configs = (process.argv[3] ?? 'tiny,standard').split(',');
-const SHAPES: Record<string, { width: number; depth: number; patch: [number, number, number] }> = {
-  tiny: { width: 4, depth: 2, patch: [16, 32, 32] },
-  standard: { width: 16, depth: 3, patch: [32, 48, 32] },
+const configs = (process.argv[3] ?? 'tiny,small,standard').split(',');
+// The app's sizes (src/train/modelSize.ts): tiny on software GPUs, small on WebAssembly, standard on real GPUs. Each
+// with 2 + 2 patches, except small at the app's 4 + 4 (standard at 4 + 4 needs more than WebAssembly's 4 GiB).
+const SHAPES: Record<string, { width: number; depth: number; patch: [number, number, number]; batch: number }> = {
+  tiny: { width: 4, depth: 2, patch: [16, 32, 32], batch: 2 },
+  small: { width: 8, depth: 3, patch: [32, 32, 32], batch: 4 },
+  standard: { width: 16, depth: 3, patch: [32, 48, 32], batch: 2 },
 };
 
 function volume(labeled: boolean): TrainingVolume {
@@ -52,9 +55,9 @@ for (const b of backends) {
   }
   for (const c of configs) {
     const shape = SHAPES[c]!;
-    const cfg = presetConfig('mean-teacher', { seed: 1, model: { kind: '3d', width: shape.width, depth: shape.depth }, patch3d: shape.patch, batchLabeled: 2, batchUnlabeled: 2, validation: { fraction: 0, minLabeledSlices: 1e9 } });
+    const cfg = presetConfig('mean-teacher', { seed: 1, model: { kind: '3d', width: shape.width, depth: shape.depth }, patch3d: shape.patch, batchLabeled: shape.batch, batchUnlabeled: shape.batch, validation: { fraction: 0, minLabeledSlices: 1e9 } });
     const t = new Trainer3D([volume(true), volume(false)], 3, cfg);
-    const est = estimateRun3DMemory({ model: t.model, patch: t.patch, batchLabeled: 2, batchUnlabeled: 2, teacher: true });
+    const est = estimateRun3DMemory({ model: t.model, patch: t.patch, batchLabeled: shape.batch, batchUnlabeled: shape.batch, teacher: true });
     await t.trainStep();
     const steps = b === 'webgpu' || c === 'standard' ? 1 : 3;
     const t0 = performance.now();
@@ -63,12 +66,12 @@ for (const b of backends) {
     const mem = tf.memory() as tf.MemoryInfo & { numBytesAllocatedInGPU?: number };
     const wasmHeap = b === 'wasm' ? ((tf.backend() as unknown as { wasm: { HEAPU8: Uint8Array } }).wasm.HEAPU8.length) : null;
     const measured = b === 'webgpu' ? `${mib(mem.numBytesAllocatedInGPU ?? 0)} MiB (GPU buffer pool)` : b === 'wasm' ? `${mib(wasmHeap!)} MiB (WASM heap)` : `${mib(mem.numBytes)} MiB (live tensors after a step)`;
-    rows.push(`| ${b} | ${c}: width ${shape.width}, depth ${shape.depth}, patch ${t.patch.join('×')}, ${t.student.count()} params | ${sec.toFixed(2)} | ${measured} | ${mib(est.totalBytes)} MiB | ${steps} |`);
+    rows.push(`| ${b} | ${c}: width ${shape.width}, depth ${shape.depth}, patch ${t.patch.join('×')}, ${shape.batch} + ${shape.batch}, ${t.student.count()} params | ${sec.toFixed(2)} | ${measured} | ${mib(est.totalBytes)} MiB | ${steps} |`);
     console.error(rows.at(-1));
     t.dispose();
   }
 }
-console.log('| backend | configuration (mean teacher, 2 + 2 patches) | s/step | peak memory measured | estimate | steps timed |');
+console.log('| backend | configuration (mean teacher, labeled + unlabeled patches) | s/step | peak memory measured | estimate | steps timed |');
 console.log('|---|---|---|---|---|---|');
 for (const r of rows) console.log(r);
 process.exit(0);
