@@ -6,7 +6,7 @@ import { chooseBackend, type BackendChoice } from './backend.ts';
 import { decodeCheckpoint, encodeCheckpoint, type Checkpoint, type TakCheckpoint } from './checkpoint.ts';
 import { argmaxClasses, predictVolumeClasses, uncertaintyBytes } from './inference.ts';
 import type { ClassInfo, FromWorker, ToWorker, WorkerVolume } from './protocol.ts';
-import { PATCH_VOXELS_3D, resolveModelSize } from './modelSize.ts';
+import { BATCH_3D, PATCH_VOXELS_3D, resolveModelSize } from './modelSize.ts';
 import { Trainer } from './Trainer.ts';
 import { Trainer3D } from './Trainer3D.ts';
 import { usesText, type ModelKind } from './config.ts';
@@ -208,6 +208,7 @@ export class TrainingSession {
     } else {
       sized = resolveModelSize(m.modelSize, this.backend, Math.max(...m.volumes.map((v) => Math.max(v.dims[0], v.dims[1]))));
       config = { ...config, ...sized.parts, model: { ...config.model, ...sized.parts.model } };
+      if (config.model.kind === '3d') config = { ...config, batchLabeled: BATCH_3D[sized.size], batchUnlabeled: BATCH_3D[sized.size] };
       if (config.model.kind === '3d' && config.patch3d === 'auto') config = { ...config, patchVoxels: PATCH_VOXELS_3D[sized.size] };
       // The vision–language model scales with the segmentation network: a software GPU gets the smallest one.
       if (sized.size === 'tiny') config = { ...config, vlm: { ...config.vlm, dim: 32, depth: 1, steps: Math.min(config.vlm.steps, 150) } };

@@ -233,6 +233,19 @@ describe('training session with the 3D network', () => {
     session.dispose();
   }, 120_000);
 
+  it('the size WebAssembly gets by default (small) fits the demo as it is, with no "trains smaller" warning', async () => {
+    const { until, send, session } = harness((m, s) => {
+      if (m.type === 'memory') s.handle({ type: 'stop' });
+    });
+    send(start({ modelSize: 'small', volumes: demoVolumes([96, 96, 48]), config: presetConfig('mean-teacher', { model: { kind: '3d' } }) }));
+    const memory = await until('memory');
+    expect(memory.requested).toMatchObject({ batchLabeled: 2, batchUnlabeled: 2, width: 8 });
+    expect(memory.reason).toBeNull();
+    expect(memory.used).toEqual(memory.requested);
+    await until('state', (m) => m.state === 'stopped');
+    session.dispose();
+  }, 120_000);
+
   it('a run that does not fit is made smaller, says why, and builds the smaller network', async () => {
     // Stop as soon as the verdict arrives: only the shapes matter here, not a step of a large network.
     const { until, send, session } = harness((m, s) => {

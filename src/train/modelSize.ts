@@ -47,3 +47,15 @@ export const PATCH_VOXELS_3D: Record<ModelSize, number> = {
   standard: 48 * 48 * 48,
   large: 64 * 64 * 64,
 };
+
+/**
+ * Patches (labeled, and unlabeled) per 3D step by model size. A 3D patch holds ~30–50 k voxels, so the 2D batches
+ * are too many: the small size at 4 + 4 needs ~2.5 GiB, over WebAssembly's 2 GiB budget, and every CPU run started
+ * with a "does not fit, trains smaller" warning (bench/results/3d-step-2026-12-06.md).
+ */
+export const BATCH_3D: Record<ModelSize, number> = {
+  tiny: 2,
+  small: 2,
+  standard: 4,
+  large: 8,
+};

@@ -140,7 +140,7 @@ function Status() {
   const backend = t.backend;
   return (
     <div
-      className={`train-status status-${t.status}`}
+      className={`train-status status-${t.stopping ? 'stopping' : t.status}`}
       data-testid="train-status"
       data-status={t.status}
       data-step={t.step}
