@@ -11,6 +11,8 @@ import { conv2dFilterGrad, type Padding } from './ops.ts';
  * - a convolution whose kernel equals its stride (the V-Net's down- and up-convolutions, and 1×1×1 heads) does
  *   not overlap itself, so it is a matrix product over voxel blocks: channel/space reshuffles by rank-5
  *   transposes and one matMul, all with gradients on every backend, and matMul is the fastest kernel on each;
+ * - on wasm, a stride-1 'same' convolution with an odd kernel (every 3×3×3 of the V-Net) runs as 2D convolutions
+ *   over the slices (conv3dBySlices): tfjs's wasm Conv3D is a plain loop, its conv2d is XNNPACK's;
  * - any other convolution runs tfjs's forward Conv3D. Its gradients use tfjs's backprop kernels only on the
  *   backends where they were checked (cpu, webgpu; on SwiftShader the webgpu filter kernel ran ~4× faster
  *   than the route below); elsewhere they are forward Conv3Ds too (as in ops.ts for 2D): ∂x is the convolution
