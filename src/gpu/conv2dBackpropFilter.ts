@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { CustomKernel, KernelResult } from './customKernels.ts';
 import { packUniforms } from './dispatch.ts';
+import { planStemFilterGradient, runStemFilterGradient } from './conv2dBackpropFilterStem.ts';
 import { runSplitKGemm } from './splitK.ts';
 
 /**
@@ -33,6 +34,9 @@ export const conv2dBackpropFilterKernel: CustomKernel = {
     if (expected.some((v, i) => v !== dy.shape[i]) || filterShape[2] !== info.inChannels) {
       return { unsupported: `dy ${dy.shape.join('×')} does not match x ${x.shape.join('×')} and filter ${filterShape.join('×')}` };
     }
+    // A one-channel stem has its own kernel: as a GEMM its 9 filter rows would fill 9 of a 16-row tile.
+    const stem = planStemFilterGradient(info);
+    if (!('unsupported' in stem)) return runStemFilterGradient(backend, x, dy, info, stem, filterShape);
     const m = info.filterHeight * info.filterWidth * info.inChannels;
     const n = info.outChannels;
     const k = info.batchSize * info.outHeight * info.outWidth;

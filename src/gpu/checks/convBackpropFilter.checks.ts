@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { Random } from '../../data/random.ts';
 import { conv2dBackpropFilterReference, conv3dBackpropFilterReference, type Shape4D, type Shape5D } from '../reference/convBackpropFilter.ts';
+import { planStemFilterGradient, setStemFilterKernelEnabled } from '../conv2dBackpropFilterStem.ts';
 import { planSplitK, setSplitKTuning, splitKTuning } from '../splitK.ts';
 import { oursAndTfjs } from './oursAndTfjs.ts';
 import type { Comparison, KernelCheck, Tolerance } from './types.ts';
@@ -9,7 +10,9 @@ import type { Comparison, KernelCheck, Tolerance } from './types.ts';
  * Checks of our filter-gradient kernels (Conv3DBackpropFilterV2, Conv2DBackpropFilter): seeded random x and dy,
  * odd sizes, channels 1/3/5/17 (and 70, to span two column tiles; 8/16, where the shaders load four channels
  * under one bounds test), kernels 1, 2, 3 and [3,1,1], strides 1, 2 and [2,1,1], 'same' and 'valid', batch 1 and
- * 2, and cases long enough in K to run several split-K chunks. Each case
+ * 2, and cases long enough in K to run several split-K chunks. One-channel 2D stems (3 wide, x-stride 1) take
+ * their own kernel (conv2d_backprop_filter_stem.wgsl) with 4, 8, 12 and 16 output channels, kernel heights 3 and
+ * 5, y-strides 1 and 2, several row runs; one such shape also runs with that kernel off, through the GEMM. Each case
  * runs ours (verified through customKernelCalls to be ours, not a fallback), tfjs's own kernel, and the CPU
  * reference.
  *
@@ -113,6 +116,8 @@ interface Case2D {
   viaGradient?: boolean;
   /** Without k-groups (see useOneGroup). */
   oneGroup?: boolean;
+  /** With the stem kernel switched off, so a stem's shape runs through the split-K GEMM. */
+  gemmOnly?: boolean;
 }
 
 const CASES_2D: Case2D[] = [
@@ -128,7 +133,19 @@ const CASES_2D: Case2D[] = [
   { xShape: [2, 9, 10, 3], filterShape: [3, 3, 3, 5], strides: 2, pad: 'same', viaGradient: true },
   { xShape: [2, 8, 8, 1], filterShape: [3, 3, 1, 3], strides: 2, pad: 'same', oneGroup: true },
   { xShape: [2, 64, 72, 5], filterShape: [3, 3, 5, 17], strides: 1, pad: 'same', oneGroup: true },
+  { xShape: [2, 17, 19, 1], filterShape: [3, 3, 1, 16], strides: 1, pad: 'same' },
+  { xShape: [1, 9, 23, 1], filterShape: [3, 3, 1, 8], strides: 1, pad: 'valid' },
+  { xShape: [2, 11, 10, 1], filterShape: [5, 3, 1, 4], strides: [2, 1], pad: 'same' },
+  { xShape: [2, 40, 300, 1], filterShape: [3, 3, 1, 12], strides: 1, pad: 'same' },
+  { xShape: [2, 17, 19, 1], filterShape: [3, 3, 1, 16], strides: 1, pad: 'same', gemmOnly: true },
 ];
+
+/** Runs `f` with the stem kernel off when `gemmOnly`; returns the function that turns it back on. */
+function useGemmOnly(on: boolean | undefined): () => void {
+  if (!on) return () => {};
+  setStemFilterKernelEnabled(false);
+  return () => setStemFilterKernelEnabled(true);
+}
 
 function check2D(c: Case2D, seed: number): KernelCheck {
   const info = tf.backend_util.computeConv2DInfo([...c.xShape], [...c.filterShape], c.strides, 1, c.pad);
@@ -137,7 +154,9 @@ function check2D(c: Case2D, seed: number): KernelCheck {
   const k = dyShape[0] * dyShape[1] * dyShape[2];
   const stride = typeof c.strides === 'number' ? `s${c.strides}` : `s[${c.strides.join(',')}]`;
   const route = c.viaGradient ? ', via tf.conv2d gradient' : '';
-  const name = `x ${c.xShape.join('×')}, k${kh}×${kw} ${stride} ${c.pad}, ${ci} → ${co}${splitKNote(kh * kw * ci, co, k, c.oneGroup)}${c.oneGroup ? ', one k-group' : ''}${route}`;
+  const stemPlan = c.gemmOnly ? null : planStemFilterGradient(info);
+  const kernelNote = stemPlan && !('unsupported' in stemPlan) ? `, stem kernel, ${stemPlan.slices} row run${stemPlan.slices === 1 ? '' : 's'}` : splitKNote(kh * kw * ci, co, k, c.oneGroup);
+  const name = `x ${c.xShape.join('×')}, k${kh}×${kw} ${stride} ${c.pad}, ${ci} → ${co}${kernelNote}${c.oneGroup ? ', one k-group' : ''}${c.gemmOnly ? ', split-K GEMM (stem kernel off)' : ''}${route}`;
   return {
     kernel: 'Conv2DBackpropFilter',
     name,
@@ -153,8 +172,12 @@ function check2D(c: Case2D, seed: number): KernelCheck {
         const call = w
           ? () => tf.grad((wIn: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(x, wIn as tf.Tensor4D, c.strides, c.pad), dy)))(w)
           : () => tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor;
-        const restore = useOneGroup(c.oneGroup);
-        const { ours, tfjs } = await oursAndTfjs('Conv2DBackpropFilter', call).finally(restore);
+        const restoreGroups = useOneGroup(c.oneGroup);
+        const restoreStem = useGemmOnly(c.gemmOnly);
+        const { ours, tfjs } = await oursAndTfjs('Conv2DBackpropFilter', call).finally(() => {
+          restoreStem();
+          restoreGroups();
+        });
         const reference = conv2dBackpropFilterReference(xData, c.xShape, dyData, c.filterShape, c.strides, c.pad);
         return [{ name: `${name}: ∂w`, ours, tfjs, reference, tolerance: TOLERANCE }];
       } finally {
