@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { customKernelsActive, installCustomKernels, setCustomKernelsEnabled } from '../gpu/customKernels.ts';
 import { CUSTOM_KERNELS } from '../gpu/kernels.ts';
 import { hasShaderSources } from '../gpu/shaderLibrary.ts';
+import { adapterText, isSoftwareAdapter, namesSoftwareRenderer } from '../gpu/adapterKind.ts';
 import { tuneSplitKForAdapter } from '../gpu/splitK.ts';
 
 export type BackendName = 'webgpu' | 'webgl' | 'wasm' | 'cpu';
@@ -58,15 +59,6 @@ function startCustomKernels(want: boolean, software: boolean): NonNullable<Backe
   return { on, note: on ? `our WGSL kernels run (${CUSTOM_KERNELS.map((k) => k.kernelName).join(', ')}) and the fused training kernels` : "our WGSL kernels are switched off; tfjs's kernels run" };
 }
 
-const SOFTWARE_RENDERER = /swiftshader|llvmpipe|lavapipe|softpipe|software|microsoft basic render/i;
-
-function adapterText(adapter: GPUAdapter): string {
-  const info = (adapter as GPUAdapter & { info?: GPUAdapterInfo }).info;
-  if (!info) return 'WebGPU adapter';
-  const parts = [info.vendor, info.architecture, info.description, info.device].filter((p) => p && p.length > 0);
-  return parts.length ? parts.join(' · ') : 'WebGPU adapter';
-}
-
 async function tryWebGPU(notes: string[], skipSoftware: boolean): Promise<{ adapter: string; software: boolean; limits: NonNullable<BackendChoice['gpuLimits']> } | null> {
   const gpu = (globalThis.navigator as Navigator | undefined)?.gpu;
   if (!gpu) {
@@ -85,7 +77,7 @@ async function tryWebGPU(notes: string[], skipSoftware: boolean): Promise<{ adap
     return null;
   }
   const text = adapterText(adapter);
-  const software = (adapter as GPUAdapter & { isFallbackAdapter?: boolean }).isFallbackAdapter === true || SOFTWARE_RENDERER.test(text);
+  const software = isSoftwareAdapter(adapter);
   if (software && skipSoftware) {
     notes.push(`WebGPU: the only adapter is a software renderer (${text}), slower than the CPU backend on this machine.`);
     return null;
@@ -138,7 +130,7 @@ export async function chooseBackend(order: readonly BackendName[] = BACKEND_ORDE
         await tf.ready();
         if (name !== 'webgl') return { name, adapter: null, software: false, notes };
         const renderer = webglRenderer();
-        const software = renderer !== null && SOFTWARE_RENDERER.test(renderer);
+        const software = renderer !== null && namesSoftwareRenderer(renderer);
         if (software && (opts.skipSoftware ?? true) && cpuFollows('webgl')) {
           notes.push(`WebGL: the renderer is software (${renderer}), slower than the CPU backend on this machine.`);
           continue;

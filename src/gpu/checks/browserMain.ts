@@ -1,7 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
+import { adapterText, isSoftwareAdapter } from '../adapterKind.ts';
 import { customKernelsActive, installCustomKernels, setCustomKernelsEnabled } from '../customKernels.ts';
 import { CUSTOM_KERNELS } from '../kernels.ts';
 import { loadBundledShaders } from '../shaderSources.vite.ts';
+import { splitKTuning, tuneSplitKForAdapter } from '../splitK.ts';
 import { webgpuBackend } from '../tfjsWebGPU.ts';
 import { ALL_BENCH_CASES } from '../bench/allBenchCases.ts';
 import { timeBenchCase, type BenchTiming } from '../bench/timeBenchCase.ts';
@@ -54,10 +56,14 @@ function row(cells: string[], cls = '', header = false): void {
   }
 }
 
-async function startWebGPU(): Promise<string> {
-  const adapter = await navigator.gpu?.requestAdapter();
+/**
+ * Starts tfjs on WebGPU with our kernels. For the benchmark, the split-K kernels get the tuning the app gives this
+ * kind of adapter (src/train/backend.ts), so the page times what the app runs; the checks keep the default tuning,
+ * which exercises more shader shapes (k-groups) on any adapter.
+ */
+async function startWebGPU(bench: boolean): Promise<string> {
+  const adapter = await navigator.gpu?.requestAdapter({ powerPreference: 'high-performance' });
   if (!adapter) throw new Error('no WebGPU adapter (Chromium on Linux needs --enable-unsafe-webgpu)');
-  const info = (adapter as GPUAdapter & { info?: GPUAdapterInfo }).info;
   await import('@tensorflow/tfjs-backend-webgpu');
   if (!(await tf.setBackend('webgpu'))) throw new Error('tfjs could not start its webgpu backend');
   await tf.ready();
@@ -65,7 +71,11 @@ async function startWebGPU(): Promise<string> {
   installCustomKernels(CUSTOM_KERNELS);
   setCustomKernelsEnabled(true);
   if (!customKernelsActive()) throw new Error('custom kernels did not become active');
-  return [info?.vendor, info?.architecture, info?.description].filter(Boolean).join(' · ') || 'WebGPU adapter';
+  const software = isSoftwareAdapter(adapter);
+  if (!bench) return adapterText(adapter);
+  tuneSplitKForAdapter(software);
+  const groups = `split-K k-groups until a workgroup has ${splitKTuning().minWorkgroupThreads} threads`;
+  return `${adapterText(adapter)} (${software ? 'software' : 'hardware'} adapter; ${groups}, as the app)`;
 }
 
 async function runChecks(only: string | null): Promise<void> {
@@ -113,7 +123,7 @@ async function runBench(only: string | null, reps: number): Promise<void> {
 async function main(): Promise<void> {
   const params = new URLSearchParams(location.search);
   try {
-    report.adapter = await startWebGPU();
+    report.adapter = await startWebGPU(params.has('bench'));
     summary.textContent = report.adapter;
     if (params.has('bench')) await runBench(params.get('only'), Number(params.get('reps') ?? 3));
     else await runChecks(params.get('only'));
