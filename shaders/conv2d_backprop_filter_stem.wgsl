@@ -15,7 +15,7 @@
 // s = t / kh (rows [s·rowsPer, min((s+1)·rowsPer, B·Ho))), writing partial slice s. Slices are summed by
 // split_k_reduce.wgsl (WGSL has no float atomics). Adjacent invocations differ in ky, so they read neighbouring
 // rows of x and the same dy.
-// Limits (the wrapper checks them): N a multiple of 4·NQ, NQ ≤ 4, every index < 2³¹.
+// Limits (the wrapper checks them): NQ ∈ {1, 2, 4} dividing N/4 (so N is a multiple of 4), every index < 2³¹.
 
 struct Params {
   M: u32,        // kh·3
