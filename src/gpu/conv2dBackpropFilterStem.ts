@@ -18,7 +18,7 @@ const MIN_PIXELS_PER_INVOCATION = 256;
 
 let enabled = true;
 
-/** Benchmarks and tests turn the stem kernel off to time or check the general GEMM on the same shapes. */
+/** The checks turn the stem kernel off to run the general GEMM on a stem's shape too. */
 export function setStemFilterKernelEnabled(on: boolean): void {
   enabled = on;
 }

@@ -71,8 +71,8 @@ async function startWebGPU(bench: boolean): Promise<string> {
   installCustomKernels(CUSTOM_KERNELS);
   setCustomKernelsEnabled(true);
   if (!customKernelsActive()) throw new Error('custom kernels did not become active');
-  const software = isSoftwareAdapter(adapter);
   if (!bench) return adapterText(adapter);
+  const software = isSoftwareAdapter(adapter);
   tuneSplitKForAdapter(software);
   const groups = `split-K k-groups until a workgroup has ${splitKTuning().minWorkgroupThreads} threads`;
   return `${adapterText(adapter)} (${software ? 'software' : 'hardware'} adapter; ${groups}, as the app)`;
