@@ -7,6 +7,8 @@ import { defineConfig } from '@playwright/test';
  */
 const CHROMIUM = process.env.PSEUDOLAB_CHROMIUM ?? '/usr/bin/chromium';
 const PORT = Number(process.env.PSEUDOLAB_E2E_PORT ?? 4173);
+/** The built app to serve (vite's outDir); several checkouts or sessions can each build and serve their own. */
+const DIST = process.env.PSEUDOLAB_E2E_DIST ?? 'dist';
 
 export default defineConfig({
   testDir: 'e2e',
@@ -38,7 +40,7 @@ export default defineConfig({
     },
   },
   webServer: {
-    command: `npx vite preview --host 127.0.0.1 --port ${PORT} --strictPort`,
+    command: `npx vite preview --host 127.0.0.1 --port ${PORT} --strictPort --outDir ${DIST}`,
     url: `http://127.0.0.1:${PORT}`,
     reuseExistingServer: !process.env.CI,
     timeout: 60_000,
