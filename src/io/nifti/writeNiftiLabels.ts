@@ -1,7 +1,7 @@
 import { gzipSync } from 'fflate';
 import * as nifti from 'nifti-reader-js';
 import type { ClassDef } from '../../volume/classes.ts';
-import { flipRasLps } from '../../volume/geometry.ts';
+import { flipRasLps, type Mat4 } from '../../volume/geometry.ts';
 import type { NiftiGeometryHeader, Volume } from '../../volume/Volume.ts';
 import { matrixToQuaternion } from './niftiGeometry.ts';
 
@@ -11,7 +11,12 @@ const VOX_OFFSET = 352;
 
 /** Geometry fields for a volume that did not come from NIfTI: both transforms from its exact affine. */
 function derivedGeometry(volume: Volume): NiftiGeometryHeader {
-  const ras = flipRasLps(volume.geometry.ijkToLps);
+  return niftiGeometryFromAffine(volume.geometry.ijkToLps);
+}
+
+/** Both NIfTI transforms (qform and sform, codes 1) from a voxel → LPS matrix. */
+export function niftiGeometryFromAffine(ijkToLps: Mat4): NiftiGeometryHeader {
+  const ras = flipRasLps(ijkToLps);
   const q = matrixToQuaternion(ras);
   return {
     version: 1,
