@@ -6,6 +6,7 @@ export type FileFormat =
   | 'dicom'
   | 'png'
   | 'jpeg'
+  | 'tiff'
   | 'msd-json'
   | 'gzip-other'
   | 'zip'
@@ -40,6 +41,13 @@ function startsWith(bytes: Uint8Array, signature: readonly number[], at = 0): bo
 
 const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 const JPEG_SOI = [0xff, 0xd8, 0xff];
+// Byte order then 42 (classic TIFF) or 43 (BigTIFF, which whole-slide scanners write).
+const TIFF_SIGNATURES = [
+  [0x49, 0x49, 0x2a, 0x00],
+  [0x4d, 0x4d, 0x00, 0x2a],
+  [0x49, 0x49, 0x2b, 0x00],
+  [0x4d, 0x4d, 0x00, 0x2b],
+] as const;
 const DICM = [0x44, 0x49, 0x43, 0x4d];
 const ZIP = [0x50, 0x4b, 0x03, 0x04];
 const NIFTI1_SINGLE = [0x6e, 0x2b, 0x31, 0x00]; // "n+1\0" at 344
@@ -66,7 +74,9 @@ export function detectFormat(path: string, bytes: Uint8Array): FileFormat {
   if (lower === 'dataset.json') return 'msd-json';
   if (startsWith(bytes, PNG_SIGNATURE)) return 'png';
   if (startsWith(bytes, JPEG_SOI)) return 'jpeg';
+  // DICOM first: its 128-byte preamble is free-form and may itself begin like a TIFF (dual-personality files).
   if (startsWith(bytes, DICM, 128)) return 'dicom';
+  if (TIFF_SIGNATURES.some((sig) => startsWith(bytes, sig))) return 'tiff';
   const nifti = niftiKind(bytes);
   if (nifti) return nifti;
   if (startsWith(bytes, ZIP)) return 'zip';
@@ -88,5 +98,6 @@ export function detectFormat(path: string, bytes: Uint8Array): FileFormat {
   if (lower.endsWith('.nii')) return 'nifti';
   if (lower.endsWith('.hdr') || lower.endsWith('.img')) return 'nifti-pair';
   if (lower.endsWith('.dcm') || lower.endsWith('.dicom') || lower.endsWith('.ima')) return 'dicom';
+  if (lower.endsWith('.tif') || lower.endsWith('.tiff')) return 'tiff';
   return 'unknown';
 }

@@ -50,7 +50,7 @@ describe('damaged and unknown files become problems that name the file; nothing 
       'scans/cut.nii.gz': 'cut.nii.gz: file is truncated — its gzip stream ends early (an incomplete download or copy?)',
       'scans/cut.nii': 'cut.nii: file is truncated — its header promises 4 voxels of int16 (8 bytes), only 6 bytes are present',
       'scans/scan.dcm': expect.stringMatching(/^scan\.dcm: not a readable DICOM file/),
-      'scans/notes.txt': expect.stringMatching(/^notes\.txt: its format is not recognised — open NIfTI \(\.nii, \.nii\.gz\), DICOM, PNG or JPEG/),
+      'scans/notes.txt': expect.stringMatching(/^notes\.txt: its format is not recognised — open NIfTI \(\.nii, \.nii\.gz\), DICOM, PNG, JPEG or TIFF/),
       'scans/empty.nii': 'empty.nii: is empty (0 bytes); was the copy or download interrupted?',
       'scans/archive.zip': 'archive.zip: is a zip archive; unpack it and open the folder inside',
       'scans/brain.hdr': expect.stringMatching(/^brain\.hdr: is half of a NIfTI\/Analyze \.hdr\/\.img pair/),

@@ -2,7 +2,7 @@ import type { Volume } from '../volume/Volume.ts';
 import { detectFormat, fileNameOf, folderOf, isIgnoredFile, type FileFormat } from './detectFormat.ts';
 import { openDicomSeries } from './dicom/openDicomSeries.ts';
 import { parseDicomFile, type DicomFileInfo } from './dicom/parseDicomFile.ts';
-import { readImage2D } from './image2d/readImage2D.ts';
+import { openImage2D, readImage2D } from './image2d/readImage2D.ts';
 import { importedLabels } from './importedLabels.ts';
 import { labelValuesFor } from './importLabelFile.ts';
 import { findImageMaskRoots } from './monuseg/monusegLayout.ts';
@@ -35,7 +35,7 @@ const SPREADSHEET_NAME = /\.(xlsx|xls|ods)$/i;
 function caseName(path: string): string {
   return fileNameOf(path)
     .replace(/_0000(\.nii(\.gz)?)$/i, '$1')
-    .replace(/\.(nii\.gz|nii|png|jpe?g|dcm)$/i, '');
+    .replace(/\.(nii\.gz|nii|png|jpe?g|tiff?|dcm)$/i, '');
 }
 
 /** Why a file that is not an image is not opened, in words a clinician can act on. */
@@ -48,7 +48,7 @@ function notAnImage(format: FileFormat, name: string): string {
     case 'gzip-other':
       return `${name}: is a gzip archive that holds no NIfTI image`;
     default:
-      return `${name}: its format is not recognised — open NIfTI (.nii, .nii.gz), DICOM, PNG or JPEG files, a Decathlon folder with its dataset.json, or a CSV of image descriptions`;
+      return `${name}: its format is not recognised — open NIfTI (.nii, .nii.gz), DICOM, PNG, JPEG or TIFF files, a Decathlon folder with its dataset.json, or a CSV of image descriptions`;
   }
 }
 
@@ -194,6 +194,11 @@ async function openAll(files: InputFile[], result: OpenResult, tick: (what: stri
         await openLabelFor(file, read.volume);
       } else if (format === 'png' || format === 'jpeg') {
         const volume = readImage2D(bytes, file.name, format);
+        result.volumes.push(volume);
+        opened.push({ volume, path: file.path });
+        await openLabelFor(file, volume);
+      } else if (format === 'tiff') {
+        const volume = await openImage2D(bytes, file.name, 'tiff');
         result.volumes.push(volume);
         opened.push({ volume, path: file.path });
         await openLabelFor(file, volume);

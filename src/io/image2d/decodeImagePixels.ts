@@ -1,5 +1,9 @@
 import { convertIndexedToRgb, decode as decodePng } from 'fast-png';
 import jpeg from 'jpeg-js';
+import { decodeTiffPixels } from './decodeTiffPixels.ts';
+
+/** The 2D image formats read pixel for pixel: PNG and JPEG decode at once, TIFF through geotiff's async API. */
+export type Image2DFormat = 'png' | 'jpeg' | 'tiff';
 
 /** Decoded pixels, rows top to bottom, channels interleaved. */
 export interface ImagePixels {
@@ -84,4 +88,9 @@ function collapseGrey(p: ImagePixels): ImagePixels {
  */
 export function decodeImagePixels(bytes: Uint8Array, kind: 'png' | 'jpeg'): ImagePixels {
   return collapseGrey(kind === 'png' ? decodePngPixels(bytes) : decodeJpegPixels(bytes));
+}
+
+/** Any 2D image format, TIFF included (RGB or grey, 1–16 bits; see decodeTiffPixels), treated as PNG and JPEG are. */
+export async function decodeImage2DPixels(bytes: Uint8Array, kind: Image2DFormat): Promise<ImagePixels> {
+  return kind === 'tiff' ? collapseGrey(await decodeTiffPixels(bytes)) : decodeImagePixels(bytes, kind);
 }
