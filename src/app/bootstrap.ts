@@ -93,7 +93,7 @@ export async function bootstrap(store: AppStore): Promise<Session> {
   let autosaver: Autosaver | null = null;
   if (db && autosaveAllowed) {
     autosaver = new Autosaver(store, db);
-    if (stored && restored) autosaver.markStored(stored.volumeIds, stored.labelVersions, stored.savedAt);
+    if (stored && restored) autosaver.markStored(stored.volumeIds, stored.labelVersions, stored.savedAt, stored.labelHashes, stored.orphanIds);
     autosaver.start();
     if (!restored) void autosaver.flush();
     const flush = (): void => void autosaver?.flush();

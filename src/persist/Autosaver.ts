@@ -1,6 +1,17 @@
+import { deflateSync } from 'fflate';
 import type { AppState, AppStore } from '../store/appStore.ts';
-import { writeWorkspace, type Database } from './database.ts';
-import { SCHEMA_VERSION, toLabelsRecord, toVolumeRecord, type LabelsRecord, type VolumeRecord, type WorkspaceRecord } from './records.ts';
+import type { Volume } from '../volume/Volume.ts';
+import { deleteVolumes, writeLabels, writeVolumeVoxels, writeWorkspaceRecord, type Database } from './database.ts';
+import {
+  chunkLayout,
+  chunkView,
+  hashChunk,
+  LABEL_CHUNK_BYTES,
+  SCHEMA_VERSION,
+  toVolumeRecord,
+  type LabelsRecord,
+  type WorkspaceRecord,
+} from './records.ts';
 
 export interface AutosaveOptions {
   /** Quiet time after the last change before saving: one save per burst of strokes. */
@@ -27,11 +38,43 @@ export function describeStorageError(e: unknown): string {
 }
 
 /**
+ * Lets the page draw and take input: a task boundary, without the 4 ms clamp nested timers get. Node (tests)
+ * has setImmediate.
+ */
+function yieldToPage(): Promise<void> {
+  const g = globalThis as { scheduler?: { yield?: () => Promise<void> }; setImmediate?: (f: () => void) => void };
+  if (g.scheduler?.yield) return g.scheduler.yield();
+  if (g.setImmediate) return new Promise((r) => g.setImmediate!(r));
+  return new Promise((r) => setTimeout(r, 0));
+}
+
+/** Longest stretch of main-thread work (hashing, deflating label chunks) between yields. */
+const SLICE_MS = 8;
+
+interface VoxelFailure {
+  error: unknown;
+  attempts: number;
+  retryAt: number;
+}
+
+/**
  * Saves the workspace to IndexedDB as the user works. Owns its timers and store subscription; dispose() ends both.
+ *
+ * Each volume saves on its own: its voxels (once, in chunks, in the background) and its labels (only the
+ * chunks that changed) each in their own transaction, then the small workspace record. A volume that does not
+ * fit in storage fails alone; strokes on the others keep saving. The status says "saved" only once every write
+ * has committed, voxel writes included.
  */
 export class Autosaver {
   private savedVolumes = new Set<string>();
   private savedLabelVersions = new Map<string, number>();
+  /** Per volume, the hashes of the label chunks as last stored: a save rewrites the chunks whose hash moved. */
+  private labelHashes = new Map<string, Uint32Array>();
+  /** Voxel writes in flight, by volume id; never awaited by a label save. */
+  private voxelWrites = new Map<string, Promise<void>>();
+  private voxelFailures = new Map<string, VoxelFailure>();
+  /** Failures of the last label/workspace save, cleared by the next one that succeeds. */
+  private saveErrors: unknown[] = [];
   private timer: ReturnType<typeof setTimeout> | null = null;
   private firstChangeAt: number | null = null;
   private saving: Promise<void> | null = null;
@@ -41,6 +84,7 @@ export class Autosaver {
   private dirty = false;
   private lastSavedAt: number | null = null;
   private unsubscribe: (() => void) | null = null;
+  private disposed = false;
 
   constructor(
     private readonly store: AppStore,
@@ -48,12 +92,25 @@ export class Autosaver {
     private readonly options: AutosaveOptions = DEFAULT_AUTOSAVE,
   ) {}
 
-  /** Marks what is already stored (after a restore) so the first save writes only what changes. */
-  markStored(volumeIds: string[], labelVersions: Map<string, number>, savedAt: number | null): void {
+  /**
+   * Marks what is already stored (after a restore) so the first save writes only what changes. `labelHashes`
+   * (from chunked label records) lets that save rewrite only changed chunks; without them it writes all once.
+   * `orphanIds`: stored volumes the workspace no longer lists, deleted by the first save.
+   */
+  markStored(
+    volumeIds: string[],
+    labelVersions: Map<string, number>,
+    savedAt: number | null,
+    labelHashes?: Map<string, Uint32Array>,
+    orphanIds: string[] = [],
+  ): void {
     for (const id of volumeIds) this.savedVolumes.add(id);
+    for (const id of orphanIds) this.savedVolumes.add(id);
     for (const [id, v] of labelVersions) this.savedLabelVersions.set(id, v);
+    for (const [id, h] of labelHashes ?? []) this.labelHashes.set(id, h);
     this.lastSavedAt = savedAt;
     if (savedAt !== null) this.store.getState().setSaveState({ kind: 'saved', at: savedAt });
+    if (orphanIds.length) this.schedule();
   }
 
   start(): void {
@@ -63,12 +120,13 @@ export class Autosaver {
   }
 
   dispose(): void {
+    this.disposed = true;
     this.unsubscribe?.();
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
   }
 
-  /** Saves now (page hide, tests); resolves once what was pending is written or has failed. */
+  /** Saves now (page hide, tests); resolves once what was pending, voxels included, is written or has failed. */
   async flush(): Promise<void> {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
@@ -77,6 +135,8 @@ export class Autosaver {
       await this.saving;
     }
     await this.save();
+    while (this.voxelWrites.size) await Promise.all(this.voxelWrites.values());
+    this.report();
   }
 
   private schedule(): void {
@@ -89,6 +149,12 @@ export class Autosaver {
     const waited = now - this.firstChangeAt;
     const delay = Math.max(0, Math.min(this.options.debounceMs, this.options.maxDelayMs - waited));
     this.timer = setTimeout(() => void this.run(), delay);
+  }
+
+  private retryLater(delayMs = this.options.retryMs): void {
+    if (this.disposed) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => void this.run(), Math.max(0, delayMs));
   }
 
   private async run(): Promise<void> {
@@ -107,6 +173,7 @@ export class Autosaver {
   private save(): Promise<void> {
     const task = this.doSave().finally(() => {
       this.saving = null;
+      this.report();
     });
     this.saving = task;
     return task;
@@ -118,30 +185,131 @@ export class Autosaver {
     const s = this.store.getState();
     const change = collectChange(s, this.savedVolumes, this.savedLabelVersions);
     s.setSaveState({ kind: 'saving' });
-    try {
-      await writeWorkspace(this.db, change);
-      for (const v of change.volumes) this.savedVolumes.add(v.id);
-      for (const l of change.labels) this.savedLabelVersions.set(l.id, l.version);
-      for (const id of change.deleted) {
-        this.savedVolumes.delete(id);
-        this.savedLabelVersions.delete(id);
+    // 1. Voxels of new volumes start in the background, smallest first: a 300 MB CT must not hold up strokes.
+    for (const volume of [...change.volumes].sort((a, b) => a.voxels.byteLength - b.voxels.byteLength)) this.startVoxelWrite(volume);
+    const errors: unknown[] = [];
+    // 2. Labels, one transaction per volume, so one volume's failure leaves the others saved.
+    for (const id of change.labels) {
+      try {
+        await this.saveLabels(id);
+      } catch (e) {
+        errors.push(e);
       }
+    }
+    // 3. The workspace record, then removed volumes.
+    try {
+      await writeWorkspaceRecord(this.db, change.workspace);
       this.lastSavedAt = change.workspace.savedAt;
-      this.store.getState().setSaveState(this.dirty ? { kind: 'pending' } : { kind: 'saved', at: change.workspace.savedAt });
-      if (this.lastErrorText) {
-        this.store.getState().pushMessage({ severity: 'info', subject: null, text: 'Saving works again; all changes are stored.' });
-        this.lastErrorText = null;
+      if (change.deleted.length) {
+        await deleteVolumes(this.db, change.deleted);
+        for (const id of change.deleted) {
+          this.savedVolumes.delete(id);
+          this.savedLabelVersions.delete(id);
+          this.labelHashes.delete(id);
+        }
       }
     } catch (e) {
-      this.dirty = true;
-      const text = describeStorageError(e);
-      this.store.getState().setSaveState({ kind: 'error', at: Date.now(), message: text, lastSavedAt: this.lastSavedAt });
-      // One message per kind of failure, not one per retry.
-      if (text !== this.lastErrorText) this.store.getState().pushMessage({ severity: 'error', subject: 'Browser storage', text });
-      this.lastErrorText = text;
-      if (this.timer) clearTimeout(this.timer);
-      this.timer = setTimeout(() => void this.run(), this.options.retryMs);
+      errors.push(e);
     }
+    this.saveErrors = errors;
+    if (errors.length) this.dirty = true;
+  }
+
+  /**
+   * Hashes the committed labels chunk by chunk (yielding to the page), deflates the chunks that changed, and
+   * writes them with the labels record. If a stroke commits meanwhile the pass starts over, so the stored
+   * chunks all come from one committed state; after a few tries it writes what it has, and the next save
+   * (the version moved) completes it.
+   */
+  private async saveLabels(id: string): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      const entry = this.store.getState().volumes[id];
+      if (!entry) return;
+      const version = entry.labelsVersion;
+      const bytes = entry.committed;
+      const layout = chunkLayout(bytes.length, LABEL_CHUNK_BYTES);
+      const hashes = new Uint32Array(layout.count * 2);
+      const previous = this.labelHashes.get(id);
+      const known = previous && previous.length === hashes.length ? previous : null;
+      const changed: { index: number; deflated: Uint8Array }[] = [];
+      let sliceStart = performance.now();
+      for (let index = 0; index < layout.count; index++) {
+        const view = chunkView(bytes, layout, index);
+        hashChunk(view, hashes, index * 2);
+        if (!known || known[index * 2] !== hashes[index * 2] || known[index * 2 + 1] !== hashes[index * 2 + 1]) {
+          // Level 1: labels compress almost as well at the fastest level, and saves run while the user paints.
+          changed.push({ index, deflated: deflateSync(view, { level: 1 }) });
+        }
+        if (performance.now() - sliceStart > SLICE_MS) {
+          await yieldToPage();
+          sliceStart = performance.now();
+        }
+      }
+      const now = this.store.getState().volumes[id];
+      if (!now) return;
+      if (now.labelsVersion !== version && attempt < 3) continue;
+      const l = now.labels;
+      const record: LabelsRecord = {
+        id,
+        version,
+        dims: [...l.dims],
+        chunks: { ...layout, hashes },
+        slices: [l.slices[0].slice(), l.slices[1].slice(), l.slices[2].slice()],
+      };
+      await writeLabels(this.db, record, changed);
+      this.savedLabelVersions.set(id, version);
+      this.labelHashes.set(id, hashes);
+      return;
+    }
+  }
+
+  private startVoxelWrite(volume: Volume): void {
+    const id = volume.id;
+    if (this.voxelWrites.has(id)) return;
+    const failure = this.voxelFailures.get(id);
+    if (failure && Date.now() < failure.retryAt) return;
+    const task = (async () => {
+      try {
+        await writeVolumeVoxels(this.db, toVolumeRecord(volume), volume.voxels);
+        this.voxelFailures.delete(id);
+        if (this.store.getState().volumes[id]) this.savedVolumes.add(id);
+        // Removed while it was being written: take it out again.
+        else await deleteVolumes(this.db, [id]);
+      } catch (e) {
+        const attempts = (failure?.attempts ?? 0) + 1;
+        // A volume that does not fit is retried less and less often (up to 4× the retry interval): each try
+        // writes it whole before the quota check fails.
+        this.voxelFailures.set(id, { error: e, attempts, retryAt: Date.now() + this.options.retryMs * Math.min(4, 2 ** (attempts - 1)) });
+      } finally {
+        this.voxelWrites.delete(id);
+        this.report();
+      }
+    })();
+    this.voxelWrites.set(id, task);
+  }
+
+  /** Puts the save status in words from every write's outcome; one message per kind of failure. */
+  private report(): void {
+    const st = this.store.getState();
+    for (const id of this.voxelFailures.keys()) if (!st.volumes[id]) this.voxelFailures.delete(id);
+    const errors = [...this.saveErrors, ...[...this.voxelFailures.values()].map((f) => f.error)];
+    if (errors.length) {
+      const text = describeStorageError(errors[0]);
+      st.setSaveState({ kind: 'error', at: Date.now(), message: text, lastSavedAt: this.lastSavedAt });
+      if (text !== this.lastErrorText) st.pushMessage({ severity: 'error', subject: 'Browser storage', text });
+      this.lastErrorText = text;
+      // Come back when the next volume is due for another try (or at once-per-interval for label failures).
+      const due = Math.min(...[...this.voxelFailures.values()].map((f) => f.retryAt - Date.now()));
+      if (!this.saving) this.retryLater(this.saveErrors.length ? this.options.retryMs : due);
+      return;
+    }
+    if (this.lastErrorText) {
+      st.pushMessage({ severity: 'info', subject: null, text: 'Saving works again; all changes are stored.' });
+      this.lastErrorText = null;
+    }
+    if (this.dirty) st.setSaveState({ kind: 'pending' });
+    else if (this.saving || this.voxelWrites.size) st.setSaveState({ kind: 'saving' });
+    else if (this.lastSavedAt !== null) st.setSaveState({ kind: 'saved', at: this.lastSavedAt });
   }
 }
 
@@ -158,13 +326,14 @@ function persistedPartChanged(s: AppState, p: AppState): boolean {
   return false;
 }
 
+/** What a save must write: volumes whose voxels are not stored, ids whose labels changed, removed volumes. */
 export function collectChange(
   s: AppState,
   savedVolumes: ReadonlySet<string>,
   savedLabelVersions: ReadonlyMap<string, number>,
-): { workspace: WorkspaceRecord; volumes: VolumeRecord[]; labels: LabelsRecord[]; deleted: string[] } {
-  const volumes: VolumeRecord[] = [];
-  const labels: LabelsRecord[] = [];
+): { workspace: WorkspaceRecord; volumes: Volume[]; labels: string[]; deleted: string[] } {
+  const volumes: Volume[] = [];
+  const labels: string[] = [];
   const views: WorkspaceRecord['views'] = {};
   const labelSources: WorkspaceRecord['labelSources'] = {};
   const validation: Record<string, number[]> = {};
@@ -176,13 +345,11 @@ export function collectChange(
     labelSources[id] = e.labelSource;
     if (e.validation.length) validation[id] = e.validation;
     descriptions[id] = e.volume.description ?? '';
-    if (!savedVolumes.has(id)) volumes.push(toVolumeRecord(e.volume));
-    if (savedLabelVersions.get(id) !== e.labelsVersion) {
-      // Save the committed labels: the live buffer may hold half a brush stroke.
-      labels.push(toLabelsRecord(id, { ...e.labels, voxels: e.committed }, e.labelsVersion));
-    }
+    if (!savedVolumes.has(id)) volumes.push(e.volume);
+    // Labels are saved from the committed copy (saveLabels): the live buffer may hold half a brush stroke.
+    if (savedLabelVersions.get(id) !== e.labelsVersion) labels.push(id);
   }
-  const deleted = [...savedVolumes].filter((id) => !s.volumes[id]);
+  const deleted = [...new Set([...savedVolumes, ...savedLabelVersions.keys()])].filter((id) => !s.volumes[id]);
   const workspace: WorkspaceRecord = {
     schema: SCHEMA_VERSION,
     savedAt: Date.now(),

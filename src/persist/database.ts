@@ -1,5 +1,15 @@
 import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
-import type { LabelsRecord, VolumeRecord, WorkspaceRecord } from './records.ts';
+import {
+  allocateVoxels,
+  chunkView,
+  voxelBytes,
+  type ChunkLayout,
+  type LabelsRecord,
+  type VolumeRecord,
+  type WorkspaceRecord,
+} from './records.ts';
+import { inflateSync } from 'fflate';
+import type { Volume } from '../volume/Volume.ts';
 
 /** The latest training checkpoint: resuming after a reload continues from here. */
 export interface CheckpointRecord {
@@ -17,6 +27,10 @@ interface PseudolabDB extends DBSchema {
   volumes: { key: string; value: VolumeRecord };
   labels: { key: string; value: LabelsRecord };
   checkpoints: { key: string; value: CheckpointRecord };
+  /** Raw voxel bytes of one chunk, keyed [volume id, chunk index] (records.ts: VolumeRecord.voxelChunks). */
+  voxelChunks: { key: [string, number]; value: Uint8Array };
+  /** Deflated label bytes of one chunk, keyed [volume id, chunk index] (records.ts: LabelsRecord.chunks). */
+  labelChunks: { key: [string, number]; value: Uint8Array };
 }
 
 export type Database = IDBPDatabase<PseudolabDB>;
@@ -26,7 +40,7 @@ const WORKSPACE_KEY = 'current';
 
 export async function openDatabase(): Promise<Database> {
   if (typeof indexedDB === 'undefined') throw new Error('this browser offers no IndexedDB');
-  return openDB<PseudolabDB>(DB_NAME, 2, {
+  return openDB<PseudolabDB>(DB_NAME, 3, {
     // Each version adds what it needs, so a workspace saved by an older version opens unchanged.
     upgrade(db, oldVersion) {
       if (oldVersion < 1) {
@@ -35,6 +49,10 @@ export async function openDatabase(): Promise<Database> {
         db.createObjectStore('labels', { keyPath: 'id' });
       }
       if (oldVersion < 2) db.createObjectStore('checkpoints');
+      if (oldVersion < 3) {
+        db.createObjectStore('voxelChunks');
+        db.createObjectStore('labelChunks');
+      }
     },
   });
 }
@@ -56,8 +74,9 @@ export async function readWorkspace(db: Database): Promise<StoredWorkspace | nul
 }
 
 /**
- * One transaction per save: the workspace record, new volumes, changed labels and deletions land together or
- * not at all, so a crash mid-save leaves the previous consistent state.
+ * The format-1 save: the workspace record, inline volumes, whole-volume labels and deletions in one
+ * transaction. The app now saves per volume (writeVolumeVoxels, writeLabels, writeWorkspaceRecord); this stays
+ * so tests can build a workspace as the previous version stored it.
  */
 export async function writeWorkspace(
   db: Database,
@@ -75,14 +94,126 @@ export async function writeWorkspace(
 }
 
 export async function clearDatabase(db: Database): Promise<void> {
-  const tx = db.transaction(['workspace', 'volumes', 'labels', 'checkpoints'], 'readwrite');
+  const tx = db.transaction(['workspace', 'volumes', 'labels', 'checkpoints', 'voxelChunks', 'labelChunks'], 'readwrite');
   await Promise.all([
     tx.objectStore('workspace').clear(),
     tx.objectStore('volumes').clear(),
     tx.objectStore('labels').clear(),
     tx.objectStore('checkpoints').clear(),
+    tx.objectStore('voxelChunks').clear(),
+    tx.objectStore('labelChunks').clear(),
     tx.done,
   ]);
+}
+
+/** Every chunk key of one volume: [id, 0] … [id, +∞). */
+function chunkRange(id: string): IDBKeyRange {
+  return IDBKeyRange.bound([id, 0], [id, Infinity]);
+}
+
+/** The small workspace record on its own: a save of it never waits on a volume's voxels. */
+export async function writeWorkspaceRecord(db: Database, workspace: WorkspaceRecord): Promise<void> {
+  const tx = db.transaction('workspace', 'readwrite');
+  await Promise.all([tx.store.put(workspace, WORKSPACE_KEY), tx.done]);
+}
+
+/**
+ * One volume's voxels in chunks, then its record, in one transaction of its own: the volume is stored whole or
+ * not at all (a quota failure rolls back every chunk), and its record, which restore looks for, exists only
+ * once every chunk does. Each chunk is put after the previous one succeeded, so the page runs between chunks
+ * (each put clones one chunk, a few milliseconds) and the transaction stays alive, as it would not across a
+ * timer. Label and workspace saves use other stores, so they never queue behind this.
+ */
+export async function writeVolumeVoxels(
+  db: Database,
+  record: VolumeRecord,
+  voxels: Volume['voxels'],
+  onChunk?: (done: number, total: number) => void,
+): Promise<void> {
+  const tx = db.transaction(['volumes', 'voxelChunks'], 'readwrite');
+  // An aborted transaction rejects `done` whether or not anyone awaits it; the failure is reported below.
+  tx.done.catch(() => undefined);
+  const layout = record.voxelChunks;
+  try {
+    if (layout) {
+      const bytes = voxelBytes(voxels);
+      if (bytes.byteLength !== layout.byteLength) throw new Error(`${record.volume.name}: ${bytes.byteLength} voxel bytes, the record says ${layout.byteLength}`);
+      const chunks = tx.objectStore('voxelChunks');
+      for (let index = 0; index < layout.count; index++) {
+        // slice(): a typed-array view clones its whole buffer, so each record gets a buffer of its own.
+        await chunks.put(chunkView(bytes, layout, index).slice(), [record.id, index]);
+        onChunk?.(index + 1, layout.count);
+      }
+    }
+    await tx.objectStore('volumes').put(record);
+    await tx.done;
+  } catch (e) {
+    // The transaction may already be aborting; either way nothing of this volume is stored.
+    try {
+      tx.abort();
+    } catch {
+      // Already finished or aborted.
+    }
+    await tx.done.catch(() => undefined);
+    throw e;
+  }
+}
+
+/** A volume's chunked voxels read back chunk by chunk into one buffer (peak memory: the volume plus a chunk). */
+export async function readVoxelChunks(db: Database, record: VolumeRecord): Promise<Volume['voxels']> {
+  const layout = record.voxelChunks;
+  if (!layout) throw new Error('the volume record has no chunks');
+  const voxels = allocateVoxels(layout.type, layout.byteLength);
+  const bytes = voxelBytes(voxels);
+  const tx = db.transaction('voxelChunks', 'readonly');
+  for (let index = 0; index < layout.count; index++) {
+    const chunk = await tx.store.get([record.id, index]);
+    const want = chunkView(bytes, layout, index);
+    if (!chunk || chunk.length !== want.length) {
+      throw new Error(`voxel chunk ${index + 1} of ${layout.count} is ${chunk ? `${chunk.length} bytes, expected ${want.length}` : 'missing'}`);
+    }
+    want.set(chunk);
+  }
+  await tx.done;
+  return voxels;
+}
+
+/**
+ * One volume's labels record and its changed chunks (deflated) in one transaction of their own; chunks not
+ * listed keep what is stored.
+ */
+export async function writeLabels(db: Database, record: LabelsRecord, chunks: { index: number; deflated: Uint8Array }[]): Promise<void> {
+  const tx = db.transaction(['labels', 'labelChunks'], 'readwrite');
+  const puts: Promise<unknown>[] = chunks.map((c) => tx.objectStore('labelChunks').put(c.deflated, [record.id, c.index]));
+  puts.push(tx.objectStore('labels').put(record));
+  await Promise.all([...puts, tx.done]);
+}
+
+/** Chunked labels read back: each chunk inflated straight into its place. */
+export async function readLabelChunks(db: Database, id: string, layout: ChunkLayout): Promise<Uint8Array> {
+  const voxels = new Uint8Array(layout.byteLength);
+  const tx = db.transaction('labelChunks', 'readonly');
+  for (let index = 0; index < layout.count; index++) {
+    const deflated = await tx.store.get([id, index]);
+    if (!deflated) throw new Error(`label chunk ${index + 1} of ${layout.count} is missing`);
+    const want = chunkView(voxels, layout, index);
+    const got = inflateSync(deflated, { out: want });
+    if (got.length !== want.length) throw new Error(`label chunk ${index + 1} holds ${got.length} voxels, expected ${want.length}`);
+  }
+  await tx.done;
+  return voxels;
+}
+
+/** Volumes removed from the workspace: records and chunks, together. */
+export async function deleteVolumes(db: Database, ids: string[]): Promise<void> {
+  if (ids.length === 0) return;
+  const tx = db.transaction(['volumes', 'labels', 'voxelChunks', 'labelChunks'], 'readwrite');
+  const ops: Promise<unknown>[] = [];
+  for (const id of ids) {
+    ops.push(tx.objectStore('volumes').delete(id), tx.objectStore('labels').delete(id));
+    ops.push(tx.objectStore('voxelChunks').delete(chunkRange(id)), tx.objectStore('labelChunks').delete(chunkRange(id)));
+  }
+  await Promise.all([...ops, tx.done]);
 }
 
 const CHECKPOINT_KEY = 'current';
