@@ -13,7 +13,7 @@ import { StatusBar } from './StatusBar.tsx';
 import { ToolPanel } from './ToolPanel.tsx';
 import { TrainingPanel } from './TrainingPanel.tsx';
 import { openFilePicker, TopBar } from './TopBar.tsx';
-import { useViewerUi } from './viewerState.ts';
+import { toggleViewFrame, useViewerUi } from './viewerState.ts';
 import { ViewerPane } from './ViewerPane.tsx';
 import { VolumeDescription } from './VolumeDescription.tsx';
 import { VolumeList } from './VolumeList.tsx';
@@ -55,6 +55,8 @@ function run(cmd: Command, showHelp: () => void): void {
     case 'resetView':
       viewer.controller?.resetView();
       return;
+    case 'toggleViewFrame':
+      return toggleViewFrame();
     case 'open':
       return openFilePicker();
     case 'export':

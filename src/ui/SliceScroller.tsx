@@ -44,12 +44,19 @@ export function SliceScroller({ view }: { view: ViewName }) {
       data-testid={`slice-scroller-${view}`}
       data-labeled-slices={labeled.join(',')}
       data-current={slice.index}
+      data-aligned={slice.aligned ? 'true' : 'false'}
       role="slider"
       aria-label={`${view} slice`}
       aria-valuemin={1}
       aria-valuemax={slice.count}
       aria-valuenow={slice.index + 1}
-      title={`Slice ${slice.index + 1} of ${slice.count}; ${labeled.length} labeled. Click or drag to move.`}
+      title={
+        slice.aligned
+          ? `Slice ${slice.index + 1} of ${slice.count}; ${labeled.length} labeled. Click or drag to move.`
+          : `This view cuts across the volume's slices: the marks are the nearest slices', ${labeled.length} labeled. Click or drag to move.`
+      }
+      // Across the grid the marks only approximate what the view shows: dim them rather than claim they match.
+      style={slice.aligned ? undefined : { opacity: 0.45 }}
       onPointerDown={(e) => {
         e.currentTarget.setPointerCapture(e.pointerId);
         jump(e.clientY);

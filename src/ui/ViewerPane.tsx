@@ -3,28 +3,68 @@ import { appStore, useApp } from '../store/appStore.ts';
 import { activeEntry } from '../store/selectors.ts';
 import { ViewerController, type ViewName } from '../viewer/ViewerController.ts';
 import { SliceScroller } from './SliceScroller.tsx';
-import { useViewerUi } from './viewerState.ts';
+import { toggleViewFrame, useViewerUi } from './viewerState.ts';
 
 const TITLES: Record<ViewName, string> = { axial: 'Axial', coronal: 'Coronal', sagittal: 'Sagittal', single: 'Image' };
+const AXIS_NAMES = ['i', 'j', 'k'] as const;
+
+/** Views follow the volume's slice grid or the patient axes; the shortcut is G. */
+function ViewFrameToggle() {
+  const frame = useViewerUi((s) => s.viewFrame);
+  const grid = frame === 'grid';
+  return (
+    <button
+      type="button"
+      className="view-frame-toggle"
+      data-testid="view-frame-toggle"
+      data-frame={frame}
+      aria-pressed={!grid}
+      onClick={toggleViewFrame}
+      title={
+        grid
+          ? 'Views: acquisition grid. Each view shows whole slices of the volume, so strokes stay in the slice you see. Click for patient axes (G)'
+          : 'Views: patient axes. On an oblique volume these cut across slices and painting is off. Click for the acquisition grid (G)'
+      }
+      style={{ marginLeft: 'auto', font: 'inherit', padding: '0 6px', cursor: 'pointer' }}
+    >
+      Views: {grid ? 'acquisition grid' : 'patient axes'}
+    </button>
+  );
+}
 
 function ViewportFrame({ view, mode, elRef }: { view: ViewName; mode: '2d' | '3d' | null; elRef: React.RefObject<HTMLDivElement | null> }) {
   const visible = view === 'single' ? mode === '2d' : mode === '3d';
   const slice = useViewerUi((s) => s.slices[view]);
   const active = useViewerUi((s) => s.activeView === view);
   const entry = useApp(activeEntry);
-  const labeled = entry && slice ? entry.labels.slices[slice.axis][slice.index] !== 0 : false;
+  // A view across the grid shows parts of several slices: no one slice's mark applies to it.
+  const aligned = slice?.aligned ?? true;
+  const labeled = entry && slice && aligned ? entry.labels.slices[slice.axis][slice.index] !== 0 : false;
+  const title = slice?.looksLike ? TITLES[slice.looksLike] : TITLES[view];
   // A 2D image's single view answers to the axial hook, so journeys need not know the image's dimensionality.
   const testId = visible ? (view === 'single' ? 'viewport-axial' : `viewport-${view}`) : `viewport-${view}-inactive`;
   return (
     <div className={`viewport-frame view-${view}${visible ? '' : ' hidden'}${active ? ' focused' : ''}`}>
       <div className="viewport-header">
-        <span className="viewport-title">{TITLES[view]}</span>
+        <span className="viewport-title" data-testid={`view-title-${view}`}>{title}</span>
         {slice && slice.count > 1 && (
-          <span className="viewport-slice" data-testid={`slice-index-${view}`}>
+          <span
+            className="viewport-slice"
+            data-testid={`slice-index-${view}`}
+            data-aligned={aligned ? 'true' : 'false'}
+            title={aligned ? `Slice ${slice.index + 1} of ${slice.count} along the volume's ${AXIS_NAMES[slice.axis]} axis` : `This view cuts across the volume's slices; nearest ${AXIS_NAMES[slice.axis]}-slice at its centre`}
+          >
+            {aligned ? '' : '≈ '}
             {slice.index + 1} / {slice.count}
           </span>
         )}
         {labeled && <span className="badge" title="This slice is labeled: ground truth for training">labeled</span>}
+        {!aligned && visible && (
+          <span className="badge" data-testid={`oblique-${view}`} title="Painting is off in this view: it cuts across the volume's slice grid. Switch Views to acquisition grid (G).">
+            across slices: no painting
+          </span>
+        )}
+        {view === 'axial' && mode === '3d' && <ViewFrameToggle />}
       </div>
       <div className="viewport-body">
         <div ref={elRef} className="viewport" data-testid={testId} onPointerEnter={() => useViewerUi.setState({ activeView: view })} />
@@ -60,6 +100,11 @@ export function ViewerPane() {
         onHover: (hover) => useViewerUi.setState({ hover }),
         onSlice: (info) => useViewerUi.setState((s) => ({ slices: { ...s.slices, [info.view]: info } })),
         onWindow: (window) => useViewerUi.setState({ window }),
+        onRefused: (text) => {
+          // One notice at a time: each refused press would otherwise stack another copy.
+          const s = appStore.getState();
+          if (!s.messages.some((m) => m.text === text)) s.pushMessage({ severity: 'warning', subject: 'Painting', text });
+        },
       },
     )
       .then((c) => {
@@ -136,6 +181,9 @@ export function ViewerPane() {
     });
   }, [controller, entry?.volume.id, prediction, plane]);
   useEffect(() => controller?.setLayerStyles(layers), [controller, layers]);
+
+  const viewFrame = useViewerUi((s) => s.viewFrame);
+  useEffect(() => controller?.setViewFrame(viewFrame), [controller, viewFrame]);
 
   useEffect(() => controller?.setTools(tools), [controller, tools]);
   useEffect(() => controller?.setClasses(classes, activeClass), [controller, classes, activeClass]);

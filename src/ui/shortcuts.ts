@@ -13,6 +13,7 @@ export type Command =
   | { kind: 'opacity'; delta: number }
   | { kind: 'slice'; delta: number }
   | { kind: 'resetView' }
+  | { kind: 'toggleViewFrame' }
   | { kind: 'open' }
   | { kind: 'export' }
   | { kind: 'help' }
@@ -59,6 +60,7 @@ export const SHORTCUT_HELP: [string, string][] = [
   ['N', 'Jump to the most uncertain unlabeled slice'],
   ['Shift+P / Shift+U', 'Show pseudo-label / uncertainty layer'],
   ['R', 'Reset view'],
+  ['G', 'Views: acquisition grid / patient axes'],
   ['Ctrl+O', 'Open files'],
   ['Ctrl+E', 'Export labels of the active volume'],
   ['?', 'This help'],
@@ -103,6 +105,8 @@ export function resolveShortcut(e: KeyLike): Command | null {
       return { kind: 'slice', delta: -1 };
     case 'r':
       return { kind: 'resetView' };
+    case 'g':
+      return { kind: 'toggleViewFrame' };
     case 'a':
       return { kind: 'acceptSlice' };
     case 'x':

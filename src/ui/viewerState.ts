@@ -1,4 +1,5 @@
 import { create } from 'zustand';
+import type { ViewFrame } from '../viewer/gridViews.ts';
 import type { HoverInfo, SliceInfo, ViewerController, ViewName } from '../viewer/ViewerController.ts';
 
 /**
@@ -13,6 +14,11 @@ interface ViewerUiState {
   window: [number, number] | null;
   ready: boolean;
   failure: string | null;
+  /**
+   * The planes the three views show: the volume's own slice grid (default; strokes stay in one slice) or the
+   * patient axes (on an oblique volume these cut across slices, and painting there is refused).
+   */
+  viewFrame: ViewFrame;
 }
 
 export const useViewerUi = create<ViewerUiState>(() => ({
@@ -23,4 +29,10 @@ export const useViewerUi = create<ViewerUiState>(() => ({
   window: null,
   ready: false,
   failure: null,
+  viewFrame: 'grid',
 }));
+
+/** Flips the views between the voxel grid and the patient axes (button and key G). */
+export function toggleViewFrame(): void {
+  useViewerUi.setState((s) => ({ viewFrame: s.viewFrame === 'grid' ? 'patient' : 'grid' }));
+}

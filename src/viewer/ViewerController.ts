@@ -15,18 +15,10 @@ import {
 } from '@cornerstonejs/tools';
 import type { ToolSettings, ViewState } from '../store/types.ts';
 import type { ClassDef } from '../volume/classes.ts';
-import {
-  axisStep,
-  dot,
-  invert,
-  normalize,
-  transformPoint,
-  voxelAxisAlong,
-  type Vec3,
-  type VoxelAxis,
-} from '../volume/geometry.ts';
+import { invert, normalize, transformPoint, type Vec3, type VoxelAxis } from '../volume/geometry.ts';
 import type { LabelMap } from '../volume/labels.ts';
 import { percentileWindow, type Volume } from '../volume/Volume.ts';
+import { gridViews, refusalMessage, shiftToSlice, sliceAxisOf, slicesCrossed, SNAP_TOLERANCE_SLICES, viewPlanes, viewSlice, type OrthoView, type ViewFrame } from './gridViews.ts';
 import { installMetadataProvider } from './metadataProvider.ts';
 import { registerOverlay, registerVolume, unregisterOverlay, unregisterVolume, type RegisteredOverlay, type RegisteredVolume } from './registerVolume.ts';
 import { addAllTools, applyToolSettings, createToolGroup, LABELING_TOOLS } from './tools.ts';
@@ -49,6 +41,13 @@ export interface SliceInfo {
   axis: VoxelAxis;
   index: number;
   count: number;
+  /**
+   * False when the view cuts across the voxel grid (patient axes on an oblique volume): `index` is then only the
+   * nearest slice at the view's centre, and painting there is refused.
+   */
+  aligned: boolean;
+  /** The patient plane the view is closest to (its title); null for a 2D image. */
+  looksLike: OrthoView | null;
 }
 
 export interface LayerStyles {
@@ -98,17 +97,13 @@ export interface ViewerCallbacks {
   onHover: (info: HoverInfo | null) => void;
   onSlice: (info: SliceInfo) => void;
   onWindow: (window: [number, number]) => void;
+  /** A labeling gesture was refused (the view cuts across the voxel grid); `message` says how to paint. */
+  onRefused: (message: string) => void;
 }
 
 let engineCount = 0;
 const ORTHO_GROUP = 'pseudolab-ortho';
 const SINGLE_GROUP = 'pseudolab-single';
-
-const ORIENTATION: Record<(typeof ORTHO_VIEWS)[number], CoreEnums.OrientationAxis> = {
-  axial: CoreEnums.OrientationAxis.AXIAL,
-  coronal: CoreEnums.OrientationAxis.CORONAL,
-  sagittal: CoreEnums.OrientationAxis.SAGITTAL,
-};
 
 let initPromise: Promise<void> | null = null;
 
@@ -154,6 +149,9 @@ export class ViewerController {
   private uncertaintyLut: number | null = null;
   private hoverFrame = 0;
   private showSeq = 0;
+  private viewFrame: ViewFrame = 'grid';
+  /** Views being moved onto a slice centre by us, so their own camera event does not snap them again. */
+  private snapping = new Set<ViewName>();
 
   private constructor(
     private readonly elements: ViewerElements,
@@ -207,7 +205,9 @@ export class ViewerController {
     }
     this.applyClasses();
     this.applyTools();
+    if (mode === '3d') this.applyViewFrame();
     if (view) this.restoreView(view);
+    else this.snapAll();
     this.engine.render();
     this.reportSlices();
     this.callbacks.onWindow(window);
@@ -300,18 +300,40 @@ export class ViewerController {
   jumpToSlice(view: ViewName, index: number): void {
     const vp = this.engine.getViewport(view);
     if (!vp || !this.shown) return;
+    const g = this.shown.volume.geometry;
     const cam = vp.getCamera();
-    const normal = cam.viewPlaneNormal as Vec3;
-    const axis = voxelAxisAlong(this.shown.volume.geometry, normal);
-    const focusVoxel = this.worldToVoxel(cam.focalPoint as Vec3);
-    focusVoxel[axis] = Math.max(0, Math.min(this.shown.volume.geometry.dims[axis] - 1, index));
-    const target = transformPoint(this.shown.volume.geometry.ijkToLps, focusVoxel);
-    const n = normalize(normal);
-    const along = dot([target[0] - cam.focalPoint![0], target[1] - cam.focalPoint![1], target[2] - cam.focalPoint![2]], n);
-    const shift = (p: Types.Point3): Types.Point3 => [p[0] + n[0] * along, p[1] + n[1] * along, p[2] + n[2] * along];
-    vp.setCamera({ focalPoint: shift(cam.focalPoint!), position: shift(cam.position!) });
+    const normal = normalize(cam.viewPlaneNormal as Vec3);
+    const axis = sliceAxisOf(g, normal);
+    const target = Math.max(0, Math.min(g.dims[axis] - 1, index));
+    const along = shiftToSlice(g, cam.focalPoint as Vec3, normal, axis, target);
+    const shift = (p: Types.Point3): Types.Point3 => [p[0] + normal[0] * along, p[1] + normal[1] * along, p[2] + normal[2] * along];
+    this.snapping.add(view);
+    try {
+      vp.setCamera({ focalPoint: shift(cam.focalPoint!), position: shift(cam.position!) });
+    } finally {
+      this.snapping.delete(view);
+    }
     vp.render();
     this.reportSlice(view);
+  }
+
+  /**
+   * Shows the views in the voxel grid (planes of constant k, i, j) or in the patient axes. Each view keeps the
+   * depth of its old centre where it can, then sits on a slice centre.
+   */
+  setViewFrame(frame: ViewFrame): void {
+    if (frame === this.viewFrame) return;
+    this.viewFrame = frame;
+    if (!this.shown?.ready || this.shown.mode !== '3d') return;
+    const focus = (this.engine.getViewport('axial')?.getCamera().focalPoint ?? null) as Vec3 | null;
+    this.applyViewFrame();
+    if (focus) this.moveAllThrough(focus);
+    this.snapAll();
+    this.engine.render();
+  }
+
+  get frame(): ViewFrame {
+    return this.viewFrame;
   }
 
   /** Shows slice `index` of voxel axis `axis` in the view that slices along that axis. */
@@ -333,7 +355,9 @@ export class ViewerController {
 
   resetView(): void {
     if (!this.shown) return;
-    for (const id of this.viewsFor(this.shown.mode)) this.engine.getViewport(id)?.resetCamera();
+    if (this.shown.mode === '3d') this.applyViewFrame();
+    else this.engine.getViewport('single')?.resetCamera();
+    this.snapAll();
     this.engine.render();
     this.reportSlices();
   }
@@ -351,9 +375,17 @@ export class ViewerController {
     if (!vp || !this.shown) return null;
     const g = this.shown.volume.geometry;
     const cam = vp.getCamera();
-    const axis = voxelAxisAlong(g, cam.viewPlaneNormal as Vec3);
-    const index = Math.round(this.worldToVoxel(cam.focalPoint as Vec3)[axis]);
-    return { view, axis, index: Math.max(0, Math.min(g.dims[axis] - 1, index)), count: g.dims[axis] };
+    if (!cam.viewPlaneNormal || !cam.focalPoint) return null;
+    const s = viewSlice(g, cam.focalPoint as Vec3, cam.viewPlaneNormal as Vec3);
+    const looksLike = this.shown.mode === '3d' ? gridViews(g)[view as OrthoView] : null;
+    return {
+      view,
+      axis: s.axis,
+      index: s.index,
+      count: s.count,
+      aligned: s.aligned,
+      looksLike: looksLike ? (this.viewFrame === 'grid' && s.aligned ? looksLike.looksLike : (view as OrthoView)) : null,
+    };
   }
 
   dispose(): void {
@@ -444,7 +476,9 @@ export class ViewerController {
             viewportId: v,
             type: CoreEnums.ViewportType.ORTHOGRAPHIC,
             element: this.elements[v],
-            defaultOptions: { orientation: ORIENTATION[v], background: [0, 0, 0] as Types.Point3 },
+            // No named orientation: cornerstone would restore it on every camera reset, undoing the grid views
+            // that applyViewFrame sets once the volume is known.
+            defaultOptions: { background: [0, 0, 0] as Types.Point3 },
           }))
         : [
             {
@@ -503,6 +537,60 @@ export class ViewerController {
     this.engine.render();
   }
 
+  /** Orients the three views for the current frame; each camera is reset to the volume's centre. */
+  private applyViewFrame(): void {
+    if (!this.shown || this.shown.mode !== '3d') return;
+    const planes = viewPlanes(this.shown.volume.geometry, this.viewFrame);
+    for (const v of ORTHO_VIEWS) {
+      const vp = this.engine.getViewport(v) as Types.IVolumeViewport | undefined;
+      const p = planes[v];
+      vp?.setOrientation({ viewPlaneNormal: [...p.viewPlaneNormal], viewUp: [...p.viewUp] }, false);
+    }
+  }
+
+  /** Moves every view along its normal so its plane passes through `world`. */
+  private moveAllThrough(world: Vec3): void {
+    if (!this.shown) return;
+    for (const v of this.viewsFor(this.shown.mode)) {
+      const vp = this.engine.getViewport(v);
+      if (!vp) continue;
+      const cam = vp.getCamera();
+      const n = normalize(cam.viewPlaneNormal as Vec3);
+      const f = cam.focalPoint as Vec3;
+      const along = n[0] * (world[0] - f[0]) + n[1] * (world[1] - f[1]) + n[2] * (world[2] - f[2]);
+      const shift = (p: Types.Point3): Types.Point3 => [p[0] + n[0] * along, p[1] + n[1] * along, p[2] + n[2] * along];
+      vp.setCamera({ focalPoint: shift(cam.focalPoint!), position: shift(cam.position!) });
+    }
+  }
+
+  /**
+   * A grid view between two slices (a camera reset puts it at the volume's centre, 10.5 of 22; crosshairs put it
+   * wherever the click was) would paint into both or neither: move it onto the nearest slice centre.
+   */
+  private snapToSliceCentre(view: ViewName): void {
+    if (!this.shown || this.snapping.has(view)) return;
+    const vp = this.engine.getViewport(view);
+    const cam = vp?.getCamera();
+    if (!cam?.viewPlaneNormal || !cam.focalPoint) return;
+    const s = viewSlice(this.shown.volume.geometry, cam.focalPoint as Vec3, cam.viewPlaneNormal as Vec3);
+    if (s.aligned && Math.abs(s.position - s.index) > SNAP_TOLERANCE_SLICES) this.jumpToSlice(view, s.index);
+  }
+
+  private snapAll(): void {
+    if (!this.shown) return;
+    for (const v of this.viewsFor(this.shown.mode)) this.snapToSliceCentre(v);
+  }
+
+  /** Why a labeling gesture in `view` must not start, or null when it may. */
+  private refusal(view: ViewName): string | null {
+    if (!this.shown || this.shown.mode !== '3d') return null;
+    const cam = this.engine.getViewport(view)?.getCamera();
+    if (!cam?.viewPlaneNormal) return null;
+    const g = this.shown.volume.geometry;
+    const s = viewSlice(g, (cam.focalPoint ?? [0, 0, 0]) as Vec3, cam.viewPlaneNormal as Vec3);
+    return s.aligned ? null : refusalMessage(slicesCrossed(g, cam.viewPlaneNormal as Vec3, s.axis));
+  }
+
   private restoreView(view: ViewState): void {
     if (!this.shown) return;
     for (const v of this.viewsFor(this.shown.mode)) {
@@ -533,7 +621,7 @@ export class ViewerController {
     if (!this.shown) return;
     const vp = this.engine.getViewport(view);
     const normal = (vp?.getCamera().viewPlaneNormal ?? [0, 0, 1]) as Vec3;
-    const axis = this.shown.mode === '2d' ? 2 : voxelAxisAlong(this.shown.volume.geometry, normal);
+    const axis = this.shown.mode === '2d' ? 2 : sliceAxisOf(this.shown.volume.geometry, normal);
     const volumeId = this.shown.volume.id;
     // cornerstone finishes a stroke in its own mouse-up handler; let it run before we diff the buffer.
     setTimeout(() => this.callbacks.onStroke(volumeId, axis), 0);
@@ -570,10 +658,27 @@ export class ViewerController {
     };
     for (const view of [...ORTHO_VIEWS, 'single'] as ViewName[]) {
       const el = this.elements[view];
-      on(el, 'pointerdown', () => {
+      on(el, 'pointerdown', (ev) => {
         this.pointerDown = true;
         this.lastHoverView = view;
-        this.strokeView = this.tools && LABELING_TOOLS.has(this.tools.tool) ? view : null;
+        const labeling = !!this.tools && LABELING_TOOLS.has(this.tools.tool) && ev.button === 0 && !ev.shiftKey;
+        const refused = labeling ? this.refusal(view) : null;
+        if (refused) {
+          // Keep cornerstone's brush from seeing the press: no compatibility mousedown follows a cancelled pointerdown.
+          ev.preventDefault();
+          ev.stopPropagation();
+          this.strokeView = null;
+          this.callbacks.onRefused(refused);
+          return;
+        }
+        if (labeling) this.snapToSliceCentre(view);
+        this.strokeView = labeling ? view : null;
+      }, true);
+      // The belt to the braces above: cornerstone's tools start on mousedown.
+      on(el, 'mousedown', (ev) => {
+        if (ev.button !== 0 || ev.shiftKey || !this.tools || !LABELING_TOOLS.has(this.tools.tool) || !this.refusal(view)) return;
+        ev.preventDefault();
+        ev.stopImmediatePropagation();
       }, true);
       on(el, 'mousemove', (ev) => {
         this.lastHoverView = view;
@@ -582,7 +687,10 @@ export class ViewerController {
       });
       on(el, 'mouseleave', () => this.callbacks.onHover(null));
       on(el, 'contextmenu', (ev) => ev.preventDefault());
-      const onCamera = (): void => this.reportSlice(view);
+      const onCamera = (): void => {
+        if (this.shown?.ready && this.shown.mode === '3d') this.snapToSliceCentre(view);
+        this.reportSlice(view);
+      };
       el.addEventListener(CoreEnums.Events.CAMERA_MODIFIED, onCamera);
       this.cleanups.push(() => el.removeEventListener(CoreEnums.Events.CAMERA_MODIFIED, onCamera));
       const onVoi = (e: Event): void => {
