@@ -12,7 +12,7 @@ import { createTextGuidance, createVlmPretrainer, textCheckpoint } from '../trai
 import { workspaceTexts, type WorkspaceTexts } from '../text/workspaceTexts.ts';
 import type { VlmPretrainer } from '../train/vlm/VlmPretrainer.ts';
 import { makeClass } from '../volume/classes.ts';
-import { inferenceSizeFor, predictVolumeClasses } from '../train/inference.ts';
+import { predictVolumeClasses } from '../train/inference.ts';
 import { labelMetrics, meanMetrics, type ClassMetrics } from '../train/metrics.ts';
 import { Trainer } from '../train/Trainer.ts';
 import { createLabelMap, markAllSlices, SliceProvenance } from '../volume/labels.ts';
@@ -43,11 +43,12 @@ async function evaluate(trainer: Trainer | Trainer3D, cases: EvalCase[], classVa
   const perCase: { id: string; metrics: Record<number, ClassMetrics | null> }[] = [];
   const indices = classValues.map((_, n) => n + 1);
   for (const c of cases) {
-    // 2D: slice by slice at a size every case fits; 3D: Gaussian-weighted sliding windows over the whole volume.
+    // Exactly what `predict` does with the saved model: windows of the training patch (2D slice by slice, 3D
+    // Gaussian-weighted sliding windows), so this score and predict + eval agree.
     const pred =
       trainer instanceof Trainer3D
         ? (await trainer.predictVolumeClasses(c.volume))!
-        : (await predictVolumeClasses(trainer.predictor, trainer.model, c.volume, inferenceSizeFor(cases.map((e) => e.volume), trainer.model.depth, trainer.patch)))!;
+        : (await predictVolumeClasses(trainer.predictor, trainer.model, c.volume, trainer.inferenceSize))!;
     perCase.push({ id: c.id, metrics: labelMetrics(pred, c.truth, c.volume.dims, c.spacing, indices) });
   }
   const { byClass, mean } = summarise(perCase.map((p) => p.metrics), indices);

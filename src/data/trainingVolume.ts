@@ -30,6 +30,13 @@ export function classIndexTable(classValues: readonly number[]): Uint8Array {
 }
 
 /**
+ * The one intensity normalisation the engine knows, named so a model file can say which it was trained with:
+ * per volume, grey clipped to the 0.5–99.5 percentiles and z-scored, RGB z-scored per channel.
+ */
+export const NORMALISATION = 'percentile-zscore' as const;
+export type Normalisation = typeof NORMALISATION;
+
+/**
  * Grey images: clip to the 0.5–99.5 percentile range and z-score (what nnU-Net does for MR), so an MR in
  * arbitrary units and a CT in Hounsfield units look alike to the network. RGB: per-channel z-score.
  */

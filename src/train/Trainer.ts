@@ -10,7 +10,8 @@ import { createResUNet2D, resUNet2D, type ResUNet2DConfig } from '../model/resun
 import { Adam, learningRate } from './adam.ts';
 import type { Checkpoint } from './checkpoint.ts';
 import { heldOutSliceDice } from './heldOutSliceDice.ts';
-import { inferenceSizeFor, predictSliceLayers, predictSlices, predictWindows, type SliceLayer, type SlicePrediction } from './inference.ts';
+import { inferenceSpecFor } from './inferenceSpec.ts';
+import { predictSliceLayers, predictSlices, predictWindows, type SliceLayer, type SlicePrediction } from './inference.ts';
 import type { TrainConfig } from './config.ts';
 import { emaUpdate } from './ema.ts';
 import { maskedCeDice, pseudoLabelCrossEntropy, sigmoidRampUp, softmaxMse } from './losses.ts';
@@ -201,9 +202,12 @@ export class Trainer {
     return { step: this.step, lr, lambdaU, losses: { total: total!, ce: ce!, dice: dice!, consistency: consistency! }, text: textReport, ms: performance.now() - t0 };
   }
 
-  /** The size slices are predicted at: every slice of the run fits, sides divisible by 2^depth. Fixed per run. */
+  /**
+   * The window slices are predicted in: the training patch, whatever the size of the slice or of the other volumes
+   * open (inferenceSpec.ts says why). Larger slices are covered by overlapping windows.
+   */
   get inferenceSize(): [number, number] {
-    return inferenceSizeFor(this.volumes, this.model.depth, this.patch);
+    return this.patch;
   }
 
   /** Class probabilities of some slices of one of the run's volumes. */
@@ -280,6 +284,7 @@ export class Trainer {
       student: await this.student.toArrays(),
       teacher: this.teacher ? await this.teacher.toArrays() : null,
       optimiser: await this.optimiser.toArrays(),
+      inference: inferenceSpecFor(this.patch),
     };
   }
 

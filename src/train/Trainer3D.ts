@@ -14,6 +14,7 @@ import type { Checkpoint } from './checkpoint.ts';
 import type { TrainConfig } from './config.ts';
 import { emaUpdate } from './ema.ts';
 import { argmaxClasses, type SlicePrediction } from './inference.ts';
+import { inferenceSpecFor } from './inferenceSpec.ts';
 import { maskedCeDice, maskedSoftDice, pseudoLabelCrossEntropy, sigmoidRampUp, softmaxMse, stopGradient } from './losses.ts';
 import { slidingWindow3D } from './slidingWindow3d.ts';
 import { createTextProjections, sampleStageVoxels, stageAlignmentLoss, voxelEntropy, type VoxelSource } from './tak/contrastiveAlignment.ts';
@@ -412,6 +413,7 @@ export class Trainer3D {
       student: await this.student.toArrays(),
       teacher: teacher ? await teacher.toArrays() : null,
       optimiser: await this.optimiser.toArrays(),
+      inference: inferenceSpecFor(this.patch),
     };
   }
 

@@ -4,6 +4,7 @@ import type { TakPromptTexts } from '../text/takPrompts.ts';
 import type { TokenizerJSON } from '../text/tokenizer.ts';
 import type { WorkspaceTexts } from '../text/workspaceTexts.ts';
 import type { TrainConfig } from './config.ts';
+import type { InferenceSpec } from './inferenceSpec.ts';
 
 /**
  * The text presets' part of a checkpoint: the vision–language model (its config, tokenizer and weights), how far its
@@ -62,6 +63,8 @@ export interface Checkpoint {
   text?: TextCheckpoint | null;
   /** tak: the prompt vectors of the text-driven head; absent for the other presets. */
   tak?: TakCheckpoint | null;
+  /** The training patch and normalisation every prediction uses; absent in files written before it was recorded. */
+  inference?: InferenceSpec;
 }
 
 interface TensorEntry {
@@ -118,6 +121,7 @@ export function encodeCheckpoint(c: Checkpoint): Uint8Array {
           }
         : null,
       tak: c.tak ? { dim: c.tak.dim, encoder: c.tak.encoder, provider: c.tak.provider, texts: c.tak.texts } : null,
+      inference: c.inference ?? null,
       tensors: entries,
     }),
   );
@@ -159,6 +163,7 @@ export function decodeCheckpoint(bytes: Uint8Array): Checkpoint {
       vectors?: { provider: 'pretrained' | 'import'; name: string; dim: number } | null;
     } | null;
     tak?: { dim: number; encoder: string; provider?: TakCheckpoint['provider']; texts?: TakPromptTexts } | null;
+    inference?: InferenceSpec | null;
     tensors: TensorEntry[];
   };
   try {
@@ -199,5 +204,6 @@ export function decodeCheckpoint(bytes: Uint8Array): Checkpoint {
         }
       : null,
     tak: header.tak ? { ...header.tak, position: pick('tak.position')[0]?.values ?? new Float32Array(0), shape: pick('tak.shape')[0]?.values ?? new Float32Array(0) } : null,
+    ...(header.inference ? { inference: header.inference } : {}),
   };
 }

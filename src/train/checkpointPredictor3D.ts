@@ -9,6 +9,7 @@ import { createTakHead, takLogits, type TakHeadConfig } from '../model/takHead.t
 import { createVNet3D, vNet3DDivisor, vNet3DForward, vNet3DLevelChannels, type VNet3DConfig } from '../model/vnet3d.ts';
 import type { Checkpoint } from './checkpoint.ts';
 import { argmaxClasses } from './inference.ts';
+import { inferencePatch3D } from './inferenceSpec.ts';
 import { slidingWindow3D } from './slidingWindow3d.ts';
 
 /** A 3D checkpoint as a predictor, without the training run that made it (the CLI's `predict`). */
@@ -45,7 +46,8 @@ export function createCheckpointPredictor3D(c: Checkpoint, volumes: readonly Tra
   const { width, depth } = c.config.model;
   const model: VNet3DConfig = { inChannels: c.inChannels, numClasses: c.numClasses, width, depth, strides: stridesOf(weights, depth) };
   const unit = vNet3DDivisor(model);
-  const planned = c.config.patch3d !== 'auto' ? c.config.patch3d : plan3D(volumes, { depth, maxVoxels: c.config.patchVoxels }).patch;
+  // The training patch, as recorded; older files: a plan over the volumes to predict (what the run may have had).
+  const planned = inferencePatch3D(c) ?? plan3D(volumes, { depth, maxVoxels: c.config.patchVoxels }).patch;
   const patch = planned.map((n, a) => Math.max(unit[a]!, Math.ceil(n / unit[a]!) * unit[a]!)) as [number, number, number];
   const net: Params = createVNet3D(model, new Random(0));
   let head: TakHeadConfig | null = null;

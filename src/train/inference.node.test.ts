@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { Random } from '../data/random.ts';
 import type { TrainingVolume } from '../data/trainingVolume.ts';
 import { createResUNet2D } from '../model/resunet2d.ts';
-import { gaussianTileWeights, inferenceSizeFor, MAX_WHOLE_SLICE_PIXELS, predictSlices, predictWindows, tileStarts } from './inference.ts';
+import { argmaxClasses, gaussianTileWeights, predictSlices, predictWindows, tileStarts } from './inference.ts';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -31,11 +31,21 @@ describe('tiled inference of large slices', () => {
     expect(Math.min(...g)).toBeGreaterThan(0);
   });
 
-  it('predicts whole slices up to the limit and tiles beyond it', () => {
-    expect(inferenceSizeFor([{ dims: [96, 96, 4] }], 3, [96, 96])).toEqual([96, 96]);
-    expect(inferenceSizeFor([{ dims: [512, 512, 1] }], 3, [256, 256])).toEqual([512, 512]);
-    expect(512 * 512).toBe(MAX_WHOLE_SLICE_PIXELS);
-    expect(inferenceSizeFor([{ dims: [1000, 1000, 1] }], 3, [256, 256])).toEqual([256, 256]);
+  it('labels a slice the same whatever canvas or workspace surrounds it: windows are the training patch', async () => {
+    const model = { inChannels: 1, numClasses: 3, width: 4, depth: 2 };
+    const net = createResUNet2D(model, new Random(4));
+    const rng = new Random(6);
+    const small = volume(40, 28, () => rng.normal());
+    // The same slice in a volume of other slices: its labels come from windows over it alone, so they must match.
+    const big = { ...small, dims: [40, 28, 3] as [number, number, number], image: new Float32Array([...small.image.map((x) => -x), ...small.image, ...small.image.map((x) => 2 * x)]) };
+    const patch: [number, number] = [32, 32];
+    const [alone] = await predictSlices(net, model, small, [0], patch, 2);
+    const [inStack] = await predictSlices(net, model, big, [1], patch, 5);
+    expect(Array.from(argmaxClasses(inStack!.probs, 3))).toEqual(Array.from(argmaxClasses(alone!.probs, 3)));
+    let worst = 0;
+    for (let n = 0; n < alone!.probs.length; n++) worst = Math.max(worst, Math.abs(alone!.probs[n]! - inStack!.probs[n]!));
+    expect(worst).toBeLessThan(1e-5);
+    net.dispose();
   });
 
   it('tiles reproduce the whole-slice prediction where the network is translation-invariant (a blank slice)', async () => {

@@ -14,24 +14,6 @@ export interface SlicePrediction {
   probs: Float32Array;
 }
 
-/** Slices up to this many pixels are predicted whole; larger ones in overlapping tiles (predictSlices). */
-export const MAX_WHOLE_SLICE_PIXELS = 512 * 512;
-
-/**
- * The fixed window slices are predicted in: a size every slice of these volumes fits in (sides divisible by
- * 2^depth, at least `min`), or — when that would exceed MAX_WHOLE_SLICE_PIXELS, as for 1000² pathology tiles, which
- * also overflow WASM's memory whole — `min` itself (the training patch), and larger slices are tiled.
- */
-export function inferenceSizeFor(volumes: readonly Pick<TrainingVolume, 'dims'>[], depth: number, min: [number, number]): [number, number] {
-  const unit = 2 ** depth;
-  let [h, w] = min;
-  for (const v of volumes) {
-    h = Math.max(h, Math.ceil(v.dims[1] / unit) * unit);
-    w = Math.max(w, Math.ceil(v.dims[0] / unit) * unit);
-  }
-  return h * w > MAX_WHOLE_SLICE_PIXELS ? min : [h, w];
-}
-
 /** Window starts along one axis: 0 and n − t included, ≤ `stride` apart (one centred window when n ≤ t). */
 export function tileStarts(n: number, t: number, overlap: number): number[] {
   if (n <= t) return [Math.floor((n - t) / 2)];
@@ -293,9 +275,11 @@ export async function predictSliceLayers(
 }
 
 /**
- * Class index of every voxel of a volume, slice by slice. With our WebGPU kernels on and slices that fit the
- * window (the usual case: inferenceSizeFor makes the window cover every slice up to 512²), the argmax runs on the
- * GPU and only labels come back (predictSliceLabels); tiled slices blend on the CPU first.
+ * Class index of every voxel of a volume, slice by slice, in windows of the training patch (`size`: a model file's
+ * inferencePatch2D, a Trainer's inferenceSize) — the one 2D inference path of predict-all, `predict` and `train`'s
+ * evaluation, so a slice's labels never depend on the size of its volume or of the others open. With our WebGPU
+ * kernels on and slices that fit one window, the argmax runs on the GPU and only labels come back
+ * (predictSliceLabels); larger slices blend their overlapping windows on the CPU first.
  */
 export async function predictVolumeClasses(
   net: Params,
