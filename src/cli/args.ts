@@ -52,18 +52,59 @@ export interface EvalArgs {
   json: string | null;
 }
 
-export type CliArgs = TrainArgs | PredictArgs | EvalArgs | { command: 'help' };
+export type CommandName = 'train' | 'predict' | 'eval';
 
-export const USAGE = `Usage:
-  pseudolab train --data DIR --preset NAME --labeled-fraction F [--labeled-slices N] [--steps N | --minutes M]
-                  [--seed S] [--split FILE] [--backend wasm|cpu|webgpu] [--kernels on|off] [--network 2d|3d] [--width W] [--depth D] [--patch P|DxHxW]
-                  [--batch-labeled N] [--batch-unlabeled N] [--vlm-steps N] [--set path=value …] --out RUN
-  pseudolab predict --model RUN --images DIR --out DIR [--backend wasm|cpu|webgpu] [--kernels on|off]
-  pseudolab eval --pred DIR --labels DIR [--json FILE]
-Presets: ${PRESETS.join(', ')} (promptssl and duss pre-train a vision–language model on the data's texts first).
+/** `pseudolab help`, `--help`: every command; `pseudolab train --help`, `help train`: that command. */
+export type CliArgs = TrainArgs | PredictArgs | EvalArgs | { command: 'help'; topic: CommandName | null };
+
+const COMMANDS: readonly CommandName[] = ['train', 'predict', 'eval'];
+
+/** Each command's usage: its synopsis (the first lines, also listed by `pseudolab --help`) and what it reads and writes. */
+export const COMMAND_USAGE: Record<CommandName, { summary: string; synopsis: string; details: string }> = {
+  train: {
+    summary: 'train a segmentation model on a labeled dataset folder',
+    synopsis: `pseudolab train --data DIR --preset NAME --labeled-fraction F [--labeled-slices N] [--steps N | --minutes M]
+                [--seed S] [--split FILE] [--backend wasm|cpu|webgpu] [--kernels on|off] [--network 2d|3d] [--width W] [--depth D] [--patch P|DxHxW]
+                [--batch-labeled N] [--batch-unlabeled N] [--vlm-steps N] [--eval-every N] [--set path=value …] --out RUN`,
+    details: `Presets: ${PRESETS.join(', ')} (promptssl and duss pre-train a vision–language model on the data's texts first).
 Data: a Medical Segmentation Decathlon folder (dataset.json, imagesTr/, labelsTr/) or a MoNuSeg folder (img/,
-labelcol/, *_text.csv; or Train_Folder/ and Val_Folder/). --set overrides any config knob for an ablation, e.g.
---set text.textTerm=false --set text.regionWeight=0 --set vlm.objective=glsc (values are JSON, else strings).`;
+labelcol/, *_text.csv; or Train_Folder/ and Val_Folder/) of NIfTI, PNG or JPEG images. --set overrides any config
+knob for an ablation, e.g. --set text.textTerm=false --set text.regionWeight=0 --set vlm.objective=glsc (values
+are JSON, else strings). Writes RUN/model.pslb, config.json, split.json, log.csv and metrics.json.`,
+  },
+  predict: {
+    summary: 'segment every image of a folder with a trained model',
+    synopsis: 'pseudolab predict --model RUN --images DIR --out DIR [--backend wasm|cpu|webgpu] [--kernels on|off]',
+    details: `RUN is a folder written by train (or its model.pslb). DIR holds NIfTI (.nii, .nii.gz), PNG, JPEG or TIFF images,
+or is a MoNuSeg folder whose img/ holds them. One prediction per image lands in --out:
+  NIfTI → NIfTI label map of the same name and geometry, class values as trained;
+  PNG, JPEG, TIFF → PNG mask of the same size named after the image (a.tif → a.png); a model with one class
+  writes 0/255 (black/white, as MoNuSeg's masks and tools have it), a model with several its class values.`,
+  },
+  eval: {
+    summary: 'score predictions against labels: Dice, IoU, HD95, ASD',
+    synopsis: 'pseudolab eval --pred DIR --labels DIR [--json FILE]',
+    details: `Labels are NIfTI label maps or PNG, TIFF or JPEG masks (0/255 is one class; JPEG masks are split at 128), in
+--labels or in its labelcol/ (a MoNuSeg folder). Each is paired with the prediction of the same case name (the
+file name without extension). Per-class and mean Dice, IoU, HD95 and ASD averaged over cases; distances in mm
+for NIfTI, in pixels for 2D masks, which carry no pixel size (the table says "HD95 (px)"). --json writes every
+case's figures.`,
+  },
+};
+
+/** `pseudolab --help`: every command's synopsis and what it does. */
+export const USAGE = `Usage:
+${COMMANDS.map((c) => `  ${COMMAND_USAGE[c].synopsis.replace(/\n/g, '\n  ')}\n      ${COMMAND_USAGE[c].summary}`).join('\n')}
+Run pseudolab <command> --help for a command's data, outputs and options.`;
+
+/** `pseudolab <command> --help`: the command's synopsis and details. */
+export function commandUsage(command: CommandName): string {
+  const u = COMMAND_USAGE[command];
+  // Continuation lines line up under the command's first option, after "Usage: ".
+  return `Usage: ${u.synopsis.replace(/\n/g, '\n       ')}\n${u.summary[0]!.toUpperCase()}${u.summary.slice(1)}.\n\n${u.details}`;
+}
+
+const isCommand = (s: string | undefined): s is CommandName => COMMANDS.includes(s as CommandName);
 
 /** "text.regionWeight=0.5" → path and value (JSON when it parses, else the string). */
 export function parseSetting(s: string): { path: string[]; value: unknown } {
@@ -109,7 +150,13 @@ function backend(v: string | undefined): BackendFlag {
 
 export function parseCli(argv: string[]): CliArgs {
   const [command, ...rest] = argv;
-  if (!command || command === 'help' || command === '--help' || command === '-h') return { command: 'help' };
+  if (!command || command === '--help' || command === '-h') return { command: 'help', topic: null };
+  if (command === 'help') {
+    if (rest[0] !== undefined && !isCommand(rest[0])) throw new UsageError(`no help on "${rest[0]}" (commands: ${COMMANDS.join(', ')})`);
+    return { command: 'help', topic: rest[0] ?? null };
+  }
+  // Help wins over every other flag, so a half-typed command line can still ask how it goes on.
+  if (isCommand(command) && (rest.includes('--help') || rest.includes('-h'))) return { command: 'help', topic: command };
   let values: Record<string, string | undefined>;
   let settings: string[] = [];
   try {

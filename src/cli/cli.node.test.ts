@@ -1,15 +1,31 @@
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { decode as decodePng } from 'fast-png';
+import sharp from 'sharp';
 import { describe, expect, it, vi } from 'vitest';
 import { readNifti } from '../io/nifti/readNifti.ts';
-import { parseCli, UsageError } from './args.ts';
+import { COMMAND_USAGE, parseCli, UsageError } from './args.ts';
 import { runEval } from './evaluate.ts';
 import { main } from './main.ts';
 import { runPredict } from './predict.ts';
 import { runTrain } from './train.ts';
 
 const HIPPO = join(process.cwd(), '..', 'shared', 'datasets', 'hippocampus');
+const MONUSEG = join(process.cwd(), '..', 'shared', 'datasets', 'monuseg', 'Train_Folder');
+
+/** What main prints on stdout and stderr, and its exit code. */
+async function runMain(argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  const log = vi.spyOn(console, 'log').mockImplementation(() => undefined);
+  const error = vi.spyOn(console, 'error').mockImplementation(() => undefined);
+  try {
+    const code = await main(argv);
+    return { code, out: log.mock.calls.map((c) => String(c[0])).join('\n'), err: error.mock.calls.map((c) => String(c[0])).join('\n') };
+  } finally {
+    log.mockRestore();
+    error.mockRestore();
+  }
+}
 
 describe('command line', () => {
   it('parses the train contract and rejects wrong arguments with a reason', () => {
@@ -45,6 +61,83 @@ describe('command line', () => {
     expect(await main(['train'])).toBe(2);
     err.mockRestore();
   });
+});
+
+describe('help', () => {
+  it('pseudolab --help lists every command; <command> --help prints that command\'s usage', async () => {
+    for (const argv of [['--help'], ['-h'], ['help'], []]) {
+      const all = await runMain(argv);
+      expect(all.code, argv.join(' ')).toBe(0);
+      for (const c of ['train', 'predict', 'eval']) expect(all.out).toMatch(new RegExp(`^  pseudolab ${c} --`, 'm'));
+    }
+    for (const command of ['train', 'predict', 'eval'] as const) {
+      for (const argv of [[command, '--help'], [command, '-h'], ['help', command], [command, '--out', 'x', '--help']]) {
+        const one = await runMain(argv);
+        expect(one.code, argv.join(' ')).toBe(0);
+        expect(one.out).toMatch(new RegExp(`^Usage: pseudolab ${command} --`));
+        expect(one.out).toContain(COMMAND_USAGE[command].details.split('\n')[0]);
+        for (const other of ['train', 'predict', 'eval'].filter((c) => c !== command)) expect(one.out).not.toContain(`pseudolab ${other} --`);
+      }
+    }
+    expect((await runMain(['predict', '--help'])).out).toMatch(/TIFF/);
+    expect((await runMain(['eval', '--help'])).out).toMatch(/HD95 \(px\)/);
+    const wrong = await runMain(['eval', '--pred', 'p']);
+    expect([wrong.code, wrong.err]).toEqual([2, 'pseudolab: --labels is required (pseudolab eval --help shows its usage)']);
+    expect((await runMain(['help', 'fly'])).code).toBe(2);
+  });
+});
+
+describe.skipIf(!existsSync(MONUSEG))('train → predict → eval on MoNuSeg PNG and TIFF images (needs ../shared/datasets/monuseg)', () => {
+  it('predicts 0/255 PNG masks of each image\'s size for PNG and TIFF inputs, and eval reports Dice and HD95 in pixels', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'pseudolab-cli2d-'));
+    const data = join(root, 'monuseg');
+    mkdirSync(join(data, 'img'), { recursive: true });
+    mkdirSync(join(data, 'labelcol'), { recursive: true });
+    const [a, b] = readdirSync(join(MONUSEG, 'img')).filter((f) => f.endsWith('.png')).sort();
+    for (const f of [a!, b!]) {
+      copyFileSync(join(MONUSEG, 'img', f), join(data, 'img', f));
+      copyFileSync(join(MONUSEG, 'labelcol', f), join(data, 'labelcol', f));
+    }
+    const run = join(root, 'run');
+    await runTrain(
+      { command: 'train', data, preset: 'supervised', labeledFraction: 1, labeledSlices: null, steps: 2, minutes: null, seed: 3, out: run, split: null, backend: 'wasm', kernels: true, width: 4, depth: 2, evalEvery: 100, vlmSteps: null, batchLabeled: 1, batchUnlabeled: 0, network: '2d', patch: [64], set: [] },
+      () => undefined,
+    );
+
+    // The same two tiles as predict's input: the first as its PNG, the second re-saved as an LZW TIFF.
+    const images = join(root, 'images');
+    mkdirSync(images);
+    copyFileSync(join(data, 'img', a!), join(images, a!));
+    const tif = b!.replace(/\.png$/, '.tif');
+    await sharp(join(data, 'img', b!)).tiff({ compression: 'lzw' }).toFile(join(images, tif));
+    const out = join(root, 'pred');
+    const lines: string[] = [];
+    await runPredict({ command: 'predict', model: run, images, out, backend: 'wasm', kernels: true }, (l) => lines.push(l));
+    expect(readdirSync(out).sort()).toEqual([a!, b!].sort());
+    expect(lines.join('\n')).toContain(`${tif} → ${b}`);
+    for (const f of [a!, b!]) {
+      const mask = decodePng(new Uint8Array(readFileSync(join(out, f))));
+      expect([mask.width, mask.height, mask.channels, mask.depth], f).toEqual([1000, 1000, 1, 8]);
+      for (const v of new Set(mask.data)) expect([0, 255]).toContain(v);
+    }
+
+    const json = join(root, 'eval.json');
+    const table: string[] = [];
+    // --labels names the MoNuSeg folder: its labelcol/ holds the masks.
+    await runEval({ command: 'eval', pred: out, labels: data, json }, (l) => table.push(l));
+    const text = table.join('\n');
+    expect(text).toMatch(/^2 cases$/m);
+    expect(text).toMatch(/Dice\s+IoU\s+HD95 \(px\)\s+ASD \(px\)/);
+    const report = JSON.parse(readFileSync(json, 'utf8'));
+    expect(report.distanceUnit).toBe('px');
+    expect(report.cases).toBe(2);
+    expect(report.mean.dice).toBeGreaterThanOrEqual(0);
+    expect(report.mean.dice).toBeLessThanOrEqual(1);
+    expect(text).toMatch(new RegExp(`^mean\\s+${report.mean.dice.toFixed(4)}\\s`, 'm'));
+    // The labels against themselves: a perfect score, distances zero pixels.
+    await runEval({ command: 'eval', pred: join(data, 'labelcol'), labels: join(data, 'labelcol'), json }, () => undefined);
+    expect(JSON.parse(readFileSync(json, 'utf8')).mean).toEqual({ dice: 1, iou: 1, hd95: 0, asd: 0 });
+  }, 300_000);
 });
 
 describe.skipIf(!existsSync(HIPPO))('train → predict → eval on a small Decathlon folder (needs ../shared/datasets/hippocampus)', () => {

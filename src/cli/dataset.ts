@@ -2,13 +2,14 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { CaseSplit } from '../data/split.ts';
 import { detectFormat } from '../io/detectFormat.ts';
-import { readImage2D } from '../io/image2d/readImage2D.ts';
-import { readMaskImage } from '../io/image2d/readMaskImage.ts';
+import { openImage2D, readImage2D } from '../io/image2d/readImage2D.ts';
+import { readMaskImage, readMaskImage2D } from '../io/image2d/readMaskImage.ts';
 import { IMAGE_FILE, IMAGES_FOLDER, maskNamesFor, MASKS_FOLDER, MONUSEG_CLASS, roleOfFolder, type DatasetRole } from '../io/monuseg/monusegLayout.ts';
 import { parseMsdDataset } from '../io/msd/msdDataset.ts';
 import { readNifti, readNiftiLabelValues } from '../io/nifti/readNifti.ts';
 import { listNames } from '../io/text/attachDescriptions.ts';
 import { descriptionKey, readDescriptionsCsv, type DescriptionRow } from '../io/text/readDescriptionsCsv.ts';
+import { spacingOf, type Vec3 } from '../volume/geometry.ts';
 import type { Volume } from '../volume/Volume.ts';
 
 export interface Case {
@@ -36,7 +37,7 @@ export interface DatasetFolder extends MsdFolder {
 }
 
 export function caseId(path: string): string {
-  return basename(path).replace(/\.(nii(\.gz)?|png|jpe?g)$/i, '');
+  return basename(path).replace(/\.(nii(\.gz)?|png|jpe?g|tiff?)$/i, '');
 }
 
 /** Training cases of a Decathlon folder: from dataset.json, or imagesTr/labelsTr paired by file name. */
@@ -152,11 +153,15 @@ export function splitFromRoles(cases: readonly Case[], seed: number): CaseSplit 
   return { seed, train: ids('train'), val: ids('validation') };
 }
 
-/** An image for training or prediction: NIfTI, or a PNG/JPEG read as the app reads it (2D, RGB kept). */
+/**
+ * An image for training: NIfTI, or a PNG/JPEG read as the app reads it (2D, RGB kept). Synchronous because
+ * training reads every case up front in a loop; TIFF decodes asynchronously, so it goes through readImageFile.
+ */
 export function loadImage(path: string): Volume {
   const bytes = new Uint8Array(readFileSync(path));
   const format = detectFormat(path, bytes);
   if (format === 'png' || format === 'jpeg') return readImage2D(bytes, basename(path), format);
+  if (format === 'tiff') throw new Error(`${basename(path)}: train reads NIfTI, PNG and JPEG; TIFF is read by predict and eval (save the training images as PNG)`);
   return readNifti(bytes, basename(path)).volume;
 }
 
@@ -174,4 +179,70 @@ export function loadLabels(path: string): { values: Uint8Array; dims: [number, n
 export function niftiFilesIn(dir: string): string[] {
   if (!existsSync(dir)) throw new Error(`folder ${dir} does not exist`);
   return readdirSync(dir).filter((f) => /\.nii(\.gz)?$/i.test(f)).sort();
+}
+
+/** Files predict and eval read, by name: NIfTI volumes and 2D images (PNG, JPEG, TIFF). */
+export const PREDICTABLE_FILE = /\.(nii(\.gz)?|png|jpe?g|tiff?)$/i;
+
+/**
+ * The images (or label files) of DIR for predict and eval, sorted: DIR's own NIfTI/PNG/JPEG/TIFF files, or, when
+ * it holds none, those of its `inner` folder — so a MoNuSeg folder can be named by its root (img/ for predict,
+ * labelcol/ for eval) as well as directly.
+ */
+export function predictableFilesIn(dir: string, inner: string): { dir: string; files: string[] } {
+  if (!isDir(dir)) throw new Error(`folder ${dir} does not exist`);
+  const list = (d: string) => readdirSync(d).filter((f) => PREDICTABLE_FILE.test(f) && !f.startsWith('.')).sort();
+  const own = list(dir);
+  if (own.length > 0 || !isDir(join(dir, inner))) return { dir, files: own };
+  return { dir: join(dir, inner), files: list(join(dir, inner)) };
+}
+
+/** Any image predict reads: NIfTI as a volume, PNG/JPEG/TIFF as a single-slice volume; one sentence naming the file otherwise. */
+export async function readImageFile(path: string): Promise<Volume> {
+  const bytes = new Uint8Array(readFileSync(path));
+  const name = basename(path);
+  const format = detectFormat(path, bytes);
+  if (format === 'png' || format === 'jpeg' || format === 'tiff') return openImage2D(bytes, name, format);
+  if (format === 'nifti') return readNifti(bytes, name).volume;
+  throw new Error(`${name}: is not a NIfTI, PNG, JPEG or TIFF image`);
+}
+
+export interface LabelFile {
+  values: Uint8Array;
+  dims: [number, number, number];
+  /** Voxel size in mm from a NIfTI header; null for a 2D mask, whose pixels have no physical size. */
+  spacing: Vec3 | null;
+}
+
+/** A label map eval reads: NIfTI, or a PNG/TIFF/JPEG mask (0/255 → class 1; JPEG split at 128). */
+export async function readLabelFile(path: string): Promise<LabelFile> {
+  const bytes = new Uint8Array(readFileSync(path));
+  const name = basename(path);
+  const format = detectFormat(path, bytes);
+  if (format === 'png' || format === 'jpeg' || format === 'tiff') {
+    const m = await readMaskImage2D(bytes, name, format);
+    return { values: m.values, dims: [m.width, m.height, 1], spacing: null };
+  }
+  if (format === 'nifti') {
+    const l = readNiftiLabelValues(bytes, name);
+    return { values: l.values, dims: l.dims, spacing: spacingOf(l.ijkToLps) };
+  }
+  throw new Error(`${name}: is not a label file — eval reads NIfTI label maps and PNG, TIFF or JPEG masks`);
+}
+
+/**
+ * A 2D image as the model's input channels: a grey image (or an RGB one whose channels agree, which io stores as
+ * grey) is repeated into RGB for an RGB model; anything else must match.
+ */
+export function matchChannels(volume: Volume, channels: number): Volume {
+  if (volume.channels === channels) return volume;
+  const grey = volume.voxels;
+  if (volume.channels === 1 && channels === 3 && volume.source.format === 'image' && (grey instanceof Uint8Array || grey instanceof Uint16Array)) {
+    const rgb = new Uint8Array(grey.length * 3);
+    // 16-bit grey keeps its top 8 bits, as 16-bit colour does when io reads it.
+    const shift = grey instanceof Uint16Array ? 8 : 0;
+    for (let n = 0; n < grey.length; n++) rgb[3 * n] = rgb[3 * n + 1] = rgb[3 * n + 2] = grey[n]! >> shift;
+    return { ...volume, channels: 3, voxels: rgb };
+  }
+  throw new Error(`${volume.name} has ${volume.channels} channel${volume.channels === 1 ? '' : 's'}, the model expects ${channels}`);
 }

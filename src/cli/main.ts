@@ -1,7 +1,13 @@
-import { parseCli, USAGE, UsageError } from './args.ts';
+import { commandUsage, parseCli, USAGE, UsageError } from './args.ts';
 import { runEval } from './evaluate.ts';
 import { runPredict } from './predict.ts';
 import { runTrain } from './train.ts';
+
+/** Where a wrong command line sends the user: that command's usage when the command is known, else the list. */
+function helpHint(argv: string[]): string {
+  const command = argv[0];
+  return command === 'train' || command === 'predict' || command === 'eval' ? `pseudolab ${command} --help shows its usage` : 'pseudolab --help lists the commands';
+}
 
 /** The CLI's entry: returns the exit code; every failure is one line on stderr. */
 export async function main(argv: string[]): Promise<number> {
@@ -9,7 +15,7 @@ export async function main(argv: string[]): Promise<number> {
     const args = parseCli(argv);
     switch (args.command) {
       case 'help':
-        console.log(USAGE);
+        console.log(args.topic ? commandUsage(args.topic) : USAGE);
         return 0;
       case 'train':
         await runTrain(args);
@@ -23,7 +29,7 @@ export async function main(argv: string[]): Promise<number> {
     }
   } catch (e) {
     const message = (e as Error).message.split('\n')[0];
-    console.error(`pseudolab: ${message}${e instanceof UsageError ? ' (pseudolab help lists the commands)' : ''}`);
+    console.error(`pseudolab: ${message}${e instanceof UsageError ? ` (${helpHint(argv)})` : ''}`);
     return e instanceof UsageError ? 2 : 1;
   }
 }
