@@ -168,10 +168,12 @@ export function loadImage(path: string): Volume {
 /** A label map: NIfTI, or a PNG mask (0/255 → class 1) of dims [width, height, 1]. */
 export function loadLabels(path: string): { values: Uint8Array; dims: [number, number, number] } {
   const bytes = new Uint8Array(readFileSync(path));
-  if (detectFormat(path, bytes) === 'png') {
+  const format = detectFormat(path, bytes);
+  if (format === 'png') {
     const m = readMaskImage(bytes, basename(path));
     return { values: m.values, dims: [m.width, m.height, 1] };
   }
+  if (format === 'tiff' || format === 'jpeg') throw new Error(`${basename(path)}: train reads NIfTI label maps and PNG masks; TIFF and JPEG masks are read by eval (save the masks as PNG)`);
   const l = readNiftiLabelValues(bytes, basename(path));
   return { values: l.values, dims: l.dims };
 }

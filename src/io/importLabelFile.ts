@@ -1,7 +1,7 @@
 import { sameGeometry } from '../volume/geometry.ts';
 import type { Volume } from '../volume/Volume.ts';
 import { detectFormat } from './detectFormat.ts';
-import { readMaskImage } from './image2d/readMaskImage.ts';
+import { readMaskImage, readMaskImage2D } from './image2d/readMaskImage.ts';
 import { readNiftiLabelValues } from './nifti/readNifti.ts';
 import { fileError, sizeText } from './problems.ts';
 import type { InputFile } from './types.ts';
@@ -38,14 +38,14 @@ export async function labelValuesFor(file: InputFile, volume: Volume, consequenc
     }
     return { values: l.values, warnings };
   }
-  if (format === 'png') {
-    const m = readMaskImage(bytes, file.name);
+  if (format === 'png' || format === 'tiff') {
+    const m = format === 'png' ? readMaskImage(bytes, file.name) : await readMaskImage2D(bytes, file.name, format);
     if (dims[2] !== 1 || m.width !== dims[0] || m.height !== dims[1]) {
       throw fileError(file.name, `mask size ${m.width}×${m.height} does not match ${volume.name} (${sizeText(dims)}); ${consequence}`);
     }
     return { values: m.values, warnings: [] };
   }
-  throw fileError(file.name, 'is not a label file — use a NIfTI label map (.nii, .nii.gz) or a PNG mask');
+  throw fileError(file.name, 'is not a label file — use a NIfTI label map (.nii, .nii.gz) or a PNG or TIFF mask');
 }
 
 /** A label file the user imports onto an open volume; throws (naming the file) when it does not fit. */

@@ -25,7 +25,7 @@ const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setTimeou
  * Decathlon labelsTr/ dropped without its dataset.json, and the usual names people give such folders.
  */
 const LABEL_FOLDER = /(^|\/)(labelcol|labels?|labelsT[rs]|masks?|annotations?|ground_?truth|gt)$/i;
-const LABEL_NAME = /\.(png|nii|nii\.gz)$/i;
+const LABEL_NAME = /\.(png|tiff?|nii|nii\.gz)$/i;
 /** Per-image descriptions (LViT's `*_text.csv`); read by name, since text has no magic number. */
 const CSV_NAME = /\.csv$/i;
 /** LViT publishes its text as `*_text.xlsx` too; only the CSV is read. */

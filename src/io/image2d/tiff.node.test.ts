@@ -109,4 +109,19 @@ describe('TIFF in openInputs', () => {
     expect(result.problems[0]).toMatchObject({ file: 'slides/b.tiff', severity: 'error' });
     expect(result.problems[0]!.message).toMatch(/^b\.tiff: the TIFF/);
   });
+
+  it('opens a MoNuSeg-style folder of TIFF images with PNG and TIFF masks in labelcol/', async () => {
+    const bw = new Uint8Array(W * H).map((_, n) => (n % 5 === 0 ? 255 : 0));
+    const pngMask = await sharp(bw, { raw: { width: W, height: H, channels: 1 } }).toColourspace('b-w').png().toBuffer();
+    const result = await openInputs([
+      memoryFile('Test_Folder/img/a.tif', await tiff(rgb, 3, 'lzw')),
+      memoryFile('Test_Folder/img/b.tif', await tiff(rgb, 3, 'deflate')),
+      memoryFile('Test_Folder/labelcol/a.png', new Uint8Array(pngMask)),
+      memoryFile('Test_Folder/labelcol/b.tif', await tiff(bw, 1, 'packbits')),
+    ]);
+    expect(result.problems).toEqual([]);
+    expect(result.volumes.map((v) => [v.name, v.channels])).toEqual([['a.tif', 3], ['b.tif', 3]]);
+    expect(result.labels).toHaveLength(2);
+    for (const l of result.labels) expect(l.labels.voxels).toEqual(bw.map((x) => (x ? 1 : 0)));
+  });
 });

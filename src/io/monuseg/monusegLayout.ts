@@ -11,7 +11,7 @@ export const MASKS_FOLDER = 'labelcol';
 /** MoNuSeg names no classes; its masks mark nuclei. A class the workspace already has keeps its own name. */
 export const MONUSEG_CLASS = { value: 1, name: 'Nucleus' } as const;
 
-export const IMAGE_FILE = /\.(png|jpe?g)$/i;
+export const IMAGE_FILE = /\.(png|jpe?g|tiff?)$/i;
 
 /** Folders (paths, '' for the top of a drop) that hold both img/ with images and labelcol/ with files. */
 export function findImageMaskRoots(paths: Iterable<string>): string[] {

@@ -1,6 +1,6 @@
 import type { Volume } from '../../volume/Volume.ts';
 import { detectFormat, fileNameOf } from '../detectFormat.ts';
-import { readImage2D } from '../image2d/readImage2D.ts';
+import { openImage2D } from '../image2d/readImage2D.ts';
 import { importedLabels } from '../importedLabels.ts';
 import { labelValuesFor } from '../importLabelFile.ts';
 import { problemAbout } from '../problems.ts';
@@ -42,8 +42,8 @@ export async function openMonusegFolder(root: string, files: InputFile[], afterE
     try {
       const bytes = await image.read();
       const format = detectFormat(image.path, bytes);
-      if (format !== 'png' && format !== 'jpeg') throw new Error('is not a PNG or JPEG image, though it lies in img/');
-      volume = readImage2D(bytes, image.name, format);
+      if (format !== 'png' && format !== 'jpeg' && format !== 'tiff') throw new Error('is not a PNG, JPEG or TIFF image, though it lies in img/');
+      volume = await openImage2D(bytes, image.name, format);
     } catch (e) {
       result.problems.push(problemAbout(image.path, image.name, e));
       await afterEach(image.name);
