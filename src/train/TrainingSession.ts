@@ -11,6 +11,8 @@ import { Trainer } from './Trainer.ts';
 import { Trainer3D } from './Trainer3D.ts';
 import { usesText, type ModelKind } from './config.ts';
 import { fitRun3D, memoryLimitsFor } from './fitRun3D.ts';
+import { fitRun2D } from './fitRun2D.ts';
+import { explainEngineFailure } from './engineFailure.ts';
 import { encodeTakTexts } from './tak/takTexts.ts';
 import { fixedTakEncoder, learnedTakEncoder, type TakEncoder } from './takEncoder.ts';
 import type { TakPromptTexts } from '../text/takPrompts.ts';
@@ -117,6 +119,8 @@ export class TrainingSession {
   private predictAllOverlap = 0.5;
   /** What the loop is doing now (see debugState). */
   private activity = 'starting';
+  /** The step of the last checkpoint sent (or resumed from): where a resume after a failure starts. */
+  private savedStep: number | null = null;
   backend: BackendChoice | null = null;
 
   constructor(private readonly emit: (m: FromWorker) => void) {}
@@ -178,12 +182,15 @@ export class TrainingSession {
     this.emit({ type: 'state', state: s });
   }
 
+  /**
+   * A run that threw ends here. An engine failure (the WebAssembly heap spent, the GPU lost) is said in plain words
+   * with what to try, the engine's own text as details; after one the engine cannot go on in this worker (a
+   * WebAssembly abort leaves its module dead), so the app starts a fresh worker to resume from the last checkpoint.
+   */
   private fail(e: unknown): void {
     const raw = e instanceof Error ? e.message : String(e);
-    const message = /device (was )?lost|GPUDevice|destroyed/i.test(raw)
-      ? `The GPU stopped responding (${raw}). Training stopped; your labels are safe. Start again to continue from the last checkpoint.`
-      : raw;
-    this.emit({ type: 'error', message });
+    const explained = explainEngineFailure(raw, this.backend?.name ?? null, this.savedStep);
+    this.emit(explained.engine ? { type: 'error', message: explained.message, details: explained.details, engine: explained.engine } : { type: 'error', message: raw });
     this.setState('error');
   }
 
@@ -224,6 +231,15 @@ export class TrainingSession {
       if (!fit.event.used) throw new Error(`The 3D network does not fit on this backend even at its smallest: ${fit.event.reason}. Pick the 2D network, or a backend with more memory.`);
       config = fit.config;
     }
+    if (network === '2d') {
+      // The same for 2D: a 512² scan at the size 'auto' picks can need several times WebAssembly's heap, which the
+      // engine reports only as "Aborted()" mid-step. The largest run that fits trains instead, and the panel says so.
+      const { limits, source } = memoryLimitsFor(this.backend, deviceMemoryGiB());
+      const fit = fitRun2D(config, tvs, K, limits, source, { keepWidth: resumeConfig !== null });
+      this.emit(fit.event);
+      if (!fit.event.used) throw new Error(`The network does not fit in ${source} even at its smallest: ${fit.event.reason}. Pick a smaller model size, or a backend with more memory.`);
+      config = fit.config;
+    }
     const validation = m.volumes.flatMap((w, volume) => w.validation.map((k) => ({ volume, k })));
     const build = (): SegmentationTrainer => (network === '3d' ? new Trainer3D(tvs, K, config, validation) : new Trainer(tvs, K, config, validation));
     this.trainer = build();
@@ -237,6 +253,7 @@ export class TrainingSession {
         }
         this.trainer.restore(saved);
         resumedAt = this.trainer.step;
+        this.savedStep = resumedAt;
       } catch (e) {
         // Half-restored weights are worse than fresh ones.
         this.trainer.dispose();
@@ -651,6 +668,7 @@ export class TrainingSession {
       c = { ...base, config: { ...base.config, patch3d: t.patch }, tak: this.tak?.vectors ?? null };
     }
     this.emit({ type: 'checkpoint', step: t.step, bytes: encodeCheckpoint(c) });
+    this.savedStep = t.step;
   }
 
   dispose(): void {

@@ -83,12 +83,43 @@ export interface Run3DSummary {
   width: number;
 }
 
+/** The same for a 2D run, with the windows per prediction batch (predictions keep every map of a forward). */
+export interface Run2DSummary {
+  patch: [number, number];
+  batchLabeled: number;
+  batchUnlabeled: number;
+  width: number;
+  inferenceBatch: number;
+}
+
+/** The fields of a memory verdict, 2D or 3D. */
+interface MemoryVerdict<S> {
+  estimateBytes: number;
+  budgetBytes: number;
+  /** Where the budget comes from, in words ("WebGPU adapter limits", "the WebAssembly heap"). */
+  budgetSource: string;
+  /** Why the requested run does not fit; null when it does. */
+  reason: string | null;
+  requested: S;
+  /** What runs: the requested shape, or the largest that fits; null when nothing fits (the run then stops). */
+  used: S | null;
+}
+
+/**
+ * What kind of engine failure ended a run, when it was one (the message then says it in plain words):
+ * 'memory' (out of memory, a WebAssembly abort or out-of-bounds access: the engine's heap is spent), 'device' (the
+ * GPU was lost). Either way the engine is unusable, so the app starts a fresh worker to resume.
+ */
+export type EngineFailure = 'memory' | 'device';
+
 export type TrainingState = 'starting' | 'running' | 'paused' | 'stopped' | 'error';
 
 export type FromWorker =
   | { type: 'backend'; choice: BackendChoice }
+  /** 2D, before `ready`: the memory the run is estimated to need against the backend's budget, as for 3D below. */
+  | ({ type: 'memory2d' } & MemoryVerdict<Run2DSummary>)
   /**
-   * 3D only, before `ready`: the GPU memory the run is estimated to need against what this backend allows, and —
+   * 3D only, before `ready`: the memory the run is estimated to need against what this backend allows, and —
    * when the requested network did not fit — why, and what was made smaller instead (`used`).
    */
   | {
@@ -148,7 +179,11 @@ export type FromWorker =
   | { type: 'predictAllVolume'; volumeId: string; labels: Uint8Array }
   | { type: 'predictAllDone'; cancelled: boolean }
   | { type: 'checkpoint'; step: number; bytes: Uint8Array }
-  | { type: 'error'; message: string }
+  /**
+   * `message` is for the user; `details` the engine's own text (shown behind a toggle); `engine` when the backend
+   * itself failed and the worker must be recreated to go on. 
+   */
+  | { type: 'error'; message: string; details?: string; engine?: EngineFailure }
   /** Something the user should know that is not a failure (e.g. a stage restarts). */
   | { type: 'notice'; message: string };
 
