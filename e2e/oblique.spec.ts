@@ -83,6 +83,7 @@ test('oblique MR: a stroke lands in the slice on screen; patient-axis views refu
   expect(s.labeledK).toEqual([12]);
   expect(s.labeledJ).toEqual([coronalIndex]);
   expect(s.labeledI).toEqual([]);
+  await expect(page.getByText(/That stroke also changed/)).toHaveCount(0);
 
   // Patient axes (key G): the axial view now cuts across the slices; a stroke there is refused with a message.
   await page.getByTestId('viewport-axial').hover();

@@ -1,6 +1,7 @@
 import { useEffect, useMemo, useRef } from 'react';
 import { appStore, useApp } from '../store/appStore.ts';
 import { activeEntry } from '../store/selectors.ts';
+import { strokeSlices } from '../viewer/gridViews.ts';
 import { ViewerController, type ViewName } from '../viewer/ViewerController.ts';
 import { SliceScroller } from './SliceScroller.tsx';
 import { toggleViewFrame, useViewerUi } from './viewerState.ts';
@@ -96,7 +97,18 @@ export function ViewerPane() {
     ViewerController.create(
       { axial: axial.current!, coronal: coronal.current!, sagittal: sagittal.current!, single: single.current! },
       {
-        onStroke: (volumeId, axis) => appStore.getState().commitStroke(volumeId, axis),
+        onStroke: (volumeId, axis, shownIndex) => {
+          const s = appStore.getState();
+          const edit = s.commitStroke(volumeId, axis);
+          const dims = s.volumes[volumeId]?.labels.dims;
+          if (!edit || !dims || shownIndex === null) return;
+          // Strokes are refused where they could spread; if one still left the slice on screen, say so plainly
+          // rather than let fragments turn other slices into background.
+          const where = strokeSlices(dims, edit.indices, axis, shownIndex);
+          if (!where.inExpected) {
+            s.pushMessage({ severity: 'warning', subject: 'Painting', text: `That stroke also changed slices ${where.slices.filter((n) => n !== shownIndex).map((n) => n + 1).join(', ')}, not only slice ${shownIndex + 1}, and they are now marked labeled. Undo it (Ctrl+Z) if that was not meant.` });
+          }
+        },
         onHover: (hover) => useViewerUi.setState({ hover }),
         onSlice: (info) => useViewerUi.setState((s) => ({ slices: { ...s.slices, [info.view]: info } })),
         onWindow: (window) => useViewerUi.setState({ window }),

@@ -93,7 +93,7 @@ function uncertaintyColorLut(): Types.Color[] {
 
 export interface ViewerCallbacks {
   /** A labeling gesture ended in `axis`'s slice stack: commit what the tools wrote. */
-  onStroke: (volumeId: string, axis: VoxelAxis) => void;
+  onStroke: (volumeId: string, axis: VoxelAxis, shownIndex: number | null) => void;
   onHover: (info: HoverInfo | null) => void;
   onSlice: (info: SliceInfo) => void;
   onWindow: (window: [number, number]) => void;
@@ -623,8 +623,11 @@ export class ViewerController {
     const normal = (vp?.getCamera().viewPlaneNormal ?? [0, 0, 1]) as Vec3;
     const axis = this.shown.mode === '2d' ? 2 : sliceAxisOf(this.shown.volume.geometry, normal);
     const volumeId = this.shown.volume.id;
+    const info = this.sliceInfo(view);
+    // The slice on screen, so the caller can check the stroke stayed in it.
+    const shownIndex = info && info.axis === axis ? info.index : null;
     // cornerstone finishes a stroke in its own mouse-up handler; let it run before we diff the buffer.
-    setTimeout(() => this.callbacks.onStroke(volumeId, axis), 0);
+    setTimeout(() => this.callbacks.onStroke(volumeId, axis, shownIndex), 0);
   }
 
   private hover(view: ViewName, ev: MouseEvent): void {
