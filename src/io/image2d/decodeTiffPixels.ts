@@ -12,6 +12,19 @@ const WHITE_IS_ZERO = 0;
 const BLACK_IS_ZERO = 1;
 const RGB = 2;
 
+/**
+ * Compressions geotiff does not decode, by TIFF Compression tag, named so the message says what to re-save:
+ * CCITT fax (1-bit scans and some masks) and the JPEG 2000 of Aperio whole-slide files.
+ */
+const UNDECODED_COMPRESSIONS: Record<number, string> = {
+  2: 'CCITT modified Huffman',
+  3: 'CCITT Group 3 fax',
+  4: 'CCITT Group 4 fax',
+  33003: 'Aperio JPEG 2000',
+  33005: 'Aperio JPEG 2000',
+  34712: 'JPEG 2000',
+};
+
 /** geotiff wants an ArrayBuffer of exactly the file; a Uint8Array may be a view into a larger one. */
 function ownBuffer(bytes: Uint8Array): ArrayBuffer {
   if (bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer) return bytes.buffer;
@@ -59,6 +72,9 @@ export async function decodeTiffPixels(bytes: Uint8Array): Promise<ImagePixels> 
   const { bits, format } = sampleKind(image, samples);
   const refused = unsupportedSamples(bits, format);
   if (refused) throw new Error(refused);
+  const compression = image.fileDirectory.getValue('Compression') as number | undefined;
+  const undecoded = compression === undefined ? undefined : UNDECODED_COMPRESSIONS[compression];
+  if (undecoded) throw new Error(`uses ${undecoded} compression, which cannot be decoded here; save it with LZW, Deflate or no compression`);
 
   let data: Uint8Array | Uint16Array;
   let channels: 1 | 3;

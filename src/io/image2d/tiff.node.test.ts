@@ -89,6 +89,13 @@ describe('TIFF as a single-slice volume', () => {
 });
 
 describe('TIFF masks', () => {
+  it('reads a 1-bit mask as class 1, and names the CCITT fax compression it cannot decode', async () => {
+    const bw = new Uint8Array(W * H).map((_, n) => (n % 7 < 3 ? 255 : 0));
+    const oneBit = (compression: 'packbits' | 'ccittfax4') => sharp(bw, { raw: { width: W, height: H, channels: 1 } }).toColourspace('b-w').tiff({ compression, bitdepth: 1 }).toBuffer();
+    expect((await readMaskImage2D(new Uint8Array(await oneBit('packbits')), 'bits.tif', 'tiff')).values).toEqual(bw.map((x) => (x ? 1 : 0)));
+    await expect(readMaskImage2D(new Uint8Array(await oneBit('ccittfax4')), 'fax.tif', 'tiff')).rejects.toThrow(/^fax\.tif: uses CCITT Group 4 fax compression, which cannot be decoded here; save it with LZW/);
+  });
+
   it('reads a 0/255 TIFF mask as class 1 and keeps class values', async () => {
     const bw = new Uint8Array(W * H).map((_, n) => (n % 3 === 0 ? 255 : 0));
     const m = await readMaskImage2D(await tiff(bw, 1, 'packbits'), 'm.tif', 'tiff');
