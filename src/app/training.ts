@@ -6,6 +6,7 @@ import { BACKEND_ORDER } from '../train/backend.ts';
 import { decodeCheckpoint } from '../train/checkpoint.ts';
 import { presetConfig, presetModelKind, PRESETS, usesText, type ModelKind, type PresetName } from '../train/config.ts';
 import { describeRun3DChange } from '../train/describeMemory.ts';
+import { explainEngineFailure } from '../train/engineFailure.ts';
 import { modalityOfVolume } from '../text/classPrompts.ts';
 import { withAnatomyDefaults } from '../text/anatomyDefaults.ts';
 import { takPromptTexts, type TakPromptTexts } from '../text/takPrompts.ts';
@@ -20,8 +21,11 @@ import { SliceProvenance } from '../volume/labels.ts';
 import { downloadBytes } from './download.ts';
 import { baseName } from './labelExport.ts';
 
-/** Save a checkpoint this often while training runs (and always on pause and stop). */
-const CHECKPOINT_EVERY_MS = 2 * 60_000;
+/**
+ * Save a checkpoint this often while training runs (and always on pause and stop). It is also what a run resumes
+ * from after the engine fails (a WebAssembly abort leaves nothing to save), so not much longer than a minute.
+ */
+const CHECKPOINT_EVERY_MS = 60_000;
 /**
  * Stop waits this long for the worker to say 'stopped' and send its last checkpoint. The worker answers between two
  * batches of work (a step, or a few sliding windows), seconds even on a CPU; past this it is stuck, and is ended.
@@ -132,7 +136,7 @@ export class TrainingController {
     const preference = s.training.backendPreference;
     s.resetTrainingRun();
     this.lastStepMs = 0;
-    s.setTrainingPatch({ status: 'starting', trainedClasses: classes, error: null });
+    s.setTrainingPatch({ status: 'starting', trainedClasses: classes, error: null, errorDetails: null, engineFailure: null });
     this.client = new TrainingClient(
       (m) => this.onEvent(m),
       (message) => this.onCrash(message),
@@ -333,7 +337,7 @@ export class TrainingController {
       const bank = makePromptBank({ provider: 'pseudolab', name: m.name }, m.dim, m.entries);
       downloadBytes(new TextEncoder().encode(serializePromptBank(bank)), 'pseudolab-prompt-bank.json', 'application/json');
     }
-    if (m.type === 'error') s.pushMessage({ severity: 'error', subject: 'Training', text: m.message });
+    if (m.type === 'error') s.pushMessage({ severity: 'error', subject: 'Training', text: m.message, ...(m.details ? { details: m.details } : {}) });
     if (m.type === 'notice') s.pushMessage({ severity: 'info', subject: 'Training', text: m.message });
     if (m.type === 'memory' && m.reason) {
       const changes = m.used ? describeRun3DChange(m.requested, m.used) : [];
@@ -345,12 +349,28 @@ export class TrainingController {
           : `The 3D network does not fit on this backend even at its smallest: ${m.reason}.`,
       });
     }
+    if (m.type === 'memory2d' && m.reason) {
+      const changes = m.used ? describeRun3DChange(m.requested, m.used) : [];
+      s.pushMessage({
+        severity: m.used ? 'info' : 'warning',
+        subject: 'Memory',
+        text: m.used
+          ? `The network as set up does not fit ${m.budgetSource}: ${m.reason}. It trains smaller instead: ${changes.join(', ') || 'no change was possible'}.`
+          : `The network does not fit ${m.budgetSource} even at its smallest: ${m.reason}.`,
+      });
+    }
+    // The worker's engine is unusable after a failure (a WebAssembly abort leaves its module dead): it is ended, and
+    // Resume starts a fresh one from the last checkpoint.
     if (m.type === 'state' && m.state === 'error') this.endRun();
   }
 
+  /** The worker itself failed (an uncaught error, or it could not start): said in plain words where it is the engine's. */
   private onCrash(message: string): void {
-    this.store.getState().setTrainingPatch({ status: 'error', stopping: false, error: message });
-    this.store.getState().pushMessage({ severity: 'error', subject: 'Training', text: `The training worker stopped: ${message}. Your labels are safe.` });
+    const s = this.store.getState();
+    const explained = explainEngineFailure(message, s.training.backend?.name ?? null, s.training.checkpoint?.step ?? null);
+    const text = explained.engine ? explained.message : `The training worker stopped: ${message}. Your labels are safe.`;
+    s.setTrainingPatch({ status: 'error', stopping: false, error: text, errorDetails: message, engineFailure: explained.engine ?? 'memory' });
+    s.pushMessage({ severity: 'error', subject: 'Training', text, details: message });
     this.endRun();
   }
 

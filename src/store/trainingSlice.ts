@@ -2,7 +2,7 @@ import type { StateCreator } from 'zustand';
 import type { BackendChoice, BackendName } from '../train/backend.ts';
 import type { ModelSizeChoice } from '../train/modelSize.ts';
 import { presetModelKind, type ModelKind, type PresetName } from '../train/config.ts';
-import type { FromWorker, TrainingState } from '../train/protocol.ts';
+import type { EngineFailure, FromWorker, TrainingState } from '../train/protocol.ts';
 import type { AppState } from './appStore.ts';
 
 export interface LossPoint {
@@ -79,8 +79,8 @@ export interface TrainingSliceState {
   modelSize: ModelSizeChoice;
   backend: BackendChoice | null;
   info: Extract<FromWorker, { type: 'ready' }> | null;
-  /** 3D runs: the memory estimate against the backend's budget, and what was made smaller when it did not fit. */
-  memory: Extract<FromWorker, { type: 'memory' }> | null;
+  /** The memory estimate against the backend's budget (2D and 3D), and what was made smaller when it did not fit. */
+  memory: Extract<FromWorker, { type: 'memory' | 'memory2d' }> | null;
   step: number;
   epoch: number;
   slicesPerSecond: number;
@@ -91,6 +91,10 @@ export interface TrainingSliceState {
   /** Classes (value, name) the running model predicts, in output order. */
   trainedClasses: { value: number; name: string }[];
   error: string | null;
+  /** The engine's own text behind `error`, shown on request ("details"). */
+  errorDetails: string | null;
+  /** Set when the engine itself failed (heap spent, GPU lost): the panel offers to resume in a fresh worker. */
+  engineFailure: EngineFailure | null;
   layers: TrainingLayers;
   /** Text presets: which stage runs, stage 1's progress, and the encoder that made the class embeddings. */
   phase: 'pretraining' | 'training' | null;
@@ -148,6 +152,8 @@ export const INITIAL_TRAINING: TrainingSliceState = {
   validation: [],
   trainedClasses: [],
   error: null,
+  errorDetails: null,
+  engineFailure: null,
   layers: {
     pseudo: { visible: true, opacity: 0.6 },
     uncertainty: { visible: false, opacity: 0.6 },
@@ -234,8 +240,9 @@ export const createTrainingSlice: StateCreator<AppState, [], [], TrainingSlice> 
         case 'backend':
           return patch({ backend: m.choice });
         case 'ready':
-          return patch({ info: m, step: m.resumedAt ?? 0, error: null });
+          return patch({ info: m, step: m.resumedAt ?? 0, error: null, errorDetails: null, engineFailure: null });
         case 'memory':
+        case 'memory2d':
           return patch({ memory: m });
         case 'state':
           return patch({ status: m.state, stopping: s.training.stopping && m.state !== 'stopped' && m.state !== 'error' });
@@ -309,7 +316,7 @@ export const createTrainingSlice: StateCreator<AppState, [], [], TrainingSlice> 
         case 'checkpoint':
           return; // stored by the controller, which owns the database
         case 'error':
-          return patch({ error: m.message });
+          return patch({ error: m.message, errorDetails: m.details ?? null, engineFailure: m.engine ?? null });
       }
     },
   };

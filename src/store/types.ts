@@ -54,6 +54,8 @@ export interface AppMessage {
   /** File or object the message is about (shown in bold), when there is one. */
   subject: string | null;
   text: string;
+  /** The raw text behind a plain-words message (an engine's error), shown behind a "details" toggle. */
+  details?: string;
 }
 
 export type SaveState =

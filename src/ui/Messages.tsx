@@ -17,6 +17,12 @@ export function Messages() {
           <div className="message-text">
             {m.subject && <strong>{m.subject}: </strong>}
             {m.text}
+            {m.details && m.details !== m.text && (
+              <details className="message-details" data-testid="message-details">
+                <summary>Details</summary>
+                <pre>{m.details}</pre>
+              </details>
+            )}
           </div>
           <button className="icon-button" aria-label="Dismiss message" title="Dismiss" onClick={() => dismiss(m.id)}>
             ×

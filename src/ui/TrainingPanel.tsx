@@ -4,7 +4,7 @@ import { useApp } from '../store/appStore.ts';
 import { BACKEND_LABELS, BACKEND_ORDER, type BackendName } from '../train/backend.ts';
 import { MODEL_SIZE_LABELS, MODEL_SIZES, type ModelSizeChoice } from '../train/modelSize.ts';
 import { presetModelKind, PRESETS, usesText, type ModelKind, type PresetName } from '../train/config.ts';
-import { describeRun3DChange, memoryLine } from '../train/describeMemory.ts';
+import { describeRun3DChange, memoryLine, runMemoryLine } from '../train/describeMemory.ts';
 import { hexColor } from '../volume/classes.ts';
 import { LineChart } from './LineChart.tsx';
 import { TextGuidancePanel } from './TextGuidancePanel.tsx';
@@ -204,27 +204,59 @@ function Status() {
         </p>
       )}
       <MemoryEstimate />
-      {t.error && <p className="hint error-text">{t.error}</p>}
+      <RunError />
     </div>
   );
 }
 
-/** 3D runs: the memory estimate against the budget, and — when the network as asked did not fit — why and what changed. */
+/** The memory estimate against the budget (2D and 3D), and — when the network as asked did not fit — why and what changed. */
 function MemoryEstimate() {
   const m = useApp((s) => s.training.memory);
   if (!m) return null;
   const changes = m.used ? describeRun3DChange(m.requested, m.used) : [];
+  const name = m.type === 'memory2d' ? 'The network' : 'The 3D network';
   return (
-    <div className="memory-estimate" data-testid="memory-estimate" data-fits={m.reason === null} title={`Estimated from the V-Net’s shapes before training starts; the budget is ${m.budgetSource}.`}>
-      <p className="hint">
-        GPU memory {memoryLine(m.estimateBytes, m.budgetBytes)} ({m.budgetSource})
+    <div className="memory-estimate" data-testid="memory-estimate" data-fits={m.reason === null} title={`Estimated from the ${m.type === 'memory2d' ? 'ResUNet' : 'V-Net'}’s shapes before training starts; the budget is ${m.budgetSource}.`}>
+      <p className="hint" data-testid="memory-line">
+        {m.used ? `Memory: ${runMemoryLine(m.used, m.estimateBytes, m.budgetBytes, m.budgetSource)}` : `Memory ${memoryLine(m.estimateBytes, m.budgetBytes)} (${m.budgetSource})`}
       </p>
       {m.reason && (
         <p className="hint warn-text" data-testid="memory-adjusted">
           {m.used
-            ? `The 3D network as set up does not fit: ${m.reason}. It trains smaller instead: ${changes.join(', ') || 'nothing could change'}.`
-            : `The 3D network does not fit even at its smallest: ${m.reason}. Pick the 2D network or a backend with more memory.`}
+            ? `${name} as set up does not fit: ${m.reason}. It trains smaller instead: ${changes.join(', ') || 'nothing could change'}.`
+            : `${name} does not fit even at its smallest: ${m.reason}. Pick a smaller model size or a backend with more memory.`}
         </p>
+      )}
+    </div>
+  );
+}
+
+/**
+ * Why the run ended, in plain words; the engine's own text behind a toggle; and, after an engine failure (its heap
+ * spent, the GPU lost), a button that resumes from the last saved model in a fresh worker.
+ */
+function RunError() {
+  const error = useApp((s) => s.training.error);
+  const details = useApp((s) => s.training.errorDetails);
+  const engine = useApp((s) => s.training.engineFailure);
+  const checkpoint = useApp((s) => s.training.checkpoint);
+  const status = useApp((s) => s.training.status);
+  if (!error) return null;
+  const c = trainingController();
+  const canRestart = engine !== null && status !== 'starting' && status !== 'running' && status !== 'paused';
+  return (
+    <div className="run-error" data-testid="train-error" data-engine={engine ?? ''}>
+      <p className="hint error-text">{error}</p>
+      {details && details !== error && (
+        <details data-testid="train-error-details">
+          <summary>Details</summary>
+          <pre className="hint">{details}</pre>
+        </details>
+      )}
+      {canRestart && (
+        <button data-testid="train-error-resume" onClick={() => void c?.start()} title="Start a fresh training engine and continue from the last saved model">
+          {checkpoint ? `▶ Resume from step ${checkpoint.step}` : '▶ Start again'}
+        </button>
       )}
     </div>
   );
