@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# MoNuSeg benchmark of issue #4: train on Train_Folder (24 images), report Dice and IoU on Val_Folder (6 images);
+# MoNuSeg benchmark of issue #4: train on Train_Folder (24 images), report Dice and IoU on Val_Folder (6 images),
+# scored by train and again as a user scores a model (pseudolab predict on Val_Folder/img, then eval against its
+# labelcol/); the two must agree;
 # `supervised`, `mean-teacher`, `duss` and `promptssl` with a share of the training images labeled, at the same step
 # budget and seed. Two runs at a time (tfjs's WASM backend uses one core each).
 # Usage: bash scripts/bench-monuseg.sh [SHARES="0.25 0.5"] [STEPS=300] [OUT=runs/monuseg] [PRESETS="supervised mean-teacher duss promptssl"]
@@ -23,6 +25,8 @@ run() {
   local dir="$OUT/$preset-$share"
   npx pseudolab train --data "$DATA" --preset "$preset" --labeled-fraction "$share" --steps "$STEPS" --vlm-steps 200 \
     --patch 128 --width 8 --depth 3 --batch-labeled 4 --batch-unlabeled 4 --seed 1 --eval-every 100000 --out "$dir" > "$dir.log" 2>&1 \
+    && npx pseudolab predict --model "$dir" --images "$DATA/Val_Folder/img" --out "$dir/predictions" >> "$dir.log" 2>&1 \
+    && npx pseudolab eval --pred "$dir/predictions" --labels "$DATA/Val_Folder/labelcol" --json "$dir/eval.json" >> "$dir.log" 2>&1 \
     || echo "failed: $preset $share (see $dir.log)"
 }
 i=0
@@ -35,11 +39,16 @@ wait
 node -e '
 const fs = require("fs");
 const [out, shares, presets] = process.argv.slice(1);
-console.log("| labeled | preset | Dice | IoU | HD95 (px) | minutes | slices/s |");
-console.log("|---|---|---|---|---|---|---|");
+console.log("| labeled | preset | Dice | IoU | HD95 (px) | minutes | slices/s | predict + eval Dice |");
+console.log("|---|---|---|---|---|---|---|---|");
+let disagree = false;
 for (const s of shares.split(" ")) for (const p of presets.split(" ")) {
   const f = `${out}/${p}-${s}/metrics.json`;
   if (!fs.existsSync(f)) { console.log(`| ${s} | ${p} | failed | | | | |`); continue; }
   const m = JSON.parse(fs.readFileSync(f, "utf8"));
-  console.log(`| ${Math.round(100 * s)} % | ${p} | ${m.mean.dice.toFixed(4)} | ${m.mean.iou.toFixed(4)} | ${m.mean.hd95.toFixed(1)} | ${(m.seconds / 60).toFixed(1)} | ${m.slicesPerSecond.toFixed(1)} |`);
-}' "$OUT" "$SHARES" "$PRESETS"
+  const ef = `${out}/${p}-${s}/eval.json`;
+  const e = fs.existsSync(ef) ? JSON.parse(fs.readFileSync(ef, "utf8")) : null;
+  if (!e || Math.abs(e.mean.dice - m.mean.dice) > 1e-3) disagree = true;
+  console.log(`| ${Math.round(100 * s)} % | ${p} | ${m.mean.dice.toFixed(4)} | ${m.mean.iou.toFixed(4)} | ${m.mean.hd95.toFixed(1)} | ${(m.seconds / 60).toFixed(1)} | ${m.slicesPerSecond.toFixed(1)} | ${e ? e.mean.dice.toFixed(4) : "missing"} |`);
+}
+if (disagree) { console.error("predict + eval and train disagree by more than 1e-3 Dice (or eval is missing)"); process.exit(1); }' "$OUT" "$SHARES" "$PRESETS"

@@ -1,0 +1,154 @@
+/**
+ * Training on clinical-size volumes with the app's defaults: the worker's own TrainingSession (every setting on
+ * Auto, as the panel starts it) driven headless in Node, on synthetic CT of 512²×22, 512²×300 and 512²×600 with a
+ * few painted slices. Prints, per size and backend: the 2D memory verdict (estimate against the budget and what
+ * was chosen), seconds per step, time from asking for a slice to its pseudo-label, and peak memory (the process'
+ * resident set, and the WebAssembly heap on wasm).
+ *
+ *   npx tsx scripts/bench-large-training.mts [--sizes 22,300,600] [--backends wasm,cpu] [--steps 6] [--out FILE]
+ *
+ * The volumes are made in memory by the seeded generator (src/demo/syntheticCt.ts); nothing is written to disk.
+ */
+import * as tf from '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-wasm';
+import { writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { makeSyntheticCt, SYNTHETIC_CT_CLASSES } from '../src/demo/syntheticCt.ts';
+import { presetConfig } from '../src/train/config.ts';
+import type { BackendName } from '../src/train/backend.ts';
+import type { FromWorker, WorkerVolume } from '../src/train/protocol.ts';
+import { TrainingSession } from '../src/train/TrainingSession.ts';
+
+const { values } = parseArgs({
+  options: {
+    sizes: { type: 'string', default: '22,300,600' },
+    backends: { type: 'string', default: 'wasm' },
+    steps: { type: 'string', default: '6' },
+    out: { type: 'string' },
+  },
+});
+const sizes = values.sizes!.split(',').map(Number);
+const backends = values.backends!.split(',') as BackendName[];
+const steps = Number(values.steps);
+
+function paintedVolume(nk: number): WorkerVolume {
+  const { volume, labels } = makeSyntheticCt({ dims: [512, 512, nk] });
+  const per = 512 * 512;
+  const painted = new Uint8Array(labels.length);
+  const slices: [Uint8Array, Uint8Array, Uint8Array] = [new Uint8Array(512), new Uint8Array(512), new Uint8Array(nk)];
+  // Three labeled slices spread through the volume, as a user paints a few.
+  for (const k of [Math.floor(nk / 4), Math.floor(nk / 2), Math.floor((3 * nk) / 4)]) {
+    painted.set(labels.subarray(k * per, (k + 1) * per), k * per);
+    slices[2][k] = 1;
+  }
+  return { id: volume.id, validation: [], dims: volume.geometry.dims, spacing: volume.geometry.spacing, channels: 1, voxels: volume.voxels, labels: painted, slices };
+}
+
+function wasmHeapBytes(): number | null {
+  if (tf.getBackend() !== 'wasm') return null;
+  const b = tf.backend() as unknown as { wasm?: { HEAPU8?: Uint8Array } };
+  return b.wasm?.HEAPU8?.length ?? null;
+}
+
+interface Row {
+  size: string;
+  backend: string;
+  verdict: string;
+  patch: string;
+  secondsPerStep: number | null;
+  firstPredictionMs: number | null;
+  peakRssMiB: number;
+  wasmHeapMiB: number | null;
+  error: string | null;
+}
+
+async function run(nk: number, backend: BackendName): Promise<Row> {
+  const volume = paintedVolume(nk);
+  const events: FromWorker[] = [];
+  let peakRss = process.memoryUsage().rss;
+  let peakHeap = 0;
+  const waiters: ((m: FromWorker) => void)[] = [];
+  const session = new TrainingSession((m) => {
+    events.push(m);
+    peakRss = Math.max(peakRss, process.memoryUsage().rss);
+    peakHeap = Math.max(peakHeap, wasmHeapBytes() ?? 0);
+    for (const w of [...waiters]) w(m);
+  });
+  const until = (pred: (m: FromWorker) => boolean, ms: number): Promise<FromWorker> =>
+    new Promise((resolve, reject) => {
+      const found = events.find(pred);
+      if (found) return resolve(found);
+      const timer = setTimeout(() => reject(new Error('timed out')), ms);
+      const w = (m: FromWorker): void => {
+        if (m.type === 'error') {
+          clearTimeout(timer);
+          waiters.splice(waiters.indexOf(w), 1);
+          reject(new Error(m.message));
+        } else if (pred(m)) {
+          clearTimeout(timer);
+          waiters.splice(waiters.indexOf(w), 1);
+          resolve(m);
+        }
+      };
+      waiters.push(w);
+    });
+  const classes = SYNTHETIC_CT_CLASSES.map((c) => ({ value: c.value, name: c.name }));
+  const row: Row = { size: `512×512×${nk}`, backend, verdict: '', patch: '', secondsPerStep: null, firstPredictionMs: null, peakRssMiB: 0, wasmHeapMiB: null, error: null };
+  try {
+    session.handle({
+      type: 'start',
+      config: presetConfig('mean-teacher'),
+      classes,
+      volumes: [volume],
+      backendOrder: [backend],
+      skipSoftware: false,
+      customKernels: true,
+      modelSize: 'auto',
+      wasmPaths: '',
+      checkpoint: null,
+      checkpointEveryMs: 3_600_000,
+      texts: null,
+      textVectors: null,
+      tak: null,
+      takVectors: null,
+    });
+    const mem = (await until((m) => m.type === 'memory2d', 600_000)) as Extract<FromWorker, { type: 'memory2d' }>;
+    const used = mem.used;
+    row.verdict = `${(mem.estimateBytes / 2 ** 20).toFixed(0)} of ${(mem.budgetBytes / 2 ** 20).toFixed(0)} MiB (${mem.budgetSource})${mem.reason ? `; shrunk: ${mem.reason}` : ''}`;
+    row.patch = used ? `${used.patch.join('×')}, batch ${used.batchLabeled}+${used.batchUnlabeled}, width ${used.width}` : 'nothing fits';
+    await until((m) => m.type === 'ready', 600_000);
+    const t0 = performance.now();
+    session.handle({ type: 'watch', volumeId: volume.id, ks: [Math.floor(nk / 3)] });
+    await until((m) => m.type === 'prediction', 900_000);
+    row.firstPredictionMs = performance.now() - t0;
+    const first = (await until((m) => m.type === 'step', 900_000)) as Extract<FromWorker, { type: 'step' }>;
+    const start = first.elapsedMs;
+    const last = (await until((m) => m.type === 'step' && m.report.step >= steps, 1_800_000)) as Extract<FromWorker, { type: 'step' }>;
+    row.secondsPerStep = (last.elapsedMs - start) / 1000 / (last.report.step - first.report.step);
+  } catch (e) {
+    row.error = (e as Error).message;
+  } finally {
+    session.handle({ type: 'stop' });
+    await until((m) => m.type === 'state' && (m.state === 'stopped' || m.state === 'error'), 120_000).catch(() => undefined);
+  }
+  row.peakRssMiB = peakRss / 2 ** 20;
+  row.wasmHeapMiB = backend === 'wasm' ? peakHeap / 2 ** 20 : null;
+  return row;
+}
+
+const rows: Row[] = [];
+for (const backend of backends) {
+  for (const nk of sizes) {
+    const r = await run(nk, backend);
+    rows.push(r);
+    console.log(JSON.stringify(r));
+  }
+}
+const table = [
+  '| volume | backend | memory verdict | trains at | s/step | first pseudo-label | peak RSS | WASM heap | error |',
+  '|---|---|---|---|---|---|---|---|---|',
+  ...rows.map((r) => `| ${r.size} | ${r.backend} | ${r.verdict} | ${r.patch} | ${r.secondsPerStep?.toFixed(2) ?? '—'} | ${r.firstPredictionMs !== null ? `${(r.firstPredictionMs / 1000).toFixed(1)} s` : '—'} | ${r.peakRssMiB.toFixed(0)} MiB | ${r.wasmHeapMiB?.toFixed(0) ?? '—'} MiB | ${r.error ?? ''} |`),
+].join('\n');
+console.log(table);
+if (values.out) writeFileSync(values.out, `${table}\n`);
+process.exit(rows.some((r) => r.error) ? 1 : 0);
