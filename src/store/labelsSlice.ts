@@ -3,6 +3,7 @@ import type { VoxelAxis } from '../volume/geometry.ts';
 import {
   applyEdit,
   diffVoxels,
+  diffVoxelsInBox,
   editBytes,
   isEmptyEdit,
   markSlicesChanges,
@@ -10,6 +11,7 @@ import {
   slicesTouched,
   type LabelEdit,
   type SliceChange,
+  type VoxelBox,
 } from '../volume/labels.ts';
 import type { AppState } from './appStore.ts';
 import type { EditHistory, VolumeEntry } from './types.ts';
@@ -19,8 +21,12 @@ export interface LabelsSlice {
    * Turns whatever the viewer's tools wrote into the live label buffer since the last commit into one undoable
    * edit, and marks the touched slices along `axis` (the painted view's slice axis) as labeled. Returns the edit,
    * or null when nothing changed.
+   *
+   * `written` is where the tools wrote since the last commit, as the viewer recorded it: only that box is diffed,
+   * so finishing a stroke costs the stroke's size rather than the volume's. `null` means the viewer saw no write
+   * (nothing to do); left out, the whole buffer is diffed (a caller that cannot say where writes went).
    */
-  commitStroke: (volumeId: string, axis: VoxelAxis) => LabelEdit | null;
+  commitStroke: (volumeId: string, axis: VoxelAxis, written?: VoxelBox | null) => LabelEdit | null;
   undo: (volumeId?: string) => boolean;
   redo: (volumeId?: string) => boolean;
   /** Marks a slice labeled (its unpainted voxels become background truth) or unlabeled (it says nothing). */
@@ -81,10 +87,13 @@ export const createLabelsSlice: StateCreator<AppState, [], [], LabelsSlice> = (s
   };
 
   return {
-    commitStroke: (volumeId, axis) => {
+    commitStroke: (volumeId, axis, written) => {
       const entry = get().volumes[volumeId];
-      if (!entry) return null;
-      const { indices, before, after } = diffVoxels(entry.committed, entry.labels.voxels);
+      if (!entry || written === null) return null;
+      const { indices, before, after } =
+        written === undefined
+          ? diffVoxels(entry.committed, entry.labels.voxels)
+          : diffVoxelsInBox(entry.committed, entry.labels.voxels, entry.labels.dims, written);
       if (indices.length === 0) return null;
       const touched = slicesTouched(entry.labels.dims, indices, axis);
       const sliceChanges = markSlicesChanges(entry.labels, axis, touched, SliceProvenance.Painted);

@@ -97,9 +97,9 @@ export function ViewerPane() {
     ViewerController.create(
       { axial: axial.current!, coronal: coronal.current!, sagittal: sagittal.current!, single: single.current! },
       {
-        onStroke: (volumeId, axis, shownIndex) => {
+        onStroke: (volumeId, axis, shownIndex, written) => {
           const s = appStore.getState();
-          const edit = s.commitStroke(volumeId, axis);
+          const edit = s.commitStroke(volumeId, axis, written);
           const dims = s.volumes[volumeId]?.labels.dims;
           if (!edit || !dims || shownIndex === null) return;
           // Strokes are refused where they could spread; if one still left the slice on screen, say so plainly

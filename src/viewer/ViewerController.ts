@@ -1,4 +1,5 @@
 import {
+  cache,
   Enums as CoreEnums,
   eventTarget,
   init as initCore,
@@ -16,9 +17,10 @@ import {
 import type { ToolSettings, ViewState } from '../store/types.ts';
 import type { ClassDef } from '../volume/classes.ts';
 import { invert, normalize, transformPoint, type Vec3, type VoxelAxis } from '../volume/geometry.ts';
-import type { LabelMap } from '../volume/labels.ts';
+import type { LabelMap, VoxelBox } from '../volume/labels.ts';
 import { percentileWindow, type Volume } from '../volume/Volume.ts';
 import { gridViews, refusalMessage, shiftToSlice, sliceAxisOf, slicesCrossed, SNAP_TOLERANCE_SLICES, viewPlanes, viewSlice, type OrthoView, type ViewFrame } from './gridViews.ts';
+import { takeWrittenBox, type SliceWriteRecord } from './labelWrites.ts';
 import { installMetadataProvider } from './metadataProvider.ts';
 import { registerOverlay, registerVolume, unregisterOverlay, unregisterVolume, type RegisteredOverlay, type RegisteredVolume } from './registerVolume.ts';
 import { addAllTools, applyToolSettings, createToolGroup, LABELING_TOOLS } from './tools.ts';
@@ -92,8 +94,11 @@ function uncertaintyColorLut(): Types.Color[] {
 }
 
 export interface ViewerCallbacks {
-  /** A labeling gesture ended in `axis`'s slice stack: commit what the tools wrote. */
-  onStroke: (volumeId: string, axis: VoxelAxis, shownIndex: number | null) => void;
+  /**
+   * A labeling gesture ended in `axis`'s slice stack: commit what the tools wrote. `written` bounds those writes
+   * (null: none; undefined: unknown, diff everything).
+   */
+  onStroke: (volumeId: string, axis: VoxelAxis, shownIndex: number | null, written: VoxelBox | null | undefined) => void;
   onHover: (info: HoverInfo | null) => void;
   onSlice: (info: SliceInfo) => void;
   onWindow: (window: [number, number]) => void;
@@ -626,8 +631,22 @@ export class ViewerController {
     const info = this.sliceInfo(view);
     // The slice on screen, so the caller can check the stroke stayed in it.
     const shownIndex = info && info.axis === axis ? info.index : null;
-    // cornerstone finishes a stroke in its own mouse-up handler; let it run before we diff the buffer.
-    setTimeout(() => this.callbacks.onStroke(volumeId, axis, shownIndex), 0);
+    const reg = this.shown.reg;
+    const [width, height] = this.shown.volume.geometry.dims;
+    // cornerstone finishes a stroke in its own mouse-up handler; let it run before we read where it wrote.
+    setTimeout(() => {
+      const written = this.shown?.reg === reg ? this.takeWritten(reg, width, height) : undefined;
+      this.callbacks.onStroke(volumeId, axis, shownIndex, written);
+    }, 0);
+  }
+
+  /**
+   * Where the tools wrote since the last commit, from the write records of our label images' voxel managers:
+   * the store then diffs that box instead of the whole label buffer.
+   */
+  private takeWritten(reg: RegisteredVolume, width: number, height: number): VoxelBox | null | undefined {
+    const records = reg.labelImageIds.map((id) => cache.getImage(id)?.voxelManager as unknown as SliceWriteRecord | undefined);
+    return takeWrittenBox(records, width, height);
   }
 
   private hover(view: ViewName, ev: MouseEvent): void {

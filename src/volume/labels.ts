@@ -114,26 +114,110 @@ export function isEmptyEdit(e: LabelEdit): boolean {
 }
 
 /**
+ * An inclusive box of voxel indices, [min, max] per axis: where a tool may have written since the last commit.
+ * Diffing only the box keeps a stroke's commit proportional to the stroke, not to the volume.
+ */
+export interface VoxelBox {
+  min: Vec3;
+  max: Vec3;
+}
+
+/** Grows a list of changed voxels without knowing the count first, so each voxel is compared once. */
+class DiffCollector {
+  indices = new Uint32Array(1024);
+  before = new Uint8Array(1024);
+  after = new Uint8Array(1024);
+  count = 0;
+
+  push(n: number, was: number, now: number): void {
+    if (this.count === this.indices.length) {
+      const grow = <T extends Uint32Array | Uint8Array>(a: T, make: (len: number) => T): T => {
+        const b = make(a.length * 2);
+        b.set(a);
+        return b;
+      };
+      this.indices = grow(this.indices, (l) => new Uint32Array(l));
+      this.before = grow(this.before, (l) => new Uint8Array(l));
+      this.after = grow(this.after, (l) => new Uint8Array(l));
+    }
+    this.indices[this.count] = n;
+    this.before[this.count] = was;
+    this.after[this.count] = now;
+    this.count++;
+  }
+
+  /** Voxels in [start, end) that differ. Equal stretches are skipped four bytes at a time where both align. */
+  scan(committed: Uint8Array, current: Uint8Array, start: number, end: number): void {
+    let n = start;
+    const sameAlignment = (committed.byteOffset & 3) === (current.byteOffset & 3);
+    if (sameAlignment && end - start >= 16) {
+      while (n < end && ((committed.byteOffset + n) & 3) !== 0) this.compare(committed, current, n++);
+      const words = (end - n) >> 2;
+      const a = new Uint32Array(committed.buffer, committed.byteOffset + n, words);
+      const b = new Uint32Array(current.buffer, current.byteOffset + n, words);
+      for (let w = 0; w < words; w++) {
+        if (a[w] !== b[w]) {
+          const base = n + (w << 2);
+          for (let d = 0; d < 4; d++) this.compare(committed, current, base + d);
+        }
+      }
+      n += words << 2;
+    }
+    while (n < end) this.compare(committed, current, n++);
+  }
+
+  private compare(committed: Uint8Array, current: Uint8Array, n: number): void {
+    const was = committed[n] as number;
+    const now = current[n] as number;
+    if (was !== now) this.push(n, was, now);
+  }
+
+  result(): Pick<LabelEdit, 'indices' | 'before' | 'after'> {
+    return { indices: this.indices.slice(0, this.count), before: this.before.slice(0, this.count), after: this.after.slice(0, this.count) };
+  }
+}
+
+/**
  * Voxels where `current` differs from `committed`. The viewer's brushes write straight into the live buffer;
  * diffing against the last committed copy turns any tool's stroke into one undoable edit.
  */
 export function diffVoxels(committed: Uint8Array, current: Uint8Array): Pick<LabelEdit, 'indices' | 'before' | 'after'> {
   if (committed.length !== current.length) throw new Error('diffVoxels: buffers differ in length');
-  let count = 0;
-  for (let n = 0; n < current.length; n++) if (committed[n] !== current[n]) count++;
-  const indices = new Uint32Array(count);
-  const before = new Uint8Array(count);
-  const after = new Uint8Array(count);
-  let m = 0;
-  for (let n = 0; n < current.length; n++) {
-    if (committed[n] !== current[n]) {
-      indices[m] = n;
-      before[m] = committed[n] as number;
-      after[m] = current[n] as number;
-      m++;
+  const c = new DiffCollector();
+  c.scan(committed, current, 0, current.length);
+  return c.result();
+}
+
+/**
+ * `diffVoxels` restricted to a box: the same edit whenever every difference lies inside it, in the same
+ * (ascending linear) order, at a cost of the box's size. The box is clipped to the volume.
+ */
+export function diffVoxelsInBox(
+  committed: Uint8Array,
+  current: Uint8Array,
+  dims: Vec3,
+  box: VoxelBox,
+): Pick<LabelEdit, 'indices' | 'before' | 'after'> {
+  if (committed.length !== current.length) throw new Error('diffVoxelsInBox: buffers differ in length');
+  if (current.length !== voxelCount(dims)) throw new Error('diffVoxelsInBox: buffer and dims disagree');
+  const [ni, nj] = dims;
+  const lo = box.min.map((v) => Math.max(0, Math.floor(v))) as Vec3;
+  const hi = box.max.map((v, a) => Math.min(dims[a]! - 1, Math.ceil(v))) as Vec3;
+  const c = new DiffCollector();
+  if (lo[0] > hi[0] || lo[1] > hi[1] || lo[2] > hi[2]) return c.result();
+  const wholeRows = lo[0] === 0 && hi[0] === ni - 1;
+  for (let k = lo[2]; k <= hi[2]; k++) {
+    if (wholeRows) {
+      // Rows span the whole width: the box's part of this k-slice is one contiguous run.
+      c.scan(committed, current, ni * (lo[1] + nj * k), ni * (hi[1] + 1 + nj * k));
+      continue;
+    }
+    for (let j = lo[1]; j <= hi[1]; j++) {
+      const row = ni * (j + nj * k);
+      c.scan(committed, current, row + lo[0], row + hi[0] + 1);
     }
   }
-  return { indices, before, after };
+  return c.result();
 }
 
 /** Slice indices along `axis` touched by a set of linear voxel indices. */
