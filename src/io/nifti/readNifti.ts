@@ -36,7 +36,10 @@ interface Parsed {
   geometryHeader: NiftiGeometryHeader;
   dims: Vec3;
   frames: number;
-  /** Voxel bytes of the first frame, copied so typed arrays over them are aligned and owned. */
+  /**
+   * Voxel bytes of the first frame, aligned for their type and owned by the volume: a view on the inflated
+   * buffer when that is safe, else a copy.
+   */
   frameBytes: Uint8Array;
 }
 
@@ -71,8 +74,9 @@ function geometryHeader(h: Header, raw: ArrayBuffer): NiftiGeometryHeader {
 
 function parse(bytes: Uint8Array, fileName: string): Parsed {
   let raw: ArrayBuffer;
+  const inflated = isGzip(bytes);
   try {
-    raw = exactBuffer(isGzip(bytes) ? gunzip(bytes) : bytes);
+    raw = exactBuffer(inflated ? gunzip(bytes) : bytes);
   } catch (e) {
     throw fileError(fileName, (e as Error).message);
   }
@@ -124,8 +128,19 @@ function parse(bytes: Uint8Array, fileName: string): Parsed {
     geometryHeader: geometryHeader(header, raw),
     dims,
     frames,
-    frameBytes: new Uint8Array(raw.slice(offset, offset + frameLength)),
+    frameBytes: viewIsSafe(inflated, frames, offset, bytesPerVoxel) ? new Uint8Array(raw, offset, frameLength) : new Uint8Array(raw.slice(offset, offset + frameLength)),
   };
+}
+
+/**
+ * Whether the volume may view the file's buffer instead of copying its voxels, which would hold the volume twice
+ * at the peak of opening. Only a buffer we inflated ourselves is ours to keep (and to byte-swap in place); an
+ * uncompressed file's bytes belong to the caller. A 4D file is copied so its other frames can be freed, and a
+ * typed array needs its offset aligned to the element size (the usual vox_offset 352 is, for every type).
+ */
+function viewIsSafe(inflated: boolean, frames: number, offset: number, bytesPerVoxel: number): boolean {
+  const element = bytesPerVoxel === 3 ? 1 : bytesPerVoxel;
+  return inflated && frames === 1 && offset % element === 0;
 }
 
 type StoredValues = Uint8Array | Int8Array | Int16Array | Uint16Array | Int32Array | Uint32Array | Float32Array | Float64Array;
@@ -139,23 +154,25 @@ function storedValues(p: Parsed): StoredValues {
     for (let n = 0; n < b.length; n += width) b.subarray(n, n + width).reverse();
   }
   const buf = p.frameBytes.buffer as ArrayBuffer;
+  const at = p.frameBytes.byteOffset;
+  const n = p.frameBytes.byteLength / width;
   switch (code) {
     case 4:
-      return new Int16Array(buf);
+      return new Int16Array(buf, at, n);
     case 8:
-      return new Int32Array(buf);
+      return new Int32Array(buf, at, n);
     case 16:
-      return new Float32Array(buf);
+      return new Float32Array(buf, at, n);
     case 64:
-      return new Float64Array(buf);
+      return new Float64Array(buf, at, n);
     case 256:
-      return new Int8Array(buf);
+      return new Int8Array(buf, at, n);
     case 512:
-      return new Uint16Array(buf);
+      return new Uint16Array(buf, at, n);
     case 768:
-      return new Uint32Array(buf);
+      return new Uint32Array(buf, at, n);
     default: // uint8 and RGB24
-      return new Uint8Array(buf);
+      return p.frameBytes;
   }
 }
 
