@@ -17,7 +17,7 @@ import { labelMetrics, meanMetrics, type ClassMetrics } from '../train/metrics.t
 import { Trainer } from '../train/Trainer.ts';
 import { createLabelMap, markAllSlices, SliceProvenance } from '../volume/labels.ts';
 import type { TrainArgs } from './args.ts';
-import { loadImage, loadLabels, readDatasetFolder, splitFromRoles, type Case } from './dataset.ts';
+import { readDatasetFolder, readImageFile, readLabelFile, splitFromRoles, type Case } from './dataset.ts';
 import { startNodeBackend } from './nodeBackend.ts';
 
 export type Log = (line: string) => void;
@@ -55,8 +55,19 @@ async function evaluate(trainer: Trainer | Trainer3D, cases: EvalCase[], classVa
   return { byClass, mean, perCase };
 }
 
-function fmt(m: ClassMetrics | null | undefined): string {
-  return m ? `Dice ${m.dice.toFixed(3)} HD95 ${m.hd95.toFixed(2)} mm` : 'n/a';
+/** Distances in mm for volumes with a voxel size, in pixels for 2D images (whose pixels have none). */
+function fmt(m: ClassMetrics | null | undefined, unit: 'mm' | 'px'): string {
+  return m ? `Dice ${m.dice.toFixed(3)} HD95 ${m.hd95.toFixed(2)} ${unit}` : 'n/a';
+}
+
+/** The case's label file, refused with the file's name when its grid is not the image's. */
+async function labelsFor(c: Case, image: { geometry: { dims: readonly number[] } }): Promise<Uint8Array> {
+  const l = await readLabelFile(c.labelPath!);
+  const want = image.geometry.dims;
+  if (l.dims.some((d, n) => d !== want[n])) {
+    throw new Error(`${c.labelPath}: the label is ${l.dims.join('×')} but its image ${c.imagePath} is ${want.join('×')}; they must cover the same voxels`);
+  }
+  return l.values;
 }
 
 /**
@@ -71,7 +82,7 @@ export async function runTrain(args: TrainArgs, log: Log = console.log): Promise
   const labeledCases = folder.cases.filter((c) => c.labelPath);
   if (labeledCases.length === 0) throw new Error(`${args.data} has no label files: training needs labels`);
   const split: CaseSplit = args.split
-    ? (JSON.parse(readFileSync(args.split, 'utf8')) as CaseSplit)
+    ? readSplitFile(args.split)
     : (splitFromRoles(folder.cases, args.seed) ?? seededSplit(labeledCases.map((c) => c.id), 0.2, args.seed));
   const byId = new Map(folder.cases.map((c) => [c.id, c]));
   const missing = [...split.train, ...split.val].filter((id) => !byId.has(id));
@@ -84,10 +95,10 @@ export async function runTrain(args: TrainArgs, log: Log = console.log): Promise
   let labeledSlices = 0;
   for (const id of split.train) {
     const c = byId.get(id) as Case;
-    const volume = loadImage(c.imagePath);
+    const volume = await readImageFile(c.imagePath);
     const labels = createLabelMap(volume.geometry.dims);
     if (labeled.has(id) && c.labelPath) {
-      const truth = loadLabels(c.labelPath).values;
+      const truth = await labelsFor(c, volume);
       if (args.labeledSlices === null) {
         labels.voxels.set(truth);
         markAllSlices(labels, SliceProvenance.Imported);
@@ -103,15 +114,18 @@ export async function runTrain(args: TrainArgs, log: Log = console.log): Promise
     }
     train.push(toTrainingVolume(volume, labels, classValues));
   }
-  const val: EvalCase[] = split.val.map((id) => {
+  const val: EvalCase[] = [];
+  let unit: 'mm' | 'px' = 'mm';
+  for (const id of split.val) {
     const c = byId.get(id) as Case;
-    const volume = loadImage(c.imagePath);
-    const truth = loadLabels(c.labelPath!).values;
+    const volume = await readImageFile(c.imagePath);
+    if (volume.source.format === 'image') unit = 'px';
+    const truth = await labelsFor(c, volume);
     const tv = toTrainingVolume(volume, createLabelMap(volume.geometry.dims), classValues);
     const table = new Uint8Array(256);
     classValues.forEach((v, n) => (table[v] = n + 1));
-    return { id, volume: tv, truth: truth.map((v) => table[v]!), spacing: [...volume.geometry.spacing] };
-  });
+    val.push({ id, volume: tv, truth: truth.map((v) => table[v]!), spacing: [...volume.geometry.spacing] });
+  }
 
   const required = presetModelKind(args.preset);
   if (args.network && required && args.network !== required) throw new Error(`preset ${args.preset} trains a ${required.toUpperCase()} network; drop --network ${args.network}`);
@@ -212,10 +226,23 @@ export async function runTrain(args: TrainArgs, log: Log = console.log): Promise
     join(args.out, 'metrics.json'),
     JSON.stringify({ steps: trainer.step, seconds, slicesPerSecond: slicesSeen / seconds, classes: names, byClass: final.byClass, mean: final.mean, perCase: final.perCase }, null, 2),
   );
-  for (const [idx, name] of Object.entries(names)) log(`  ${name}: ${fmt(final.byClass[Number(idx)])}`);
-  log(`done: ${trainer.step} steps in ${seconds.toFixed(0)} s (${(slicesSeen / seconds).toFixed(1)} slices/s); mean ${fmt(final.mean)}; run saved to ${args.out}`);
+  for (const [idx, name] of Object.entries(names)) log(`  ${name}: ${fmt(final.byClass[Number(idx)], unit)}`);
+  log(`done: ${trainer.step} steps in ${seconds.toFixed(0)} s (${(slicesSeen / seconds).toFixed(1)} slices/s); mean ${fmt(final.mean, unit)}; run saved to ${args.out}`);
   trainer.dispose();
   pretrainer?.dispose();
+}
+
+/** A split file written by make-split or a run folder's split.json; refused with its name when it is not one. */
+function readSplitFile(path: string): CaseSplit {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (e) {
+    throw new Error(`${path}: the split file is not readable JSON (${(e as Error).message.split('\n')[0]})`);
+  }
+  const s = parsed as Partial<CaseSplit> | null;
+  if (!s || !Array.isArray(s.train) || !Array.isArray(s.val)) throw new Error(`${path}: a split file needs "train" and "val" lists of case names`);
+  return s as CaseSplit;
 }
 
 /** Applies `--set path=value` overrides; a path that names no knob is an error, not a silent no-op. */
