@@ -98,8 +98,19 @@ test('DICOM series: both shared series open as volumes with three non-blank view
   for (const series of ['hippocrop-series', 'mr-brain-t1post']) {
     const dir = join(DATASETS, 'dicom', series);
     const files = readdirSync(dir).filter((f) => f.endsWith('.dcm')).map((f) => join(dir, f));
+    const previous = await page.evaluate(() => window.__pseudolab!.store.getState().activeVolumeId);
     await page.getByTestId('open-files').setInputFiles(files);
+    // The previous volume stays on screen while the series is read: wait for the new one to become active.
+    await page.waitForFunction(
+      ([before, slices]) => {
+        const st = window.__pseudolab?.store.getState();
+        return !!st?.activeVolumeId && st.activeVolumeId !== before && st.volumes[st.activeVolumeId]!.volume.geometry.dims[2] === slices;
+      },
+      [previous, files.length] as const,
+      { timeout: 60_000 },
+    );
     await waitForViewer(page);
+    await expect(page.getByTestId('slice-index-axial')).toHaveText(new RegExp(`/ ${files.length}$`));
     const s = await activeSummary(page);
     expect(s.dims[2]).toBe(files.length);
     for (const v of ['viewport-axial', 'viewport-coronal', 'viewport-sagittal']) {
