@@ -1,4 +1,4 @@
-import { Gunzip, gunzipSync } from 'fflate';
+import { Gunzip, Inflate } from 'fflate';
 
 export function isGzip(bytes: Uint8Array): boolean {
   return bytes.length >= 3 && bytes[0] === 0x1f && bytes[1] === 0x8b && bytes[2] === 0x08;
@@ -7,36 +7,176 @@ export function isGzip(bytes: Uint8Array): boolean {
 /** Deflate never expands more than about 1032:1, so a trailer claiming more than that is not to be trusted. */
 const MAX_DEFLATE_RATIO = 1032;
 
+/**
+ * The most one gunzip may produce unless the caller says otherwise: 2 GiB, more than any volume the app can hold
+ * and train on. Without a ceiling a file whose size field wrapped (a real 4 GiB image) or a crafted one inflates
+ * for minutes and ends in an out-of-memory crash instead of a sentence.
+ */
+export const DEFAULT_MAX_INFLATED_BYTES = 2 * 1024 ** 3;
+
 /** ISIZE: the uncompressed length (mod 2³²) the gzip trailer claims in its last four bytes. */
 function trailerSize(bytes: Uint8Array): number {
   const n = bytes.length;
   return ((bytes[n - 4]! | (bytes[n - 3]! << 8) | (bytes[n - 2]! << 16)) >>> 0) + bytes[n - 1]! * 0x1000000;
 }
 
+/** CRC32: the checksum of the uncompressed data in the trailer's first four bytes. */
+function trailerCrc(bytes: Uint8Array): number {
+  const n = bytes.length - 8;
+  return ((bytes[n]! | (bytes[n + 1]! << 8) | (bytes[n + 2]! << 16)) >>> 0) + bytes[n + 3]! * 0x1000000;
+}
+
 const TRUNCATED = 'file is truncated — its gzip stream ends early (an incomplete download or copy?)';
 
-function gzipError(e: unknown): Error {
+/** An error about a gzip stream, with what fflate said kept apart for a details line. */
+export class GzipError extends Error {
+  constructor(
+    message: string,
+    readonly detail?: string,
+  ) {
+    super(message);
+    this.name = 'GzipError';
+  }
+}
+
+function gzipError(e: unknown): GzipError {
   const msg = e instanceof Error ? e.message : String(e);
-  if (/unexpected EOF/i.test(msg)) return new Error(TRUNCATED);
-  return new Error(`file is corrupt — its gzip stream cannot be decompressed (${msg})`);
+  if (/unexpected EOF/i.test(msg)) return new GzipError(TRUNCATED, msg);
+  return new GzipError('file is corrupt — its gzip stream cannot be decompressed (the compressed data is damaged)', msg);
+}
+
+let crcTables: Uint32Array[] | undefined;
+
+/** Eight lookup tables: the CRC advances 8 bytes per step ("slicing-by-8"), about 4× a byte at a time. */
+function tables(): Uint32Array[] {
+  if (crcTables) return crcTables;
+  const t = Array.from({ length: 8 }, () => new Uint32Array(256));
+  for (let n = 0; n < 256; n++) {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    t[0]![n] = c >>> 0;
+  }
+  for (let n = 0; n < 256; n++) {
+    for (let k = 1; k < 8; k++) t[k]![n] = (t[k - 1]![n]! >>> 8) ^ t[0]![t[k - 1]![n]! & 0xff]!;
+  }
+  crcTables = t;
+  return t;
+}
+
+/** The reflected CRC-32 (polynomial 0xEDB88320) gzip uses, continued from `crc` over `data`. */
+export function crc32(data: Uint8Array, crc = 0): number {
+  const [t0, t1, t2, t3, t4, t5, t6, t7] = tables() as [Uint32Array, Uint32Array, Uint32Array, Uint32Array, Uint32Array, Uint32Array, Uint32Array, Uint32Array];
+  let c = ~crc;
+  let n = 0;
+  const fast = data.length - (data.length % 8);
+  for (; n < fast; n += 8) {
+    const a = c ^ (data[n]! | (data[n + 1]! << 8) | (data[n + 2]! << 16) | (data[n + 3]! << 24));
+    c =
+      t7[a & 0xff]! ^
+      t6[(a >>> 8) & 0xff]! ^
+      t5[(a >>> 16) & 0xff]! ^
+      t4[a >>> 24]! ^
+      t3[data[n + 4]!]! ^
+      t2[data[n + 5]!]! ^
+      t1[data[n + 6]!]! ^
+      t0[data[n + 7]!]!;
+  }
+  for (; n < data.length; n++) c = t0[(c ^ data[n]!) & 0xff]! ^ (c >>> 8);
+  return ~c >>> 0;
+}
+
+/** Where the deflate data starts: after the 10-byte header and the optional extra, name, comment and header CRC. */
+function deflateStart(bytes: Uint8Array): number {
+  const flags = bytes[3]!;
+  let at = 10;
+  if (flags & 4) at += 2 + (bytes[10]! | (bytes[11]! << 8)); // FEXTRA
+  const skipText = (): void => {
+    while (at < bytes.length && bytes[at] !== 0) at++;
+    at++;
+  };
+  if (flags & 8) skipText(); // FNAME
+  if (flags & 16) skipText(); // FCOMMENT
+  if (flags & 2) at += 2; // FHCRC
+  if (at >= bytes.length - 8) throw new GzipError(TRUNCATED);
+  return at;
+}
+
+export interface GunzipOptions {
+  /** Stop with an error once the output would pass this many bytes (default DEFAULT_MAX_INFLATED_BYTES). */
+  maxBytes?: number;
+  /** The size the caller expects (e.g. from a header already peeked at), to allocate once instead of growing. */
+  expectedBytes?: number;
+}
+
+const mib = (n: number): string => (n >= 1024 ** 3 ? `${(n / 1024 ** 3).toFixed(1)} GiB` : `${Math.round(n / 1024 ** 2)} MiB`);
+
+/** `buffer`'s first `length` bytes as an exactly-sized buffer, moved rather than copied where the platform can. */
+function shrink(out: Uint8Array, length: number): Uint8Array {
+  if (out.length === length) return out;
+  const buffer = out.buffer as ArrayBuffer & { transfer?: (n: number) => ArrayBuffer };
+  if (typeof buffer.transfer === 'function') return new Uint8Array(buffer.transfer(length));
+  return out.slice(0, length);
 }
 
 /**
- * Gunzips, turning fflate's terse errors into words about the file. fflate sizes its output from the
- * trailer's length field and reports a stream that stops early; a truncated file's "trailer" is whatever
- * bytes happen to be last and may claim gigabytes, so a claim no deflate stream of this size can meet is
- * reported as truncation before anything is allocated. (fflate's streaming Gunzip was no way out: it can
- * end a cut stream without an error.)
+ * Gunzips while checking what a gzip file promises: output is written into one buffer sized from the trailer (or
+ * the caller's expectation) and grown only when needed, never past `maxBytes`; the CRC-32 and the length in the
+ * trailer are compared with what came out, so damaged voxels are refused instead of opened. Errors are
+ * GzipErrors whose messages are sentences about the file (the caller adds its name); fflate's own words are the
+ * detail. A truncated file's "trailer" is whatever bytes happen to be last and may claim gigabytes, so claims no
+ * deflate stream of this size can meet are not used to allocate.
  */
-export function gunzip(bytes: Uint8Array): Uint8Array {
+export function gunzip(bytes: Uint8Array, options: GunzipOptions = {}): Uint8Array {
+  const maxBytes = options.maxBytes ?? DEFAULT_MAX_INFLATED_BYTES;
   // 10-byte header, at least 2 bytes of deflate data, 8-byte trailer.
-  if (bytes.length < 20) throw new Error(TRUNCATED);
-  if (trailerSize(bytes) > bytes.length * MAX_DEFLATE_RATIO) throw new Error(TRUNCATED);
+  if (bytes.length < 20 || !isGzip(bytes)) throw new GzipError(TRUNCATED);
+  const claimed = trailerSize(bytes);
+  const plausible = claimed <= bytes.length * MAX_DEFLATE_RATIO;
+  const guess = options.expectedBytes ?? (plausible ? claimed : bytes.length * 4);
+  let out = new Uint8Array(Math.max(1024, Math.min(guess, maxBytes)));
+  let total = 0;
+  let crc = 0;
+  let tooBig = false;
+  let ended = false;
+  const inflater = new Inflate((chunk, final) => {
+    if (final) ended = true;
+    if (tooBig) return;
+    if (total + chunk.length > maxBytes) {
+      tooBig = true;
+      return;
+    }
+    if (total + chunk.length > out.length) {
+      const grown = new Uint8Array(Math.min(maxBytes, Math.max(total + chunk.length, out.length * 2)));
+      grown.set(out.subarray(0, total));
+      out = grown;
+    }
+    out.set(chunk, total);
+    crc = crc32(chunk, crc);
+    total += chunk.length;
+  });
+  const start = deflateStart(bytes);
+  const end = bytes.length - 8;
+  const STEP = 1 << 20;
   try {
-    return gunzipSync(bytes);
+    for (let at = start; at < end && !tooBig; at += STEP) inflater.push(bytes.subarray(at, Math.min(end, at + STEP)), at + STEP >= end);
   } catch (e) {
     throw gzipError(e);
   }
+  if (tooBig) {
+    throw new GzipError(`file inflates to more than ${mib(maxBytes)}, more than one image may take here (is it a 4D series or damaged?)`);
+  }
+  if (!ended) throw new GzipError(TRUNCATED);
+  if (total % 2 ** 32 !== claimed) {
+    throw new GzipError(
+      plausible
+        ? `file is damaged — its gzip stream inflates to ${total} bytes but its trailer says ${claimed} (ISIZE)`
+        : TRUNCATED,
+    );
+  }
+  if (crc !== trailerCrc(bytes)) {
+    throw new GzipError('file is damaged — its decompressed data fails the gzip checksum (CRC-32), so some bytes changed after it was written');
+  }
+  return shrink(out, total);
 }
 
 /**
