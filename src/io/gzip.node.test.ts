@@ -30,13 +30,13 @@ describe('gunzip checks what the gzip file promises', () => {
 
   it('refuses a file whose stored CRC does not match its data', () => {
     const bad = gz.slice();
-    bad[bad.length - 8] ^= 0x01;
+    bad[bad.length - 8]! ^= 0x01;
     expect(() => gunzip(bad)).toThrow(/checksum \(CRC-32\)/);
   });
 
   it('refuses a file whose length field lies', () => {
     const bad = gz.slice();
-    bad[bad.length - 4] ^= 0x10;
+    bad[bad.length - 4]! ^= 0x10;
     expect(() => gunzip(bad)).toThrow(/ISIZE|truncated/);
   });
 
