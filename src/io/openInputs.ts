@@ -9,7 +9,7 @@ import { findImageMaskRoots } from './monuseg/monusegLayout.ts';
 import { openMonusegFolder } from './monuseg/openMonusegFolder.ts';
 import { openMsdDataset } from './msd/openMsdDataset.ts';
 import { readNifti } from './nifti/readNifti.ts';
-import { problemAbout } from './problems.ts';
+import { explain, problemAbout } from './problems.ts';
 import { attachDescriptions, type OpenedVolume } from './text/attachDescriptions.ts';
 import { readDescriptionsCsv, type DescriptionTable } from './text/readDescriptionsCsv.ts';
 import type { InputFile, OpenResult, ProgressFn } from './types.ts';
@@ -75,7 +75,8 @@ export async function openInputs(files: InputFile[], onProgress?: ProgressFn): P
     result.problems.push({
       file: '(opened files)',
       severity: 'error',
-      message: `opening stopped early because of an internal error (${(e as Error).message}); files not listed yet were not opened`,
+      message: 'opening stopped early because of an internal error; files not listed yet were not opened',
+      detail: explain(e).detail ?? (e as Error).message,
     });
   }
   onProgress?.(total, total, 'done');

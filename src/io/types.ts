@@ -20,6 +20,8 @@ export interface Problem {
   file: string;
   message: string;
   severity: 'error' | 'warning';
+  /** What a library or the engine said, when that is behind the message: for a details line, never the message. */
+  detail?: string;
 }
 
 /** Labels that arrived with an image (MSD labelsTr, or a label file dropped beside its image). */

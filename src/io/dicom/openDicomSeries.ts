@@ -1,5 +1,6 @@
 import type { Volume } from '../../volume/Volume.ts';
 import { fileNameOf, folderOf } from '../detectFormat.ts';
+import { explain } from '../problems.ts';
 import type { Problem } from '../types.ts';
 import { assembleSeries, groupBySeries } from './assembleSeries.ts';
 import type { DicomFileInfo } from './parseDicomFile.ts';
@@ -34,7 +35,8 @@ export async function openDicomSeries(infos: DicomFileInfo[], afterEach?: () => 
     } catch (e) {
       // assembleSeries reports what it expects; anything else still must not stop the other series.
       const place = placeOf(files);
-      problems.push({ file: place.file, severity: 'error', message: `${place.name}: a series could not be opened (${(e as Error).message})` });
+      const { text, detail } = explain(e);
+      problems.push({ file: place.file, severity: 'error', message: `${place.name}: a series could not be opened (${text})`, ...(detail ? { detail } : {}) });
     }
     await afterEach?.();
   }
