@@ -3,6 +3,8 @@ import react from '@vitejs/plugin-react';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { contentSecurityPolicy, securityHeaders } from './src/app/securityPolicy.ts';
 
 const require = createRequire(import.meta.url);
 
@@ -50,8 +52,24 @@ function runtimeWasm(): Plugin {
   };
 }
 
-export default defineConfig({
-  plugins: [react(), runtimeWasm()],
+/**
+ * The built page carries its policy in a <meta> tag, so it holds wherever the files are hosted; the dev and preview
+ * servers also send it (and the headers a <meta> cannot carry) with every response.
+ */
+function securityMeta(): Plugin {
+  return {
+    name: 'pseudolab-security-meta',
+    apply: 'build',
+    transformIndexHtml: () => [{ tag: 'meta', attrs: { 'http-equiv': 'Content-Security-Policy', content: contentSecurityPolicy({ meta: true }) }, injectTo: 'head-prepend' }],
+  };
+}
+
+/** The dev server injects one inline script (React's refresh preamble); a per-start nonce admits it and nothing else. */
+const DEV_NONCE = randomBytes(16).toString('base64');
+
+export default defineConfig(({ command }) => ({
+  plugins: [react(), runtimeWasm(), securityMeta()],
+  ...(command === 'serve' ? { html: { cspNonce: DEV_NONCE } } : {}),
   base: './',
   worker: { format: 'es' },
   optimizeDeps: {
@@ -67,6 +85,6 @@ export default defineConfig({
     // The app, and the page that runs every GPU kernel check and benchmark in the browser (e2e/kernels.spec.ts).
     rollupOptions: { input: { main: 'index.html', kernels: 'kernels.html' } },
   },
-  server: { host: '127.0.0.1', port: 5173 },
-  preview: { host: '127.0.0.1', port: 4173 },
-});
+  server: { host: '127.0.0.1', port: 5173, headers: securityHeaders({ extraScript: [`'nonce-${DEV_NONCE}'`] }) },
+  preview: { host: '127.0.0.1', port: 4173, headers: securityHeaders() },
+}));

@@ -2,6 +2,7 @@ import { useState } from 'react';
 import { useApp } from '../store/appStore.ts';
 import { hexColor, parseHexColor, type ClassDef } from '../volume/classes.ts';
 import { ConfirmDialog } from './ConfirmDialog.tsx';
+import { CLINICAL_TEXT_FIELD } from './clinicalText.ts';
 
 function TrashIcon() {
   return (
@@ -39,6 +40,7 @@ function ClassItem({ c, position, count }: { c: ClassDef; position: number; coun
           onChange={(e) => update(c.value, { color: parseHexColor(e.currentTarget.value) })}
         />
         <input
+          {...CLINICAL_TEXT_FIELD}
           className="class-name"
           value={c.name}
           aria-label="Class name"
@@ -62,6 +64,7 @@ function ClassItem({ c, position, count }: { c: ClassDef; position: number; coun
           <label>
             <span>Position</span>
             <textarea
+              {...CLINICAL_TEXT_FIELD}
               rows={2}
               data-testid="class-position"
               placeholder="Where it lies, relative to its neighbours"
@@ -72,6 +75,7 @@ function ClassItem({ c, position, count }: { c: ClassDef; position: number; coun
           <label>
             <span>Shape</span>
             <textarea
+              {...CLINICAL_TEXT_FIELD}
               rows={2}
               data-testid="class-shape"
               placeholder="What it looks like: size, form, boundary"

@@ -1,4 +1,5 @@
 import { useApp } from '../store/appStore.ts';
+import { CLINICAL_TEXT_FIELD } from './clinicalText.ts';
 
 const HELP =
   'Guides text-based pseudo-labels: the model reads this sentence with the image. Say where the structures lie and how they look, e.g. "The nuclei density in the upper right is high."';
@@ -21,6 +22,7 @@ export function VolumeDescription() {
         </label>
       </h2>
       <textarea
+        {...CLINICAL_TEXT_FIELD}
         id="volume-description"
         data-testid="volume-description"
         rows={3}
