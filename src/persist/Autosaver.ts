@@ -1,12 +1,14 @@
 import { deflateSync } from 'fflate';
 import type { AppState, AppStore } from '../store/appStore.ts';
+import type { EditHistory, VolumeEntry } from '../store/types.ts';
 import type { Volume } from '../volume/Volume.ts';
-import { deleteVolumes, writeLabels, writeVolumeVoxels, writeWorkspaceRecord, type Database } from './database.ts';
+import { deleteVolumes, writeLabelDelta, writeLabels, writeVolumeVoxels, writeWorkspaceRecord, type Database } from './database.ts';
 import {
   chunkLayout,
   chunkView,
   hashChunk,
   LABEL_CHUNK_BYTES,
+  makeLabelDelta,
   SCHEMA_VERSION,
   toVolumeRecord,
   type LabelsRecord,
@@ -20,9 +22,23 @@ export interface AutosaveOptions {
   maxDelayMs: number;
   /** After a failure (storage full, blocked), try again this often while work stays in memory. */
   retryMs: number;
+  /**
+   * Edits are stored as deltas the moment they commit; after this much quiet they are folded into the label
+   * chunks (compaction), so restore replays few of them. Not a durability knob: deltas are already stored.
+   */
+  compactMs?: number;
 }
 
-export const DEFAULT_AUTOSAVE: AutosaveOptions = { debounceMs: 300, maxDelayMs: 2000, retryMs: 15_000 };
+export const DEFAULT_AUTOSAVE: AutosaveOptions = { debounceMs: 300, maxDelayMs: 2000, retryMs: 15_000, compactMs: 3000 };
+
+/**
+ * An edit larger than this many voxels (an import, a whole-volume pseudo-label) goes to the chunks directly: as
+ * a delta it would be five bytes a voxel, more than the deflated chunks it changes.
+ */
+const MAX_DELTA_VOXELS = 1 << 20;
+
+/** Says why the status is not "saved" while the user is still drawing: the stroke commits on release. */
+export const PAINTING_REASON = 'stroke in progress';
 
 /** Names the failure the way a user can act on it. */
 export function describeStorageError(e: unknown): string {
@@ -35,6 +51,35 @@ export function describeStorageError(e: unknown): string {
     return `Browser storage stopped working (${message}). Your changes are kept in this tab only — export your labels before closing it.`;
   }
   return `Saving failed: ${message}. Your changes are kept in this tab only; saving will be retried.`;
+}
+
+/** The same failure in a few words, for the status line ("Not saved: storage full"). */
+export function storageErrorReason(e: unknown): string {
+  const name = e instanceof Error || e instanceof DOMException ? e.name : '';
+  const message = e instanceof Error || e instanceof DOMException ? e.message : String(e);
+  if (name === 'QuotaExceededError' || /quota/i.test(message)) return 'storage full';
+  if (name === 'InvalidStateError' || name === 'UnknownError') return 'storage stopped working';
+  return 'saving failed';
+}
+
+/**
+ * The voxels one committed change touched, read from the undo history the store keeps: a commit or a redo
+ * leaves its edit last in `undo`, an undo leaves it last in `redo`. Null when the change is not one step of
+ * that history (a class deleted, labels replaced wholesale, history cleared): the caller then saves chunks.
+ * Only the indices are taken; the values are read from the committed labels, so a delta holds what is true now.
+ */
+export function changedIndices(prev: EditHistory | undefined, next: EditHistory | undefined): Uint32Array | null {
+  const pu = prev?.undo ?? [];
+  const pr = prev?.redo ?? [];
+  const u = next?.undo ?? [];
+  const r = next?.redo ?? [];
+  const lastUndo = u[u.length - 1];
+  const lastRedo = r[r.length - 1];
+  // An undo: the edit moved from the end of undo to the end of redo.
+  if (r.length === pr.length + 1 && lastRedo && lastRedo === pu[pu.length - 1]) return lastRedo.indices;
+  // A commit (redo emptied) or a redo (redo shortened): a new edit ends undo.
+  if (lastUndo && lastUndo !== pu[pu.length - 1] && r.length <= pr.length) return lastUndo.indices;
+  return null;
 }
 
 /**
@@ -85,6 +130,23 @@ export class Autosaver {
   private lastSavedAt: number | null = null;
   private unsubscribe: (() => void) | null = null;
   private disposed = false;
+  /** Volumes whose labels have a stored record, so an edit can be stored as a delta on top of it. */
+  private baseStored = new Set<string>();
+  /** Per volume, the version the latest delta (stored or in flight) holds: the labels need no other save. */
+  private queuedLabelVersions = new Map<string, number>();
+  /** Per volume, the last delta seq handed out or found stored; the next delta takes the one after. */
+  private lastSeq = new Map<string, number>();
+  /** Per volume, the last seq the stored chunks hold (deltas up to it are deleted). */
+  private foldedSeq = new Map<string, number>();
+  private deltaWrites = 0;
+  /** A failed delta write, by volume: its next edits go to the chunks until a chunk save succeeds. */
+  private deltaFailures = new Map<string, unknown>();
+  /** Chunk saves of labels (a save or a compaction) one at a time, so two never interleave on one volume. */
+  private labelQueue: Promise<void> = Promise.resolve();
+  private compactTimer: ReturnType<typeof setTimeout> | null = null;
+  private firstUnfoldedAt: number | null = null;
+  /** The user is drawing: the live buffer holds paint that is not committed, so nothing of it is stored. */
+  private painting = false;
 
   constructor(
     private readonly store: AppStore,
@@ -103,19 +165,29 @@ export class Autosaver {
     savedAt: number | null,
     labelHashes?: Map<string, Uint32Array>,
     orphanIds: string[] = [],
+    deltaSeqs: Map<string, number> = new Map(),
   ): void {
     for (const id of volumeIds) this.savedVolumes.add(id);
     for (const id of orphanIds) this.savedVolumes.add(id);
-    for (const [id, v] of labelVersions) this.savedLabelVersions.set(id, v);
+    for (const [id, v] of labelVersions) {
+      this.savedLabelVersions.set(id, v);
+      this.baseStored.add(id);
+    }
     for (const [id, h] of labelHashes ?? []) this.labelHashes.set(id, h);
+    // Deltas another session stored: number after them, and fold them in soon.
+    for (const [id, seq] of deltaSeqs) this.lastSeq.set(id, Math.max(seq, this.lastSeq.get(id) ?? -1));
     this.lastSavedAt = savedAt;
     if (savedAt !== null) this.store.getState().setSaveState({ kind: 'saved', at: savedAt });
     if (orphanIds.length) this.schedule();
+    if (deltaSeqs.size) this.scheduleCompaction();
   }
 
   start(): void {
     this.unsubscribe = this.store.subscribe((s, prev) => {
-      if (persistedPartChanged(s, prev)) this.schedule();
+      // Label edits are stored at once, as deltas; what cannot be (or the rest of the workspace) is scheduled.
+      const labelsStored = s.volumes === prev.volumes || this.storeDeltas(s, prev);
+      if (!labelsStored) this.schedule(0);
+      else if (persistedPartChanged(s, prev)) this.schedule();
     });
   }
 
@@ -123,10 +195,25 @@ export class Autosaver {
     this.disposed = true;
     this.unsubscribe?.();
     if (this.timer) clearTimeout(this.timer);
+    if (this.compactTimer) clearTimeout(this.compactTimer);
     this.timer = null;
+    this.compactTimer = null;
   }
 
-  /** Saves now (page hide, tests); resolves once what was pending, voxels included, is written or has failed. */
+  /**
+   * The user pressed (true) or released (false) a labeling tool on a view. While drawing, the status says the
+   * paint is not saved; the stroke is stored once it commits, right after the release.
+   */
+  setPainting(painting: boolean): void {
+    if (this.painting === painting) return;
+    this.painting = painting;
+    this.report();
+  }
+
+  /**
+   * Saves now (page hide, tests); resolves once what was pending, voxels included, is written or has failed,
+   * and the deltas stored so far are folded into the chunks.
+   */
   async flush(): Promise<void> {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
@@ -136,18 +223,105 @@ export class Autosaver {
     }
     await this.save();
     while (this.voxelWrites.size) await Promise.all(this.voxelWrites.values());
+    await this.compact();
     this.report();
   }
 
-  private schedule(): void {
+  /** Resolves once every delta handed to storage so far has committed or failed (tests, benchmarks). */
+  async deltasSettled(): Promise<void> {
+    while (this.deltaWrites > 0) await new Promise((r) => setTimeout(r, 1));
+  }
+
+  /**
+   * Stores each committed label change as a delta, at once. Returns false when some change could not be
+   * (no stored record under it yet, not one step of the undo history, too large, a delta failed before):
+   * those labels then need a chunk save.
+   */
+  private storeDeltas(s: AppState, prev: AppState): boolean {
+    let all = true;
+    for (const id of s.volumeOrder) {
+      const e = s.volumes[id];
+      const p = prev.volumes[id];
+      if (!e || e.labelsVersion === p?.labelsVersion) continue;
+      if (!p || !this.storeDelta(id, e, p, s.history[id], prev.history[id])) all = false;
+    }
+    return all;
+  }
+
+  private storeDelta(id: string, e: VolumeEntry, p: VolumeEntry, h: EditHistory | undefined, ph: EditHistory | undefined): boolean {
+    if (this.disposed || !this.baseStored.has(id) || this.deltaFailures.has(id)) return false;
+    if (e.labelsVersion !== p.labelsVersion + 1 || e.committed !== p.committed) return false;
+    const indices = changedIndices(ph, h);
+    if (!indices || indices.length > MAX_DELTA_VOXELS) return false;
+    const seq = (this.lastSeq.get(id) ?? -1) + 1;
+    this.lastSeq.set(id, seq);
+    const version = e.labelsVersion;
+    this.queuedLabelVersions.set(id, version);
+    const delta = makeLabelDelta(id, seq, indices, e.committed, e.labels.slices);
+    this.deltaWrites++;
+    writeLabelDelta(this.db, delta)
+      .then(() => {
+        if ((this.savedLabelVersions.get(id) ?? -1) < version) this.savedLabelVersions.set(id, version);
+        this.lastSavedAt = Date.now();
+        this.scheduleCompaction();
+      })
+      .catch((err: unknown) => {
+        // Later deltas must not land on a hole: this volume's edits go to the chunks until a chunk save works.
+        this.deltaFailures.set(id, err);
+        this.queuedLabelVersions.delete(id);
+        this.schedule(0);
+      })
+      .finally(() => {
+        this.deltaWrites--;
+        this.report();
+      });
+    this.report();
+    return true;
+  }
+
+  private scheduleCompaction(): void {
+    if (this.disposed) return;
+    const quiet = this.options.compactMs ?? 3000;
+    const now = Date.now();
+    this.firstUnfoldedAt ??= now;
+    if (this.compactTimer) clearTimeout(this.compactTimer);
+    // Quiet time after the last edit, but never more than a few quiet periods behind the first unfolded one.
+    const delay = Math.max(0, Math.min(quiet, this.firstUnfoldedAt + 4 * quiet - now));
+    this.compactTimer = setTimeout(() => void this.compact(), delay);
+  }
+
+  /**
+   * Folds stored deltas into the label chunks. Everything is already stored, so the status does not change
+   * and a failure is only retried: the deltas stay until a fold succeeds.
+   */
+  private async compact(): Promise<void> {
+    if (this.compactTimer) clearTimeout(this.compactTimer);
+    this.compactTimer = null;
+    this.firstUnfoldedAt = null;
+    let failed = false;
+    for (const [id, seq] of [...this.lastSeq]) {
+      if (seq <= (this.foldedSeq.get(id) ?? -1) || !this.store.getState().volumes[id] || !this.baseStored.has(id)) continue;
+      try {
+        await this.saveLabels(id);
+      } catch {
+        failed = true;
+      }
+    }
+    if (failed) {
+      this.firstUnfoldedAt = Date.now();
+      if (!this.disposed) this.compactTimer = setTimeout(() => void this.compact(), this.options.retryMs);
+    }
+  }
+
+  private schedule(delayMs?: number): void {
     // While saving is failing the error stays on screen; otherwise say at once that changes are unsaved.
     this.dirty = true;
-    if (this.store.getState().save.kind !== 'error') this.store.getState().setSaveState({ kind: 'pending' });
+    if (this.store.getState().save.kind !== 'error') this.report();
     const now = Date.now();
     this.firstChangeAt ??= now;
     if (this.timer) clearTimeout(this.timer);
     const waited = now - this.firstChangeAt;
-    const delay = Math.max(0, Math.min(this.options.debounceMs, this.options.maxDelayMs - waited));
+    const delay = delayMs ?? Math.max(0, Math.min(this.options.debounceMs, this.options.maxDelayMs - waited));
     this.timer = setTimeout(() => void this.run(), delay);
   }
 
@@ -183,8 +357,11 @@ export class Autosaver {
     this.firstChangeAt = null;
     this.dirty = false;
     const s = this.store.getState();
-    const change = collectChange(s, this.savedVolumes, this.savedLabelVersions);
-    s.setSaveState({ kind: 'saving' });
+    // Labels whose latest edit is in a delta (stored or on its way) need no chunk save now.
+    const covered = new Map(this.savedLabelVersions);
+    for (const [id, v] of this.queuedLabelVersions) covered.set(id, Math.max(v, covered.get(id) ?? -1));
+    const change = collectChange(s, this.savedVolumes, covered);
+    this.report();
     // 1. Voxels of new volumes start in the background, smallest first: a 300 MB CT must not hold up strokes.
     for (const volume of [...change.volumes].sort((a, b) => a.voxels.byteLength - b.voxels.byteLength)) this.startVoxelWrite(volume);
     const errors: unknown[] = [];
@@ -206,6 +383,11 @@ export class Autosaver {
           this.savedVolumes.delete(id);
           this.savedLabelVersions.delete(id);
           this.labelHashes.delete(id);
+          this.baseStored.delete(id);
+          this.queuedLabelVersions.delete(id);
+          this.lastSeq.delete(id);
+          this.foldedSeq.delete(id);
+          this.deltaFailures.delete(id);
         }
       }
     } catch (e) {
@@ -219,13 +401,22 @@ export class Autosaver {
    * Hashes the committed labels chunk by chunk (yielding to the page), deflates the chunks that changed, and
    * writes them with the labels record. If a stroke commits meanwhile the pass starts over, so the stored
    * chunks all come from one committed state; after a few tries it writes what it has, and the next save
-   * (the version moved) completes it.
+   * (the version moved) completes it. The write deletes the deltas the chunks now hold: every delta handed out
+   * before the pass started (edits after it keep theirs, replayed on top; being absolute, that is exact even
+   * where a chunk already holds them). Runs one at a time (labelQueue).
    */
-  private async saveLabels(id: string): Promise<void> {
+  private saveLabels(id: string): Promise<void> {
+    const task = this.labelQueue.then(() => this.saveLabelsNow(id));
+    this.labelQueue = task.catch(() => undefined);
+    return task;
+  }
+
+  private async saveLabelsNow(id: string): Promise<void> {
     for (let attempt = 0; ; attempt++) {
       const entry = this.store.getState().volumes[id];
       if (!entry) return;
       const version = entry.labelsVersion;
+      const folds = this.lastSeq.get(id) ?? -1;
       const bytes = entry.committed;
       const layout = chunkLayout(bytes.length, LABEL_CHUNK_BYTES);
       const hashes = new Uint32Array(layout.count * 2);
@@ -256,9 +447,12 @@ export class Autosaver {
         chunks: { ...layout, hashes },
         slices: [l.slices[0].slice(), l.slices[1].slice(), l.slices[2].slice()],
       };
-      await writeLabels(this.db, record, changed);
-      this.savedLabelVersions.set(id, version);
+      await writeLabels(this.db, record, changed, folds);
+      if ((this.savedLabelVersions.get(id) ?? -1) < version) this.savedLabelVersions.set(id, version);
       this.labelHashes.set(id, hashes);
+      this.foldedSeq.set(id, folds);
+      this.baseStored.add(id);
+      this.deltaFailures.delete(id);
       return;
     }
   }
@@ -292,10 +486,10 @@ export class Autosaver {
   private report(): void {
     const st = this.store.getState();
     for (const id of this.voxelFailures.keys()) if (!st.volumes[id]) this.voxelFailures.delete(id);
-    const errors = [...this.saveErrors, ...[...this.voxelFailures.values()].map((f) => f.error)];
+    const errors = [...this.saveErrors, ...this.deltaFailures.values(), ...[...this.voxelFailures.values()].map((f) => f.error)];
     if (errors.length) {
       const text = describeStorageError(errors[0]);
-      st.setSaveState({ kind: 'error', at: Date.now(), message: text, lastSavedAt: this.lastSavedAt });
+      st.setSaveState({ kind: 'error', at: Date.now(), message: text, lastSavedAt: this.lastSavedAt, reason: storageErrorReason(errors[0]) });
       if (text !== this.lastErrorText) st.pushMessage({ severity: 'error', subject: 'Browser storage', text });
       this.lastErrorText = text;
       // Come back when the next volume is due for another try (or at once-per-interval for label failures).
@@ -307,8 +501,11 @@ export class Autosaver {
       st.pushMessage({ severity: 'info', subject: null, text: 'Saving works again; all changes are stored.' });
       this.lastErrorText = null;
     }
-    if (this.dirty) st.setSaveState({ kind: 'pending' });
-    else if (this.saving || this.voxelWrites.size) st.setSaveState({ kind: 'saving' });
+    // "saved" only when nothing the user did is outside storage: no paint on screen that is not committed, no
+    // save waiting or under way, no delta or voxel write that has not committed.
+    if (this.painting) st.setSaveState({ kind: 'pending', reason: PAINTING_REASON });
+    else if (this.dirty) st.setSaveState({ kind: 'pending' });
+    else if (this.saving || this.voxelWrites.size || this.deltaWrites) st.setSaveState({ kind: 'saving' });
     else if (this.lastSavedAt !== null) st.setSaveState({ kind: 'saved', at: this.lastSavedAt });
   }
 }

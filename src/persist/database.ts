@@ -4,6 +4,7 @@ import {
   chunkView,
   voxelBytes,
   type ChunkLayout,
+  type LabelDeltaRecord,
   type LabelsRecord,
   type VolumeRecord,
   type WorkspaceRecord,
@@ -31,6 +32,8 @@ interface PseudolabDB extends DBSchema {
   voxelChunks: { key: [string, number]; value: Uint8Array };
   /** Deflated label bytes of one chunk, keyed [volume id, chunk index] (records.ts: LabelsRecord.chunks). */
   labelChunks: { key: [string, number]; value: Uint8Array };
+  /** Edits stored as they commit, keyed [volume id, seq], until a chunk save folds them in (records.ts). */
+  labelDeltas: { key: [string, number]; value: LabelDeltaRecord };
 }
 
 export type Database = IDBPDatabase<PseudolabDB>;
@@ -40,7 +43,7 @@ const WORKSPACE_KEY = 'current';
 
 export async function openDatabase(): Promise<Database> {
   if (typeof indexedDB === 'undefined') throw new Error('this browser offers no IndexedDB');
-  return openDB<PseudolabDB>(DB_NAME, 3, {
+  return openDB<PseudolabDB>(DB_NAME, 4, {
     // Each version adds what it needs, so a workspace saved by an older version opens unchanged.
     upgrade(db, oldVersion) {
       if (oldVersion < 1) {
@@ -53,6 +56,7 @@ export async function openDatabase(): Promise<Database> {
         db.createObjectStore('voxelChunks');
         db.createObjectStore('labelChunks');
       }
+      if (oldVersion < 4) db.createObjectStore('labelDeltas');
     },
   });
 }
@@ -94,8 +98,9 @@ export async function writeWorkspace(
 }
 
 export async function clearDatabase(db: Database): Promise<void> {
-  const tx = db.transaction(['workspace', 'volumes', 'labels', 'checkpoints', 'voxelChunks', 'labelChunks'], 'readwrite');
+  const tx = db.transaction(['workspace', 'volumes', 'labels', 'checkpoints', 'voxelChunks', 'labelChunks', 'labelDeltas'], 'readwrite');
   await Promise.all([
+    tx.objectStore('labelDeltas').clear(),
     tx.objectStore('workspace').clear(),
     tx.objectStore('volumes').clear(),
     tx.objectStore('labels').clear(),
@@ -180,37 +185,82 @@ export async function readVoxelChunks(db: Database, record: VolumeRecord): Promi
 
 /**
  * One volume's labels record and its changed chunks (deflated) in one transaction of their own; chunks not
- * listed keep what is stored.
+ * listed keep what is stored. `foldedThrough`: the last delta seq whose edit the chunks hold; those deltas go
+ * in the same transaction, so storage never holds chunks without the deltas they lack, nor deltas twice over
+ * chunks that already hold them (harmless too: replaying an absolute delta is idempotent).
  */
-export async function writeLabels(db: Database, record: LabelsRecord, chunks: { index: number; deflated: Uint8Array }[]): Promise<void> {
-  const tx = db.transaction(['labels', 'labelChunks'], 'readwrite');
+export async function writeLabels(
+  db: Database,
+  record: LabelsRecord,
+  chunks: { index: number; deflated: Uint8Array }[],
+  foldedThrough = -1,
+): Promise<void> {
+  const tx = db.transaction(['labels', 'labelChunks', 'labelDeltas'], 'readwrite');
   const puts: Promise<unknown>[] = chunks.map((c) => tx.objectStore('labelChunks').put(c.deflated, [record.id, c.index]));
   puts.push(tx.objectStore('labels').put(record));
+  if (foldedThrough >= 0) puts.push(tx.objectStore('labelDeltas').delete(IDBKeyRange.bound([record.id, 0], [record.id, foldedThrough])));
   await Promise.all([...puts, tx.done]);
 }
 
-/** Chunked labels read back: each chunk inflated straight into its place. */
-export async function readLabelChunks(db: Database, id: string, layout: ChunkLayout): Promise<Uint8Array> {
-  const voxels = new Uint8Array(layout.byteLength);
-  const tx = db.transaction('labelChunks', 'readonly');
-  for (let index = 0; index < layout.count; index++) {
-    const deflated = await tx.store.get([id, index]);
-    if (!deflated) throw new Error(`label chunk ${index + 1} of ${layout.count} is missing`);
-    const want = chunkView(voxels, layout, index);
-    const got = inflateSync(deflated, { out: want });
-    if (got.length !== want.length) throw new Error(`label chunk ${index + 1} holds ${got.length} voxels, expected ${want.length}`);
+/**
+ * One edit, stored the moment it commits: a transaction of its own on a store nothing large writes to, so it
+ * commits in milliseconds whatever else is being saved. 'strict' asks the browser to flush to disk before
+ * reporting success, so "saved" also survives a power cut, not only a crashed browser; a delta is a few kB.
+ */
+export async function writeLabelDelta(db: Database, delta: LabelDeltaRecord): Promise<void> {
+  const tx = db.transaction('labelDeltas', 'readwrite', { durability: 'strict' });
+  await Promise.all([tx.store.put(delta, [delta.id, delta.seq]), tx.done]);
+}
+
+/** A volume's stored deltas in seq order (keys sort by seq within a volume). */
+export async function readLabelDeltas(db: Database, id: string): Promise<LabelDeltaRecord[]> {
+  return db.getAll('labelDeltas', chunkRange(id));
+}
+
+/**
+ * One volume's stored labels as the last save left them: its record, the voxels (chunks inflated straight into
+ * their place, or format 1's single deflate) and the deltas not yet folded in, all read in one transaction so
+ * a save committing meanwhile (another tab's) cannot hand back chunks from one save and deltas from another.
+ * Null when no labels are stored for the volume.
+ */
+export async function readStoredLabels(db: Database, id: string): Promise<{ record: LabelsRecord; voxels: Uint8Array; deltas: LabelDeltaRecord[] } | null> {
+  const tx = db.transaction(['labels', 'labelChunks', 'labelDeltas'], 'readonly');
+  const record = await tx.objectStore('labels').get(id);
+  if (!record) {
+    await tx.done;
+    return null;
   }
+  const expected = record.dims[0] * record.dims[1] * record.dims[2];
+  let voxels: Uint8Array;
+  const layout = record.chunks;
+  if (layout) {
+    if (layout.byteLength !== expected) throw new Error(`stored labels have ${layout.byteLength} voxels, expected ${expected}`);
+    voxels = new Uint8Array(layout.byteLength);
+    const chunks = tx.objectStore('labelChunks');
+    for (let index = 0; index < layout.count; index++) {
+      const deflated = await chunks.get([id, index]);
+      if (!deflated) throw new Error(`label chunk ${index + 1} of ${layout.count} is missing`);
+      const want = chunkView(voxels, layout, index);
+      const got = inflateSync(deflated, { out: want });
+      if (got.length !== want.length) throw new Error(`label chunk ${index + 1} holds ${got.length} voxels, expected ${want.length}`);
+    }
+  } else {
+    if (!record.voxelsDeflated) throw new Error('stored labels hold neither inline voxels nor chunks');
+    voxels = inflateSync(record.voxelsDeflated);
+    if (voxels.length !== expected) throw new Error(`stored labels have ${voxels.length} voxels, expected ${expected}`);
+  }
+  const deltas = await tx.objectStore('labelDeltas').getAll(chunkRange(id));
   await tx.done;
-  return voxels;
+  return { record, voxels, deltas };
 }
 
 /** Volumes removed from the workspace: records and chunks, together. */
 export async function deleteVolumes(db: Database, ids: string[]): Promise<void> {
   if (ids.length === 0) return;
-  const tx = db.transaction(['volumes', 'labels', 'voxelChunks', 'labelChunks'], 'readwrite');
+  const tx = db.transaction(['volumes', 'labels', 'voxelChunks', 'labelChunks', 'labelDeltas'], 'readwrite');
   const ops: Promise<unknown>[] = [];
   for (const id of ids) {
-    ops.push(tx.objectStore('volumes').delete(id), tx.objectStore('labels').delete(id));
+    ops.push(tx.objectStore('volumes').delete(id), tx.objectStore('labels').delete(id), tx.objectStore('labelDeltas').delete(chunkRange(id)));
     ops.push(tx.objectStore('voxelChunks').delete(chunkRange(id)), tx.objectStore('labelChunks').delete(chunkRange(id)));
   }
   await Promise.all([...ops, tx.done]);

@@ -172,3 +172,43 @@ export function hashChunk(bytes: Uint8Array, out: Uint32Array, at: number): void
   out[at] = h1 >>> 0;
   out[at + 1] = h2 >>> 0;
 }
+
+/**
+ * One committed edit as stored the moment it commits (`labelDeltas` store, keyed [volume id, seq]): the voxel
+ * indices it changed with their committed values at that moment, and the labeled-slice flags after it. Values
+ * are absolute, not before/after pairs, so deltas replayed in seq order on top of the chunks reproduce the
+ * committed labels whichever chunk state they land on, and replaying one twice changes nothing. A later save
+ * of the chunks (compaction) folds them in and deletes them in the same transaction.
+ */
+export interface LabelDeltaRecord {
+  id: string;
+  seq: number;
+  indices: Uint32Array;
+  values: Uint8Array;
+  slices: [Uint8Array, Uint8Array, Uint8Array];
+}
+
+/** The delta for `indices` of the committed labels as they are now. */
+export function makeLabelDelta(
+  id: string,
+  seq: number,
+  indices: Uint32Array,
+  committed: Uint8Array,
+  slices: readonly [Uint8Array, Uint8Array, Uint8Array],
+): LabelDeltaRecord {
+  const values = new Uint8Array(indices.length);
+  for (let m = 0; m < indices.length; m++) values[m] = committed[indices[m]!]!;
+  return { id, seq, indices: indices.slice(), values, slices: [slices[0].slice(), slices[1].slice(), slices[2].slice()] };
+}
+
+/** Replays a stored delta onto restored labels; a delta that does not fit the labels is an error, not a guess. */
+export function applyLabelDelta(labels: LabelMap, delta: LabelDeltaRecord): void {
+  const n = labels.voxels.length;
+  if (delta.indices.length !== delta.values.length) throw new Error(`edit ${delta.seq} holds ${delta.indices.length} indices and ${delta.values.length} values`);
+  for (let m = 0; m < delta.indices.length; m++) if (delta.indices[m]! >= n) throw new Error(`edit ${delta.seq} writes voxel ${delta.indices[m]} of ${n}`);
+  for (let a = 0; a < 3; a++) {
+    if (delta.slices[a]!.length !== labels.slices[a as 0 | 1 | 2].length) throw new Error(`edit ${delta.seq} has ${delta.slices[a]!.length} slice flags on axis ${a}, expected ${labels.slices[a as 0 | 1 | 2].length}`);
+  }
+  for (let m = 0; m < delta.indices.length; m++) labels.voxels[delta.indices[m]!] = delta.values[m]!;
+  for (let a = 0; a < 3; a++) labels.slices[a as 0 | 1 | 2].set(delta.slices[a]!);
+}

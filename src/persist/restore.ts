@@ -1,8 +1,8 @@
 import type { AppStore } from '../store/appStore.ts';
 import type { LabelMap } from '../volume/labels.ts';
 import type { Volume } from '../volume/Volume.ts';
-import { readLabelChunks, readVoxelChunks, readWorkspace, type Database } from './database.ts';
-import { fromLabelsRecord, SCHEMA_VERSION, type LabelsRecord, type VolumeRecord } from './records.ts';
+import { readStoredLabels, readVoxelChunks, readWorkspace, type Database } from './database.ts';
+import { applyLabelDelta, SCHEMA_VERSION, type VolumeRecord } from './records.ts';
 
 export interface RestoreResult {
   restored: boolean;
@@ -14,6 +14,11 @@ export interface RestoreResult {
   labelHashes: Map<string, Uint32Array>;
   /** Stored volumes the workspace does not list (e.g. removed while their voxels were being written). */
   orphanIds: string[];
+  /**
+   * Per volume with stored deltas (edits not yet folded into its chunks), the last one's seq: the autosaver
+   * numbers its own after it and folds these in with its first chunk save.
+   */
+  deltaSeqs: Map<string, number>;
 }
 
 /** Voxels for a stored volume that kept none (demo volumes regenerate from their seed). */
@@ -24,7 +29,7 @@ export type RegenerateVoxels = (volume: Omit<Volume, 'voxels'>) => Volume['voxel
  * labeled-slice flags, classes, tool settings, each volume's view and the active volume.
  */
 export async function restoreWorkspace(db: Database, store: AppStore, regenerate: RegenerateVoxels): Promise<RestoreResult> {
-  const none: RestoreResult = { restored: false, volumeIds: [], labelVersions: new Map(), savedAt: null, problems: [], labelHashes: new Map(), orphanIds: [] };
+  const none: RestoreResult = { restored: false, volumeIds: [], labelVersions: new Map(), savedAt: null, problems: [], labelHashes: new Map(), orphanIds: [], deltaSeqs: new Map() };
   const stored = await readWorkspace(db);
   if (!stored) return none;
   const { workspace } = stored;
@@ -37,6 +42,7 @@ export async function restoreWorkspace(db: Database, store: AppStore, regenerate
   const items: { volume: Volume; labels?: LabelMap; labelSource: string | null }[] = [];
   const labelVersions = new Map<string, number>();
   const labelHashes = new Map<string, Uint32Array>();
+  const deltaSeqs = new Map<string, number>();
   const listed = new Set(workspace.volumeOrder);
   const orphanIds = [...new Set([...volumesById.keys(), ...labelsById.keys()])].filter((id) => !listed.has(id));
   for (const id of workspace.volumeOrder) {
@@ -56,11 +62,14 @@ export async function restoreWorkspace(db: Database, store: AppStore, regenerate
       problems.push(`${rec.volume.name}: its voxels could not be restored and it was skipped.`);
       continue;
     }
-    const lrec = labelsById.get(id);
     let labels;
     try {
-      labels = lrec ? await storedLabels(db, lrec) : undefined;
-      if (lrec?.chunks && labels) labelHashes.set(id, lrec.chunks.hashes);
+      const got = labelsById.has(id) ? await storedLabels(db, id) : null;
+      if (got) {
+        labels = got.labels;
+        if (got.hashes) labelHashes.set(id, got.hashes);
+        if (got.lastSeq >= 0) deltaSeqs.set(id, got.lastSeq);
+      }
     } catch (e) {
       problems.push(`${rec.volume.name}: saved labels are damaged (${(e as Error).message}); it opens unlabeled.`);
     }
@@ -99,6 +108,7 @@ export async function restoreWorkspace(db: Database, store: AppStore, regenerate
     problems,
     labelHashes,
     orphanIds,
+    deltaSeqs,
   };
 }
 
@@ -108,10 +118,20 @@ async function storedVoxels(db: Database, rec: VolumeRecord, regenerate: Regener
   return rec.volume.voxels ?? regenerate(rec.volume);
 }
 
-async function storedLabels(db: Database, rec: LabelsRecord): Promise<LabelMap> {
-  if (!rec.chunks) return fromLabelsRecord(rec);
-  const expected = rec.dims[0] * rec.dims[1] * rec.dims[2];
-  if (rec.chunks.byteLength !== expected) throw new Error(`stored labels have ${rec.chunks.byteLength} voxels, expected ${expected}`);
-  const voxels = await readLabelChunks(db, rec.id, rec.chunks);
-  return { dims: [...rec.dims], voxels, slices: [rec.slices[0], rec.slices[1], rec.slices[2]] };
+/**
+ * A volume's labels as last saved: the chunks (or format 1's one deflate) with the stored deltas replayed in
+ * order. `hashes` are those of the stored chunks, not of the result: the autosaver compares against what is
+ * stored. `lastSeq` is the last delta's seq, -1 when there are none.
+ */
+export async function storedLabels(db: Database, id: string): Promise<{ labels: LabelMap; hashes: Uint32Array | null; lastSeq: number } | null> {
+  const got = await readStoredLabels(db, id);
+  if (!got) return null;
+  const { record, voxels, deltas } = got;
+  const labels: LabelMap = { dims: [...record.dims], voxels, slices: [record.slices[0].slice(), record.slices[1].slice(), record.slices[2].slice()] };
+  let lastSeq = -1;
+  for (const d of deltas) {
+    applyLabelDelta(labels, d);
+    lastSeq = Math.max(lastSeq, d.seq);
+  }
+  return { labels, hashes: record.chunks?.hashes ?? null, lastSeq };
 }

@@ -60,11 +60,12 @@ export interface AppMessage {
 
 export type SaveState =
   | { kind: 'idle' }
-  /** Changes exist that are not stored yet; a save is scheduled. */
-  | { kind: 'pending' }
+  /** Changes exist that are not stored yet; a save is scheduled, or `reason` says what it waits for. */
+  | { kind: 'pending'; reason?: string }
   | { kind: 'saving' }
   | { kind: 'saved'; at: number }
-  | { kind: 'error'; at: number; message: string; lastSavedAt: number | null };
+  /** `reason`: a few words for the status line ("storage full"); `message` says it in full. */
+  | { kind: 'error'; at: number; message: string; lastSavedAt: number | null; reason?: string };
 
 export interface Progress {
   label: string;
