@@ -1,5 +1,6 @@
 import { convertIndexedToRgb, decode as decodePng } from 'fast-png';
 import jpeg from 'jpeg-js';
+import { imageSizeProblem, MAX_IMAGE_PIXELS } from './checkImageSize.ts';
 import { decodeTiffPixels } from './decodeTiffPixels.ts';
 
 /** The 2D image formats read pixel for pixel: PNG and JPEG decode at once, TIFF through geotiff's async API. */
@@ -38,6 +39,8 @@ function dropAlpha(data: Uint8Array | Uint16Array, pixels: number, inChannels: n
 }
 
 function decodePngPixels(bytes: Uint8Array): ImagePixels {
+  const sizeProblem = imageSizeProblem(bytes, 'png');
+  if (sizeProblem) throw new Error(sizeProblem);
   let png;
   try {
     png = decodePng(bytes);
@@ -60,9 +63,12 @@ function decodePngPixels(bytes: Uint8Array): ImagePixels {
 }
 
 function decodeJpegPixels(bytes: Uint8Array): ImagePixels {
+  const sizeProblem = imageSizeProblem(bytes, 'jpeg');
+  if (sizeProblem) throw new Error(sizeProblem);
   let img;
   try {
-    img = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: false, maxMemoryUsageInMB: 1024 });
+    // jpeg-js's own limits as a second line behind the header check (it also refuses what it cannot place).
+    img = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: false, maxMemoryUsageInMB: 1024, maxResolutionInMP: MAX_IMAGE_PIXELS / 1e6 });
   } catch (e) {
     throw new Error(`the JPEG cannot be decoded (${(e as Error).message}); the file may be truncated or damaged`);
   }
