@@ -187,7 +187,7 @@ export class Autosaver {
       // Label edits are stored at once, as deltas; what cannot be (or the rest of the workspace) is scheduled.
       const labelsStored = s.volumes === prev.volumes || this.storeDeltas(s, prev);
       if (!labelsStored) this.schedule(0);
-      else if (persistedPartChanged(s, prev)) this.schedule();
+      else if (persistedPartChanged(s, prev, false)) this.schedule();
     });
   }
 
@@ -510,14 +510,15 @@ export class Autosaver {
   }
 }
 
-function persistedPartChanged(s: AppState, p: AppState): boolean {
+/** Whether a save is due; `labels` false leaves label versions out (their edits went to deltas). */
+function persistedPartChanged(s: AppState, p: AppState, labels = true): boolean {
   if (s.volumeOrder !== p.volumeOrder || s.activeVolumeId !== p.activeVolumeId) return true;
   if (s.classes !== p.classes || s.activeClassValue !== p.activeClassValue || s.tools !== p.tools) return true;
   if (s.volumes === p.volumes) return false;
   for (const id of s.volumeOrder) {
     const a = s.volumes[id];
     const b = p.volumes[id];
-    if (!a || !b || a.labelsVersion !== b.labelsVersion || a.view !== b.view || a.validation !== b.validation) return true;
+    if (!a || !b || (labels && a.labelsVersion !== b.labelsVersion) || a.view !== b.view || a.validation !== b.validation) return true;
     if (a.volume.description !== b.volume.description) return true;
   }
   return false;
