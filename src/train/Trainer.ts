@@ -142,16 +142,22 @@ export class Trainer {
       const ml = tf.tensor4d(Float32Array.from(batch.ml), [batch.labeledCount, h, w, 1]);
 
       // 3. The teacher's view of the unlabeled slices, y_u^t = f_t(x_u) (PromptSSL eq 11, DuSSS eq 14); no gradient.
+      // Its own tidy keeps only its outputs: the teacher's feature maps are freed before the student's forward,
+      // not held with the student's until the gradients are done (a step's peak memory, memoryEstimate2D.ts).
       let teacherLogits: tf.Tensor4D | null = null;
       let teacherProbs: tf.Tensor | null = null;
       let textMask: tf.Tensor4D | null = null;
       let xuStudent: tf.Tensor4D | null = null;
       if (useUnlabeled && batch.unlabeledCount > 0) {
-        const xuTeacher = tf.tensor4d(batch.xuTeacher, [batch.unlabeledCount, h, w, c]);
-        teacherLogits = resUNet2D(this.teacher ?? this.student, this.model, xuTeacher);
-        teacherProbs = softmaxClasses(teacherLogits);
-        // y_u^text on the teacher's view: the same pixels the teacher's pseudo-label covers.
-        if (text) textMask = text.textMask(xuTeacher).mask;
+        const [logits, probs, mask] = tf.tidy(() => {
+          const xuTeacher = tf.tensor4d(batch.xuTeacher, [batch.unlabeledCount, h, w, c]);
+          const out = resUNet2D(this.teacher ?? this.student, this.model, xuTeacher);
+          // y_u^text on the teacher's view: the same pixels the teacher's pseudo-label covers.
+          return [out, softmaxClasses(out), ...(text ? [text.textMask(xuTeacher).mask] : [])];
+        });
+        teacherLogits = logits as tf.Tensor4D;
+        teacherProbs = probs!;
+        textMask = (mask as tf.Tensor4D | undefined) ?? null;
         xuStudent = tf.tensor4d(batch.xuStudent, [batch.unlabeledCount, h, w, c]);
       }
 

@@ -7,9 +7,10 @@ import type { GpuLimits } from './memoryEstimate.ts';
  * before its first step, instead of the engine aborting ("Aborted()", "memory access out of bounds") mid-step.
  *
  * Why the counts are large: tfjs keeps every intermediate of a tf.tidy until it ends, and a step's tidy holds the
- * student's forwards (taped for the backward pass), the gradient of every taped tensor (accumulated until the
- * backward pass returns) and the teacher's forward over the unlabeled batch. A no-gradient prediction's tidy keeps
- * every intermediate of its forward too. So memory is counted in whole feature maps, per op.
+ * student's forwards (taped for the backward pass) and the gradient of every taped tensor (accumulated until the
+ * backward pass returns). The teacher's forward runs in a tidy of its own before them and leaves only its logits
+ * and probabilities. A no-gradient prediction's tidy keeps every intermediate of its forward too. So memory is
+ * counted in whole feature maps, per op.
  */
 
 export interface Run2DShape {
@@ -18,7 +19,7 @@ export interface Run2DShape {
   batchLabeled: number;
   /** 0 when the unlabeled term is off (supervised). */
   batchUnlabeled: number;
-  /** Mean teacher: a second copy of the weights and a forward over the unlabeled batch inside the step. */
+  /** Mean teacher: a second copy of the weights and a forward over the unlabeled batch before the student's. */
   teacher: boolean;
   /** Windows per prediction batch (live layers, validation, predict-all). */
   inferenceBatch: number;
@@ -86,8 +87,11 @@ export function estimateRun2DMemory(r: Run2DShape): MemoryEstimate2D {
   const weightBytes = 4 * params * copies;
   const kept = (b: number) => (b > 0 ? resUNet2DActivationFloats(r.model, r.patch, b) : 0);
   const student = BACKWARD_FACTOR * (kept(r.batchLabeled) + kept(r.batchUnlabeled));
-  const teacher = r.teacher ? kept(r.batchUnlabeled) : 0;
-  const stepBytes = 4 * (student + teacher);
+  // The teacher's forward peaks on its own (its tidy ends before the student's forward); its logits and
+  // probabilities stay for the loss.
+  const teacherOut = r.teacher && r.batchUnlabeled > 0 ? 2 * r.batchUnlabeled * r.patch[0] * r.patch[1] * r.model.numClasses : 0;
+  const teacherForward = r.teacher ? kept(r.batchUnlabeled) : 0;
+  const stepBytes = 4 * Math.max(student + teacherOut, teacherForward);
   const inferenceBytes = 4 * kept(r.inferenceBatch);
   const pixels = r.patch[0] * r.patch[1];
   const biggest = Math.max(r.batchLabeled, r.batchUnlabeled, r.inferenceBatch);
