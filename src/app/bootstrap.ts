@@ -1,11 +1,13 @@
 import { DEMO_GENERATOR_VERSION, generateDemoDataset, renderDemoVolume } from '../demo/generateDemo.ts';
 import { configureDicomCodecs } from '../io/dicom/codecs.ts';
+import { adoptStoredWorkspace } from '../persist/adoptStoredWorkspace.ts';
 import { Autosaver } from '../persist/Autosaver.ts';
 import { openDatabase, type Database } from '../persist/database.ts';
-import { restoreWorkspace } from '../persist/restore.ts';
+import { restoreWorkspace, type RestoreResult } from '../persist/restore.ts';
 import type { AppStore } from '../store/appStore.ts';
 import type { Volume } from '../volume/Volume.ts';
 import { initTrainingController } from './training.ts';
+import { watchPainting } from './watchPainting.ts';
 
 /**
  * Demo volumes are stored without voxels; the same seed and generator version rebuild them bit for bit. A volume
@@ -33,23 +35,83 @@ export function loadDemo(store: AppStore): void {
 export interface Session {
   autosaver: Autosaver | null;
   db: Database | null;
+  /** False while another tab holds the writer lock; this tab then saves nothing until it takes over. */
+  writer: boolean;
+}
+
+const WRITER_LOCK = 'pseudolab-workspace-writer';
+
+/**
+ * One tab writes the workspace. Two writers would overwrite each other's labels, so a second tab opens
+ * read-only and queues for the lock: the browser grants it when the writing tab closes or crashes, and this
+ * tab then takes over (takeOver). `now`: whether this tab writes from the start; `later` resolves when a
+ * read-only tab is granted the lock (never, if it never is).
+ */
+async function claimWriterLock(): Promise<{ now: boolean; later: Promise<void> }> {
+  const locks = typeof navigator !== 'undefined' ? navigator.locks : undefined;
+  if (!locks) return { now: true, later: new Promise<void>(() => undefined) };
+  // Held for the life of the tab.
+  const hold = (): Promise<void> => new Promise<void>(() => undefined);
+  const now = await new Promise<boolean>((resolve) => {
+    void locks.request(WRITER_LOCK, { ifAvailable: true }, (lock) => {
+      resolve(lock !== null);
+      return lock ? hold() : undefined;
+    });
+  });
+  if (now) return { now, later: new Promise<void>(() => undefined) };
+  const later = new Promise<void>((resolve) => {
+    // Queued: granted when the writer goes away, however long that takes.
+    void locks.request(WRITER_LOCK, () => {
+      resolve();
+      return hold();
+    });
+  });
+  return { now, later };
+}
+
+/** Starts saving: the autosaver, told what is already stored, and everything that tells it what happens. */
+function startSaving(store: AppStore, db: Database, stored: RestoreResult | null, saveAllNow: boolean): Autosaver {
+  const autosaver = new Autosaver(store, db);
+  if (stored) autosaver.markStored(stored.volumeIds, stored.labelVersions, stored.savedAt, stored.labelHashes, stored.orphanIds, stored.deltaSeqs);
+  autosaver.start();
+  watchPainting(store, (painting) => autosaver.setPainting(painting));
+  if (saveAllNow) void autosaver.flush();
+  const flush = (): void => void autosaver.flush();
+  window.addEventListener('pagehide', flush);
+  document.addEventListener('visibilitychange', () => {
+    if (document.visibilityState === 'hidden') flush();
+  });
+  // Ask the browser not to evict our data under storage pressure; a refusal changes nothing else.
+  void navigator.storage?.persist?.().catch(() => undefined);
+  return autosaver;
 }
 
 /**
- * One tab writes the workspace. Two writers would overwrite each other's labels, so a second tab holds no lock,
- * reads the workspace and says that its changes are not saved. The lock is released when the tab closes or
- * crashes, so the next tab to open becomes the writer.
+ * The writing tab went away and this read-only tab holds the lock now. It re-reads what that tab stored, keeps
+ * its own edits on top (adoptStoredWorkspace says how the two merge), saves, and says it is the writer.
+ * `openedHere`: volumes this tab did not get from storage at start (it opened them, or the demo).
  */
-async function claimWriterLock(): Promise<boolean> {
-  const locks = typeof navigator !== 'undefined' ? navigator.locks : undefined;
-  if (!locks) return true;
-  return new Promise<boolean>((resolve) => {
-    void locks.request('pseudolab-workspace-writer', { ifAvailable: true }, (lock) => {
-      resolve(lock !== null);
-      // Hold the lock for the life of the tab.
-      return lock ? new Promise<void>(() => undefined) : undefined;
-    });
+async function takeOver(store: AppStore, db: Database, session: Session, restoredIds: ReadonlySet<string>, notice: number): Promise<void> {
+  const s = store.getState();
+  const changedHere = new Set(s.volumeOrder.filter((id) => !restoredIds.has(id) || (s.volumes[id]?.labelsVersion ?? 0) > 0));
+  let stored: RestoreResult | null = null;
+  try {
+    stored = await adoptStoredWorkspace(db, store, regenerateDemoVoxels, changedHere);
+    for (const p of stored.problems) s.pushMessage({ severity: 'warning', subject: 'Saved workspace', text: p });
+  } catch (e) {
+    // Unreadable: this tab's workspace replaces it rather than leaving nothing saving at all.
+    s.pushMessage({ severity: 'warning', subject: 'Saved workspace', text: `What the other tab saved could not be read (${(e as Error).message}); this tab's workspace is saved instead.` });
+  }
+  s.dismissMessage(notice);
+  s.pushMessage({
+    severity: 'info',
+    subject: null,
+    text: changedHere.size
+      ? 'The other Pseudolab tab closed: this tab now saves the workspace, with what the other tab saved and your changes here on top.'
+      : 'The other Pseudolab tab closed: this tab now saves the workspace, and shows what the other tab saved.',
   });
+  session.writer = true;
+  session.autosaver = startSaving(store, db, stored?.restored ? stored : null, true);
 }
 
 /**
@@ -66,17 +128,20 @@ export async function bootstrap(store: AppStore): Promise<Session> {
   } catch (e) {
     const text = `Browser storage is unavailable (${(e as Error).message}). You can work as usual, but nothing is saved when this tab closes: export your labels.`;
     say({ severity: 'error', subject: 'Browser storage', text });
-    store.getState().setSaveState({ kind: 'error', at: Date.now(), message: text, lastSavedAt: null });
+    store.getState().setSaveState({ kind: 'error', at: Date.now(), message: text, lastSavedAt: null, reason: 'storage unavailable' });
   }
   let restored = false;
   let autosaveAllowed = db !== null;
-  if (db && !(await claimWriterLock())) {
+  const lock = db ? await claimWriterLock() : null;
+  let readOnlyNotice: number | null = null;
+  if (lock && !lock.now) {
     autosaveAllowed = false;
-    const text = 'Pseudolab is open in another tab, which saves the workspace. Changes made in this tab are not saved: close it and work in the other, or export what you do here.';
-    say({ severity: 'warning', subject: 'Another tab', text });
-    store.getState().setSaveState({ kind: 'error', at: Date.now(), message: text, lastSavedAt: null });
+    const text = 'Pseudolab is open in another tab, which saves the workspace. Changes made in this tab are not saved while that tab is open; when it closes, this tab takes over and saves them.';
+    readOnlyNotice = say({ severity: 'warning', subject: 'Another tab', text });
+    store.getState().setSaveState({ kind: 'error', at: Date.now(), message: text, lastSavedAt: null, reason: 'another tab saves' });
   }
-  let stored: Awaited<ReturnType<typeof restoreWorkspace>> | null = null;
+  let stored: RestoreResult | null = null;
+  let unreadable = false;
   if (db) {
     try {
       stored = await restoreWorkspace(db, store, regenerateDemoVoxels);
@@ -84,26 +149,22 @@ export async function bootstrap(store: AppStore): Promise<Session> {
       for (const p of stored.problems) say({ severity: 'warning', subject: 'Saved workspace', text: p });
     } catch (e) {
       autosaveAllowed = false;
+      unreadable = true;
       const text = `The saved workspace could not be read (${(e as Error).message}). It is left as it was; autosave is off in this tab so nothing overwrites it.`;
       say({ severity: 'error', subject: 'Saved workspace', text });
-      store.getState().setSaveState({ kind: 'error', at: Date.now(), message: text, lastSavedAt: null });
+      store.getState().setSaveState({ kind: 'error', at: Date.now(), message: text, lastSavedAt: null, reason: 'saved workspace unreadable' });
     }
   }
   if (!restored) loadDemo(store);
-  let autosaver: Autosaver | null = null;
-  if (db && autosaveAllowed) {
-    autosaver = new Autosaver(store, db);
-    if (stored && restored) autosaver.markStored(stored.volumeIds, stored.labelVersions, stored.savedAt, stored.labelHashes, stored.orphanIds);
-    autosaver.start();
-    if (!restored) void autosaver.flush();
-    const flush = (): void => void autosaver?.flush();
-    window.addEventListener('pagehide', flush);
-    document.addEventListener('visibilitychange', () => {
-      if (document.visibilityState === 'hidden') flush();
-    });
-    // Ask the browser not to evict our data under storage pressure; a refusal changes nothing else.
-    void navigator.storage?.persist?.().catch(() => undefined);
+  const session: Session = { autosaver: null, db, writer: autosaveAllowed };
+  if (db && autosaveAllowed) session.autosaver = startSaving(store, db, restored ? stored : null, !restored);
+  if (db && lock && !lock.now && !unreadable && readOnlyNotice !== null) {
+    const restoredIds = new Set(restored && stored ? stored.volumeIds : []);
+    const notice = readOnlyNotice;
+    const database = db;
+    void lock.later.then(() => takeOver(store, database, session, restoredIds, notice));
   }
+  // Checkpoints are saved only by the tab that writes at start (app/training.ts takes the database once).
   initTrainingController(store, autosaveAllowed ? db : null);
-  return { autosaver, db };
+  return session;
 }

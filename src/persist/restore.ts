@@ -113,7 +113,7 @@ export async function restoreWorkspace(db: Database, store: AppStore, regenerate
 }
 
 /** Voxels from whichever form the record has: chunks (format 2), inline (format 1), or none (demo: regenerate). */
-async function storedVoxels(db: Database, rec: VolumeRecord, regenerate: RegenerateVoxels): Promise<Volume['voxels'] | null> {
+export async function storedVoxels(db: Database, rec: VolumeRecord, regenerate: RegenerateVoxels): Promise<Volume['voxels'] | null> {
   if (rec.voxelChunks) return readVoxelChunks(db, rec);
   return rec.volume.voxels ?? regenerate(rec.volume);
 }

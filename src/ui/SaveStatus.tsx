@@ -9,7 +9,10 @@ function ago(ms: number): string {
   return m < 60 ? `${m} min ago` : new Date(Date.now() - ms).toLocaleTimeString();
 }
 
-/** Tells the user, always visible, whether their work is safe in browser storage and since when. */
+/**
+ * Tells the user, always visible, exactly what of their work is in browser storage: "Saved" only once the
+ * write committed, "Saving…" while one is under way, "Not saved: <why>" otherwise.
+ */
 export function SaveStatus() {
   const save = useApp((s) => s.save);
   const [, tick] = useState(0);
@@ -25,6 +28,9 @@ export function SaveStatus() {
       cls = 'save-pending';
       break;
     case 'pending':
+      text = save.reason ? `Not saved: ${save.reason}` : 'Saving…';
+      cls = 'save-pending';
+      break;
     case 'saving':
       text = 'Saving…';
       cls = 'save-pending';
@@ -32,19 +38,30 @@ export function SaveStatus() {
     case 'saved':
       text = `Saved ${ago(Date.now() - save.at)}`;
       break;
-    case 'error':
-      text = save.lastSavedAt ? `Not saved — last save ${ago(Date.now() - save.lastSavedAt)}` : 'Not saved — storage unavailable';
+    case 'error': {
+      const why = save.reason ?? 'storage unavailable';
+      text = save.lastSavedAt ? `Not saved: ${why} — last save ${ago(Date.now() - save.lastSavedAt)}` : `Not saved: ${why}`;
       cls = 'save-error';
       break;
+    }
   }
   const title =
     save.kind === 'error'
       ? save.message
       : save.kind === 'saved'
         ? `Workspace saved in this browser at ${new Date(save.at).toLocaleTimeString()}`
-        : 'Your workspace is saved in this browser as you work';
+        : save.kind === 'pending' && save.reason
+          ? 'The stroke is saved as soon as you release the mouse button'
+          : 'Your workspace is saved in this browser as you work';
   return (
-    <div className={`save-status ${cls}`} data-testid="save-status" data-state={save.kind} data-saved-at={save.kind === 'saved' ? save.at : undefined} title={title}>
+    <div
+      className={`save-status ${cls}`}
+      data-testid="save-status"
+      data-state={save.kind}
+      data-reason={save.kind === 'pending' || save.kind === 'error' ? save.reason : undefined}
+      data-saved-at={save.kind === 'saved' ? save.at : undefined}
+      title={title}
+    >
       <span className="save-dot" aria-hidden="true" />
       {text}
     </div>
