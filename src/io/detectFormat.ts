@@ -61,6 +61,16 @@ function niftiKind(bytes: Uint8Array): 'nifti' | 'nifti-pair' | null {
   return null;
 }
 
+/** Group 0002 (file meta) or 0008 (identification) little-endian at byte 0: a DICOM file written without its preamble. */
+export function looksLikeBareDicom(bytes: Uint8Array): boolean {
+  if (bytes.length < 12 || bytes[1] !== 0x00 || (bytes[0] !== 0x02 && bytes[0] !== 0x08)) return false;
+  const vr = String.fromCharCode(bytes[4]!, bytes[5]!);
+  if (/^[A-Z]{2}$/.test(vr)) return true;
+  // Implicit VR: a 32-bit length that fits in the file after an element number of group 0008's first few.
+  const length = bytes[4]! | (bytes[5]! << 8) | (bytes[6]! << 16) | (bytes[7]! << 24);
+  return bytes[0] === 0x08 && bytes[3] === 0x00 && length >= 0 && length < 256 && 8 + length <= bytes.length;
+}
+
 /** Enough decompressed bytes to see a NIfTI-1 magic at 344 and a DICOM preamble's 'DICM' at 128. */
 const PEEK_BYTES = 352;
 
@@ -94,6 +104,7 @@ export function detectFormat(path: string, bytes: Uint8Array): FileFormat {
     if (inner.length < PEEK_BYTES && lower.endsWith('.nii.gz')) return 'nifti';
     return 'gzip-other';
   }
+  if (looksLikeBareDicom(bytes)) return 'dicom';
   // Without a magic number, the extension decides which reader explains the problem.
   if (lower.endsWith('.nii')) return 'nifti';
   if (lower.endsWith('.hdr') || lower.endsWith('.img')) return 'nifti-pair';

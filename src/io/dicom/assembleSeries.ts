@@ -17,16 +17,21 @@ export interface SeriesResult {
   problems: Problem[];
 }
 
-/** What every file of a series must share to stack into one volume. */
+/**
+ * What every file of a series must share to stack into one volume. Pixel spacing is part of it: a volume has
+ * one spacing, and 10 slices at 2 mm among 22 at 1 mm once gave the whole volume 2 mm pixels.
+ */
 function shapeKey(i: DicomFileInfo): string {
   const o = i.orientation ? i.orientation.map((v) => v.toFixed(3)).join(',') : 'none';
-  return `${i.rows}x${i.columns}x${i.samplesPerPixel}|${o}`;
+  const s = i.pixelSpacing ? i.pixelSpacing.map((v) => v.toFixed(4)).join(',') : 'none';
+  return `${i.rows}x${i.columns}x${i.samplesPerPixel}|${o}|${s}`;
 }
 
 function describeShape(i: DicomFileInfo): string {
   const colour = i.samplesPerPixel === 3 ? ' colour' : '';
   const orientation = i.orientation ? `, orientation ${i.orientation.map((v) => +v.toFixed(3)).join('\\')}` : ', no orientation';
-  return `${i.columns}×${i.rows}${colour}${orientation}`;
+  const spacing = i.pixelSpacing ? `, pixel spacing ${i.pixelSpacing.map((v) => +v.toFixed(4)).join('\\')} mm` : ', no pixel spacing';
+  return `${i.columns}×${i.rows}${colour}${orientation}${spacing}`;
 }
 
 /** Files grouped by SeriesInstanceUID, in the order the series were first seen. */
@@ -94,6 +99,19 @@ export async function assembleSeries(files: DicomFileInfo[], onProgress?: Progre
   const warn = (text: string): void => {
     problems.push({ file: subject, severity: 'warning', message: `${name}: ${text}` });
   };
+
+  // Fields a file's reader ignored or assumed, once per distinct sentence, naming a file that says it.
+  const noted = new Map<string, { file: string; count: number }>();
+  for (const f of kept) {
+    for (const note of f.notes) {
+      const seen = noted.get(note);
+      if (seen) seen.count++;
+      else noted.set(note, { file: f.fileName, count: 1 });
+    }
+  }
+  for (const [note, { file, count }] of noted) {
+    problems.push({ file: subject, severity: 'warning', message: `${name}: ${file}${count > 1 ? ` and ${count - 1} other file${count > 2 ? 's' : ''}` : ''}: ${note}` });
+  }
 
   const row: Vec3 = ref.orientation ? normalize([ref.orientation[0], ref.orientation[1], ref.orientation[2]]) : [1, 0, 0];
   const col: Vec3 = ref.orientation ? normalize([ref.orientation[3], ref.orientation[4], ref.orientation[5]]) : [0, 1, 0];

@@ -2,6 +2,8 @@ import { decodeImageFrame } from '@cornerstonejs/dicom-image-loader';
 import dicomParser from 'dicom-parser';
 import { dicomCodecConfig } from './codecs.ts';
 import { fileError } from '../problems.ts';
+import { nativeFrameBytes } from './checkDicomFields.ts';
+import { checkJpeg2000Stream, isJpeg2000 } from './checkJpeg2000.ts';
 import type { DicomFileInfo } from './parseDicomFile.ts';
 
 export type StoredPixels = Uint8Array | Int8Array | Uint16Array | Int16Array | Uint32Array | Int32Array | Float32Array;
@@ -36,8 +38,9 @@ function frameBytes(info: DicomFileInfo, frame: number): Uint8Array {
     return dicomParser.readEncapsulatedImageFrame(ds, el, frame, table);
   }
   if (info.bitsAllocated === 1) throw new Error('1-bit pixel data is not supported');
-  // Native data: frames follow each other, each rows × columns × samples × bitsAllocated/8 bytes.
-  const frameSize = (info.rows * info.columns * info.samplesPerPixel * info.bitsAllocated) / 8;
+  // Native data: frames follow each other, each rows × columns × samples × bitsAllocated/8 bytes (the length
+  // of the whole element was checked against this when the header was read).
+  const frameSize = nativeFrameBytes(info);
   const start = el.dataOffset + frame * frameSize;
   if (start + frameSize > ds.byteArray.length) {
     const present = Math.max(0, ds.byteArray.length - el.dataOffset);
@@ -55,6 +58,52 @@ function deplanarize<T extends StoredPixels>(src: T, pixels: number): T {
     out[3 * p + 2] = src[2 * pixels + p]!;
   }
   return out;
+}
+
+/**
+ * Uncompressed YBR_FULL_422: each pair of pixels is stored as Y1 Y2 Cb Cr (two samples per pixel, 8 bits), so it
+ * is widened to full YCbCr before conversion. Decoders pass it through untouched.
+ */
+function ybr422ToYbrFull(src: Uint8Array, pixels: number): Uint8Array {
+  const out = new Uint8Array(pixels * 3);
+  for (let p = 0, at = 0; p < pixels; p += 2, at += 4) {
+    const [y1, y2, cb, cr] = [src[at]!, src[at + 1]!, src[at + 2]!, src[at + 3]!];
+    out.set([y1, cb, cr], 3 * p);
+    if (p + 1 < pixels) out.set([y2, cb, cr], 3 * p + 3);
+  }
+  return out;
+}
+
+/**
+ * JPEG 2000 keeps its own signedness flag, and encoders disagree with the DICOM header: PixelRepresentation
+ * (0028,0103) is what the modality meant, so stored values are re-read with its sign at BitsStored bits (−2000
+ * showed as 63536 before).
+ */
+function withDicomSignedness(values: StoredPixels, info: DicomFileInfo): StoredPixels {
+  const bits = Math.min(info.bitsStored, values instanceof Uint8Array || values instanceof Int8Array ? 8 : 16);
+  const range = 2 ** bits;
+  if (info.pixelRepresentation === 1 && (values instanceof Uint16Array || values instanceof Uint8Array)) {
+    const out = values instanceof Uint8Array ? new Int8Array(values.length) : new Int16Array(values.length);
+    for (let n = 0; n < values.length; n++) {
+      const v = values[n]! & (range - 1);
+      out[n] = v >= range / 2 ? v - range : v;
+    }
+    return out;
+  }
+  if (info.pixelRepresentation === 0 && (values instanceof Int16Array || values instanceof Int8Array)) {
+    const out = values instanceof Int8Array ? new Uint8Array(values.length) : new Uint16Array(values.length);
+    for (let n = 0; n < values.length; n++) out[n] = values[n]! < 0 ? values[n]! + range : values[n]!;
+    return out;
+  }
+  return values;
+}
+
+/** Colour samples deeper than 8 bits scaled to the 8 bits a colour volume holds, as 16-bit PNG colour is. */
+function toEightBitColour(rgb: StoredPixels, bitsStored: number): Uint8Array {
+  if (rgb instanceof Uint8Array) return rgb;
+  const shift = Math.max(0, bitsStored - 8);
+  const top = 255;
+  return Uint8Array.from(rgb as ArrayLike<number>, (v) => Math.max(0, Math.min(top, v >> shift)));
 }
 
 function ybrFullToRgb(src: StoredPixels): Uint8Array {
@@ -97,6 +146,13 @@ async function decodeFrameOrThrow(info: DicomFileInfo, frame: number): Promise<{
     pixelRepresentation: info.pixelRepresentation,
   };
   const bytes = frameBytes(info, frame);
+  // Checked before decoding: openjpeg decodes a cut or damaged codestream to plausible garbage without a word.
+  if (isJpeg2000(info.transferSyntax)) checkJpeg2000Stream(bytes, info);
+  const native = !info.dataSet.elements['x7fe00010']!.encapsulatedPixelData;
+  if (native && photometric === 'YBR_FULL_422') {
+    if (info.bitsAllocated !== 8) throw new Error(`YBR_FULL_422 with ${info.bitsAllocated}-bit samples is not supported`);
+    return { values: ybrFullToRgb(ybr422ToYbrFull(bytes, info.rows * info.columns)), channels: 3 };
+  }
   let decoded: { pixelData: StoredPixels };
   try {
     decoded = await decodeImageFrame(imageFrame, info.transferSyntax, bytes, dicomCodecConfig(), { preScale: { enabled: false } }, undefined);
@@ -108,7 +164,7 @@ async function decodeFrameOrThrow(info: DicomFileInfo, frame: number): Promise<{
     throw new Error(`its pixel data cannot be decoded (${msg})`);
   }
   const pixels = info.rows * info.columns;
-  const values = decoded.pixelData;
+  const values = isJpeg2000(info.transferSyntax) ? withDicomSignedness(decoded.pixelData, info) : decoded.pixelData;
   if (values.length < pixels * info.samplesPerPixel) {
     throw new Error(`its pixel data is damaged or truncated: it decodes to ${values.length} values, the image needs ${pixels * info.samplesPerPixel}`);
   }
@@ -120,5 +176,5 @@ async function decodeFrameOrThrow(info: DicomFileInfo, frame: number): Promise<{
     if (photometric === 'YBR_FULL') rgb = ybrFullToRgb(rgb);
     else if (photometric !== 'RGB') throw new Error(`colour model ${photometric} is not supported uncompressed`);
   }
-  return { values: rgb instanceof Uint8Array ? rgb : Uint8Array.from(rgb as ArrayLike<number>, (v) => Math.max(0, Math.min(255, v))), channels: 3 };
+  return { values: toEightBitColour(rgb, info.bitsStored), channels: 3 };
 }

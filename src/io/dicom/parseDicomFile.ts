@@ -1,8 +1,17 @@
 import dicomParser from 'dicom-parser';
 import { inflateSync } from 'fflate';
 import type { Vec3 } from '../../volume/geometry.ts';
-import { fileNameOf } from '../detectFormat.ts';
+import { fileNameOf, looksLikeBareDicom } from '../detectFormat.ts';
 import { fileError } from '../problems.ts';
+import {
+  checkNativePixelLength,
+  checkNumberOfFrames,
+  checkOrientation,
+  checkPixelLayout,
+  checkPixelSpacing,
+  checkSliceMeasure,
+  rawNumbers,
+} from './checkDicomFields.ts';
 
 type DataSet = dicomParser.DataSet;
 
@@ -39,6 +48,8 @@ export interface DicomFileInfo {
   framePositions: (Vec3 | null)[];
   rescaleSlope: number;
   rescaleIntercept: number;
+  /** Sentences (without the file name) about fields that were ignored or read with an assumption. */
+  notes: string[];
 }
 
 const TAG = {
@@ -99,6 +110,25 @@ function inflater(bytes: Uint8Array, position: number): Uint8Array {
   return full;
 }
 
+/**
+ * dicom-parser wants the 128-byte preamble and "DICM". A file without them (written by older tools, and read by
+ * pydicom and dcm2niix) gets them in front when it starts with its file meta group; a bare data set is parsed
+ * with the transfer syntax its first element implies (explicit VR letters, else implicit little endian).
+ */
+function parseWithOrWithoutPreamble(bytes: Uint8Array): DataSet {
+  const options = { inflater } as dicomParser.ParseDicomOptions;
+  const hasPreamble = bytes.length >= 132 && bytes[128] === 0x44 && bytes[129] === 0x49 && bytes[130] === 0x43 && bytes[131] === 0x4d;
+  if (hasPreamble || !looksLikeBareDicom(bytes)) return dicomParser.parseDicom(bytes, options);
+  if (bytes[0] === 0x02) {
+    const full = new Uint8Array(132 + bytes.length);
+    full.set([0x44, 0x49, 0x43, 0x4d], 128);
+    full.set(bytes, 132);
+    return dicomParser.parseDicom(full, options);
+  }
+  const explicit = /^[A-Z]{2}$/.test(String.fromCharCode(bytes[4]!, bytes[5]!));
+  return dicomParser.parseDicom(bytes, { ...options, TransferSyntaxUID: explicit ? '1.2.840.10008.1.2.1' : '1.2.840.10008.1.2' } as dicomParser.ParseDicomOptions);
+}
+
 /** Modalities that are DICOM objects without pixels of their own, named so the message says what they are. */
 const NON_IMAGE_MODALITIES: Record<string, string> = {
   SEG: 'a DICOM segmentation (SEG); importing those is not supported yet',
@@ -125,7 +155,7 @@ export function parseDicomFile(bytes: Uint8Array, path: string): DicomFileInfo {
   const fileName = fileNameOf(path);
   let ds: DataSet;
   try {
-    ds = dicomParser.parseDicom(bytes, { inflater } as dicomParser.ParseDicomOptions);
+    ds = parseWithOrWithoutPreamble(bytes);
   } catch (e) {
     const msg = parserMessage(e);
     const truncated = /buffer overread|overrun|beyond|truncat|end of/i.test(msg);
@@ -141,18 +171,57 @@ export function parseDicomFile(bytes: Uint8Array, path: string): DicomFileInfo {
   const seriesInstanceUID = ds.string(TAG.seriesUID) ?? 'unknown-series';
   const shared = ds.elements[TAG.sharedGroups]?.items?.[0]?.dataSet;
   const perFrame = ds.elements[TAG.perFrameGroups]?.items ?? [];
-  const numberOfFrames = Math.max(1, ds.intString(TAG.numberOfFrames) ?? 1);
+  const notes: string[] = [];
+  const failed = (e: unknown): never => {
+    throw fileError(fileName, (e as Error).message);
+  };
+  let numberOfFrames = 1;
+  try {
+    numberOfFrames = checkNumberOfFrames(ds.string(TAG.numberOfFrames));
+  } catch (e) {
+    failed(e);
+  }
+  const photometricInterpretation = (ds.string(TAG.photometric) ?? 'MONOCHROME2').trim();
+  const samplesPerPixel = ds.uint16(TAG.samplesPerPixel) ?? 1;
+  const bitsAllocated = ds.uint16(TAG.bitsAllocated) ?? 16;
+  const bitsStored = ds.uint16(TAG.bitsStored) ?? bitsAllocated;
+  const layout = { rows, columns, samplesPerPixel, bitsAllocated, bitsStored, photometricInterpretation, numberOfFrames };
+  try {
+    checkPixelLayout(layout);
+    const el = ds.elements[TAG.pixelData]!;
+    if (el.encapsulatedPixelData) {
+      // A fragment never holds more than one frame, so more frames than fragments cannot be true.
+      const fragments = el.fragments?.length ?? 0;
+      if (numberOfFrames > Math.max(1, fragments)) {
+        throw new Error(`its NumberOfFrames (0028,0008) is ${numberOfFrames}, but its compressed PixelData (7FE0,0010) holds only ${fragments} fragment${fragments === 1 ? '' : 's'}`);
+      }
+    } else if (bitsAllocated !== 1) {
+      checkNativePixelLength(layout, el.length, Math.max(0, ds.byteArray.length - el.dataOffset));
+    }
+  } catch (e) {
+    failed(e);
+  }
 
   // Enhanced (multi-frame) objects keep geometry in functional groups; classic ones at the top level.
   const measures = firstItem(shared, TAG.pixelMeasures) ?? firstItem(perFrame[0]?.dataSet, TAG.pixelMeasures);
   const orientationSource = firstItem(shared, TAG.planeOrientation) ?? firstItem(perFrame[0]?.dataSet, TAG.planeOrientation);
-  const spacing = numbers(ds, TAG.pixelSpacing, 2) ?? numbers(measures, TAG.pixelSpacing, 2);
-  const orientation = numbers(ds, TAG.orientation, 6) ?? numbers(orientationSource, TAG.orientation, 6);
-  const thickness = ds.floatString(TAG.sliceThickness) ?? measures?.floatString(TAG.sliceThickness) ?? null;
-  const between = ds.floatString(TAG.spacingBetweenSlices) ?? measures?.floatString(TAG.spacingBetweenSlices) ?? null;
+  const spacingCheck = checkPixelSpacing(rawNumbers(ds, TAG.pixelSpacing) ?? rawNumbers(measures, TAG.pixelSpacing));
+  const orientationCheck = checkOrientation(rawNumbers(ds, TAG.orientation) ?? rawNumbers(orientationSource, TAG.orientation));
+  const thicknessCheck = checkSliceMeasure(rawNumbers(ds, TAG.sliceThickness) ?? rawNumbers(measures, TAG.sliceThickness), 'SliceThickness (0018,0050)');
+  const betweenCheck = checkSliceMeasure(
+    rawNumbers(ds, TAG.spacingBetweenSlices) ?? rawNumbers(measures, TAG.spacingBetweenSlices),
+    'SpacingBetweenSlices (0018,0088)',
+  );
+  for (const c of [spacingCheck, orientationCheck, thicknessCheck, betweenCheck]) if (c.note) notes.push(c.note);
+  const spacing = spacingCheck.spacing;
+  const orientation = orientationCheck.orientation;
+  const thickness = thicknessCheck.value;
+  const between = betweenCheck.value;
   const transform = firstItem(shared, TAG.pixelValueTransform) ?? firstItem(perFrame[0]?.dataSet, TAG.pixelValueTransform);
   const slope = ds.floatString(TAG.rescaleSlope) ?? transform?.floatString(TAG.rescaleSlope) ?? 1;
   const intercept = ds.floatString(TAG.rescaleIntercept) ?? transform?.floatString(TAG.rescaleIntercept) ?? 0;
+  if (!Number.isFinite(slope) || slope === 0) notes.push(`its RescaleSlope (0028,1053) is ${slope}; 1 was used`);
+  if (!Number.isFinite(intercept)) notes.push(`its RescaleIntercept (0028,1052) is ${intercept}; 0 was used`);
 
   let framePositions: (Vec3 | null)[];
   if (perFrame.length >= numberOfFrames && numberOfFrames > 1) {
@@ -176,19 +245,20 @@ export function parseDicomFile(bytes: Uint8Array, path: string): DicomFileInfo {
     instanceNumber: ds.intString(TAG.instanceNumber) ?? null,
     rows,
     columns,
-    samplesPerPixel: ds.uint16(TAG.samplesPerPixel) ?? 1,
-    photometricInterpretation: (ds.string(TAG.photometric) ?? 'MONOCHROME2').trim(),
+    samplesPerPixel,
+    photometricInterpretation,
     planarConfiguration: ds.uint16(TAG.planarConfiguration) ?? 0,
-    bitsAllocated: ds.uint16(TAG.bitsAllocated) ?? 16,
-    bitsStored: ds.uint16(TAG.bitsStored) ?? ds.uint16(TAG.bitsAllocated) ?? 16,
+    bitsAllocated,
+    bitsStored,
     pixelRepresentation: ds.uint16(TAG.pixelRepresentation) ?? 0,
-    pixelSpacing: spacing ? [spacing[0]!, spacing[1]!] : null,
-    orientation: orientation as DicomFileInfo['orientation'],
+    pixelSpacing: spacing,
+    orientation,
     sliceThickness: thickness,
     spacingBetweenSlices: between,
     numberOfFrames,
     framePositions,
     rescaleSlope: Number.isFinite(slope) && slope !== 0 ? slope : 1,
     rescaleIntercept: Number.isFinite(intercept) ? intercept : 0,
+    notes,
   };
 }

@@ -88,7 +88,17 @@ export interface DicomSliceFixture {
   rescaleSlope?: number;
   rescaleIntercept?: number;
   seriesDescription?: string;
+  /** Text elements written as given, replacing any the fixture would write: e.g. { '0028,0008': ['IS', 'abc'] }. */
+  raw?: Record<string, [string, string]>;
+  /** US elements written as given, replacing the fixture's (e.g. BitsAllocated). */
+  rawUs?: Record<string, number>;
+  /** Leave out the 128-byte preamble and "DICM", as some older writers do. */
+  noPreamble?: boolean;
+  /** Photometric interpretation to write instead of MONOCHROME2/RGB. */
+  photometric?: string;
 }
+
+const tagOf = (key: string): Tag => key.split(',').map((h) => parseInt(h, 16)) as Tag;
 
 export function makeDicom(f: DicomSliceFixture): Uint8Array {
   const rgb = f.samplesPerPixel === 3;
@@ -100,7 +110,7 @@ export function makeDicom(f: DicomSliceFixture): Uint8Array {
     text([0x0020, 0x000d], 'UI', '1.2.3.4'),
     text([0x0020, 0x000e], 'UI', f.seriesUID),
     us([0x0028, 0x0002], rgb ? 3 : 1),
-    text([0x0028, 0x0004], 'CS', rgb ? 'RGB' : 'MONOCHROME2'),
+    text([0x0028, 0x0004], 'CS', f.photometric ?? (rgb ? 'RGB' : 'MONOCHROME2')),
     us([0x0028, 0x0010], f.rows),
     us([0x0028, 0x0011], f.columns),
     us([0x0028, 0x0100], bits),
@@ -122,6 +132,13 @@ export function makeDicom(f: DicomSliceFixture): Uint8Array {
     const items = f.framePositions.map((p) => [sequence([0x0020, 0x9113], [[text([0x0020, 0x0032], 'DS', ds(p))]])]);
     elements.push(sequence([0x5200, 0x9230], items));
   }
+  const replace = (e: Element): void => {
+    const at = elements.findIndex((x) => x.tag[0] === e.tag[0] && x.tag[1] === e.tag[1]);
+    if (at >= 0) elements.splice(at, 1, e);
+    else elements.push(e);
+  };
+  for (const [key, [vr, value]] of Object.entries(f.raw ?? {})) replace(text(tagOf(key), vr, value));
+  for (const [key, value] of Object.entries(f.rawUs ?? {})) replace(us(tagOf(key), value));
   const pixelBytes = new Uint8Array(f.pixels.buffer, f.pixels.byteOffset, f.pixels.byteLength);
   const even = pixelBytes.length % 2 === 0 ? pixelBytes : concat([pixelBytes, new Uint8Array(1)]);
   elements.push({ tag: [0x7fe0, 0x0010], vr: bits === 8 ? 'OB' : 'OW', value: even });
@@ -133,5 +150,6 @@ export function makeDicom(f: DicomSliceFixture): Uint8Array {
   const groupLength = new Uint8Array(4);
   new DataView(groupLength.buffer).setUint32(0, metaBody.length, true);
   const meta = concat([encodeElement({ tag: [0x0002, 0x0000], vr: 'UL', value: groupLength }), metaBody]);
+  if (f.noPreamble) return concat([meta, encodeDataSet(elements)]);
   return concat([new Uint8Array(128), encoder.encode('DICM'), meta, encodeDataSet(elements)]);
 }
