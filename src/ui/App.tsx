@@ -10,7 +10,7 @@ import { ProgressBar } from './ProgressBar.tsx';
 import { isTypingTarget, resolveShortcut, type Command } from './shortcuts.ts';
 import { ShortcutsHelp } from './ShortcutsHelp.tsx';
 import { StatusBar } from './StatusBar.tsx';
-import { ToolPanel } from './ToolPanel.tsx';
+import { ACROSS_SLICES, ToolPanel } from './ToolPanel.tsx';
 import { TrainingPanel } from './TrainingPanel.tsx';
 import { openFilePicker, TopBar } from './TopBar.tsx';
 import { toggleViewFrame, useViewerUi } from './viewerState.ts';
@@ -35,6 +35,11 @@ function run(cmd: Command, showHelp: () => void): void {
     case 'toggleSliceLabeled': {
       const entry = activeEntry(s);
       const slice = viewer.slices[viewer.activeView];
+      // Across the grid the index is only the nearest slice: say why instead of marking it.
+      if (slice && !slice.aligned) {
+        if (!s.messages.some((m) => m.text === ACROSS_SLICES)) s.pushMessage({ severity: 'warning', subject: 'Slice labeled', text: ACROSS_SLICES });
+        return;
+      }
       if (entry && slice) s.toggleSliceLabeled(entry.volume.id, slice.axis, slice.index);
       return;
     }

@@ -17,6 +17,10 @@ const TOOLS: { tool: ToolName; label: string; icon: string; help: string }[] = [
   { tool: 'zoom', label: 'Zoom', icon: '⌕', help: 'Drag to zoom (right button works with any tool)' },
 ];
 
+/** Why the slice-labeled mark is off in a view that cuts across the voxel grid; App's L key says the same. */
+export const ACROSS_SLICES =
+  "This view cuts across the volume's slices, so no one slice can be marked labeled here. Switch Views to acquisition grid (G) to mark a slice.";
+
 const VIEW_NAMES = { axial: 'Axial', coronal: 'Coronal', sagittal: 'Sagittal', single: 'Image' } as const;
 
 function SliceLabeledToggle() {
@@ -29,18 +33,22 @@ function SliceLabeledToggle() {
   const provenance = entry.labels.slices[slice.axis][slice.index] as SliceProvenance;
   const labeled = provenance !== 0;
   const validation = slice.axis === 2 && entry.validation.includes(slice.index);
+  // A view across the grid shows parts of several slices; its index is only the nearest one at the centre.
+  const across = !slice.aligned;
   return (
     <div className="slice-toggle">
-      <label title="A labeled slice is ground truth: its unpainted voxels count as background. Painting marks a slice labeled. (L)">
+      <label title={across ? ACROSS_SLICES : 'A labeled slice is ground truth: its unpainted voxels count as background. Painting marks a slice labeled. (L)'}>
         <input
           type="checkbox"
           data-testid="slice-labeled-toggle"
-          checked={labeled}
+          checked={labeled && !across}
+          disabled={across}
           onChange={() => toggle(entry.volume.id, slice.axis, slice.index)}
         />
         <span>
-          {VIEW_NAMES[view]} slice {slice.index + 1}/{slice.count} labeled
-          {labeled && <em> ({PROVENANCE_NAMES[provenance]})</em>}
+          {VIEW_NAMES[view]} slice {across ? '≈ ' : ''}
+          {slice.index + 1}/{slice.count} labeled
+          {labeled && !across && <em> ({PROVENANCE_NAMES[provenance]})</em>}
         </span>
       </label>
       {slice.axis === 2 && (
