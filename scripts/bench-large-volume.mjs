@@ -9,7 +9,7 @@
  * Volumes are generated into /tmp/pseudolab-bench by scripts/make-large-volume.mts (kept between runs).
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { chromium } from '@playwright/test';
@@ -20,6 +20,11 @@ const { values } = parseArgs({
     port: { type: 'string', default: '4182' },
     sizes: { type: 'string', default: '22,300,600' },
     chromium: { type: 'string', default: '/usr/bin/chromium' },
+    // Prints where the main thread spends the brush moves (CDP Profiler, self time by function); build with
+    // `--minify false` for readable names.
+    profile: { type: 'boolean', default: false },
+    // Skips the autosave and reload figures when only brush and commit are wanted.
+    'brush-only': { type: 'boolean', default: false },
   },
 });
 const PORT = Number(values.port);
@@ -52,6 +57,30 @@ function browserRssMb(rootPid = process.pid) {
   };
   walk(rootPid);
   return total / 1024;
+}
+
+/**
+ * CPU seconds used so far by each kind of browser process (browser, renderer, gpu-process, utility), from
+ * /proc: a brush move that waits with an idle main thread is waiting for another process.
+ */
+function cpuByProcessType() {
+  const out = {};
+  const clock = 100; // USER_HZ on Linux
+  for (const pid of execFileSync('ps', ['-eo', 'pid=']).toString().trim().split('\n').map((l) => l.trim())) {
+    let cmd;
+    let stat;
+    try {
+      cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+      stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    } catch {
+      continue;
+    }
+    if (!/chrom/i.test(cmd.split('\0')[0] ?? '')) continue;
+    const type = /--type=([\w-]+)/.exec(cmd)?.[1] ?? 'browser';
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    out[type] = (out[type] ?? 0) + (Number(fields[11]) + Number(fields[12])) / clock;
+  }
+  return out;
 }
 
 async function waitForServer() {
@@ -100,6 +129,25 @@ async function longestTaskSince(page, t) {
   return page.evaluate((t) => Math.max(0, ...(window.__longTasks ?? []).filter((e) => e.start >= t).map((e) => e.duration)), t);
 }
 
+/** The functions with most self time in a CPU profile, with their share of the sampled time. */
+function printProfile(profile, slices) {
+  const self = new Map();
+  const dt = profile.timeDeltas ?? [];
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  let total = 0;
+  (profile.samples ?? []).forEach((id, n) => {
+    const node = byId.get(id);
+    const d = (dt[n + 1] ?? 0) / 1000;
+    const f = node.callFrame;
+    const key = `${f.functionName || '(anonymous)'} ${f.url.split('/').pop()}:${f.lineNumber + 1}`;
+    self.set(key, (self.get(key) ?? 0) + d);
+    total += d;
+  });
+  const top = [...self.entries()].sort((a, b) => b[1] - a[1]).slice(0, 25);
+  console.log(`\nbrush moves on 512×512×${slices}: ${total.toFixed(0)} ms sampled, top self time:`);
+  for (const [k, ms] of top) console.log(`  ${ms.toFixed(0).padStart(6)} ms ${((100 * ms) / total).toFixed(1).padStart(5)}%  ${k}`);
+}
+
 async function benchOne(browser, slices) {
   const file = volumeFile(slices);
   const name = file.split('/').pop();
@@ -135,13 +183,26 @@ async function benchOne(browser, slices) {
   const y = box.y + box.height * 0.5;
   await page.mouse.move(x0, y);
   await page.mouse.down();
+  const cdp = values.profile ? await context.newCDPSession(page) : null;
+  if (cdp) {
+    await cdp.send('Profiler.enable');
+    await cdp.send('Profiler.setSamplingInterval', { interval: 200 });
+    await cdp.send('Profiler.start');
+  }
   const moves = [];
+  const cpuBefore = cpuByProcessType();
+  const brushT0 = performance.now();
   for (let n = 1; n <= 30; n++) {
     const t = performance.now();
     await page.mouse.move(x0 + n * 4, y + (n % 5));
     await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(() => r()))));
     moves.push(performance.now() - t);
   }
+  const brushWallS = (performance.now() - brushT0) / 1000;
+  const cpuAfter = cpuByProcessType();
+  const brushCpu = Object.fromEntries(Object.entries(cpuAfter).map(([k, v]) => [k, +(v - (cpuBefore[k] ?? 0)).toFixed(2)]));
+  console.log(`brush moves on 512×512×${slices}: ${brushWallS.toFixed(2)} s wall; CPU s by process type: ${JSON.stringify(brushCpu)}`);
+  if (cdp) printProfile((await cdp.send('Profiler.stop')).profile, slices);
   const version = await page.evaluate(() => {
     const s = window.__pseudolab.store.getState();
     return s.volumes[s.activeVolumeId].labelsVersion;
@@ -155,6 +216,12 @@ async function benchOne(browser, slices) {
   }, version, { polling: 10 });
   const commitS = (Date.now() - tUp) / 1000;
   await page.waitForFunction(() => document.querySelector('[data-testid="save-status"]')?.getAttribute('data-state') !== 'saved', null, { timeout: 5_000 }).catch(() => undefined);
+  const commitMs = await page.evaluate(() => performance.getEntriesByName('pseudolab:commit-stroke').map((e) => e.duration).pop() ?? NaN);
+  if (values['brush-only']) {
+    await context.close();
+    moves.sort((a, b) => a - b);
+    return { slices, openS, heapAfterOpen, rssAfterOpen, brushMedianMs: moves[15], brushMaxMs: moves[moves.length - 1], commitS, commitMs };
+  }
   const strokeSaveS = await waitSaved(page, tUp);
   const strokeSaveLongest = await longestTaskSince(page, pageUp);
 
@@ -175,6 +242,7 @@ async function benchOne(browser, slices) {
     brushMedianMs: moves[15],
     brushMaxMs: moves[moves.length - 1],
     commitS,
+    commitMs,
     firstSaveS,
     firstSaveLongest,
     strokeSaveS,

@@ -157,6 +157,8 @@ export class ViewerController {
   private viewFrame: ViewFrame = 'grid';
   /** Views being moved onto a slice centre by us, so their own camera event does not snap them again. */
   private snapping = new Set<ViewName>();
+  /** Views whose drawing waits for the stroke to end, with whether a draw was asked for meanwhile. */
+  private held = new Map<ViewName, { owed: boolean }>();
 
   private constructor(
     private readonly elements: ViewerElements,
@@ -455,7 +457,38 @@ export class ViewerController {
     this.engine.render();
   }
 
+  /**
+   * Each brush move redraws every view that shows the labels; without a GPU (SwiftShader) drawing three
+   * viewports is most of a move's latency, and the other two show at most a line of the stroke. While a
+   * stroke lasts they keep their last picture and draw once when it ends.
+   */
+  private holdOtherViews(painting: ViewName): void {
+    if (!this.shown || this.shown.mode !== '3d') return;
+    for (const v of this.viewsFor(this.shown.mode)) {
+      if (v === painting || this.held.has(v)) continue;
+      const vp = this.engine.getViewport(v) as (Types.IViewport & { render: () => void }) | undefined;
+      if (!vp) continue;
+      const state = { owed: false };
+      this.held.set(v, state);
+      // An own property shadows the viewport's render until releaseHeldViews deletes it.
+      vp.render = () => {
+        state.owed = true;
+      };
+    }
+  }
+
+  private releaseHeldViews(): void {
+    for (const [v, state] of this.held) {
+      const vp = this.engine.getViewport(v) as unknown as { render?: () => void } | undefined;
+      if (!vp) continue;
+      Reflect.deleteProperty(vp, 'render');
+      if (state.owed) vp.render?.();
+    }
+    this.held.clear();
+  }
+
   private hide(): void {
+    this.releaseHeldViews();
     if (!this.shown) return;
     this.removeOverlays();
     const { reg, mode } = this.shown;
@@ -635,8 +668,11 @@ export class ViewerController {
     const [width, height] = this.shown.volume.geometry.dims;
     // cornerstone finishes a stroke in its own mouse-up handler; let it run before we read where it wrote.
     setTimeout(() => {
+      const start = performance.now();
       const written = this.shown?.reg === reg ? this.takeWritten(reg, width, height) : undefined;
       this.callbacks.onStroke(volumeId, axis, shownIndex, written);
+      // The benchmark reads this: the cost of turning a gesture into an undoable edit.
+      if (written !== null) performance.measure('pseudolab:commit-stroke', { start, detail: { volumeId } });
     }, 0);
   }
 
@@ -695,6 +731,7 @@ export class ViewerController {
         }
         if (labeling) this.snapToSliceCentre(view);
         this.strokeView = labeling ? view : null;
+        if (labeling) this.holdOtherViews(view);
       }, true);
       // The belt to the braces above: cornerstone's tools start on mousedown.
       on(el, 'mousedown', (ev) => {
@@ -724,6 +761,7 @@ export class ViewerController {
     }
     on(document, 'pointerup', () => {
       this.pointerDown = false;
+      this.releaseHeldViews();
       if (this.strokeView) this.commitStroke(this.strokeView);
       this.strokeView = null;
     }, true);
