@@ -212,6 +212,10 @@ export class TrainingSession {
     if (resumeConfig) {
       // A resumed run keeps the network it was trained with (and, in 3D, the plan its strides came from).
       config = { ...config, model: resumeConfig.model, batchLabeled: resumeConfig.batchLabeled, batchUnlabeled: resumeConfig.batchUnlabeled, patch3d: resumeConfig.patch3d, patchVoxels: resumeConfig.patchVoxels };
+      // …and the window it learned and predicts in (inferenceSpec.ts), even when the open volumes would plan another.
+      const recorded = saved?.inference?.patch;
+      if (recorded?.length === 2 && resumeConfig.model.kind === '2d') config = { ...config, patch: [recorded[0]!, recorded[1]!] };
+      if (recorded?.length === 3 && resumeConfig.model.kind === '3d') config = { ...config, patch3d: [recorded[0]!, recorded[1]!, recorded[2]!] };
     } else {
       sized = resolveModelSize(m.modelSize, this.backend, Math.max(...m.volumes.map((v) => Math.max(v.dims[0], v.dims[1]))));
       config = { ...config, ...sized.parts, model: { ...config.model, ...sized.parts.model } };
