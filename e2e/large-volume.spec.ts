@@ -1,9 +1,9 @@
 import { expect, test, type Page } from '@playwright/test';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { paintStroke, REPO, shot, waitForViewer } from './helpers.ts';
+import { paintStroke, REPO, shot, stopTraining, trainingWorkerDiagnosis, waitForViewer } from './helpers.ts';
 
 /*
  * A clinician's CT is 512×512 and hundreds of slices. The volume is generated here (never committed) by the
@@ -39,8 +39,47 @@ async function activeSlice(page: Page): Promise<{ name: string; dims: number[]; 
   }, k);
 }
 
-test('a 512×512×300 CT opens, scrolls, takes a stroke, autosaves in chunks and comes back after a reload', async ({ page }) => {
-  test.setTimeout(170_000);
+/** Resident memory of this test's browser: Chromium's processes are children of the Playwright worker running it. */
+function browserRssMiB(): number {
+  const parent = new Map<number, number>();
+  const rss = new Map<number, number>();
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      // Fields after the command (which may hold spaces) start at the last ')'.
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      parent.set(Number(name), Number(fields[1]));
+      rss.set(Number(name), (Number(fields[21]) * 4096) / 2 ** 20);
+    } catch {
+      // The process ended while we read.
+    }
+  }
+  const ours = (pid: number): boolean => {
+    for (let p = parent.get(pid); p !== undefined && p > 1; p = parent.get(p)) if (p === process.pid) return true;
+    return false;
+  };
+  let total = 0;
+  for (const [pid, mib] of rss) if (ours(pid)) total += mib;
+  return total;
+}
+
+/** The pseudo-label of the slice on screen: its step, and how many of its pixels are a class (−1 = none yet). */
+function focusedPrediction(page: Page): Promise<{ k: number; step: number; foreground: number }> {
+  return page.evaluate(() => {
+    const s = window.__pseudolab!.store.getState();
+    const f = s.training.focus;
+    const layer = f ? s.training.predictions[f.volumeId] : undefined;
+    if (!f || !layer || layer.sliceStep[f.k]! < 0) return { k: f?.k ?? -1, step: -1, foreground: 0 };
+    const per = s.volumes[f.volumeId]!.labels.dims[0] * s.volumes[f.volumeId]!.labels.dims[1];
+    let foreground = 0;
+    for (const v of layer.labels.subarray(f.k * per, (f.k + 1) * per)) if (v) foreground++;
+    return { k: f.k, step: layer.sliceStep[f.k]!, foreground };
+  });
+}
+
+test('a 512×512×300 CT opens, scrolls, takes a stroke, autosaves in chunks, comes back after a reload and trains', async ({ page }) => {
+  test.setTimeout(300_000);
   expect(statSync(file).size).toBeGreaterThan(10_000_000);
   await page.goto('/');
   await waitForViewer(page);
@@ -86,4 +125,40 @@ test('a 512×512×300 CT opens, scrolls, takes a stroke, autosaves in chunks and
   expect(back.values.every((v) => v > 0)).toBe(true);
   expect(back.values).toHaveLength(s.painted.length);
   await shot(page, 'large-volume-restored');
+
+  // Training with every setting on Auto (WebAssembly without a GPU): a few steps, no error, a pseudo-label on screen.
+  await expect(page.getByTestId('backend-select')).toHaveValue('auto');
+  const rssBefore = browserRssMiB();
+  const t1 = Date.now();
+  await page.getByTestId('train-start').click();
+  const status = page.getByTestId('train-status');
+  await expect(status).toHaveAttribute('data-backend', 'wasm', { timeout: 120_000 });
+  await expect(page.getByTestId('memory-line')).toContainText(/trains at batch \d \+ \d, \d+² patch/, { timeout: 60_000 });
+  const stepAt = async (n: number, timeout: number): Promise<number> => {
+    try {
+      await expect.poll(async () => Number(await status.getAttribute('data-step')), { timeout, intervals: [500] }).toBeGreaterThanOrEqual(n);
+    } catch (e) {
+      throw new Error(`${(e as Error).message}\n${await page.getByTestId('training-panel').innerText()}\n${await trainingWorkerDiagnosis(page)}`);
+    }
+    return Date.now();
+  };
+  const firstStep = await stepAt(1, 120_000);
+  const thirdStep = await stepAt(3, 120_000);
+  await expect(page.getByTestId('train-error')).toHaveCount(0);
+  await expect(page.getByTestId('app-error')).toHaveCount(0);
+  await expect(page.getByTestId('layer-pseudo')).toBeChecked();
+  await expect.poll(async () => (await focusedPrediction(page)).step, { timeout: 60_000, intervals: [1000] }).toBeGreaterThanOrEqual(1);
+  const firstLabel = Date.now();
+  const pageHeap = await page.evaluate(() => (performance as Performance & { memory?: { usedJSHeapSize: number } }).memory?.usedJSHeapSize ?? 0);
+  const figures = {
+    secondsToFirstStep: (firstStep - t1) / 1000,
+    secondsPerStep: (thirdStep - firstStep) / 2000,
+    secondsToPseudoLabel: (firstLabel - t1) / 1000,
+    memoryLine: await page.getByTestId('memory-line').innerText(),
+    browserRssMiB: { beforeStart: Math.round(rssBefore), training: Math.round(browserRssMiB()) },
+    pageJsHeapMiB: Math.round(pageHeap / 2 ** 20),
+  };
+  console.log(`large-volume training: ${JSON.stringify(figures)}`);
+  await shot(page, 'large-volume-training');
+  await stopTraining(page, 120_000);
 });
