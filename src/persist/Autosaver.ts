@@ -217,10 +217,7 @@ export class Autosaver {
   async flush(): Promise<void> {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
-    if (this.saving) {
-      this.dirtyWhileSaving = true;
-      await this.saving;
-    }
+    if (this.saving) await this.saving;
     await this.save();
     while (this.voxelWrites.size) await Promise.all(this.voxelWrites.values());
     await this.compact();
@@ -338,15 +335,17 @@ export class Autosaver {
       return;
     }
     await this.save();
-    if (this.dirtyWhileSaving) {
-      this.dirtyWhileSaving = false;
-      this.schedule();
-    }
   }
 
   private save(): Promise<void> {
     const task = this.doSave().finally(() => {
       this.saving = null;
+      // A change that came while this save ran (its timer found us busy) is saved next, whoever started this
+      // one: a flush's save must not leave it waiting with no timer, the status stuck at pending.
+      if (this.dirtyWhileSaving) {
+        this.dirtyWhileSaving = false;
+        this.schedule();
+      }
       this.report();
     });
     this.saving = task;

@@ -230,6 +230,25 @@ describe('edits stored as they commit', () => {
   });
 });
 
+describe('the status', () => {
+  it('reaches saved when a change arrives while a flush is saving (no timer left behind)', async () => {
+    db = await openDatabase();
+    const store = createAppStore();
+    store.getState().addVolumes([{ volume: volume('a', [64, 64, 40]) }]);
+    const saver = new Autosaver(store, db, { debounceMs: 1, maxDelayMs: 1, retryMs: 60_000, compactMs: 60_000 });
+    savers.push(saver);
+    saver.start();
+    const flushed = saver.flush();
+    // Its timer fires while the flush's save is still writing.
+    store.getState().setBrushSize(9);
+    await flushed;
+    await expect.poll(() => store.getState().save.kind, { timeout: 3000 }).toBe('saved');
+    const back = createAppStore();
+    await restoreWorkspace(db, back, () => null);
+    expect(back.getState().tools.brushSizeMm).toBe(9);
+  });
+});
+
 describe('changedIndices', () => {
   const edit = (n: number) => ({ indices: new Uint32Array([n]), before: new Uint8Array(1), after: new Uint8Array(1), sliceChanges: [] });
   it('finds the edit of a commit, an undo and a redo, and nothing in a cleared history', () => {
