@@ -67,18 +67,32 @@ export function normaliseIntensities(volume: Volume): Float32Array {
 }
 
 export function toTrainingVolume(volume: Volume, labels: LabelMap, classValues: readonly number[]): TrainingVolume {
-  const table = classIndexTable(classValues);
-  const idx = new Uint8Array(labels.voxels.length);
-  for (let n = 0; n < idx.length; n++) idx[n] = table[labels.voxels[n]!]!;
   return {
     id: volume.id,
     dims: [...volume.geometry.dims],
     spacing: [...volume.geometry.spacing],
     channels: volume.channels,
     image: normaliseIntensities(volume),
-    labels: idx,
-    labeled: labeledVoxelMask(labels),
+    ...trainingLabels(labels, classValues),
   };
+}
+
+/** The labels part of a TrainingVolume: class indices and the ground-truth mask. */
+export function trainingLabels(labels: LabelMap, classValues: readonly number[]): Pick<TrainingVolume, 'labels' | 'labeled'> {
+  const table = classIndexTable(classValues);
+  const idx = new Uint8Array(labels.voxels.length);
+  for (let n = 0; n < idx.length; n++) idx[n] = table[labels.voxels[n]!]!;
+  return { labels: idx, labeled: labeledVoxelMask(labels) };
+}
+
+/**
+ * The same volume with new labels, sharing its normalised image: a stroke on a 512²×300 CT must not re-normalise
+ * 78 M voxels (a second 300 MB float copy) when only its labels changed.
+ */
+export function withLabels(v: TrainingVolume, labels: LabelMap, classValues: readonly number[]): TrainingVolume {
+  const [ni, nj, nk] = v.dims;
+  if (labels.dims[0] !== ni || labels.dims[1] !== nj || labels.dims[2] !== nk) throw new Error(`labels of ${labels.dims.join('×')} for a volume of ${v.dims.join('×')}`);
+  return { ...v, ...trainingLabels(labels, classValues) };
 }
 
 /** How many voxels of slice k (along the third axis) carry ground truth. */

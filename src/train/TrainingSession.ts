@@ -1,10 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
-import { toTrainingVolume, type TrainingVolume } from '../data/trainingVolume.ts';
+import { toTrainingVolume, withLabels, type TrainingVolume } from '../data/trainingVolume.ts';
 import type { LabelMap } from '../volume/labels.ts';
 import type { Volume } from '../volume/Volume.ts';
 import { chooseBackend, type BackendChoice } from './backend.ts';
 import { decodeCheckpoint, encodeCheckpoint, type Checkpoint, type TakCheckpoint } from './checkpoint.ts';
-import { argmaxClasses, predictVolumeClasses, uncertaintyBytes } from './inference.ts';
+import { argmaxClasses, predictSlices, predictVolumeClasses, uncertaintyBytes } from './inference.ts';
 import type { ClassInfo, FromWorker, ToWorker, WorkerVolume } from './protocol.ts';
 import { BATCH_3D, PATCH_VOXELS_3D, resolveModelSize } from './modelSize.ts';
 import { Trainer } from './Trainer.ts';
@@ -39,6 +39,13 @@ const SERVICE_SHARE_3D = 4;
  * windows than nnU-Net's 0.5), predict-all with MONAI's default 0.25. A hardware GPU keeps 0.5 for both.
  */
 const SLOW_PREVIEW_OVERLAP_3D = 0;
+/**
+ * 2D on the same slow backends: a slice larger than the training patch is previewed in windows without overlap (a
+ * 512² slice in 128² windows: 16 instead of 49); predict-all and validation keep the blended half overlap.
+ */
+const SLOW_PREVIEW_OVERLAP_2D = 0;
+/** A 2D step slower than this makes live previews keep to their share of the time, as 3D's always do. */
+const SLOW_STEP_MS = 2_000;
 const SLOW_PREDICT_ALL_OVERLAP_3D = 0.25;
 
 /**
@@ -87,7 +94,11 @@ export function activationBytes(mask: Float32Array, K: number): Uint8Array {
  */
 export class TrainingSession {
   private trainer: SegmentationTrainer | null = null;
-  private volumes: WorkerVolume[] = [];
+  /** The run's volumes as the session refers to them; the raw voxels are not kept (see start). */
+  private volumes: Pick<WorkerVolume, 'id' | 'dims' | 'validation'>[] = [];
+  /** The engine's copies (normalised image, class indices), shared with the trainer; label edits replace their labels. */
+  private trainingVolumes: TrainingVolume[] = [];
+  private previewOverlap2D = 0.5;
   private classes: ClassInfo[] = [];
   private state: 'idle' | 'starting' | 'running' | 'paused' | 'stopped' | 'error' = 'idle';
   private watch: { volumeId: string; ks: number[]; fresh: boolean } | null = null;
@@ -128,7 +139,11 @@ export class TrainingSession {
   handle(m: ToWorker): void {
     switch (m.type) {
       case 'start':
-        void this.start(m).catch((e: unknown) => this.fail(e));
+        // The loop runs once start() has returned, so the start message, with its raw voxels (157 MB for a 512²×300
+        // CT), can be collected while training runs.
+        void this.start(m)
+          .then((started) => (started ? this.loop() : undefined))
+          .catch((e: unknown) => this.fail(e));
         return;
       case 'pause':
         if (this.state === 'running') {
@@ -194,15 +209,19 @@ export class TrainingSession {
     this.setState('error');
   }
 
-  private async start(m: Extract<ToWorker, { type: 'start' }>): Promise<void> {
+  /** Sets the run up; true when it is ready for the loop. */
+  private async start(m: Extract<ToWorker, { type: 'start' }>): Promise<boolean> {
     this.setState('starting');
     this.backend = await chooseBackend(m.backendOrder, { wasmPaths: m.wasmPaths, skipSoftware: m.skipSoftware, customKernels: m.customKernels });
     this.emit({ type: 'backend', choice: this.backend });
-    this.volumes = m.volumes;
     this.classes = m.classes;
     this.checkpointEveryMs = m.checkpointEveryMs;
     const values = m.classes.map((c) => c.value);
     const tvs: TrainingVolume[] = m.volumes.map((w) => toTrainingVolume(asVolume(w), asLabelMap(w), values));
+    // From here on only the normalised copies are read: label edits replace their labels (withLabels), predictions
+    // read their image.
+    this.volumes = m.volumes.map((w) => ({ id: w.id, dims: w.dims, validation: w.validation }));
+    this.trainingVolumes = tvs;
     const channels = new Set(tvs.map((t) => t.channels));
     if (channels.size > 1) throw new Error('the dataset mixes grey and colour images; train on one kind at a time');
     let config = m.config;
@@ -217,7 +236,7 @@ export class TrainingSession {
       if (recorded?.length === 2 && resumeConfig.model.kind === '2d') config = { ...config, patch: [recorded[0]!, recorded[1]!] };
       if (recorded?.length === 3 && resumeConfig.model.kind === '3d') config = { ...config, patch3d: [recorded[0]!, recorded[1]!, recorded[2]!] };
     } else {
-      sized = resolveModelSize(m.modelSize, this.backend, Math.max(...m.volumes.map((v) => Math.max(v.dims[0], v.dims[1]))));
+      sized = resolveModelSize(m.modelSize, this.backend, Math.max(...this.volumes.map((v) => Math.max(v.dims[0], v.dims[1]))));
       config = { ...config, ...sized.parts, model: { ...config.model, ...sized.parts.model } };
       if (config.model.kind === '3d') config = { ...config, batchLabeled: BATCH_3D[sized.size], batchUnlabeled: BATCH_3D[sized.size] };
       if (config.model.kind === '3d' && config.patch3d === 'auto') config = { ...config, patchVoxels: PATCH_VOXELS_3D[sized.size] };
@@ -244,7 +263,7 @@ export class TrainingSession {
       if (!fit.event.used) throw new Error(`The network does not fit in ${source} even at its smallest: ${fit.event.reason}. Pick a smaller model size, or a backend with more memory.`);
       config = fit.config;
     }
-    const validation = m.volumes.flatMap((w, volume) => w.validation.map((k) => ({ volume, k })));
+    const validation = this.volumes.flatMap((w, volume) => w.validation.map((k) => ({ volume, k })));
     const build = (): SegmentationTrainer => (network === '3d' ? new Trainer3D(tvs, K, config, validation) : new Trainer(tvs, K, config, validation));
     this.trainer = build();
     let resumedAt: number | null = null;
@@ -267,6 +286,7 @@ export class TrainingSession {
     }
     const trainer = this.trainer;
     if (trainer instanceof Trainer3D) trainer.interrupt = () => this.ending;
+    if (trainer instanceof Trainer && (this.backend.software || this.backend.name === 'wasm' || this.backend.name === 'cpu')) this.previewOverlap2D = SLOW_PREVIEW_OVERLAP_2D;
     if (trainer instanceof Trainer3D && (this.backend.software || this.backend.name === 'wasm' || this.backend.name === 'cpu')) {
       trainer.previewOverlap = SLOW_PREVIEW_OVERLAP_3D;
       this.predictAllOverlap = SLOW_PREDICT_ALL_OVERLAP_3D;
@@ -286,7 +306,7 @@ export class TrainingSession {
       resumedAt,
     });
     if (trainer instanceof Trainer3D && config.tak.enabled) await this.startTak(trainer, tvs, m, resumedAt !== null ? (saved?.tak ?? null) : null);
-    if (this.state === 'stopped') return;
+    if (this.state === 'stopped') return false;
     this.texts = m.texts;
     if (trainer instanceof Trainer && usesText(config.preset) && config.text.enabled) {
       if (!m.texts) throw new Error(`${config.preset} needs the class prompts and image descriptions`);
@@ -312,7 +332,7 @@ export class TrainingSession {
     this.startedAt = performance.now();
     this.lastCheckpointAt = Date.now();
     this.setState('running');
-    await this.loop();
+    return true;
   }
 
   /**
@@ -381,7 +401,9 @@ export class TrainingSession {
 
   /** 3D only: whether a service may run now without taking more than its share of the time. */
   private affordable(service: keyof TrainingSession['services']): boolean {
-    if (!(this.trainer instanceof Trainer3D)) return true;
+    // 2D previews cost little next to a step, unless steps are slow (a large slice on a CPU backend): then they too
+    // keep to their share, or a 512² CT would spend more time previewing than training.
+    if (!(this.trainer instanceof Trainer3D) && this.lastStepMs <= SLOW_STEP_MS) return true;
     const s = this.services[service];
     return performance.now() - s.at >= SERVICE_SHARE_3D * s.ms;
   }
@@ -535,9 +557,9 @@ export class TrainingSession {
     for (const [id, update] of this.pendingLabels) {
       const index = this.volumes.findIndex((v) => v.id === id);
       if (index < 0) continue;
-      const w = { ...this.volumes[index]!, labels: update.labels, slices: update.slices };
-      this.volumes[index] = w;
-      this.trainer.updateVolume(index, toTrainingVolume(asVolume(w), asLabelMap(w), values));
+      const next = withLabels(this.trainingVolumes[index]!, asLabelMap({ dims: this.volumes[index]!.dims, ...update }), values);
+      this.trainingVolumes[index] = next;
+      this.trainer.updateVolume(index, next);
     }
     this.pendingLabels.clear();
     this.labeledSlices = this.trainer.pools.labeled.length;
@@ -557,7 +579,7 @@ export class TrainingSession {
     const nk = this.volumes[index]!.dims[2];
     // 3D predicts a slab around the slices on screen: its neighbours cost almost nothing more, far slices a slab each.
     const threeD = t instanceof Trainer3D;
-    const slow = this.lastStepMs > 2_000;
+    const slow = this.lastStepMs > SLOW_STEP_MS;
     const ks = new Set((slow && !threeD ? w.ks.slice(0, 1) : w.ks).filter((k) => k >= 0 && k < nk));
     if (sweep && !slow && !threeD) {
       for (let n = 0; n < SWEEP_SLICES; n++) {
@@ -577,7 +599,11 @@ export class TrainingSession {
     const onGPU = t instanceof Trainer ? t.predictLiveLayers(index, list, batch) : null;
     const layers = onGPU
       ? await onGPU
-      : (await t.predictSlices(index, list, 'predictor', batch)).map(({ k, probs }) => ({ k, labels: argmaxClasses(probs, K), uncertainty: uncertaintyBytes(probs, K) }));
+      : (await (t instanceof Trainer ? predictSlices(t.predictor, t.model, this.trainingVolumes[index]!, list, t.inferenceSize, batch, this.previewOverlap2D) : t.predictSlices(index, list, 'predictor', batch))).map(({ k, probs }) => ({
+          k,
+          labels: argmaxClasses(probs, K),
+          uncertainty: uncertaintyBytes(probs, K),
+        }));
     layers.forEach(({ k, labels, uncertainty }, n) => {
       const tx = text?.[n];
       this.emit({
@@ -634,7 +660,7 @@ export class TrainingSession {
     let done = 0;
     for (let i = 0; i < this.volumes.length; i++) {
       const v = this.volumes[i]!;
-      const tv = toTrainingVolume(asVolume(v), asLabelMap(v), values);
+      const tv = this.trainingVolumes[i]!;
       // Stop ends predict-all too: the run's last checkpoint must not wait for every volume.
       const stop = () => this.cancelPredictAll || this.ending;
       // Progress counts slices in both: a 3D pass reports windows, scaled here to the volume's slices.

@@ -63,13 +63,14 @@ export async function predictWindows(
   batchSize: number,
   K: number,
   run: WindowRun,
+  overlap = 0.5,
 ): Promise<SliceMaps[]> {
   const [h, w] = size;
   const [ni, nj] = v.dims;
   const ch = v.channels;
   const tiled = ni > w || nj > h;
   const windows: Window2D[] = tiled
-    ? tileStarts(nj, h, 0.5).flatMap((top) => tileStarts(ni, w, 0.5).map((left) => ({ top, left })))
+    ? tileStarts(nj, h, overlap).flatMap((top) => tileStarts(ni, w, overlap).map((left) => ({ top, left })))
     : [centredWindow(v, size)];
   const weights = tiled ? gaussianTileWeights(h, w) : null;
   const jobs = ks.flatMap((k) => windows.map((win) => ({ k, win })));
@@ -131,7 +132,8 @@ export async function predictWindows(
 }
 
 /**
- * Class probabilities of some k-slices of a volume, whole or tiled (predictWindows), [nj, ni, K] each.
+ * Class probabilities of some k-slices of a volume, whole or tiled (predictWindows), [nj, ni, K] each. A live preview
+ * on a CPU may tile without overlap: a 512² slice in 128² windows is 16 windows instead of 49.
  */
 export async function predictSlices(
   net: Params,
@@ -140,8 +142,9 @@ export async function predictSlices(
   ks: readonly number[],
   size: [number, number],
   batchSize = 8,
+  overlap = 0.5,
 ): Promise<SlicePrediction[]> {
-  const maps = await predictWindows(v, ks, size, batchSize, model.numClasses, (x) => [softmaxClasses(resUNet2D(net, model, x))]);
+  const maps = await predictWindows(v, ks, size, batchSize, model.numClasses, (x) => [softmaxClasses(resUNet2D(net, model, x))], overlap);
   return maps.map(({ k, maps: [probs] }) => ({ k, probs: probs! }));
 }
 
