@@ -66,7 +66,20 @@ function browserRssMb(rootPid = process.pid) {
 function cpuByProcessType() {
   const out = {};
   const clock = 100; // USER_HZ on Linux
-  for (const pid of execFileSync('ps', ['-eo', 'pid=']).toString().trim().split('\n').map((l) => l.trim())) {
+  // Only this script's browser: other sessions on the machine run Chromium too.
+  const rows = execFileSync('ps', ['-eo', 'pid=,ppid=']).toString().trim().split('\n').map((l) => l.trim().split(/\s+/).map(Number));
+  const children = new Map();
+  for (const [pid, ppid] of rows) children.set(ppid, [...(children.get(ppid) ?? []), pid]);
+  const ours = [];
+  const walk = (pid) => {
+    for (const c of children.get(pid) ?? []) {
+      if (c === server.pid) continue;
+      ours.push(c);
+      walk(c);
+    }
+  };
+  walk(process.pid);
+  for (const pid of ours) {
     let cmd;
     let stat;
     try {

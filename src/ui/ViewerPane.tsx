@@ -1,6 +1,7 @@
 import { useEffect, useMemo, useRef } from 'react';
 import { appStore, useApp } from '../store/appStore.ts';
 import { activeEntry } from '../store/selectors.ts';
+import { slicesTouched } from '../volume/labels.ts';
 import { strokeSlices } from '../viewer/gridViews.ts';
 import { ViewerController, type ViewName } from '../viewer/ViewerController.ts';
 import { SliceScroller } from './SliceScroller.tsx';
@@ -89,6 +90,8 @@ export function ViewerPane() {
   const classes = useApp((s) => s.classes);
   const activeClass = useApp((s) => s.activeClassValue);
   const shownId = useRef<string | null>(null);
+  /** The label version the last stroke produced, with its k-slices, so the redraw after it stays small. */
+  const strokeRedraw = useRef<{ volumeId: string; version: number; kSlices: number[] } | null>(null);
   const mode = entry ? (entry.volume.geometry.dims[2] > 1 ? '3d' : '2d') : null;
 
   useEffect(() => {
@@ -101,6 +104,8 @@ export function ViewerPane() {
           const s = appStore.getState();
           const edit = s.commitStroke(volumeId, axis, written);
           const dims = s.volumes[volumeId]?.labels.dims;
+          const version = appStore.getState().volumes[volumeId]?.labelsVersion;
+          if (edit && dims && version !== undefined) strokeRedraw.current = { volumeId, version, kSlices: slicesTouched(dims, edit.indices, 2) };
           if (!edit || !dims || shownIndex === null) return;
           // Strokes are refused where they could spread; if one still left the slice on screen, say so plainly
           // rather than let fragments turn other slices into background.
@@ -157,7 +162,12 @@ export function ViewerPane() {
 
   const labelsVersion = entry?.labelsVersion;
   useEffect(() => {
-    controller?.labelsChanged();
+    // A stroke is already drawn: only its k-slices need sending to the labelmap texture again.
+    const stroke = strokeRedraw.current;
+    strokeRedraw.current = null;
+    const own = stroke && stroke.volumeId === entry?.volume.id && stroke.version === labelsVersion;
+    controller?.labelsChanged(own ? stroke.kSlices : undefined);
+    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [controller, labelsVersion]);
 
   // The model predicts k-slices: the slice on screen along k is what it should predict first.

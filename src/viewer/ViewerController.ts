@@ -296,10 +296,15 @@ export class ViewerController {
     this.applyClasses();
   }
 
-  /** The store changed label voxels (undo, redo, import): cornerstone reads our buffer, it only needs a redraw. */
-  labelsChanged(): void {
+  /**
+   * The store changed label voxels (undo, redo, import): cornerstone reads our buffer, it only needs a redraw.
+   * `kSlices` limits the texture update to those k-slices (a stroke's); without it all are sent again, which at
+   * 600 slices of 512² holds the page for most of a second.
+   */
+  labelsChanged(kSlices?: readonly number[]): void {
     if (!this.shown) return;
-    segmentation.triggerSegmentationEvents.triggerSegmentationDataModified(this.shown.reg.segmentationId);
+    if (kSlices && kSlices.length === 0) return;
+    segmentation.triggerSegmentationEvents.triggerSegmentationDataModified(this.shown.reg.segmentationId, kSlices ? [...kSlices] : undefined);
     this.engine.render();
   }
 
