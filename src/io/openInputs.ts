@@ -8,6 +8,7 @@ import { labelValuesFor } from './importLabelFile.ts';
 import { findImageMaskRoots } from './monuseg/monusegLayout.ts';
 import { openMonusegFolder } from './monuseg/openMonusegFolder.ts';
 import { openMsdDataset } from './msd/openMsdDataset.ts';
+import { joinNiftiPair } from './nifti/joinNiftiPair.ts';
 import { readNifti } from './nifti/readNifti.ts';
 import { explain, problemAbout } from './problems.ts';
 import { attachDescriptions, type OpenedVolume } from './text/attachDescriptions.ts';
@@ -42,7 +43,7 @@ function caseName(path: string): string {
 function notAnImage(format: FileFormat, name: string): string {
   switch (format) {
     case 'nifti-pair':
-      return `${name}: is half of a NIfTI/Analyze .hdr/.img pair, which is not supported; save the image as a single .nii or .nii.gz file`;
+      return `${name}: is half of a NIfTI/Analyze .hdr/.img pair; open it together with the .hdr or .img file of the same name`;
     case 'zip':
       return `${name}: is a zip archive; unpack it and open the folder inside`;
     case 'gzip-other':
@@ -170,9 +171,30 @@ async function openAll(files: InputFile[], result: OpenResult, tick: (what: stri
     }
     await tick(label.name);
   };
+  // 3a. NIfTI .hdr/.img pairs, joined by name into one file's bytes (nibabel and ITK read them so).
+  const PAIR_HEADER = /\.hdr(\.gz)?$/i;
+  const PAIR_IMAGE = /\.img(\.gz)?$/i;
+  const stem = (path: string): string => path.replace(/\.(hdr|img)(\.gz)?$/i, '');
+  const pairImages = new Map(rest.filter((f) => PAIR_IMAGE.test(f.path)).map((f) => [stem(f.path), f] as const));
+  const pairHalves = new Set<InputFile>();
+  for (const hdr of rest.filter((f) => PAIR_HEADER.test(f.path))) {
+    const img = pairImages.get(stem(hdr.path));
+    if (!img) continue;
+    pairHalves.add(hdr).add(img);
+    try {
+      const read = readNifti(joinNiftiPair(await hdr.read(), await img.read(), hdr.name), hdr.name);
+      result.volumes.push(read.volume);
+      opened.push({ volume: read.volume, path: hdr.path });
+      for (const w of read.warnings) result.problems.push({ file: hdr.path, severity: 'warning', message: w });
+    } catch (e) {
+      result.problems.push(problemAbout(hdr.path, hdr.name, e));
+    }
+    await tick(hdr.name, 2);
+  }
+
   const dicom: DicomFileInfo[] = [];
   for (const file of rest) {
-    if (isPairedLabel(file)) continue; // opened with its image
+    if (isPairedLabel(file) || pairHalves.has(file)) continue; // opened with its image
     let bytes: Uint8Array;
     try {
       bytes = await file.read();

@@ -31,7 +31,9 @@ export function qformMatrix(h: NiftiGeometryHeader): Mat4 {
   } else {
     a = Math.sqrt(a);
   }
-  const size = (v: number | undefined): number => (v !== undefined && v > 0 ? v : 1);
+  // As nibabel reads them: a negative voxel size is taken as its magnitude (its header check fixes it so), zero
+  // as 1. qfac follows nifti1.h: any negative pixdim[0] flips k.
+  const size = (v: number | undefined): number => (v !== undefined && Number.isFinite(v) && v !== 0 ? Math.abs(v) : 1);
   const [dx, dy] = [size(h.pixdim[1]), size(h.pixdim[2])];
   const qfac = (h.pixdim[0] ?? 1) < 0 ? -1 : 1;
   const dz = size(h.pixdim[3]) * qfac;

@@ -4,6 +4,7 @@ import type { NiftiGeometryHeader, Volume, VoxelData } from '../../volume/Volume
 import { exactBuffer, gunzip, isGzip } from '../gzip.ts';
 import { fileError } from '../problems.ts';
 import { niftiToLps } from './niftiGeometry.ts';
+import { checkScaledValues, validateNiftiHeader } from './validateNiftiHeader.ts';
 
 type Header = nifti.NIFTI1 | nifti.NIFTI2;
 
@@ -18,12 +19,13 @@ const SUPPORTED_TYPES: Record<number, string> = {
   256: 'int8',
   512: 'uint16',
   768: 'uint32',
+  // nibabel writes these from numpy int64 arrays (label maps, often); values become float like int32's.
+  1024: 'int64',
+  1280: 'uint64',
 };
 const UNSUPPORTED_TYPES: Record<number, string> = {
   1: 'binary',
   32: 'complex64',
-  1024: 'int64',
-  1280: 'uint64',
   1536: 'float128',
   1792: 'complex128',
   2048: 'complex256',
@@ -108,7 +110,7 @@ function parse(bytes: Uint8Array, fileName: string): Parsed {
   const typeName = SUPPORTED_TYPES[code];
   if (!typeName) {
     const name = UNSUPPORTED_TYPES[code] ?? `code ${code}`;
-    throw fileError(fileName, `its voxel type ${name} is not supported (use uint8, int8, int16, uint16, int32, uint32, float32, float64 or RGB24)`);
+    throw fileError(fileName, `its voxel type ${name} is not supported (use uint8, int8, int16, uint16, int32, uint32, int64, uint64, float32, float64 or RGB24; nibabel or fslmaths can convert it)`);
   }
   const bytesPerVoxel = header.numBitsPerVoxel / 8;
   const voxelsPerFrame = dims[0] * dims[1] * dims[2];
@@ -143,7 +145,7 @@ function viewIsSafe(inflated: boolean, frames: number, offset: number, bytesPerV
   return inflated && frames === 1 && offset % element === 0;
 }
 
-type StoredValues = Uint8Array | Int8Array | Int16Array | Uint16Array | Int32Array | Uint32Array | Float32Array | Float64Array;
+type StoredValues = Uint8Array | Int8Array | Int16Array | Uint16Array | Int32Array | Uint32Array | Float32Array | Float64Array | BigInt64Array | BigUint64Array;
 
 /** Voxel values of the first frame in the file's own type, byte order fixed up for big-endian files. */
 function storedValues(p: Parsed): StoredValues {
@@ -171,6 +173,10 @@ function storedValues(p: Parsed): StoredValues {
       return new Uint16Array(buf, at, n);
     case 768:
       return new Uint32Array(buf, at, n);
+    case 1024:
+      return new BigInt64Array(buf, at, n);
+    case 1280:
+      return new BigUint64Array(buf, at, n);
     default: // uint8 and RGB24
       return p.frameBytes;
   }
@@ -184,7 +190,9 @@ function scaling(h: Header): { slope: number; inter: number } | null {
   return { slope, inter };
 }
 
-function physicalValues(values: StoredValues, scale: { slope: number; inter: number } | null): VoxelData {
+function physicalValues(stored: StoredValues, scale: { slope: number; inter: number } | null): VoxelData {
+  // 64-bit integers are numbers from here on (exact up to 2⁵³, then as float32 keeps them).
+  const values = stored instanceof BigInt64Array || stored instanceof BigUint64Array ? Float64Array.from(stored, (v) => Number(v)) : stored;
   if (scale) {
     const out = new Float32Array(values.length);
     for (let n = 0; n < values.length; n++) out[n] = (values[n] as number) * scale.slope + scale.inter;
@@ -211,13 +219,18 @@ export interface NiftiRead {
  * label export can write them back exactly. Throws an Error naming the file when it cannot be read.
  */
 export function readNifti(bytes: Uint8Array, fileName: string): NiftiRead {
+  // Header fields against each other and the file before anything the size of the volume is inflated or read.
+  validateNiftiHeader(bytes, fileName);
   const p = parse(bytes, fileName);
   const warnings: string[] = [];
   if (p.frames > 1) {
     warnings.push(`${fileName}: holds ${p.frames} volumes (4D: time points or channels); only the first is opened`);
   }
   const rgb = p.header.datatypeCode === RGB24;
-  const voxels = physicalValues(storedValues(p), rgb ? null : scaling(p.header));
+  const stored = storedValues(p);
+  const scale = rgb ? null : scaling(p.header);
+  const voxels = physicalValues(stored, scale);
+  if (scale) checkScaledValues(stored, voxels, fileName, scale.slope, scale.inter);
   const ijkToLps: Mat4 = niftiToLps(p.geometryHeader);
   return {
     volume: {
@@ -260,7 +273,11 @@ export function toLabelValues(voxels: ArrayLike<number>, fileName: string): Uint
 
 /** A NIfTI label file: its size, geometry and class values. Throws an Error naming the file. */
 export function readNiftiLabelValues(bytes: Uint8Array, fileName: string): NiftiLabels {
-  const { volume } = readNifti(bytes, fileName);
+  const { volume, frames } = readNifti(bytes, fileName);
+  if (frames > 1) {
+    // Which of the frames is the label map cannot be guessed; taking the first silently once labeled the wrong one.
+    throw fileError(fileName, `holds ${frames} label maps (4D, dim[4] and beyond); a label file holds one 3D label map — save the one you mean as its own file`);
+  }
   if (volume.channels !== 1) throw fileError(fileName, 'is an RGB image; a label file holds one class value per voxel');
   return { dims: volume.geometry.dims, ijkToLps: volume.geometry.ijkToLps, values: toLabelValues(volume.voxels, fileName) };
 }
