@@ -1,18 +1,25 @@
 /**
  * Training on clinical-size volumes with the app's defaults: the worker's own TrainingSession (every setting on
  * Auto, as the panel starts it) driven headless in Node, on synthetic CT of 512²×22, 512²×300 and 512²×600 with a
- * few painted slices. Prints, per size and backend: the 2D memory verdict (estimate against the budget and what
- * was chosen), seconds per step, time from asking for a slice to its pseudo-label, and peak memory (the process'
- * resident set, and the WebAssembly heap on wasm).
+ * few painted slices. Prints, per size and backend: the backend that actually ran, the 2D memory verdict (estimate
+ * against the budget and what was chosen), the set-up time (start → ready: normalisation, fitting, the model),
+ * seconds per step (wall clock, live previews included, and the step alone), time from asking for a slice to its
+ * pseudo-label, and peak memory (the process' resident set, and the WebAssembly heap on wasm).
  *
- *   npx tsx scripts/bench-large-training.mts [--sizes 22,300,600] [--backends wasm,cpu] [--steps 6] [--out FILE]
+ *   npx tsx scripts/bench-large-training.mts [--sizes 22,300,600] [--backends wasm,cpu,webgpu] [--steps 6] [--out FILE]
  *
+ * Each size and backend runs in its own process: a WebAssembly heap never shrinks, so one run's peak would
+ * otherwise carry into the next. WebGPU in Node is Dawn (npm `webgpu`); without a GPU it runs on Chromium's
+ * SwiftShader, started as src/cli/nodeBackend.ts does.
  * The volumes are made in memory by the seeded generator (src/demo/syntheticCt.ts); nothing is written to disk.
  */
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
-import { writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { loadShadersFromDisk } from '../src/gpu/shaderSources.node.ts';
 import { makeSyntheticCt, SYNTHETIC_CT_CLASSES } from '../src/demo/syntheticCt.ts';
 import { presetConfig } from '../src/train/config.ts';
 import type { BackendName } from '../src/train/backend.ts';
@@ -25,6 +32,8 @@ const { values } = parseArgs({
     backends: { type: 'string', default: 'wasm' },
     steps: { type: 'string', default: '6' },
     out: { type: 'string' },
+    /** Internal: run one size on one backend in this process and print its row as JSON. */
+    one: { type: 'boolean', default: false },
   },
 });
 const sizes = values.sizes!.split(',').map(Number);
@@ -53,7 +62,11 @@ function wasmHeapBytes(): number | null {
 interface Row {
   size: string;
   backend: string;
+  /** The backend the session started (Auto may fall back; a missing WebGPU adapter must not pass for WebGPU). */
+  ran: string;
   verdict: string;
+  setupSeconds: number | null;
+  stepOnlySeconds: number | null;
   patch: string;
   secondsPerStep: number | null;
   firstPredictionMs: number | null;
@@ -93,7 +106,8 @@ async function run(nk: number, backend: BackendName): Promise<Row> {
       waiters.push(w);
     });
   const classes = SYNTHETIC_CT_CLASSES.map((c) => ({ value: c.value, name: c.name }));
-  const row: Row = { size: `512×512×${nk}`, backend, verdict: '', patch: '', secondsPerStep: null, firstPredictionMs: null, peakRssMiB: 0, wasmHeapMiB: null, error: null };
+  const row: Row = { size: `512×512×${nk}`, backend, ran: '', verdict: '', setupSeconds: null, stepOnlySeconds: null, patch: '', secondsPerStep: null, firstPredictionMs: null, peakRssMiB: 0, wasmHeapMiB: null, error: null };
+  const t00 = performance.now();
   try {
     session.handle({
       type: 'start',
@@ -112,11 +126,15 @@ async function run(nk: number, backend: BackendName): Promise<Row> {
       tak: null,
       takVectors: null,
     });
+    const chosen = (await until((m) => m.type === 'backend', 600_000)) as Extract<FromWorker, { type: 'backend' }>;
+    row.ran = `${chosen.choice.name}${chosen.choice.adapter ? ` (${chosen.choice.adapter})` : ''}`;
+    if (chosen.choice.name !== backend) throw new Error(`asked for ${backend}, ran on ${chosen.choice.name}: ${chosen.choice.notes.join(' ')}`);
     const mem = (await until((m) => m.type === 'memory2d', 600_000)) as Extract<FromWorker, { type: 'memory2d' }>;
     const used = mem.used;
     row.verdict = `${(mem.estimateBytes / 2 ** 20).toFixed(0)} of ${(mem.budgetBytes / 2 ** 20).toFixed(0)} MiB (${mem.budgetSource})${mem.reason ? `; shrunk: ${mem.reason}` : ''}`;
     row.patch = used ? `${used.patch.join('×')}, batch ${used.batchLabeled}+${used.batchUnlabeled}, width ${used.width}` : 'nothing fits';
     await until((m) => m.type === 'ready', 600_000);
+    row.setupSeconds = (performance.now() - t00) / 1000;
     const t0 = performance.now();
     session.handle({ type: 'watch', volumeId: volume.id, ks: [Math.floor(nk / 3)] });
     await until((m) => m.type === 'prediction', 900_000);
@@ -125,29 +143,62 @@ async function run(nk: number, backend: BackendName): Promise<Row> {
     const start = first.elapsedMs;
     const last = (await until((m) => m.type === 'step' && m.report.step >= steps, 1_800_000)) as Extract<FromWorker, { type: 'step' }>;
     row.secondsPerStep = (last.elapsedMs - start) / 1000 / (last.report.step - first.report.step);
+    const stepMs = events.flatMap((m) => (m.type === 'step' && m.report.step > first.report.step && m.report.step <= last.report.step ? [m.report.ms] : []));
+    row.stepOnlySeconds = stepMs.reduce((a, b) => a + b, 0) / 1000 / Math.max(1, stepMs.length);
   } catch (e) {
     row.error = (e as Error).message;
   } finally {
     session.handle({ type: 'stop' });
     await until((m) => m.type === 'state' && (m.state === 'stopped' || m.state === 'error'), 120_000).catch(() => undefined);
+    session.dispose();
   }
   row.peakRssMiB = peakRss / 2 ** 20;
   row.wasmHeapMiB = backend === 'wasm' ? peakHeap / 2 ** 20 : null;
   return row;
 }
 
+const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
+
+/** What src/cli/nodeBackend.ts does before tfjs looks for WebGPU: Dawn as navigator.gpu, our shaders from disk. */
+async function startNodeWebGPU(): Promise<void> {
+  loadShadersFromDisk();
+  if (!process.env.VK_ICD_FILENAMES && existsSync(SWIFTSHADER_ICD)) process.env.VK_ICD_FILENAMES = SWIFTSHADER_ICD;
+  const { create, globals } = await import('webgpu');
+  Object.assign(globalThis, globals);
+  Object.defineProperty(globalThis, 'navigator', { value: { gpu: create([]) }, configurable: true, writable: true });
+}
+
+if (values.one) {
+  const backend = backends[0]!;
+  if (backend === 'webgpu') await startNodeWebGPU();
+  const r = await run(sizes[0]!, backend);
+  console.log(`ROW ${JSON.stringify(r)}`);
+  // Dawn's device keeps the process alive.
+  process.exit(0);
+}
+
 const rows: Row[] = [];
+const self = fileURLToPath(import.meta.url);
 for (const backend of backends) {
   for (const nk of sizes) {
-    const r = await run(nk, backend);
+    let r: Row;
+    try {
+      const out = execFileSync('npx', ['tsx', self, '--one', '--sizes', String(nk), '--backends', backend, '--steps', String(steps)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 64 * 2 ** 20 });
+      const line = out.split('\n').find((l) => l.startsWith('ROW '));
+      if (!line) throw new Error(`no result line in:\n${out.slice(-2000)}`);
+      r = JSON.parse(line.slice(4)) as Row;
+    } catch (e) {
+      r = { size: `512×512×${nk}`, backend, ran: '', verdict: '', setupSeconds: null, stepOnlySeconds: null, patch: '', secondsPerStep: null, firstPredictionMs: null, peakRssMiB: 0, wasmHeapMiB: null, error: (e as Error).message.split('\n')[0]! };
+    }
     rows.push(r);
     console.log(JSON.stringify(r));
   }
 }
+const fmt = (x: number | null, d = 1): string => (x === null ? '—' : x.toFixed(d));
 const table = [
-  '| volume | backend | memory verdict | trains at | s/step | first pseudo-label | peak RSS | WASM heap | error |',
-  '|---|---|---|---|---|---|---|---|---|',
-  ...rows.map((r) => `| ${r.size} | ${r.backend} | ${r.verdict} | ${r.patch} | ${r.secondsPerStep?.toFixed(2) ?? '—'} | ${r.firstPredictionMs !== null ? `${(r.firstPredictionMs / 1000).toFixed(1)} s` : '—'} | ${r.peakRssMiB.toFixed(0)} MiB | ${r.wasmHeapMiB?.toFixed(0) ?? '—'} MiB | ${r.error ?? ''} |`),
+  '| volume | backend (ran) | memory verdict | trains at | set-up | s/step (wall) | s/step (step only) | first pseudo-label | peak RSS | WASM heap | error |',
+  '|---|---|---|---|---|---|---|---|---|---|---|',
+  ...rows.map((r) => `| ${r.size} | ${r.ran || r.backend} | ${r.verdict} | ${r.patch} | ${fmt(r.setupSeconds)} s | ${fmt(r.secondsPerStep, 2)} | ${fmt(r.stepOnlySeconds, 2)} | ${r.firstPredictionMs !== null ? `${(r.firstPredictionMs / 1000).toFixed(1)} s` : '—'} | ${r.peakRssMiB.toFixed(0)} MiB | ${r.wasmHeapMiB !== null ? `${r.wasmHeapMiB.toFixed(0)} MiB` : '—'} | ${r.error ?? ''} |`),
 ].join('\n');
 console.log(table);
 if (values.out) writeFileSync(values.out, `${table}\n`);
