@@ -6,7 +6,7 @@ import { openDatabase, type Database } from '../persist/database.ts';
 import { restoreWorkspace, type RestoreResult } from '../persist/restore.ts';
 import type { AppStore } from '../store/appStore.ts';
 import type { Volume } from '../volume/Volume.ts';
-import { initTrainingController } from './training.ts';
+import { initTrainingController, trainingController } from './training.ts';
 import { watchPainting } from './watchPainting.ts';
 
 /**
@@ -112,6 +112,8 @@ async function takeOver(store: AppStore, db: Database, session: Session, restore
   });
   session.writer = true;
   session.autosaver = startSaving(store, db, stored?.restored ? stored : null, true);
+  // Training checkpoints are stored from now on too (a model held in this tab only is written first).
+  await trainingController()?.useDatabase(db);
 }
 
 /**

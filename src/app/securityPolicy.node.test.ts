@@ -18,7 +18,7 @@ describe('the page\'s security policy', () => {
   it('adds the dev server\'s nonce to scripts only, and sends the headers a <meta> cannot', () => {
     const h = securityHeaders({ extraScript: ["'nonce-abc'"] });
     expect(h['Content-Security-Policy']).toMatch(/script-src 'self' 'wasm-unsafe-eval' 'nonce-abc';/);
-    expect(h['Content-Security-Policy'].match(/nonce-abc/g)).toHaveLength(1);
+    expect(h['Content-Security-Policy']!.match(/nonce-abc/g)).toHaveLength(1);
     expect(h['X-Content-Type-Options']).toBe('nosniff');
     expect(h['X-Frame-Options']).toBe('DENY');
   });

@@ -1,8 +1,14 @@
+import 'fake-indexeddb/auto';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { clearDatabase, openDatabase, readCheckpoint } from '../persist/database.ts';
 import { createAppStore } from '../store/appStore.ts';
 import type { FromWorker, ToWorker } from '../train/protocol.ts';
 import { loadDemo } from './bootstrap.ts';
 import { TrainingController } from './training.ts';
+
+/** What Export model handed to the browser, by file name and size. */
+const downloads = vi.hoisted(() => [] as { name: string; size: number }[]);
+vi.mock('./download.ts', () => ({ downloadBytes: (bytes: Uint8Array, name: string) => downloads.push({ name, size: bytes.length }) }));
 
 /*
  * Stop must stop. The worker answers Stop between two batches of work; if it does not (a worker stuck in a kernel,
@@ -68,7 +74,7 @@ describe('Stop', () => {
     await vi.advanceTimersByTimeAsync(0);
     expect(worker.terminated).toBe(true);
     expect(controller.running).toBe(false);
-    expect(store.getState().messages.filter((m) => m.severity === 'warning')).toHaveLength(0);
+    expect(store.getState().messages.filter((m) => m.severity === 'warning' && /Stop/.test(m.text))).toHaveLength(0);
   });
 
   it('ends a worker that does not answer within the grace period, shows the run stopped, and says what was kept', async () => {
@@ -82,8 +88,8 @@ describe('Stop', () => {
     await vi.advanceTimersByTimeAsync(1_000);
     expect(worker.terminated).toBe(true);
     expect(store.getState().training).toMatchObject({ status: 'stopped', stopping: false });
-    const warning = store.getState().messages.find((m) => m.severity === 'warning');
-    expect(warning?.text).toMatch(/did not answer Stop within 30 s.*saved at step 12 is kept/);
+    const warning = store.getState().messages.find((m) => m.severity === 'warning' && /Stop/.test(m.text));
+    expect(warning?.text).toMatch(/did not answer Stop within 30 s.*held in this tab at step 12 is kept \(export it to keep it\)/);
     // Start works again: a fresh worker.
     await controller.start();
     expect(FakeWorker.last).not.toBe(worker);
@@ -98,7 +104,7 @@ describe('Stop', () => {
     expect(worker.terminated).toBe(false);
     await vi.advanceTimersByTimeAsync(1_000);
     expect(worker.terminated).toBe(true);
-    expect(store.getState().messages.find((m) => m.severity === 'warning')?.text).toMatch(/within 80 s/);
+    expect(store.getState().messages.find((m) => m.severity === 'warning' && /Stop/.test(m.text))?.text).toMatch(/within 80 s/);
   });
 
   it('a worker that said "stopped" but sends no checkpoint is still ended, without the warning', async () => {
@@ -107,6 +113,49 @@ describe('Stop', () => {
     worker.say({ type: 'state', state: 'stopped' });
     await vi.advanceTimersByTimeAsync(30_000);
     expect(worker.terminated).toBe(true);
-    expect(store.getState().messages.filter((m) => m.severity === 'warning')).toHaveLength(0);
+    expect(store.getState().messages.filter((m) => m.severity === 'warning' && /Stop/.test(m.text))).toHaveLength(0);
+  });
+});
+
+/*
+ * "Saved" is said only about what storage committed (issue #15): a tab that cannot write, or a write that fails,
+ * keeps the model in memory, says so, and Export model downloads it from there.
+ */
+describe('checkpoints', () => {
+  beforeEach(() => {
+    vi.stubGlobal('Worker', FakeWorker);
+    vi.stubGlobal('document', { baseURI: 'http://127.0.0.1/' });
+  });
+  afterEach(() => vi.unstubAllGlobals());
+
+  it('a checkpoint that storage did not take is never shown as saved, and exports from memory', async () => {
+    const { store, controller, worker } = await startedRun();
+    expect(worker.received[0]).toMatchObject({ type: 'start', checkpointEverySteps: 25 });
+    worker.say({ type: 'checkpoint', step: 9, bytes: new Uint8Array([1, 2, 3]) });
+    await new Promise((r) => setTimeout(r, 0));
+    const c = store.getState().training.checkpoint!;
+    expect(c).toMatchObject({ step: 9, stored: false });
+    expect(c.problem).toMatch(/cannot write/);
+    const told = store.getState().messages.filter((m) => /kept in this tab only/.test(m.text));
+    expect(told).toHaveLength(1);
+    // The next checkpoint with the same problem does not repeat the message.
+    worker.say({ type: 'checkpoint', step: 10, bytes: new Uint8Array([4]) });
+    await new Promise((r) => setTimeout(r, 0));
+    expect(store.getState().messages.filter((m) => /kept in this tab only/.test(m.text))).toHaveLength(1);
+    await controller.exportModel();
+    expect(downloads).toEqual([{ name: 'pseudolab-model-step10.pslb', size: 1 }]);
+  });
+
+  it('a tab that becomes the writer stores the model it held in memory', async () => {
+    const { store, controller, worker } = await startedRun();
+    worker.say({ type: 'checkpoint', step: 14, bytes: new Uint8Array([7, 7]) });
+    await new Promise((r) => setTimeout(r, 0));
+    expect(store.getState().training.checkpoint).toMatchObject({ step: 14, stored: false });
+    const db = await openDatabase();
+    await clearDatabase(db);
+    await controller.useDatabase(db);
+    expect(store.getState().training.checkpoint).toMatchObject({ step: 14, stored: true });
+    expect((await readCheckpoint(db))?.step).toBe(14);
+    db.close();
   });
 });

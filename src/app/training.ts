@@ -26,6 +26,8 @@ import { baseName } from './labelExport.ts';
  * from after the engine fails (a WebAssembly abort leaves nothing to save), so not much longer than a minute.
  */
 const CHECKPOINT_EVERY_MS = 60_000;
+/** …and every this many steps (the worker spaces them at least 10 s apart), so a crash on a fast GPU loses little. */
+const CHECKPOINT_EVERY_STEPS = 25;
 /**
  * Stop waits this long for the worker to say 'stopped' and send its last checkpoint. The worker answers between two
  * batches of work (a step, or a few sliding windows), seconds even on a CPU; past this it is stuck, and is ended.
@@ -55,12 +57,16 @@ export class TrainingController {
   private sentTak: TakPromptTexts | null = null;
   /** The network of the running model, for the checkpoint record. */
   private runNetwork: ModelKind = '2d';
+  /** The run's newest checkpoint, stored or not: what Export model downloads. */
+  private lastCheckpoint: { bytes: Uint8Array; step: number } | null = null;
+  /** Why the last checkpoint did not reach storage (told once until it changes); null when it did. */
+  private checkpointProblem: string | null = null;
   /** How long the run's last step took (segmentation or pre-training): Stop waits a few of them. */
   private lastStepMs = 0;
 
   constructor(
     private readonly store: AppStore,
-    private readonly db: Database | null,
+    private db: Database | null,
   ) {
     this.unsubscribe = store.subscribe((s, prev) => {
       if (!this.client) return;
@@ -74,12 +80,23 @@ export class TrainingController {
     return this.client !== null;
   }
 
+  /**
+   * This tab became the writer (the one that held storage closed): checkpoints are stored from now on, starting
+   * with the model this tab holds in memory, if it has one; otherwise the stored one is offered for resume.
+   */
+  async useDatabase(db: Database): Promise<void> {
+    this.db = db;
+    const held = this.lastCheckpoint;
+    if (held) await this.keepCheckpoint(held.step, held.bytes);
+    else if (!this.running) await this.loadCheckpointInfo();
+  }
+
   /** Looks for a saved checkpoint so the panel can offer to resume. */
   async loadCheckpointInfo(): Promise<void> {
     if (!this.db) return;
     try {
       const c = await readCheckpoint(this.db);
-      this.store.getState().setTrainingPatch({ checkpoint: c ? { step: c.step, savedAt: c.savedAt, preset: c.preset, classValues: c.classValues, network: c.network ?? '2d' } : null });
+      this.store.getState().setTrainingPatch({ checkpoint: c ? { step: c.step, savedAt: c.savedAt, preset: c.preset, classValues: c.classValues, network: c.network ?? '2d', stored: true } : null });
       // The saved model's method and network become the panel's choice, so Start resumes it.
       if (c && (PRESETS as readonly string[]).includes(c.preset)) this.store.getState().setPreset(c.preset as PresetName);
       if (c) this.store.getState().setNetwork(c.network ?? '2d');
@@ -174,6 +191,7 @@ export class TrainingController {
       wasmPaths: new URL('tfjs-wasm/', document.baseURI).href,
       checkpoint,
       checkpointEveryMs: CHECKPOINT_EVERY_MS,
+      checkpointEverySteps: CHECKPOINT_EVERY_STEPS,
     });
     this.sendWatch();
   }
@@ -208,7 +226,7 @@ export class TrainingController {
         s.pushMessage({
           severity: 'warning',
           subject: 'Training',
-          text: `The training worker did not answer Stop within ${Math.round(graceMs / 1000)} s, so it was ended. ${saved ? `The model saved at step ${saved.step} is kept; later steps are lost.` : 'No model had been saved yet.'} Your labels are safe.`,
+          text: `The training worker did not answer Stop within ${Math.round(graceMs / 1000)} s, so it was ended. ${saved ? `The model ${saved.stored ? 'saved' : 'held in this tab'} at step ${saved.step} is kept${saved.stored ? '' : ' (export it to keep it)'}; later steps are lost.` : 'No model had been saved yet.'} Your labels are safe.`,
         });
         s.setTrainingPatch({ status: 'stopped', stopping: false });
       }
@@ -285,16 +303,19 @@ export class TrainingController {
     downloadBytes(zipSync(tree, { level: 0 }), 'pseudolab-predictions.zip', 'application/zip');
   }
 
-  /** Downloads the latest checkpoint (weights, optimiser state, step) as a file. */
+  /**
+   * Downloads the latest model (weights, optimiser state, step) as a file: the run's newest checkpoint from memory
+   * when there is one (it may never have reached storage: a read-only tab, a full disk), else the stored one.
+   */
   async exportModel(): Promise<void> {
     const s = this.store.getState();
-    if (!this.db) return;
-    const saved = await readCheckpoint(this.db).catch(() => null);
-    if (!saved) {
-      s.pushMessage({ severity: 'info', subject: 'Export model', text: 'No model is saved yet: train for a little while (it saves on pause and every two minutes).' });
+    const stored = this.db ? await readCheckpoint(this.db).catch(() => null) : null;
+    const latest = this.lastCheckpoint && (!stored || this.lastCheckpoint.step >= stored.step) ? this.lastCheckpoint : stored;
+    if (!latest) {
+      s.pushMessage({ severity: 'info', subject: 'Export model', text: 'There is no model yet: train for a little while (it is kept on pause, on stop and every minute or 25 steps).' });
       return;
     }
-    downloadBytes(saved.bytes, `pseudolab-model-step${saved.step}.pslb`, 'application/octet-stream');
+    downloadBytes(latest.bytes, `pseudolab-model-step${latest.step}.pslb`, 'application/octet-stream');
   }
 
   /** Reads a model file; a valid one becomes the checkpoint the next run resumes from. */
@@ -378,14 +399,25 @@ export class TrainingController {
     const s = this.store.getState();
     const classValues = s.training.trainedClasses.map((c) => c.value);
     const record = { bytes, step, preset: s.training.preset, classValues, savedAt: Date.now(), network: this.runNetwork };
-    if (this.db) {
+    // Kept in memory first: Export model works whether or not storage takes it.
+    this.lastCheckpoint = { bytes, step };
+    let problem: string | undefined;
+    if (!this.db) {
+      problem = 'this tab cannot write to the browser\'s storage';
+    } else {
       try {
         await writeCheckpoint(this.db, record);
       } catch (e) {
-        s.pushMessage({ severity: 'warning', subject: 'Training', text: `The model could not be saved in the browser (${(e as Error).message}); export it to keep it.` });
+        problem = (e as Error).message;
       }
     }
-    s.setTrainingPatch({ checkpoint: { step, savedAt: record.savedAt, preset: record.preset, classValues, network: record.network } });
+    // "Saved" only for what the storage committed; otherwise the model is in this tab only, and the user is told
+    // once per kind of problem how to keep it.
+    if (problem && problem !== this.checkpointProblem) {
+      s.pushMessage({ severity: 'warning', subject: 'Training', text: `The model at step ${step} is kept in this tab only (${problem}): use Export model to keep it in a file.` });
+    }
+    this.checkpointProblem = problem ?? null;
+    s.setTrainingPatch({ checkpoint: { step, savedAt: record.savedAt, preset: record.preset, classValues, network: record.network, stored: !problem, ...(problem ? { problem } : {}) } });
     if (this.store.getState().training.status === 'stopped') this.endRun();
   }
 

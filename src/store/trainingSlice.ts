@@ -107,7 +107,12 @@ export interface TrainingSliceState {
   predictAll: { running: boolean; done: number; total: number } | null;
   /** Whole-volume predictions from "Predict all", for export. */
   fullPredictions: Record<string, Uint8Array>;
-  checkpoint: { step: number; savedAt: number; preset: string; classValues: number[]; network: ModelKind } | null;
+  /**
+   * The run's latest checkpoint. `stored` is true only once IndexedDB committed it (a reload can resume from it);
+   * false when it is held in this tab only (a read-only tab, full or failed storage: `problem` says why), when
+   * Export model still downloads it from memory.
+   */
+  checkpoint: { step: number; savedAt: number; preset: string; classValues: number[]; network: ModelKind; stored: boolean; problem?: string } | null;
   /** The slice the user looks at (axial view), which the model predicts first. */
   focus: { volumeId: string; k: number } | null;
 }

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { generateDemoDataset } from '../demo/generateDemo.ts';
 import { presetConfig } from './config.ts';
 import type { FromWorker, ToWorker, WorkerVolume } from './protocol.ts';
-import { TrainingSession } from './TrainingSession.ts';
+import { CHECKPOINT_MIN_GAP_MS, checkpointDue, TrainingSession } from './TrainingSession.ts';
 
 function volumes(dims: [number, number, number]): WorkerVolume[] {
   const demo = generateDemoDataset({ count: 1, dims });
@@ -73,4 +73,18 @@ describe('resuming a 2D run', () => {
     expect(again.resumedAt).toBe(ckpt.step);
     expect(again.patch).toEqual([32, 32]);
   }, 120_000);
+});
+
+describe('checkpoint cadence', () => {
+  it('saves every few minutes, and every N steps but never in a burst', () => {
+    const every = { everyMs: 60_000, everySteps: 25 };
+    expect(checkpointDue({ ...every, sinceMs: 61_000, stepsSince: 1 })).toBe(true);
+    expect(checkpointDue({ ...every, sinceMs: 30_000, stepsSince: 24 })).toBe(false);
+    expect(checkpointDue({ ...every, sinceMs: 30_000, stepsSince: 25 })).toBe(true);
+    // A fast GPU reaches 25 steps in a second: still at most one every CHECKPOINT_MIN_GAP_MS.
+    expect(checkpointDue({ ...every, sinceMs: CHECKPOINT_MIN_GAP_MS - 1, stepsSince: 200 })).toBe(false);
+    expect(checkpointDue({ ...every, sinceMs: CHECKPOINT_MIN_GAP_MS, stepsSince: 200 })).toBe(true);
+    // Without a step cadence, time alone.
+    expect(checkpointDue({ everyMs: 60_000, everySteps: Infinity, sinceMs: 59_000, stepsSince: 10_000 })).toBe(false);
+  });
 });

@@ -47,6 +47,11 @@ export type ToWorker =
       checkpoint: Uint8Array | null;
       /** Save a checkpoint this often while training (and on pause). */
       checkpointEveryMs: number;
+      /**
+       * …and after this many steps (at most one every CHECKPOINT_MIN_GAP_MS), so a crash on a fast GPU loses a few
+       * steps, not a minute of them; absent: by time only.
+       */
+      checkpointEverySteps?: number;
       /** Class prompts and image descriptions, for the text presets (promptssl, duss); null otherwise. */
       texts: WorkspaceTexts | null;
       /** Their vectors from a prompt bank or a pretrained encoder; null = learn our own text encoder. */

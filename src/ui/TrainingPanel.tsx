@@ -437,7 +437,11 @@ function PredictAndModel() {
       )}
       <h3 className="subhead">Model</h3>
       <p className="hint" data-testid="checkpoint-info">
-        {checkpoint ? `Saved at step ${checkpoint.step}, ${new Date(checkpoint.savedAt).toLocaleTimeString()} (${checkpoint.preset}).` : 'No saved model yet.'}
+        {!checkpoint
+          ? 'No saved model yet.'
+          : checkpoint.stored
+            ? `Saved at step ${checkpoint.step}, ${new Date(checkpoint.savedAt).toLocaleTimeString()} (${checkpoint.preset}).`
+            : `Model at step ${checkpoint.step} is in this tab only, not saved (${checkpoint.problem ?? 'storage unavailable'}): export it to keep it.`}
       </p>
       <div className="button-row">
         <button data-testid="export-model" disabled={!checkpoint} onClick={() => void c?.exportModel()} title="Download the model (weights, optimiser state, step)">
