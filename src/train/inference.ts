@@ -133,7 +133,7 @@ export async function predictWindows(
 
 /**
  * Class probabilities of some k-slices of a volume, whole or tiled (predictWindows), [nj, ni, K] each. A live preview
- * on a CPU may tile without overlap: a 512² slice in 128² windows is 16 windows instead of 49.
+ * on a CPU may tile with less overlap: a 512² slice in 128² windows is 25 windows at a quarter, 49 at half.
  */
 export async function predictSlices(
   net: Params,
