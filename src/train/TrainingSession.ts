@@ -20,6 +20,15 @@ import { createTextGuidance, createVlmPretrainer, textCheckpoint, type FixedText
 import type { VlmPretrainer } from './vlm/VlmPretrainer.ts';
 import { yieldToMessages } from './yieldToMessages.ts';
 
+/** Step-count checkpoints come at most this often: encoding and storing a model takes a moment of its own. */
+export const CHECKPOINT_MIN_GAP_MS = 10_000;
+
+/** Time for a periodic checkpoint: every `everyMs`, or every `everySteps` steps but not in a burst. */
+export function checkpointDue(t: { sinceMs: number; everyMs: number; stepsSince: number; everySteps: number }): boolean {
+  if (t.sinceMs > t.everyMs) return true;
+  return t.stepsSince >= t.everySteps && t.sinceMs >= CHECKPOINT_MIN_GAP_MS;
+}
+
 /** The slices on screen get a fresh prediction every few steps, and at least this often while steps are slow. */
 const REFRESH_EVERY_STEPS = 5;
 const REFRESH_EVERY_MS = 2_000;
@@ -108,6 +117,7 @@ export class TrainingSession {
   private cancelPredictAll = false;
   private checkpointRequested = false;
   private checkpointEveryMs = 120_000;
+  private checkpointEverySteps = Infinity;
   private lastCheckpointAt = 0;
   private pendingLabels = new Map<string, { labels: Uint8Array; slices: [Uint8Array, Uint8Array, Uint8Array] }>();
   private wake: (() => void) | null = null;
@@ -217,6 +227,7 @@ export class TrainingSession {
     this.emit({ type: 'backend', choice: this.backend });
     this.classes = m.classes;
     this.checkpointEveryMs = m.checkpointEveryMs;
+    this.checkpointEverySteps = m.checkpointEverySteps ?? Infinity;
     const values = m.classes.map((c) => c.value);
     const tvs: TrainingVolume[] = m.volumes.map((w) => toTrainingVolume(asVolume(w), asLabelMap(w), values));
     // From here on only the normalised copies are read: label edits replace their labels (withLabels), predictions
@@ -427,7 +438,7 @@ export class TrainingSession {
       this.applyPendingLabels();
       if (this.watch?.fresh) await this.doing('predicting the slices on screen', () => this.serveWatch(false));
       if (this.predictAllRequested) await this.doing('predicting all volumes', () => this.predictAll());
-      if (this.checkpointRequested || (this.state === 'running' && Date.now() - this.lastCheckpointAt > this.checkpointEveryMs)) await this.doing('saving a checkpoint', () => this.saveCheckpoint());
+      if (this.checkpointRequested || (this.state === 'running' && this.checkpointDue(t.step))) await this.doing('saving a checkpoint', () => this.saveCheckpoint());
       if (this.state !== 'running') {
         // Sleep only when nothing is pending: a request that arrived while we were busy must not be lost.
         this.activity = 'waiting';
@@ -682,6 +693,10 @@ export class TrainingSession {
       }
     }
     this.emit({ type: 'predictAllDone', cancelled: false });
+  }
+
+  private checkpointDue(step: number): boolean {
+    return checkpointDue({ sinceMs: Date.now() - this.lastCheckpointAt, everyMs: this.checkpointEveryMs, stepsSince: step - (this.savedStep ?? 0), everySteps: this.checkpointEverySteps });
   }
 
   private async saveCheckpoint(): Promise<void> {
