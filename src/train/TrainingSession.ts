@@ -36,6 +36,8 @@ const REFRESH_EVERY_MS = 2_000;
 const SWEEP_SLICES = 4;
 /** Steps between teacher–student disagreement scans of the watched volume. */
 const SCORE_EVERY_STEPS = 50;
+/** 2D slices scored per batch of work in that scan (Stop and other messages are answered between batches). */
+const SCORE_CHUNK_SLICES = 8;
 /** Pre-training steps between held-out retrieval measurements (the alignment figure). */
 const RETRIEVAL_EVERY_STEPS = 25;
 /**
@@ -641,25 +643,34 @@ export class TrainingSession {
     const index = this.volumes.findIndex((v) => v.id === w.volumeId);
     if (index < 0) return;
     const nk = this.volumes[index]!.dims[2];
-    const ks = Array.from({ length: nk }, (_, k) => k);
     const K = t.numClasses;
     const scores = new Float32Array(nk);
-    const main = await t.predictSlices(index, ks, 'predictor');
-    if (this.ending) return;
-    if (t.teacher) {
-      const student = await t.predictSlices(index, ks, 'student');
+    // 2D scores a few slices at a time: every slice of a 512²×300 CT at once is over a GB of probabilities per
+    // network, and Stop must not wait for the whole volume. (3D predicts slabs: one pass.)
+    const chunk = t instanceof Trainer ? SCORE_CHUNK_SLICES : nk;
+    const predict = (ks: number[], which: 'predictor' | 'student') =>
+      t instanceof Trainer ? predictSlices(which === 'student' ? t.student : t.predictor, t.model, this.trainingVolumes[index]!, ks, t.inferenceSize, 8, this.previewOverlap2D) : t.predictSlices(index, ks, which);
+    for (let k0 = 0; k0 < nk; k0 += chunk) {
+      const ks = Array.from({ length: Math.min(chunk, nk - k0) }, (_, n) => k0 + n);
+      const main = await predict(ks, 'predictor');
       if (this.ending) return;
-      main.forEach(({ k, probs }, n) => {
-        const s = student[n]!.probs;
-        let d = 0;
-        for (let i = 0; i < probs.length; i++) d += Math.abs(probs[i]! - s[i]!);
-        scores[k] = d / 2 / (probs.length / K);
-      });
-    } else {
-      for (const { k, probs } of main) {
-        const u = uncertaintyBytes(probs, K);
-        scores[k] = u.reduce((a, b) => a + b, 0) / u.length / 255;
+      if (t.teacher) {
+        const student = await predict(ks, 'student');
+        if (this.ending) return;
+        main.forEach(({ k, probs }, n) => {
+          const s = student[n]!.probs;
+          let d = 0;
+          for (let i = 0; i < probs.length; i++) d += Math.abs(probs[i]! - s[i]!);
+          scores[k] = d / 2 / (probs.length / K);
+        });
+      } else {
+        for (const { k, probs } of main) {
+          const u = uncertaintyBytes(probs, K);
+          scores[k] = u.reduce((a, b) => a + b, 0) / u.length / 255;
+        }
       }
+      if (k0 + chunk < nk) await yieldToMessages();
+      if (this.ending) return;
     }
     this.emit({ type: 'sliceScores', volumeId: w.volumeId, step: t.step, scores });
   }
