@@ -86,10 +86,24 @@ export interface Comparison {
   detail: string;
 }
 
-function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+/** Largest relative difference; NaN (null in the reference's JSON) on both sides counts as equal. */
+function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number | null>): number {
   let m = a.length === b.length ? 0 : Infinity;
-  for (let n = 0; n < Math.min(a.length, b.length); n++) m = Math.max(m, Math.abs(a[n]! - b[n]!) / Math.max(1, Math.abs(b[n]!)));
+  for (let n = 0; n < Math.min(a.length, b.length); n++) {
+    const x = a[n]!;
+    const y = b[n];
+    if (y === null || y === undefined || Number.isNaN(y)) {
+      if (!Number.isNaN(x)) m = Infinity;
+      continue;
+    }
+    m = Math.max(m, Math.abs(x - y) / Math.max(1, Math.abs(y)));
+  }
   return m;
+}
+
+/** Python's json writes NaN and Infinity bare, which JSON.parse refuses. */
+function parsePythonJson<T>(text: string): T {
+  return JSON.parse(text.replace(/\bNaN\b/g, 'null').replace(/-?\bInfinity\b/g, 'null')) as T;
 }
 
 async function openOne(paths: string[]): Promise<{ volume?: Volume; message: string }> {
@@ -100,9 +114,9 @@ async function openOne(paths: string[]): Promise<{ volume?: Volume; message: str
 /** Compares our reading of one NIfTI file (or pair) with nibabel's. */
 export async function compareNifti(path: string): Promise<Comparison> {
   const paths = path.endsWith('.hdr') ? [path, path.replace(/\.hdr$/, '.img')] : path.endsWith('.img') ? [path.replace(/\.img$/, '.hdr'), path] : [path];
-  let ref: { shape: number[]; affine: number[][]; values: number[] };
+  let ref: { shape: number[]; affine: number[][]; values: (number | null)[] };
   try {
-    ref = JSON.parse(python(READ_NIFTI, [path]));
+    ref = parsePythonJson(python(READ_NIFTI, [path]));
   } catch (e) {
     return { file: basename(path), reference: 'nibabel', verdict: 'reference-failed', detail: String((e as Error).message).split('\n').slice(-2).join(' ') };
   }
@@ -207,7 +221,7 @@ export async function compareDicomDcm2niix(dir: string, tmp: string): Promise<Co
   const run = spawnSync('dcm2niix', ['-z', 'n', '-b', 'n', '-f', 'series', '-o', out, dir], { encoding: 'utf8' });
   const nii = readdirSync(out).filter((f) => f.endsWith('.nii'));
   if (run.status !== 0 || nii.length === 0) return { file: name, reference: 'dcm2niix', verdict: 'reference-failed', detail: run.stdout.split('\n').slice(-3).join(' ') };
-  const ref = JSON.parse(python(READ_NIFTI, [join(out, nii[0]!)])) as { shape: number[]; affine: number[][]; values: number[] };
+  const ref = parsePythonJson<{ shape: number[]; affine: number[][]; values: number[] }>(python(READ_NIFTI, [join(out, nii[0]!)]));
   const r = await openInputs(nodeFolder(dir));
   const v = r.volumes[0];
   if (!v) return { file: name, reference: 'dcm2niix', verdict: 'refused', detail: r.problems.map((p) => p.message).join(' | ') };
