@@ -6,7 +6,7 @@
  * seconds per step (wall clock, live previews included, and the step alone), time from asking for a slice to its
  * pseudo-label, and peak memory (the process' resident set, and the WebAssembly heap on wasm).
  *
- *   npx tsx scripts/bench-large-training.mts [--sizes 22,300,600] [--backends wasm,cpu,webgpu] [--steps 6] [--out FILE]
+ *   npx tsx scripts/bench-large-training.mts [--sizes 22,300,600] [--backends wasm,cpu,webgpu] [--steps 6] [--wait 900] [--out FILE]
  *
  * Each size and backend runs in its own process: a WebAssembly heap never shrinks, so one run's peak would
  * otherwise carry into the next. WebGPU in Node is Dawn (npm `webgpu`); without a GPU it runs on Chromium's
@@ -31,6 +31,8 @@ const { values } = parseArgs({
     sizes: { type: 'string', default: '22,300,600' },
     backends: { type: 'string', default: 'wasm' },
     steps: { type: 'string', default: '6' },
+    /** Seconds to wait for each event (the first pseudo-label, each step): a software GPU's step can take many minutes. */
+    wait: { type: 'string', default: '900' },
     out: { type: 'string' },
     /** Internal: run one size on one backend in this process and print its row as JSON. */
     one: { type: 'boolean', default: false },
@@ -39,6 +41,7 @@ const { values } = parseArgs({
 const sizes = values.sizes!.split(',').map(Number);
 const backends = values.backends!.split(',') as BackendName[];
 const steps = Number(values.steps);
+const waitMs = Number(values.wait) * 1000;
 
 function paintedVolume(nk: number): WorkerVolume {
   const { volume, labels } = makeSyntheticCt({ dims: [512, 512, nk] });
@@ -87,11 +90,12 @@ async function run(nk: number, backend: BackendName): Promise<Row> {
     peakHeap = Math.max(peakHeap, wasmHeapBytes() ?? 0);
     for (const w of [...waiters]) w(m);
   });
-  const until = (pred: (m: FromWorker) => boolean, ms: number): Promise<FromWorker> =>
+  const until = (pred: (m: FromWorker) => boolean, ms: number, what = 'an event'): Promise<FromWorker> =>
     new Promise((resolve, reject) => {
       const found = events.find(pred);
       if (found) return resolve(found);
-      const timer = setTimeout(() => reject(new Error('timed out')), ms);
+      // Name what was awaited and where the session was, so a timed-out row says which.
+      const timer = setTimeout(() => reject(new Error(`timed out after ${ms / 1000} s waiting for ${what}; session: ${JSON.stringify(session.debugState())}`)), ms);
       const w = (m: FromWorker): void => {
         if (m.type === 'error') {
           clearTimeout(timer);
@@ -137,11 +141,11 @@ async function run(nk: number, backend: BackendName): Promise<Row> {
     row.setupSeconds = (performance.now() - t00) / 1000;
     const t0 = performance.now();
     session.handle({ type: 'watch', volumeId: volume.id, ks: [Math.floor(nk / 3)] });
-    await until((m) => m.type === 'prediction', 900_000);
+    await until((m) => m.type === 'prediction', waitMs, 'the first pseudo-label');
     row.firstPredictionMs = performance.now() - t0;
-    const first = (await until((m) => m.type === 'step', 900_000)) as Extract<FromWorker, { type: 'step' }>;
+    const first = (await until((m) => m.type === 'step', waitMs, 'step 1')) as Extract<FromWorker, { type: 'step' }>;
     const start = first.elapsedMs;
-    const last = (await until((m) => m.type === 'step' && m.report.step >= steps, 1_800_000)) as Extract<FromWorker, { type: 'step' }>;
+    const last = (await until((m) => m.type === 'step' && m.report.step >= steps, steps * waitMs, `step ${steps}`)) as Extract<FromWorker, { type: 'step' }>;
     row.secondsPerStep = (last.elapsedMs - start) / 1000 / (last.report.step - first.report.step);
     const stepMs = events.flatMap((m) => (m.type === 'step' && m.report.step > first.report.step && m.report.step <= last.report.step ? [m.report.ms] : []));
     row.stepOnlySeconds = stepMs.reduce((a, b) => a + b, 0) / 1000 / Math.max(1, stepMs.length);
@@ -183,7 +187,7 @@ for (const backend of backends) {
   for (const nk of sizes) {
     let r: Row;
     try {
-      const out = execFileSync('npx', ['tsx', self, '--one', '--sizes', String(nk), '--backends', backend, '--steps', String(steps)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 64 * 2 ** 20 });
+      const out = execFileSync('npx', ['tsx', self, '--one', '--sizes', String(nk), '--backends', backend, '--steps', String(steps), '--wait', String(values.wait)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 64 * 2 ** 20 });
       const line = out.split('\n').find((l) => l.startsWith('ROW '));
       if (!line) throw new Error(`no result line in:\n${out.slice(-2000)}`);
       r = JSON.parse(line.slice(4)) as Row;
