@@ -64,17 +64,30 @@ test.describe('a real 512² scan trains with the defaults', () => {
   });
 
   test('WebGPU (SwiftShader here): a few steps with no error', async ({ page }) => {
-    test.setTimeout(12 * 60_000);
+    // On SwiftShader a 256² step of even the tiny model takes minutes on a shared 2-core machine: far past CI's budget.
+    test.skip(!process.env.PSEUDOLAB_E2E_SLOW, 'slow on a software GPU (SwiftShader: minutes per 256² step); runs only with PSEUDOLAB_E2E_SLOW=1');
+    test.setTimeout(30 * 60_000);
     await openSeriesAndPaintTwoSlices(page);
     await page.getByTestId('backend-select').selectOption('webgpu');
+    const t0 = Date.now();
     await page.getByTestId('train-start').click();
     const status = page.getByTestId('train-status');
     await expect(status).toHaveAttribute('data-backend', 'webgpu', { timeout: 120_000 });
     await expect(page.getByTestId('memory-line')).toContainText(/trains at batch/, { timeout: 60_000 });
-    await expect.poll(async () => Number(await status.getAttribute('data-step')), { timeout: 8 * 60_000, intervals: [3000] }).toBeGreaterThanOrEqual(3);
+    const stepAt = async (n: number): Promise<number> => {
+      try {
+        await expect.poll(async () => Number(await status.getAttribute('data-step')), { timeout: 20 * 60_000, intervals: [3000] }).toBeGreaterThanOrEqual(n);
+      } catch (e) {
+        throw new Error(`${(e as Error).message}\n${await page.getByTestId('training-panel').innerText()}\n${await trainingWorkerDiagnosis(page)}`);
+      }
+      return Date.now();
+    };
+    const first = await stepAt(1);
+    const third = await stepAt(3);
+    console.log(`real scan on WebGPU: first step after ${((first - t0) / 1000).toFixed(0)} s, then ${((third - first) / 2000).toFixed(0)} s/step; ${await trainingWorkerDiagnosis(page)}`);
     await expect(page.getByTestId('train-error')).toHaveCount(0);
     await expect(page.getByTestId('app-error')).toHaveCount(0);
     await shot(page, 'real-scan-webgpu');
-    await stopTraining(page, 180_000);
+    await stopTraining(page, 600_000);
   });
 });
