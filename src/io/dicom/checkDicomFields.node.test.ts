@@ -117,3 +117,19 @@ describe('a damaged JPEG 2000 frame is named, not decoded to garbage', () => {
     expect(messages(r)).toMatch(/j2k\.dcm: its JPEG 2000 pixel data is cut short or damaged — the codestream does not end with its end-of-codestream marker/);
   });
 });
+
+describe('stored values keep what the DICOM header says', () => {
+  it('takes JPEG 2000 signedness from PixelRepresentation (−2000 is not 63536)', async () => {
+    const { withDicomSignedness } = await import('./decodeFrame.ts');
+    const info = parseDicomFile(slice(0), 'x.dcm');
+    expect([...withDicomSignedness(new Uint16Array([63536, 100]), { ...info, pixelRepresentation: 1, bitsStored: 16 })]).toEqual([-2000, 100]);
+    expect([...withDicomSignedness(new Uint16Array([4095, 2047]), { ...info, pixelRepresentation: 1, bitsStored: 12 })]).toEqual([-1, 2047]);
+    expect([...withDicomSignedness(new Int16Array([-1, 5]), { ...info, pixelRepresentation: 0, bitsStored: 16 })]).toEqual([65535, 5]);
+  });
+
+  it('scales 16-bit colour by BitsStored instead of clamping it to 255', async () => {
+    const { toEightBitColour } = await import('./decodeFrame.ts');
+    expect([...toEightBitColour(new Uint16Array([65535, 32768, 256]), 16)]).toEqual([255, 128, 1]);
+    expect([...toEightBitColour(new Uint16Array([4095, 2048]), 12)]).toEqual([255, 128]);
+  });
+});

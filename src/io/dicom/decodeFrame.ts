@@ -79,7 +79,7 @@ function ybr422ToYbrFull(src: Uint8Array, pixels: number): Uint8Array {
  * (0028,0103) is what the modality meant, so stored values are re-read with its sign at BitsStored bits (−2000
  * showed as 63536 before).
  */
-function withDicomSignedness(values: StoredPixels, info: DicomFileInfo): StoredPixels {
+export function withDicomSignedness(values: StoredPixels, info: DicomFileInfo): StoredPixels {
   const bits = Math.min(info.bitsStored, values instanceof Uint8Array || values instanceof Int8Array ? 8 : 16);
   const range = 2 ** bits;
   if (info.pixelRepresentation === 1 && (values instanceof Uint16Array || values instanceof Uint8Array)) {
@@ -99,7 +99,7 @@ function withDicomSignedness(values: StoredPixels, info: DicomFileInfo): StoredP
 }
 
 /** Colour samples deeper than 8 bits scaled to the 8 bits a colour volume holds, as 16-bit PNG colour is. */
-function toEightBitColour(rgb: StoredPixels, bitsStored: number): Uint8Array {
+export function toEightBitColour(rgb: StoredPixels, bitsStored: number): Uint8Array {
   if (rgb instanceof Uint8Array) return rgb;
   const shift = Math.max(0, bitsStored - 8);
   const top = 255;
