@@ -133,3 +133,9 @@ describe('stored values keep what the DICOM header says', () => {
     expect([...toEightBitColour(new Uint16Array([4095, 2048]), 12)]).toEqual([255, 128]);
   });
 });
+
+describe('zero image sizes', () => {
+  it('names Rows 0 instead of calling the file a report', () => {
+    expect(() => parseDicomFile(slice(0, { rawUs: { '0028,0010': 0 } }), 'r.dcm')).toThrow(/^r\.dcm: its Rows \(0028,0010\) is 0/);
+  });
+});

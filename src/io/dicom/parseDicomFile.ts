@@ -163,6 +163,9 @@ export function parseDicomFile(bytes: Uint8Array, path: string): DicomFileInfo {
   }
   const rows = ds.uint16(TAG.rows);
   const columns = ds.uint16(TAG.columns);
+  if (ds.elements[TAG.pixelData] && (!rows || !columns)) {
+    throw fileError(fileName, `its ${!rows ? 'Rows (0028,0010)' : 'Columns (0028,0011)'} is ${(!rows ? rows : columns) ?? 'missing'}; an image needs at least one row and one column`);
+  }
   if (!ds.elements[TAG.pixelData] || !rows || !columns) {
     const modality = ds.string(TAG.modality)?.trim() ?? '';
     const what = NON_IMAGE_MODALITIES[modality] ?? 'a DICOM object without pixel data (a report or index?), not an image';
