@@ -74,8 +74,9 @@ const plus = (a: Vec3, b: Vec3): Vec3 => [a[0] + b[0], a[1] + b[1], a[2] + b[2]]
  * message; slices are ordered along the normal (row cosine × column cosine) by their ImagePositionPatient,
  * and the voxel→world matrix follows from the first and last positions, so an oblique stack stays oblique.
  * Where the geometry is a guess (no positions, uneven gaps, frames without positions) a warning says so.
+ * `part`, when given, is added to the volume's name, e.g. "orientation 2 of 3".
  */
-export async function assembleSeries(files: DicomFileInfo[], onProgress?: ProgressFn): Promise<SeriesResult> {
+export async function assembleSeries(files: DicomFileInfo[], onProgress?: ProgressFn, part?: string): Promise<SeriesResult> {
   const problems: Problem[] = [];
   if (files.length === 0) return { volume: null, problems };
 
@@ -93,7 +94,8 @@ export async function assembleSeries(files: DicomFileInfo[], onProgress?: Progre
     });
     return false;
   });
-  const name = seriesName(ref);
+  // A part of a series (one plane of a localizer) says which part in its name, so the volumes tell apart.
+  const name = part ? `${seriesName(ref)} (${part})` : seriesName(ref);
   // Series-wide messages are about the folder the series came from, and name the volume the user sees.
   const subject = folderOf(ref.path) || ref.path;
   const warn = (text: string): void => {

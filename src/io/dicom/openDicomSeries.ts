@@ -4,6 +4,7 @@ import { explain } from '../problems.ts';
 import type { Problem } from '../types.ts';
 import { assembleSeries, groupBySeries } from './assembleSeries.ts';
 import type { DicomFileInfo } from './parseDicomFile.ts';
+import { splitByOrientation } from './splitByOrientation.ts';
 
 /** "a folder", "2 folders (a, b)", or the opened files themselves: the place the user dropped the series from. */
 function placeOf(infos: DicomFileInfo[]): { file: string; name: string } {
@@ -29,9 +30,22 @@ export async function openDicomSeries(infos: DicomFileInfo[], afterEach?: () => 
   }
   for (const files of series.values()) {
     try {
-      const r = await assembleSeries(files);
-      problems.push(...r.problems);
-      if (r.volume) volumes.push(r.volume);
+      const planes = splitByOrientation(files);
+      if (planes.length > 1) {
+        const place = placeOf(files);
+        const label = files[0]!.seriesDescription ?? `series ${files[0]!.seriesInstanceUID}`;
+        const sizes = planes.map((p, k) => `${k + 1}: ${p.length} slice${p.length > 1 ? 's' : ''}`).join(', ');
+        problems.push({
+          file: place.file,
+          severity: 'warning',
+          message: `${label}: its slices lie in ${planes.length} different orientations (a localizer?); each orientation opens as its own volume (${sizes})`,
+        });
+      }
+      for (const [k, plane] of planes.entries()) {
+        const r = await assembleSeries(plane, undefined, planes.length > 1 ? `orientation ${k + 1} of ${planes.length}` : undefined);
+        problems.push(...r.problems);
+        if (r.volume) volumes.push(r.volume);
+      }
     } catch (e) {
       // assembleSeries reports what it expects; anything else still must not stop the other series.
       const place = placeOf(files);
