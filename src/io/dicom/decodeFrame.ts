@@ -4,6 +4,7 @@ import { dicomCodecConfig } from './codecs.ts';
 import { fileError } from '../problems.ts';
 import { nativeFrameBytes } from './checkDicomFields.ts';
 import { checkJpeg2000Stream, isJpeg2000 } from './checkJpeg2000.ts';
+import { markJpegComponentsRgb } from './markJpegComponentsRgb.ts';
 import type { DicomFileInfo } from './parseDicomFile.ts';
 
 export type StoredPixels = Uint8Array | Int8Array | Uint16Array | Int16Array | Uint32Array | Int32Array | Float32Array;
@@ -145,7 +146,9 @@ async function decodeFrameOrThrow(info: DicomFileInfo, frame: number): Promise<{
     bitsStored: info.bitsStored,
     pixelRepresentation: info.pixelRepresentation,
   };
-  const bytes = frameBytes(info, frame);
+  const stored = frameBytes(info, frame);
+  const baselineJpeg = info.transferSyntax === '1.2.840.10008.1.2.4.50' || info.transferSyntax === '1.2.840.10008.1.2.4.51';
+  const bytes = baselineJpeg && photometric === 'RGB' && info.samplesPerPixel === 3 ? markJpegComponentsRgb(stored) : stored;
   // Checked before decoding: openjpeg decodes a cut or damaged codestream to plausible garbage without a word.
   if (isJpeg2000(info.transferSyntax)) checkJpeg2000Stream(bytes, info);
   const native = !info.dataSet.elements['x7fe00010']!.encapsulatedPixelData;

@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import jpegJs from 'jpeg-js';
 import { transformPoint } from '../../volume/geometry.ts';
 import { makeDicom, type DicomSliceFixture } from '../testing/dicomFixture.ts';
 import { configureNodeCodecs } from '../testing/nodeCodecs.ts';
@@ -46,4 +47,100 @@ describe('mixed-orientation series (three-plane localizer)', () => {
     expect(r.volumes.map((v) => v.name)).toEqual(['Localizer']);
     expect(r.problems).toEqual([]);
   });
+});
+
+/** A test-only Part 10 file with encapsulated pixel data: makeDicom's data set, a new meta group, one fragment. */
+function encapsulated(fixture: DicomSliceFixture, transferSyntax: string, stream: Uint8Array): Uint8Array {
+  // makeDicom with two 8-bit pixel bytes ends in a 14-byte PixelData element (12-byte header, 2 bytes).
+  const native = makeDicom({ ...fixture, pixels: new Uint8Array(2) });
+  const metaLength = new DataView(native.buffer, native.byteOffset).getUint32(140, true);
+  const dataSet = native.subarray(144 + metaLength, native.length - 14);
+  const parts: number[] = [];
+  const u16 = (v: number): void => void parts.push(v & 0xff, v >> 8);
+  const u32 = (v: number): void => void parts.push(v & 0xff, (v >> 8) & 0xff, (v >> 16) & 0xff, (v >>> 24) & 0xff);
+  const ts = transferSyntax.length % 2 ? `${transferSyntax}\0` : transferSyntax;
+  const metaBody: number[] = [];
+  {
+    const save = parts.splice(0);
+    u16(0x0002), u16(0x0001), parts.push(0x4f, 0x42, 0, 0), u32(2), parts.push(0, 1);
+    u16(0x0002), u16(0x0010), parts.push(0x55, 0x49), u16(ts.length), parts.push(...[...ts].map((c) => c.charCodeAt(0)));
+    metaBody.push(...parts.splice(0), ...save);
+  }
+  u16(0x0002), u16(0x0000), parts.push(0x55, 0x4c), u16(4), u32(metaBody.length);
+  const meta = [...parts.splice(0), ...metaBody];
+  const padded = stream.length % 2 ? [...stream, 0] : [...stream];
+  u16(0x7fe0), u16(0x0010), parts.push(0x4f, 0x42, 0, 0), u32(0xffffffff);
+  u16(0xfffe), u16(0xe000), u32(0);
+  u16(0xfffe), u16(0xe000), u32(padded.length), parts.push(...padded);
+  u16(0xfffe), u16(0xe0dd), u32(0);
+  return new Uint8Array([...new Uint8Array(128), 0x44, 0x49, 0x43, 0x4d, ...meta, ...dataSet, ...parts]);
+}
+
+/** Marker segments of a JPEG stream as [offset, marker] until the start of scan. */
+function segments(jpeg: Uint8Array): [number, number][] {
+  const out: [number, number][] = [];
+  for (let at = 2; at + 4 <= jpeg.length; ) {
+    const marker = jpeg[at + 1]!;
+    out.push([at, marker]);
+    if (marker === 0xda) break;
+    at += 2 + ((jpeg[at + 2]! << 8) | jpeg[at + 3]!);
+  }
+  return out;
+}
+
+/**
+ * A baseline JPEG whose three stored components are `stored`, marked as R, G, B: jpeg-js always converts to
+ * YCbCr, so it is fed the colour whose YCbCr is `stored`, and its APP0 JFIF segment is swapped for an Adobe
+ * APP14 segment with transform 0.
+ */
+function adobeRgbJpeg(width: number, height: number, stored: [number, number, number]): Uint8Array {
+  const [y, cb, cr] = [stored[0], stored[1] - 128, stored[2] - 128];
+  const rgb = [y + 1.402 * cr, y - 0.344136 * cb - 0.714136 * cr, y + 1.772 * cb].map(Math.round);
+  const rgba = new Uint8Array(width * height * 4).map((_, n) => (n % 4 === 3 ? 255 : rgb[n % 4]!));
+  const jfif = new Uint8Array(jpegJs.encode({ data: rgba, width, height }, 100).data);
+  const [app0] = segments(jfif).filter(([, m]) => m === 0xe0);
+  const app0Length = app0 ? 2 + ((jfif[app0[0] + 2]! << 8) | jfif[app0[0] + 3]!) : 0;
+  const adobe = [0xff, 0xee, 0x00, 0x0e, 0x41, 0x64, 0x6f, 0x62, 0x65, 0x00, 0x64, 0x00, 0x00, 0x00, 0x00, 0x00];
+  return new Uint8Array([0xff, 0xd8, ...adobe, ...jfif.subarray(2 + app0Length)]);
+}
+
+/** The same JPEG without any APP marker, its components named 'R', 'G', 'B' in the frame and scan headers. */
+function namedRgbJpeg(width: number, height: number, rgb: [number, number, number]): Uint8Array {
+  const adobe = adobeRgbJpeg(width, height, rgb);
+  const out = new Uint8Array([0xff, 0xd8, ...adobe.subarray(2 + 16)]);
+  for (const [at, marker] of segments(out)) {
+    if (marker === 0xc0) for (let c = 0; c < 3; c++) out[at + 10 + 3 * c] = 0x52 - (c === 1 ? 0x0b : c === 2 ? 0x10 : 0);
+    if (marker === 0xda) for (let c = 0; c < 3; c++) out[at + 5 + 2 * c] = 0x52 - (c === 1 ? 0x0b : c === 2 ? 0x10 : 0);
+  }
+  return out;
+}
+
+/** The same JPEG with no APP marker at all and the usual component ids 1, 2, 3, which alone say nothing of colour. */
+function unmarkedRgbJpeg(width: number, height: number, stored: [number, number, number]): Uint8Array {
+  const adobe = adobeRgbJpeg(width, height, stored);
+  return new Uint8Array([0xff, 0xd8, ...adobe.subarray(2 + 16)]);
+}
+
+describe('RGB baseline JPEG without a colour transform', () => {
+  // The stream stores these three numbers per pixel; read as YCbCr they would become about (137, 118, 88).
+  const stored: [number, number, number] = [120, 110, 140];
+  const fixture: DicomSliceFixture = { ...base, seriesUID: '1.2.3.50', rows: 8, columns: 8, samplesPerPixel: 3, pixels: new Uint8Array(2) };
+
+  for (const [what, stream] of [
+    ['an Adobe APP14 marker with transform 0', () => adobeRgbJpeg(8, 8, stored)],
+    ["no JFIF or Adobe marker and components named 'R', 'G', 'B'", () => namedRgbJpeg(8, 8, stored)],
+    // Only the DICOM header speaks here, and PhotometricInterpretation RGB means no transform was applied.
+    ['no JFIF or Adobe marker and components numbered 1, 2, 3', () => unmarkedRgbJpeg(8, 8, stored)],
+  ] as const) {
+    it(`keeps the samples as RGB when the stream has ${what}`, async () => {
+      const bytes = encapsulated(fixture, '1.2.840.10008.1.2.4.50', stream());
+      const r = await open([['rgb-jpeg.dcm', bytes]]);
+      expect(r.problems.filter((p) => p.severity === 'error')).toEqual([]);
+      const v = r.volumes[0]!;
+      expect(v.channels).toBe(3);
+      const centre = 3 * (4 * 8 + 4);
+      const got = [...v.voxels.slice(centre, centre + 3)];
+      for (let c = 0; c < 3; c++) expect(Math.abs(got[c]! - stored[c]!)).toBeLessThanOrEqual(2);
+    });
+  }
 });
