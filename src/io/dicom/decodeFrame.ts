@@ -51,6 +51,19 @@ function frameBytes(info: DicomFileInfo, frame: number): Uint8Array {
   return ds.byteArray.slice(start, start + frameSize);
 }
 
+const BIG_ENDIAN = '1.2.840.10008.1.2.2';
+
+/** Reverses the bytes of each 4-byte word in place. */
+function swapWords32(bytes: Uint8Array): void {
+  for (let at = 0; at + 4 <= bytes.length; at += 4) {
+    const [a, b, c, d] = [bytes[at]!, bytes[at + 1]!, bytes[at + 2]!, bytes[at + 3]!];
+    bytes[at] = d;
+    bytes[at + 1] = c;
+    bytes[at + 2] = b;
+    bytes[at + 3] = a;
+  }
+}
+
 function deplanarize<T extends StoredPixels>(src: T, pixels: number): T {
   const out = new (src.constructor as new (n: number) => T)(src.length);
   for (let p = 0; p < pixels; p++) {
@@ -156,9 +169,16 @@ async function decodeFrameOrThrow(info: DicomFileInfo, frame: number): Promise<{
     if (info.bitsAllocated !== 8) throw new Error(`YBR_FULL_422 with ${info.bitsAllocated}-bit samples is not supported`);
     return { values: ybrFullToRgb(ybr422ToYbrFull(bytes, info.rows * info.columns)), channels: 3 };
   }
+  // cornerstone's big-endian decoder swaps 8- and 16-bit samples only and returns no pixels for 32-bit ones, so
+  // those are swapped here and read as the little-endian values they then are.
+  let syntax = info.transferSyntax;
+  if (native && syntax === BIG_ENDIAN && info.bitsAllocated === 32) {
+    swapWords32(bytes);
+    syntax = '1.2.840.10008.1.2.1';
+  }
   let decoded: { pixelData: StoredPixels };
   try {
-    decoded = await decodeImageFrame(imageFrame, info.transferSyntax, bytes, dicomCodecConfig(), { preScale: { enabled: false } }, undefined);
+    decoded = await decodeImageFrame(imageFrame, syntax, bytes, dicomCodecConfig(), { preScale: { enabled: false } }, undefined);
   } catch (e) {
     const msg = e instanceof Error ? e.message : String(e);
     if (/no decoder|unknown transfer syntax|not supported/i.test(msg)) {

@@ -144,3 +144,57 @@ describe('RGB baseline JPEG without a colour transform', () => {
     });
   }
 });
+
+/**
+ * makeDicom's explicit little-endian file rewritten as explicit VR big endian: tags, lengths and binary values
+ * swapped, text kept. PixelData is swapped in words of `pixelWordBytes` (4 for BitsAllocated 32).
+ */
+function toBigEndian(le: Uint8Array, pixelWordBytes: number): Uint8Array {
+  const out = le.slice();
+  const view = new DataView(out.buffer);
+  const metaLength = view.getUint32(140, true);
+  const ts = new TextDecoder().decode(out.subarray(132, 144 + metaLength)).indexOf('1.2.840.10008.1.2.1') + 132;
+  out[ts + 18] = 0x32; // '…1.2.1' → '…1.2.2'
+  const swap = (at: number, size: number): void => void out.subarray(at, at + size).reverse();
+  for (let at = 144 + metaLength; at < out.length; ) {
+    const [group, element] = [view.getUint16(at, true), view.getUint16(at + 2, true)];
+    const vr = String.fromCharCode(out[at + 4]!, out[at + 5]!);
+    const long = ['OB', 'OW', 'OF', 'SQ', 'UT', 'UN'].includes(vr);
+    const length = long ? view.getUint32(at + 8, true) : view.getUint16(at + 6, true);
+    swap(at, 2);
+    swap(at + 2, 2);
+    if (long) swap(at + 8, 4);
+    else swap(at + 6, 2);
+    const value = at + (long ? 12 : 8);
+    const word = group === 0x7fe0 && element === 0x0010 ? pixelWordBytes : ({ US: 2, SS: 2, OW: 2, UL: 4, SL: 4, FL: 4, FD: 8 } as Record<string, number>)[vr];
+    if (word) for (let w = value; w < value + length; w += word) swap(w, word);
+    at = value + length;
+  }
+  return out;
+}
+
+describe('explicit VR big endian with 32-bit pixels', () => {
+  it('byte-swaps each 32-bit value, keeping values beyond 16 bits', async () => {
+    const values = new Uint32Array(12).map((_, n) => 70000 + 1000 * n);
+    const le = makeDicom({
+      ...base,
+      seriesUID: '1.2.3.32',
+      pixels: new Uint16Array(values.buffer),
+      rawUs: { '0028,0100': 32, '0028,0101': 32, '0028,0102': 31 },
+    });
+    const bytes = toBigEndian(le, 4);
+    const info = parseDicomFile(bytes, 'big32.dcm');
+    expect(info.transferSyntax).toBe('1.2.840.10008.1.2.2');
+    expect(info.bitsAllocated).toBe(32);
+    const r = await open([['big32.dcm', bytes]]);
+    expect(r.problems.filter((p) => p.severity === 'error')).toEqual([]);
+    expect([...r.volumes[0]!.voxels]).toEqual([...values]);
+  });
+
+  it('still reads 16-bit big-endian values written the same way', async () => {
+    const values = new Int16Array(12).map((_, n) => -1000 + 300 * n);
+    const bytes = toBigEndian(makeDicom({ ...base, seriesUID: '1.2.3.16', pixels: values }), 2);
+    const r = await open([['big16.dcm', bytes]]);
+    expect([...r.volumes[0]!.voxels]).toEqual([...values]);
+  });
+});
