@@ -84,6 +84,10 @@ const TAG = {
   planeOrientation: 'x00209116',
   pixelMeasures: 'x00289110',
   pixelValueTransform: 'x00289145',
+  imageType: 'x00080008',
+  mosaicImages: 'x0019100a',
+  gridFrameOffsets: 'x3004000c',
+  doseGridScaling: 'x3004000e',
 } as const;
 
 function numbers(ds: DataSet | undefined, tag: string, count: number): number[] | null {
@@ -129,6 +133,28 @@ function parseWithOrWithoutPreamble(bytes: Uint8Array): DataSet {
   return dicomParser.parseDicom(bytes, { ...options, TransferSyntaxUID: explicit ? '1.2.840.10008.1.2.1' : '1.2.840.10008.1.2' } as dicomParser.ParseDicomOptions);
 }
 
+/**
+ * Frame positions of a multi-frame RT dose grid from GridFrameOffsetVector (3004,000C). Its offsets run along
+ * the normal from the first frame, either relative (the first is 0) or as coordinates whose first equals the
+ * first frame's (axial grids); subtracting the first offset serves both. Without usable offsets, null, and a
+ * note says the frames were stacked.
+ */
+function gridFramePositions(ds: DataSet, first: Vec3, orientation: number[] | null, frames: number, notes: string[]): (Vec3 | null)[] | null {
+  if (!ds.elements[TAG.gridFrameOffsets]) return null;
+  const offsets = rawNumbers(ds, TAG.gridFrameOffsets);
+  if (!offsets || offsets.length < frames || !offsets.slice(0, frames).every(Number.isFinite)) {
+    notes.push(`its GridFrameOffsetVector (3004,000C) holds ${offsets?.length ?? 0} usable values for ${frames} frames; it was ignored`);
+    return null;
+  }
+  const [r0, r1, r2, c0, c1, c2] = orientation ?? [1, 0, 0, 0, 1, 0];
+  const n: Vec3 = [r1! * c2! - r2! * c1!, r2! * c0! - r0! * c2!, r0! * c1! - r1! * c0!];
+  const length = Math.hypot(...n) || 1;
+  return offsets.slice(0, frames).map((o) => {
+    const d = (o - offsets[0]!) / length;
+    return [first[0] + n[0] * d, first[1] + n[1] * d, first[2] + n[2] * d];
+  });
+}
+
 /** Modalities that are DICOM objects without pixels of their own, named so the message says what they are. */
 const NON_IMAGE_MODALITIES: Record<string, string> = {
   SEG: 'a DICOM segmentation (SEG); importing those is not supported yet',
@@ -170,6 +196,14 @@ export function parseDicomFile(bytes: Uint8Array, path: string): DicomFileInfo {
     const modality = ds.string(TAG.modality)?.trim() ?? '';
     const what = NON_IMAGE_MODALITIES[modality] ?? 'a DICOM object without pixel data (a report or index?), not an image';
     throw fileError(fileName, `is ${what}`);
+  }
+  // A Siemens mosaic tiles a whole volume's slices into one frame; taking the tiles as one huge slice would be
+  // wrong data, and their positions need Siemens' private header, which dcm2niix reads.
+  const imageType = (ds.string(TAG.imageType) ?? '').toUpperCase().split('\\');
+  if (imageType.includes('MOSAIC') || ds.elements[TAG.mosaicImages]) {
+    const count = ds.elements[TAG.mosaicImages] ? ds.uint16(TAG.mosaicImages) : undefined;
+    const tiles = count ? `${count} slices tiled into one image` : 'slices tiled into one image';
+    throw fileError(fileName, `is a Siemens mosaic (${tiles}), which is not unpacked here; convert its series to NIfTI with dcm2niix (dcm2niix -z y -o OUT_FOLDER SERIES_FOLDER) and open the .nii.gz`);
   }
   const seriesInstanceUID = ds.string(TAG.seriesUID) ?? 'unknown-series';
   const shared = ds.elements[TAG.sharedGroups]?.items?.[0]?.dataSet;
@@ -221,7 +255,8 @@ export function parseDicomFile(bytes: Uint8Array, path: string): DicomFileInfo {
   const thickness = thicknessCheck.value;
   const between = betweenCheck.value;
   const transform = firstItem(shared, TAG.pixelValueTransform) ?? firstItem(perFrame[0]?.dataSet, TAG.pixelValueTransform);
-  const slope = ds.floatString(TAG.rescaleSlope) ?? transform?.floatString(TAG.rescaleSlope) ?? 1;
+  // RT dose stores integers scaled to Gy by DoseGridScaling where other modalities use RescaleSlope.
+  const slope = ds.floatString(TAG.rescaleSlope) ?? transform?.floatString(TAG.rescaleSlope) ?? ds.floatString(TAG.doseGridScaling) ?? 1;
   const intercept = ds.floatString(TAG.rescaleIntercept) ?? transform?.floatString(TAG.rescaleIntercept) ?? 0;
   if (!Number.isFinite(slope) || slope === 0) notes.push(`its RescaleSlope (0028,1053) is ${slope}; 1 was used`);
   if (!Number.isFinite(intercept)) notes.push(`its RescaleIntercept (0028,1052) is ${intercept}; 0 was used`);
@@ -233,6 +268,8 @@ export function parseDicomFile(bytes: Uint8Array, path: string): DicomFileInfo {
     const p = numbers(ds, TAG.position, 3) as Vec3 | null;
     framePositions = numberOfFrames === 1 ? [p] : Array.from({ length: numberOfFrames }, () => null);
     if (numberOfFrames > 1 && p) framePositions[0] = p;
+    const offsets = numberOfFrames > 1 && p ? gridFramePositions(ds, p, orientation, numberOfFrames, notes) : null;
+    if (offsets) framePositions = offsets;
   }
   return {
     path,

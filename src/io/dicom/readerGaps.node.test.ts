@@ -198,3 +198,51 @@ describe('explicit VR big endian with 32-bit pixels', () => {
     expect([...r.volumes[0]!.voxels]).toEqual([...values]);
   });
 });
+
+describe('Siemens mosaic', () => {
+  it('is refused with a sentence naming dcm2niix, whether ImageType or the private count says mosaic', () => {
+    const pixels = new Int16Array(12);
+    const byType = makeDicom({ ...base, seriesUID: '1.2.3.60', pixels, raw: { '0008,0008': ['CS', 'ORIGINAL\\PRIMARY\\M\\ND\\MOSAIC'] } });
+    expect(() => parseDicomFile(byType, 'mosaic.dcm')).toThrow(/^mosaic\.dcm: is a Siemens mosaic \(slices tiled into one image\).*convert its series to NIfTI with dcm2niix/);
+    const byCount = makeDicom({ ...base, seriesUID: '1.2.3.61', pixels, rawUs: { '0019,100a': 36 } });
+    expect(() => parseDicomFile(byCount, 'count.dcm')).toThrow(/^count\.dcm: is a Siemens mosaic \(36 slices tiled into one image\).*dcm2niix/);
+  });
+});
+
+describe('RT dose grids', () => {
+  const dose = (offsets: string, extra: Partial<DicomSliceFixture> = {}): Uint8Array =>
+    makeDicom({
+      ...base,
+      seriesUID: '1.2.3.70',
+      orientation: [1, 0, 0, 0, 1, 0],
+      position: [10, 20, -30],
+      frames: 3,
+      pixels: new Uint16Array(36).map((_, n) => Math.floor(n / 12) * 100),
+      raw: { '0008,0060': ['CS', 'RTDOSE'], '3004,000c': ['DS', offsets], '3004,000e': ['DS', '0.001'] },
+      ...extra,
+    });
+
+  it('places frames at GridFrameOffsetVector, relative offsets, not 1 mm apart', async () => {
+    const r = await open([['dose.dcm', dose('0\\2.5\\7.5')]]);
+    const v = r.volumes[0]!;
+    expect(v.geometry.dims).toEqual([4, 3, 3]);
+    expect(transformPoint(v.geometry.ijkToLps, [0, 0, 0])).toEqual([10, 20, -30]);
+    // Uneven offsets (2.5 then 5 mm) are named, and the last frame still lands at its own offset.
+    expect(transformPoint(v.geometry.ijkToLps, [0, 0, 2])).toEqual([10, 20, -22.5]);
+    expect(r.problems.map((p) => p.message).join('\n')).not.toMatch(/no per-frame positions/);
+    // DoseGridScaling turns the stored integers into Gy.
+    expect([0, 1, 2].map((k) => v.voxels[12 * k])).toEqual([0, 0.1, 0.2].map((x) => Math.fround(x)));
+  });
+
+  it('reads absolute offsets (z of each frame, the first equal to the position) the same way', async () => {
+    const v = (await open([['dose.dcm', dose('-30\\-27\\-24')]])).volumes[0]!;
+    expect(transformPoint(v.geometry.ijkToLps, [0, 0, 2])).toEqual([10, 20, -24]);
+    expect(v.geometry.spacing[2]).toBeCloseTo(3, 6);
+  });
+
+  it('says so when the offsets are too few, and stacks the frames instead', async () => {
+    const r = await open([['dose.dcm', dose('0\\2')]]);
+    expect(r.volumes[0]!.geometry.dims[2]).toBe(3);
+    expect(r.problems.map((p) => p.message).join('\n')).toMatch(/GridFrameOffsetVector \(3004,000C\) holds 2 usable values for 3 frames; it was ignored/);
+  });
+});
