@@ -1,4 +1,4 @@
-// Writes the malformed-input corpus (hundreds of damaged NIfTI, DICOM, PNG, gzip and label files made from
+// Writes the malformed-input corpus (hundreds of damaged NIfTI, DICOM, PNG, JPEG, TIFF, gzip and label files made from
 // ../shared/datasets) into a temp folder; never into the repository.
 // Usage: npx tsx scripts/make-malformed-corpus.mts [out-dir]   (default: $TMPDIR/pseudolab-malformed)
 import { existsSync } from 'node:fs';
