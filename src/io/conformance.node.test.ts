@@ -10,7 +10,7 @@ const SERIES = join(process.cwd(), '..', 'shared', 'datasets', 'dicom', 'hippocr
 const TMP = join(tmpdir(), `pseudolab-conformance-${process.pid}`);
 
 describe.skipIf(!tools.nibabel)('NIfTI files written by nibabel read as nibabel reads them (skipped: needs /usr/bin/python3 with python3-nibabel)', () => {
-  it('matches dims, affine and values for every dtype, qform/sform-only, big-endian, scaled, 4D, NIfTI-2 and a pair', { timeout: 120_000 }, async () => {
+  it('matches dims, affine and values for every dtype, qform/sform-only, big-endian, scaled, 4D, NIfTI-2, a pair and a multi-member gzip', { timeout: 120_000 }, async () => {
     const files = writeNibabelFiles(join(TMP, 'nibabel'));
     expect(files.length).toBeGreaterThanOrEqual(15);
     const results = await Promise.all(files.map((f) => compareNifti(f)));

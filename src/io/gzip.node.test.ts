@@ -1,4 +1,5 @@
 import { gzipSync } from 'fflate';
+import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { crc32, gunzip, GzipError } from './gzip.ts';
 
@@ -63,3 +64,57 @@ describe('gunzip checks what the gzip file promises', () => {
     expect(gunzip(gz, { expectedBytes: 100 }).length).toBe(data.length);
   });
 });
+
+describe('gunzip reads every member of a multi-member file', () => {
+  // `cat a.gz b.gz c.gz > all.gz` is what pigz, bgzip and some exporters write; gzip -d and nibabel join them.
+  const parts = [sample(70_000), sample(1), sample(130_000).reverse()];
+  const members = parts.map((p) => gzipSync(p));
+  const joined = concat(members);
+  const whole = concat(parts);
+
+  it('joins the members in order, as Node zlib (the reference gunzip here) does', () => {
+    const out = gunzip(joined);
+    expect(out.length).toBe(whole.length);
+    expect(Buffer.from(out).equals(Buffer.from(whole))).toBe(true);
+    expect(Buffer.from(out).equals(gunzipSync(joined))).toBe(true);
+  });
+
+  it('reads an empty member between others', () => {
+    const withEmpty = concat([members[0]!, gzipSync(new Uint8Array(0)), members[2]!]);
+    expect(Buffer.from(gunzip(withEmpty)).equals(Buffer.from(concat([parts[0]!, parts[2]!])))).toBe(true);
+  });
+
+  it("checks each member's CRC, not only the last one's", () => {
+    const bad = members.map((m) => m.slice());
+    bad[0]![bad[0]!.length - 8]! ^= 0x01;
+    expect(() => gunzip(concat(bad))).toThrow(/checksum \(CRC-32\)/);
+  });
+
+  it("checks each member's length field", () => {
+    const bad = members.map((m) => m.slice());
+    new DataView(bad[1]!.buffer).setUint32(bad[1]!.length - 4, 2, true);
+    expect(() => gunzip(concat(bad))).toThrow(/ISIZE/);
+  });
+
+  it('says truncated when a later member is cut', () => {
+    expect(() => gunzip(joined.subarray(0, joined.length - 1000))).toThrow(/truncated/);
+  });
+
+  it('refuses bytes after the last member that are not a gzip member', () => {
+    expect(() => gunzip(concat([joined, new TextEncoder().encode('not gzip at all')]))).toThrow(GzipError);
+  });
+
+  it('keeps the ceiling over all members together', () => {
+    expect(() => gunzip(joined, { maxBytes: 150_000 })).toThrow(/inflates to more than/);
+  });
+});
+
+function concat(chunks: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.length;
+  }
+  return out;
+}

@@ -1,4 +1,4 @@
-import { Gunzip, Inflate } from 'fflate';
+import { Gunzip } from 'fflate';
 
 export function isGzip(bytes: Uint8Array): boolean {
   return bytes.length >= 3 && bytes[0] === 0x1f && bytes[1] === 0x8b && bytes[2] === 0x08;
@@ -14,16 +14,9 @@ const MAX_DEFLATE_RATIO = 1032;
  */
 export const DEFAULT_MAX_INFLATED_BYTES = 2 * 1024 ** 3;
 
-/** ISIZE: the uncompressed length (mod 2³²) the gzip trailer claims in its last four bytes. */
-function trailerSize(bytes: Uint8Array): number {
-  const n = bytes.length;
-  return ((bytes[n - 4]! | (bytes[n - 3]! << 8) | (bytes[n - 2]! << 16)) >>> 0) + bytes[n - 1]! * 0x1000000;
-}
-
-/** CRC32: the checksum of the uncompressed data in the trailer's first four bytes. */
-function trailerCrc(bytes: Uint8Array): number {
-  const n = bytes.length - 8;
-  return ((bytes[n]! | (bytes[n + 1]! << 8) | (bytes[n + 2]! << 16)) >>> 0) + bytes[n + 3]! * 0x1000000;
+/** A little-endian 32-bit trailer field at `at` (gzip's CRC-32 and ISIZE). */
+function readU32(bytes: Uint8Array, at: number): number {
+  return ((bytes[at]! | (bytes[at + 1]! << 8) | (bytes[at + 2]! << 16)) >>> 0) + bytes[at + 3]! * 0x1000000;
 }
 
 const TRUNCATED = 'file is truncated — its gzip stream ends early (an incomplete download or copy?)';
@@ -85,22 +78,6 @@ export function crc32(data: Uint8Array, crc = 0): number {
   return ~c >>> 0;
 }
 
-/** Where the deflate data starts: after the 10-byte header and the optional extra, name, comment and header CRC. */
-function deflateStart(bytes: Uint8Array): number {
-  const flags = bytes[3]!;
-  let at = 10;
-  if (flags & 4) at += 2 + (bytes[10]! | (bytes[11]! << 8)); // FEXTRA
-  const skipText = (): void => {
-    while (at < bytes.length && bytes[at] !== 0) at++;
-    at++;
-  };
-  if (flags & 8) skipText(); // FNAME
-  if (flags & 16) skipText(); // FCOMMENT
-  if (flags & 2) at += 2; // FHCRC
-  if (at >= bytes.length - 8) throw new GzipError(TRUNCATED);
-  return at;
-}
-
 export interface GunzipOptions {
   /** Stop with an error once the output would pass this many bytes (default DEFAULT_MAX_INFLATED_BYTES). */
   maxBytes?: number;
@@ -120,25 +97,43 @@ function shrink(out: Uint8Array, length: number): Uint8Array {
 
 /**
  * Gunzips while checking what a gzip file promises: output is written into one buffer sized from the trailer (or
- * the caller's expectation) and grown only when needed, never past `maxBytes`; the CRC-32 and the length in the
- * trailer are compared with what came out, so damaged voxels are refused instead of opened. Errors are
- * GzipErrors whose messages are sentences about the file (the caller adds its name); fflate's own words are the
- * detail. A truncated file's "trailer" is whatever bytes happen to be last and may claim gigabytes, so claims no
- * deflate stream of this size can meet are not used to allocate.
+ * the caller's expectation) and grown only when needed, never past `maxBytes`; each member's CRC-32 and length
+ * in its trailer are compared with what it inflated to, so damaged voxels are refused instead of opened. A file
+ * may hold several members one after another (`cat a.gz b.gz`, pigz, some scanners' exporters): they are read
+ * in turn and their data joined, as gzip -d and Python's gzip (nibabel) do. Errors are GzipErrors whose messages
+ * are sentences about the file (the caller adds its name); fflate's own words are the detail. A truncated
+ * file's "trailer" is whatever bytes happen to be last and may claim gigabytes, so claims no deflate stream of
+ * this size can meet are not used to allocate.
  */
 export function gunzip(bytes: Uint8Array, options: GunzipOptions = {}): Uint8Array {
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_INFLATED_BYTES;
   // 10-byte header, at least 2 bytes of deflate data, 8-byte trailer.
   if (bytes.length < 20 || !isGzip(bytes)) throw new GzipError(TRUNCATED);
-  const claimed = trailerSize(bytes);
-  const plausible = claimed <= bytes.length * MAX_DEFLATE_RATIO;
-  const guess = options.expectedBytes ?? (plausible ? claimed : bytes.length * 4);
+  // The last trailer speaks for the last member only; for a single-member file (the usual case) that is all.
+  const lastClaim = readU32(bytes, bytes.length - 4);
+  const guess = options.expectedBytes ?? (lastClaim <= bytes.length * MAX_DEFLATE_RATIO ? lastClaim : bytes.length * 4);
   let out = new Uint8Array(Math.max(1024, Math.min(guess, maxBytes)));
   let total = 0;
-  let crc = 0;
   let tooBig = false;
   let ended = false;
-  const inflater = new Inflate((chunk, final) => {
+  // The member being inflated: where it starts in the file and in the output, and the CRC of its output so far.
+  let member = { at: 0, from: 0, crc: 0 };
+  const checkMember = (end: number): void => {
+    if (end - member.at < 20) throw new GzipError(TRUNCATED);
+    const claimed = readU32(bytes, end - 4);
+    const length = total - member.from;
+    if (length % 2 ** 32 !== claimed) {
+      throw new GzipError(
+        claimed <= (end - member.at) * MAX_DEFLATE_RATIO
+          ? `file is damaged — its gzip stream inflates to ${length} bytes but its trailer says ${claimed} (ISIZE)`
+          : TRUNCATED,
+      );
+    }
+    if (member.crc !== readU32(bytes, end - 8)) {
+      throw new GzipError('file is damaged — its decompressed data fails the gzip checksum (CRC-32), so some bytes changed after it was written');
+    }
+  };
+  const inflater = new Gunzip((chunk, final) => {
     if (final) ended = true;
     if (tooBig) return;
     if (total + chunk.length > maxBytes) {
@@ -151,31 +146,27 @@ export function gunzip(bytes: Uint8Array, options: GunzipOptions = {}): Uint8Arr
       out = grown;
     }
     out.set(chunk, total);
-    crc = crc32(chunk, crc);
+    member.crc = crc32(chunk, member.crc);
     total += chunk.length;
   });
-  const start = deflateStart(bytes);
-  const end = bytes.length - 8;
+  // Called with the file offset of each further member's header, after all of the previous member's data
+  // came out: the 8 bytes before it are that member's trailer.
+  inflater.onmember = (offset) => {
+    if (!tooBig) checkMember(offset);
+    member = { at: offset, from: total, crc: 0 };
+  };
   const STEP = 1 << 20;
   try {
-    for (let at = start; at < end && !tooBig; at += STEP) inflater.push(bytes.subarray(at, Math.min(end, at + STEP)), at + STEP >= end);
+    for (let at = 0; at < bytes.length && !tooBig; at += STEP) inflater.push(bytes.subarray(at, Math.min(bytes.length, at + STEP)), at + STEP >= bytes.length);
   } catch (e) {
+    if (e instanceof GzipError) throw e;
     throw gzipError(e);
   }
   if (tooBig) {
     throw new GzipError(`file inflates to more than ${mib(maxBytes)}, more than one image may take here (is it a 4D series or damaged?)`);
   }
   if (!ended) throw new GzipError(TRUNCATED);
-  if (total % 2 ** 32 !== claimed) {
-    throw new GzipError(
-      plausible
-        ? `file is damaged — its gzip stream inflates to ${total} bytes but its trailer says ${claimed} (ISIZE)`
-        : TRUNCATED,
-    );
-  }
-  if (crc !== trailerCrc(bytes)) {
-    throw new GzipError('file is damaged — its decompressed data fails the gzip checksum (CRC-32), so some bytes changed after it was written');
-  }
+  checkMember(bytes.length);
   return shrink(out, total);
 }
 

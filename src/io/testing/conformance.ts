@@ -65,6 +65,12 @@ img = nib.Nifti1Image(rng.normal(size=shape + (2,)).astype(np.float32), oblique)
 img = nib.Nifti2Image(cases['float32'][0], oblique); nib.save(img, f'{out}/nifti2.nii')
 # .hdr/.img pair
 img = nib.Nifti1Pair(cases['int16'][0], flipped); nib.save(img, f'{out}/pair.img')
+# multi-member gzip (as cat a.gz b.gz or pigz write): the same bytes split into three members
+import gzip
+raw = gzip.decompress(open(f'{out}/float32.nii.gz', 'rb').read())
+cuts = [0, 200, len(raw) // 2, len(raw)]
+with open(f'{out}/multi-member.nii.gz', 'wb') as f:
+    for a, b in zip(cuts, cuts[1:]): f.write(gzip.compress(raw[a:b]))
 `;
 
 /** nibabel's view of a file: shape, RAS affine and the first 3D frame in i-fastest order. */
