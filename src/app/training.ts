@@ -2,7 +2,7 @@ import { zipSync } from 'fflate';
 import { writeNiftiLabels } from '../io/nifti/writeNiftiLabels.ts';
 import { deleteCheckpoint, readCheckpoint, writeCheckpoint, type Database } from '../persist/database.ts';
 import type { AppStore } from '../store/appStore.ts';
-import { BACKEND_ORDER } from '../train/backend.ts';
+import { BACKEND_ORDER } from '../train/backendNames.ts';
 import { decodeCheckpoint } from '../train/checkpoint.ts';
 import { presetConfig, presetModelKind, PRESETS, usesText, type ModelKind, type PresetName } from '../train/config.ts';
 import { describeRun3DChange } from '../train/describeMemory.ts';

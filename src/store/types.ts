@@ -56,7 +56,16 @@ export interface AppMessage {
   text: string;
   /** The raw text behind a plain-words message (an engine's error), shown behind a "details" toggle. */
   details?: string;
+  /** What the message belongs to ('training'), so starting a new run can clear the last run's errors. */
+  topic?: string;
+  /** How many times the same message was raised; repeats merge into one entry instead of stacking. */
+  count: number;
+  /** When it was last raised (ms since epoch); information fades a while after this. */
+  at: number;
 }
+
+/** A message as callers raise it; the store numbers, counts and times it. */
+export type NewAppMessage = Omit<AppMessage, 'id' | 'count' | 'at'>;
 
 export type SaveState =
   | { kind: 'idle' }

@@ -4,38 +4,9 @@ import { CUSTOM_KERNELS } from '../gpu/kernels.ts';
 import { hasShaderSources } from '../gpu/shaderLibrary.ts';
 import { adapterText, isSoftwareAdapter, namesSoftwareRenderer } from '../gpu/adapterKind.ts';
 import { tuneSplitKForAdapter } from '../gpu/splitK.ts';
+import { BACKEND_LABELS, BACKEND_ORDER, type BackendChoice, type BackendName } from './backendNames.ts';
 
-export type BackendName = 'webgpu' | 'webgl' | 'wasm' | 'cpu';
-
-export const BACKEND_ORDER: readonly BackendName[] = ['webgpu', 'webgl', 'wasm', 'cpu'];
-
-export const BACKEND_LABELS: Record<BackendName, string> = {
-  webgpu: 'WebGPU',
-  webgl: 'WebGL',
-  wasm: 'CPU (WebAssembly)',
-  cpu: 'CPU (JavaScript)',
-};
-
-/** Which backend runs training, on what, and why each faster one was not used. */
-export interface BackendChoice {
-  name: BackendName;
-  /** The GPU adapter's (or WebGL renderer's) self-description, when a GPU backend runs. */
-  adapter: string | null;
-  /** True when that "GPU" is a software renderer (SwiftShader, llvmpipe): slow, so models stay small. */
-  software: boolean;
-  /** One line per backend tried before this one: why it was passed over. */
-  notes: string[];
-  /**
-   * WebGPU only: the adapter's buffer limits, which bound the largest tensor a run may make (WEBGPU.md trap 10) and
-   * feed the 3D memory estimate. Absent on the other backends.
-   */
-  gpuLimits?: { maxStorageBufferBindingSize: number; maxBufferSize: number };
-  /**
-   * WebGPU only: whether our WGSL kernels (shaders/) run in place of tfjs's, and in words why not when they
-   * don't (switched off, or the shaders were not bundled). Absent on the other backends.
-   */
-  customKernels?: { on: boolean; note: string };
-}
+export type { BackendChoice, BackendName };
 
 export interface BackendOptions {
   /** URL folder of tfjs's WASM binaries (browser); Node finds them beside the package. */

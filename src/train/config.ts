@@ -1,6 +1,6 @@
 import { DEFAULT_AUGMENT, type AugmentConfig } from '../data/augment2d.ts';
-import { DUSS_TEXT, PROMPTSSL_TEXT, type TextGuidanceConfig } from './vlm/TextGuidance.ts';
-import { DEFAULT_VLM_PRETRAIN, type VlmPretrainConfig } from './vlm/VlmPretrainer.ts';
+import { DUSS_TEXT, PROMPTSSL_TEXT, type TextGuidanceConfig } from './vlm/textGuidanceConfig.ts';
+import { DEFAULT_VLM_PRETRAIN, type VlmPretrainConfig } from './vlm/vlmPretrainConfig.ts';
 
 export type PresetName = 'supervised' | 'mean-teacher' | 'promptssl' | 'duss' | 'tak';
 export const PRESETS: readonly PresetName[] = ['supervised', 'mean-teacher', 'promptssl', 'duss', 'tak'];

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { explainEngineFailure } from './engineFailure.ts';
+import { explainEngineFailure, explainRawEngineText } from './engineFailure.ts';
 
 describe('engine failures in plain words', () => {
   it('reads a WebAssembly abort and an out-of-bounds access as memory, says what to try, and keeps the raw text', () => {
@@ -26,5 +26,28 @@ describe('engine failures in plain words', () => {
     const e = explainEngineFailure('No labeled slices to learn from', 'wasm', null);
     expect(e.engine).toBeNull();
     expect(e.message).toBe('No labeled slices to learn from');
+  });
+});
+
+describe('raw engine text anywhere in a message', () => {
+  it('turns a WebAssembly abort into what happened and what to do, keeping the raw text as details', () => {
+    const raw = 'training worker error: Aborted(). Build with -sASSERTIONS for more info.';
+    const e = explainRawEngineText(raw, 'Training');
+    expect(e).not.toBeNull();
+    expect(e!.message).toMatch(/^Training stopped because the engine ran out of memory/);
+    expect(e!.message).toMatch(/smaller model size/);
+    expect(e!.message).not.toContain('ASSERTIONS');
+    expect(e!.details).toBe(raw);
+  });
+
+  it('says an internal error plainly when it is not about memory', () => {
+    const e = explainRawEngineText("TypeError: Cannot read properties of undefined (reading 'shape')", null);
+    expect(e!.message).toMatch(/internal engine error/);
+    expect(e!.message).toMatch(/try again/);
+  });
+
+  it('leaves plain sentences alone, even ones that name WebAssembly', () => {
+    expect(explainRawEngineText('Training runs on the CPU (WebAssembly): it is slower than the GPU.', 'Training')).toBeNull();
+    expect(explainRawEngineText('Add a class before training: the model needs to know what to segment.', 'Training')).toBeNull();
   });
 });

@@ -49,3 +49,35 @@ export function explainEngineFailure(raw: string, backend: string | null, checkp
   }
   return { engine: null, message: raw, details: raw };
 }
+
+/**
+ * Text that is an engine's or the JavaScript runtime's own words rather than a sentence written for a person: a
+ * WebAssembly abort, a runtime trap, a programming error surfacing through a catch. Plain sentences that merely name
+ * WebAssembly or a backend do not match, so messages written for the user pass through untouched.
+ */
+const RAW_ENGINE_TEXT =
+  /Aborted\(|abort\(|-sASSERTIONS|RuntimeError|memory access out of bounds|\bunreachable\b|table index is out of bounds|Maximum call stack|is not a function|Cannot read propert(y|ies) of|undefined is not|null is not an object|Cannot enlarge memory|Array buffer allocation failed|_malloc|\bOOM\b/i;
+
+export function looksLikeRawEngineText(text: string): boolean {
+  return RAW_ENGINE_TEXT.test(text);
+}
+
+/**
+ * Plain words for raw engine text that reached a message without being explained where it was raised (the
+ * engine's state — backend, saved step — is not known here, so the advice is the general one). `doing` names what
+ * stopped ("Training", "Predict all"), null when unknown. Returns null for text that is already plain.
+ */
+export function explainRawEngineText(text: string, doing: string | null): { message: string; details: string } | null {
+  if (!looksLikeRawEngineText(text)) return null;
+  const what = doing ?? 'The last action';
+  if (WASM_MEMORY.test(text) || GPU_MEMORY.test(text)) {
+    return {
+      message: `${what} stopped because the engine ran out of memory; your labels are safe. Choose a smaller model size (Tiny) or another backend, then press Start (or Resume) again.`,
+      details: text,
+    };
+  }
+  return {
+    message: `${what} stopped on an internal engine error; your labels are safe. Press Start (or Resume) to try again; if it happens again, reload the page or choose another backend.`,
+    details: text,
+  };
+}

@@ -1,7 +1,7 @@
 import { useRef } from 'react';
 import { trainingController } from '../app/training.ts';
 import { useApp } from '../store/appStore.ts';
-import { BACKEND_LABELS, BACKEND_ORDER, type BackendName } from '../train/backend.ts';
+import { BACKEND_LABELS, BACKEND_ORDER, type BackendName } from '../train/backendNames.ts';
 import { MODEL_SIZE_LABELS, MODEL_SIZES, type ModelSizeChoice } from '../train/modelSize.ts';
 import { presetModelKind, PRESETS, usesText, type ModelKind, type PresetName } from '../train/config.ts';
 import { describeRun3DChange, memoryLine, runMemoryLine } from '../train/describeMemory.ts';

@@ -8,6 +8,7 @@ import { upsample2x } from '../../model/ops.ts';
 import { encodeImages, type VisionLanguageConfig, type VisionLanguageParams } from '../../model/visionLanguageModel.ts';
 import { Adam } from '../adam.ts';
 import { stopGradient } from '../losses.ts';
+import type { TextGuidanceConfig } from './textGuidanceConfig.ts';
 import { featureSupervisionLoss, promptGuidedMask, regionAlignmentLoss, textGuidedLoss, textGuidedMaskSigmoid } from './textMaskLosses.ts';
 
 /*
@@ -16,23 +17,6 @@ import { featureSupervisionLoss, promptGuidedMask, regionAlignmentLoss, textGuid
  * The ViT and the class text embeddings stay frozen (METHOD.md allows frozen or a low rate; frozen keeps the live
  * text mask cheap and the alignment from drifting); the decoder learns on labeled pixels only.
  */
-
-export interface TextGuidanceConfig {
-  /** PromptSSL's softmax over classes with s_c stacking (eq 8), or DuSSS's per-class sigmoid (eq 11). */
-  form: 'softmax' | 'sigmoid';
-  /** The decoder's own supervision on labeled pixels (METHOD.md: "Train the decoder on labeled pixels"). */
-  headWeight: number;
-  /** λ_i of L_region (PromptSSL eq 9) and λ_f of L_feat (eq 10); the paper gives no values. 0 switches a term off. */
-  regionWeight: number;
-  featWeight: number;
-  /** Weight of L_tg (DuSSS eq 12; the paper adds it with weight 1). */
-  tgWeight: number;
-  /** The decoder's Adam learning rate. */
-  lr: number;
-}
-
-export const PROMPTSSL_TEXT: TextGuidanceConfig = { form: 'softmax', headWeight: 1, regionWeight: 0.1, featWeight: 0.1, tgWeight: 0, lr: 2e-3 };
-export const DUSS_TEXT: TextGuidanceConfig = { form: 'sigmoid', headWeight: 1, regionWeight: 0, featWeight: 0, tgWeight: 1, lr: 2e-3 };
 
 export interface TextHeadReport {
   head: number;

@@ -6,7 +6,8 @@ import { buildPairPool, DEFAULT_PAIR_OPTIONS } from '../../data/textPairs.ts';
 import { visionLanguageConfig } from '../../model/visionLanguageModel.ts';
 import { buildTokenizer } from '../../text/tokenizer.ts';
 import { CLASS_TEXTS, DESCRIPTIONS, describedWorkspace as workspace } from './testing/describedWorkspace.ts';
-import { DEFAULT_VLM_PRETRAIN, VlmPretrainer, type VlmObjective } from './VlmPretrainer.ts';
+import { VlmPretrainer } from './VlmPretrainer.ts';
+import { DEFAULT_VLM_PRETRAIN, type VlmObjective } from './vlmPretrainConfig.ts';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
