@@ -1,6 +1,6 @@
 import 'fake-indexeddb/auto';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { clearDatabase, openDatabase, readCheckpoint } from '../persist/database.ts';
+import { clearDatabase, openDatabase, readRuns } from '../persist/database.ts';
 import { createAppStore } from '../store/appStore.ts';
 import type { FromWorker, ToWorker } from '../train/protocol.ts';
 import { loadDemo } from './bootstrap.ts';
@@ -155,7 +155,7 @@ describe('checkpoints', () => {
     await clearDatabase(db);
     await controller.useDatabase(db);
     expect(store.getState().training.checkpoint).toMatchObject({ step: 14, stored: true });
-    expect((await readCheckpoint(db))?.step).toBe(14);
+    expect((await readRuns(db)).map((r) => r.step)).toEqual([14]);
     db.close();
   });
 });

@@ -1,9 +1,13 @@
 import { zipSync } from 'fflate';
 import { writeNiftiLabels } from '../io/nifti/writeNiftiLabels.ts';
-import { deleteCheckpoint, readCheckpoint, writeCheckpoint, type Database } from '../persist/database.ts';
+import { deleteRun, readCheckpoint, readRunLayers, readRuns, writeRun, writeRunLayer, type Database, type RunRecord } from '../persist/database.ts';
+import { findResumable, newestRun, runKey, sizeOfWidth, type RunSummary } from '../persist/runKey.ts';
+import { packLabels, unpackLabels } from '../persist/runLayers.ts';
+import type { ModelSize } from '../train/modelSize.ts';
+import type { PredictionLayer } from '../store/trainingSlice.ts';
 import type { AppStore } from '../store/appStore.ts';
 import { BACKEND_ORDER } from '../train/backendNames.ts';
-import { decodeCheckpoint } from '../train/checkpoint.ts';
+import { decodeCheckpoint, peekCheckpoint } from '../train/checkpoint.ts';
 import { presetConfig, presetModelKind, PRESETS, usesText, type ModelKind, type PresetName } from '../train/config.ts';
 import { describeRun3DChange } from '../train/describeMemory.ts';
 import { explainEngineFailure } from '../train/engineFailure.ts';
@@ -57,6 +61,11 @@ export class TrainingController {
   private sentTak: TakPromptTexts | null = null;
   /** The network of the running model, for the checkpoint record. */
   private runNetwork: ModelKind = '2d';
+  /** The size the running model trains at (the worker resolves 'auto'), for the checkpoint's key. */
+  private runSize: ModelSize | null = null;
+  /** Layer versions and Predict-all buffers already stored for the run, so a checkpoint stores only what changed. */
+  private storedLayers = new Map<string, number>();
+  private storedFull = new WeakSet<Uint8Array>();
   /** The run's newest checkpoint, stored or not: what Export model downloads. */
   private lastCheckpoint: { bytes: Uint8Array; step: number } | null = null;
   /** Why the last checkpoint did not reach storage (told once until it changes); null when it did. */
@@ -91,22 +100,90 @@ export class TrainingController {
     else if (!this.running) await this.loadCheckpointInfo();
   }
 
-  /** Looks for a saved checkpoint so the panel can offer to resume. */
+  /**
+   * Looks for stored runs so the panel can offer to resume, and shows the newest as the last session left it: its
+   * loss and validation history, its pseudo-labels and predictions, its step, method, network and size.
+   */
   async loadCheckpointInfo(): Promise<void> {
     if (!this.db) return;
     try {
-      const c = await readCheckpoint(this.db);
-      this.store.getState().setTrainingPatch({ checkpoint: c ? { step: c.step, savedAt: c.savedAt, preset: c.preset, classValues: c.classValues, network: c.network ?? '2d', stored: true } : null });
-      // The saved model's method and network become the panel's choice, so Start resumes it.
-      if (c && (PRESETS as readonly string[]).includes(c.preset)) this.store.getState().setPreset(c.preset as PresetName);
-      if (c) this.store.getState().setNetwork(c.network ?? '2d');
+      const runs = await readRuns(this.db);
+      const s = this.store.getState();
+      const c = newestRun(runs);
+      s.setTrainingPatch({ savedRuns: runs.map(summaryOf), checkpoint: c ? { step: c.step, savedAt: c.savedAt, preset: c.preset, classValues: c.classValues, network: c.network, size: c.size, stored: true } : null });
+      if (!c || this.running) return;
+      // The saved model's method, network and size become the panel's choice, so Start resumes it.
+      if ((PRESETS as readonly string[]).includes(c.preset)) s.setPreset(c.preset as PresetName);
+      s.setNetwork(c.network);
+      s.setModelSize(c.size);
+      const layers = await this.readLayers(c.key);
+      if (this.running) return;
+      s.setTrainingPatch({ restored: true, step: c.step, losses: c.losses, validation: c.validation, trainedClasses: c.classes, ...layers });
     } catch {
       // A damaged checkpoint store only means training starts afresh.
     }
   }
 
-  async start(): Promise<void> {
+  /** The stored pseudo-labels and Predict-all results of a run, for volumes still in the workspace with the same size. */
+  private async readLayers(key: string): Promise<{ predictions: Record<string, PredictionLayer>; fullPredictions: Record<string, Uint8Array> }> {
+    const predictions: Record<string, PredictionLayer> = {};
+    const fullPredictions: Record<string, Uint8Array> = {};
+    if (!this.db) return { predictions, fullPredictions };
+    const volumes = this.store.getState().volumes;
+    for (const r of await readRunLayers(this.db, key)) {
+      const entry = volumes[r.volumeId];
+      if (!entry || entry.labels.dims.some((d, n) => d !== r.dims[n])) continue;
+      const labels = unpackLabels(r);
+      if (!labels) continue;
+      if (r.kind === 'full') fullPredictions[r.volumeId] = labels;
+      else predictions[r.volumeId] = { labels, uncertainty: new Uint8Array(labels.length), sliceStep: r.sliceStep ?? new Int32Array(r.dims[2]).fill(-1), version: 1, rejected: [], text: null };
+    }
+    return { predictions, fullPredictions };
+  }
+
+  /** Stores the run's pseudo-labels and Predict-all results that changed since the last store (argmax labels only). */
+  private async storeLayers(key: string): Promise<void> {
+    const db = this.db;
+    if (!db) return;
+    const t = this.store.getState().training;
+    try {
+      for (const [volumeId, layer] of Object.entries(t.predictions)) {
+        const id = `${key}|${volumeId}`;
+        if (this.storedLayers.get(id) === layer.version) continue;
+        const dims = this.store.getState().volumes[volumeId]?.labels.dims;
+        if (!dims) continue;
+        this.storedLayers.set(id, layer.version);
+        const sliceStep = layer.sliceStep.slice();
+        const pieces = await packLabels(layer.labels, dims);
+        await writeRunLayer(db, { run: key, volumeId, kind: 'pseudo', dims: [dims[0], dims[1], dims[2]], sliceStep, pieces });
+      }
+      for (const [volumeId, labels] of Object.entries(t.fullPredictions)) {
+        const dims = this.store.getState().volumes[volumeId]?.labels.dims;
+        if (!dims || this.storedFull.has(labels)) continue;
+        this.storedFull.add(labels);
+        await writeRunLayer(db, { run: key, volumeId, kind: 'full', dims: [dims[0], dims[1], dims[2]], sliceStep: null, pieces: await packLabels(labels, dims) });
+      }
+    } catch {
+      // Layers are a convenience for the next visit; the checkpoint itself was stored (or its problem told).
+    }
+  }
+
+  /** Re-reads the stored runs' summaries after a change, for the panel's Start label and the method-change dialog. */
+  private async refreshRuns(): Promise<void> {
+    if (!this.db) return;
+    const runs = await readRuns(this.db).catch(() => null);
+    if (runs) this.store.getState().setTrainingPatch({ savedRuns: runs.map(summaryOf) });
+  }
+
+  /** Starts or resumes a run; `discard`: a stored run (its key) the user chose to delete rather than keep. */
+  async start(opts: { discard?: string } = {}): Promise<void> {
     if (this.client) return;
+    if (opts.discard && this.db) {
+      await deleteRun(this.db, opts.discard).catch(() => undefined);
+      await this.refreshRuns();
+      const shown = this.store.getState().training.checkpoint;
+      if (shown && shown.size && runKey(shown.preset, shown.network, shown.size) === opts.discard) this.store.getState().setTrainingPatch({ checkpoint: null });
+    }
     const s = this.store.getState();
     const say = s.pushMessage;
     const classes = s.classes.map((c) => ({ value: c.value, name: c.name }));
@@ -141,17 +218,36 @@ export class TrainingController {
     let checkpoint: Uint8Array | null = null;
     const preset = s.training.preset;
     const network = presetModelKind(preset) ?? s.training.network;
+    // Each method, network and size keeps its own checkpoint (the panel asked before leaving another behind).
+    let resumed: RunRecord | null = null;
     if (this.db) {
-      const saved = await readCheckpoint(this.db).catch(() => null);
-      const sameClasses = saved && saved.classValues.length === classes.length && saved.classValues.every((v, n) => v === classes[n]!.value);
-      if (saved && saved.preset === preset && (saved.network ?? '2d') === network && sameClasses) checkpoint = saved.bytes;
-      else if (saved) say({ severity: 'info', subject: 'Training', text: 'The saved model was trained for another method, network or other classes; this run starts afresh.' });
+      const runs = await readRuns(this.db).catch(() => [] as RunRecord[]);
+      const match = findResumable(runs, { preset, network, size: s.training.modelSize, classValues: classes.map((c) => c.value) });
+      const saved = match ? await readCheckpoint(this.db, match.key).catch(() => null) : null;
+      if (match && saved) {
+        checkpoint = saved.bytes;
+        resumed = runs.find((r) => r.key === match.key) ?? null;
+      }
     }
+    // A resumed run continues its history and its pseudo-labels; the panel already shows them when it was restored.
+    const shown = s.training.checkpoint;
+    const continued =
+      resumed && shown?.size && runKey(shown.preset, shown.network, shown.size) === resumed.key && s.training.restored
+        ? { predictions: s.training.predictions, fullPredictions: s.training.fullPredictions }
+        : resumed
+          ? await this.readLayers(resumed.key).catch(() => ({ predictions: {}, fullPredictions: {} }))
+          : null;
     // The worker sizes the network once it knows the backend (see train/modelSize.ts).
     const config = presetConfig(preset, { seed: 1, model: { kind: network }, validation: { everySteps: 20 } });
     this.runNetwork = network;
     const preference = s.training.backendPreference;
     s.resetTrainingRun();
+    this.runSize = null;
+    this.storedLayers = new Map();
+    if (resumed && continued) {
+      const upTo = resumed.step;
+      s.setTrainingPatch({ losses: resumed.losses.filter((l) => l.step <= upTo), validation: resumed.validation.filter((v) => v.step <= upTo), ...continued });
+    }
     this.lastStepMs = 0;
     s.setTrainingPatch({ status: 'starting', trainedClasses: classes, error: null, errorDetails: null, engineFailure: null });
     this.client = new TrainingClient(
@@ -309,7 +405,9 @@ export class TrainingController {
    */
   async exportModel(): Promise<void> {
     const s = this.store.getState();
-    const stored = this.db ? await readCheckpoint(this.db).catch(() => null) : null;
+    const shown = s.training.checkpoint;
+    const key = shown?.size ? runKey(shown.preset, shown.network, shown.size) : null;
+    const stored = this.db && key ? await readCheckpoint(this.db, key).catch(() => null) : null;
     const latest = this.lastCheckpoint && (!stored || this.lastCheckpoint.step >= stored.step) ? this.lastCheckpoint : stored;
     if (!latest) {
       s.pushMessage({ severity: 'info', subject: 'Export model', text: 'There is no model yet: train for a little while (it is kept on pause, on stop and every minute or 25 steps).' });
@@ -329,7 +427,15 @@ export class TrainingController {
         throw new Error(`it predicts ${c.classes.map((x) => x.name).join(', ')}; this workspace's classes are ${s.classes.map((x) => x.name).join(', ') || 'none'}`);
       }
       if (!this.db) throw new Error('browser storage is unavailable, so the model cannot be kept');
-      await writeCheckpoint(this.db, { bytes, step: c.step, preset: c.config.preset, classValues: values, savedAt: Date.now(), network: c.config.model.kind });
+      const network = c.config.model.kind;
+      const size = sizeOfWidth(c.config.model.width);
+      const savedAt = Date.now();
+      const key = runKey(c.config.preset, network, size);
+      await writeRun(
+        this.db,
+        { bytes, step: c.step, preset: c.config.preset, classValues: values, savedAt, network, size },
+        { key, preset: c.config.preset, network, size, step: c.step, savedAt, classValues: values, classes: c.classes, losses: [], validation: [] },
+      );
       await this.loadCheckpointInfo();
       s.pushMessage({ severity: 'info', subject: fileName, text: `Model imported (step ${c.step}); press Start to continue training from it.` });
     } catch (e) {
@@ -337,9 +443,12 @@ export class TrainingController {
     }
   }
 
+  /** Deletes the model the panel shows (its checkpoint, history and stored layers); other methods' models stay. */
   async forgetModel(): Promise<void> {
-    if (this.db) await deleteCheckpoint(this.db);
-    this.store.getState().setTrainingPatch({ checkpoint: null });
+    const shown = this.store.getState().training.checkpoint;
+    if (this.db && shown?.size) await deleteRun(this.db, runKey(shown.preset, shown.network, shown.size));
+    this.store.getState().setTrainingPatch({ checkpoint: null, restored: false });
+    await this.refreshRuns();
   }
 
   dispose(): void {
@@ -353,7 +462,9 @@ export class TrainingController {
     const s = this.store.getState();
     if (m.type === 'step' || m.type === 'vlmStep') this.lastStepMs = m.report.ms;
     s.applyTrainingEvent(m);
+    if (m.type === 'ready') this.runSize = m.modelSize;
     if (m.type === 'checkpoint') void this.keepCheckpoint(m.step, m.bytes);
+    if (m.type === 'predictAllDone' && this.runSize) void this.storeLayers(runKey(s.training.preset, this.runNetwork, this.runSize));
     if (m.type === 'promptBank') {
       const bank = makePromptBank({ provider: 'pseudolab', name: m.name }, m.dim, m.entries);
       downloadBytes(new TextEncoder().encode(serializePromptBank(bank)), 'pseudolab-prompt-bank.json', 'application/json');
@@ -398,7 +509,9 @@ export class TrainingController {
   private async keepCheckpoint(step: number, bytes: Uint8Array): Promise<void> {
     const s = this.store.getState();
     const classValues = s.training.trainedClasses.map((c) => c.value);
-    const record = { bytes, step, preset: s.training.preset, classValues, savedAt: Date.now(), network: this.runNetwork };
+    const size = this.runSize ?? sizeOfWidth(peekCheckpoint(bytes)?.config.model.width ?? 16);
+    const record = { bytes, step, preset: s.training.preset, classValues, savedAt: Date.now(), network: this.runNetwork, size };
+    const key = runKey(record.preset, record.network, size);
     // Kept in memory first: Export model works whether or not storage takes it.
     this.lastCheckpoint = { bytes, step };
     let problem: string | undefined;
@@ -406,10 +519,27 @@ export class TrainingController {
       problem = 'this tab cannot write to the browser\'s storage';
     } else {
       try {
-        await writeCheckpoint(this.db, record);
+        const t = s.training;
+        const run: RunRecord = {
+          key,
+          preset: record.preset,
+          network: record.network,
+          size,
+          step,
+          savedAt: record.savedAt,
+          classValues,
+          classes: t.trainedClasses,
+          losses: t.losses.filter((l) => l.step <= step),
+          validation: t.validation.filter((v) => v.step <= step),
+        };
+        await writeRun(this.db, record, run);
       } catch (e) {
         problem = (e as Error).message;
       }
+    }
+    if (!problem) {
+      void this.refreshRuns();
+      void this.storeLayers(key);
     }
     // "Saved" only for what the storage committed; otherwise the model is in this tab only, and the user is told
     // once per kind of problem how to keep it.
@@ -417,7 +547,7 @@ export class TrainingController {
       s.pushMessage({ severity: 'warning', subject: 'Training', text: `The model at step ${step} is kept in this tab only (${problem}): use Export model to keep it in a file.` });
     }
     this.checkpointProblem = problem ?? null;
-    s.setTrainingPatch({ checkpoint: { step, savedAt: record.savedAt, preset: record.preset, classValues, network: record.network, stored: !problem, ...(problem ? { problem } : {}) } });
+    s.setTrainingPatch({ checkpoint: { step, savedAt: record.savedAt, preset: record.preset, classValues, network: record.network, size, stored: !problem, ...(problem ? { problem } : {}) } });
     if (this.store.getState().training.status === 'stopped') this.endRun();
   }
 
@@ -610,6 +740,10 @@ export class TrainingController {
     const ks = [f.k, f.k - 1, f.k + 1].filter((k) => k >= 0 && k < nk);
     this.client.send({ type: 'watch', volumeId: f.volumeId, ks });
   }
+}
+
+function summaryOf(r: RunSummary): RunSummary {
+  return { key: r.key, preset: r.preset, network: r.network, size: r.size, step: r.step, savedAt: r.savedAt, classValues: r.classValues };
 }
 
 let instance: TrainingController | null = null;

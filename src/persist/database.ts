@@ -1,4 +1,4 @@
-import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
+import { openDB, type DBSchema, type IDBPDatabase, type IDBPTransaction, type StoreNames } from 'idb';
 import {
   allocateVoxels,
   chunkView,
@@ -11,8 +11,12 @@ import {
 } from './records.ts';
 import { inflateSync } from 'fflate';
 import type { Volume } from '../volume/Volume.ts';
+import type { ModelSize } from '../train/modelSize.ts';
+import { peekCheckpoint } from '../train/checkpoint.ts';
+import type { LossPoint, ValidationPoint } from '../store/trainingSlice.ts';
+import { runKey, sizeOfWidth, type RunSummary } from './runKey.ts';
 
-/** The latest training checkpoint: resuming after a reload continues from here. */
+/** A run's latest checkpoint (one per method, network and size: runKey.ts); resuming continues from here. */
 export interface CheckpointRecord {
   bytes: Uint8Array;
   step: number;
@@ -21,13 +25,44 @@ export interface CheckpointRecord {
   savedAt: number;
   /** The network the checkpoint holds; absent in records saved before 3D existed, which are all 2D. */
   network?: '2d' | '3d';
+  /** The model size it was trained at; absent in records saved before checkpoints were kept per size. */
+  size?: ModelSize;
+}
+
+/**
+ * What the training panel showed when a run's checkpoint was taken: its loss and validation history and the
+ * classes it predicts, so a reload shows the run where it stood instead of "not started". Stored beside the
+ * checkpoint, in the same transaction, under the same key; small (the loss history is thinned to ~1500 points).
+ */
+export interface RunRecord extends RunSummary {
+  classes: { value: number; name: string }[];
+  losses: LossPoint[];
+  validation: ValidationPoint[];
+}
+
+/**
+ * A run's last answer for one volume: the argmax labels (pseudo-labels while training, or the whole volume from
+ * Predict all), deflated in pieces of whole slices, and the step of each slice's pseudo-label (−1 where none).
+ */
+export interface RunLayerRecord {
+  run: string;
+  volumeId: string;
+  kind: 'pseudo' | 'full';
+  dims: [number, number, number];
+  sliceStep: Int32Array | null;
+  /** Deflated consecutive pieces of the label buffer; inflated and concatenated they are dims[0]·dims[1]·dims[2] bytes. */
+  pieces: Uint8Array[];
 }
 
 interface PseudolabDB extends DBSchema {
   workspace: { key: string; value: WorkspaceRecord };
   volumes: { key: string; value: VolumeRecord };
   labels: { key: string; value: LabelsRecord };
+  /** Keyed by runKey (method/network/size); version 4 and older held one record under 'current'. */
   checkpoints: { key: string; value: CheckpointRecord };
+  runs: { key: string; value: RunRecord };
+  /** Keyed [run key, volume id, kind]. */
+  runLayers: { key: [string, string, string]; value: RunLayerRecord };
   /** Raw voxel bytes of one chunk, keyed [volume id, chunk index] (records.ts: VolumeRecord.voxelChunks). */
   voxelChunks: { key: [string, number]; value: Uint8Array };
   /** Deflated label bytes of one chunk, keyed [volume id, chunk index] (records.ts: LabelsRecord.chunks). */
@@ -43,9 +78,9 @@ const WORKSPACE_KEY = 'current';
 
 export async function openDatabase(): Promise<Database> {
   if (typeof indexedDB === 'undefined') throw new Error('this browser offers no IndexedDB');
-  return openDB<PseudolabDB>(DB_NAME, 4, {
+  return openDB<PseudolabDB>(DB_NAME, 5, {
     // Each version adds what it needs, so a workspace saved by an older version opens unchanged.
-    upgrade(db, oldVersion) {
+    upgrade(db, oldVersion, _newVersion, tx) {
       if (oldVersion < 1) {
         db.createObjectStore('workspace');
         db.createObjectStore('volumes', { keyPath: 'id' });
@@ -57,6 +92,12 @@ export async function openDatabase(): Promise<Database> {
         db.createObjectStore('labelChunks');
       }
       if (oldVersion < 4) db.createObjectStore('labelDeltas');
+      if (oldVersion < 5) {
+        db.createObjectStore('runs');
+        db.createObjectStore('runLayers');
+        // The single checkpoint of version ≤ 4 is filed under its run's key, with an empty history.
+        if (oldVersion >= 2) void tx.objectStore('checkpoints').get(LEGACY_CHECKPOINT_KEY).then((old) => (old ? migrateLegacyCheckpoint(tx, old) : undefined));
+      }
     },
   });
 }
@@ -98,8 +139,10 @@ export async function writeWorkspace(
 }
 
 export async function clearDatabase(db: Database): Promise<void> {
-  const tx = db.transaction(['workspace', 'volumes', 'labels', 'checkpoints', 'voxelChunks', 'labelChunks', 'labelDeltas'], 'readwrite');
+  const tx = db.transaction(['workspace', 'volumes', 'labels', 'checkpoints', 'runs', 'runLayers', 'voxelChunks', 'labelChunks', 'labelDeltas'], 'readwrite');
   await Promise.all([
+    tx.objectStore('runs').clear(),
+    tx.objectStore('runLayers').clear(),
     tx.objectStore('labelDeltas').clear(),
     tx.objectStore('workspace').clear(),
     tx.objectStore('volumes').clear(),
@@ -266,16 +309,66 @@ export async function deleteVolumes(db: Database, ids: string[]): Promise<void> 
   await Promise.all([...ops, tx.done]);
 }
 
-const CHECKPOINT_KEY = 'current';
+/** Where version ≤ 4 kept its one checkpoint. */
+const LEGACY_CHECKPOINT_KEY = 'current';
 
-export async function writeCheckpoint(db: Database, record: CheckpointRecord): Promise<void> {
-  await db.put('checkpoints', record, CHECKPOINT_KEY);
+type UpgradeTransaction = IDBPTransaction<PseudolabDB, StoreNames<PseudolabDB>[], 'versionchange'>;
+
+/** Runs inside the upgrade transaction: only IndexedDB requests are awaited, so it stays alive. */
+async function migrateLegacyCheckpoint(tx: UpgradeTransaction, old: CheckpointRecord): Promise<void> {
+  const head = peekCheckpoint(old.bytes);
+  const network = old.network ?? head?.config.model.kind ?? '2d';
+  const size = old.size ?? sizeOfWidth(head?.config.model.width ?? 16);
+  const key = runKey(old.preset, network, size);
+  const names = new Map((head?.classes ?? []).map((c) => [c.value, c.name]));
+  const run: RunRecord = {
+    key,
+    preset: old.preset,
+    network,
+    size,
+    step: old.step,
+    savedAt: old.savedAt,
+    classValues: old.classValues,
+    classes: old.classValues.map((value) => ({ value, name: names.get(value) ?? `class ${value}` })),
+    losses: [],
+    validation: [],
+  };
+  await tx.objectStore('checkpoints').put({ ...old, network, size }, key);
+  await tx.objectStore('runs').put(run, key);
+  await tx.objectStore('checkpoints').delete(LEGACY_CHECKPOINT_KEY);
 }
 
-export async function readCheckpoint(db: Database): Promise<CheckpointRecord | null> {
-  return (await db.get('checkpoints', CHECKPOINT_KEY)) ?? null;
+/** A run's checkpoint and the panel's history, together: a reload never shows a history the model lacks. */
+export async function writeRun(db: Database, checkpoint: CheckpointRecord, run: RunRecord): Promise<void> {
+  const tx = db.transaction(['checkpoints', 'runs'], 'readwrite');
+  await Promise.all([tx.objectStore('checkpoints').put(checkpoint, run.key), tx.objectStore('runs').put(run, run.key), tx.done]);
 }
 
-export async function deleteCheckpoint(db: Database): Promise<void> {
-  await db.delete('checkpoints', CHECKPOINT_KEY);
+/** Every stored run's summary and history (no weights): small. */
+export async function readRuns(db: Database): Promise<RunRecord[]> {
+  return db.getAll('runs');
+}
+
+export async function readCheckpoint(db: Database, key: string): Promise<CheckpointRecord | null> {
+  return (await db.get('checkpoints', key)) ?? null;
+}
+
+/** A run's checkpoint, history and stored layers. */
+export async function deleteRun(db: Database, key: string): Promise<void> {
+  const tx = db.transaction(['checkpoints', 'runs', 'runLayers'], 'readwrite');
+  await Promise.all([
+    tx.objectStore('checkpoints').delete(key),
+    tx.objectStore('runs').delete(key),
+    tx.objectStore('runLayers').delete(IDBKeyRange.bound([key], [key, []])),
+    tx.done,
+  ]);
+}
+
+export async function writeRunLayer(db: Database, layer: RunLayerRecord): Promise<void> {
+  await db.put('runLayers', layer, [layer.run, layer.volumeId, layer.kind]);
+}
+
+/** The stored layers of one run, every volume and kind. */
+export async function readRunLayers(db: Database, key: string): Promise<RunLayerRecord[]> {
+  return db.getAll('runLayers', IDBKeyRange.bound([key], [key, []]));
 }

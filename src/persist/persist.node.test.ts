@@ -209,11 +209,13 @@ describe('training checkpoints in IndexedDB', () => {
     });
     await old.put('workspace', { schema: 1, savedAt: 5 } as never, 'current');
     old.close();
-    const { readCheckpoint, writeCheckpoint } = await import('./database.ts');
+    const { readCheckpoint, readRuns, writeRun } = await import('./database.ts');
     db = await openDatabase();
     expect(await db.get('workspace', 'current')).toMatchObject({ savedAt: 5 });
-    expect(await readCheckpoint(db)).toBeNull();
-    await writeCheckpoint(db, { bytes: new Uint8Array([1, 2, 3]), step: 40, preset: 'mean-teacher', classValues: [1, 2], savedAt: 9 });
-    expect(await readCheckpoint(db)).toMatchObject({ step: 40, classValues: [1, 2] });
+    expect(await readRuns(db)).toEqual([]);
+    const key = 'mean-teacher/2d/tiny';
+    const summary = { key, preset: 'mean-teacher', network: '2d' as const, size: 'tiny' as const, step: 40, savedAt: 9, classValues: [1, 2] };
+    await writeRun(db, { bytes: new Uint8Array([1, 2, 3]), step: 40, preset: 'mean-teacher', classValues: [1, 2], savedAt: 9 }, { ...summary, classes: [], losses: [], validation: [] });
+    expect(await readCheckpoint(db, key)).toMatchObject({ step: 40, classValues: [1, 2] });
   });
 });

@@ -1,6 +1,7 @@
 import type { StateCreator } from 'zustand';
 import type { BackendChoice, BackendName } from '../train/backend.ts';
-import type { ModelSizeChoice } from '../train/modelSize.ts';
+import type { ModelSize, ModelSizeChoice } from '../train/modelSize.ts';
+import type { RunSummary } from '../persist/runKey.ts';
 import { presetModelKind, type ModelKind, type PresetName } from '../train/config.ts';
 import type { EngineFailure, FromWorker, TrainingState } from '../train/protocol.ts';
 import type { AppState } from './appStore.ts';
@@ -112,7 +113,11 @@ export interface TrainingSliceState {
    * false when it is held in this tab only (a read-only tab, full or failed storage: `problem` says why), when
    * Export model still downloads it from memory.
    */
-  checkpoint: { step: number; savedAt: number; preset: string; classValues: number[]; network: ModelKind; stored: boolean; problem?: string } | null;
+  checkpoint: { step: number; savedAt: number; preset: string; classValues: number[]; network: ModelKind; size?: ModelSize; stored: boolean; problem?: string } | null;
+  /** Every stored run (one per method, network and size): what Start resumes, and what switching would keep. */
+  savedRuns: RunSummary[];
+  /** The panel shows a stored run as the last session left it (history, pseudo-labels) until Start resumes it. */
+  restored: boolean;
   /** The slice the user looks at (axial view), which the model predicts first. */
   focus: { volumeId: string; k: number } | null;
 }
@@ -175,6 +180,8 @@ export const INITIAL_TRAINING: TrainingSliceState = {
   predictAll: null,
   fullPredictions: {},
   checkpoint: null,
+  savedRuns: [],
+  restored: false,
   focus: null,
 };
 
@@ -224,6 +231,7 @@ export const createTrainingSlice: StateCreator<AppState, [], [], TrainingSlice> 
           layers: s.training.layers,
           textProvider: s.training.textProvider,
           checkpoint: s.training.checkpoint,
+          savedRuns: s.training.savedRuns,
           focus: s.training.focus,
         },
       })),

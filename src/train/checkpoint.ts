@@ -207,3 +207,19 @@ export function decodeCheckpoint(bytes: Uint8Array): Checkpoint {
     ...(header.inference ? { inference: header.inference } : {}),
   };
 }
+
+/**
+ * A checkpoint's header without its weights: what storage needs to file it (method, network, width, step) when
+ * only the bytes are at hand, as when an older database is upgraded. Null when the bytes are not a checkpoint.
+ */
+export function peekCheckpoint(bytes: Uint8Array): { config: TrainConfig; step: number; classes: Checkpoint['classes'] } | null {
+  if (bytes.length < 8 || MAGIC.some((b, i) => bytes[i] !== b)) return null;
+  const headerLength = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(4, true);
+  if (8 + headerLength > bytes.length) return null;
+  try {
+    const h = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + headerLength))) as { config: TrainConfig; step: number; classes: Checkpoint['classes'] };
+    return { config: h.config, step: h.step, classes: h.classes };
+  } catch {
+    return null;
+  }
+}

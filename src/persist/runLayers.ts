@@ -1,0 +1,40 @@
+import { deflateSync, inflateSync } from 'fflate';
+import type { RunLayerRecord } from './database.ts';
+
+/** Raw bytes per deflated piece: a piece takes a few milliseconds to deflate, so the page stays responsive between them. */
+const PIECE_BYTES = 4 << 20;
+
+const yieldToPage = (): Promise<void> => new Promise((r) => setTimeout(r, 0));
+
+/**
+ * A label buffer as deflated pieces of whole slices (a 512²×300 volume is 75 MB raw; mostly background, it deflates
+ * to a few hundred kB), yielding to the page between pieces so a save during training never freezes the viewer.
+ */
+export async function packLabels(labels: Uint8Array, dims: readonly [number, number, number]): Promise<Uint8Array[]> {
+  const per = dims[0] * dims[1];
+  const slicesPerPiece = Math.max(1, Math.floor(PIECE_BYTES / Math.max(1, per)));
+  const pieces: Uint8Array[] = [];
+  for (let k = 0; k < dims[2]; k += slicesPerPiece) {
+    pieces.push(deflateSync(labels.subarray(k * per, Math.min(dims[2], k + slicesPerPiece) * per), { level: 1 }));
+    if (k + slicesPerPiece < dims[2]) await yieldToPage();
+  }
+  return pieces;
+}
+
+/** The label buffer a record holds; null when its pieces do not add up to its dims (a damaged or foreign record). */
+export function unpackLabels(record: Pick<RunLayerRecord, 'dims' | 'pieces'>): Uint8Array | null {
+  const n = record.dims[0] * record.dims[1] * record.dims[2];
+  const out = new Uint8Array(n);
+  let at = 0;
+  try {
+    for (const p of record.pieces) {
+      const raw = inflateSync(p);
+      if (at + raw.length > n) return null;
+      out.set(raw, at);
+      at += raw.length;
+    }
+  } catch {
+    return null;
+  }
+  return at === n ? out : null;
+}

@@ -1,0 +1,24 @@
+import type { ModelKind } from '../train/config.ts';
+import type { ModelSizeChoice } from '../train/modelSize.ts';
+import { findResumable, sameClassValues, type RunSummary } from './runKey.ts';
+
+/**
+ * What pressing Start does with the stored runs: resume the one that matches the choices, start afresh with
+ * nothing to lose, or ask first, because the model the panel shows would be left behind (`replaces` false: it stays
+ * stored under its own method, network and size) or overwritten (`replaces` true: the new run files under its key).
+ */
+export type StartPlan = { kind: 'resume'; run: RunSummary } | { kind: 'fresh' } | { kind: 'ask'; shown: RunSummary; replaces: boolean };
+
+export function planStart(
+  runs: readonly RunSummary[],
+  want: { preset: string; network: ModelKind; size: ModelSizeChoice; classValues: readonly number[] },
+  shownKey: string | null,
+): StartPlan {
+  const resumable = findResumable(runs, want);
+  if (resumable) return { kind: 'resume', run: resumable };
+  const shown = runs.find((r) => r.key === shownKey);
+  if (!shown) return { kind: 'fresh' };
+  // 'auto' resolves by backend in the worker, so it may land on the shown run's size: count that as replacing.
+  const sameSlot = shown.preset === want.preset && shown.network === want.network && (want.size === 'auto' || want.size === shown.size);
+  return { kind: 'ask', shown, replaces: sameSlot && !sameClassValues(shown.classValues, want.classValues) };
+}
