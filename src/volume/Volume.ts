@@ -43,7 +43,7 @@ export interface Volume {
   /** What the user sees in the dataset list: a file name or a series description. */
   name: string;
   geometry: VolumeGeometry;
-  /** 1 for grey, 3 for RGB (interleaved, 8-bit). */
+  /** 1 for grey, 3 for RGB (interleaved; 8-bit, or 16-bit where the file stores deeper colour). */
   channels: 1 | 3;
   /** Physical values (NIfTI scl_slope/inter and DICOM rescale applied), i fastest, then j, then k. */
   voxels: VoxelData;

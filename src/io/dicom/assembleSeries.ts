@@ -211,8 +211,10 @@ export async function assembleSeries(files: DicomFileInfo[], onProgress?: Progre
   }
   let voxels: VoxelData;
   if (channels === 3) {
-    const rgb = new Uint8Array(perSlice * n);
-    decoded.forEach((v, s) => rgb.set(v as Uint8Array, s * perSlice));
+    // Colour keeps its stored values: 16-bit storage when any frame has deeper than 8-bit samples.
+    const deep = decoded.some((v) => v instanceof Uint16Array);
+    const rgb = deep ? new Uint16Array(perSlice * n) : new Uint8Array(perSlice * n);
+    decoded.forEach((v, s) => rgb.set(v as Uint8Array | Uint16Array, s * perSlice));
     decoded.length = 0;
     voxels = rgb;
   } else {

@@ -127,10 +127,14 @@ describe('stored values keep what the DICOM header says', () => {
     expect([...withDicomSignedness(new Int16Array([-1, 5]), { ...info, pixelRepresentation: 0, bitsStored: 16 })]).toEqual([65535, 5]);
   });
 
-  it('scales 16-bit colour by BitsStored instead of clamping it to 255', async () => {
-    const { toEightBitColour } = await import('./decodeFrame.ts');
-    expect([...toEightBitColour(new Uint16Array([65535, 32768, 256]), 16)]).toEqual([255, 128, 1]);
-    expect([...toEightBitColour(new Uint16Array([4095, 2048]), 12)]).toEqual([255, 128]);
+  it('keeps 16-bit colour samples as stored instead of scaling or clamping them to 8 bits', async () => {
+    const { toColourSamples } = await import('./decodeFrame.ts');
+    const kept = toColourSamples(new Uint16Array([65535, 32768, 256]), 16, 16);
+    expect(kept).toBeInstanceOf(Uint16Array);
+    expect([...kept]).toEqual([65535, 32768, 256]);
+    expect([...toColourSamples(new Int16Array([-1, 4095]), 16, 12)]).toEqual([65535, 4095]);
+    expect([...toColourSamples(new Uint32Array([0x12345678]) as unknown as Uint16Array, 32, 32)]).toEqual([0x1234]);
+    expect(toColourSamples(new Uint8Array([7]), 8, 8)).toBeInstanceOf(Uint8Array);
   });
 });
 

@@ -112,21 +112,35 @@ export function withDicomSignedness(values: StoredPixels, info: DicomFileInfo): 
   return values;
 }
 
-/** Colour samples deeper than 8 bits scaled to the 8 bits a colour volume holds, as 16-bit PNG colour is. */
-export function toEightBitColour(rgb: StoredPixels, bitsStored: number): Uint8Array {
+/**
+ * Colour samples as a colour volume holds them: 8-bit samples as bytes, deeper ones as 16-bit values kept as
+ * stored (a 16-bit RGB microscope or dose image keeps its range, as pydicom reads it). RGB samples are unsigned
+ * by definition, so a decoder's signed view is read back as unsigned; samples deeper than 16 bits, which no
+ * colour volume can hold, keep their top 16 bits.
+ */
+export function toColourSamples(rgb: StoredPixels, bitsAllocated: number, bitsStored: number): Uint8Array | Uint16Array {
   if (rgb instanceof Uint8Array) return rgb;
-  const shift = Math.max(0, bitsStored - 8);
-  const top = 255;
-  return Uint8Array.from(rgb as ArrayLike<number>, (v) => Math.max(0, Math.min(top, v >> shift)));
+  if (rgb instanceof Int8Array) return new Uint8Array(rgb.buffer, rgb.byteOffset, rgb.length);
+  if (rgb instanceof Uint16Array) return rgb;
+  if (rgb instanceof Int16Array) return new Uint16Array(rgb.buffer, rgb.byteOffset, rgb.length);
+  const shift = Math.max(0, bitsStored - 16);
+  if (bitsAllocated <= 8) return Uint8Array.from(rgb as ArrayLike<number>, (v) => Math.max(0, Math.min(255, v)));
+  return Uint16Array.from(rgb as ArrayLike<number>, (v) => Math.max(0, Math.min(65535, Math.floor(v / 2 ** shift))));
 }
 
-function ybrFullToRgb(src: StoredPixels): Uint8Array {
-  const out = new Uint8Array(src.length);
-  const clamp = (v: number): number => (v < 0 ? 0 : v > 255 ? 255 : Math.round(v));
+/**
+ * Full-range YCbCr (ITU-R BT.601, as DICOM's YBR_FULL) to RGB at the samples' own depth: chroma is centred on
+ * half the range, so 16-bit samples convert about 32768, not 128.
+ */
+function ybrFullToRgb(src: StoredPixels, bits: number): Uint8Array | Uint16Array {
+  const top = 2 ** Math.min(16, Math.max(8, bits)) - 1;
+  const half = (top + 1) / 2;
+  const out = top > 255 ? new Uint16Array(src.length) : new Uint8Array(src.length);
+  const clamp = (v: number): number => (v < 0 ? 0 : v > top ? top : Math.round(v));
   for (let n = 0; n < src.length; n += 3) {
     const y = src[n]!;
-    const cb = src[n + 1]! - 128;
-    const cr = src[n + 2]! - 128;
+    const cb = src[n + 1]! - half;
+    const cr = src[n + 2]! - half;
     out[n] = clamp(y + 1.402 * cr);
     out[n + 1] = clamp(y - 0.344136 * cb - 0.714136 * cr);
     out[n + 2] = clamp(y + 1.772 * cb);
@@ -136,7 +150,8 @@ function ybrFullToRgb(src: StoredPixels): Uint8Array {
 
 /**
  * Decodes one frame with cornerstone's DICOM decoders (the same codecs its loader runs) and returns stored
- * values: grey as one value per pixel, colour as interleaved RGB. Rescale is applied by the caller.
+ * values: grey as one value per pixel, colour as interleaved RGB (8- or 16-bit, as stored). Rescale is applied by
+ * the caller.
  */
 export async function decodeFrame(info: DicomFileInfo, frame: number): Promise<{ values: StoredPixels; channels: 1 | 3 }> {
   try {
@@ -167,7 +182,7 @@ async function decodeFrameOrThrow(info: DicomFileInfo, frame: number): Promise<{
   const native = !info.dataSet.elements['x7fe00010']!.encapsulatedPixelData;
   if (native && photometric === 'YBR_FULL_422') {
     if (info.bitsAllocated !== 8) throw new Error(`YBR_FULL_422 with ${info.bitsAllocated}-bit samples is not supported`);
-    return { values: ybrFullToRgb(ybr422ToYbrFull(bytes, info.rows * info.columns)), channels: 3 };
+    return { values: ybrFullToRgb(ybr422ToYbrFull(bytes, info.rows * info.columns), 8), channels: 3 };
   }
   // cornerstone's big-endian decoder swaps 8- and 16-bit samples only and returns no pixels for 32-bit ones, so
   // those are swapped here and read as the little-endian values they then are.
@@ -196,8 +211,8 @@ async function decodeFrameOrThrow(info: DicomFileInfo, frame: number): Promise<{
   let rgb: StoredPixels = values.subarray(0, 3 * pixels) as StoredPixels;
   if (!COMPRESSED_COLOUR_TO_RGB.has(info.transferSyntax)) {
     if (info.planarConfiguration === 1) rgb = deplanarize(rgb, pixels);
-    if (photometric === 'YBR_FULL') rgb = ybrFullToRgb(rgb);
+    if (photometric === 'YBR_FULL') rgb = ybrFullToRgb(rgb, info.bitsStored);
     else if (photometric !== 'RGB') throw new Error(`colour model ${photometric} is not supported uncompressed`);
   }
-  return { values: toEightBitColour(rgb, info.bitsStored), channels: 3 };
+  return { values: toColourSamples(rgb, info.bitsAllocated, info.bitsStored), channels: 3 };
 }

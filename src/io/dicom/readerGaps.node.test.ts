@@ -1,7 +1,12 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import jpegJs from 'jpeg-js';
 import { transformPoint } from '../../volume/geometry.ts';
 import { makeDicom, type DicomSliceFixture } from '../testing/dicomFixture.ts';
+import { PYTHON, referenceTools } from '../testing/conformance.ts';
 import { configureNodeCodecs } from '../testing/nodeCodecs.ts';
 import { openDicomSeries } from './openDicomSeries.ts';
 import { parseDicomFile } from './parseDicomFile.ts';
@@ -244,5 +249,66 @@ describe('RT dose grids', () => {
     const r = await open([['dose.dcm', dose('0\\2')]]);
     expect(r.volumes[0]!.geometry.dims[2]).toBe(3);
     expect(r.problems.map((p) => p.message).join('\n')).toMatch(/GridFrameOffsetVector \(3004,000C\) holds 2 usable values for 3 frames; it was ignored/);
+  });
+});
+
+/**
+ * 16-bit RGB files written by pydicom (an independent writer), interleaved and planar, with values across the
+ * whole 16-bit range; pydicom's pixel_array of each is printed as JSON beside its path.
+ */
+const WRITE_RGB16 = String.raw`
+import sys, os, json, numpy as np, pydicom
+from pydicom.dataset import Dataset, FileMetaDataset
+from pydicom.uid import ExplicitVRLittleEndian, generate_uid
+out = sys.argv[1]
+rng = np.random.default_rng(16)
+result = {}
+for planar in (0, 1):
+    rgb = rng.integers(0, 65536, size=(5, 7, 3), dtype=np.uint16)
+    rgb[0, 0] = [65535, 0, 40000]
+    meta = FileMetaDataset()
+    meta.MediaStorageSOPClassUID = '1.2.840.10008.5.1.4.1.1.7'
+    meta.MediaStorageSOPInstanceUID = generate_uid()
+    meta.TransferSyntaxUID = ExplicitVRLittleEndian
+    ds = Dataset(); ds.file_meta = meta
+    ds.is_little_endian = True; ds.is_implicit_VR = False
+    ds.SOPClassUID = meta.MediaStorageSOPClassUID; ds.SOPInstanceUID = meta.MediaStorageSOPInstanceUID
+    ds.StudyInstanceUID = generate_uid(); ds.SeriesInstanceUID = generate_uid(); ds.Modality = 'OT'
+    ds.Rows, ds.Columns = rgb.shape[:2]
+    ds.SamplesPerPixel = 3; ds.PhotometricInterpretation = 'RGB'; ds.PlanarConfiguration = planar
+    ds.BitsAllocated = 16; ds.BitsStored = 16; ds.HighBit = 15; ds.PixelRepresentation = 0
+    ds.PixelData = (rgb.transpose(2, 0, 1) if planar else rgb).tobytes()
+    path = os.path.join(out, f'rgb16-planar{planar}.dcm')
+    ds.save_as(path, write_like_original=False)
+    result[path] = pydicom.dcmread(path).pixel_array.ravel().tolist()
+print(json.dumps(result))
+`;
+
+describe('16-bit RGB', () => {
+  it('keeps its 16-bit values in a fixture file (interleaved)', async () => {
+    const pixels = new Uint16Array(3 * 12).map((_, n) => (n * 1879 + 300) % 65536);
+    const r = await open([['rgb16.dcm', makeDicom({ ...base, seriesUID: '1.2.3.48', samplesPerPixel: 3, pixels })]]);
+    expect(r.problems.filter((p) => p.severity === 'error')).toEqual([]);
+    const v = r.volumes[0]!;
+    expect(v.channels).toBe(3);
+    expect(v.voxels).toBeInstanceOf(Uint16Array);
+    expect([...v.voxels]).toEqual([...pixels]);
+  });
+
+  it.skipIf(!referenceTools().pydicom)('reads the values pydicom reads, interleaved and planar (skipped: needs python3-pydicom)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pseudolab-rgb16-'));
+    const py = spawnSync(PYTHON, ['-c', WRITE_RGB16, dir], { encoding: 'utf8' });
+    expect(py.status, py.stderr).toBe(0);
+    const reference = JSON.parse(py.stdout) as Record<string, number[]>;
+    expect(readdirSync(dir).length).toBe(2);
+    for (const [path, values] of Object.entries(reference)) {
+      const r = await open([[path, new Uint8Array(readFileSync(path))]]);
+      expect(r.problems.filter((p) => p.severity === 'error')).toEqual([]);
+      const v = r.volumes[0]!;
+      expect(v.geometry.dims).toEqual([7, 5, 1]);
+      expect(v.voxels).toBeInstanceOf(Uint16Array);
+      expect(Math.max(...values)).toBe(65535);
+      expect([...v.voxels]).toEqual(values);
+    }
   });
 });
