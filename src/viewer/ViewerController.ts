@@ -136,6 +136,8 @@ export class ViewerController {
   private shown: { volume: Volume; labels: LabelMap; reg: RegisteredVolume; mode: '2d' | '3d'; ready: boolean } | null = null;
   private enabledMode: '2d' | '3d' | null = null;
   private voiSync: ReturnType<typeof synchronizers.createVOISynchronizer> | null = null;
+  /** Volumes being loaded into the views; the window synchronizer waits until none is. */
+  private voiSyncHolds = 0;
   private strokeView: ViewName | null = null;
   private pointerDown = false;
   private lastHoverView: ViewName = 'axial';
@@ -194,11 +196,19 @@ export class ViewerController {
     const reg = registerVolume(volume, labels, window);
     // Styling waits for `ready`: colours and styles need the labelmap representation to exist first.
     this.shown = { volume, labels, reg, mode, ready: false };
-    if (mode === '3d') {
-      await setVolumesForViewports(this.engine, [{ volumeId: reg.csVolumeId! }], this.viewportIds('3d'));
-    } else {
-      const vp = this.engine.getViewport('single') as Types.IStackViewport;
-      await vp.setStack(reg.imageIds, 0);
+    // The first view to get the volume announces its window, and the synchronizer would push it into views that
+    // have no volume yet (a TypeError in cornerstone on every open): each view gets the window below instead.
+    this.voiSyncHolds++;
+    this.voiSync?.setEnabled(false);
+    try {
+      if (mode === '3d') {
+        await setVolumesForViewports(this.engine, [{ volumeId: reg.csVolumeId! }], this.viewportIds('3d'));
+      } else {
+        const vp = this.engine.getViewport('single') as Types.IStackViewport;
+        await vp.setStack(reg.imageIds, 0);
+      }
+    } finally {
+      if (--this.voiSyncHolds === 0) this.voiSync?.setEnabled(true);
     }
     if (seq !== this.showSeq) return;
     await segmentation.addLabelmapRepresentationToViewportMap(

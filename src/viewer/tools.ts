@@ -55,7 +55,8 @@ export function createToolGroup(id: string, withCrosshairs: boolean): ToolTypes.
   g.addTool(PaintFillTool.toolName);
   g.addTool(WindowLevelTool.toolName);
   g.addTool(PanTool.toolName);
-  g.addTool(ZoomTool.toolName);
+  // Dragging up zooms in, as in OHIF and most viewers; cornerstone's default is the other way round.
+  g.addTool(ZoomTool.toolName, { invert: true });
   g.addTool(StackScrollTool.toolName);
   if (withCrosshairs) g.addTool(CrosshairsTool.toolName);
   g.setToolActive(StackScrollTool.toolName, { bindings: [{ mouseButton: MouseBindings.Wheel }] });
