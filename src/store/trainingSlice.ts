@@ -51,21 +51,6 @@ export interface VlmProgress {
   retrieval: { step: number; accuracy: number; chance: number; pairs: number }[];
 }
 
-export interface LayerStyle {
-  visible: boolean;
-  opacity: number;
-}
-
-export interface TrainingLayers {
-  pseudo: LayerStyle;
-  uncertainty: LayerStyle;
-  /** Text presets: the text mask and the merged pseudo-label, outlined like the pseudo-label. */
-  textMask: LayerStyle;
-  merged: LayerStyle;
-  /** One class's text activation as a heat map; `classValue` picks the class. */
-  activation: LayerStyle & { classValue: number | null };
-}
-
 export interface TrainingSliceState {
   status: 'idle' | TrainingState;
   /** Stop was pressed and the worker has not said 'stopped' yet (it finishes the batch in hand, then saves). */
@@ -96,7 +81,6 @@ export interface TrainingSliceState {
   errorDetails: string | null;
   /** Set when the engine itself failed (heap spent, GPU lost): the panel offers to resume in a fresh worker. */
   engineFailure: EngineFailure | null;
-  layers: TrainingLayers;
   /** Text presets: which stage runs, stage 1's progress, and the encoder that made the class embeddings. */
   phase: 'pretraining' | 'training' | null;
   vlm: VlmProgress | null;
@@ -133,7 +117,6 @@ export interface TrainingSlice {
   setTrainingPatch: (patch: Partial<TrainingSliceState>) => void;
   /** Applies one event from the training worker. */
   applyTrainingEvent: (m: FromWorker) => void;
-  setLayer: <L extends keyof TrainingLayers>(layer: L, patch: Partial<TrainingLayers[L]>) => void;
   rejectPseudoSlice: (volumeId: string, k: number) => void;
   setFocus: (volumeId: string, k: number) => void;
   resetTrainingRun: () => void;
@@ -164,13 +147,6 @@ export const INITIAL_TRAINING: TrainingSliceState = {
   error: null,
   errorDetails: null,
   engineFailure: null,
-  layers: {
-    pseudo: { visible: true, opacity: 0.6 },
-    uncertainty: { visible: false, opacity: 0.6 },
-    textMask: { visible: false, opacity: 0.6 },
-    merged: { visible: false, opacity: 0.6 },
-    activation: { visible: false, opacity: 0.6, classValue: null },
-  },
   phase: null,
   vlm: null,
   textEncoder: null,
@@ -214,7 +190,6 @@ export const createTrainingSlice: StateCreator<AppState, [], [], TrainingSlice> 
     setCustomKernels: (customKernels) => patch({ customKernels }),
     setModelSize: (modelSize) => patch({ modelSize }),
     setTrainingPatch: patch,
-    setLayer: (layer, p) => set((s) => ({ training: { ...s.training, layers: { ...s.training.layers, [layer]: { ...s.training.layers[layer], ...p } } } })),
     setFocus: (volumeId, k) => {
       const f = get().training.focus;
       if (f?.volumeId !== volumeId || f.k !== k) patch({ focus: { volumeId, k } });
@@ -228,7 +203,6 @@ export const createTrainingSlice: StateCreator<AppState, [], [], TrainingSlice> 
           backendPreference: s.training.backendPreference,
           customKernels: s.training.customKernels,
           modelSize: s.training.modelSize,
-          layers: s.training.layers,
           textProvider: s.training.textProvider,
           checkpoint: s.training.checkpoint,
           savedRuns: s.training.savedRuns,

@@ -5,6 +5,7 @@ import { trainingController } from '../app/training.ts';
 import { appStore } from '../store/appStore.ts';
 import { activeEntry } from '../store/selectors.ts';
 import { ClassPanel } from './ClassPanel.tsx';
+import { LayersPanel } from './LayersPanel.tsx';
 import { Messages } from './Messages.tsx';
 import { ProgressBar } from './ProgressBar.tsx';
 import { isTypingTarget, resolveShortcut, type Command } from './shortcuts.ts';
@@ -80,7 +81,9 @@ function run(cmd: Command, showHelp: () => void): void {
       return;
     }
     case 'toggleLayer':
-      return s.setLayer(cmd.layer, { visible: !s.training.layers[cmd.layer].visible });
+      return s.toggleLayer(cmd.layer);
+    case 'confidence':
+      return s.setConfidenceThreshold(Math.round((s.layers.confidenceThreshold + cmd.delta) * 20) / 20);
   }
 }
 
@@ -123,6 +126,7 @@ export function App() {
         <aside className="sidebar left">
           <VolumeList />
           <ToolPanel />
+          <LayersPanel />
         </aside>
         <main className="centre">
           <ViewerPane />

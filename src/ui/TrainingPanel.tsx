@@ -299,65 +299,6 @@ function Charts() {
   );
 }
 
-const LAYER_INFO: Record<Exclude<keyof TrainingLayers, 'activation'>, { label: string; title: string; testId: string }> = {
-  pseudo: { label: 'Pseudo-label', title: "The model's labels for each slice, refreshed as it learns (P)", testId: 'layer-pseudo' },
-  uncertainty: { label: 'Uncertainty', title: 'Where the model is unsure: normalised entropy of its prediction (U)', testId: 'layer-uncertainty' },
-  textMask: { label: 'Text mask', title: 'Where each class’s text points: the text-guided mask y^text (thin outline)', testId: 'layer-text-mask' },
-  merged: { label: 'Merged pseudo-label', title: 'The target the student learns from: σ(teacher + text mask) (thick outline)', testId: 'layer-merged' },
-};
-
-function LayerRow({ name }: { name: keyof TrainingLayers }) {
-  const layer = useApp((s) => s.training.layers[name]);
-  const setLayer = useApp((s) => s.setLayer);
-  const info = name === 'activation' ? { label: 'Text activation', title: 'How strongly one class’s text matches each pixel (heat map)', testId: 'layer-activation' } : LAYER_INFO[name];
-  return (
-    <div className="field">
-      <label className="check inline" title={info.title}>
-        <input type="checkbox" data-testid={info.testId} checked={layer.visible} onChange={(e) => setLayer(name, { visible: e.currentTarget.checked })} />
-        {info.label}
-      </label>
-      <input type="range" min={0} max={1} step={0.05} aria-label={`${info.label} opacity`} value={layer.opacity} onChange={(e) => setLayer(name, { opacity: Number(e.currentTarget.value) })} />
-    </div>
-  );
-}
-
-function Layers() {
-  const hasText = useApp((s) => usesText(s.training.preset));
-  const classes = useApp((s) => s.training.trainedClasses);
-  const activation = useApp((s) => s.training.layers.activation);
-  const setLayer = useApp((s) => s.setLayer);
-  return (
-    <>
-      <h3 className="subhead">Model layers</h3>
-      <LayerRow name="pseudo" />
-      <LayerRow name="uncertainty" />
-      {hasText && (
-        <>
-          <LayerRow name="textMask" />
-          <LayerRow name="merged" />
-          <LayerRow name="activation" />
-          <label className="field">
-            <span>Activation of</span>
-            <select
-              data-testid="activation-class"
-              value={activation.classValue ?? ''}
-              onChange={(e) => setLayer('activation', { classValue: e.currentTarget.value === '' ? null : Number(e.currentTarget.value), visible: e.currentTarget.value !== '' })}
-              title="The class whose text activation the heat map shows"
-            >
-              <option value="">(choose a class)</option>
-              {classes.map((c) => (
-                <option key={c.value} value={c.value}>
-                  {c.name}
-                </option>
-              ))}
-            </select>
-          </label>
-        </>
-      )}
-    </>
-  );
-}
-
 function Review() {
   const focus = useApp((s) => s.training.focus);
   const hasPrediction = useApp((s) => {
@@ -469,15 +410,30 @@ function PredictAndModel() {
 
 export function TrainingPanel() {
   return (
-    <section className="panel training" data-testid="training-panel">
-      <h2 className="panel-title">Training</h2>
-      <Controls />
-      <Status />
-      <TextGuidancePanel />
-      <Charts />
-      <Layers />
-      <Review />
-      <PredictAndModel />
-    </section>
+    // Folding sections (remembered per browser) lets the panel fit a 1000 px screen; folded parts stay mounted.
+    <div className="training-sections" data-testid="training-panel">
+      <Section id="training" title="Training">
+        <div className="training">
+          <Controls />
+          <Status />
+          <TextGuidancePanel />
+        </div>
+      </Section>
+      <Section id="training-charts" title="Loss and validation">
+        <div className="training">
+          <Charts />
+        </div>
+      </Section>
+      <Section id="training-review" title="Review">
+        <div className="training">
+          <Review />
+        </div>
+      </Section>
+      <Section id="training-model" title="Predictions and model">
+        <div className="training">
+          <PredictAndModel />
+        </div>
+      </Section>
+    </div>
   );
 }

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -310,5 +310,74 @@ describe('16-bit RGB', () => {
       expect(Math.max(...values)).toBe(65535);
       expect([...v.voxels]).toEqual(values);
     }
+  });
+});
+
+/** Pillow's decode of each JPEG file: as RGB (libjpeg's own colour decision), and raw (no colour conversion). */
+const READ_JPEG_PILLOW = String.raw`
+import sys, json, numpy as np
+from PIL import Image
+out = {}
+for path in sys.argv[1:]:
+    rgb = np.asarray(Image.open(path).convert('RGB'))
+    raw = None
+    # libjpeg cannot hand out YCbCr from a stream it knows is RGB (Adobe transform 0): then there is no raw reading.
+    if Image.open(path).info.get('adobe_transform') != 0:
+        im = Image.open(path); im.draft('YCbCr', im.size)
+        raw = np.asarray(im).ravel().tolist()
+    out[path] = {'rgb': rgb.ravel().tolist(), 'raw': raw}
+print(json.dumps(out))
+`;
+
+const hasPillow = spawnSync(PYTHON, ['-c', 'import PIL, numpy']).status === 0;
+
+describe.skipIf(!hasPillow)('baseline JPEG colour in DICOM against Pillow (skipped: needs python3-pil and numpy)', () => {
+  // A 16×16 picture with every channel varying, stored without subsampling (jpeg-js writes 4:4:4).
+  const [w, h] = [16, 16];
+  const picture = new Uint8Array(w * h * 4).map((_, n) => {
+    const [p, c] = [Math.floor(n / 4), n % 4];
+    const [x, y] = [p % w, Math.floor(p / w)];
+    return [20 + 13 * x, 40 + 11 * y, 200 - 6 * x - 5 * y, 255][c]!;
+  });
+  const jfif = new Uint8Array(jpegJs.encode({ data: picture, width: w, height: h }, 95).data);
+  const [app0] = segments(jfif).filter(([, m]) => m === 0xe0);
+  const body = jfif.subarray(2 + 2 + ((jfif[app0![0] + 2]! << 8) | jfif[app0![0] + 3]!));
+  const adobe = (transform: number): Uint8Array =>
+    new Uint8Array([0xff, 0xd8, 0xff, 0xee, 0x00, 0x0e, 0x41, 0x64, 0x6f, 0x62, 0x65, 0x00, 0x64, 0x00, 0x00, 0x00, 0x00, transform, ...body]);
+  const unmarked = new Uint8Array([0xff, 0xd8, ...body]);
+  // What each DICOM should read as: Pillow's RGB where the stream or header says YCbCr, its raw samples where
+  // the DICOM header's RGB is all that speaks (libjpeg alone would convert those).
+  const cases = [
+    { what: 'a JFIF stream in an RGB file is converted from YCbCr', stream: jfif, photometric: 'RGB', expect: 'rgb' },
+    { what: 'an Adobe transform-1 stream in an RGB file is converted from YCbCr', stream: adobe(1), photometric: 'RGB', expect: 'rgb' },
+    { what: 'an Adobe transform-0 stream in an RGB file is kept', stream: adobe(0), photometric: 'RGB', expect: 'rgb' },
+    { what: 'an unmarked stream in an RGB file is kept as stored', stream: unmarked, photometric: 'RGB', expect: 'raw' },
+    { what: 'an unmarked stream in a YBR_FULL_422 file is converted from YCbCr', stream: unmarked, photometric: 'YBR_FULL_422', expect: 'rgb' },
+  ] as const;
+  let pillow: Record<string, { rgb: number[]; raw: number[] | null }>;
+  const dir = mkdtempSync(join(tmpdir(), 'pseudolab-jpeg-colour-'));
+  const paths = cases.map((_, n) => join(dir, `case${n}.jpg`));
+
+  beforeAll(() => {
+    cases.forEach((c, n) => writeFileSync(paths[n]!, c.stream));
+    const py = spawnSync(PYTHON, ['-c', READ_JPEG_PILLOW, ...paths], { encoding: 'utf8', maxBuffer: 1 << 24 });
+    if (py.status !== 0) throw new Error(py.stderr);
+    pillow = JSON.parse(py.stdout);
+  });
+
+  cases.forEach((c, n) => {
+    it(c.what, async () => {
+      const reference = pillow[paths[n]!]!;
+      const expected = reference[c.expect]!;
+      // The two readings of a stream differ by far more than decoder rounding, so the check can tell them apart.
+      const raw = reference.raw;
+      if (raw) expect(Math.max(...reference.rgb.map((v, k) => Math.abs(v - raw[k]!)))).toBeGreaterThan(20);
+      const fixture: DicomSliceFixture = { ...base, seriesUID: `1.2.3.51.${n}`, rows: h, columns: w, samplesPerPixel: 3, photometric: c.photometric, pixels: new Uint8Array(2) };
+      const r = await open([[`jpeg-colour-${n}.dcm`, encapsulated(fixture, '1.2.840.10008.1.2.4.50', c.stream)]]);
+      expect(r.problems.filter((p) => p.severity === 'error')).toEqual([]);
+      const got = [...r.volumes[0]!.voxels];
+      expect(got.length).toBe(expected.length);
+      expect(Math.max(...got.map((v, k) => Math.abs(v - expected[k]!)))).toBeLessThanOrEqual(2);
+    });
   });
 });
