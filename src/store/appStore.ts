@@ -1,13 +1,14 @@
 import { createStore, useStore } from 'zustand';
 import { createClassesSlice, type ClassesSlice } from './classesSlice.ts';
 import { createLabelsSlice, type LabelsSlice } from './labelsSlice.ts';
+import { createLayersSlice, type LayersSlice } from './layersSlice.ts';
 import { createStatusSlice, type StatusSlice } from './statusSlice.ts';
 import { createToolsSlice, DEFAULT_TOOLS, type ToolsSlice } from './toolsSlice.ts';
 import { createTrainingSlice, type TrainingSlice } from './trainingSlice.ts';
 import type { WorkspaceState } from './types.ts';
 import { createWorkspaceSlice, type WorkspaceSlice } from './workspaceSlice.ts';
 
-export type AppState = WorkspaceState & WorkspaceSlice & ClassesSlice & LabelsSlice & ToolsSlice & StatusSlice & TrainingSlice;
+export type AppState = WorkspaceState & WorkspaceSlice & ClassesSlice & LabelsSlice & ToolsSlice & StatusSlice & TrainingSlice & LayersSlice;
 
 export const INITIAL_STATE: WorkspaceState = {
   volumes: {},
@@ -32,6 +33,7 @@ export function createAppStore() {
     ...createToolsSlice(...a),
     ...createStatusSlice(...a),
     ...createTrainingSlice(...a),
+    ...createLayersSlice(...a),
   }));
 }
 

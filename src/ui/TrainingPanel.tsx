@@ -3,12 +3,11 @@ import { trainingController } from '../app/training.ts';
 import { useApp } from '../store/appStore.ts';
 import { BACKEND_LABELS, BACKEND_ORDER, type BackendName } from '../train/backendNames.ts';
 import { MODEL_SIZE_LABELS, MODEL_SIZES, type ModelSizeChoice } from '../train/modelSize.ts';
-import { presetModelKind, PRESETS, usesText, type ModelKind, type PresetName } from '../train/config.ts';
+import { presetModelKind, PRESETS, type ModelKind, type PresetName } from '../train/config.ts';
 import { describeRun3DChange, memoryLine, runMemoryLine } from '../train/describeMemory.ts';
 import { hexColor } from '../volume/classes.ts';
 import { LineChart } from './LineChart.tsx';
 import { TextGuidancePanel } from './TextGuidancePanel.tsx';
-import type { TrainingLayers } from '../store/trainingSlice.ts';
 import { useViewerUi } from './viewerState.ts';
 
 const PRESET_LABELS: Record<PresetName, string> = {

@@ -1,10 +1,11 @@
-import { useEffect, useMemo, useRef } from 'react';
+import { useEffect, useRef } from 'react';
 import { appStore, useApp } from '../store/appStore.ts';
 import { activeEntry } from '../store/selectors.ts';
 import { slicesTouched } from '../volume/labels.ts';
 import { strokeSlices } from '../viewer/gridViews.ts';
 import { ViewerController, type ViewName } from '../viewer/ViewerController.ts';
 import { SliceScroller } from './SliceScroller.tsx';
+import { useModelLayers } from './useModelLayers.ts';
 import { toggleViewFrame, useViewerUi } from './viewerState.ts';
 
 const TITLES: Record<ViewName, string> = { axial: 'Axial', coronal: 'Coronal', sagittal: 'Sagittal', single: 'Image' };
@@ -178,31 +179,7 @@ export function ViewerPane() {
     if (kView) appStore.getState().setFocus(entry.volume.id, kView.index);
   }, [entry?.volume.id, slicesNow]);
 
-  // The model's layers: registered on the first prediction for this volume, redrawn on each new one.
-  const prediction = useApp((s) => (s.activeVolumeId ? s.training.predictions[s.activeVolumeId] : undefined));
-  const layers = useApp((s) => s.training.layers);
-  const classesNow = useApp((s) => s.training.trainedClasses);
-  const activationClass = layers.activation.classValue;
-  // The activation layer shows one class: its plane of the class-major buffer (a view, not a copy, made once per
-  // buffer and class so the overlay is registered once).
-  const activationBuffer = prediction?.text?.activation;
-  const voxelCount = prediction?.labels.length ?? 0;
-  const activationIndex = classesNow.findIndex((c) => c.value === activationClass);
-  const plane = useMemo(
-    () => (activationBuffer && activationIndex >= 0 ? activationBuffer.subarray(activationIndex * voxelCount, (activationIndex + 1) * voxelCount) : undefined),
-    [activationBuffer, activationIndex, voxelCount],
-  );
-  useEffect(() => {
-    if (!controller || !entry || !prediction) return;
-    const t = prediction.text;
-    void controller.setPredictionLayer(entry.volume.id, {
-      labels: prediction.labels,
-      uncertainty: prediction.uncertainty,
-      ...(t ? { textMask: t.labels, merged: t.merged } : {}),
-      ...(plane ? { activation: plane } : {}),
-    });
-  }, [controller, entry?.volume.id, prediction, plane]);
-  useEffect(() => controller?.setLayerStyles(layers), [controller, layers]);
+  useModelLayers(controller, entry?.volume.id);
 
   const viewFrame = useViewerUi((s) => s.viewFrame);
   useEffect(() => controller?.setViewFrame(viewFrame), [controller, viewFrame]);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { resolveShortcut } from './shortcuts.ts';
+import { LAYER_NAMES } from '../store/layersSlice.ts';
+import { LAYER_KEYS, resolveShortcut, SHORTCUT_HELP } from './shortcuts.ts';
 
 const key = (k: string, mods: Partial<{ ctrlKey: boolean; metaKey: boolean; shiftKey: boolean; altKey: boolean }> = {}) => ({
   key: k,
@@ -31,5 +32,21 @@ describe('keyboard shortcuts', () => {
     const up = resolveShortcut(key(']'));
     const down = resolveShortcut(key('['));
     expect(up?.kind === 'brushSize' && down?.kind === 'brushSize' && up.factor * down.factor).toBeCloseTo(1);
+  });
+  it('gives every model layer its own Shift+letter, listed in the help', () => {
+    const keys = LAYER_NAMES.map((n) => LAYER_KEYS[n]);
+    expect(new Set(keys).size).toBe(LAYER_NAMES.length);
+    for (const layer of LAYER_NAMES) {
+      expect(resolveShortcut(key(LAYER_KEYS[layer], { shiftKey: true }))).toEqual({ kind: 'toggleLayer', layer });
+      expect(SHORTCUT_HELP.some(([k]) => k.includes(`Shift+${LAYER_KEYS[layer]}`))).toBe(true);
+    }
+    // Without Shift the letters keep their own meaning (P is the pan tool).
+    expect(resolveShortcut(key('p'))).toEqual({ kind: 'tool', tool: 'pan' });
+  });
+  it('moves the confidence threshold with { and }', () => {
+    const down = resolveShortcut(key('{', { shiftKey: true }));
+    const up = resolveShortcut(key('}', { shiftKey: true }));
+    expect(down?.kind === 'confidence' && down.delta).toBeLessThan(0);
+    expect(up?.kind === 'confidence' && up.delta).toBeGreaterThan(0);
   });
 });

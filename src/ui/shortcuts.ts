@@ -1,3 +1,4 @@
+import type { LayerName } from '../store/layersSlice.ts';
 import type { ToolName } from '../store/types.ts';
 
 /** Every keyboard action, so the help dialog, tooltips and the handler read one table. */
@@ -20,7 +21,8 @@ export type Command =
   | { kind: 'acceptSlice' }
   | { kind: 'rejectSlice' }
   | { kind: 'nextUncertain' }
-  | { kind: 'toggleLayer'; layer: 'pseudo' | 'uncertainty' };
+  | { kind: 'toggleLayer'; layer: LayerName }
+  | { kind: 'confidence'; delta: number };
 
 export interface KeyLike {
   key: string;
@@ -41,6 +43,19 @@ export const TOOL_KEYS: Record<ToolName, string> = {
   zoom: 'Z',
 };
 
+/** Shift + this letter shows or hides a model layer; the layer list's tooltips and the help read it from here. */
+export const LAYER_KEYS: Record<LayerName, string> = {
+  pseudo: 'P',
+  uncertainty: 'U',
+  predictions: 'R',
+  textMask: 'T',
+  merged: 'M',
+  activation: 'H',
+};
+
+/** How far { and } move the confidence threshold. */
+export const CONFIDENCE_STEP = 0.1;
+
 /** Shown in the help dialog, in this order. */
 export const SHORTCUT_HELP: [string, string][] = [
   ['B / E / T / F', 'Brush, eraser, threshold brush, fill'],
@@ -58,7 +73,10 @@ export const SHORTCUT_HELP: [string, string][] = [
   [', and .', 'Label opacity down / up'],
   ['A / X', 'Accept / reject the pseudo-label of this slice'],
   ['N', 'Jump to the most uncertain unlabeled slice'],
-  ['Shift+P / Shift+U', 'Show pseudo-label / uncertainty layer'],
+  ['Shift+P / Shift+U', 'Show or hide the pseudo-label / uncertainty layer'],
+  ['Shift+R', 'Show or hide the predictions of "Predict all"'],
+  ['Shift+T / Shift+M / Shift+H', 'Show or hide the text mask / merged pseudo-label / text activation'],
+  ['{ and }', 'Pseudo-label confidence threshold down / up'],
   ['R', 'Reset view'],
   ['G', 'Views: acquisition grid / patient axes'],
   ['Ctrl+O', 'Open files'],
@@ -77,8 +95,13 @@ export function resolveShortcut(e: KeyLike): Command | null {
     return null;
   }
   if (e.altKey) return null;
-  if (e.shiftKey && key === 'p') return { kind: 'toggleLayer', layer: 'pseudo' };
-  if (e.shiftKey && key === 'u') return { kind: 'toggleLayer', layer: 'uncertainty' };
+  if (e.shiftKey) {
+    for (const [layer, k] of Object.entries(LAYER_KEYS) as [LayerName, string][]) {
+      if (key === k.toLowerCase()) return { kind: 'toggleLayer', layer };
+    }
+  }
+  if (key === '{') return { kind: 'confidence', delta: -CONFIDENCE_STEP };
+  if (key === '}') return { kind: 'confidence', delta: CONFIDENCE_STEP };
   for (const [tool, k] of Object.entries(TOOL_KEYS) as [ToolName, string][]) {
     if (key === k.toLowerCase()) return { kind: 'tool', tool };
   }

@@ -21,8 +21,9 @@ import type { LabelMap, VoxelBox } from '../volume/labels.ts';
 import { percentileWindow, type Volume } from '../volume/Volume.ts';
 import { gridViews, refusalMessage, shiftToSlice, sliceAxisOf, slicesCrossed, SNAP_TOLERANCE_SLICES, viewPlanes, viewSlice, type OrthoView, type ViewFrame } from './gridViews.ts';
 import { takeWrittenBox, type SliceWriteRecord } from './labelWrites.ts';
+import { ModelOverlays, type ModelLayerSources, type ModelLayerView } from './ModelOverlays.ts';
 import { installMetadataProvider } from './metadataProvider.ts';
-import { registerOverlay, registerVolume, unregisterOverlay, unregisterVolume, type RegisteredOverlay, type RegisteredVolume } from './registerVolume.ts';
+import { registerVolume, unregisterVolume, type RegisteredVolume } from './registerVolume.ts';
 import { addAllTools, applyToolSettings, createToolGroup, LABELING_TOOLS } from './tools.ts';
 
 export type ViewName = 'axial' | 'coronal' | 'sagittal' | 'single';
@@ -50,47 +51,6 @@ export interface SliceInfo {
   aligned: boolean;
   /** The patient plane the view is closest to (its title); null for a 2D image. */
   looksLike: OrthoView | null;
-}
-
-export interface LayerStyles {
-  pseudo: { visible: boolean; opacity: number };
-  uncertainty: { visible: boolean; opacity: number };
-  /** Text presets: the text mask and the merged pseudo-label (outlined in class colours), one class's activation (heat). */
-  textMask: { visible: boolean; opacity: number };
-  merged: { visible: boolean; opacity: number };
-  activation: { visible: boolean; opacity: number };
-}
-
-/** The model's layers: class-valued ones drawn as coloured outlines, 0..255 ones as heat maps. */
-export interface PredictionBuffers {
-  labels: Uint8Array;
-  uncertainty: Uint8Array;
-  textMask?: Uint8Array;
-  merged?: Uint8Array;
-  /** The text activation of the chosen class, one value per voxel. */
-  activation?: Uint8Array;
-}
-
-type OverlayKind = 'pseudo' | 'uncertainty' | 'textMask' | 'merged' | 'activation';
-const CLASS_OVERLAYS: readonly OverlayKind[] = ['pseudo', 'textMask', 'merged'];
-const HEAT_OVERLAYS: readonly OverlayKind[] = ['uncertainty', 'activation'];
-
-function bufferOf(b: PredictionBuffers, kind: OverlayKind): Uint8Array | undefined {
-  return kind === 'pseudo' ? b.labels : b[kind];
-}
-
-/**
- * Uncertainty 0..255 as a heat colour with alpha rising from 0: a certain voxel stays clear, a doubtful one glows
- * orange to yellow.
- */
-function uncertaintyColorLut(): Types.Color[] {
-  const lut: Types.Color[] = [[0, 0, 0, 0]];
-  for (let v = 1; v < 256; v++) {
-    const t = v / 255;
-    const alpha = t < 0.08 ? 0 : Math.round(255 * Math.min(1, (t - 0.08) / 0.5));
-    lut.push([Math.round(255 * Math.min(1, 0.4 + t)), Math.round(255 * Math.max(0, Math.min(1, (t - 0.25) * 1.6))), Math.round(80 * (1 - t)), alpha]);
-  }
-  return lut;
 }
 
 export interface ViewerCallbacks {
@@ -145,15 +105,9 @@ export class ViewerController {
   private classes: ClassDef[] = [];
   private activeClass: number | null = null;
   private cleanups: (() => void)[] = [];
-  private overlays: Partial<Record<OverlayKind, RegisteredOverlay>> | null = null;
-  private layerStyles: LayerStyles = {
-    pseudo: { visible: true, opacity: 0.6 },
-    uncertainty: { visible: false, opacity: 0.6 },
-    textMask: { visible: false, opacity: 0.6 },
-    merged: { visible: false, opacity: 0.6 },
-    activation: { visible: false, opacity: 0.6 },
-  };
-  private uncertaintyLut: number | null = null;
+  /** The model's layers over the volume on screen, and what was last asked of them (drawn once it is ready). */
+  private modelOverlays: ModelOverlays | null = null;
+  private modelRequest: { volumeId: string; sources: ModelLayerSources | null; view: ModelLayerView } | null = null;
   private hoverFrame = 0;
   private showSeq = 0;
   private viewFrame: ViewFrame = 'grid';
@@ -229,54 +183,26 @@ export class ViewerController {
     this.reportSlices();
     this.callbacks.onWindow(window);
     performance.mark('pseudolab:shown', { detail: volume.id });
+    // Layers asked for while the volume was loading.
+    const pending = this.modelRequest;
+    if (pending?.volumeId === volume.id) await this.setModelLayers(pending.volumeId, pending.sources, pending.view);
   }
 
   /**
-   * The model's layers for the volume on screen (pseudo-label, uncertainty, and for the text presets the text mask,
-   * the merged pseudo-label and one class's activation), as overlays viewing these buffers. Registered once per
-   * buffer; later calls with the same buffers only redraw.
+   * The model's layers for the volume on screen (pseudo-label, uncertainty, predictions, and for the text presets
+   * the text mask, the merged pseudo-label and one class's activation), drawn as `view` says: a layer that is off
+   * is not drawn at all, the pseudo-label only above the confidence threshold. Call again when the buffers change
+   * in place (new predictions) or the view changes.
    */
-  async setPredictionLayer(volumeId: string, buffers: PredictionBuffers | null): Promise<void> {
+  async setModelLayers(volumeId: string, sources: ModelLayerSources | null, view: ModelLayerView): Promise<void> {
+    this.modelRequest = { volumeId, sources, view };
     if (!this.shown?.ready || this.shown.volume.id !== volumeId) return;
-    if (!buffers) {
-      this.removeOverlays();
-      return;
+    if (!this.modelOverlays) {
+      this.modelOverlays = new ModelOverlays(this.shown.volume, this.shown.reg, this.viewportIds(this.shown.mode));
+      this.modelOverlays.setClasses(this.classes);
     }
-    const kinds = [...CLASS_OVERLAYS, ...HEAT_OVERLAYS].filter((k) => bufferOf(buffers, k));
-    const current = this.overlays;
-    if (current && kinds.length === Object.keys(current).length && kinds.every((k) => current[k]?.buffer === bufferOf(buffers, k))) {
-      this.predictionChanged();
-      return;
-    }
-    this.removeOverlays();
-    const { volume, reg, mode } = this.shown;
-    const overlays: Partial<Record<OverlayKind, RegisteredOverlay>> = {};
-    for (const k of kinds) overlays[k] = registerOverlay(volume, reg, bufferOf(buffers, k)!, k);
-    this.overlays = overlays;
-    const ids = this.viewportIds(mode);
-    // Heat maps below, outlines above.
-    const order = [...HEAT_OVERLAYS, ...CLASS_OVERLAYS].flatMap((k) => (overlays[k] ? [{ segmentationId: overlays[k].segmentationId }] : []));
-    await segmentation.addLabelmapRepresentationToViewportMap(Object.fromEntries(ids.map((id) => [id, order])));
-    this.uncertaintyLut ??= segmentation.config.color.addColorLUT(uncertaintyColorLut() as Types.ColorLUT);
-    for (const id of ids) {
-      // Brushes keep painting the user's labels, never the overlays.
-      segmentation.activeSegmentation.setActiveSegmentation(id, reg.segmentationId);
-      for (const k of HEAT_OVERLAYS) if (overlays[k]) segmentation.config.color.setColorLUT(id, overlays[k].segmentationId, this.uncertaintyLut);
-    }
-    this.applyClasses();
-    this.applyLayerStyles();
-  }
-
-  /** The overlay buffers changed in place (new predictions): redraw. */
-  predictionChanged(): void {
-    if (!this.overlays) return;
-    for (const o of Object.values(this.overlays)) segmentation.triggerSegmentationEvents.triggerSegmentationDataModified(o.segmentationId);
+    await this.modelOverlays.update(sources, view);
     this.engine.render();
-  }
-
-  setLayerStyles(styles: LayerStyles): void {
-    this.layerStyles = styles;
-    this.applyLayerStyles();
   }
 
   /** Records what the user sees, to restore it when they come back to this volume. */
@@ -428,50 +354,6 @@ export class ViewerController {
     return this.viewsFor(mode);
   }
 
-  private removeOverlays(): void {
-    if (!this.overlays || !this.shown) return;
-    for (const o of Object.values(this.overlays)) {
-      for (const id of this.viewportIds(this.shown.mode)) {
-        try {
-          segmentation.removeSegmentationRepresentations(id, { segmentationId: o.segmentationId });
-        } catch {
-          // The viewport may already have dropped it.
-        }
-      }
-      unregisterOverlay(o);
-    }
-    this.overlays = null;
-  }
-
-  private applyLayerStyles(): void {
-    const overlays = this.overlays;
-    if (!overlays || !this.shown?.ready) return;
-    const Labelmap = ToolEnums.SegmentationRepresentations.Labelmap;
-    for (const k of CLASS_OVERLAYS) {
-      const o = overlays[k];
-      const st = this.layerStyles[k];
-      // The teacher's pseudo-label gets a faint fill; the text layers are outlines only, dashed by width, so three
-      // opinions about the same structure stay readable over each other.
-      if (o) {
-        segmentation.config.style.setStyle(
-          { type: Labelmap, segmentationId: o.segmentationId },
-          { renderFillInactive: k === 'pseudo', fillAlphaInactive: st.opacity * 0.2, renderOutlineInactive: true, outlineOpacityInactive: st.opacity, outlineWidthInactive: k === 'pseudo' ? 1.5 : k === 'merged' ? 2.5 : 1 },
-        );
-      }
-    }
-    for (const k of HEAT_OVERLAYS) {
-      const o = overlays[k];
-      if (o) segmentation.config.style.setStyle({ type: Labelmap, segmentationId: o.segmentationId }, { renderFillInactive: true, fillAlphaInactive: this.layerStyles[k].opacity, renderOutlineInactive: false });
-    }
-    for (const id of this.viewportIds(this.shown.mode)) {
-      segmentation.config.style.setRenderInactiveSegmentations(id, true);
-      for (const [k, o] of Object.entries(overlays) as [OverlayKind, RegisteredOverlay][]) {
-        segmentation.config.visibility.setSegmentationRepresentationVisibility(id, { segmentationId: o.segmentationId, type: Labelmap }, this.layerStyles[k].visible);
-      }
-    }
-    this.engine.render();
-  }
-
   /**
    * Each brush move redraws every view that shows the labels; without a GPU (SwiftShader) drawing three
    * viewports is most of a move's latency, and the other two show at most a line of the stroke. While a
@@ -505,7 +387,8 @@ export class ViewerController {
   private hide(): void {
     this.releaseHeldViews();
     if (!this.shown) return;
-    this.removeOverlays();
+    this.modelOverlays?.dispose();
+    this.modelOverlays = null;
     const { reg, mode } = this.shown;
     for (const id of this.viewportIds(mode)) {
       try {
@@ -580,12 +463,9 @@ export class ViewerController {
     for (const id of this.viewportIds(this.shown.mode)) {
       for (const c of this.classes) {
         segmentation.config.color.setSegmentIndexColor(id, segId, c.value, [...c.color, 255] as Types.Color);
-        for (const k of CLASS_OVERLAYS) {
-          const o = this.overlays?.[k];
-          if (o) segmentation.config.color.setSegmentIndexColor(id, o.segmentationId, c.value, [...c.color, 255] as Types.Color);
-        }
       }
     }
+    this.modelOverlays?.setClasses(this.classes);
     if (this.activeClass !== null) segmentation.segmentIndex.setActiveSegmentIndex(segId, this.activeClass);
     this.engine.render();
   }

@@ -1,0 +1,169 @@
+import { expect, test, type Page } from '@playwright/test';
+import { decode } from 'fast-png';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ARTIFACTS, openFreshApp } from './helpers.ts';
+
+/*
+ * Overlays that obey (issue 16): a model layer that is off leaves no pixel behind, the pseudo-label is drawn in its
+ * class colour, and the confidence threshold hides what the model is unsure of.
+ *
+ * The pseudo-label is handed to the store as the worker would send it (one 'prediction' event for the slice on
+ * screen) instead of training for minutes: what is under test is what the viewer draws from a prediction, and a
+ * made-up one lets the journey choose which voxels are confident. The drawing path is the app's own from the
+ * store onwards.
+ */
+
+interface Shot {
+  width: number;
+  height: number;
+  rgb: Uint8Array;
+}
+
+async function grab(page: Page, testId: string): Promise<Shot> {
+  const png = decode(await page.getByTestId(testId).screenshot());
+  const n = png.width * png.height;
+  const rgb = new Uint8Array(n * 3);
+  for (let p = 0; p < n; p++) for (let c = 0; c < 3; c++) rgb[p * 3 + c] = png.data[p * png.channels + c]!;
+  return { width: png.width, height: png.height, rgb };
+}
+
+/** Pixels whose colour differs by more than `tolerance` in some channel. */
+function differing(a: Shot, b: Shot, tolerance = 2): number {
+  expect([a.width, a.height]).toEqual([b.width, b.height]);
+  let count = 0;
+  for (let p = 0; p < a.width * a.height; p++) {
+    for (let c = 0; c < 3; c++) {
+      if (Math.abs(a.rgb[p * 3 + c]! - b.rgb[p * 3 + c]!) > tolerance) {
+        count++;
+        break;
+      }
+    }
+  }
+  return count;
+}
+
+/** Mean colour change of the pixels that changed from `base` to `shot`. */
+function meanChange(shot: Shot, base: Shot): [number, number, number] {
+  const sum = [0, 0, 0];
+  let n = 0;
+  for (let p = 0; p < shot.width * shot.height; p++) {
+    const d = [0, 1, 2].map((c) => shot.rgb[p * 3 + c]! - base.rgb[p * 3 + c]!);
+    if (d.every((v) => Math.abs(v) <= 2)) continue;
+    n++;
+    for (let c = 0; c < 3; c++) sum[c]! += d[c]!;
+  }
+  return sum.map((v) => v / Math.max(1, n)) as [number, number, number];
+}
+
+/** A screenshot once drawing has settled: two in a row that agree. */
+async function settled(page: Page, testId: string, name?: string): Promise<Shot> {
+  let last = await grab(page, testId);
+  for (let tries = 0; tries < 20; tries++) {
+    await page.waitForTimeout(250);
+    const next = await grab(page, testId);
+    if (differing(last, next, 0) === 0) {
+      if (name) await page.getByTestId(testId).screenshot({ path: join(ARTIFACTS, `${name}.png`) });
+      return next;
+    }
+    last = next;
+  }
+  throw new Error(`${testId} kept changing`);
+}
+
+/**
+ * Sends a pseudo-label for slice `k`: a square of class 2 the model is sure of (confidence 0.96) and a square of
+ * class 1 it is not (confidence 0.29), both inside the image.
+ */
+async function sendPrediction(page: Page, k: number): Promise<void> {
+  await page.evaluate((slice) => {
+    const store = window.__pseudolab!.store;
+    const s = store.getState();
+    const id = s.activeVolumeId!;
+    const [w, h] = s.volumes[id]!.labels.dims;
+    const labels = new Uint8Array(w * h);
+    const uncertainty = new Uint8Array(w * h);
+    for (let j = Math.round(h * 0.3); j < Math.round(h * 0.6); j++) {
+      for (let i = Math.round(w * 0.1); i < Math.round(w * 0.4); i++) {
+        labels[j * w + i] = 2;
+        uncertainty[j * w + i] = 10;
+      }
+      for (let i = Math.round(w * 0.55); i < Math.round(w * 0.85); i++) {
+        labels[j * w + i] = 1;
+        uncertainty[j * w + i] = 180;
+      }
+    }
+    s.setTrainingPatch({ trainedClasses: s.classes.map((c) => ({ value: c.value, name: c.name })) });
+    s.applyTrainingEvent({ type: 'prediction', volumeId: id, k: slice, step: 1, labels, uncertainty, text: null });
+  }, k);
+}
+
+test('a layer that is off draws nothing; the threshold hides unsure pixels; pseudo-labels in class colours', async ({ page }) => {
+  test.setTimeout(4 * 60_000);
+  await openFreshApp(page);
+  await page.mouse.move(0, 0);
+  const k = Number(await page.getByTestId('slice-scroller-axial').getAttribute('data-current'));
+  const list = page.getByTestId('layers-panel');
+  await expect(list).toBeVisible();
+  for (const id of ['layer-pseudo', 'layer-uncertainty', 'layer-predictions', 'layer-text-mask', 'layer-merged', 'layer-activation']) {
+    await expect(list.getByTestId(id)).toBeVisible();
+    // Each switch names its shortcut.
+    await expect(list.getByTestId(id).locator('xpath=..')).toHaveAttribute('title', /Shift\+[A-Z]/);
+  }
+
+  const base = await settled(page, 'viewport-axial', 'layers-0-no-prediction');
+  const baseCoronal = await settled(page, 'viewport-coronal');
+
+  // Threshold 0: both squares drawn.
+  await page.getByTestId('confidence-threshold').fill('0');
+  await expect(page.getByTestId('confidence-threshold-value')).toHaveText('0 %');
+  await sendPrediction(page, k);
+  const all = await settled(page, 'viewport-axial', 'layers-1-pseudo-threshold-0');
+  const drawnAll = differing(all, base);
+  expect(drawnAll).toBeGreaterThan(200);
+
+  // Threshold 0.9: only the confident square stays.
+  await page.getByTestId('confidence-threshold').fill('0.9');
+  const sure = await settled(page, 'viewport-axial', 'layers-2-pseudo-threshold-0.9');
+  const drawnSure = differing(sure, base);
+  expect(drawnSure).toBeGreaterThan(100);
+  expect(differing(all, sure)).toBeGreaterThan(100);
+  expect(drawnSure).toBeLessThan(drawnAll * 0.75);
+  // What is left is class 2 in its own colour (green in the demo's legend), not a yellow/orange heat map.
+  const [dr, dg, db] = meanChange(sure, base);
+  expect(dg).toBeGreaterThan(dr);
+  expect(dg).toBeGreaterThan(db);
+
+  // Off: not a pixel of it, in any view.
+  await page.getByTestId('layer-pseudo').uncheck();
+  const off = await settled(page, 'viewport-axial', 'layers-3-pseudo-off');
+  expect(differing(off, base, 0)).toBe(0);
+  expect(differing(await settled(page, 'viewport-coronal'), baseCoronal, 0)).toBe(0);
+
+  // The uncertainty heat map answers its shortcut, on and off again.
+  await page.keyboard.press('Shift+U');
+  await expect(page.getByTestId('layer-uncertainty')).toBeChecked();
+  const heat = await settled(page, 'viewport-axial', 'layers-4-uncertainty-on');
+  expect(differing(heat, base)).toBeGreaterThan(100);
+  await page.keyboard.press('Shift+U');
+  await expect(page.getByTestId('layer-uncertainty')).not.toBeChecked();
+  expect(differing(await settled(page, 'viewport-axial'), base, 0)).toBe(0);
+
+  // Back on with Shift+P, at a lower opacity: drawn again, fainter.
+  await page.keyboard.press('Shift+P');
+  await expect(page.getByTestId('layer-pseudo')).toBeChecked();
+  const again = await settled(page, 'viewport-axial');
+  expect(differing(again, sure)).toBe(0);
+  await page.getByTestId('layer-pseudo-opacity').fill('0.3');
+  const faint = await settled(page, 'viewport-axial');
+  expect(differing(faint, base)).toBeGreaterThan(0);
+  expect(differing(faint, again)).toBeGreaterThan(0);
+
+  // The settings survive a reload.
+  await page.reload();
+  await expect(page.getByTestId('viewer')).toHaveAttribute('data-ready', 'true', { timeout: 60_000 });
+  await expect(page.getByTestId('confidence-threshold-value')).toHaveText('90 %');
+  await expect(page.getByTestId('layer-pseudo-opacity')).toHaveValue('0.3');
+  await page.screenshot({ path: join(ARTIFACTS, 'layers-5-page.png') });
+  writeFileSync(join(ARTIFACTS, 'layers-counts.json'), JSON.stringify({ drawnAll, drawnSure }));
+});
