@@ -1,12 +1,14 @@
 import { useApp } from '../store/appStore.ts';
 import { activeEntry } from '../store/selectors.ts';
+import { lengthUnit } from '../volume/physicalSpacing.ts';
+import { formatWindowLevel, windowWidthLevel } from './formatWindow.ts';
 import { useViewerUi } from './viewerState.ts';
 
 function fmt(v: number): string {
   return Number.isInteger(v) ? String(v) : Math.abs(v) >= 100 ? v.toFixed(1) : v.toPrecision(4);
 }
 
-/** The voxel under the cursor (index, value, label), the window, and the volume's size. */
+/** The voxel under the cursor (index, value, label), the window as width and level, and the volume's size. */
 export function StatusBar() {
   const hover = useViewerUi((s) => s.hover);
   const window = useViewerUi((s) => s.window);
@@ -24,11 +26,21 @@ export function StatusBar() {
       </span>
       <span title="Label under the cursor">{hover && hover.value ? `Label ${label ? label.name : hover.label ? `#${hover.label}` : 'background'}` : ''}</span>
       <span className="spacer" />
-      {window && <span title="Window: lower – upper intensity">W {fmt(window[0])} – {fmt(window[1])}</span>}
-      {g && (
-        <span title="Dimensions and voxel size">
-          {g.dims.join('×')} · {g.spacing.map((s) => s.toFixed(2)).join('×')} mm
+      {window && (
+        <span data-testid="window-level" data-width={windowWidthLevel(window).width} data-level={windowWidthLevel(window).level} title={`Window width and level (centre): intensities ${fmt(window[0])} to ${fmt(window[1])} run from black to white`}>
+          {formatWindowLevel(window)}
         </span>
+      )}
+      {g && entry && (
+        lengthUnit(entry.volume) === 'mm' ? (
+          <span title="Dimensions and voxel size">
+            {g.dims.join('×')} · {g.spacing.map((s) => s.toFixed(2)).join('×')} mm
+          </span>
+        ) : (
+          <span data-testid="image-size" title="Image size in pixels; the file gives no physical pixel size, so lengths are in pixels">
+            {g.dims.slice(0, 2).join('×')} px
+          </span>
+        )
       )}
     </footer>
   );
