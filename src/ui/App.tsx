@@ -5,6 +5,8 @@ import { trainingController } from '../app/training.ts';
 import { appStore } from '../store/appStore.ts';
 import { activeEntry } from '../store/selectors.ts';
 import { ClassPanel } from './ClassPanel.tsx';
+import { Guide } from './Guide.tsx';
+import { guideDismissed, rememberGuideDismissed } from './guideState.ts';
 import { LayersPanel } from './LayersPanel.tsx';
 import { Messages } from './Messages.tsx';
 import { ProgressBar } from './ProgressBar.tsx';
@@ -87,9 +89,33 @@ function run(cmd: Command, showHelp: () => void): void {
   }
 }
 
+/**
+ * A new run's status next to the last run's errors read as if the new run had failed: when a run starts, what the
+ * training topic said before is cleared (messages raised during the new run arrive after the switch to starting).
+ */
+function useClearTrainingMessagesOnStart(): void {
+  useEffect(
+    () =>
+      appStore.subscribe((s, prev) => {
+        if (s.training.status === 'starting' && prev.training.status !== 'starting') s.clearMessageTopic('training');
+      }),
+    [],
+  );
+}
+
 export function App() {
   const [help, setHelp] = useState(false);
   const [dragging, setDragging] = useState(false);
+  const [guide, setGuide] = useState(() => !guideDismissed());
+  const showGuide = (): void => {
+    rememberGuideDismissed(false);
+    setGuide(true);
+  };
+  const hideGuide = (): void => {
+    rememberGuideDismissed(true);
+    setGuide(false);
+  };
+  useClearTrainingMessagesOnStart();
 
   useEffect(() => {
     const onKey = (e: KeyboardEvent): void => {
@@ -120,7 +146,7 @@ export function App() {
         void filesFromDrop(e.dataTransfer).then((files) => openFilesCommand(appStore, files));
       }}
     >
-      <TopBar onHelp={() => setHelp(true)} />
+      <TopBar onHelp={() => setHelp(true)} onGuide={() => (guide ? hideGuide() : showGuide())} guideShown={guide} />
       <ProgressBar />
       <div className="workspace">
         <aside className="sidebar left">
@@ -129,7 +155,9 @@ export function App() {
           <LayersPanel />
         </aside>
         <main className="centre">
+          {guide && <Guide onClose={hideGuide} />}
           <ViewerPane />
+          <Messages />
         </main>
         <aside className="sidebar right">
           <VolumeDescription />
@@ -138,9 +166,16 @@ export function App() {
         </aside>
       </div>
       <StatusBar />
-      <Messages />
       {dragging && <div className="drop-overlay">Drop NIfTI, DICOM, PNG/JPEG files, CSVs of image descriptions or folders to open them</div>}
-      {help && <ShortcutsHelp onClose={() => setHelp(false)} />}
+      {help && (
+        <ShortcutsHelp
+          onClose={() => setHelp(false)}
+          onShowGuide={() => {
+            setHelp(false);
+            showGuide();
+          }}
+        />
+      )}
     </div>
   );
 }

@@ -1,8 +1,10 @@
 import { useState } from 'react';
 import { useApp } from '../store/appStore.ts';
+import { activeEntry } from '../store/selectors.ts';
 import { hexColor, parseHexColor, type ClassDef } from '../volume/classes.ts';
 import { ConfirmDialog } from './ConfirmDialog.tsx';
 import { CLINICAL_TEXT_FIELD } from './clinicalText.ts';
+import { Section } from './Section.tsx';
 
 function TrashIcon() {
   return (
@@ -39,15 +41,23 @@ function ClassItem({ c, position, count }: { c: ClassDef; position: number; coun
           title="Change colour"
           onChange={(e) => update(c.value, { color: parseHexColor(e.currentTarget.value) })}
         />
-        <input
+        {/* A one-line textarea so long names ("Inferior vena cava") wrap instead of being cut off; Enter ends the edit. */}
+        <textarea
           {...CLINICAL_TEXT_FIELD}
+          rows={1}
           className="class-name"
           value={c.name}
           aria-label="Class name"
           data-testid="class-name"
-          title={`Label value ${c.value} in exported files`}
+          title={`${c.name} — label value ${c.value} in exported files`}
           onFocus={() => setActive(c.value)}
-          onChange={(e) => update(c.value, { name: e.currentTarget.value })}
+          onKeyDown={(e) => {
+            if (e.key === 'Enter') {
+              e.preventDefault();
+              e.currentTarget.blur();
+            }
+          }}
+          onChange={(e) => update(c.value, { name: e.currentTarget.value.replace(/[\r\n]+/g, ' ') })}
         />
         <span className="class-value" title="Voxel value in exported label files">{c.value}</span>
         <button className="icon-button" aria-label="Move up" title="Move up" disabled={position === 0} onClick={() => move(c.value, position - 1)}>↑</button>
@@ -101,23 +111,49 @@ function ClassItem({ c, position, count }: { c: ClassDef; position: number; coun
   );
 }
 
+/** What to do next in this panel, when something is missing: a class, a chosen class, a first painted slice. */
+function ClassNextStep() {
+  const hasClasses = useApp((s) => s.classes.length > 0);
+  const hasActive = useApp((s) => s.activeClassValue !== null && s.classes.some((c) => c.value === s.activeClassValue));
+  const hasVolume = useApp((s) => activeEntry(s) !== null);
+  const unlabeled = useApp((s) => {
+    const e = activeEntry(s);
+    return !!e && e.labels.slices.every((axis) => axis.every((p) => p === 0));
+  });
+  let text: string | null = null;
+  if (!hasClasses) text = 'No classes yet: press + Add for each structure you want to segment, and name it.';
+  else if (!hasActive) text = 'Pick a class to paint with (its round button, or keys 1–9).';
+  else if (hasVolume && unlabeled) text = 'No labels yet on this volume: paint the structure on a few slices (Brush, B), then press Start under Training.';
+  if (!text) return null;
+  return (
+    <p className="empty next-step" data-testid="class-next-step">
+      {text}
+    </p>
+  );
+}
+
 export function ClassPanel() {
   const classes = useApp((s) => s.classes);
   const add = useApp((s) => s.addClass);
   return (
-    <section className="panel">
-      <h2 className="panel-title">
-        Classes <span className="count">{classes.length}</span>
-        <button className="small add" data-testid="add-class" title="Add a class" onClick={() => add()}>
-          + Add
-        </button>
-      </h2>
+    <Section
+      id="classes"
+      title="Classes"
+      actions={
+        <>
+          <span className="count">{classes.length}</span>
+          <button className="small add" data-testid="add-class" title="Add a class" onClick={() => add()}>
+            + Add
+          </button>
+        </>
+      }
+    >
       <ul className="class-list" data-testid="class-list">
         {classes.map((c, n) => (
           <ClassItem key={c.value} c={c} position={n} count={classes.length} />
         ))}
       </ul>
-      {classes.length === 0 && <p className="empty">Add a class for each structure you want to segment.</p>}
-    </section>
+      <ClassNextStep />
+    </Section>
   );
 }

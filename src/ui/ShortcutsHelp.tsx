@@ -1,7 +1,8 @@
 import { useEffect, useRef } from 'react';
 import { SHORTCUT_HELP } from './shortcuts.ts';
 
-export function ShortcutsHelp({ onClose }: { onClose: () => void }) {
+/** `onShowGuide` brings back the first-run guide, which a user may have dismissed before knowing they would need it. */
+export function ShortcutsHelp({ onClose, onShowGuide }: { onClose: () => void; onShowGuide: () => void }) {
   const ref = useRef<HTMLDialogElement>(null);
   useEffect(() => {
     if (ref.current && !ref.current.open) ref.current.showModal();
@@ -20,6 +21,9 @@ export function ShortcutsHelp({ onClose }: { onClose: () => void }) {
         </tbody>
       </table>
       <div className="dialog-buttons">
+        <button data-testid="show-guide" onClick={onShowGuide} title="The five steps from opening files to reviewing the model's labels">
+          Show the guide
+        </button>
         <button onClick={onClose}>Close</button>
       </div>
     </dialog>

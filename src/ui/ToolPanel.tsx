@@ -3,6 +3,7 @@ import { activeEntry } from '../store/selectors.ts';
 import { BRUSH_MAX_MM, BRUSH_MIN_MM } from '../store/toolsSlice.ts';
 import type { ToolName } from '../store/types.ts';
 import { PROVENANCE_NAMES, type SliceProvenance } from '../volume/labels.ts';
+import { Section } from './Section.tsx';
 import { TOOL_KEYS } from './shortcuts.ts';
 import { useViewerUi } from './viewerState.ts';
 
@@ -78,8 +79,7 @@ export function ToolPanel() {
   const window = useViewerUi((s) => s.window);
   const brushTool = tools.tool === 'brush' || tools.tool === 'eraser' || tools.tool === 'threshold';
   return (
-    <section className="panel">
-      <h2 className="panel-title">Tools</h2>
+    <Section id="tools" title="Tools">
       <div className="tool-grid" role="toolbar" aria-label="Tools">
         {TOOLS.map((t) => (
           <button
@@ -146,6 +146,6 @@ export function ToolPanel() {
         Show labels
       </label>
       <SliceLabeledToggle />
-    </section>
+    </Section>
   );
 }

@@ -10,7 +10,7 @@ export function openFilePicker(): void {
   document.querySelector<HTMLInputElement>('[data-testid="open-files"]')?.click();
 }
 
-export function TopBar({ onHelp }: { onHelp: () => void }) {
+export function TopBar({ onHelp, onGuide, guideShown }: { onHelp: () => void; onGuide: () => void; guideShown: boolean }) {
   const undoable = useApp(canUndo);
   const redoable = useApp(canRedo);
   const hasVolume = useApp((s) => s.activeVolumeId !== null);
@@ -109,6 +109,9 @@ export function TopBar({ onHelp }: { onHelp: () => void }) {
       </div>
       <div className="spacer" />
       <SaveStatus />
+      <button data-testid="guide-toggle" aria-pressed={guideShown} onClick={onGuide} title={guideShown ? 'Hide the getting-started guide' : 'Show the getting-started guide: open files, pick a class, paint, Start, review'}>
+        Guide
+      </button>
       <button className="icon-button" onClick={onHelp} title="Keyboard shortcuts (?)" aria-label="Keyboard shortcuts">
         ?
       </button>

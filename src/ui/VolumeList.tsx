@@ -2,6 +2,7 @@ import { useState } from 'react';
 import { useApp } from '../store/appStore.ts';
 import { progressOf } from '../store/selectors.ts';
 import { ConfirmDialog } from './ConfirmDialog.tsx';
+import { Section } from './Section.tsx';
 
 function VolumeItem({ id }: { id: string }) {
   const entry = useApp((s) => s.volumes[id]);
@@ -61,12 +62,11 @@ function VolumeItem({ id }: { id: string }) {
 export function VolumeList() {
   const order = useApp((s) => s.volumeOrder);
   return (
-    <section className="panel">
-      <h2 className="panel-title">
-        Dataset <span className="count">{order.length}</span>
-      </h2>
+    <Section id="dataset" title="Dataset" actions={<span className="count">{order.length}</span>}>
       {order.length === 0 ? (
-        <p className="empty">Open files or drop a folder anywhere in the window.</p>
+        <p className="empty next-step" data-testid="dataset-next-step">
+          No volume open: press Open files (Ctrl+O) or Open folder, or drop files or a folder anywhere in the window.
+        </p>
       ) : (
         <ul className="volume-list" data-testid="volume-list">
           {order.map((id) => (
@@ -74,6 +74,6 @@ export function VolumeList() {
           ))}
         </ul>
       )}
-    </section>
+    </Section>
   );
 }
