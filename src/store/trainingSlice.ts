@@ -303,7 +303,8 @@ export const createTrainingSlice: StateCreator<AppState, [], [], TrainingSlice> 
         case 'checkpoint':
           return; // stored by the controller, which owns the database
         case 'error':
-          return patch({ error: m.message, errorDetails: m.details ?? null, engineFailure: m.engine ?? null });
+          // A run that failed before pre-training took a step has no pre-training figures to show.
+          return patch({ error: m.message, errorDetails: m.details ?? null, engineFailure: m.engine ?? null, vlm: s.training.vlm && s.training.vlm.losses.length === 0 ? null : s.training.vlm });
       }
     },
   };

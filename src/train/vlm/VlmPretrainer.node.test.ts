@@ -52,6 +52,6 @@ describe('vision–language pre-training on a small workspace', () => {
     const pool = buildPairPool(volumes, pools, { ...DEFAULT_PAIR_OPTIONS, classTexts: ['disc', ''], descriptions: [] }, new Random(2));
     const tokenizer = buildTokenizer(['disc']);
     const model = visionLanguageConfig([32, 32], 1, tokenizer.vocabSize, { embedDim: 16, vit: { dim: 16, depth: 1, heads: 2 }, text: { dim: 16, depth: 1, heads: 2, maxLength: 8 } });
-    expect(() => new VlmPretrainer(volumes, pool, tokenizer, model, DEFAULT_VLM_PRETRAIN, 2)).toThrow(/two different texts/);
+    expect(() => new VlmPretrainer(volumes, pool, tokenizer, model, DEFAULT_VLM_PRETRAIN, 2)).toThrow(/two different texts. Add a description to at least two images/);
   });
 });

@@ -20,6 +20,14 @@ import { dusssLoss } from './dusssLoss.ts';
 import { glscLoss } from './glscLoss.ts';
 import type { VlmPretrainConfig } from './vlmPretrainConfig.ts';
 
+/**
+ * Pre-training learns from image–text pairs, and class descriptions alone rarely give two different texts on the
+ * images of one batch: the message says what to add and where, since the user cannot see the pairs.
+ */
+export const PAIRS_NEEDED =
+  'pre-training needs image–text pairs with at least two different texts. Add a description to at least two images ' +
+  '(the "Image description" box at the top right, for the image on screen), or open a CSV of image descriptions with Open files';
+
 export interface VlmStepReport {
   step: number;
   lr: number;
@@ -72,7 +80,7 @@ export class VlmPretrainer {
     private textVectors: Map<string, Float32Array> | null = null,
   ) {
     if ((model.textSource?.kind ?? 'learned') === 'learned' ? !tokenizer : !textVectors) throw new Error('the text side needs a tokenizer (learned) or vectors (fixed provider)');
-    if (pool.texts.length < 2) throw new Error('pre-training needs at least two different texts: describe the classes or the images');
+    if (pool.texts.length < 2) throw new Error(PAIRS_NEEDED);
     const root = new Random(seed);
     this.params = createVisionLanguageModel(model, root.fork('vlm-init'));
     this.rng = root.fork('vlm-pairs');
@@ -124,7 +132,7 @@ export class VlmPretrainer {
     const [h, w] = this.imageSize;
     // 1. A batch of pairs with distinct texts, each image in two augmented views, each text in two (DuSSS T2T).
     const batch = samplePairBatch(this.volumes, this.pool, cfg.batch, this.imageSize, cfg.augment, this.rng);
-    if (batch.count < 2) throw new Error('pre-training needs pairs with at least two different texts');
+    if (batch.count < 2) throw new Error(PAIRS_NEEDED);
     const texts = batch.texts.map((t) => this.pool.texts[t]!);
     // DuSSS's T2T view (eq 9). A fixed provider has vectors for the workspace's texts only, not for random
     // rewrites of them, so its T2T view is the text itself: that term then only trains the Gaussian head.
