@@ -1,4 +1,4 @@
-import { useRef } from 'react';
+import { useRef, useState } from 'react';
 import { trainingController } from '../app/training.ts';
 import { useApp } from '../store/appStore.ts';
 import { BACKEND_LABELS, BACKEND_ORDER, type BackendName } from '../train/backendNames.ts';
@@ -9,6 +9,10 @@ import { hexColor } from '../volume/classes.ts';
 import { LineChart } from './LineChart.tsx';
 import { TextGuidancePanel } from './TextGuidancePanel.tsx';
 import { useViewerUi } from './viewerState.ts';
+import { ConfirmDialog } from './ConfirmDialog.tsx';
+import { Section } from './Section.tsx';
+import { runKey, type RunSummary } from '../persist/runKey.ts';
+import { planStart } from '../persist/startPlan.ts';
 
 const PRESET_LABELS: Record<PresetName, string> = {
   supervised: 'Supervised (labeled slices only)',
@@ -52,9 +56,35 @@ function Controls() {
   const busy = t.status === 'starting' || t.status === 'running' || t.status === 'paused';
   const held = presetModelKind(t.preset);
   const network = held ?? t.network;
-  const resumeText = t.checkpoint && t.checkpoint.preset === t.preset && t.checkpoint.network === network ? `Resume (step ${t.checkpoint.step})` : 'Start';
+  const [asking, setAsking] = useState<{ shown: RunSummary; replaces: boolean } | null>(null);
+  const shown = t.checkpoint?.stored && t.checkpoint.size ? runKey(t.checkpoint.preset, t.checkpoint.network, t.checkpoint.size) : null;
+  const classValues = useApp((s) => s.classes).map((x) => x.value);
+  const plan = planStart(t.savedRuns, { preset: t.preset, network, size: t.modelSize, classValues }, shown);
+  const resumeText = plan.kind === 'resume' ? `Resume (step ${plan.run.step})` : 'Start';
+  // While a run is on, Start says what is happening instead of what it would do.
+  const runningText = t.status === 'starting' ? 'Starting…' : t.status === 'running' ? `Training… step ${t.step}` : null;
+  const begin = (): void => {
+    if (plan.kind === 'ask') setAsking({ shown: plan.shown, replaces: plan.replaces });
+    else void c?.start();
+  };
   return (
     <>
+      {asking && (
+        <StartDialog
+          shown={asking.shown}
+          replaces={asking.replaces}
+          next={PRESET_LABELS[t.preset]}
+          onCancel={() => setAsking(null)}
+          onKeep={() => {
+            setAsking(null);
+            void c?.start();
+          }}
+          onDiscard={() => {
+            setAsking(null);
+            void c?.start({ discard: asking.shown.key });
+          }}
+        />
+      )}
       <label className="field">
         <span>Method</span>
         <select data-testid="method-select" value={t.preset} disabled={busy} onChange={(e) => setPreset(e.currentTarget.value as PresetName)} title="The training method (docs: METHOD.md); change it while training is stopped">
@@ -104,7 +134,7 @@ function Controls() {
       </label>
       <label className="field">
         <span>Model</span>
-        <select data-testid="model-size-select" value={t.modelSize} disabled={busy} onChange={(e) => setSize(e.currentTarget.value as ModelSizeChoice)} title="Network size: bigger learns more but each step costs more. A resumed model keeps its size.">
+        <select data-testid="model-size-select" value={busy && t.info ? t.info.modelSize : t.modelSize} disabled={busy} onChange={(e) => setSize(e.currentTarget.value as ModelSizeChoice)} title="Network size: bigger learns more but each step costs more. A resumed model keeps its size.">
           {MODEL_SIZES.map((m) => (
             <option key={m} value={m}>
               {MODEL_SIZE_LABELS[m]}
@@ -118,8 +148,8 @@ function Controls() {
             ▶ Resume
           </button>
         ) : (
-          <button data-testid="train-start" className="primary" disabled={busy} onClick={() => void c?.start()} title="Train on this workspace's labeled slices (and unlabeled ones, for mean teacher) on your own GPU">
-            ▶ {resumeText}
+          <button data-testid="train-start" className="primary" disabled={busy} onClick={begin} title={runningText ? 'Training runs: Pause or Stop it (the model is saved either way)' : "Train on this workspace's labeled slices (and unlabeled ones, for mean teacher) on your own GPU"}>
+            {runningText ?? `▶ ${resumeText}`}
           </button>
         )}
         <button data-testid="train-pause" disabled={t.status !== 'running'} onClick={() => c?.pause()} title="Pause training (the model is saved)">
@@ -133,13 +163,47 @@ function Controls() {
   );
 }
 
+function runName(r: RunSummary): string {
+  const preset = (PRESET_LABELS as Record<string, string>)[r.preset]?.split(' (')[0] ?? r.preset;
+  return `${preset} model (${r.network.toUpperCase()}, ${r.size}, step ${r.step})`;
+}
+
+/** Asked before a Start that would leave the shown model behind or overwrite it: keep it, or start afresh without it. */
+function StartDialog({ shown, replaces, next, onCancel, onKeep, onDiscard }: { shown: RunSummary; replaces: boolean; next: string; onCancel: () => void; onKeep: () => void; onDiscard: () => void }) {
+  const name = runName(shown);
+  if (replaces) {
+    return (
+      <ConfirmDialog
+        title="Replace the saved model?"
+        body={`The saved ${name} was trained for other classes, so it cannot continue. A new run with these choices starts afresh and replaces it. To keep it, Cancel and use Export model first.`}
+        confirmLabel="Start afresh, replace it"
+        onConfirm={onDiscard}
+        onCancel={onCancel}
+      />
+    );
+  }
+  return (
+    <ConfirmDialog
+      title="Keep the saved model?"
+      body={`${next} starts afresh. The ${name} can be kept: choosing its method, network and size again resumes it where it stopped.`}
+      confirmLabel={`Keep it, start afresh`}
+      confirmKind="primary"
+      secondary={{ label: `Delete it, start afresh`, onClick: onDiscard, danger: true }}
+      onConfirm={onKeep}
+      onCancel={onCancel}
+    />
+  );
+}
+
 function Status() {
   const t = useApp((s) => s.training);
   const lastLoss = t.losses[t.losses.length - 1]?.total;
   const backend = t.backend;
+  // After a reload the panel shows the stored run as it stood; Start (Resume) continues it.
+  const restoredAt = t.status === 'idle' && t.restored && t.checkpoint ? t.checkpoint.step : null;
   return (
     <div
-      className={`train-status status-${t.stopping ? 'stopping' : t.status}`}
+      className={`train-status status-${t.stopping ? 'stopping' : restoredAt !== null ? 'paused' : t.status}`}
       data-testid="train-status"
       data-status={t.status}
       data-step={t.step}
@@ -147,7 +211,7 @@ function Status() {
       data-backend={backend?.name ?? ''}
     >
       <div className="train-status-line">
-        <span className="status-pill" data-testid="status-pill">{t.status === 'idle' ? 'not started' : t.stopping ? 'stopping…' : t.status}</span>
+        <span className="status-pill" data-testid="status-pill">{restoredAt !== null ? `paused at step ${restoredAt}` : t.status === 'idle' ? 'not started' : t.stopping ? 'stopping…' : t.status}</span>
         {backend && (
           <span className="backend" title={[backend.adapter ? `Adapter: ${backend.adapter}` : null, ...backend.notes].filter(Boolean).join('\n') || 'The fastest backend available'}>
             {BACKEND_LABELS[backend.name]}
@@ -160,6 +224,11 @@ function Status() {
           </span>
         )}
       </div>
+      {restoredAt !== null && (
+        <p className="hint" data-testid="restored-hint">
+          Paused at step {restoredAt} — Resume to continue. The charts and pseudo-labels are those saved with the model.
+        </p>
+      )}
       {backend && backend.notes.length > 0 && (
         <details className="backend-notes">
           <summary>Why not a faster backend?</summary>
