@@ -121,10 +121,6 @@ async function viewerReady(page, name) {
   );
 }
 
-async function saveState(page) {
-  return page.getByTestId('save-status').getAttribute('data-state');
-}
-
 async function waitSaved(page, since) {
   // Wait for a save to begin (the status leaves 'saved'), then for it to say 'saved' again.
   await page.waitForFunction(() => document.querySelector('[data-testid="save-status"]')?.getAttribute('data-state') === 'saved', null, { timeout: 600_000, polling: 20 });

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The one test command (npm test): installs what is missing, then typecheck, unit tests in Node, the production
-# build, and browser journeys in Chromium. .ci/run calls exactly this.
+# The one test command (npm test): installs what is missing, then typecheck, layer rules, lint, unit tests in Node,
+# the production build, and browser journeys in Chromium. .ci/run calls exactly this.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mkdir -p e2e-artifacts
@@ -42,6 +42,13 @@ fi
 
 echo "==> typecheck"
 npx tsc --noEmit -p tsconfig.json
+
+# The layer rules of docs/architecture.md, written down in .dependency-cruiser.cjs (the page never loads tfjs).
+echo "==> layer rules (dependency-cruiser)"
+npx depcruise src --config .dependency-cruiser.cjs
+
+echo "==> lint (Biome)"
+npx biome lint
 
 echo "==> unit tests (Node)"
 unit_rc=0

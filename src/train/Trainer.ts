@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { customKernelsActive } from '../gpu/customKernels.ts';
-import { logSoftmaxClasses, maxClasses, softmaxClasses, sumClasses } from '../model/classAxis.ts';
+import { softmaxClasses } from '../model/classAxis.ts';
 import { Random } from '../data/random.ts';
 import { buildPools, oneHot, sampleBatch, type SlicePools, type SliceRef } from '../data/sampler.ts';
 import { patchSizeFor } from '../data/slices2d.ts';
@@ -17,7 +17,6 @@ import { emaUpdate } from './ema.ts';
 import { maskedCeDice, pseudoLabelCrossEntropy, sigmoidRampUp, softmaxMse } from './losses.ts';
 import { presentClasses, type TextGuidance, type TextHeadReport } from './vlm/TextGuidance.ts';
 import { mergedPseudoLabel, semiLoss } from './vlm/textMaskLosses.ts';
-import { centredWindow, extractSlice } from '../data/slices2d.ts';
 
 export interface StepReport {
   step: number;

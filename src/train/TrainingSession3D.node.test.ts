@@ -1,18 +1,12 @@
 import '@tensorflow/tfjs-backend-wasm';
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runPredict } from '../cli/predict.ts';
-import { DEMO_CLASSES, generateDemoDataset } from '../demo/generateDemo.ts';
-import { readNifti } from '../io/nifti/readNifti.ts';
-import { makeNifti } from '../io/testing/niftiFixture.ts';
+import { DEMO_CLASSES } from '../demo/generateDemo.ts';
 import { takPromptTexts } from '../text/takPrompts.ts';
 import { workspaceTexts } from '../text/workspaceTexts.ts';
 import { decodeCheckpoint } from './checkpoint.ts';
 import { presetConfig } from './config.ts';
-import type { FromWorker, ToWorker, WorkerVolume } from './protocol.ts';
-import { TrainingSession } from './TrainingSession.ts';
+import type { FromWorker } from './protocol.ts';
+import { CLASSES, demoVolumes, DIMS, harness, PATCH, start } from './testing/session3d.ts';
 
 /*
  * The worker's session with the 3D network, driven through its protocol as the app drives it: the same events as
@@ -20,77 +14,6 @@ import { TrainingSession } from './TrainingSession.ts';
  * verdict that comes first and TAK's prompt vectors. Small demo volumes and an 8×16×16 patch keep a step near a
  * second on WebAssembly.
  */
-
-const DIMS: [number, number, number] = [32, 32, 8];
-const PATCH: [number, number, number] = [8, 16, 16];
-const CLASSES = DEMO_CLASSES.map((c) => ({ value: c.value, name: c.name }));
-
-function demoVolumes(dims: [number, number, number] = DIMS): WorkerVolume[] {
-  const demo = generateDemoDataset({ count: 2, dims });
-  return demo.volumes.map((v, n) => {
-    const l = demo.initialLabels[n]!;
-    if (n === 0) {
-      const per = dims[0] * dims[1];
-      for (const k of [2, 5]) {
-        l.voxels.set(demo.groundTruth[0]!.subarray(k * per, (k + 1) * per), k * per);
-        l.slices[2][k] = 1;
-      }
-    }
-    return { id: v.id, validation: [], dims: v.geometry.dims, spacing: v.geometry.spacing, channels: 1, voxels: v.voxels, labels: l.voxels, slices: l.slices };
-  });
-}
-
-/** Drives a session as the UI does, collecting events; `onEvent` runs synchronously inside the emit. */
-function harness(onEvent?: (m: FromWorker, session: TrainingSession) => void) {
-  const events: FromWorker[] = [];
-  const waiters: { pred: (m: FromWorker) => boolean; resolve: (m: FromWorker) => void }[] = [];
-  const session: TrainingSession = new TrainingSession((m) => {
-    events.push(m);
-    onEvent?.(m, session);
-    for (const w of [...waiters]) {
-      if (w.pred(m)) {
-        waiters.splice(waiters.indexOf(w), 1);
-        w.resolve(m);
-      }
-    }
-  });
-  const until = <T extends FromWorker['type']>(type: T, pred: (m: Extract<FromWorker, { type: T }>) => boolean = () => true, ms = 90_000): Promise<Extract<FromWorker, { type: T }>> =>
-    new Promise((resolve, reject) => {
-      const match = (m: FromWorker) => m.type === type && pred(m as Extract<FromWorker, { type: T }>);
-      const found = events.find(match);
-      if (found) return resolve(found as Extract<FromWorker, { type: T }>);
-      const timer = setTimeout(() => reject(new Error(`no ${type} event; got ${events.filter((e) => e.type !== 'step' && e.type !== 'prediction').map((e) => e.type + (e.type === 'error' || e.type === 'notice' ? `: ${e.message}` : '')).join(', ')}`)), ms);
-      waiters.push({ pred: match, resolve: (m) => (clearTimeout(timer), resolve(m as Extract<FromWorker, { type: T }>)) });
-    });
-  const send = (m: ToWorker) => session.handle(m);
-  const stop = async () => {
-    send({ type: 'stop' });
-    await until('state', (m) => m.state === 'stopped');
-    session.dispose();
-  };
-  return { session, events, until, send, stop };
-}
-
-function start(overrides: Partial<Extract<ToWorker, { type: 'start' }>> = {}): Extract<ToWorker, { type: 'start' }> {
-  return {
-    type: 'start',
-    config: presetConfig('mean-teacher', { model: { kind: '3d' }, patch3d: PATCH, validation: { everySteps: 2, minLabeledSlices: 1000 } }),
-    classes: CLASSES,
-    volumes: demoVolumes(),
-    backendOrder: ['wasm'],
-    skipSoftware: true,
-    customKernels: true,
-    modelSize: 'tiny',
-    wasmPaths: '',
-    checkpoint: null,
-    checkpointEveryMs: 3_600_000,
-    texts: null,
-    textVectors: null,
-    tak: null,
-    takVectors: null,
-    ...overrides,
-  };
-}
 
 describe('training session with the 3D network', () => {
   it('mean teacher: ready with three patch sides → steps → the watched slice\'s prediction → predict-all → checkpoint → resume', async () => {
@@ -160,23 +83,6 @@ describe('training session with the 3D network', () => {
     expect((await again.until('step')).report.step).toBe(ckpt.step + 1);
     await again.stop();
 
-    // The same checkpoint predicts from the command line: sliding windows over NIfTI files, the images' geometry kept.
-    const root = mkdtempSync(join(tmpdir(), 'pseudolab-3d-'));
-    const images = join(root, 'images');
-    const out = join(root, 'pred');
-    const model = join(root, 'model.pslb');
-    writeFileSync(model, ckpt.bytes);
-    const v = first.volumes[0]!;
-    const f32 = Float32Array.from(v.voxels as ArrayLike<number>);
-    (await import('node:fs')).mkdirSync(images);
-    writeFileSync(join(images, 'case.nii'), makeNifti({ dims: [3, ...DIMS], datatype: 16, bitsPerVoxel: 32, data: new Uint8Array(f32.buffer), pixdim: [1, 1, 1, 2] }));
-    const lines: string[] = [];
-    await runPredict({ command: 'predict', model, images, out, backend: 'wasm', kernels: true }, (l) => lines.push(l));
-    expect(lines[0]).toMatch(/V-Net-3D width 4 depth 2, windows 8×16×16/);
-    expect(readdirSync(out)).toEqual(['case.nii.gz']);
-    const pred = readNifti(new Uint8Array(readFileSync(join(out, 'case.nii.gz'))), 'case.nii.gz').volume;
-    expect(pred.geometry.dims).toEqual(DIMS);
-    for (const x of new Set(pred.voxels)) expect([0, 1, 2, 3]).toContain(x);
   }, 300_000);
 
   it('cancelling predict-all stops inside the volume being predicted, and training goes on', async () => {

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { logSoftmaxClasses, maxClasses, softmaxClasses, sumClasses } from '../model/classAxis.ts';
+import { softmaxClasses } from '../model/classAxis.ts';
 import { centredWindow, extractSlice, type Window2D } from '../data/slices2d.ts';
 import type { TrainingVolume } from '../data/trainingVolume.ts';
 import { customKernelsActive } from '../gpu/customKernels.ts';
