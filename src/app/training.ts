@@ -24,6 +24,7 @@ import { TrainingClient } from '../train/TrainingClient.ts';
 import { SliceProvenance } from '../volume/labels.ts';
 import { downloadBytes } from './download.ts';
 import { baseName } from './labelExport.ts';
+import { TrainingEventQueue, watchInput } from './trainingEventQueue.ts';
 
 /**
  * Save a checkpoint this often while training runs (and always on pause and stop). It is also what a run resumes
@@ -49,6 +50,9 @@ const LABEL_SYNC_MS = 120;
 export class TrainingController {
   private client: TrainingClient | null = null;
   private readonly unsubscribe: () => void;
+  /** The worker's events on their way to the store: progress and predictions in batches, between the user's inputs. */
+  private readonly events = new TrainingEventQueue((m) => this.onEvent(m));
+  private readonly stopWatchingInput: () => void;
   private readonly labelTimers = new Map<string, ReturnType<typeof setTimeout>>();
   private sentVersions = new Map<string, number>();
   private volumeIds: string[] = [];
@@ -83,6 +87,7 @@ export class TrainingController {
       if (s.training.focus !== prev.training.focus) this.sendWatch();
       if ((this.sentTexts || this.sentTak) && (s.classes !== prev.classes || s.volumes !== prev.volumes)) this.queueTextSync();
     });
+    this.stopWatchingInput = typeof window === 'undefined' ? () => undefined : watchInput(window, () => this.events.noteInput());
   }
 
   get running(): boolean {
@@ -251,7 +256,7 @@ export class TrainingController {
     this.lastStepMs = 0;
     s.setTrainingPatch({ status: 'starting', trainedClasses: classes, error: null, errorDetails: null, engineFailure: null });
     this.client = new TrainingClient(
-      (m) => this.onEvent(m),
+      (m) => this.events.receive(m),
       (message) => this.onCrash(message),
     );
     // TAK reads each class's position and shape prompt; its learned text tower also sees the workspace texts.
@@ -306,6 +311,7 @@ export class TrainingController {
   }
 
   stop(): void {
+    this.events.flush();
     const client = this.client;
     if (!client || this.store.getState().training.stopping) return;
     this.store.getState().setTrainingPatch({ stopping: true });
@@ -345,6 +351,7 @@ export class TrainingController {
 
   /** Accepts the model's labels for the slice on screen (or one class of them) as labels, undoably. */
   acceptSlice(onlyClass?: number): boolean {
+    this.events.flush();
     const s = this.store.getState();
     const focus = s.training.focus;
     if (!focus) return false;
@@ -360,12 +367,14 @@ export class TrainingController {
   }
 
   rejectSlice(): void {
+    this.events.flush();
     const focus = this.store.getState().training.focus;
     if (focus) this.store.getState().rejectPseudoSlice(focus.volumeId, focus.k);
   }
 
   /** The unlabeled, unrejected slice of the active volume where teacher and student disagree most. */
   nextUncertainSlice(): number | null {
+    this.events.flush();
     const s = this.store.getState();
     const id = s.activeVolumeId;
     if (!id) return null;
@@ -453,6 +462,7 @@ export class TrainingController {
 
   dispose(): void {
     this.unsubscribe();
+    this.stopWatchingInput();
     this.endRun();
   }
 
@@ -552,6 +562,7 @@ export class TrainingController {
   }
 
   private endRun(): void {
+    this.events.flush();
     for (const t of this.labelTimers.values()) clearTimeout(t);
     this.labelTimers.clear();
     this.client?.dispose();
