@@ -40,6 +40,7 @@ test('a reload shows the run as it stood; another method asks and keeps the save
   await expect(page.getByTestId('model-size-select')).toHaveValue('tiny');
   await expect.poll(async () => Number(await status.getAttribute('data-step')), { timeout: 4 * 60_000, intervals: [1000] }).toBeGreaterThanOrEqual(8);
   await expect.poll(() => focusedPseudoLabel(page).then((p) => p?.step ?? -1), { timeout: 3 * 60_000, intervals: [1000] }).toBeGreaterThanOrEqual(1);
+  await shot(page, 'runs-training');
 
   // Pause saves the model; the panel's history and the pseudo-labels are stored with it.
   await page.getByTestId('train-pause').click();
@@ -76,6 +77,7 @@ test('a reload shows the run as it stood; another method asks and keeps the save
   await page.getByTestId('method-select').selectOption('supervised');
   await page.getByTestId('backend-select').selectOption('wasm');
   await expect(page.getByTestId('train-start')).toHaveText('▶ Start');
+  await expect(page.getByTestId('restored-hint')).toContainText('choose its method, network and size again to resume it');
   await page.getByTestId('train-start').click();
   const dialog = page.getByTestId('confirm-dialog');
   await expect(dialog).toBeVisible();

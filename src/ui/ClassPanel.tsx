@@ -60,9 +60,7 @@ function ClassItem({ c, position, count }: { c: ClassDef; position: number; coun
           onChange={(e) => update(c.value, { name: e.currentTarget.value.replace(/[\r\n]+/g, ' ') })}
         />
         <span className="class-value" title="Voxel value in exported label files">{c.value}</span>
-        <button className="icon-button" aria-label="Move up" title="Move up" disabled={position === 0} onClick={() => move(c.value, position - 1)}>↑</button>
-        <button className="icon-button" aria-label="Move down" title="Move down" disabled={position === count - 1} onClick={() => move(c.value, position + 1)}>↓</button>
-        <button className="icon-button" aria-label={open ? 'Hide description' : 'Edit description'} aria-expanded={open} title="Position and shape description (used for text guidance)" onClick={() => setOpen((o) => !o)}>
+        <button className="icon-button" aria-label={open ? 'Hide description' : 'Edit description'} aria-expanded={open} title="Position and shape description (used for text guidance), and the class's place in the list" onClick={() => setOpen((o) => !o)}>
           ✎
         </button>
         <button className="icon-button danger-hover" aria-label={`Delete ${c.name}`} data-testid="class-delete" title="Delete class" onClick={() => setConfirming(true)}>
@@ -71,6 +69,16 @@ function ClassItem({ c, position, count }: { c: ClassDef; position: number; coun
       </div>
       {open && (
         <div className="class-text">
+          {/* Reordering is rare: its buttons live here, leaving the row's width to the class name. */}
+          <div className="class-order">
+            <span>Order</span>
+            <button className="small" aria-label="Move up" title="Move up in the list" disabled={position === 0} onClick={() => move(c.value, position - 1)}>
+              ↑ Up
+            </button>
+            <button className="small" aria-label="Move down" title="Move down in the list" disabled={position === count - 1} onClick={() => move(c.value, position + 1)}>
+              ↓ Down
+            </button>
+          </div>
           <label>
             <span>Position</span>
             <textarea

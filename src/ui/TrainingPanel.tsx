@@ -201,6 +201,7 @@ function Status() {
   const backend = t.backend;
   // After a reload the panel shows the stored run as it stood; Start (Resume) continues it.
   const restoredAt = t.status === 'idle' && t.restored && t.checkpoint ? t.checkpoint.step : null;
+  const restoredChosen = !!t.checkpoint && t.checkpoint.preset === t.preset && t.checkpoint.network === (presetModelKind(t.preset) ?? t.network) && (t.modelSize === 'auto' || t.modelSize === t.checkpoint.size);
   return (
     <div
       className={`train-status status-${t.stopping ? 'stopping' : restoredAt !== null ? 'paused' : t.status}`}
@@ -226,7 +227,9 @@ function Status() {
       </div>
       {restoredAt !== null && (
         <p className="hint" data-testid="restored-hint">
-          Paused at step {restoredAt} — Resume to continue. The charts and pseudo-labels are those saved with the model.
+          {restoredChosen
+            ? `Paused at step ${restoredAt} — Resume to continue. The charts and pseudo-labels are those saved with the model.`
+            : `The charts and pseudo-labels are those of the ${t.checkpoint ? (PRESET_LABELS as Record<string, string>)[t.checkpoint.preset]?.split(' (')[0] ?? t.checkpoint.preset : ''} model, paused at step ${restoredAt}: choose its method, network and size again to resume it.`}
         </p>
       )}
       {backend && backend.notes.length > 0 && (
