@@ -485,10 +485,11 @@ export class TrainingController {
       const changes = m.used ? describeRun3DChange(m.requested, m.used) : [];
       s.pushMessage({
         severity: 'warning',
-        subject: 'GPU memory',
+        // On the CPU backends this is a heap, not GPU memory: the budget source names which.
+        subject: 'Memory',
         text: m.used
-          ? `The 3D network as set up does not fit: ${m.reason}. It trains smaller instead: ${changes.join(', ') || 'no change was possible'}.`
-          : `The 3D network does not fit on this backend even at its smallest: ${m.reason}.`,
+          ? `The 3D network as set up does not fit ${m.budgetSource}: ${m.reason}. It trains smaller instead: ${changes.join(', ') || 'no change was possible'}.`
+          : `The 3D network does not fit ${m.budgetSource} even at its smallest: ${m.reason}.`,
       });
     }
     if (m.type === 'memory2d' && m.reason) {

@@ -29,7 +29,7 @@ describe('the 3D memory verdict', () => {
     const cfg = presetConfig('mean-teacher', { model: { kind: '3d', width: 16, depth: 2 }, patch3d: [32, 64, 64], batchLabeled: 4, batchUnlabeled: 4 });
     const limits = { maxBindingBytes: 2 ** 30, budgetBytes: 256 * 2 ** 20 };
     const fit = fitRun3D(cfg, [volume], 4, limits, 'test', { keepWidth: false });
-    expect(fit.event.reason).toMatch(/it needs about \d+ MiB of GPU memory, over the 256 MiB budget/);
+    expect(fit.event.reason).toMatch(/it needs about \d+ MiB, over the 256 MiB budget/);
     const used = fit.event.used!;
     expect(used.batchLabeled).toBe(1);
     expect(used.batchUnlabeled).toBe(1);

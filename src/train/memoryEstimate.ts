@@ -68,7 +68,7 @@ export function checkFit(r: Run3DShape, limits: GpuLimits): FitVerdict {
     return { fits: false, estimate, reason: `its largest tensor needs ${mib(estimate.largestTensorBytes)}, over this GPU's ${mib(limits.maxBindingBytes)} per buffer` };
   }
   if (estimate.totalBytes > limits.budgetBytes) {
-    return { fits: false, estimate, reason: `it needs about ${mib(estimate.totalBytes)} of GPU memory, over the ${mib(limits.budgetBytes)} budget` };
+    return { fits: false, estimate, reason: `it needs about ${mib(estimate.totalBytes)}, over the ${mib(limits.budgetBytes)} budget` };
   }
   return { fits: true, estimate, reason: null };
 }

@@ -3,6 +3,7 @@ import { activeEntry } from '../store/selectors.ts';
 import { BRUSH_MAX_MM, BRUSH_MIN_MM } from '../store/toolsSlice.ts';
 import type { ToolName } from '../store/types.ts';
 import { PROVENANCE_NAMES, type SliceProvenance } from '../volume/labels.ts';
+import { lengthUnit } from '../volume/physicalSpacing.ts';
 import { Section } from './Section.tsx';
 import { TOOL_KEYS } from './shortcuts.ts';
 import { useViewerUi } from './viewerState.ts';
@@ -78,6 +79,11 @@ export function ToolPanel() {
   const setVisible = useApp((s) => s.setLabelsVisible);
   const window = useViewerUi((s) => s.window);
   const brushTool = tools.tool === 'brush' || tools.tool === 'eraser' || tools.tool === 'threshold';
+  // Without physical spacing one world unit is one pixel, so the same number is the diameter in pixels.
+  const entry = useApp(activeEntry);
+  const px = entry !== null && lengthUnit(entry.volume) === 'px';
+  const unitWords = px ? 'pixels' : 'millimetres';
+  const sliderMax = px ? BRUSH_MAX_MM : 40;
   return (
     <Section id="tools" title="Tools">
       <div className="tool-grid" role="toolbar" aria-label="Tools">
@@ -95,28 +101,33 @@ export function ToolPanel() {
           </button>
         ))}
       </div>
-      <label className={`field${brushTool ? '' : ' inactive'}`} title="Brush diameter in millimetres, for brush, eraser and threshold brush ([ and ] change it)">
+      <label
+        className={`field${brushTool ? '' : ' inactive'}`}
+        title={`Brush diameter in ${unitWords}, for brush, eraser and threshold brush ([ and ] change it)${px ? '. This image has no physical pixel size.' : ''}`}
+      >
         <span>Brush size</span>
         <input
           type="range"
           data-testid="brush-size"
-          min={BRUSH_MIN_MM}
-          max={40}
-          step={0.5}
-          value={Math.min(40, tools.brushSizeMm)}
+          data-unit={px ? 'px' : 'mm'}
+          min={px ? 1 : BRUSH_MIN_MM}
+          max={sliderMax}
+          step={px ? 1 : 0.5}
+          value={Math.min(sliderMax, tools.brushSizeMm)}
           onChange={(e) => setBrushSize(Number(e.currentTarget.value))}
         />
         <input
           type="number"
           className="num"
-          aria-label="Brush size in millimetres"
-          min={BRUSH_MIN_MM}
+          aria-label={`Brush size in ${unitWords}`}
+          data-testid="brush-size-number"
+          min={px ? 1 : BRUSH_MIN_MM}
           max={BRUSH_MAX_MM}
-          step={0.5}
+          step={px ? 1 : 0.5}
           value={tools.brushSizeMm}
           onChange={(e) => setBrushSize(Number(e.currentTarget.value))}
         />
-        <span className="unit">mm</span>
+        <span className="unit" data-testid="brush-size-unit">{px ? 'px' : 'mm'}</span>
       </label>
       {tools.tool === 'threshold' && (
         <div className="field threshold" title="The threshold brush paints only voxels whose intensity lies in this range">

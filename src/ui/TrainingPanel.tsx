@@ -4,9 +4,10 @@ import { useApp } from '../store/appStore.ts';
 import { BACKEND_LABELS, BACKEND_ORDER, type BackendName } from '../train/backendNames.ts';
 import { MODEL_SIZE_LABELS, MODEL_SIZES, type ModelSizeChoice } from '../train/modelSize.ts';
 import { presetModelKind, PRESETS, type ModelKind, type PresetName } from '../train/config.ts';
-import { describeRun3DChange, memoryLine, runMemoryLine } from '../train/describeMemory.ts';
+import { describeRun3DChange } from '../train/describeMemory.ts';
 import { hexColor } from '../volume/classes.ts';
 import { LineChart } from './LineChart.tsx';
+import { memoryEstimateLine, memoryPool } from './memoryWords.ts';
 import { TextGuidancePanel } from './TextGuidancePanel.tsx';
 import { useViewerUi } from './viewerState.ts';
 import { ConfirmDialog } from './ConfirmDialog.tsx';
@@ -283,13 +284,14 @@ function Status() {
 /** The memory estimate against the budget (2D and 3D), and — when the network as asked did not fit — why and what changed. */
 function MemoryEstimate() {
   const m = useApp((s) => s.training.memory);
+  const backend = useApp((s) => s.training.backend?.name);
   if (!m) return null;
   const changes = m.used ? describeRun3DChange(m.requested, m.used) : [];
   const name = m.type === 'memory2d' ? 'The network' : 'The 3D network';
   return (
-    <div className="memory-estimate" data-testid="memory-estimate" data-fits={m.reason === null} title={`Estimated from the ${m.type === 'memory2d' ? 'ResUNet' : 'V-Net'}’s shapes before training starts; the budget is ${m.budgetSource}.`}>
+    <div className="memory-estimate" data-testid="memory-estimate" data-fits={m.reason === null} data-pool={memoryPool(backend)} title={`Estimated from the ${m.type === 'memory2d' ? 'ResUNet' : 'V-Net'}’s shapes before training starts; the budget is ${m.budgetSource}.`}>
       <p className="hint" data-testid="memory-line">
-        {m.used ? `Memory: ${runMemoryLine(m.used, m.estimateBytes, m.budgetBytes, m.budgetSource)}` : `Memory ${memoryLine(m.estimateBytes, m.budgetBytes)} (${m.budgetSource})`}
+        {memoryEstimateLine(m, backend)}
       </p>
       {m.reason && (
         <p className="hint warn-text" data-testid="memory-adjusted">
