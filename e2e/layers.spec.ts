@@ -2,7 +2,7 @@ import { expect, test, type Page } from '@playwright/test';
 import { decode } from 'fast-png';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ARTIFACTS, openFreshApp } from './helpers.ts';
+import { ARTIFACTS, openFreshApp, stopTraining } from './helpers.ts';
 
 /*
  * Overlays that obey (issue 16): a model layer that is off leaves no pixel behind, the pseudo-label is drawn in its
@@ -113,6 +113,7 @@ test('a layer that is off draws nothing; the threshold hides unsure pixels; pseu
 
   const base = await settled(page, 'viewport-axial', 'layers-0-no-prediction');
   const baseCoronal = await settled(page, 'viewport-coronal');
+  const baseSagittal = await settled(page, 'viewport-sagittal');
 
   // Threshold 0: both squares drawn.
   await page.getByTestId('confidence-threshold').fill('0');
@@ -149,6 +150,25 @@ test('a layer that is off draws nothing; the threshold hides unsure pixels; pseu
   await expect(page.getByTestId('layer-uncertainty')).not.toBeChecked();
   expect(differing(await settled(page, 'viewport-axial'), base, 0)).toBe(0);
 
+  // "Predict all"'s result is a layer of its own (Shift+R): drawn when on, gone when off.
+  await page.evaluate(() => {
+    const s = window.__pseudolab!.store.getState();
+    const id = s.activeVolumeId!;
+    const [w, h, d] = s.volumes[id]!.labels.dims;
+    const labels = new Uint8Array(w * h * d);
+    for (let k = 0; k < d; k++) for (let j = Math.round(h * 0.65); j < Math.round(h * 0.8); j++) labels.fill(3, k * w * h + j * w + Math.round(w * 0.3), k * w * h + j * w + Math.round(w * 0.7));
+    s.applyTrainingEvent({ type: 'predictAllVolume', volumeId: id, labels });
+  });
+  await expect(page.getByTestId('layer-row-predictions')).not.toHaveClass(/empty/);
+  await page.keyboard.press('Shift+R');
+  await expect(page.getByTestId('layer-predictions')).toBeChecked();
+  expect(differing(await settled(page, 'viewport-axial', 'layers-4b-predictions-on'), base)).toBeGreaterThan(100);
+  // A whole-volume layer shows in the other views too (the sagittal plane crosses the block).
+  expect(differing(await settled(page, 'viewport-sagittal'), baseSagittal)).toBeGreaterThan(100);
+  await page.keyboard.press('Shift+R');
+  expect(differing(await settled(page, 'viewport-axial'), base, 0)).toBe(0);
+  expect(differing(await settled(page, 'viewport-sagittal'), baseSagittal, 0)).toBe(0);
+
   // Back on with Shift+P, at a lower opacity: drawn again, fainter.
   await page.keyboard.press('Shift+P');
   await expect(page.getByTestId('layer-pseudo')).toBeChecked();
@@ -166,4 +186,50 @@ test('a layer that is off draws nothing; the threshold hides unsure pixels; pseu
   await expect(page.getByTestId('layer-pseudo-opacity')).toHaveValue('0.3');
   await page.screenshot({ path: join(ARTIFACTS, 'layers-5-page.png') });
   writeFileSync(join(ARTIFACTS, 'layers-counts.json'), JSON.stringify({ drawnAll, drawnSure }));
+});
+
+/** The step of the model's latest prediction for the slice on screen, −1 before the first. */
+async function focusedStep(page: Page): Promise<number> {
+  return page.evaluate(() => {
+    const s = window.__pseudolab!.store.getState();
+    const f = s.training.focus;
+    const layer = f ? s.training.predictions[f.volumeId] : undefined;
+    return f && layer ? layer.sliceStep[f.k]! : -1;
+  });
+}
+
+/*
+ * The same with a real model: while it trains, a switched-off pseudo-label leaves the view exactly as it was
+ * before training, and once stopped the threshold decides what is drawn. WebAssembly and the tiny model, so a
+ * step takes seconds.
+ */
+test('with a real model training, a switched-off pseudo-label leaves the view untouched', async ({ page }) => {
+  test.setTimeout(10 * 60_000);
+  await openFreshApp(page);
+  await page.mouse.move(0, 0);
+  await page.getByTestId('backend-select').selectOption('wasm');
+  await page.getByTestId('model-size-select').selectOption('tiny');
+  await page.getByTestId('layer-pseudo').uncheck();
+  const base = await settled(page, 'viewport-axial');
+
+  await page.getByTestId('train-start').click();
+  await expect(page.getByTestId('train-status')).toHaveAttribute('data-backend', 'wasm', { timeout: 60_000 });
+  await expect.poll(() => focusedStep(page), { timeout: 6 * 60_000, intervals: [2000] }).toBeGreaterThanOrEqual(1);
+  await page.mouse.move(0, 0);
+  expect(differing(await settled(page, 'viewport-axial', 'layers-6-training-pseudo-off'), base, 0)).toBe(0);
+
+  await stopTraining(page, 60_000);
+  await page.getByTestId('layer-pseudo').check();
+  await page.getByTestId('confidence-threshold').fill('0');
+  const all = await settled(page, 'viewport-axial', 'layers-7-trained-threshold-0');
+  expect(differing(all, base)).toBeGreaterThan(0);
+  await page.getByTestId('confidence-threshold').fill('0.5');
+  const usual = await settled(page, 'viewport-axial', 'layers-7b-trained-threshold-0.5');
+  expect(differing(usual, base)).toBeLessThanOrEqual(differing(all, base));
+  await page.getByTestId('confidence-threshold').fill('0.9');
+  const sure = await settled(page, 'viewport-axial', 'layers-8-trained-threshold-0.9');
+  // An early model is unsure of much of what it labels: a strict threshold draws less of it.
+  expect(differing(all, sure)).toBeGreaterThan(0);
+  await page.getByTestId('layer-pseudo').uncheck();
+  expect(differing(await settled(page, 'viewport-axial'), base, 0)).toBe(0);
 });
