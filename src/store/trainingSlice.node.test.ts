@@ -43,3 +43,28 @@ describe('network choice', () => {
     expect(s().training.memory).toBeNull();
   });
 });
+
+/*
+ * A text-guided run that fails before pre-training takes a step (too few different texts) has only the baseline
+ * retrieval measured at step 0: no pre-training ran, so the panel shows no pre-training figures (issue #16).
+ */
+describe('pre-training figures', () => {
+  const retrieval = { type: 'vlmRetrieval' as const, report: { step: 0, accuracy: 0.5, chance: 0.5, pairs: 2, candidates: 2 } };
+
+  it('are dropped when the run fails before pre-training stepped', () => {
+    const store = createAppStore();
+    store.getState().applyTrainingEvent(retrieval);
+    expect(store.getState().training.vlm?.retrieval).toHaveLength(1);
+    store.getState().applyTrainingEvent({ type: 'error', message: 'pre-training needs image–text pairs with at least two different texts' });
+    expect(store.getState().training.vlm).toBeNull();
+  });
+
+  it('are kept when pre-training had run', () => {
+    const store = createAppStore();
+    store.getState().applyTrainingEvent(retrieval);
+    const report = { step: 1, lr: 1e-3, pairs: 2, tau: 0.07, ms: 10, losses: { total: 2, terms: { cmc: 1, imc: 1 } } };
+    store.getState().applyTrainingEvent({ type: 'vlmStep', report, totalSteps: 100, elapsedMs: 10 });
+    store.getState().applyTrainingEvent({ type: 'error', message: 'the engine failed' });
+    expect(store.getState().training.vlm?.losses).toHaveLength(1);
+  });
+});
