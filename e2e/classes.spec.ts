@@ -42,8 +42,10 @@ test('classes: add, rename, recolour, describe, reorder, delete with confirmatio
   await page.reload();
   await waitForViewer(page);
   await expect(items).toHaveCount(3);
-  const spleen = items.filter({ has: page.locator('input[value="Spleen"]') });
-  await expect(spleen).toHaveCount(1);
+  // Class names are textareas (long names wrap), which carry their text as a value, not an attribute.
+  const names = await page.getByTestId('class-name').evaluateAll((els) => els.map((e) => (e as HTMLTextAreaElement).value));
+  expect(names.filter((n) => n === 'Spleen')).toHaveLength(1);
+  const spleen = items.nth(names.indexOf('Spleen'));
   await expect(spleen.locator('input[type="color"]')).toHaveValue('#123456');
   await spleen.getByRole('button', { name: 'Edit description' }).click();
   await expect(spleen.getByTestId('class-position')).toHaveValue('left upper quadrant, behind the stomach');

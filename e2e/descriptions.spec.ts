@@ -26,6 +26,9 @@ test('the demo shows each volume\'s description; an edit by keyboard survives a 
 
   // Typing in the box is text, not shortcuts (E would pick the eraser); Escape hands the keyboard back.
   const toolBefore = await page.evaluate(() => window.__pseudolab!.store.getState().tools.tool);
+  // The description's section starts folded (it gives its height to Review and Predict); open it to type.
+  await page.getByTestId('section-toggle-description').click();
+  await expect(box).toBeVisible();
   await box.focus();
   await page.keyboard.press('Control+A');
   await page.keyboard.type('Edited: the lesion lies in the right lobe.');

@@ -5,6 +5,7 @@ import { trainingController } from '../app/training.ts';
 import { appStore } from '../store/appStore.ts';
 import { activeEntry } from '../store/selectors.ts';
 import { ClassPanel } from './ClassPanel.tsx';
+import { DescriptionSection } from './DescriptionSection.tsx';
 import { Guide } from './Guide.tsx';
 import { guideDismissed, rememberGuideDismissed } from './guideState.ts';
 import { LayersPanel } from './LayersPanel.tsx';
@@ -18,7 +19,6 @@ import { TrainingPanel } from './TrainingPanel.tsx';
 import { openFilePicker, TopBar } from './TopBar.tsx';
 import { toggleViewFrame, useViewerUi } from './viewerState.ts';
 import { ViewerPane } from './ViewerPane.tsx';
-import { VolumeDescription } from './VolumeDescription.tsx';
 import { VolumeList } from './VolumeList.tsx';
 
 function run(cmd: Command, showHelp: () => void): void {
@@ -160,7 +160,7 @@ export function App() {
           <Messages />
         </main>
         <aside className="sidebar right">
-          <VolumeDescription />
+          <DescriptionSection />
           <ClassPanel />
           <TrainingPanel />
         </aside>
