@@ -7,10 +7,12 @@ import type { AppMessage, MessageSeverity, NewAppMessage } from './types.ts';
  */
 
 /**
- * How long each kind of message stays after it was last raised. Information is read at a glance; a warning needs a
- * little longer; an error stays until dismissed, because it asks for something to be done.
+ * How long each kind of message stays after it was last raised. Information is read at a glance and goes; warnings
+ * and errors stay until dismissed, because they ask for something to be done ("this tab's changes are not saved",
+ * "export the model to keep it") and a user away from the screen must still find them. Repeats merge and a new
+ * training run clears its topic, so staying does not mean stacking up.
  */
-export const FADE_AFTER_MS: Record<MessageSeverity, number | null> = { info: 7_000, warning: 15_000, error: null };
+export const FADE_AFTER_MS: Record<MessageSeverity, number | null> = { info: 7_000, warning: null, error: null };
 
 /** Keeps the list bounded; an app that errors in a loop must not grow without end. */
 export const MAX_MESSAGES = 50;

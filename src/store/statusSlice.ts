@@ -7,7 +7,7 @@ export interface StatusSlice {
   /** Shows a message, or counts a repeat of one already shown; returns its id. */
   pushMessage: (m: NewAppMessage) => number;
   dismissMessage: (id: number) => void;
-  /** Drops information and warnings whose time is up (`now` in ms since epoch). */
+  /** Drops the information whose time is up (`now` in ms since epoch). */
   fadeMessages: (now: number) => void;
   /** Starts the fade of every fading message again (the user was reading them). */
   holdMessages: (now: number) => void;

@@ -5,7 +5,7 @@ import './messages.css';
 
 /**
  * The message area: a strip in the layout below the images, never a layer over the panels, so no message can cover
- * a control. Errors stay until dismissed; information and warnings fade on their own (messageList.ts), but not
+ * a control. Errors and warnings stay until dismissed; information fades on its own (messageList.ts), but not
  * while the pointer is over the area, and they get a full period again when it leaves. Errors are alerts (screen
  * readers announce them); warnings and information are polite status.
  */
