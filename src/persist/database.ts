@@ -3,7 +3,6 @@ import {
   allocateVoxels,
   chunkView,
   voxelBytes,
-  type ChunkLayout,
   type LabelDeltaRecord,
   type LabelsRecord,
   type VolumeRecord,

@@ -6,7 +6,7 @@ import { SliceProvenance } from '../volume/labels.ts';
 import type { Volume } from '../volume/Volume.ts';
 import { Autosaver, collectChange } from './Autosaver.ts';
 import { clearDatabase, openDatabase, writeWorkspace, type Database } from './database.ts';
-import { toInlineVolumeRecord, toLabelsRecord } from './records.ts';
+import { toInlineVolumeRecord } from './records.ts';
 import { restoreWorkspace } from './restore.ts';
 
 function volume(id: string, dims: Vec3 = [8, 6, 4], format: 'demo' | 'image' = 'image'): Volume {
