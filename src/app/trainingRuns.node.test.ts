@@ -97,6 +97,31 @@ describe('runs kept per method, and a reload shows the last one', () => {
     expect(layer.labels.subarray(0, 5 * per).every((v) => v === 0)).toBe(true);
   });
 
+  it('restores the results of Predict all with the run', async () => {
+    const store = createAppStore();
+    loadDemo(store);
+    store.getState().setModelSize('tiny');
+    const controller = new TrainingController(store, db);
+    await controller.start();
+    const worker = FakeWorker.last!;
+    worker.say(ready(null));
+    worker.say({ type: 'state', state: 'running' });
+    worker.say(step(1));
+    worker.say({ type: 'checkpoint', step: 1, bytes: new Uint8Array([5]) });
+    await settle();
+    const id = store.getState().volumeOrder[1]!;
+    const full = new Uint8Array(store.getState().volumes[id]!.labels.voxels.length).map((_, i) => (i % 11 === 0 ? 2 : 0));
+    worker.say({ type: 'predictAllVolume', volumeId: id, labels: full });
+    worker.say({ type: 'predictAllDone', cancelled: false });
+    await settle();
+
+    const again = createAppStore();
+    loadDemo(again);
+    await new TrainingController(again, db).loadCheckpointInfo();
+    const restored = again.getState().training.fullPredictions[id];
+    expect(restored && Array.from(restored).every((v, i) => v === full[i])).toBe(true);
+  });
+
   it('another method starts afresh beside the stored model, which a later Start of its method resumes with its history', async () => {
     const store = createAppStore();
     loadDemo(store);
