@@ -111,3 +111,25 @@ test('training on WebAssembly shows its memory as the WebAssembly heap, not GPU 
   await expect(page.getByTestId('train-status')).toHaveAttribute('data-status', 'running', { timeout: 120_000 });
   await stopTraining(page, 120_000);
 });
+
+test('the text-guided panels speak plainly and say when the descriptions cannot help yet', async ({ page }) => {
+  await openFreshApp(page);
+  const panel = page.getByTestId('text-guidance');
+  const readiness = page.getByTestId('text-readiness');
+  await page.getByTestId('method-select').selectOption('tak');
+  await expect(readiness).toHaveAttribute('data-level', 'none');
+  await expect(readiness).toContainText('Your class descriptions are not used meaningfully yet: the text encoder made here is untrained');
+  await expect(readiness).toContainText('pretrained text model folder');
+  // Paper symbols live in tooltips, not in the sentences.
+  await expect(panel.locator('.hint').first()).not.toContainText('L_con');
+  await expect(panel.locator('.hint').first()).not.toContainText('controller');
+  await expect(panel.locator('abbr[title*="L_con"]')).toHaveCount(1);
+  await panel.screenshot({ path: join(ARTIFACTS, 'plain-tak-text.png') });
+
+  await page.getByTestId('method-select').selectOption('promptssl');
+  await expect(readiness).toHaveAttribute('data-level', 'none');
+  await expect(readiness).toContainText('not used meaningfully yet: the text encoder is untrained');
+  await expect(panel.locator('.hint').first()).not.toContainText('GLsc');
+  await expect(panel.locator('abbr[title*="GLsc"]')).toHaveCount(1);
+  await panel.screenshot({ path: join(ARTIFACTS, 'plain-promptssl-text.png') });
+});
