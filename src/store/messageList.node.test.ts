@@ -62,6 +62,10 @@ describe('message list', () => {
     expect(m.text).not.toMatch(/ASSERTIONS|Aborted/);
     expect(m.text).toMatch(/press Start/);
     expect(m.details).toMatch(/ASSERTIONS/);
+    // Raw text up front with the raw text as details too: said plainly, the given details kept.
+    const crash = tidyMessage({ severity: 'error', subject: 'Training', text: "The training worker stopped: TypeError: Cannot read properties of undefined (reading 'x')", details: 'stack…' });
+    expect(crash.text).toMatch(/internal engine error/);
+    expect(crash.details).toBe('stack…');
     // Already explained where it was raised: left as it is.
     const explained = tidyMessage({ severity: 'error', subject: 'Training', text: 'Training ran out of memory.', details: 'Aborted()' });
     expect(explained.text).toBe('Training ran out of memory.');

@@ -41,11 +41,12 @@ export function tidyMessage(m: NewAppMessage): NewAppMessage {
     }
   }
   let details = m.details;
-  if (m.severity === 'error' && !details) {
+  if (m.severity === 'error') {
+    // Also when details were given: "The training worker stopped: TypeError: …" still shows raw text up front.
     const plain = explainRawEngineText(text, m.subject);
     if (plain) {
       text = plain.message;
-      details = plain.details;
+      details = details ?? plain.details;
     }
   }
   const topic = m.topic ?? (m.subject && TRAINING_SUBJECTS.has(m.subject) ? 'training' : undefined);
