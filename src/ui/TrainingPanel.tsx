@@ -388,7 +388,8 @@ function Review() {
   const controller = useViewerUi((s) => s.controller);
   return (
     <>
-      <h3 className="subhead">Review {focus ? `· slice ${focus.k + 1}` : ''}</h3>
+      {/* The section's header says "Review"; this names the slice the buttons act on. */}
+      {focus && <h3 className="subhead">Slice {focus.k + 1}</h3>}
       <p className="hint">{hasPrediction ? `Pseudo-label from step ${step}.` : 'No pseudo-label for this slice yet.'}</p>
       <div className="button-row">
         <button data-testid="accept-slice" disabled={!hasPrediction} onClick={() => c?.acceptSlice()} title="Accept the pseudo-label of this slice as labels (A); undo with Ctrl+Z">
