@@ -48,15 +48,12 @@ struct Params {
 @group(0) @binding(2) var<storage, read> filt: array<f32>;
 @group(0) @binding(3) var<uniform> p: Params;
 
-override WM: u32 = 16u;            // threads along M (8 rows each)
-override WN: u32 = 4u;             // threads along N (4 columns each)
-override TK: u32 = 16u;            // K slab
 override CO_QUADS: bool = true;    // Co % 4 == 0: four consecutive k share a tap
+override A_QUADS: bool = CO_QUADS;
+
+#include "fragments/gemm_8x4_tile"
 
 const OUTSIDE = -1073741824;
-
-var<workgroup> As: array<vec4<f32>, TK * (2u * WM + 1u)>;
-var<workgroup> Bs: array<vec4<f32>, TK * (WN + 1u)>;
 
 // The phase this workgroup works on (uniform across it).
 struct Phase {
@@ -98,32 +95,10 @@ fn rowsFrom(m: i32) -> Rows {
   return Rows(select(d + ph.q.x, vec4<i32>(OUTSIDE), ms >= vec4<i32>(ph.M)), h + ph.q.y, w + ph.q.z, b * p.outD);
 }
 
-// Column k decoded as (co, tx, ty, tz), tap offsets within the phase; tz = ntz means k ≥ K. Threads keep
-// theirs and step it (stepTap), so the K loop does no integer division.
-fn tapOf(k: i32) -> vec4<i32> {
-  let t = k / p.outC;
-  return vec4<i32>(k % p.outC, t % ph.taps.z, (t / ph.taps.z) % ph.taps.y, t / (ph.taps.z * ph.taps.y));
+// Columns k = ((tz·nty + ty)·ntx + tx)·Co + co: tap offsets within the phase.
+fn tapBounds() -> vec3<i32> {
+  return vec3<i32>(p.outC, ph.taps.z, ph.taps.y);
 }
-
-fn stepTap(t: vec4<i32>, step: i32) -> vec4<i32> {
-  var r = t;
-  r.x += step;
-  while (r.x >= p.outC) {
-    r.x -= p.outC;
-    r.y += 1;
-    if (r.y == ph.taps.z) {
-      r.y = 0;
-      r.z += 1;
-      if (r.z == ph.taps.y) {
-        r.z = 0;
-        r.w += 1;
-      }
-    }
-  }
-  return r;
-}
-
-struct Taps { at: vec4<i32>, ok: vec4<bool> }
 
 fn tapsOf(r: Rows, t: vec4<i32>) -> Taps {
   let od = r.d - t.w;
@@ -134,42 +109,8 @@ fn tapsOf(r: Rows, t: vec4<i32>) -> Taps {
   return Taps((((r.b + od) * p.outH + oh) * p.outW + ow) * p.outC + t.x, ok);
 }
 
-fn gatherColumn(r: Rows, t: vec4<i32>) -> vec4<f32> {
-  let at = tapsOf(r, t);
-  var v = vec4<f32>(0.0);
-  if (at.ok.x) { v.x = dy[at.at.x]; }
-  if (at.ok.y) { v.y = dy[at.at.y]; }
-  if (at.ok.z) { v.z = dy[at.at.z]; }
-  if (at.ok.w) { v.w = dy[at.at.w]; }
-  return v;
-}
-
-fn channels4(ok: bool, at: i32) -> vec4<f32> {
-  if (!ok) { return vec4<f32>(0.0); }
-  return vec4<f32>(dy[at], dy[at + 1], dy[at + 2], dy[at + 3]);
-}
-
-// Stages A[4 rows of group g, the 4 columns from tap t] into As from k row kk.
-fn stageA(r: Rows, g: u32, t: vec4<i32>, kk: u32) {
-  let stride = 2u * WM + 1u;
-  if (CO_QUADS) {
-    let at = tapsOf(r, t);
-    let r0 = channels4(at.ok.x, at.at.x);
-    let r1 = channels4(at.ok.y, at.at.y);
-    let r2 = channels4(at.ok.z, at.at.z);
-    let r3 = channels4(at.ok.w, at.at.w);
-    As[kk * stride + g] = vec4<f32>(r0.x, r1.x, r2.x, r3.x);
-    As[(kk + 1u) * stride + g] = vec4<f32>(r0.y, r1.y, r2.y, r3.y);
-    As[(kk + 2u) * stride + g] = vec4<f32>(r0.z, r1.z, r2.z, r3.z);
-    As[(kk + 3u) * stride + g] = vec4<f32>(r0.w, r1.w, r2.w, r3.w);
-  } else {
-    let t1 = stepTap(t, 1);
-    let t2 = stepTap(t1, 1);
-    As[kk * stride + g] = gatherColumn(r, t);
-    As[(kk + 1u) * stride + g] = gatherColumn(r, t1);
-    As[(kk + 2u) * stride + g] = gatherColumn(r, t2);
-    As[(kk + 3u) * stride + g] = gatherColumn(r, stepTap(t2, 1));
-  }
+fn aValue(at: i32) -> f32 {
+  return dy[at];
 }
 
 // Where F[column t, n = 0] is in the filter (add n·Co for column n); −1 past K.
@@ -230,6 +171,16 @@ fn stageF(t: vec4<i32>, n: i32, kk: u32, q: u32) {
   }
 }
 
+// F units of 4 k × 4 n, k fastest: this thread's k quad of the slab (column t), each of its n quads.
+fn stageFilterSlab(k0: i32, n0: i32, t: vec4<i32>, lid: u32) {
+  let quads = TK / 4u;
+  let quad = lid % quads;
+  for (var e = lid; e < quads * WN; e += WM * WN) {
+    let q = e / quads;
+    stageF(t, n0 + 4 * i32(q), 4u * quad, q);
+  }
+}
+
 // dx voxel offsets (times Ci) of four consecutive phase rows; −1 past the phase.
 fn outRows(m: i32) -> vec4<i32> {
   let ms = vec4<i32>(m) + vec4<i32>(0, 1, 2, 3);
@@ -271,69 +222,19 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   ph = phase;
   let m0 = i32((tile / p.nTiles) * 8u * WM);
   if (m0 >= phase.M) { return; }
-  let threads = WM * WN;
   let n0 = i32((tile % p.nTiles) * 4u * WN);
-  let tx = lid % WN;
+  let acc = gemmTile(m0, n0, phase.K, lid);
+
   let ty = lid / WN;
-  let aStride = 2u * WM + 1u;
-  let bStride = WN + 1u;
-
-  let quads = TK / 4u;
-  let aUnits = 2u * WM * quads;
-  let u0 = lid;
-  let u1 = lid + threads;
-  let g0 = u0 / quads;
-  let g1 = u1 / quads;
-  let rows0 = rowsFrom(m0 + 4 * i32(g0));
-  let rows1 = rowsFrom(m0 + 4 * i32(g1));
-  // Every A and F unit of this thread has the same k quad (threads is a multiple of quads): its first column,
-  // stepped by TK a slab.
-  let quad = lid % quads;
-  var tap = tapOf(4 * i32(quad));
-
-  var acc0 = vec4<f32>(0.0);
-  var acc1 = vec4<f32>(0.0);
-  var acc2 = vec4<f32>(0.0);
-  var acc3 = vec4<f32>(0.0);
-  var acc4 = vec4<f32>(0.0);
-  var acc5 = vec4<f32>(0.0);
-  var acc6 = vec4<f32>(0.0);
-  var acc7 = vec4<f32>(0.0);
-
-  for (var k0 = 0; k0 < phase.K; k0 += i32(TK)) {
-    if (u0 < aUnits) { stageA(rows0, g0, tap, 4u * quad); }
-    if (u1 < aUnits) { stageA(rows1, g1, tap, 4u * quad); }
-    for (var e = lid; e < quads * WN; e += threads) {
-      let q = e / quads;
-      stageF(tap, n0 + 4 * i32(q), 4u * quad, q);
-    }
-    tap = stepTap(tap, i32(TK));
-    workgroupBarrier();
-    for (var kk = 0u; kk < TK; kk++) {
-      let a0 = As[kk * aStride + ty];
-      let a1 = As[kk * aStride + ty + WM];
-      let b = Bs[kk * bStride + tx];
-      acc0 += a0.x * b;
-      acc1 += a0.y * b;
-      acc2 += a0.z * b;
-      acc3 += a0.w * b;
-      acc4 += a1.x * b;
-      acc5 += a1.y * b;
-      acc6 += a1.z * b;
-      acc7 += a1.w * b;
-    }
-    workgroupBarrier();
-  }
-
   let top = outRows(m0 + i32(4u * ty));
   let bottom = outRows(m0 + i32(4u * (ty + WM)));
-  let n = n0 + i32(4u * tx);
-  writeRow(top.x, n, acc0);
-  writeRow(top.y, n, acc1);
-  writeRow(top.z, n, acc2);
-  writeRow(top.w, n, acc3);
-  writeRow(bottom.x, n, acc4);
-  writeRow(bottom.y, n, acc5);
-  writeRow(bottom.z, n, acc6);
-  writeRow(bottom.w, n, acc7);
+  let n = n0 + i32(4u * (lid % WN));
+  writeRow(top.x, n, acc.c0);
+  writeRow(top.y, n, acc.c1);
+  writeRow(top.z, n, acc.c2);
+  writeRow(top.w, n, acc.c3);
+  writeRow(bottom.x, n, acc.c4);
+  writeRow(bottom.y, n, acc.c5);
+  writeRow(bottom.z, n, acc.c6);
+  writeRow(bottom.w, n, acc.c7);
 }

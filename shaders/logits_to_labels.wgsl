@@ -1,9 +1,9 @@
 // Logits (or probabilities) [n, K] → class label per voxel, packed four uint8 labels per u32, so what crosses to
 // the main thread is n bytes instead of the 4·n·K bytes of the float map.
 //
-// Label of voxel v = the first c with the largest value over its K classes (strict >, so ties and NaN go to the
-// lower class, as argmaxClasses in src/train/inference.ts). Byte j (little-endian) of word w is voxel 4w + j; the
-// bytes past n in the last word are 0.
+// Label of voxel v = the first c with the largest value over its K classes (fragments/argmax.wgsl: ties and NaN
+// go to the lower class, as argmaxClasses in src/train/inference.ts). Byte j (little-endian) of word w is voxel
+// 4w + j; the bytes past n in the last word are 0.
 //
 // Bindings (src/gpu/logitsToLabels.ts):
 //   0 labels  read_write  u32[⌈n/4⌉]  (an int32 tensor on the tfjs side, read with data() and viewed as bytes)
@@ -27,6 +27,8 @@ struct Params {
 
 override WG: u32 = 256;
 
+#include "fragments/argmax"
+
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
   let w = (wid.x + wid.y * nwg.x) * WG + lid;
@@ -39,17 +41,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
     if (v >= p.n) {
       break;
     }
-    let base = v * p.k;
-    var best = 0u;
-    var bestValue = logits[base];
-    for (var c = 1u; c < p.k; c++) {
-      let value = logits[base + c];
-      if (value > bestValue) {
-        best = c;
-        bestValue = value;
-      }
-    }
-    word = word | (best << (8u * j));
+    word = word | (argmaxAt(v * p.k).label << (8u * j));
   }
   labels[w] = word;
 }

@@ -3,8 +3,8 @@
 // reads back per pixel is 2 bytes instead of the 4·K bytes of the probability map it used to turn into these two
 // maps on the CPU.
 //
-// Label of pixel v = the first c with the largest logit (strict >, so ties and NaN go to the lower class, as
-// argmaxClasses in src/train/inference.ts). Uncertainty = min(255, ⌊255 · H / ln K + 0.5⌋) with
+// Label of pixel v = the first c with the largest logit (fragments/argmax.wgsl: ties and NaN go to the lower
+// class, as argmaxClasses in src/train/inference.ts). Uncertainty = min(255, ⌊255 · H / ln K + 0.5⌋) with
 // H = −Σ_c q_c ln q_c, q = softmax(z), computed as H = ln s − Σ_c e_c (z_c − m) / s with m = max z,
 // e_c = exp(z_c − m), s = Σ e_c (no log of a tiny q); as uncertaintyBytes, which rounds half up. The caller passes
 // norm = 255 / ln K (0 for K = 1). Byte j (little-endian) of word w is pixel 4w + j; bytes past n are 0.
@@ -32,6 +32,8 @@ struct Params {
 
 override WG: u32 = 256;
 
+#include "fragments/argmax"
+
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
   let w = (wid.x + wid.y * nwg.x) * WG + lid;
@@ -46,15 +48,8 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
       break;
     }
     let base = v * p.k;
-    var best = 0u;
-    var m = logits[base];
-    for (var c = 1u; c < p.k; c++) {
-      let z = logits[base + c];
-      if (z > m) {
-        best = c;
-        m = z;
-      }
-    }
+    let top = argmaxAt(base);
+    let m = top.value;
     var s = 0.0;
     var weighted = 0.0;
     for (var c = 0u; c < p.k; c++) {
@@ -65,7 +60,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
     }
     let h = max(log(s) - weighted / s, 0.0);
     let byte = min(255u, u32(floor(h * p.norm + 0.5)));
-    labelWord = labelWord | (best << (8u * j));
+    labelWord = labelWord | (top.label << (8u * j));
     uncertaintyWord = uncertaintyWord | (byte << (8u * j));
   }
   labels[w] = labelWord;
