@@ -75,8 +75,8 @@ async function settled(page: Page, testId: string, name?: string): Promise<Shot>
  * Sends a pseudo-label for slice `k`: a square of class 2 the model is sure of (confidence 0.96) and a square of
  * class 1 it is not (confidence 0.29), both inside the image.
  */
-async function sendPrediction(page: Page, k: number): Promise<void> {
-  await page.evaluate((slice) => {
+async function sendPrediction(page: Page, k: number, withText = false): Promise<void> {
+  await page.evaluate(([slice, text]) => {
     const store = window.__pseudolab!.store;
     const s = store.getState();
     const id = s.activeVolumeId!;
@@ -93,9 +93,26 @@ async function sendPrediction(page: Page, k: number): Promise<void> {
         uncertainty[j * w + i] = 180;
       }
     }
+    // Text presets' layers: a text mask and a merged pseudo-label as blocks below the squares, and the first class's
+    // activation as a left-to-right ramp (one plane per foreground class).
+    const block = (value: number, from: number, to: number): Uint8Array => {
+      const m = new Uint8Array(w * h);
+      for (let j = Math.round(h * 0.65); j < Math.round(h * 0.8); j++) m.fill(value, j * w + Math.round(w * from), j * w + Math.round(w * to));
+      return m;
+    };
+    const activation = new Uint8Array(w * h * s.classes.length);
+    for (let j = 0; j < h; j++) for (let i = 0; i < w; i++) activation[j * w + i] = Math.round((255 * i) / (w - 1));
     s.setTrainingPatch({ trainedClasses: s.classes.map((c) => ({ value: c.value, name: c.name })) });
-    s.applyTrainingEvent({ type: 'prediction', volumeId: id, k: slice, step: 1, labels, uncertainty, text: null });
-  }, k);
+    s.applyTrainingEvent({
+      type: 'prediction',
+      volumeId: id,
+      k: slice as number,
+      step: text ? 2 : 1,
+      labels,
+      uncertainty,
+      text: text ? { labels: block(3, 0.1, 0.45), merged: block(1, 0.55, 0.9), activation } : null,
+    });
+  }, [k, withText] as const);
 }
 
 test('a layer that is off draws nothing; the threshold hides unsure pixels; pseudo-labels in class colours', async ({ page }) => {
@@ -168,6 +185,25 @@ test('a layer that is off draws nothing; the threshold hides unsure pixels; pseu
   await page.keyboard.press('Shift+R');
   expect(differing(await settled(page, 'viewport-axial'), base, 0)).toBe(0);
   expect(differing(await settled(page, 'viewport-sagittal'), baseSagittal, 0)).toBe(0);
+
+  // The text presets' layers, each on and off: the text mask (Shift+T), the merged pseudo-label (Shift+M), and one
+  // class's activation (chosen by name, then Shift+H hides it).
+  await sendPrediction(page, k, true);
+  await expect(page.getByTestId('layer-row-textMask')).not.toHaveClass(/empty/);
+  for (const [key, id] of [['Shift+T', 'layer-text-mask'], ['Shift+M', 'layer-merged']] as const) {
+    await page.keyboard.press(key);
+    await expect(page.getByTestId(id)).toBeChecked();
+    expect(differing(await settled(page, 'viewport-axial', `layers-4c-${id}-on`), base)).toBeGreaterThan(100);
+    await page.keyboard.press(key);
+    await expect(page.getByTestId(id)).not.toBeChecked();
+    expect(differing(await settled(page, 'viewport-axial'), base, 0)).toBe(0);
+  }
+  await page.getByTestId('activation-class').selectOption({ index: 1 });
+  await expect(page.getByTestId('layer-activation')).toBeChecked();
+  expect(differing(await settled(page, 'viewport-axial', 'layers-4d-activation-on'), base)).toBeGreaterThan(100);
+  await page.keyboard.press('Shift+H');
+  await expect(page.getByTestId('layer-activation')).not.toBeChecked();
+  expect(differing(await settled(page, 'viewport-axial'), base, 0)).toBe(0);
 
   // Back on with Shift+P, at a lower opacity: drawn again, fainter.
   await page.keyboard.press('Shift+P');
