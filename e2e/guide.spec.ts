@@ -2,7 +2,7 @@ import { expect, test, type Page } from '@playwright/test';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DATASETS, hasDatasets, NO_DATASETS, openFreshApp, shot } from './helpers.ts';
+import { DATASETS, hasDatasets, NO_DATASETS, openFreshApp, shot, stopTraining } from './helpers.ts';
 
 /* A clinician's first hour (issue 16): a guide on the first visit, messages that help and never cover a control,
  * and a sidebar that fits a 1600×1000 screen. */
@@ -131,6 +131,20 @@ test('raw engine text in an error reads in plain words, the raw text behind Deta
   expect(shown).toMatch(/Start/);
   await error.getByText('Details').click();
   await expect(error.getByTestId('message-details')).toContainText('-sASSERTIONS');
+});
+
+test('starting a run clears the last run\'s training errors, and only those', async ({ page }) => {
+  await openFreshApp(page);
+  await page.evaluate(() => {
+    const s = window.__pseudolab!.store.getState();
+    s.pushMessage({ severity: 'error', subject: 'Training', text: 'Training stopped on the last run (test).' });
+    s.pushMessage({ severity: 'error', subject: 'scan.nii', text: 'cannot be read (test)' });
+  });
+  await expect(page.getByTestId('app-error')).toHaveCount(2);
+  await page.getByTestId('train-start').click();
+  await expect(page.getByTestId('app-error').filter({ hasText: 'last run' })).toHaveCount(0);
+  await expect(page.getByTestId('app-error').filter({ hasText: 'scan.nii' })).toHaveCount(1);
+  await stopTraining(page, 120_000);
 });
 
 test('information fades on its own, but not while the pointer is over it', async ({ page }) => {
