@@ -41,6 +41,10 @@ const { values } = parseArgs({
     profile: { type: 'boolean', default: false },
     // Seconds to watch each state with no input first: what the page costs when nobody touches it.
     observe: { type: 'string', default: '0' },
+    // The page's device pixel ratio (a laptop's HiDPI screen is 2): canvases, and so software drawing, scale with its square.
+    dpr: { type: 'string', default: '1' },
+    // The views' pixel density as the app stores it (src/viewer/renderScale.ts); left out, the app's own choice.
+    'render-scale': { type: 'string' },
     chromium: { type: 'string', default: '/usr/bin/chromium' },
   },
 });
@@ -363,8 +367,9 @@ try {
     executablePath: values.chromium,
     args: ['--enable-unsafe-webgpu', '--enable-unsafe-swiftshader', '--use-angle=swiftshader', '--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
   });
-  const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+  const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, deviceScaleFactor: Number(values.dpr) });
   await context.addInitScript(installProbe);
+  if (values['render-scale']) await context.addInitScript((v) => localStorage.setItem('pseudolab.renderScale', v), values['render-scale']);
   const page = await context.newPage();
   await page.goto(BASE);
   await waitViewer(page, null);
@@ -376,6 +381,8 @@ try {
     await waitViewer(page, name);
     what = `512×512×${values.slices} synthetic CT`;
   }
+  const canvases = await page.evaluate(() => [...document.querySelectorAll('[data-testid^="viewport-"] canvas')].map((c) => `${c.width}×${c.height}`).join(', '));
+  console.log(`view canvases: ${canvases}`);
   const rows = [];
   const idle = await round(page, 'idle', rows, 0);
   printBlockers('idle', idle);

@@ -2,6 +2,7 @@ import {
   cache,
   Enums as CoreEnums,
   eventTarget,
+  getRenderingCapabilities,
   init as initCore,
   RenderingEngine,
   setVolumesForViewports,
@@ -23,6 +24,7 @@ import { gridViews, refusalMessage, shiftToSlice, sliceAxisOf, slicesCrossed, SN
 import { takeWrittenBox, type SliceWriteRecord } from './labelWrites.ts';
 import { ModelOverlays, type ModelLayerSources, type ModelLayerView } from './ModelOverlays.ts';
 import { installMetadataProvider } from './metadataProvider.ts';
+import { chooseRenderScale, scaleDevicePixelRatio, storedRenderScale } from './renderScale.ts';
 import { registerVolume, unregisterVolume, type RegisteredVolume } from './registerVolume.ts';
 import { addAllTools, applyToolSettings, createToolGroup, LABELING_TOOLS } from './tools.ts';
 
@@ -76,6 +78,8 @@ let initPromise: Promise<void> | null = null;
 function ensureCornerstone(): Promise<void> {
   initPromise ??= (async () => {
     await initCore();
+    // Before any canvas is sized: without a GPU, fewer canvas pixels keep brush moves and slice changes quick.
+    scaleDevicePixelRatio(window, chooseRenderScale(getRenderingCapabilities().softwareRasterizer, storedRenderScale()));
     initTools();
     addAllTools();
     installMetadataProvider();
