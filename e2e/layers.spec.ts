@@ -215,6 +215,14 @@ test('a layer that is off draws nothing; the threshold hides unsure pixels; pseu
   expect(differing(faint, base)).toBeGreaterThan(0);
   expect(differing(faint, again)).toBeGreaterThan(0);
 
+  // The shortcut help lists every layer's key and the threshold keys.
+  await page.keyboard.press('?');
+  const help = page.getByTestId('shortcuts-help');
+  for (const k of ['Shift+P / Shift+U', 'Shift+R', 'Shift+T / Shift+M / Shift+H', '{ and }']) await expect(help).toContainText(k);
+  await page.screenshot({ path: join(ARTIFACTS, 'layers-help.png') });
+  await page.keyboard.press('Escape');
+  await expect(help).toHaveCount(0);
+
   // The settings survive a reload.
   await page.reload();
   await expect(page.getByTestId('viewer')).toHaveAttribute('data-ready', 'true', { timeout: 60_000 });

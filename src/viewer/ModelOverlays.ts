@@ -3,7 +3,7 @@ import { Enums as ToolEnums, segmentation } from '@cornerstonejs/tools';
 import type { LayerName, LayerStyle } from '../store/layersSlice.ts';
 import type { ClassDef } from '../volume/classes.ts';
 import type { Volume } from '../volume/Volume.ts';
-import { classLayerLut, heatLut, visibleLabels } from './overlayLayers.ts';
+import { classLayerLut, heatLut, sliceMarks, slicesToRedraw, visibleLabels } from './overlayLayers.ts';
 import { registerOverlay, unregisterOverlay, type RegisteredOverlay, type RegisteredVolume } from './registerVolume.ts';
 
 /** The live prediction of one volume, as the store holds it (mutated in place as predictions arrive). */
@@ -45,7 +45,7 @@ const OUTLINE_WIDTH: Record<LayerName, number> = { pseudo: 2, predictions: 2, te
 interface PseudoDisplay {
   labels: Uint8Array;
   buffer: Uint8Array;
-  /** sliceStep (or −2 for a rejected slice) when each k-slice was last computed. */
+  /** The slice marks (sliceMarks) each k-slice was last computed with. */
   shown: Int32Array;
   threshold: number;
 }
@@ -77,12 +77,12 @@ export class ModelOverlays {
   async update(sources: ModelLayerSources | null, view: ModelLayerView): Promise<LayerName[]> {
     const dims = this.volume.geometry.dims;
     const per = dims[0] * dims[1];
-    let pseudoChanged: number[] | undefined = [];
+    let pseudoChanged: number[] = [];
     let liveChanged: number[] | undefined = [];
     const wanted = new Map<LayerName, Uint8Array>();
     const live = sources?.live ?? null;
     if (live) {
-      liveChanged = this.changedSlices(live, dims[2]);
+      liveChanged = this.changedSlices(live);
       if (view.styles.pseudo.visible) {
         const r = this.refreshPseudo(live, view.confidenceThreshold, per, dims[2]);
         pseudoChanged = r.changedK;
@@ -156,18 +156,18 @@ export class ModelOverlays {
   }
 
   /** The k-slices whose live prediction changed since the last draw; undefined when every slice may have. */
-  private changedSlices(sources: LivePrediction, depth: number): number[] | undefined {
-    const rejected = new Set(sources.rejected);
-    const marks = Int32Array.from({ length: depth }, (_, k) => (rejected.has(k) ? -2 : (sources.sliceStep[k] ?? -1)));
-    const before = this.drawnSteps;
+  private changedSlices(sources: LivePrediction): number[] | undefined {
+    const marks = sliceMarks(sources.sliceStep, sources.rejected);
+    const changed = slicesToRedraw(this.drawnSteps, marks);
     this.drawnSteps = marks;
-    if (!before || before.length !== depth) return undefined;
-    const changed: number[] = [];
-    for (let k = 0; k < depth; k++) if (before[k] !== marks[k]) changed.push(k);
     return changed;
   }
 
-  private refreshPseudo(sources: LivePrediction, threshold: number, per: number, depth: number): { buffer: Uint8Array; changedK: number[] | undefined } {
+  /**
+   * Recomputes the drawn pseudo-label where it changed: slices with a new prediction or a rejection, and every
+   * predicted slice when the threshold moved. A new labels buffer (a new run) starts a new display buffer.
+   */
+  private refreshPseudo(sources: LivePrediction, threshold: number, per: number, depth: number): { buffer: Uint8Array; changedK: number[] } {
     let p = this.pseudo;
     let all = false;
     if (!p || p.labels !== sources.labels || p.buffer.length !== sources.labels.length) {
@@ -178,19 +178,11 @@ export class ModelOverlays {
       p.threshold = threshold;
       all = true;
     }
-    const rejected = new Set(sources.rejected);
-    const changedK: number[] = [];
-    for (let k = 0; k < depth; k++) {
-      const mark = rejected.has(k) ? -2 : (sources.sliceStep[k] ?? -1);
-      if (!all && p.shown[k] === mark) continue;
-      // A slice never predicted is all background in both buffers: nothing to compute, but a threshold change
-      // must still clear what an earlier pass drew there (it drew nothing, so skip).
-      if (mark === -1 && p.shown[k] === -1) continue;
-      visibleLabels(sources.labels, sources.uncertainty, threshold, p.buffer, k * per, (k + 1) * per);
-      p.shown[k] = mark;
-      changedK.push(k);
-    }
-    return { buffer: p.buffer, changedK: all ? undefined : changedK };
+    const marks = sliceMarks(sources.sliceStep, sources.rejected);
+    const changedK = slicesToRedraw(p.shown, marks, all) ?? [];
+    for (const k of changedK) visibleLabels(sources.labels, sources.uncertainty, threshold, p.buffer, k * per, (k + 1) * per);
+    p.shown = marks;
+    return { buffer: p.buffer, changedK };
   }
 
   private applyStyles(view: ModelLayerView): void {

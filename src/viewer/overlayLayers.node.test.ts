@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { classLayerLut, confidenceOf, heatLut, modelLayerColor, visibleLabels } from './overlayLayers.ts';
+import { classLayerLut, confidenceOf, heatLut, modelLayerColor, slicesToRedraw, sliceMarks, visibleLabels } from './overlayLayers.ts';
 
 /*
  * What the model's layers put on screen. The threshold matters because early pseudo-labels are guesses everywhere
@@ -68,5 +68,32 @@ describe('model layer colours', () => {
     expect(lut[10]![3]).toBe(0);
     expect(lut[255]![3]).toBe(255);
     for (let v = 1; v < 256; v++) expect(lut[v]![3]).toBeGreaterThanOrEqual(lut[v - 1]![3]);
+  });
+});
+
+/*
+ * Live predictions arrive a slice at a time into buffers the viewer draws from; sending every slice of a 300-slice
+ * volume to the GPU on each arrival would hold the page, so only slices whose prediction moved are redrawn.
+ */
+describe('which slices to redraw', () => {
+  it('marks each slice with its prediction step, rejected ones apart', () => {
+    expect(Array.from(sliceMarks(Int32Array.from([-1, 3, 5, 5]), [2]))).toEqual([-1, 3, -2, 5]);
+    expect(Array.from(sliceMarks(Int32Array.from([4]), [7]))).toEqual([4]);
+  });
+
+  it('redraws slices with a newer prediction or a rejection, and nothing else', () => {
+    const drawn = Int32Array.from([-1, 3, 5, 5]);
+    expect(slicesToRedraw(drawn, Int32Array.from([-1, 3, 5, 5]))).toEqual([]);
+    expect(slicesToRedraw(drawn, Int32Array.from([7, 3, -2, 5]))).toEqual([0, 2]);
+  });
+
+  it('after a threshold change redraws every slice that has or had a prediction', () => {
+    const drawn = Int32Array.from([-1, 3, -1, 5]);
+    expect(slicesToRedraw(drawn, Int32Array.from([-1, 3, 4, 5]), true)).toEqual([1, 2, 3]);
+  });
+
+  it('says "everything" when nothing was drawn before or the volume changed depth', () => {
+    expect(slicesToRedraw(null, Int32Array.from([1, 2]))).toBeUndefined();
+    expect(slicesToRedraw(Int32Array.from([1]), Int32Array.from([1, 2]))).toBeUndefined();
   });
 });

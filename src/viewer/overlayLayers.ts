@@ -32,6 +32,27 @@ export function visibleLabels(
   return out;
 }
 
+/** Per k-slice: the training step of its latest prediction, −2 where the user rejected it, −1 where none arrived. */
+export function sliceMarks(sliceStep: Int32Array, rejected: readonly number[]): Int32Array {
+  const marks = Int32Array.from(sliceStep);
+  for (const k of rejected) if (k >= 0 && k < marks.length) marks[k] = -2;
+  return marks;
+}
+
+/**
+ * The k-slices to draw again, given the marks they were drawn with: those whose mark moved, or with `all` (the
+ * threshold changed) every slice that has or had a prediction. Undefined when nothing was drawn before: then
+ * every slice is new.
+ */
+export function slicesToRedraw(drawn: Int32Array | null, marks: Int32Array, all = false): number[] | undefined {
+  if (!drawn || drawn.length !== marks.length) return undefined;
+  const ks: number[] = [];
+  for (let k = 0; k < marks.length; k++) {
+    if (all ? marks[k] !== -1 || drawn[k] !== -1 : marks[k] !== drawn[k]) ks.push(k);
+  }
+  return ks;
+}
+
 export type Rgb = readonly [number, number, number];
 export type Rgba = [number, number, number, number];
 
