@@ -121,7 +121,8 @@ function Controls() {
       <label className="field">
         <span>Backend</span>
         <select data-testid="backend-select" value={t.backendPreference} disabled={busy} onChange={(e) => setBackend(e.currentTarget.value as 'auto' | BackendName)} title="Where training runs. Auto picks the fastest hardware backend and says why others were passed over.">
-          <option value="auto">Auto (fastest available)</option>
+          {/* While a run is on, Auto names the backend it chose. */}
+          <option value="auto">{busy && t.backend ? `Auto: ${BACKEND_LABELS[t.backend.name]}` : 'Auto (fastest available)'}</option>
           {BACKEND_ORDER.map((b) => (
             <option key={b} value={b}>
               {BACKEND_LABELS[b]}
