@@ -75,7 +75,8 @@ test('a reload shows the run as it stood; another method asks and keeps the save
 
   // Another method: Start asks before leaving the saved mean-teacher model behind; "keep" starts afresh beside it.
   await page.getByTestId('method-select').selectOption('supervised');
-  await page.getByTestId('backend-select').selectOption('wasm');
+  // Backend left on Auto (it passes over software GPUs, so the CPU here): while it runs, Auto names that backend.
+  await expect(page.getByTestId('backend-select')).toHaveValue('auto');
   await expect(page.getByTestId('train-start')).toHaveText('▶ Start');
   await expect(page.getByTestId('restored-hint')).toContainText('choose its method, network and size again to resume it');
   await page.getByTestId('train-start').click();
@@ -86,6 +87,8 @@ test('a reload shows the run as it stood; another method asks and keeps the save
   await dialog.getByTestId('confirm-ok').click();
   await expect(dialog).toHaveCount(0);
   await expect(status).toHaveAttribute('data-status', 'running', { timeout: 90_000 });
+  const chosen = await status.getAttribute('data-backend');
+  await expect(page.getByTestId('backend-select').locator('option[value="auto"]')).toHaveText(chosen === 'wasm' ? 'Auto: CPU (WebAssembly)' : /^Auto: \S/);
   await expect.poll(async () => Number(await status.getAttribute('data-step')), { timeout: 3 * 60_000, intervals: [1000] }).toBeGreaterThanOrEqual(2);
   await stopTraining(page, 2 * 60_000);
   await expect(page.getByTestId('checkpoint-info')).toContainText('(supervised)', { timeout: 60_000 });
