@@ -79,7 +79,7 @@ function TextProviderPicker() {
             else folderRef.current?.click();
           }}
         >
-          <option value="learned">Learned here (offline)</option>
+          <option value="learned">Made here (offline; starts untrained)</option>
           <option value="import">{provider.kind === 'import' ? provider.name : 'Prompt bank file…'}</option>
           <option value="pretrained">{provider.kind === 'pretrained' ? provider.name : 'Pretrained model folder…'}</option>
         </select>
@@ -133,7 +133,7 @@ function TakTextPanel() {
       <TextProviderPicker />
       <p className="hint" data-testid="text-encoder">
         {encoder
-          ? `Prompt vectors: ${encoder.provider} text encoder — ${encoder.name}, ${encoder.dim}-d, ${encoder.texts} prompts, encoded at step ${encoder.step}. Edit a class description and they are re-encoded while training runs.`
+          ? `Prompt vectors: ${encoder.provider === 'learned' ? 'untrained text transformer made here (random weights)' : `${encoder.provider} text encoder — ${encoder.name}`}, ${encoder.dim}-d, ${encoder.texts} prompts, encoded at step ${encoder.step}. Edit a class description and they are re-encoded while training runs.`
           : 'Prompt vectors: encoded when training starts (a prompt bank or pretrained model is used when it holds every prompt, else the untrained text transformer made here).'}
       </p>
     </div>

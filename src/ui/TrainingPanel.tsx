@@ -20,7 +20,7 @@ const PRESET_LABELS: Record<PresetName, string> = {
   'mean-teacher': 'Mean teacher (labeled + unlabeled)',
   promptssl: 'PromptSSL (mean teacher + prompt-guided mask)',
   duss: 'DuSSS (mean teacher + text-guided mask)',
-  tak: 'TAK (3D V-Net + text-driven head)',
+  tak: 'TAK (3D V-Net guided by class descriptions)',
 };
 
 const NETWORK_LABELS: Record<ModelKind, string> = {
@@ -35,7 +35,7 @@ const NETWORK_TITLE =
 
 /** Why a preset holds the network, in the words the panel shows beside the locked choice. */
 const NETWORK_LOCK_REASONS: Partial<Record<PresetName, string>> = {
-  tak: 'TAK trains the 3D network: its text-driven head reads the V-Net’s features of whole volume patches.',
+  tak: 'TAK trains the 3D network: the part that draws each class from its description reads the V-Net’s features of whole blocks of the volume.',
   promptssl: 'PromptSSL trains the 2D network: its prompt-guided mask comes from a vision transformer over slices.',
   duss: 'DuSSS trains the 2D network: its text-guided mask comes from a vision transformer over slices.',
 };
