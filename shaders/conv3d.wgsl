@@ -23,6 +23,8 @@
 // gathers the same one or two row groups, whose window corners are decoded once before the K loop, and the same
 // k quad of each slab, whose tap it steps by TK without dividing (integer division is slow on every GPU).
 // Edges: rows m ≥ M, columns n ≥ N and k ≥ K read 0 and are not written; no size needs to be a tile multiple.
+// The tile and its K loop are fragments/gemm_8x4_tile.wgsl, shared with conv3d_backprop_input.wgsl; this file
+// says where A's rows and taps lie in x, how F is staged and where y is written.
 //
 // Workgroups: a 1-D count mTiles·nTiles (n-tile fastest, so workgroups sharing A rows run together), folded
 // into x and y by gridFor; the tile is wid.x + wid.y·nwg.x and surplus workgroups return.

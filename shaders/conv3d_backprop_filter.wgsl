@@ -12,7 +12,8 @@
 // over k ∈ [s·chunkLen, min((s+1)·chunkLen, K)). The S slices are summed by split_k_reduce.wgsl, since WGSL has
 // no float atomics. The tiles of one chunk are dispatched next to each other, so they share x and dy in cache.
 //
-// Tiling: WM×WN threads, each holding an 8×8 register block — rows 4·(tm + WM·i) + r and columns
+// Tiling (fragments/split_k_gemm_tile.wgsl, shared with conv2d_backprop_filter.wgsl): WM×WN threads, each
+// holding an 8×8 register block — rows 4·(tm + WM·i) + r and columns
 // 4·(tn + WN·j) + c for i, j < 2 and r, c < 4 — so TM = 8·WM and TN = 8·WN. Per TK-step of k the workgroup
 // stages A (TK×TM) and B (TK×TN) in workgroup memory as vec4s of four rows / four columns. The k → (b, od, oh,
 // ow) decode (integer divisions) is done once per k for the whole workgroup, one step ahead, into a
