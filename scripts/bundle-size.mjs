@@ -1,10 +1,12 @@
 #!/usr/bin/env node
 /*
  * What the page loads before anything else: the JavaScript that index.html names (the entry and the chunks it
- * preloads), raw and gzipped, and whether any of it comes from tfjs, model/, gpu/ or the engine's train/ modules
- * (read from the source maps). The training worker and the kernels page load their own chunks and are not counted.
+ * preloads), raw and gzipped, and whether any of it comes from tfjs, model/ or gpu/ (read from the source maps).
+ * The training worker and the kernels page load their own chunks and are not counted.
  *
  *   npx vite build --outDir /tmp/dist && node scripts/bundle-size.mjs /tmp/dist
+ *
+ * Exits 1 when engine code is found, so scripts/test.sh runs it on the production build.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -33,4 +35,9 @@ for (const chunk of chunks) {
 }
 const mb = (n) => `${(n / 1e6).toFixed(2)} MB`;
 console.log(`main thread, loaded at start: ${chunks.length} chunks, ${raw} B (${mb(raw)}), gzip -9 ${gz} B (${mb(gz)})`);
-console.log(engine.size === 0 ? 'no tfjs, model/ or gpu/ code' : `engine code on the main thread: ${[...engine].sort().join(', ')}`);
+if (engine.size === 0) console.log('no tfjs, model/ or gpu/ code');
+else {
+  // The layer rules should have caught this before the build; the built files are the last word.
+  console.error(`engine code on the main thread: ${[...engine].sort().join(', ')}`);
+  process.exitCode = 1;
+}

@@ -56,6 +56,7 @@ npx vitest run --reporter=default --reporter=json --outputFile=e2e-artifacts/uni
 
 echo "==> production build"
 npx vite build --logLevel warn
+node scripts/bundle-size.mjs dist
 
 echo "==> browser journeys (Chromium)"
 e2e_rc=0
