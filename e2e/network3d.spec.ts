@@ -64,7 +64,7 @@ test('pick the 3D network, train with mean teacher, see the pseudo-label on the 
   await expect(info).toContainText(/patch \d+×\d+×\d+/);
   // The memory estimate against the WebAssembly heap's budget stays on screen while the run is active.
   const memory = page.getByTestId('memory-estimate');
-  await expect(memory).toContainText(/^Memory: trains at batch \d+ \+ \d+, \d+×\d+×\d+ patch, width \d+: ≈ \d+ MiB of the 2\.0 GiB WebAssembly heap$/);
+  await expect(memory).toContainText(/Memory: trains at batch \d+ \+ \d+, \d+×\d+×\d+ patch, width \d+: ≈ \d+ MiB of the 2\.0 GiB WebAssembly heap/);
   await expect(memory).toHaveAttribute('data-fits', 'true');
   await expect(page.getByTestId('network-select')).toBeDisabled();
 
