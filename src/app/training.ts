@@ -123,7 +123,7 @@ export class TrainingController {
       s.setModelSize(c.size);
       const layers = await this.readLayers(c.key);
       if (this.running) return;
-      s.setTrainingPatch({ restored: true, step: c.step, losses: c.losses, validation: c.validation, trainedClasses: c.classes, ...layers });
+      s.setTrainingPatch({ restored: true, step: c.step, epoch: c.epoch ?? 0, elapsedMs: c.elapsedMs ?? 0, losses: c.losses, validation: c.validation, trainedClasses: c.classes, ...layers });
     } catch {
       // A damaged checkpoint store only means training starts afresh.
     }
@@ -542,6 +542,8 @@ export class TrainingController {
           classes: t.trainedClasses,
           losses: t.losses.filter((l) => l.step <= step),
           validation: t.validation.filter((v) => v.step <= step),
+          epoch: t.epoch,
+          elapsedMs: t.elapsedMs,
         };
         await writeRun(this.db, record, run);
       } catch (e) {

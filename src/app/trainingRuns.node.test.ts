@@ -38,7 +38,7 @@ function ready(resumedAt: number | null): FromWorker {
 
 function step(n: number): FromWorker {
   const report = { step: n, lr: 1e-3, lambdaU: 0, losses: { total: 2 - n / 10, ce: 1, dice: 1, consistency: 0 }, text: null, tak: null, ms: 100 };
-  return { type: 'step', report, epoch: 0, slicesPerSecond: 4, stepsPerSecond: 1, elapsedMs: n * 100 };
+  return { type: 'step', report, epoch: n / 4, slicesPerSecond: 4, stepsPerSecond: 1, elapsedMs: n * 100 };
 }
 
 let db: Database | null = null;
@@ -88,7 +88,7 @@ describe('runs kept per method, and a reload shows the last one', () => {
     again.getState().setModelSize('auto');
     await new TrainingController(again, db).loadCheckpointInfo();
     const t = again.getState().training;
-    expect(t).toMatchObject({ restored: true, step: 12, preset: 'mean-teacher', modelSize: 'tiny', status: 'idle' });
+    expect(t).toMatchObject({ restored: true, step: 12, epoch: 3, elapsedMs: 1200, preset: 'mean-teacher', modelSize: 'tiny', status: 'idle' });
     expect(t.losses.map((l) => l.step)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
     const layer = t.predictions[id]!;
     const per = labels.length;

@@ -37,6 +37,9 @@ export interface RunRecord extends RunSummary {
   classes: { value: number; name: string }[];
   losses: LossPoint[];
   validation: ValidationPoint[];
+  /** The run's epoch and training time at the checkpoint; absent in records made without them (migrated, imported). */
+  epoch?: number;
+  elapsedMs?: number;
 }
 
 /**
