@@ -131,6 +131,7 @@ test('raw engine text in an error reads in plain words, the raw text behind Deta
   expect(shown).toMatch(/Start/);
   await error.getByText('Details').click();
   await expect(error.getByTestId('message-details')).toContainText('-sASSERTIONS');
+  await shot(page, 'guide-engine-error-details');
 });
 
 test('starting a run clears the last run\'s training errors, and only those', async ({ page }) => {

@@ -34,7 +34,8 @@ describe('raw engine text anywhere in a message', () => {
     const raw = 'training worker error: Aborted(). Build with -sASSERTIONS for more info.';
     const e = explainRawEngineText(raw, 'Training');
     expect(e).not.toBeNull();
-    expect(e!.message).toMatch(/^Training stopped because the engine ran out of memory/);
+    // Shown under the subject "Training": the sentence does not say it again.
+    expect(e!.message).toMatch(/^Stopped because the engine ran out of memory/);
     expect(e!.message).toMatch(/smaller model size/);
     expect(e!.message).not.toContain('ASSERTIONS');
     expect(e!.details).toBe(raw);
@@ -42,7 +43,7 @@ describe('raw engine text anywhere in a message', () => {
 
   it('says an internal error plainly when it is not about memory', () => {
     const e = explainRawEngineText("TypeError: Cannot read properties of undefined (reading 'shape')", null);
-    expect(e!.message).toMatch(/internal engine error/);
+    expect(e!.message).toMatch(/^The last action stopped on an internal engine error/);
     expect(e!.message).toMatch(/try again/);
   });
 

@@ -64,20 +64,21 @@ export function looksLikeRawEngineText(text: string): boolean {
 
 /**
  * Plain words for raw engine text that reached a message without being explained where it was raised (the
- * engine's state — backend, saved step — is not known here, so the advice is the general one). `doing` names what
- * stopped ("Training", "Predict all"), null when unknown. Returns null for text that is already plain.
+ * engine's state — backend, saved step — is not known here, so the advice is the general one). `subject` is what
+ * the message is shown under ("Training"), null when none: the sentence then names no subject of its own, so the
+ * message does not read "Training: Training stopped". Returns null for text that is already plain.
  */
-export function explainRawEngineText(text: string, doing: string | null): { message: string; details: string } | null {
+export function explainRawEngineText(text: string, subject: string | null): { message: string; details: string } | null {
   if (!looksLikeRawEngineText(text)) return null;
-  const what = doing ?? 'The last action';
+  const what = subject ? 'Stopped' : 'The last action stopped';
   if (WASM_MEMORY.test(text) || GPU_MEMORY.test(text)) {
     return {
-      message: `${what} stopped because the engine ran out of memory; your labels are safe. Choose a smaller model size (Tiny) or another backend, then press Start (or Resume) again.`,
+      message: `${what} because the engine ran out of memory; your labels are safe. Choose a smaller model size (Tiny) or another backend, then press Start (or Resume) again.`,
       details: text,
     };
   }
   return {
-    message: `${what} stopped on an internal engine error; your labels are safe. Press Start (or Resume) to try again; if it happens again, reload the page or choose another backend.`,
+    message: `${what} on an internal engine error; your labels are safe. Press Start (or Resume) to try again; if it happens again, reload the page or choose another backend.`,
     details: text,
   };
 }
