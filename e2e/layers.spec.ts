@@ -56,6 +56,18 @@ function meanChange(shot: Shot, base: Shot): [number, number, number] {
   return sum.map((v) => v / Math.max(1, n)) as [number, number, number];
 }
 
+/** Mean colour change from `base` to `shot` over the pixels where `marker` differs from `base`. */
+function meanChangeWhere(shot: Shot, base: Shot, marker: Shot): [number, number, number] {
+  const sum = [0, 0, 0];
+  let n = 0;
+  for (let p = 0; p < shot.width * shot.height; p++) {
+    if ([0, 1, 2].every((c) => Math.abs(marker.rgb[p * 3 + c]! - base.rgb[p * 3 + c]!) <= 2)) continue;
+    n++;
+    for (let c = 0; c < 3; c++) sum[c]! += shot.rgb[p * 3 + c]! - base.rgb[p * 3 + c]!;
+  }
+  return sum.map((v) => v / Math.max(1, n)) as [number, number, number];
+}
+
 /** A screenshot once drawing has settled: two in a row that agree. */
 async function settled(page: Page, testId: string, name?: string): Promise<Shot> {
   let last = await grab(page, testId);
@@ -151,6 +163,20 @@ test('a layer that is off draws nothing; the threshold hides unsure pixels; pseu
   const [dr, dg, db] = meanChange(sure, base);
   expect(dg).toBeGreaterThan(dr);
   expect(dg).toBeGreaterThan(db);
+
+  // A new colour for the class in the legend recolours its pseudo-label (blue for the same pixels), and back.
+  const colour = await page.evaluate(() => {
+    const s = window.__pseudolab!.store.getState();
+    const before = s.classes.find((c) => c.value === 2)!.color;
+    s.updateClass(2, { color: [0, 90, 255] });
+    return before;
+  });
+  const blue = await settled(page, 'viewport-axial', 'layers-2b-class-recoloured');
+  const [br, bg, bb] = meanChangeWhere(blue, base, sure);
+  expect(bb).toBeGreaterThan(bg);
+  expect(bb).toBeGreaterThan(br);
+  await page.evaluate((c) => window.__pseudolab!.store.getState().updateClass(2, { color: c }), colour);
+  expect(differing(await settled(page, 'viewport-axial'), sure)).toBe(0);
 
   // Off: not a pixel of it, in any view.
   await page.getByTestId('layer-pseudo').uncheck();

@@ -142,9 +142,10 @@ export class ModelOverlays {
       this.classLut = null;
       return;
     }
-    // All class layers share one table; an entry changed through one representation changes it for all.
+    // All class layers share one table, so setting an entry through one representation sets it for all; doing it
+    // in every viewport tells each one to redraw.
     const values = new Set([...before, ...classes].map((c) => c.value).filter((v) => v > 0 && v < 256));
-    for (const id of this.viewportIds.slice(0, 1)) {
+    for (const id of this.viewportIds) {
       for (const v of values) segmentation.config.color.setSegmentIndexColor(id, layer.segmentationId, v, lut[v]! as Types.Color);
     }
   }
