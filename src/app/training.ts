@@ -5,7 +5,7 @@ import { findResumable, newestRun, runKey, sizeOfWidth, type RunSummary } from '
 import { packLabels, unpackLabels } from '../persist/runLayers.ts';
 import type { ModelSize } from '../train/modelSize.ts';
 import type { PredictionLayer } from '../store/trainingSlice.ts';
-import type { AppStore } from '../store/appStore.ts';
+import type { AppState, AppStore } from '../store/appStore.ts';
 import { BACKEND_ORDER } from '../train/backendNames.ts';
 import { decodeCheckpoint, peekCheckpoint } from '../train/checkpoint.ts';
 import { presetConfig, presetModelKind, PRESETS, usesText, type ModelKind, type PresetName } from '../train/config.ts';
@@ -25,6 +25,7 @@ import { SliceProvenance } from '../volume/labels.ts';
 import { downloadBytes } from './download.ts';
 import { baseName } from './labelExport.ts';
 import { TrainingEventQueue, watchInput } from './trainingEventQueue.ts';
+import { editBetween, gatherKSlices, kSlicesOf } from './labelSync.ts';
 
 /**
  * Save a checkpoint this often while training runs (and always on pause and stop). It is also what a run resumes
@@ -53,6 +54,8 @@ export class TrainingController {
   /** The worker's events on their way to the store: progress and predictions in batches, between the user's inputs. */
   private readonly events = new TrainingEventQueue((m) => this.onEvent(m));
   private readonly stopWatchingInput: () => void;
+  /** k-slices of each volume changed since its labels were last sent ('all': not known, send the whole volume). */
+  private unsentSlices = new Map<string, Set<number> | 'all'>();
   private readonly labelTimers = new Map<string, ReturnType<typeof setTimeout>>();
   private sentVersions = new Map<string, number>();
   private volumeIds: string[] = [];
@@ -83,7 +86,10 @@ export class TrainingController {
   ) {
     this.unsubscribe = store.subscribe((s, prev) => {
       if (!this.client) return;
-      if (s.volumes !== prev.volumes) this.queueLabelSync();
+      if (s.volumes !== prev.volumes) {
+        this.noteChangedSlices(s, prev);
+        this.queueLabelSync();
+      }
       if (s.training.focus !== prev.training.focus) this.sendWatch();
       if ((this.sentTexts || this.sentTak) && (s.classes !== prev.classes || s.volumes !== prev.volumes)) this.queueTextSync();
     });
@@ -220,6 +226,7 @@ export class TrainingController {
     }));
     this.volumeIds = volumes.map((v) => v.id);
     this.sentVersions = new Map(entries.map((e) => [e.volume.id, e.labelsVersion]));
+    this.unsentSlices.clear();
     let checkpoint: Uint8Array | null = null;
     const preset = s.training.preset;
     const network = presetModelKind(preset) ?? s.training.network;
@@ -572,6 +579,23 @@ export class TrainingController {
     this.client = null;
   }
 
+  /** Records which k-slices each label change touched, from the edit the store's history gained or gave back. */
+  private noteChangedSlices(s: AppState, prev: AppState): void {
+    for (const id of this.volumeIds) {
+      const e = s.volumes[id];
+      const p = prev.volumes[id];
+      if (!e || e.labelsVersion === p?.labelsVersion) continue;
+      const known = this.unsentSlices.get(id) ?? new Set<number>();
+      const edit = p && e.committed === p.committed && e.labelsVersion === p.labelsVersion + 1 ? editBetween(prev.history[id], s.history[id]) : null;
+      if (known === 'all' || !edit) {
+        this.unsentSlices.set(id, 'all');
+        continue;
+      }
+      for (const k of kSlicesOf(edit, e.labels.dims[0] * e.labels.dims[1])) known.add(k);
+      this.unsentSlices.set(id, known);
+    }
+  }
+
   private queueLabelSync(): void {
     const s = this.store.getState();
     for (const id of this.volumeIds) {
@@ -584,12 +608,17 @@ export class TrainingController {
           const now = this.store.getState().volumes[id];
           if (!now || !this.client) return;
           this.sentVersions.set(id, now.labelsVersion);
-          this.client.send({
-            type: 'labels',
-            volumeId: id,
-            labels: now.committed.slice(),
-            slices: [now.labels.slices[0].slice(), now.labels.slices[1].slice(), now.labels.slices[2].slice()],
-          });
+          const slices: [Uint8Array, Uint8Array, Uint8Array] = [now.labels.slices[0].slice(), now.labels.slices[1].slice(), now.labels.slices[2].slice()];
+          const changed = this.unsentSlices.get(id) ?? 'all';
+          this.unsentSlices.delete(id);
+          const per = now.labels.dims[0] * now.labels.dims[1];
+          // A stroke changes a few slices: send those, not the volume (78 MB copied on this thread at 512²×300).
+          if (changed !== 'all' && changed.size <= now.labels.dims[2] / 2) {
+            const ks = [...changed].sort((a, b) => a - b);
+            this.client.send({ type: 'labelSlices', volumeId: id, ks, values: gatherKSlices(now.committed, per, ks), slices });
+          } else {
+            this.client.send({ type: 'labels', volumeId: id, labels: now.committed.slice(), slices });
+          }
         }, LABEL_SYNC_MS),
       );
     }

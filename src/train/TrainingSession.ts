@@ -91,6 +91,20 @@ function asLabelMap(w: Pick<WorkerVolume, 'dims' | 'labels' | 'slices'>): LabelM
   return { dims: w.dims, voxels: w.labels, slices: w.slices };
 }
 
+/** Class indices (0 background, n for the n-th class) back to the class values the app paints. */
+export function classValuesOf(indices: Uint8Array, classValues: readonly number[]): Uint8Array {
+  const table = Uint8Array.from([0, ...classValues]);
+  const out = new Uint8Array(indices.length);
+  for (let n = 0; n < indices.length; n++) out[n] = table[indices[n]!] ?? 0;
+  return out;
+}
+
+/** Writes k-slices `ks`, given one after another in `values`, into a whole volume's labels. */
+export function writeKSlices(labels: Uint8Array, perSlice: number, ks: readonly number[], values: Uint8Array): void {
+  if (values.length !== ks.length * perSlice) throw new Error(`${ks.length} slices of ${perSlice} voxels need ${ks.length * perSlice} values, got ${values.length}`);
+  ks.forEach((k, n) => labels.set(values.subarray(n * perSlice, (n + 1) * perSlice), k * perSlice));
+}
+
 /** Each foreground class's text activation (0..1) × 255, class-major: K − 1 planes of pixels. */
 export function activationBytes(mask: Float32Array, K: number): Uint8Array {
   const n = mask.length / K;
@@ -176,6 +190,16 @@ export class TrainingSession {
       case 'labels':
         this.pendingLabels.set(m.volumeId, { labels: m.labels, slices: m.slices });
         break;
+      case 'labelSlices': {
+        const index = this.volumes.findIndex((v) => v.id === m.volumeId);
+        const trained = this.trainingVolumes[index];
+        if (index < 0 || !trained) break;
+        // The newest labels: an update not yet applied, else the trainer's own (as class values again).
+        const labels = this.pendingLabels.get(m.volumeId)?.labels ?? classValuesOf(trained.labels, this.classes.map((c) => c.value));
+        writeKSlices(labels, trained.dims[0] * trained.dims[1], m.ks, m.values);
+        this.pendingLabels.set(m.volumeId, { labels, slices: m.slices });
+        break;
+      }
       case 'watch':
         this.watch = { volumeId: m.volumeId, ks: m.ks, fresh: true };
         break;

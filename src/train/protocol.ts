@@ -74,6 +74,11 @@ export type ToWorker =
   | { type: 'stop' }
   /** The labels of one volume changed (a stroke, an accepted pseudo-label): train on the new ones from the next step. */
   | { type: 'labels'; volumeId: string; labels: Uint8Array; slices: [Uint8Array, Uint8Array, Uint8Array] }
+  /**
+   * Only some k-slices' labels changed (a stroke): `values` holds those slices one after another, in the order of
+   * `ks`; the labeled-slice flags come whole. Sending a 512²×600 volume for one stroke held the page ~0.1 s.
+   */
+  | { type: 'labelSlices'; volumeId: string; ks: number[]; values: Uint8Array; slices: [Uint8Array, Uint8Array, Uint8Array] }
   /** The slices on screen: their predictions are refreshed first and served as soon as a step ends. */
   | { type: 'watch'; volumeId: string; ks: number[] }
   | { type: 'predictAll' }
@@ -205,6 +210,8 @@ export function transferables(m: FromWorker | ToWorker): Transferable[] {
       return [m.bytes.buffer];
     case 'labels':
       return [m.labels.buffer, ...m.slices.map((s) => s.buffer)];
+    case 'labelSlices':
+      return [m.values.buffer, ...m.slices.map((s) => s.buffer)];
     case 'start':
       return m.volumes.flatMap((v) => [v.voxels.buffer, v.labels.buffer, ...v.slices.map((s) => s.buffer)]).concat(m.checkpoint ? [m.checkpoint.buffer] : []);
     default:
