@@ -16,7 +16,7 @@ const TOOLS: { tool: ToolName; label: string; icon: string; help: string }[] = [
   { tool: 'windowLevel', label: 'Window', icon: '☼', help: 'Drag to set window/level (Shift+drag works with any tool)' },
   { tool: 'crosshairs', label: 'Crosshairs', icon: '✛', help: 'Click to move all three views to a point' },
   { tool: 'pan', label: 'Pan', icon: '✥', help: 'Drag to pan (middle button works with any tool)' },
-  { tool: 'zoom', label: 'Zoom', icon: '⌕', help: 'Drag to zoom (right button works with any tool)' },
+  { tool: 'zoom', label: 'Zoom', icon: '⌕', help: 'Drag up to zoom in, down to zoom out (right button works with any tool)' },
 ];
 
 /** Why the slice-labeled mark is off in a view that cuts across the voxel grid; App's L key says the same. */
