@@ -139,6 +139,7 @@ export class TrainingController {
   private async readLayers(key: string): Promise<{ predictions: Record<string, PredictionLayer>; fullPredictions: Record<string, Uint8Array> }> {
     const predictions: Record<string, PredictionLayer> = {};
     const fullPredictions: Record<string, Uint8Array> = {};
+    const uncertainty = new Map<string, Uint8Array>();
     if (!this.db) return { predictions, fullPredictions };
     const volumes = this.store.getState().volumes;
     for (const r of await readRunLayers(this.db, key)) {
@@ -147,7 +148,13 @@ export class TrainingController {
       const labels = unpackLabels(r);
       if (!labels) continue;
       if (r.kind === 'full') fullPredictions[r.volumeId] = labels;
+      else if (r.kind === 'uncertainty') uncertainty.set(r.volumeId, labels);
       else predictions[r.volumeId] = { labels, uncertainty: new Uint8Array(labels.length), sliceStep: r.sliceStep ?? new Int32Array(r.dims[2]).fill(-1), version: 1, rejected: [], text: null };
+    }
+    // Without its uncertainty a restored pseudo-label would pass any confidence threshold and show its doubtful voxels.
+    for (const [id, u] of uncertainty) {
+      const layer = predictions[id];
+      if (layer && u.length === layer.labels.length) layer.uncertainty = u;
     }
     return { predictions, fullPredictions };
   }
@@ -166,7 +173,9 @@ export class TrainingController {
         this.storedLayers.set(id, layer.version);
         const sliceStep = layer.sliceStep.slice();
         const pieces = await packLabels(layer.labels, dims);
+        const uncertain = await packLabels(layer.uncertainty, dims, layer.labels);
         await writeRunLayer(db, { run: key, volumeId, kind: 'pseudo', dims: [dims[0], dims[1], dims[2]], sliceStep, pieces });
+        await writeRunLayer(db, { run: key, volumeId, kind: 'uncertainty', dims: [dims[0], dims[1], dims[2]], sliceStep: null, pieces: uncertain });
       }
       for (const [volumeId, labels] of Object.entries(t.fullPredictions)) {
         const dims = this.store.getState().volumes[volumeId]?.labels.dims;

@@ -30,7 +30,7 @@ class FakeWorker {
   }
 }
 
-const settle = (): Promise<void> => new Promise((r) => setTimeout(r, 30));
+const settle = (): Promise<void> => new Promise((r) => setTimeout(r, 300));
 
 function ready(resumedAt: number | null): FromWorker {
   return { type: 'ready', network: '2d', patch: [96, 96], parameters: 1000, modelSize: 'tiny', width: 4, depth: 2, labeledSlices: 2, validationSlices: 0, unlabeledSlices: 40, resumedAt };
@@ -68,18 +68,19 @@ async function trainedRun(store: AppStore, controller: TrainingController, prese
   const id = store.getState().volumeOrder[0]!;
   const dims = store.getState().volumes[id]!.labels.dims;
   const labels = new Uint8Array(dims[0] * dims[1]).map((_, i) => (i % 7 === 0 ? 1 : 0));
-  worker.say({ type: 'prediction', volumeId: id, k, step: steps, labels, uncertainty: new Uint8Array(labels.length), text: null });
+  const uncertainty = new Uint8Array(labels.length).map((_, i) => 40 + (i % 200));
+  worker.say({ type: 'prediction', volumeId: id, k, step: steps, labels, uncertainty, text: null });
   worker.say({ type: 'state', state: 'stopped' });
   worker.say({ type: 'checkpoint', step: steps, bytes: new Uint8Array([1, 2, 3, 4]) });
   await settle();
-  return { worker, id, labels };
+  return { worker, id, labels, uncertainty };
 }
 
 describe('runs kept per method, and a reload shows the last one', () => {
   it('restores step, loss history, pseudo-labels and model size after a reload', async () => {
     const store = createAppStore();
     loadDemo(store);
-    const { id, labels } = await trainedRun(store, new TrainingController(store, db), 'mean-teacher', 12, 5);
+    const { id, labels, uncertainty } = await trainedRun(store, new TrainingController(store, db), 'mean-teacher', 12, 5);
 
     const again = createAppStore();
     loadDemo(again);
@@ -95,6 +96,8 @@ describe('runs kept per method, and a reload shows the last one', () => {
     expect(layer.sliceStep[5]).toBe(12);
     expect(Array.from(layer.labels.subarray(5 * per, 6 * per))).toEqual(Array.from(labels));
     expect(layer.labels.subarray(0, 5 * per).every((v) => v === 0)).toBe(true);
+    // The uncertainty comes back where the pseudo-label names a class, so the confidence threshold still applies.
+    expect(Array.from(layer.uncertainty.subarray(5 * per, 6 * per))).toEqual(Array.from(uncertainty).map((u, i) => (labels[i] !== 0 ? u : 0)));
   });
 
   it('restores the results of Predict all with the run', async () => {

@@ -49,7 +49,8 @@ export interface RunRecord extends RunSummary {
 export interface RunLayerRecord {
   run: string;
   volumeId: string;
-  kind: 'pseudo' | 'full';
+  /** 'uncertainty': the pseudo-label's uncertainty where it labels a class (0 elsewhere), for the confidence threshold. */
+  kind: 'pseudo' | 'full' | 'uncertainty';
   dims: [number, number, number];
   sliceStep: Int32Array | null;
   /** Deflated consecutive pieces of the label buffer; inflated and concatenated they are dims[0]·dims[1]·dims[2] bytes. */

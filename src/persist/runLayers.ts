@@ -7,15 +7,23 @@ const PIECE_BYTES = 1 << 20;
 const yieldToPage = (): Promise<void> => new Promise((r) => setTimeout(r, 0));
 
 /**
- * A label buffer as deflated pieces of whole slices (a 512²×300 volume is 75 MB raw; mostly background, it deflates
+ * A byte buffer (labels, or uncertainty with `onlyWhere`: zero wherever that buffer is) as deflated pieces of whole slices (a 512²×300 volume is 75 MB raw; mostly background, it deflates
  * to a few hundred kB), yielding to the page between pieces so a save during training never freezes the viewer.
  */
-export async function packLabels(labels: Uint8Array, dims: readonly [number, number, number]): Promise<Uint8Array[]> {
+export async function packLabels(labels: Uint8Array, dims: readonly [number, number, number], onlyWhere?: Uint8Array): Promise<Uint8Array[]> {
   const per = dims[0] * dims[1];
   const slicesPerPiece = Math.max(1, Math.floor(PIECE_BYTES / Math.max(1, per)));
   const pieces: Uint8Array[] = [];
   for (let k = 0; k < dims[2]; k += slicesPerPiece) {
-    pieces.push(deflateSync(labels.subarray(k * per, Math.min(dims[2], k + slicesPerPiece) * per), { level: 1 }));
+    const from = k * per;
+    const to = Math.min(dims[2], k + slicesPerPiece) * per;
+    let piece = labels.subarray(from, to);
+    if (onlyWhere) {
+      // Kept only where the mask is set (the uncertainty of pseudo-labelled voxels): the rest deflates to nothing.
+      piece = piece.slice();
+      for (let i = 0; i < piece.length; i++) if (onlyWhere[from + i] === 0) piece[i] = 0;
+    }
+    pieces.push(deflateSync(piece, { level: 1 }));
     if (k + slicesPerPiece < dims[2]) await yieldToPage();
   }
   return pieces;

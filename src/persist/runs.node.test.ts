@@ -103,6 +103,9 @@ describe('stored pseudo-labels', () => {
     expect(pieces.length).toBeGreaterThanOrEqual(1);
     expect(unpackLabels({ dims, pieces })).toEqual(labels);
     expect(unpackLabels({ dims: [64, 48, 8], pieces })).toBeNull();
+    const uncertainty = new Uint8Array(labels.length).fill(77);
+    const masked = unpackLabels({ dims, pieces: await packLabels(uncertainty, dims, labels) })!;
+    expect(Array.from(masked)).toEqual(Array.from(labels).map((v) => (v !== 0 ? 77 : 0)));
   });
 });
 
