@@ -71,11 +71,16 @@ describe('message list', () => {
     expect(explained.text).toBe('Training ran out of memory.');
   });
 
-  it('clears one topic only', () => {
+  // A new run's status beside the last run's errors read as if the new run had failed.
+  it('clears the last run of a topic: its errors and old warnings, not the new run\'s own notes', () => {
     let list: AppMessage[] = addMessage([], { severity: 'error', subject: 'Training', text: 'Out of memory' }, 1, T0).list;
     list = addMessage(list, { severity: 'error', subject: 'scan.nii', text: 'cannot be read' }, 2, T0).list;
+    list = addMessage(list, { severity: 'warning', subject: 'Training', text: 'Stop took too long' }, 3, T0).list;
+    const start = T0 + 60_000;
+    list = addMessage(list, { severity: 'warning', subject: 'Training', text: '1 volume is left out of this run' }, 4, start - 10).list;
+    list = addMessage(list, { severity: 'info', subject: 'Training', text: 'This run starts afresh' }, 5, start - 5).list;
     expect(list[0]!.topic).toBe('training');
-    expect(withoutTopic(list, 'training').map((m) => m.subject)).toEqual(['scan.nii']);
+    expect(withoutTopic(list, 'training', start).map((m) => m.text)).toEqual(['cannot be read', '1 volume is left out of this run', 'This run starts afresh']);
   });
 });
 
@@ -90,7 +95,7 @@ describe('status slice', () => {
     store.getState().pushMessage({ severity: 'error', subject: 'Training', text: 'Stopped' });
     store.getState().fadeMessages(Date.now() + FADE_AFTER_MS.info! + 1);
     expect(store.getState().messages.map((m) => m.severity)).toEqual(['error']);
-    store.getState().clearMessageTopic('training');
+    store.getState().clearMessageTopic('training', Date.now());
     expect(store.getState().messages).toHaveLength(0);
   });
 });

@@ -102,7 +102,16 @@ export function restartFades(list: readonly AppMessage[], now: number): AppMessa
   return list.map((m) => (fadesAt(m) === null ? m : { ...m, at: now }));
 }
 
-/** The list without the messages of one topic (a new training run clears the errors of the last one). */
-export function withoutTopic(list: readonly AppMessage[], topic: string): AppMessage[] {
-  return list.filter((m) => m.topic !== topic);
+/**
+ * How recent a warning must be to belong to the run now starting: the run's own checks ("2 volumes of another kind
+ * are left out of this run") are said a moment before it reports starting.
+ */
+export const SAME_RUN_MS = 5_000;
+
+/**
+ * The list without what the last run of a topic said that no longer holds: its errors, and its warnings older than
+ * SAME_RUN_MS. Information is left to fade (a new run's own note, "this run starts afresh", must still be read).
+ */
+export function withoutTopic(list: readonly AppMessage[], topic: string, now: number): AppMessage[] {
+  return list.filter((m) => m.topic !== topic || m.severity === 'info' || (m.severity === 'warning' && m.at >= now - SAME_RUN_MS));
 }

@@ -11,8 +11,8 @@ export interface StatusSlice {
   fadeMessages: (now: number) => void;
   /** Starts the fade of every fading message again (the user was reading them). */
   holdMessages: (now: number) => void;
-  /** Drops every message of a topic: a new training run clears what the last one said. */
-  clearMessageTopic: (topic: string) => void;
+  /** Drops what the last run of a topic said (its errors, its older warnings); `now` in ms since epoch. */
+  clearMessageTopic: (topic: string, now: number) => void;
   setSaveState: (save: SaveState) => void;
   setProgress: (progress: Progress | null) => void;
 }
@@ -37,9 +37,9 @@ export const createStatusSlice: StateCreator<AppState, [], [], StatusSlice> = (s
       return kept.length === s.messages.length ? s : { messages: kept };
     }),
   holdMessages: (now) => set((s) => ({ messages: restartFades(s.messages, now) })),
-  clearMessageTopic: (topic) =>
+  clearMessageTopic: (topic, now) =>
     set((s) => {
-      const kept = withoutTopic(s.messages, topic);
+      const kept = withoutTopic(s.messages, topic, now);
       return kept.length === s.messages.length ? s : { messages: kept };
     }),
   setSaveState: (save) => set({ save }),

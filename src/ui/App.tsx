@@ -97,7 +97,7 @@ function useClearTrainingMessagesOnStart(): void {
   useEffect(
     () =>
       appStore.subscribe((s, prev) => {
-        if (s.training.status === 'starting' && prev.training.status !== 'starting') s.clearMessageTopic('training');
+        if (s.training.status === 'starting' && prev.training.status !== 'starting') s.clearMessageTopic('training', Date.now());
       }),
     [],
   );
