@@ -63,6 +63,8 @@ export class ModelOverlays {
   private classLut: number | null = null;
   private heatLutIndex: number | null = null;
   private classes: ClassDef[] = [];
+  /** The opacity each registered layer was last styled with. */
+  private styled = new Map<string, number>();
 
   constructor(
     private readonly volume: Volume,
@@ -190,6 +192,9 @@ export class ModelOverlays {
     const Labelmap = ToolEnums.SegmentationRepresentations.Labelmap;
     for (const [name, o] of this.shown) {
       const opacity = view.styles[name].opacity;
+      // Predictions arrive every step; restyling unchanged layers would only make cornerstone do work again.
+      if (this.styled.get(o.segmentationId) === opacity) continue;
+      this.styled.set(o.segmentationId, opacity);
       const style = CLASS_LAYERS.has(name)
         ? {
             renderFillInactive: true,
@@ -214,6 +219,7 @@ export class ModelOverlays {
       }
     }
     unregisterOverlay(o);
+    this.styled.delete(o.segmentationId);
     this.shown.delete(name);
     if (name === 'pseudo') this.pseudo = null;
   }
