@@ -90,8 +90,8 @@ function run(cmd: Command, showHelp: () => void): void {
 }
 
 /**
- * A new run's status next to the last run's errors read as if the new run had failed: when a run starts, what the
- * training topic said before is cleared (messages raised during the new run arrive after the switch to starting).
+ * A new run's status next to the last run's errors read as if the new run had failed: when a run starts, the last
+ * run's training errors and warnings go (messageList.withoutTopic keeps the new run's own notes).
  */
 function useClearTrainingMessagesOnStart(): void {
   useEffect(
