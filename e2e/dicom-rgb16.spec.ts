@@ -19,7 +19,7 @@ test('a 16-bit RGB DICOM shows the same picture as its 8-bit twin', async ({ pag
   });
   const sixteen = Uint16Array.from(eight, (v) => v * 257);
   const dir = mkdtempSync(join(tmpdir(), 'pseudolab-rgb16-'));
-  const common = { rows: h, columns: w, samplesPerPixel: 3 as const, pixelSpacing: [1, 1] };
+  const common = { rows: h, columns: w, samplesPerPixel: 3 as const, pixelSpacing: [1, 1] as [number, number] };
   writeFileSync(join(dir, 'rgb8.dcm'), makeDicom({ ...common, seriesUID: '1.2.3.1608', seriesDescription: 'Colour 8', pixels: eight }));
   writeFileSync(join(dir, 'rgb16.dcm'), makeDicom({ ...common, seriesUID: '1.2.3.1616', seriesDescription: 'Colour 16', pixels: sixteen }));
 
