@@ -7,8 +7,8 @@ import { shot, stopTraining, waitForSaved, waitForViewer } from './helpers.ts';
  * retrievable. On the CPU backend with the tiny model, so a step takes about a second.
  */
 
-/** The model's answer for the slice on screen: its step and labels (a fingerprint), and how many pixels are not background. */
-async function focusedPseudoLabel(page: Page): Promise<{ k: number; step: number; labels: string; foreground: number } | null> {
+/** The model's answer for the slice on screen: its step and labels (a fingerprint), how many pixels are not background, and their uncertainty. */
+async function focusedPseudoLabel(page: Page): Promise<{ k: number; step: number; labels: string; foreground: number; uncertainty: number } | null> {
   return page.evaluate(() => {
     const s = window.__pseudolab!.store.getState();
     const f = s.training.focus;
@@ -16,7 +16,10 @@ async function focusedPseudoLabel(page: Page): Promise<{ k: number; step: number
     if (!f || !layer || layer.sliceStep[f.k]! < 0) return null;
     const per = s.volumes[f.volumeId]!.labels.dims[0] * s.volumes[f.volumeId]!.labels.dims[1];
     const labels = layer.labels.subarray(f.k * per, (f.k + 1) * per);
-    return { k: f.k, step: layer.sliceStep[f.k]!, labels: Array.from(labels).join(''), foreground: labels.filter((v) => v !== 0).length };
+    // The uncertainty where the slice names a class: what the confidence threshold reads.
+    const u = layer.uncertainty.subarray(f.k * per, (f.k + 1) * per);
+    const uncertainty = labels.reduce((sum, v, i) => sum + (v !== 0 ? u[i]! : 0), 0);
+    return { k: f.k, step: layer.sliceStep[f.k]!, labels: Array.from(labels).join(''), foreground: labels.filter((v) => v !== 0).length, uncertainty };
   });
 }
 
@@ -70,6 +73,7 @@ test('a reload shows the run as it stood; another method asks and keeps the save
   expect(after.labels).toBe(before.labels);
   expect(after.step).toBe(before.step);
   expect(after.foreground).toBe(before.foreground);
+  expect(after.uncertainty).toBe(before.uncertainty);
   await expect(page.getByTestId('accept-slice')).toBeEnabled();
   await shot(page, 'runs-after-reload');
 
