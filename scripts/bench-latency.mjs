@@ -45,6 +45,8 @@ const { values } = parseArgs({
     dpr: { type: 'string', default: '1' },
     // The views' pixel density as the app stores it (src/viewer/renderScale.ts); left out, the app's own choice.
     'render-scale': { type: 'string' },
+    // Saves a screenshot of the page after each round here (look at what the views draw).
+    screenshots: { type: 'string' },
     chromium: { type: 'string', default: '/usr/bin/chromium' },
   },
 });
@@ -350,6 +352,11 @@ async function round(page, label, rows, row) {
     await cdp.send('Profiler.start');
   }
   const brush = await brushMoves(page, SAMPLES, row);
+  if (values.screenshots) {
+    // Right after the stroke, on its slice: the paint must sit where the pointer went.
+    mkdirSync(values.screenshots, { recursive: true });
+    await page.screenshot({ path: join(values.screenshots, `latency-${label.split(' ')[0]}-scale-${values['render-scale'] ?? 'auto'}.png`) });
+  }
   const slice = await sliceChanges(page, SAMPLES);
   const click = await clicks(page, SAMPLES);
   rows.push({ label, kind: 'slice change', ...summary(slice.ms), timeouts: slice.timeouts });
