@@ -108,3 +108,29 @@ test('a reload shows the run as it stood; another method asks and keeps the save
   await stopTraining(page, 2 * 60_000);
   await shot(page, 'runs-back-to-mean-teacher');
 });
+
+test('a model this tab could not store is not dropped by a new run without asking', async ({ page, context }) => {
+  test.setTimeout(6 * 60_000);
+  // The first tab writes the workspace; this second one cannot store, so its model lives in the tab only.
+  const writer = await context.newPage();
+  await writer.goto('/');
+  await waitForViewer(writer);
+  await page.goto('/');
+  await waitForViewer(page);
+  await page.getByTestId('backend-select').selectOption('wasm');
+  await page.getByTestId('model-size-select').selectOption('tiny');
+  await page.getByTestId('train-start').click();
+  const status = page.getByTestId('train-status');
+  await expect(status).toHaveAttribute('data-status', 'running', { timeout: 90_000 });
+  await expect.poll(async () => Number(await status.getAttribute('data-step')), { timeout: 3 * 60_000, intervals: [1000] }).toBeGreaterThanOrEqual(2);
+  await stopTraining(page, 2 * 60_000);
+  await expect(page.getByTestId('checkpoint-info')).toContainText('in this tab only', { timeout: 60_000 });
+  await page.getByTestId('train-start').click();
+  const dialog = page.getByTestId('confirm-dialog');
+  await expect(dialog).toContainText('Start afresh without the model in this tab?');
+  await expect(dialog.getByTestId('confirm-secondary')).toHaveText('Export it, then start');
+  await shot(page, 'runs-unsaved-asks');
+  await dialog.getByRole('button', { name: 'Cancel' }).click();
+  await expect(dialog).toHaveCount(0);
+  await expect(status).toHaveAttribute('data-status', 'stopped');
+});

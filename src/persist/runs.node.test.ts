@@ -120,5 +120,8 @@ describe('what Start does', () => {
     expect(planStart([mt], { ...want, classValues: [1] }, mt.key)).toEqual({ kind: 'ask', shown: mt, replaces: true });
     expect(planStart([], want, null)).toEqual({ kind: 'fresh' });
     expect(planStart([mt], { ...want, preset: 'supervised' }, null)).toEqual({ kind: 'fresh' });
+    // A model this tab holds but could not store is lost to a fresh run: asked too; a stored match still resumes.
+    expect(planStart([], want, null, { step: 40 })).toEqual({ kind: 'askUnsaved', step: 40 });
+    expect(planStart([mt], want, mt.key, { step: 40 })).toEqual({ kind: 'resume', run: mt });
   });
 });

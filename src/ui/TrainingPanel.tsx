@@ -58,14 +58,17 @@ function Controls() {
   const held = presetModelKind(t.preset);
   const network = held ?? t.network;
   const [asking, setAsking] = useState<{ shown: RunSummary; replaces: boolean } | null>(null);
+  const [askingUnsaved, setAskingUnsaved] = useState<number | null>(null);
   const shown = t.checkpoint?.stored && t.checkpoint.size ? runKey(t.checkpoint.preset, t.checkpoint.network, t.checkpoint.size) : null;
   const classValues = useApp((s) => s.classes).map((x) => x.value);
-  const plan = planStart(t.savedRuns, { preset: t.preset, network, size: t.modelSize, classValues }, shown);
+  const heldInTab = t.checkpoint && !t.checkpoint.stored ? { step: t.checkpoint.step } : null;
+  const plan = planStart(t.savedRuns, { preset: t.preset, network, size: t.modelSize, classValues }, shown, heldInTab);
   const resumeText = plan.kind === 'resume' ? `Resume (step ${plan.run.step})` : 'Start';
   // While a run is on, Start says what is happening instead of what it would do.
   const runningText = t.status === 'starting' ? 'Starting…' : t.status === 'running' ? `Training… step ${t.step}` : null;
   const begin = (): void => {
     if (plan.kind === 'ask') setAsking({ shown: plan.shown, replaces: plan.replaces });
+    else if (plan.kind === 'askUnsaved') setAskingUnsaved(plan.step);
     else void c?.start();
   };
   return (
@@ -84,6 +87,25 @@ function Controls() {
             setAsking(null);
             void c?.start({ discard: asking.shown.key });
           }}
+        />
+      )}
+      {askingUnsaved !== null && (
+        <ConfirmDialog
+          title="Start afresh without the model in this tab?"
+          body={`The model at step ${askingUnsaved} is held in this tab only: the browser's storage did not take it (${t.checkpoint?.problem ?? 'storage unavailable'}). A new run starts afresh and replaces it; export it first to keep it in a file.`}
+          confirmLabel="Start afresh"
+          secondary={{
+            label: 'Export it, then start',
+            onClick: () => {
+              setAskingUnsaved(null);
+              void c?.exportModel().then(() => c.start());
+            },
+          }}
+          onConfirm={() => {
+            setAskingUnsaved(null);
+            void c?.start();
+          }}
+          onCancel={() => setAskingUnsaved(null)}
         />
       )}
       <label className="field">
