@@ -1,4 +1,4 @@
-import { deflateSync } from 'fflate';
+import { deflateInSlices } from './deflateInSlices.ts';
 import type { AppState, AppStore } from '../store/appStore.ts';
 import type { EditHistory, VolumeEntry } from '../store/types.ts';
 import type { Volume } from '../volume/Volume.ts';
@@ -428,7 +428,9 @@ export class Autosaver {
         hashChunk(view, hashes, index * 2);
         if (!known || known[index * 2] !== hashes[index * 2] || known[index * 2 + 1] !== hashes[index * 2 + 1]) {
           // Level 1: labels compress almost as well at the fastest level, and saves run while the user paints.
-          changed.push({ index, deflated: deflateSync(view, { level: 1 }) });
+          // In pieces with yields: one 4 MB chunk deflated at once was a 100–200 ms task during training.
+          changed.push({ index, deflated: await deflateInSlices(view, yieldToPage, SLICE_MS) });
+          sliceStart = performance.now();
         }
         if (performance.now() - sliceStart > SLICE_MS) {
           await yieldToPage();

@@ -1,4 +1,5 @@
 import { useRef, useState } from 'react';
+import { useShallow } from 'zustand/react/shallow';
 import { trainingController } from '../app/training.ts';
 import { useApp } from '../store/appStore.ts';
 import { BACKEND_LABELS, BACKEND_ORDER, type BackendName } from '../train/backendNames.ts';
@@ -47,7 +48,13 @@ function duration(ms: number): string {
 }
 
 function Controls() {
-  const t = useApp((s) => s.training);
+  // Only the fields shown here: the whole training state changes on every slice change (focus) and prediction.
+  const t = useApp(
+    useShallow((s) => {
+      const r = s.training;
+      return { status: r.status, stopping: r.stopping, step: r.step, preset: r.preset, network: r.network, modelSize: r.modelSize, checkpoint: r.checkpoint, savedRuns: r.savedRuns, backend: r.backend, backendPreference: r.backendPreference, customKernels: r.customKernels, info: r.info };
+    }),
+  );
   const setPreset = useApp((s) => s.setPreset);
   const setNetwork = useApp((s) => s.setNetwork);
   const setBackend = useApp((s) => s.setBackendPreference);
@@ -220,7 +227,13 @@ function StartDialog({ shown, replaces, next, onCancel, onKeep, onDiscard }: { s
 }
 
 function Status() {
-  const t = useApp((s) => s.training);
+  // Narrow, as in Controls: a slice change must not re-render the run's status.
+  const t = useApp(
+    useShallow((s) => {
+      const r = s.training;
+      return { status: r.status, stopping: r.stopping, restored: r.restored, step: r.step, epoch: r.epoch, losses: r.losses, backend: r.backend, checkpoint: r.checkpoint, preset: r.preset, network: r.network, modelSize: r.modelSize, info: r.info, slicesPerSecond: r.slicesPerSecond, stepsPerSecond: r.stepsPerSecond, elapsedMs: r.elapsedMs };
+    }),
+  );
   const lastLoss = t.losses[t.losses.length - 1]?.total;
   const backend = t.backend;
   // After a reload the panel shows the stored run as it stood; Start (Resume) continues it.
