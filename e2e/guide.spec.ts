@@ -218,3 +218,29 @@ test('at 1600×1000 the Review and Predict controls are on screen without scroll
     expect(hit, `${id} is visible without scrolling`).toBe(true);
   }
 });
+
+test('at 1600×1000 both sidebars fit with their default folds: nothing to scroll, Predict all and the last layer control on screen', async ({ page }) => {
+  await openFreshApp(page);
+  await page.getByTestId('guide-dismiss').click();
+  await shot(page, 'guide-layout-1600x1000-defaults');
+  for (const side of ['left', 'right']) {
+    const overflow = await page.locator(`aside.sidebar.${side}`).evaluate((el) => el.scrollHeight - el.clientHeight);
+    expect(overflow, `the ${side} sidebar needs no scrolling`).toBeLessThanOrEqual(0);
+  }
+  // The last control of the left sidebar (the layers list ends it) and Predict all, without opening anything.
+  const lastLeft = page.locator('aside.sidebar.left').locator('input:visible, button:visible, select:visible').last();
+  for (const [name, control] of [
+    ['the left sidebar\'s last control', lastLeft],
+    ['Predict all', page.getByTestId('predict-all')],
+  ] as const) {
+    await expect(control, `${name} shows with the default folds`).toBeVisible();
+    const box = (await control.boundingBox())!;
+    expect(box.y + box.height, `${name} fits in the window`).toBeLessThanOrEqual(1000);
+    const hit = await control.evaluate((el) => {
+      const r = el.getBoundingClientRect();
+      const at = document.elementFromPoint(r.x + r.width / 2, r.y + r.height / 2);
+      return !!at && (at === el || el.contains(at) || at.contains(el));
+    });
+    expect(hit, `${name} is not covered or scrolled away`).toBe(true);
+  }
+});

@@ -114,7 +114,7 @@ function ConfidenceThreshold() {
       className="layer-threshold"
       title={`Pseudo-label pixels where the model is less than ${percent} % sure (1 − normalised entropy) are not drawn, so early guesses do not cover the anatomy. 0 draws every pixel. Keys { and } move it by ${Math.round(CONFIDENCE_STEP * 100)} %.`}
     >
-      <span>Show pseudo-label where confidence ≥</span>
+      <span>Show if sure ≥</span>
       <input
         type="range"
         min={0}
@@ -169,9 +169,7 @@ export function LayersPanel() {
         ))}
         <ConfidenceThreshold />
         {anyText && <ActivationClass />}
-        <p className="layer-legend hint">
-          Model layers are drawn as light outlines in the class colours; your painted labels are solid.
-        </p>
+        <p className="layer-legend hint">Model layers: outlines in class colours. Your labels: solid.</p>
       </div>
     </Section>
   );

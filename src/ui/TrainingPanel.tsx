@@ -13,6 +13,7 @@ import { TextGuidancePanel } from './TextGuidancePanel.tsx';
 import { useViewerUi } from './viewerState.ts';
 import { ConfirmDialog } from './ConfirmDialog.tsx';
 import { Section } from './Section.tsx';
+import { plainRunError } from './runErrorWords.ts';
 import { runKey, type RunSummary } from '../persist/runKey.ts';
 import { planStart } from '../persist/startPlan.ts';
 
@@ -351,15 +352,18 @@ function RunError() {
   const checkpoint = useApp((s) => s.training.checkpoint);
   const status = useApp((s) => s.training.status);
   if (!error) return null;
+  // The worker's own message can be raw engine text ("Aborted(). Build with -sASSERTIONS…"); say it as the
+  // message area would, with the raw text behind Details.
+  const shown = plainRunError(error, details);
   const c = trainingController();
   const canRestart = engine !== null && status !== 'starting' && status !== 'running' && status !== 'paused';
   return (
     <div className="run-error" data-testid="train-error" data-engine={engine ?? ''}>
-      <p className="hint error-text">{error}</p>
-      {details && details !== error && (
+      <p className="hint error-text">{shown.text}</p>
+      {shown.details && (
         <details data-testid="train-error-details">
           <summary>Details</summary>
-          <pre className="hint">{details}</pre>
+          <pre className="hint">{shown.details}</pre>
         </details>
       )}
       {canRestart && (
@@ -519,6 +523,8 @@ function PredictAndModel() {
 }
 
 export function TrainingPanel() {
+  // An empty chart only takes room the Review controls need on a 1000 px screen; it opens with the first step.
+  const hasCurves = useApp((s) => s.training.losses.length > 0 || s.training.validation.length > 0);
   return (
     // Folding sections (remembered per browser) lets the panel fit a 1000 px screen; folded parts stay mounted.
     <div className="training-sections" data-testid="training-panel">
@@ -529,7 +535,7 @@ export function TrainingPanel() {
           <TextGuidancePanel />
         </div>
       </Section>
-      <Section id="training-charts" title="Loss and validation">
+      <Section id="training-charts" title="Loss and validation" defaultOpen={hasCurves}>
         <div className="training">
           <Charts />
         </div>
