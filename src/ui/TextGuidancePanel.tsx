@@ -79,11 +79,17 @@ function TextProviderPicker() {
             else folderRef.current?.click();
           }}
         >
-          <option value="learned">Made here (offline; starts untrained)</option>
+          <option value="learned">Made here (offline)</option>
           <option value="import">{provider.kind === 'import' ? provider.name : 'Prompt bank file…'}</option>
           <option value="pretrained">{provider.kind === 'pretrained' ? provider.name : 'Pretrained model folder…'}</option>
         </select>
       </label>
+      {/* Said under the select, not in the option: the narrow select cut the option's text off. */}
+      {provider.kind === 'learned' && (
+        <p className="hint" data-testid="text-provider-hint">
+          Starts untrained: descriptions mean nothing until pre-training (or load a prompt bank or pretrained model).
+        </p>
+      )}
       <input
         ref={bankRef}
         type="file"
