@@ -1,4 +1,4 @@
-import { useRef, useState } from 'react';
+import { memo, useRef, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { trainingController } from '../app/training.ts';
 import { useApp } from '../store/appStore.ts';
@@ -48,7 +48,8 @@ function duration(ms: number): string {
   return m >= 60 ? `${Math.floor(m / 60)}:${String(m % 60).padStart(2, '0')}:${String(s % 60).padStart(2, '0')}` : `${m}:${String(s % 60).padStart(2, '0')}`;
 }
 
-function Controls() {
+// Memoised: the sidebar re-renders on every slice change; this part shows none of it.
+const Controls = memo(function Controls() {
   // Only the fields shown here: the whole training state changes on every slice change (focus) and prediction.
   const t = useApp(
     useShallow((s) => {
@@ -193,7 +194,7 @@ function Controls() {
       </div>
     </>
   );
-}
+});
 
 function runName(r: RunSummary): string {
   const preset = (PRESET_LABELS as Record<string, string>)[r.preset]?.split(' (')[0] ?? r.preset;
@@ -227,7 +228,8 @@ function StartDialog({ shown, replaces, next, onCancel, onKeep, onDiscard }: { s
   );
 }
 
-function Status() {
+// Memoised: the sidebar re-renders on every slice change; this part shows none of it.
+const Status = memo(function Status() {
   // Narrow, as in Controls: a slice change must not re-render the run's status.
   const t = useApp(
     useShallow((s) => {
@@ -316,7 +318,7 @@ function Status() {
       <RunError />
     </div>
   );
-}
+});
 
 /** The memory estimate against the budget (2D and 3D), and — when the network as asked did not fit — why and what changed. */
 function MemoryEstimate() {
