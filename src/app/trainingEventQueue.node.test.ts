@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { FromWorker } from '../train/protocol.ts';
-import { flushDelay, TrainingEventQueue, type EventPacing } from './trainingEventQueue.ts';
+import { coalesce, flushDelay, TrainingEventQueue, type EventPacing } from './trainingEventQueue.ts';
 
 /*
  * While training, every step and every slice prediction used to reach the store alone, each re-rendering the panel
@@ -87,5 +87,40 @@ describe('TrainingEventQueue', () => {
     queue.receive(step(1));
     queue.flush();
     expect(applied).toEqual(['step1']);
+  });
+});
+
+describe('coalesce', () => {
+  const prediction = (volumeId: string, k: number, step: number): FromWorker => ({
+    type: 'prediction',
+    volumeId,
+    k,
+    step,
+    labels: new Uint8Array([step]),
+    uncertainty: new Uint8Array([0]),
+    text: null,
+  });
+  const scores = (volumeId: string, step: number): FromWorker => ({ type: 'sliceScores', volumeId, step, scores: new Float32Array([step]) });
+
+  it("keeps only a slice's newest prediction, every slice's own, and the order of what stays", () => {
+    const batch = [prediction('a', 3, 1), prediction('a', 4, 1), prediction('b', 3, 1), prediction('a', 3, 2)];
+    const kept = coalesce(batch);
+    expect(kept).toEqual([batch[1], batch[2], batch[3]]);
+  });
+
+  it('keeps the newest slice scores per volume and the newest predict-all progress', () => {
+    const batch: FromWorker[] = [
+      scores('a', 1),
+      { type: 'predictAllProgress', done: 1, total: 4 },
+      scores('b', 1),
+      scores('a', 2),
+      { type: 'predictAllProgress', done: 2, total: 4 },
+    ];
+    expect(coalesce(batch)).toEqual([batch[2], batch[3], batch[4]]);
+  });
+
+  it('never drops a step or a validation point: each one adds to the charts', () => {
+    const steps = [1, 2, 3].map((step) => ({ type: 'validation', report: { step } }) as unknown as FromWorker);
+    expect(coalesce(steps)).toEqual(steps);
   });
 });

@@ -23,6 +23,37 @@ export function isDeferrable(m: FromWorker): boolean {
   return DEFERRABLE.has(m.type);
 }
 
+/** The key under which a later event replaces an earlier one of a batch; null when every event counts (steps). */
+function replaceKey(m: FromWorker): string | null {
+  switch (m.type) {
+    case 'prediction':
+      return `prediction/${m.volumeId}/${m.k}`;
+    case 'sliceScores':
+      return `sliceScores/${m.volumeId}`;
+    case 'predictAllProgress':
+      return 'predictAllProgress';
+    default:
+      return null;
+  }
+}
+
+/**
+ * A held batch without the events a later one of the same batch overwrites (a slice's older prediction, older slice
+ * scores, older progress), in the original order otherwise: each prediction applied costs a store update and a
+ * redraw, and while the user is busy several can pile up for the same slice.
+ */
+export function coalesce(batch: readonly FromWorker[]): FromWorker[] {
+  const last = new Map<string, number>();
+  batch.forEach((m, i) => {
+    const key = replaceKey(m);
+    if (key !== null) last.set(key, i);
+  });
+  return batch.filter((m, i) => {
+    const key = replaceKey(m);
+    return key === null || last.get(key) === i;
+  });
+}
+
 /**
  * Milliseconds from `now` until queued events should be applied: once a batch interval has passed since the last
  * batch and the user has been quiet for `quietMs`, or when the oldest queued event has waited `maxDelayMs`.
@@ -74,7 +105,7 @@ export class TrainingEventQueue {
     const batch = this.queued;
     this.queued = [];
     this.lastFlushAt = this.clock();
-    for (const m of batch) this.apply(m);
+    for (const m of coalesce(batch)) this.apply(m);
   }
 
   dispose(): void {
