@@ -3,7 +3,7 @@ import type { Random } from '../data/random.ts';
 import { heNormal, Params } from './params.ts';
 
 /*
- * TAK's text-driven segmentation head (seed 002, Sec. 3.3, after the CLIP-driven universal model it cites as [27]):
+ * TAK's text-driven segmentation head (the TAK paper, Gu et al., Sec. 3.3, after the CLIP-driven universal model it cites as [27]):
  * for each class k, concat(T_k^p, T_k^s, F) — its position and shape prompt embeddings and F, the global average
  * pool of the deepest visual features — goes through an MLP, the "text-based controller", which outputs θ_k: the
  * weights and biases of a small dynamic head of three 1×1×1 convolutions (C → 8 → 8 → 1) applied to the decoder's

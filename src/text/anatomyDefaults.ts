@@ -3,7 +3,7 @@ import type { ClassDef } from '../volume/classes.ts';
 /*
  * Default position and shape descriptions for structures people commonly label, so TAK's position and shape prompts
  * say something about anatomy before the user has typed anything. TAK generates such texts with GPT-4o once per
- * dataset (seed 002, Sec. 3.2); no language model runs here, so these few are written by hand, in the same spirit:
+ * dataset (the TAK paper, Gu et al., Sec. 3.2); no language model runs here, so these few are written by hand, in the same spirit:
  * where a structure lies relative to its neighbours (especially larger ones), and what form it has. The user's own
  * text always wins.
  */

@@ -1,5 +1,5 @@
 /**
- * The texts that describe a class to a text encoder. TAK (seed 002, Sec. 3.2 and Table 5) uses three per
+ * The texts that describe a class to a text encoder. TAK (the TAK paper, Gu et al., Sec. 3.2 and Table 5) uses three per
  * class: a name prompt (theirs reads "A computerized tomography scan of the human abdomen includes the [CLS]";
  * ours is the shorter "A CT scan of the liver.", with the scan type taken from the volume so MR and microscopy
  * workspaces get their own), a position prompt (where the structure lies relative to its neighbours) and a

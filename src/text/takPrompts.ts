@@ -3,7 +3,7 @@ import { classPrompts } from './classPrompts.ts';
 
 /**
  * TAK's per-class prompts in network class order, background first: the position and the shape text of each class
- * (seed 002, Sec. 3.2; Table 5 finds name prompts add nothing once these two are there, so the name is not a third
+ * (the TAK paper, Gu et al., Sec. 3.2; Table 5 finds name prompts add nothing once these two are there, so the name is not a third
  * input). The background has no anatomy of its own; its texts say so.
  */
 export interface TakPromptTexts {

@@ -102,7 +102,7 @@ export interface TrainConfig {
     /** Transformer blocks in each encoder. */
     depth: number;
   };
-  /** TAK (3D): the text-driven dynamic head and the contrastive alignment L_con (seed 002, eq 1–5). */
+  /** TAK (3D): the text-driven dynamic head and the contrastive alignment L_con (the TAK paper, Gu et al., eq 1–5). */
   tak: {
     enabled: boolean;
     /** Hidden width of the controller MLP that turns [T_pos, T_shape, F] into each class's head. */

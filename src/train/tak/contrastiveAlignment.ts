@@ -3,7 +3,7 @@ import type { Random } from '../../data/random.ts';
 import { heNormal, Params } from '../../model/params.ts';
 
 /*
- * TAK's cross-modal contrastive alignment (seed 002, Sec. 3.3, eq 1–2). At several encoder stages i, up to λ_N voxel
+ * TAK's cross-modal contrastive alignment (the TAK paper, Gu et al., Sec. 3.3, eq 1–2). At several encoder stages i, up to λ_N voxel
  * features per class are drawn — from labeled voxels (labels brought down to the stage's grid) and from unlabeled
  * voxels whose teacher prediction is confident (low entropy, eq 1) — and joined by the class's position and shape
  * prompt embeddings mapped to the stage's width by MLPs: F_k^i = V_k^i ∪ {T_k^{p,i}, T_k^{s,i}}. Same class and stage

@@ -3,7 +3,7 @@ import { applyTemperature, twoWayInfoNce, type Temperature } from './similarity.
 import { uncertainSimilarityMatrix, type GaussianEmbedding, type ScalarLike } from './uncertainty.ts';
 
 /*
- * DuSSS pre-training (seed 003): L_VLM = L_cmc + L_imc, both InfoNCEs on the SSS-adjusted similarity
+ * DuSSS pre-training: L_VLM = L_cmc + L_imc, both InfoNCEs on the SSS-adjusted similarity
  * ŝim = 1 − (1 − sim)·D_SSS of uncertainty.ts (DuSSS eq 1–5).
  *
  * The denominators. Eq 6–7 print Σ_n exp(D_SSS(I_1, T̂_n)/τ): the raw uncertainty weight, not the similarity.

@@ -4,7 +4,7 @@ import { applyTemperature, inverseTemperature, l2Normalize, twoWayInfoNce, type 
 import { uncertainSimilarityMatrix, type ScalarLike } from './uncertainty.ts';
 
 /*
- * GLsc, the vision–language pre-training loss of PromptSSL (seed 000): L = w_ls·L_LS + w_gs·L_GS.
+ * GLsc, the vision–language pre-training loss of PromptSSL: L = w_ls·L_LS + w_gs·L_GS.
  * L_LS, the local semantic constraint (eq 1–2), contrasts every image patch with the batch's texts, each patch's
  * logits sharpened by 1/σ_k², the variance of its similarities to the mismatched texts. L_GS, the global semantic
  * constraint (eq 3–7), is a two-way InfoNCE on the uncertainty-adjusted similarity ŝim of uncertainty.ts.
