@@ -1,11 +1,12 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { createAppStore } from '../store/appStore.ts';
-import type { FromWorker, ToWorker } from '../train/protocol.ts';
+import type { ToWorker } from '../train/protocol.ts';
 import { classValuesOf, writeKSlices } from '../train/TrainingSession.ts';
 import { SliceProvenance } from '../volume/labels.ts';
 import { loadDemo } from './bootstrap.ts';
 import { editBetween, gatherKSlices, kSlicesOf } from './labelSync.ts';
 import { TrainingController } from './training.ts';
+import { FakeWorker, useFakeWorker } from './testing/fakeWorker.ts';
 
 /*
  * While training, each stroke used to send the whole label volume to the worker: a copy of every voxel on the
@@ -14,20 +15,6 @@ import { TrainingController } from './training.ts';
  * undo and redo alike; when the page cannot tell what changed, the whole volume still goes.
  */
 
-class FakeWorker {
-  static last: FakeWorker | null = null;
-  onmessage: ((e: { data: FromWorker }) => void) | null = null;
-  onerror: ((e: { message: string }) => void) | null = null;
-  onmessageerror: (() => void) | null = null;
-  readonly received: ToWorker[] = [];
-  constructor() {
-    FakeWorker.last = this;
-  }
-  postMessage(m: ToWorker): void {
-    this.received.push(m);
-  }
-  terminate(): void {}
-}
 
 describe('which k-slices an edit touched', () => {
   it('tells a new edit, an undo and a redo apart, and names their slices', () => {
@@ -66,15 +53,7 @@ describe('which k-slices an edit touched', () => {
 });
 
 describe('label edits during training reach the worker', () => {
-  beforeEach(() => {
-    vi.useFakeTimers();
-    vi.stubGlobal('Worker', FakeWorker);
-    vi.stubGlobal('document', { baseURI: 'http://127.0.0.1/' });
-  });
-  afterEach(() => {
-    vi.useRealTimers();
-    vi.unstubAllGlobals();
-  });
+  useFakeWorker();
 
   it('as the touched k-slices after a stroke and its undo, and whole after an import', async () => {
     const store = createAppStore();

@@ -2,9 +2,9 @@ import 'fake-indexeddb/auto';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { clearDatabase, openDatabase, readRuns } from '../persist/database.ts';
 import { createAppStore } from '../store/appStore.ts';
-import type { FromWorker, ToWorker } from '../train/protocol.ts';
 import { loadDemo } from './bootstrap.ts';
 import { TrainingController } from './training.ts';
+import { FakeWorker, useFakeWorker } from './testing/fakeWorker.ts';
 
 /** What Export model handed to the browser, by file name and size. */
 const downloads = vi.hoisted(() => [] as { name: string; size: number }[]);
@@ -17,26 +17,6 @@ vi.mock('./download.ts', () => ({ downloadBytes: (bytes: Uint8Array, name: strin
  * training worker, answering or not as each test needs.
  */
 
-class FakeWorker {
-  static last: FakeWorker | null = null;
-  onmessage: ((e: { data: FromWorker }) => void) | null = null;
-  onerror: ((e: { message: string }) => void) | null = null;
-  onmessageerror: (() => void) | null = null;
-  readonly received: ToWorker[] = [];
-  terminated = false;
-  constructor() {
-    FakeWorker.last = this;
-  }
-  postMessage(m: ToWorker): void {
-    this.received.push(m);
-  }
-  terminate(): void {
-    this.terminated = true;
-  }
-  say(m: FromWorker): void {
-    this.onmessage?.({ data: m });
-  }
-}
 
 async function startedRun() {
   const store = createAppStore();
@@ -50,15 +30,7 @@ async function startedRun() {
 }
 
 describe('Stop', () => {
-  beforeEach(() => {
-    vi.useFakeTimers();
-    vi.stubGlobal('Worker', FakeWorker);
-    vi.stubGlobal('document', { baseURI: 'http://127.0.0.1/' });
-  });
-  afterEach(() => {
-    vi.useRealTimers();
-    vi.unstubAllGlobals();
-  });
+  useFakeWorker();
 
   it('shows "stopping" at once; a worker that answers is ended when its last checkpoint arrives, with no warning', async () => {
     const { store, controller, worker } = await startedRun();

@@ -5,6 +5,7 @@ import { createAppStore, type AppStore } from '../store/appStore.ts';
 import type { FromWorker, ToWorker } from '../train/protocol.ts';
 import { loadDemo } from './bootstrap.ts';
 import { TrainingController } from './training.ts';
+import { FakeWorker } from './testing/fakeWorker.ts';
 
 /*
  * Nothing discarded without asking (issue #16): each method keeps its own stored model, and a reload (a new store
@@ -12,23 +13,6 @@ import { TrainingController } from './training.ts';
  * A stand-in Worker plays the training worker.
  */
 
-class FakeWorker {
-  static last: FakeWorker | null = null;
-  onmessage: ((e: { data: FromWorker }) => void) | null = null;
-  onerror: ((e: { message: string }) => void) | null = null;
-  onmessageerror: (() => void) | null = null;
-  readonly received: ToWorker[] = [];
-  constructor() {
-    FakeWorker.last = this;
-  }
-  postMessage(m: ToWorker): void {
-    this.received.push(m);
-  }
-  terminate(): void {}
-  say(m: FromWorker): void {
-    this.onmessage?.({ data: m });
-  }
-}
 
 const settle = (): Promise<void> => new Promise((r) => setTimeout(r, 300));
 
