@@ -108,20 +108,3 @@ describe('stored pseudo-labels', () => {
     expect(Array.from(masked)).toEqual(Array.from(labels).map((v) => (v !== 0 ? 77 : 0)));
   });
 });
-
-describe('what Start does', () => {
-  it('resumes a matching run, asks before leaving the shown one behind, and says when it would be replaced', async () => {
-    const { planStart } = await import('./startPlan.ts');
-    const mt = run('mean-teacher', 'tiny', 581, 10);
-    const want = { preset: 'mean-teacher', network: '2d' as const, size: 'tiny' as const, classValues: [1, 3] };
-    expect(planStart([mt], want, mt.key)).toEqual({ kind: 'resume', run: mt });
-    expect(planStart([mt], { ...want, preset: 'promptssl' }, mt.key)).toEqual({ kind: 'ask', shown: mt, replaces: false });
-    expect(planStart([mt], { ...want, size: 'small' }, mt.key)).toEqual({ kind: 'ask', shown: mt, replaces: false });
-    expect(planStart([mt], { ...want, classValues: [1] }, mt.key)).toEqual({ kind: 'ask', shown: mt, replaces: true });
-    expect(planStart([], want, null)).toEqual({ kind: 'fresh' });
-    expect(planStart([mt], { ...want, preset: 'supervised' }, null)).toEqual({ kind: 'fresh' });
-    // A model this tab holds but could not store is lost to a fresh run: asked too; a stored match still resumes.
-    expect(planStart([], want, null, { step: 40 })).toEqual({ kind: 'askUnsaved', step: 40 });
-    expect(planStart([mt], want, mt.key, { step: 40 })).toEqual({ kind: 'resume', run: mt });
-  });
-});

@@ -15,7 +15,7 @@ import { ConfirmDialog } from './ConfirmDialog.tsx';
 import { Section } from './Section.tsx';
 import { plainRunError } from './runErrorWords.ts';
 import { runKey, type RunSummary } from '../persist/runKey.ts';
-import { planStart } from '../persist/startPlan.ts';
+import { planStart } from '../app/startPlan.ts';
 
 const PRESET_LABELS: Record<PresetName, string> = {
   supervised: 'Supervised (labeled slices only)',

@@ -1,6 +1,6 @@
 import type { ModelKind } from '../train/config.ts';
 import type { ModelSizeChoice } from '../train/modelSize.ts';
-import { findResumable, sameClassValues, type RunSummary } from './runKey.ts';
+import { findResumable, sameClassValues, type RunSummary } from '../persist/runKey.ts';
 
 /**
  * What pressing Start does with the stored runs: resume the one that matches the choices, start afresh with
