@@ -30,14 +30,14 @@ if ! ldconfig -p 2>/dev/null | grep -q libvulkan.so.1 && [ ! -e /usr/lib/x86_64-
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends libvulkan1 >/dev/null
 fi
 
-# The io conformance tests compare our readers with the reference readers (nibabel, pydicom, dcm2niix); without
-# them those tests skip, so CI installs them to make the comparison real.
-if ! /usr/bin/python3 -c 'import nibabel, pydicom' 2>/dev/null || ! command -v dcm2niix >/dev/null; then
-  echo "==> installing reference readers for the io conformance tests (nibabel, pydicom, dcm2niix)"
+# The io conformance tests compare our readers with the reference readers (nibabel, pydicom, Pillow for JPEG
+# colour, dcm2niix); without them those tests skip, so CI installs them to make the comparison real.
+if ! /usr/bin/python3 -c 'import nibabel, pydicom, PIL' 2>/dev/null || ! command -v dcm2niix >/dev/null; then
+  echo "==> installing reference readers for the io conformance tests (nibabel, pydicom, Pillow, dcm2niix)"
   SUDO=""
   [ "$(id -u)" -ne 0 ] && SUDO="sudo"
   $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends python3-nibabel python3-pydicom dcm2niix >/dev/null
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends python3-nibabel python3-pydicom python3-pil dcm2niix >/dev/null
 fi
 
 echo "==> typecheck"
