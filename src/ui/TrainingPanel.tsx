@@ -4,7 +4,7 @@ import { trainingController } from '../app/training.ts';
 import { useApp } from '../store/appStore.ts';
 import { BACKEND_LABELS, BACKEND_ORDER, type BackendName } from '../train/backendNames.ts';
 import { MODEL_SIZE_LABELS, MODEL_SIZES, type ModelSizeChoice } from '../train/modelSize.ts';
-import { presetModelKind, PRESETS, type ModelKind, type PresetName } from '../train/config.ts';
+import { presetModelKind, type ModelKind, type PresetName } from '../train/config.ts';
 import { describeRun3DChange } from '../train/describeMemory.ts';
 import { hexColor } from '../volume/classes.ts';
 import { LineChart } from './LineChart.tsx';
@@ -16,14 +16,7 @@ import { Section } from './Section.tsx';
 import { plainRunError } from './runErrorWords.ts';
 import { runKey, type RunSummary } from '../persist/runKey.ts';
 import { planStart } from '../app/startPlan.ts';
-
-const PRESET_LABELS: Record<PresetName, string> = {
-  supervised: 'Supervised (labeled slices only)',
-  'mean-teacher': 'Mean teacher (labeled + unlabeled)',
-  promptssl: 'PromptSSL (mean teacher + prompt-guided mask)',
-  duss: 'DuSSS (mean teacher + text-guided mask)',
-  tak: 'TAK (3D V-Net guided by class descriptions)',
-};
+import { MethodSelect, methodLabel, methodShortName } from './training/MethodSelect.tsx';
 
 const NETWORK_LABELS: Record<ModelKind, string> = {
   '2d': '2D ResUNet · slices',
@@ -86,7 +79,7 @@ const Controls = memo(function Controls() {
         <StartDialog
           shown={asking.shown}
           replaces={asking.replaces}
-          next={PRESET_LABELS[t.preset]}
+          next={methodLabel(t.preset)}
           onCancel={() => setAsking(null)}
           onKeep={() => {
             setAsking(null);
@@ -117,16 +110,7 @@ const Controls = memo(function Controls() {
           onCancel={() => setAskingUnsaved(null)}
         />
       )}
-      <label className="field">
-        <span>Method</span>
-        <select data-testid="method-select" value={t.preset} disabled={busy} onChange={(e) => setPreset(e.currentTarget.value as PresetName)} title="The training method (docs: METHOD.md); change it while training is stopped">
-          {PRESETS.map((p) => (
-            <option key={p} value={p}>
-              {PRESET_LABELS[p]}
-            </option>
-          ))}
-        </select>
-      </label>
+      <MethodSelect value={t.preset} disabled={busy} onChange={setPreset} />
       <label className="field" title={held ? NETWORK_LOCK_REASONS[t.preset] : NETWORK_TITLE}>
         <span>Network</span>
         <select
@@ -197,8 +181,7 @@ const Controls = memo(function Controls() {
 });
 
 function runName(r: RunSummary): string {
-  const preset = (PRESET_LABELS as Record<string, string>)[r.preset]?.split(' (')[0] ?? r.preset;
-  return `${preset} model (${r.network.toUpperCase()}, ${r.size}, step ${r.step})`;
+  return `${methodShortName(r.preset)} model (${r.network.toUpperCase()}, ${r.size}, step ${r.step})`;
 }
 
 /** Asked before a Start that would leave the shown model behind or overwrite it: keep it, or start afresh without it. */
@@ -269,7 +252,7 @@ const Status = memo(function Status() {
         <p className="hint" data-testid="restored-hint">
           {restoredChosen
             ? `Paused at step ${restoredAt} — Resume to continue. The charts and pseudo-labels are those saved with the model.`
-            : `The charts and pseudo-labels are those of the ${t.checkpoint ? (PRESET_LABELS as Record<string, string>)[t.checkpoint.preset]?.split(' (')[0] ?? t.checkpoint.preset : ''} model, paused at step ${restoredAt}: choose its method, network and size again to resume it.`}
+            : `The charts and pseudo-labels are those of the ${t.checkpoint ? methodShortName(t.checkpoint.preset) : ''} model, paused at step ${restoredAt}: choose its method, network and size again to resume it.`}
         </p>
       )}
       {backend && backend.notes.length > 0 && (
