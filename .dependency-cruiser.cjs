@@ -98,6 +98,15 @@ module.exports = {
       to: { path: '^src/ui/' },
     },
     {
+      name: 'ui-not-on-persist',
+      comment:
+        'ui/ reaches storage only through app/ (commands) and store/ (state): a component that reads or keys ' +
+        'stored records itself would bypass the one tab that writes and the autosaver\'s order of writes.',
+      severity: 'error',
+      from: { path: '^src/ui/', pathNot: TEST_CODE },
+      to: { path: '^src/persist/' },
+    },
+    {
       name: 'app-only-from-ui',
       comment: 'app/ holds the commands the UI calls; the layers below it do not call back up into it.',
       severity: 'error',

@@ -66,6 +66,10 @@ describe('layer rules (.dependency-cruiser.cjs)', () => {
       'src/ui/Panel.ts':
         "import { Trainer } from '../train/Trainer.ts';\nimport type { Msg } from '../train/protocol.ts';\nimport { MODEL_SIZES } from '../train/modelSize.ts';\nexport const p: [unknown, Msg | null, string[]] = [Trainer, null, MODEL_SIZES];\n",
       'src/store/slice.ts': "import * as tf from '@tensorflow/tfjs';\nexport const s = tf.tensor;\n",
+      // ui → persist: reported; the same through app/ is allowed.
+      'src/persist/runKey.ts': "export const runKey = (p: string) => p;\n",
+      'src/app/startPlan.ts': "import { runKey } from '../persist/runKey.ts';\nexport const shownRunKey = runKey;\n",
+      'src/ui/RunControls.ts': "import { runKey } from '../persist/runKey.ts';\nimport { shownRunKey } from '../app/startPlan.ts';\nexport const r = [runKey, shownRunKey];\n",
       // model → gpu: only ops.ts → customKernels.ts.
       'src/gpu/customKernels.ts': "export const customKernelsActive = () => true;\n",
       'src/gpu/kernels.ts': "export const KERNELS = [];\n",
@@ -82,6 +86,7 @@ describe('layer rules (.dependency-cruiser.cjs)', () => {
       'model-gpu-seam-is-ops-only: src/model/resunet2d.ts → src/gpu/kernels.ts',
       'gpu-below-train: src/gpu/dispatch.ts → src/train/losses.ts',
       'tfjs-only-in-engine: src/store/slice.ts → node_modules/@tensorflow/tfjs/index.js',
+      'ui-not-on-persist: src/ui/RunControls.ts → src/persist/runKey.ts',
       'train-surface-stays-light: src/train/config.ts → src/train/vlm/TextGuidance.ts',
       'train-tests-not-on-cli: src/train/foo.node.test.ts → src/cli/dataset.ts',
     ].sort());

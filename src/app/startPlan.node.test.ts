@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { runKey, type RunSummary } from '../persist/runKey.ts';
-import { planStart } from './startPlan.ts';
+import { planStart, shownRunKey } from './startPlan.ts';
 
 /* Nothing discarded without asking: Start resumes the matching stored run, or asks before the shown one is left behind. */
 
@@ -21,5 +21,13 @@ describe('what Start does', () => {
     // A model this tab holds but could not store is lost to a fresh run: asked too; a stored match still resumes.
     expect(planStart([], want, null, { step: 40 })).toEqual({ kind: 'askUnsaved', step: 40 });
     expect(planStart([mt], want, mt.key, { step: 40 })).toEqual({ kind: 'resume', run: mt });
+  });
+
+  it('keys the shown model only when storage took it: a model held in this tab alone stands for no stored run', () => {
+    const shown = { preset: 'mean-teacher', network: '2d' as const, size: 'tiny' as const, stored: true };
+    expect(shownRunKey(shown)).toBe(runKey('mean-teacher', '2d', 'tiny'));
+    expect(shownRunKey({ ...shown, stored: false })).toBeNull();
+    expect(shownRunKey({ preset: 'mean-teacher', network: '2d', stored: true })).toBeNull();
+    expect(shownRunKey(null)).toBeNull();
   });
 });

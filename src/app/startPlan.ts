@@ -1,6 +1,8 @@
 import type { ModelKind } from '../train/config.ts';
-import type { ModelSizeChoice } from '../train/modelSize.ts';
-import { findResumable, sameClassValues, type RunSummary } from '../persist/runKey.ts';
+import type { ModelSize, ModelSizeChoice } from '../train/modelSize.ts';
+import { findResumable, runKey, sameClassValues, type RunSummary } from '../persist/runKey.ts';
+
+export type { RunSummary };
 
 /**
  * What pressing Start does with the stored runs: resume the one that matches the choices, start afresh with
@@ -28,4 +30,12 @@ export function planStart(
   // 'auto' resolves by backend in the worker, so it may land on the shown run's size: count that as replacing.
   const sameSlot = shown.preset === want.preset && shown.network === want.network && (want.size === 'auto' || want.size === shown.size);
   return { kind: 'ask', shown, replaces: sameSlot && !sameClassValues(shown.classValues, want.classValues) };
+}
+
+/**
+ * The stored run the panel shows, by key: null when it shows none, or a model held in this tab only (storage did not
+ * take it, so no stored run stands for it).
+ */
+export function shownRunKey(shown: { preset: string; network: ModelKind; size?: ModelSize; stored: boolean } | null): string | null {
+  return shown?.stored && shown.size ? runKey(shown.preset, shown.network, shown.size) : null;
 }
