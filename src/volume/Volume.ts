@@ -1,3 +1,4 @@
+import type { DicomSeriesReference } from './dicomReference.ts';
 import type { VolumeGeometry } from './geometry.ts';
 
 /** Voxel storage types the viewer can show without conversion. Anything else becomes Float32Array. */
@@ -33,6 +34,8 @@ export type VolumeSource =
       frameOfReferenceUID?: string;
       modality?: string;
       seriesDescription?: string;
+      /** Per-slice SOP instances and study fields for a DICOM SEG; absent in workspaces saved before it was kept. */
+      reference?: DicomSeriesReference;
     }
   | { format: 'image'; fileName: string; mimeType: string }
   /** `generator` versions the phantom code: a stored demo volume regenerates only with the same version. */

@@ -5,6 +5,7 @@ import { messageAbout } from '../problems.ts';
 import type { Problem, ProgressFn } from '../types.ts';
 import { decodeFrame, type StoredPixels } from './decodeFrame.ts';
 import type { DicomFileInfo } from './parseDicomFile.ts';
+import { seriesReference } from './seriesReference.ts';
 
 interface Slice {
   info: DicomFileInfo;
@@ -248,6 +249,7 @@ export async function assembleSeries(files: DicomFileInfo[], onProgress?: Progre
         frameOfReferenceUID: ref.frameOfReferenceUID,
         modality: ref.modality,
         seriesDescription: ref.seriesDescription,
+        reference: seriesReference(slices, ref),
       },
     },
     problems,
