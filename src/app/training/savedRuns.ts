@@ -1,0 +1,159 @@
+import { deleteRun, readCheckpoint, readRuns, writeRun, type Database, type RunRecord } from '../../persist/database.ts';
+import { findResumable, newestRun, runKey, sizeOfWidth, type RunSummary } from '../../persist/runKey.ts';
+import type { AppStore } from '../../store/appStore.ts';
+import { peekCheckpoint } from '../../train/checkpoint.ts';
+import { PRESETS, type ModelKind, type PresetName } from '../../train/config.ts';
+import type { ModelSize, ModelSizeChoice } from '../../train/modelSize.ts';
+import { RunLayerStore, type RunLayers } from './runLayerStore.ts';
+
+/** What the panel needs of a stored run, without its history. */
+function summaryOf(r: RunSummary): RunSummary {
+  return { key: r.key, preset: r.preset, network: r.network, size: r.size, step: r.step, savedAt: r.savedAt, classValues: r.classValues };
+}
+
+/**
+ * The training runs kept in IndexedDB, one per method, network and size: each run's checkpoint, its loss and
+ * validation history and its layers. Only the tab that writes has a database; another tab holds its model in memory
+ * (what Export model downloads) until it becomes the writer.
+ */
+export class SavedRuns {
+  /** The run's newest checkpoint, stored or not: what Export model downloads. */
+  private lastCheckpoint: { bytes: Uint8Array; step: number } | null = null;
+  /** Why the last checkpoint did not reach storage (told once until it changes); null when it did. */
+  private checkpointProblem: string | null = null;
+  private readonly layers: RunLayerStore;
+
+  constructor(
+    private readonly store: AppStore,
+    public db: Database | null,
+  ) {
+    this.layers = new RunLayerStore(store);
+  }
+
+  /** The newest checkpoint this tab holds in memory, stored or not. */
+  get held(): { bytes: Uint8Array; step: number } | null {
+    return this.lastCheckpoint;
+  }
+
+  /**
+   * Shows the newest stored run as the last session left it: its loss and validation history, its pseudo-labels and
+   * predictions, its step, method, network and size; and lists every stored run so the panel can offer to resume.
+   * `running` is asked again after each read: a run started meanwhile owns the panel.
+   */
+  async showNewest(running: () => boolean): Promise<void> {
+    if (!this.db) return;
+    try {
+      const runs = await readRuns(this.db);
+      const s = this.store.getState();
+      const c = newestRun(runs);
+      s.setTrainingPatch({ savedRuns: runs.map(summaryOf), checkpoint: c ? { step: c.step, savedAt: c.savedAt, preset: c.preset, classValues: c.classValues, network: c.network, size: c.size, stored: true } : null });
+      if (!c || running()) return;
+      // The saved model's method, network and size become the panel's choice, so Start resumes it.
+      if ((PRESETS as readonly string[]).includes(c.preset)) s.setPreset(c.preset as PresetName);
+      s.setNetwork(c.network);
+      s.setModelSize(c.size);
+      const layers = await this.layersOf(c.key);
+      if (running()) return;
+      s.setTrainingPatch({ restored: true, step: c.step, epoch: c.epoch ?? 0, elapsedMs: c.elapsedMs ?? 0, losses: c.losses, validation: c.validation, trainedClasses: c.classes, ...layers });
+    } catch {
+      // A damaged checkpoint store only means training starts afresh.
+    }
+  }
+
+  /** Re-reads the stored runs' summaries after a change, for the panel's Start label and the method-change dialog. */
+  async refresh(): Promise<void> {
+    if (!this.db) return;
+    const runs = await readRuns(this.db).catch(() => null);
+    if (runs) this.store.getState().setTrainingPatch({ savedRuns: runs.map(summaryOf) });
+  }
+
+  /** Deletes a stored run the user chose to discard; the panel stops showing it if it did. */
+  async discard(key: string): Promise<void> {
+    if (!this.db) return;
+    await deleteRun(this.db, key).catch(() => undefined);
+    await this.refresh();
+    const shown = this.store.getState().training.checkpoint;
+    if (shown?.size && runKey(shown.preset, shown.network, shown.size) === key) this.store.getState().setTrainingPatch({ checkpoint: null });
+  }
+
+  /** The stored run a Start with these choices continues, with its checkpoint; null when there is none. */
+  async resumable(want: { preset: string; network: ModelKind; size: ModelSizeChoice; classValues: readonly number[] }): Promise<{ bytes: Uint8Array; run: RunRecord | null } | null> {
+    if (!this.db) return null;
+    const runs = await readRuns(this.db).catch(() => [] as RunRecord[]);
+    const match = findResumable(runs, want);
+    const saved = match ? await readCheckpoint(this.db, match.key).catch(() => null) : null;
+    if (!match || !saved) return null;
+    return { bytes: saved.bytes, run: runs.find((r) => r.key === match.key) ?? null };
+  }
+
+  /** A stored run's pseudo-labels and Predict-all results. */
+  layersOf(key: string): Promise<RunLayers> {
+    return this.layers.read(this.db, key);
+  }
+
+  /** Stores the layers of the run under `key` that changed since its last store. */
+  storeLayers(key: string): Promise<void> {
+    return this.layers.write(this.db, key);
+  }
+
+  /** A new run begins: its layers are all new to storage. */
+  beginRun(): void {
+    this.layers.reset();
+  }
+
+  /**
+   * Keeps a checkpoint of the running model: in memory first (Export model works whether or not storage takes it),
+   * then in storage with the run's history. The panel says "saved" only for what storage committed.
+   */
+  async keep(step: number, bytes: Uint8Array, run: { network: ModelKind; size: ModelSize | null }): Promise<void> {
+    const s = this.store.getState();
+    const classValues = s.training.trainedClasses.map((c) => c.value);
+    const size = run.size ?? sizeOfWidth(peekCheckpoint(bytes)?.config.model.width ?? 16);
+    const record = { bytes, step, preset: s.training.preset, classValues, savedAt: Date.now(), network: run.network, size };
+    const key = runKey(record.preset, record.network, size);
+    this.lastCheckpoint = { bytes, step };
+    let problem: string | undefined;
+    if (!this.db) {
+      problem = 'this tab cannot write to the browser\'s storage';
+    } else {
+      try {
+        const t = s.training;
+        const stored: RunRecord = {
+          key,
+          preset: record.preset,
+          network: record.network,
+          size,
+          step,
+          savedAt: record.savedAt,
+          classValues,
+          classes: t.trainedClasses,
+          losses: t.losses.filter((l) => l.step <= step),
+          validation: t.validation.filter((v) => v.step <= step),
+          epoch: t.epoch,
+          elapsedMs: t.elapsedMs,
+        };
+        await writeRun(this.db, record, stored);
+      } catch (e) {
+        problem = (e as Error).message;
+      }
+    }
+    if (!problem) {
+      void this.refresh();
+      void this.storeLayers(key);
+    }
+    // Otherwise the model is in this tab only, and the user is told once per kind of problem how to keep it.
+    if (problem && problem !== this.checkpointProblem) {
+      s.pushMessage({ severity: 'warning', subject: 'Training', text: `The model at step ${step} is kept in this tab only (${problem}): use Export model to keep it in a file.` });
+    }
+    this.checkpointProblem = problem ?? null;
+    s.setTrainingPatch({ checkpoint: { step, savedAt: record.savedAt, preset: record.preset, classValues, network: record.network, size, stored: !problem, ...(problem ? { problem } : {}) } });
+  }
+
+  /** Deletes the model the panel shows (its checkpoint, history and stored layers); other methods' models stay. */
+  async forgetShown(): Promise<void> {
+    const shown = this.store.getState().training.checkpoint;
+    if (this.db && shown?.size) await deleteRun(this.db, runKey(shown.preset, shown.network, shown.size));
+    this.store.getState().setTrainingPatch({ checkpoint: null, restored: false });
+    await this.refresh();
+  }
+}
