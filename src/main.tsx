@@ -1,3 +1,5 @@
+// First, before any other module runs: connections narrowed to this origin and the named DICOMweb server.
+import './app/dicomwebConnectPolicy.ts';
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { bootstrap } from './app/bootstrap.ts';

@@ -3,6 +3,7 @@ import { fromFile } from '../app/browserFiles.ts';
 import { exportActiveLabelsCommand, exportAllLabelsCommand, importLabelsCommand, openFilesCommand } from '../app/commands.ts';
 import { appStore, useApp } from '../store/appStore.ts';
 import { canRedo, canUndo } from '../store/selectors.ts';
+import { DICOMWEB_REOPEN_AT_START, DicomWebDialog } from './DicomWebDialog.tsx';
 import { SaveStatus } from './SaveStatus.tsx';
 
 /** Opens the hidden file input that carries the stable test hook; Ctrl+O calls the same. */
@@ -20,6 +21,7 @@ export function TopBar({ onHelp, onGuide, guideShown }: { onHelp: () => void; on
   const folderRef = useRef<HTMLInputElement>(null);
   const importRef = useRef<HTMLInputElement>(null);
   const [exportOpen, setExportOpen] = useState(false);
+  const [serverOpen, setServerOpen] = useState(DICOMWEB_REOPEN_AT_START);
 
   const openList = (list: FileList | null): void => {
     if (!list || list.length === 0) return;
@@ -48,6 +50,10 @@ export function TopBar({ onHelp, onGuide, guideShown }: { onHelp: () => void; on
         <button onClick={() => folderRef.current?.click()} title="Open a folder: a DICOM series, a Medical Segmentation Decathlon dataset, or a MoNuSeg folder (img/, labelcol/ and a CSV of descriptions)">
           Open folder
         </button>
+        <button data-testid="open-dicomweb" onClick={() => setServerOpen(true)} title="Browse a PACS or other DICOMweb server, open a series from it, and store labels back as DICOM SEG">
+          Open from server
+        </button>
+        {serverOpen && <DicomWebDialog onClose={() => setServerOpen(false)} />}
         <input
           ref={folderRef}
           type="file"
