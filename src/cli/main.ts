@@ -1,21 +1,27 @@
 import { commandUsage, parseCli, USAGE, UsageError } from './args.ts';
 import { runEval } from './evaluate.ts';
+import { EXPORT_USAGE, exportCommand } from './export.ts';
 import { runPredict } from './predict.ts';
 import { runTrain } from './train.ts';
 
 /** Where a wrong command line sends the user: that command's usage when the command is known, else the list. */
 function helpHint(argv: string[]): string {
   const command = argv[0];
-  return command === 'train' || command === 'predict' || command === 'eval' ? `pseudolab ${command} --help shows its usage` : 'pseudolab --help lists the commands';
+  return command === 'train' || command === 'predict' || command === 'eval' || command === 'export' ? `pseudolab ${command} --help shows its usage` : 'pseudolab --help lists the commands';
 }
 
 /** The CLI's entry: returns the exit code; every failure is one line on stderr. */
 export async function main(argv: string[]): Promise<number> {
   try {
+    // export parses its own options (export.ts): its formats grow independently of train, predict and eval.
+    if (argv[0] === 'export') {
+      await exportCommand(argv.slice(1));
+      return 0;
+    }
     const args = parseCli(argv);
     switch (args.command) {
       case 'help':
-        console.log(args.topic ? commandUsage(args.topic) : USAGE);
+        console.log(args.topic ? commandUsage(args.topic) : `${USAGE}\n  ${EXPORT_USAGE.synopsis.replace(/\n/g, '\n  ')}\n      ${EXPORT_USAGE.summary}`);
         return 0;
       case 'train':
         await runTrain(args);
