@@ -1,19 +1,12 @@
-import { deflateInSlices } from './deflateInSlices.ts';
 import type { AppState, AppStore } from '../store/appStore.ts';
 import type { EditHistory, VolumeEntry } from '../store/types.ts';
-import type { Volume } from '../volume/Volume.ts';
-import { deleteVolumes, writeLabelDelta, writeLabels, writeVolumeVoxels, writeWorkspaceRecord, type Database } from './database.ts';
-import {
-  chunkLayout,
-  chunkView,
-  hashChunk,
-  LABEL_CHUNK_BYTES,
-  makeLabelDelta,
-  SCHEMA_VERSION,
-  toVolumeRecord,
-  type LabelsRecord,
-  type WorkspaceRecord,
-} from './records.ts';
+import { changedIndices } from './changedIndices.ts';
+import { chunkLabels } from './chunkLabels.ts';
+import { deleteVolumes, writeLabelDelta, writeLabels, writeWorkspaceRecord, type Database } from './database.ts';
+import { makeLabelDelta } from './records.ts';
+import { describeStorageError, storageErrorReason } from './storageErrors.ts';
+import { VoxelWrites } from './VoxelWrites.ts';
+import { collectChange, persistedPartChanged } from './workspaceChange.ts';
 
 export interface AutosaveOptions {
   /** Quiet time after the last change before saving: one save per burst of strokes. */
@@ -40,68 +33,6 @@ const MAX_DELTA_VOXELS = 1 << 20;
 /** Says why the status is not "saved" while the user is still drawing: the stroke commits on release. */
 export const PAINTING_REASON = 'stroke in progress';
 
-/** Names the failure the way a user can act on it. */
-export function describeStorageError(e: unknown): string {
-  const name = e instanceof Error || e instanceof DOMException ? e.name : '';
-  const message = e instanceof Error || e instanceof DOMException ? e.message : String(e);
-  if (name === 'QuotaExceededError' || /quota/i.test(message)) {
-    return 'Browser storage is full. Your latest changes are kept in this tab only — export your labels, or free disk space; saving resumes by itself.';
-  }
-  if (name === 'InvalidStateError' || name === 'UnknownError') {
-    return `Browser storage stopped working (${message}). Your changes are kept in this tab only — export your labels before closing it.`;
-  }
-  return `Saving failed: ${message}. Your changes are kept in this tab only; saving will be retried.`;
-}
-
-/** The same failure in a few words, for the status line ("Not saved: storage full"). */
-export function storageErrorReason(e: unknown): string {
-  const name = e instanceof Error || e instanceof DOMException ? e.name : '';
-  const message = e instanceof Error || e instanceof DOMException ? e.message : String(e);
-  if (name === 'QuotaExceededError' || /quota/i.test(message)) return 'storage full';
-  if (name === 'InvalidStateError' || name === 'UnknownError') return 'storage stopped working';
-  return 'saving failed';
-}
-
-/**
- * The voxels one committed change touched, read from the undo history the store keeps: a commit or a redo
- * leaves its edit last in `undo`, an undo leaves it last in `redo`. Null when the change is not one step of
- * that history (a class deleted, labels replaced wholesale, history cleared): the caller then saves chunks.
- * Only the indices are taken; the values are read from the committed labels, so a delta holds what is true now.
- */
-export function changedIndices(prev: EditHistory | undefined, next: EditHistory | undefined): Uint32Array | null {
-  const pu = prev?.undo ?? [];
-  const pr = prev?.redo ?? [];
-  const u = next?.undo ?? [];
-  const r = next?.redo ?? [];
-  const lastUndo = u[u.length - 1];
-  const lastRedo = r[r.length - 1];
-  // An undo: the edit moved from the end of undo to the end of redo.
-  if (r.length === pr.length + 1 && lastRedo && lastRedo === pu[pu.length - 1]) return lastRedo.indices;
-  // A commit (redo emptied) or a redo (redo shortened): a new edit ends undo.
-  if (lastUndo && lastUndo !== pu[pu.length - 1] && r.length <= pr.length) return lastUndo.indices;
-  return null;
-}
-
-/**
- * Lets the page draw and take input: a task boundary, without the 4 ms clamp nested timers get. Node (tests)
- * has setImmediate.
- */
-function yieldToPage(): Promise<void> {
-  const g = globalThis as { scheduler?: { yield?: () => Promise<void> }; setImmediate?: (f: () => void) => void };
-  if (g.scheduler?.yield) return g.scheduler.yield();
-  if (g.setImmediate) return new Promise((r) => g.setImmediate!(r));
-  return new Promise((r) => setTimeout(r, 0));
-}
-
-/** Longest stretch of main-thread work (hashing, deflating label chunks) between yields. */
-const SLICE_MS = 8;
-
-interface VoxelFailure {
-  error: unknown;
-  attempts: number;
-  retryAt: number;
-}
-
 /**
  * Saves the workspace to IndexedDB as the user works. Owns its timers and store subscription; dispose() ends both.
  *
@@ -115,9 +46,7 @@ export class Autosaver {
   private savedLabelVersions = new Map<string, number>();
   /** Per volume, the hashes of the label chunks as last stored: a save rewrites the chunks whose hash moved. */
   private labelHashes = new Map<string, Uint32Array>();
-  /** Voxel writes in flight, by volume id; never awaited by a label save. */
-  private voxelWrites = new Map<string, Promise<void>>();
-  private voxelFailures = new Map<string, VoxelFailure>();
+  private readonly voxels: VoxelWrites;
   /** Failures of the last label/workspace save, cleared by the next one that succeeds. */
   private saveErrors: unknown[] = [];
   private timer: ReturnType<typeof setTimeout> | null = null;
@@ -152,7 +81,15 @@ export class Autosaver {
     private readonly store: AppStore,
     private readonly db: Database,
     private readonly options: AutosaveOptions = DEFAULT_AUTOSAVE,
-  ) {}
+  ) {
+    this.voxels = new VoxelWrites(
+      db,
+      options.retryMs,
+      (id) => !!store.getState().volumes[id],
+      (id) => this.savedVolumes.add(id),
+      () => this.report(),
+    );
+  }
 
   /**
    * Marks what is already stored (after a restore) so the first save writes only what changes. `labelHashes`
@@ -219,7 +156,7 @@ export class Autosaver {
     this.timer = null;
     if (this.saving) await this.saving;
     await this.save();
-    while (this.voxelWrites.size) await Promise.all(this.voxelWrites.values());
+    await this.voxels.settled();
     await this.compact();
     this.report();
   }
@@ -362,7 +299,7 @@ export class Autosaver {
     const change = collectChange(s, this.savedVolumes, covered);
     this.report();
     // 1. Voxels of new volumes start in the background, smallest first: a 300 MB CT must not hold up strokes.
-    for (const volume of [...change.volumes].sort((a, b) => a.voxels.byteLength - b.voxels.byteLength)) this.startVoxelWrite(volume);
+    for (const volume of [...change.volumes].sort((a, b) => a.voxels.byteLength - b.voxels.byteLength)) this.voxels.start(volume);
     const errors: unknown[] = [];
     // 2. Labels, one transaction per volume, so one volume's failure leaves the others saved.
     for (const id of change.labels) {
@@ -411,90 +348,30 @@ export class Autosaver {
   }
 
   private async saveLabelsNow(id: string): Promise<void> {
-    for (let attempt = 0; ; attempt++) {
-      const entry = this.store.getState().volumes[id];
-      if (!entry) return;
-      const version = entry.labelsVersion;
-      const folds = this.lastSeq.get(id) ?? -1;
-      const bytes = entry.committed;
-      const layout = chunkLayout(bytes.length, LABEL_CHUNK_BYTES);
-      const hashes = new Uint32Array(layout.count * 2);
-      const previous = this.labelHashes.get(id);
-      const known = previous && previous.length === hashes.length ? previous : null;
-      const changed: { index: number; deflated: Uint8Array }[] = [];
-      let sliceStart = performance.now();
-      for (let index = 0; index < layout.count; index++) {
-        const view = chunkView(bytes, layout, index);
-        hashChunk(view, hashes, index * 2);
-        if (!known || known[index * 2] !== hashes[index * 2] || known[index * 2 + 1] !== hashes[index * 2 + 1]) {
-          // Level 1: labels compress almost as well at the fastest level, and saves run while the user paints.
-          // In pieces with yields: one 4 MB chunk deflated at once was a 100–200 ms task during training.
-          changed.push({ index, deflated: await deflateInSlices(view, yieldToPage, SLICE_MS) });
-          sliceStart = performance.now();
-        }
-        if (performance.now() - sliceStart > SLICE_MS) {
-          await yieldToPage();
-          sliceStart = performance.now();
-        }
-      }
-      const now = this.store.getState().volumes[id];
-      if (!now) return;
-      if (now.labelsVersion !== version && attempt < 3) continue;
-      const l = now.labels;
-      const record: LabelsRecord = {
-        id,
-        version,
-        dims: [...l.dims],
-        chunks: { ...layout, hashes },
-        slices: [l.slices[0].slice(), l.slices[1].slice(), l.slices[2].slice()],
-      };
-      await writeLabels(this.db, record, changed, folds);
-      if ((this.savedLabelVersions.get(id) ?? -1) < version) this.savedLabelVersions.set(id, version);
-      this.labelHashes.set(id, hashes);
-      this.foldedSeq.set(id, folds);
-      this.baseStored.add(id);
-      this.deltaFailures.delete(id);
-      return;
-    }
-  }
-
-  private startVoxelWrite(volume: Volume): void {
-    const id = volume.id;
-    if (this.voxelWrites.has(id)) return;
-    const failure = this.voxelFailures.get(id);
-    if (failure && Date.now() < failure.retryAt) return;
-    const task = (async () => {
-      try {
-        await writeVolumeVoxels(this.db, toVolumeRecord(volume), volume.voxels);
-        this.voxelFailures.delete(id);
-        if (this.store.getState().volumes[id]) this.savedVolumes.add(id);
-        // Removed while it was being written: take it out again.
-        else await deleteVolumes(this.db, [id]);
-      } catch (e) {
-        const attempts = (failure?.attempts ?? 0) + 1;
-        // A volume that does not fit is retried less and less often (up to 4× the retry interval): each try
-        // writes it whole before the quota check fails.
-        this.voxelFailures.set(id, { error: e, attempts, retryAt: Date.now() + this.options.retryMs * Math.min(4, 2 ** (attempts - 1)) });
-      } finally {
-        this.voxelWrites.delete(id);
-        this.report();
-      }
-    })();
-    this.voxelWrites.set(id, task);
+    const chunked = await chunkLabels(id, () => this.store.getState().volumes[id], this.labelHashes.get(id), () => this.lastSeq.get(id) ?? -1);
+    if (!chunked) return;
+    const { version } = chunked.record;
+    const { folds } = chunked;
+    await writeLabels(this.db, chunked.record, chunked.changed, folds);
+    if ((this.savedLabelVersions.get(id) ?? -1) < version) this.savedLabelVersions.set(id, version);
+    this.labelHashes.set(id, chunked.hashes);
+    this.foldedSeq.set(id, folds);
+    this.baseStored.add(id);
+    this.deltaFailures.delete(id);
   }
 
   /** Puts the save status in words from every write's outcome; one message per kind of failure. */
   private report(): void {
     const st = this.store.getState();
-    for (const id of this.voxelFailures.keys()) if (!st.volumes[id]) this.voxelFailures.delete(id);
-    const errors = [...this.saveErrors, ...this.deltaFailures.values(), ...[...this.voxelFailures.values()].map((f) => f.error)];
+    const voxelErrors = this.voxels.errors();
+    const errors = [...this.saveErrors, ...this.deltaFailures.values(), ...voxelErrors];
     if (errors.length) {
       const text = describeStorageError(errors[0]);
       st.setSaveState({ kind: 'error', at: Date.now(), message: text, lastSavedAt: this.lastSavedAt, reason: storageErrorReason(errors[0]) });
       if (text !== this.lastErrorText) st.pushMessage({ severity: 'error', subject: 'Browser storage', text });
       this.lastErrorText = text;
       // Come back when the next volume is due for another try (or at once-per-interval for label failures).
-      const due = Math.min(...[...this.voxelFailures.values()].map((f) => f.retryAt - Date.now()));
+      const due = this.voxels.nextRetryIn();
       if (!this.saving) this.retryLater(this.saveErrors.length ? this.options.retryMs : due);
       return;
     }
@@ -506,61 +383,7 @@ export class Autosaver {
     // save waiting or under way, no delta or voxel write that has not committed.
     if (this.painting) st.setSaveState({ kind: 'pending', reason: PAINTING_REASON });
     else if (this.dirty) st.setSaveState({ kind: 'pending' });
-    else if (this.saving || this.voxelWrites.size || this.deltaWrites) st.setSaveState({ kind: 'saving' });
+    else if (this.saving || this.voxels.pending || this.deltaWrites) st.setSaveState({ kind: 'saving' });
     else if (this.lastSavedAt !== null) st.setSaveState({ kind: 'saved', at: this.lastSavedAt });
   }
-}
-
-/** Whether a save is due; `labels` false leaves label versions out (their edits went to deltas). */
-function persistedPartChanged(s: AppState, p: AppState, labels = true): boolean {
-  if (s.volumeOrder !== p.volumeOrder || s.activeVolumeId !== p.activeVolumeId) return true;
-  if (s.classes !== p.classes || s.activeClassValue !== p.activeClassValue || s.tools !== p.tools) return true;
-  if (s.volumes === p.volumes) return false;
-  for (const id of s.volumeOrder) {
-    const a = s.volumes[id];
-    const b = p.volumes[id];
-    if (!a || !b || (labels && a.labelsVersion !== b.labelsVersion) || a.view !== b.view || a.validation !== b.validation) return true;
-    if (a.volume.description !== b.volume.description) return true;
-  }
-  return false;
-}
-
-/** What a save must write: volumes whose voxels are not stored, ids whose labels changed, removed volumes. */
-export function collectChange(
-  s: AppState,
-  savedVolumes: ReadonlySet<string>,
-  savedLabelVersions: ReadonlyMap<string, number>,
-): { workspace: WorkspaceRecord; volumes: Volume[]; labels: string[]; deleted: string[] } {
-  const volumes: Volume[] = [];
-  const labels: string[] = [];
-  const views: WorkspaceRecord['views'] = {};
-  const labelSources: WorkspaceRecord['labelSources'] = {};
-  const validation: Record<string, number[]> = {};
-  const descriptions: Record<string, string> = {};
-  for (const id of s.volumeOrder) {
-    const e = s.volumes[id];
-    if (!e) continue;
-    views[id] = e.view;
-    labelSources[id] = e.labelSource;
-    if (e.validation.length) validation[id] = e.validation;
-    descriptions[id] = e.volume.description ?? '';
-    if (!savedVolumes.has(id)) volumes.push(e.volume);
-    // Labels are saved from the committed copy (saveLabels): the live buffer may hold half a brush stroke.
-    if (savedLabelVersions.get(id) !== e.labelsVersion) labels.push(id);
-  }
-  const deleted = [...new Set([...savedVolumes, ...savedLabelVersions.keys()])].filter((id) => !s.volumes[id]);
-  const workspace: WorkspaceRecord = {
-    schema: SCHEMA_VERSION,
-    savedAt: Date.now(),
-    volumeOrder: s.volumeOrder,
-    activeVolumeId: s.activeVolumeId,
-    classes: s.classes,
-    activeClassValue: s.activeClassValue,
-    tools: s.tools,
-    views,
-    labelSources,
-    validation,
-    descriptions,
-  };
-  return { workspace, volumes, labels, deleted };
 }

@@ -5,7 +5,8 @@ import { createAppStore, type AppStore } from '../store/appStore.ts';
 import { IDENTITY, type Vec3 } from '../volume/geometry.ts';
 import { SliceProvenance } from '../volume/labels.ts';
 import type { Volume } from '../volume/Volume.ts';
-import { Autosaver, changedIndices, PAINTING_REASON } from './Autosaver.ts';
+import { Autosaver, PAINTING_REASON } from './Autosaver.ts';
+import { changedIndices } from './changedIndices.ts';
 import { clearDatabase, openDatabase, readLabelDeltas, type Database } from './database.ts';
 import { restoreWorkspace } from './restore.ts';
 
