@@ -9,8 +9,9 @@
  * that URL); transformers.js never learns where the files came from. Behind that, its own network path is
  * closed: remote models are off, its `fetch` answers 404 for anything under our mounts and refuses everything
  * else, filesystem reads and its writing caches are off (the user's files must not be copied into Cache
- * Storage or onto disk). These settings live on transformers.js's one global `env`, so this module owns that
- * object: nothing else in the app may use transformers.js with other settings.
+ * Storage or onto disk). These settings live on transformers.js's one global `env`, so transformersEnv.ts owns
+ * that object: nothing else in the app may use transformers.js with other settings. The model folder is read and
+ * checked first by pretrainedModelFolder.ts.
  *
  * The ONNX runtime. In Node transformers.js uses onnxruntime-node. In the browser it uses onnxruntime-web,
  * whose JavaScript is bundled with the app but whose WebAssembly binary (ort-wasm-simd-threaded.asyncify.wasm,
@@ -23,7 +24,15 @@
  * someone actually loads a pretrained encoder.
  */
 import type * as Transformers from '@huggingface/transformers';
+import { DTYPE_SUFFIX, filesReader, findOnnxFile, type PretrainedDtype, readJson, urlReader } from './pretrainedModelFolder.ts';
+import { PretrainedTextEncoderError } from './pretrainedTextEncoderError.ts';
 import { l2Normalize, type TextEncoderProvider } from './TextEncoderProvider.ts';
+import { claimTransformersEnv, isWebRuntime, mount, unmount } from './transformersEnv.ts';
+
+export { normalizeModelFileMap } from './pretrainedModelFolder.ts';
+export type { PretrainedDtype } from './pretrainedModelFolder.ts';
+export { PretrainedTextEncoderError, type PretrainedTextEncoderErrorCode } from './pretrainedTextEncoderError.ts';
+export { ONNX_WASM_FILE } from './transformersEnv.ts';
 
 /** Where the model files come from. Paths inside a model folder use `/` and are relative to its root. */
 export type PretrainedModelSource =
@@ -35,8 +44,6 @@ export type PretrainedModelSource =
    */
   | { kind: 'url'; baseUrl: string; allowRemote: boolean };
 
-/** ONNX weight formats transformers.js names by file suffix (`text_model_quantized.onnx` is `q8`, …). */
-export type PretrainedDtype = 'fp32' | 'fp16' | 'q8' | 'int8' | 'uint8' | 'q4' | 'q4f16' | 'bnb4';
 
 export interface PretrainedTextEncoderOptions {
   /** Shown to people; defaults to the config's `_name_or_path`, else the folder or URL. */
@@ -59,49 +66,10 @@ export interface PretrainedTextEncoderOptions {
   batchSize?: number;
 }
 
-export type PretrainedTextEncoderErrorCode =
-  | 'missing-file'
-  | 'invalid-file'
-  | 'wrong-architecture'
-  | 'remote-not-allowed'
-  | 'fetch-failed'
-  | 'network-blocked'
-  | 'runtime-missing'
-  | 'disposed';
-
-/** Every failure names what to fix: the file that is missing or wrong, the URL that was refused, … */
-export class PretrainedTextEncoderError extends Error {
-  override readonly name = 'PretrainedTextEncoderError';
-  constructor(
-    readonly code: PretrainedTextEncoderErrorCode,
-    message: string,
-    /** The model file concerned, as a path inside the model folder. */
-    readonly file?: string,
-  ) {
-    super(message);
-  }
-}
-
-/** The WebAssembly build onnxruntime-web's WebGPU bundle (what transformers.js imports) loads for wasm and webgpu. */
-export const ONNX_WASM_FILE = 'ort-wasm-simd-threaded.asyncify.wasm';
-
 /** `model_type`s whose exports carry a CLIPTextModelWithProjection text tower. */
 const CLIP_MODEL_TYPES = ['clip', 'clip_text_model'];
 /** Graph inputs we can feed (token_type_ids: transformers.js fills zeros). Anything else is another model. */
 const FEEDABLE_INPUTS = ['input_ids', 'attention_mask', 'token_type_ids'];
-/** transformers.js looks for `text_model` first for CLIP text towers; single-graph exports use `model`. */
-const ONNX_BASE_NAMES = ['text_model', 'model'];
-const DTYPE_SUFFIX: Record<PretrainedDtype, string> = {
-  fp32: '',
-  fp16: '_fp16',
-  q8: '_quantized',
-  int8: '_int8',
-  uint8: '_uint8',
-  q4: '_q4',
-  q4f16: '_q4f16',
-  bnb4: '_bnb4',
-};
-const DTYPE_PREFERENCE: PretrainedDtype[] = ['fp32', 'fp16', 'q8', 'int8', 'uint8', 'q4', 'q4f16', 'bnb4'];
 const TOKENIZER_FILES = ['tokenizer.json', 'tokenizer_config.json'];
 const DEFAULT_BATCH_SIZE = 32;
 
@@ -256,243 +224,4 @@ class PretrainedTextEncoder implements TextEncoderProvider {
     const data = embeds.data as Float32Array;
     return Array.from({ length: rows }, (_, r) => l2Normalize(data.slice(r * dim, (r + 1) * dim)));
   }
-}
-
-// ---------------------------------------------------------------------------------------------------------
-// Model folders
-
-interface ModelReader {
-  /** Folder or URL, for names and messages. */
-  readonly label: string;
-  /** The file's bytes, or undefined when the folder has no such file. Other failures throw. */
-  read(path: string): Promise<Uint8Array | undefined>;
-  /** Whether the folder has the file; for a URL this is a read (kept for the read that follows). */
-  has(path: string): Promise<boolean>;
-  /** What the folder holds, when that can be known (picked files); listed in missing-file messages. */
-  list?(): string[];
-}
-
-/**
- * Picked folders arrive with the folder's own name in front (`webkitRelativePath` is `clip/config.json`) and
- * sometimes with Windows separators; the model root is wherever config.json is least deep.
- */
-export function normalizeModelFileMap<T>(files: Map<string, T>): Map<string, T> {
-  const clean = new Map<string, T>();
-  for (const [path, data] of files) clean.set(path.replace(/\\/g, '/').replace(/^(\.\/|\/)+/, ''), data);
-  if (clean.has('config.json')) return clean;
-  const roots = [...clean.keys()]
-    .filter((p) => p.endsWith('/config.json'))
-    .map((p) => p.slice(0, -'config.json'.length))
-    .sort((a, b) => a.split('/').length - b.split('/').length);
-  const root = roots[0];
-  if (root === undefined) return clean;
-  const rooted = new Map<string, T>();
-  for (const [path, data] of clean) if (path.startsWith(root)) rooted.set(path.slice(root.length), data);
-  return rooted;
-}
-
-function filesReader(picked: Map<string, Uint8Array | Blob>): ModelReader {
-  const files = normalizeModelFileMap(picked);
-  const firstKey = picked.keys().next().value;
-  const folder = typeof firstKey === 'string' && firstKey.includes('/') ? firstKey.split('/')[0]! : 'picked files';
-  // Node's loader reads the ONNX file twice; one copy of a Blob's bytes per load is enough.
-  const fromBlobs = new Map<string, Promise<Uint8Array>>();
-  return {
-    label: folder,
-    async read(path) {
-      const data = files.get(path);
-      if (data === undefined || data instanceof Uint8Array) return data;
-      let bytes = fromBlobs.get(path);
-      if (!bytes) {
-        bytes = data.arrayBuffer().then((b) => new Uint8Array(b));
-        fromBlobs.set(path, bytes);
-      }
-      return bytes;
-    },
-    has: async (path) => files.has(path),
-    list: () => [...files.keys()].sort(),
-  };
-}
-
-function urlReader(baseUrl: string, allowRemote: boolean): ModelReader {
-  const here = (globalThis as { location?: { href: string; origin: string } }).location;
-  let base: URL;
-  try {
-    base = new URL(baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`, here?.href);
-  } catch {
-    throw new PretrainedTextEncoderError('fetch-failed', `"${baseUrl}" is not a URL.`);
-  }
-  if (base.protocol !== 'http:' && base.protocol !== 'https:') {
-    throw new PretrainedTextEncoderError('fetch-failed', `${base.href}: only http and https model URLs are supported.`);
-  }
-  const local = LOOPBACK_HOSTS.includes(base.hostname) || base.hostname.endsWith('.localhost') || base.origin === here?.origin;
-  if (!local && !allowRemote) {
-    throw new PretrainedTextEncoderError(
-      'remote-not-allowed',
-      `${base.href} is not on this machine; loading a model from ${base.host} needs the user's explicit permission ` +
-        `(allowRemote).`,
-    );
-  }
-  // Each file is fetched once per load even though transformers.js may ask twice (Node reads the ONNX file
-  // through the cache a second time); the map goes when the loader drops this reader.
-  const fetched = new Map<string, Promise<Uint8Array | undefined>>();
-  const fetchFile = async (path: string): Promise<Uint8Array | undefined> => {
-    const url = new URL(path, base).href;
-    let res: Response;
-    try {
-      // Looked up at call time, not captured, so whatever fetch the page (or a test) installs is the one used.
-      res = await globalThis.fetch(url);
-    } catch (err) {
-      throw new PretrainedTextEncoderError('fetch-failed', `Could not fetch ${url}: ${String(err)}`, path);
-    }
-    if (res.status === 404 || res.status === 410) return undefined;
-    if (!res.ok) throw new PretrainedTextEncoderError('fetch-failed', `${url} answered HTTP ${res.status}.`, path);
-    return new Uint8Array(await res.arrayBuffer());
-  };
-  const read = (path: string): Promise<Uint8Array | undefined> => {
-    let pending = fetched.get(path);
-    if (!pending) {
-      pending = fetchFile(path);
-      fetched.set(path, pending);
-    }
-    return pending;
-  };
-  return { label: base.href, read, has: async (path) => (await read(path)) !== undefined };
-}
-
-const LOOPBACK_HOSTS = ['localhost', '127.0.0.1', '[::1]', '::1'];
-
-async function readJson(reader: ModelReader, file: string): Promise<Record<string, unknown>> {
-  const bytes = await reader.read(file);
-  if (!bytes) throw missingFile(reader, file);
-  try {
-    const value: unknown = JSON.parse(new TextDecoder().decode(bytes));
-    if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Error('not a JSON object');
-    return value as Record<string, unknown>;
-  } catch (err) {
-    throw new PretrainedTextEncoderError('invalid-file', `${file} is not valid JSON: ${(err as Error).message}`, file);
-  }
-}
-
-async function findOnnxFile(
-  reader: ModelReader,
-  wanted: PretrainedDtype | undefined,
-): Promise<{ modelFile: string; dtype: PretrainedDtype }> {
-  // A URL cannot be listed, and every guess costs a request, so there only the asked-for (or fp32) is tried.
-  const dtypes = wanted ? [wanted] : reader.list ? DTYPE_PREFERENCE : ['fp32' as const];
-  const candidates = dtypes.flatMap((dtype) =>
-    ONNX_BASE_NAMES.map((base) => ({ modelFile: `onnx/${base}${DTYPE_SUFFIX[dtype]}.onnx`, dtype })),
-  );
-  for (const candidate of candidates) {
-    // For a URL this downloads the file, once: transformers.js's own read is then served from the reader.
-    if (await reader.has(candidate.modelFile)) return candidate;
-  }
-  const [first, second] = candidates;
-  const variants = dtypes.length > 1 ? ' (or a _fp16, _quantized, … variant of either)' : '';
-  throw missingFile(reader, first!.modelFile, `${first!.modelFile} or ${second!.modelFile}${variants}`);
-}
-
-function missingFile(reader: ModelReader, file: string, what = file): PretrainedTextEncoderError {
-  const listing = reader.list?.();
-  const shown = listing && (listing.length === 0 ? 'no files' : listing.slice(0, 12).join(', '));
-  const found = listing ? ` It holds ${shown}${listing.length > 12 ? ', …' : ''}.` : '';
-  return new PretrainedTextEncoderError(
-    'missing-file',
-    `${reader.label} has no ${what}. A CLIP text tower needs config.json, tokenizer.json, tokenizer_config.json ` +
-      `and onnx/text_model.onnx (or onnx/model.onnx).${found}`,
-    file,
-  );
-}
-
-// ---------------------------------------------------------------------------------------------------------
-// transformers.js plumbing
-
-/** Never fetched: transformers.js forms paths under it, and our cache and fetch answer them. */
-const MOUNT_ROOT = '/__pseudolab_text_encoder__/';
-/** Where transformers.js would go if remote loading were ever re-enabled: a name that cannot resolve. */
-const NO_REMOTE_HOST = 'https://remote-models-disabled.invalid/';
-const mounts = new Map<string, ModelReader>();
-let mountCount = 0;
-
-function mount(reader: ModelReader): string {
-  // A fresh id per load: transformers.js memoises configs and file lookups by model id.
-  const id = `pseudolab-text-model-${++mountCount}-${Math.random().toString(36).slice(2, 10)}`;
-  mounts.set(id, reader);
-  return id;
-}
-
-function unmount(id: string): void {
-  mounts.delete(id);
-}
-
-/** Maps a key transformers.js looks up (a local path or the remote URL it would have used) to a mounted file. */
-function resolveMounted(key: string): { reader: ModelReader; path: string } | undefined {
-  for (const prefix of [MOUNT_ROOT, NO_REMOTE_HOST, '']) {
-    if (!key.startsWith(prefix)) continue;
-    const rest = key.slice(prefix.length);
-    const slash = rest.indexOf('/');
-    const reader = slash > 0 ? mounts.get(rest.slice(0, slash)) : undefined;
-    if (reader) return { reader, path: rest.slice(slash + 1) };
-  }
-  return undefined;
-}
-
-const mountCache = {
-  async match(key: string): Promise<Response | undefined> {
-    const hit = resolveMounted(key);
-    if (!hit) return undefined;
-    // transformers.js swallows errors thrown here; the required files were read (and failures reported)
-    // before it ran, so what fails now is an optional file, and absent is the right answer.
-    const bytes = await hit.reader.read(hit.path).catch(() => undefined);
-    if (!bytes) return undefined;
-    return new Response(bytes as BodyInit, { headers: { 'content-length': String(bytes.byteLength) } });
-  },
-  async put(): Promise<void> {
-    // Nothing is stored: the user's files stay where the user keeps them.
-  },
-};
-
-async function blockedFetch(input: string | URL): Promise<Response> {
-  const url = String(input);
-  // Optional files transformers.js probes (generation_config.json, …) that the folder lacks.
-  if (url.startsWith(MOUNT_ROOT) || url.startsWith(NO_REMOTE_HOST)) return new Response(null, { status: 404 });
-  throw new PretrainedTextEncoderError(
-    'network-blocked',
-    `transformers.js tried to fetch ${url}; the text encoder may not use the network.`,
-  );
-}
-
-function claimTransformersEnv(env: typeof Transformers.env, onnxWasmUrl: string | undefined): void {
-  env.allowRemoteModels = false;
-  env.allowLocalModels = true;
-  env.localModelPath = MOUNT_ROOT;
-  env.remoteHost = NO_REMOTE_HOST;
-  env.remotePathTemplate = '{model}/';
-  env.useFS = false;
-  env.useFSCache = false;
-  env.useBrowserCache = false;
-  env.useWasmCache = false;
-  env.useCustomCache = true;
-  env.customCache = mountCache;
-  env.fetch = blockedFetch;
-
-  if (!isWebRuntime()) return;
-  const wasm = env.backends.onnx.wasm;
-  if (!wasm) throw new PretrainedTextEncoderError('runtime-missing', 'onnxruntime-web did not initialise its wasm backend.');
-  const doc = (globalThis as { document?: { baseURI: string } }).document;
-  const url = onnxWasmUrl ?? (doc ? new URL(`ort-wasm/${ONNX_WASM_FILE}`, doc.baseURI).href : undefined);
-  if (!url) {
-    throw new PretrainedTextEncoderError(
-      'runtime-missing',
-      `Pass onnxWasmUrl (where the app serves ${ONNX_WASM_FILE}); a worker has no page to resolve it against.`,
-    );
-  }
-  // Replaces the jsDelivr paths transformers.js sets at import.
-  wasm.wasmPaths = { wasm: url };
-}
-
-function isWebRuntime(): boolean {
-  const g = globalThis as { process?: { release?: { name?: string } }; document?: unknown; importScripts?: unknown };
-  if (g.process?.release?.name === 'node') return false;
-  return g.document !== undefined || typeof g.importScripts === 'function';
 }
