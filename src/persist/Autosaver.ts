@@ -1,9 +1,8 @@
 import type { AppState, AppStore } from '../store/appStore.ts';
 import type { EditHistory, VolumeEntry } from '../store/types.ts';
-import { changedIndices } from './changedIndices.ts';
 import { chunkLabels } from './chunkLabels.ts';
-import { deleteVolumes, writeLabelDelta, writeLabels, writeWorkspaceRecord, type Database } from './database.ts';
-import { makeLabelDelta } from './records.ts';
+import { deleteVolumes, writeLabels, writeWorkspaceRecord, type Database } from './database.ts';
+import { LabelDeltas } from './LabelDeltas.ts';
 import { describeStorageError, storageErrorReason } from './storageErrors.ts';
 import { VoxelWrites } from './VoxelWrites.ts';
 import { collectChange, persistedPartChanged } from './workspaceChange.ts';
@@ -24,12 +23,6 @@ export interface AutosaveOptions {
 
 export const DEFAULT_AUTOSAVE: AutosaveOptions = { debounceMs: 300, maxDelayMs: 2000, retryMs: 15_000, compactMs: 3000 };
 
-/**
- * An edit larger than this many voxels (an import, a whole-volume pseudo-label) goes to the chunks directly: as
- * a delta it would be five bytes a voxel, more than the deflated chunks it changes.
- */
-const MAX_DELTA_VOXELS = 1 << 20;
-
 /** Says why the status is not "saved" while the user is still drawing: the stroke commits on release. */
 export const PAINTING_REASON = 'stroke in progress';
 
@@ -39,7 +32,8 @@ export const PAINTING_REASON = 'stroke in progress';
  * Each volume saves on its own: its voxels (once, in chunks, in the background) and its labels (only the
  * chunks that changed) each in their own transaction, then the small workspace record. A volume that does not
  * fit in storage fails alone; strokes on the others keep saving. The status says "saved" only once every write
- * has committed, voxel writes included.
+ * has committed, voxel writes included. Edits go to storage at once as deltas (LabelDeltas), folded into the label
+ * chunks (chunkLabels) after a quiet spell; voxels are written by VoxelWrites.
  */
 export class Autosaver {
   private savedVolumes = new Set<string>();
@@ -59,17 +53,7 @@ export class Autosaver {
   private lastSavedAt: number | null = null;
   private unsubscribe: (() => void) | null = null;
   private disposed = false;
-  /** Volumes whose labels have a stored record, so an edit can be stored as a delta on top of it. */
-  private baseStored = new Set<string>();
-  /** Per volume, the version the latest delta (stored or in flight) holds: the labels need no other save. */
-  private queuedLabelVersions = new Map<string, number>();
-  /** Per volume, the last delta seq handed out or found stored; the next delta takes the one after. */
-  private lastSeq = new Map<string, number>();
-  /** Per volume, the last seq the stored chunks hold (deltas up to it are deleted). */
-  private foldedSeq = new Map<string, number>();
-  private deltaWrites = 0;
-  /** A failed delta write, by volume: its next edits go to the chunks until a chunk save succeeds. */
-  private deltaFailures = new Map<string, unknown>();
+  private readonly deltas: LabelDeltas;
   /** Chunk saves of labels (a save or a compaction) one at a time, so two never interleave on one volume. */
   private labelQueue: Promise<void> = Promise.resolve();
   private compactTimer: ReturnType<typeof setTimeout> | null = null;
@@ -89,6 +73,15 @@ export class Autosaver {
       (id) => this.savedVolumes.add(id),
       () => this.report(),
     );
+    this.deltas = new LabelDeltas(db, {
+      stored: (id, version) => {
+        if ((this.savedLabelVersions.get(id) ?? -1) < version) this.savedLabelVersions.set(id, version);
+        this.lastSavedAt = Date.now();
+        this.scheduleCompaction();
+      },
+      failed: () => this.schedule(0),
+      settled: () => this.report(),
+    });
   }
 
   /**
@@ -108,11 +101,11 @@ export class Autosaver {
     for (const id of orphanIds) this.savedVolumes.add(id);
     for (const [id, v] of labelVersions) {
       this.savedLabelVersions.set(id, v);
-      this.baseStored.add(id);
+      this.deltas.markBase(id);
     }
     for (const [id, h] of labelHashes ?? []) this.labelHashes.set(id, h);
     // Deltas another session stored: number after them, and fold them in soon.
-    for (const [id, seq] of deltaSeqs) this.lastSeq.set(id, Math.max(seq, this.lastSeq.get(id) ?? -1));
+    for (const [id, seq] of deltaSeqs) this.deltas.markStoredSeq(id, seq);
     this.lastSavedAt = savedAt;
     if (savedAt !== null) this.store.getState().setSaveState({ kind: 'saved', at: savedAt });
     if (orphanIds.length) this.schedule();
@@ -162,8 +155,8 @@ export class Autosaver {
   }
 
   /** Resolves once every delta handed to storage so far has committed or failed (tests, benchmarks). */
-  async deltasSettled(): Promise<void> {
-    while (this.deltaWrites > 0) await new Promise((r) => setTimeout(r, 1));
+  deltasSettled(): Promise<void> {
+    return this.deltas.settled();
   }
 
   /**
@@ -183,32 +176,7 @@ export class Autosaver {
   }
 
   private storeDelta(id: string, e: VolumeEntry, p: VolumeEntry, h: EditHistory | undefined, ph: EditHistory | undefined): boolean {
-    if (this.disposed || !this.baseStored.has(id) || this.deltaFailures.has(id)) return false;
-    if (e.labelsVersion !== p.labelsVersion + 1 || e.committed !== p.committed) return false;
-    const indices = changedIndices(ph, h);
-    if (!indices || indices.length > MAX_DELTA_VOXELS) return false;
-    const seq = (this.lastSeq.get(id) ?? -1) + 1;
-    this.lastSeq.set(id, seq);
-    const version = e.labelsVersion;
-    this.queuedLabelVersions.set(id, version);
-    const delta = makeLabelDelta(id, seq, indices, e.committed, e.labels.slices);
-    this.deltaWrites++;
-    writeLabelDelta(this.db, delta)
-      .then(() => {
-        if ((this.savedLabelVersions.get(id) ?? -1) < version) this.savedLabelVersions.set(id, version);
-        this.lastSavedAt = Date.now();
-        this.scheduleCompaction();
-      })
-      .catch((err: unknown) => {
-        // Later deltas must not land on a hole: this volume's edits go to the chunks until a chunk save works.
-        this.deltaFailures.set(id, err);
-        this.queuedLabelVersions.delete(id);
-        this.schedule(0);
-      })
-      .finally(() => {
-        this.deltaWrites--;
-        this.report();
-      });
+    if (this.disposed || !this.deltas.tryStore(id, e, p, h, ph)) return false;
     this.report();
     return true;
   }
@@ -233,8 +201,8 @@ export class Autosaver {
     this.compactTimer = null;
     this.firstUnfoldedAt = null;
     let failed = false;
-    for (const [id, seq] of [...this.lastSeq]) {
-      if (seq <= (this.foldedSeq.get(id) ?? -1) || !this.store.getState().volumes[id] || !this.baseStored.has(id)) continue;
+    for (const id of this.deltas.volumes()) {
+      if (!this.deltas.needsFold(id) || !this.store.getState().volumes[id]) continue;
       try {
         await this.saveLabels(id);
       } catch {
@@ -294,9 +262,7 @@ export class Autosaver {
     this.dirty = false;
     const s = this.store.getState();
     // Labels whose latest edit is in a delta (stored or on its way) need no chunk save now.
-    const covered = new Map(this.savedLabelVersions);
-    for (const [id, v] of this.queuedLabelVersions) covered.set(id, Math.max(v, covered.get(id) ?? -1));
-    const change = collectChange(s, this.savedVolumes, covered);
+    const change = collectChange(s, this.savedVolumes, this.deltas.covered(this.savedLabelVersions));
     this.report();
     // 1. Voxels of new volumes start in the background, smallest first: a 300 MB CT must not hold up strokes.
     for (const volume of [...change.volumes].sort((a, b) => a.voxels.byteLength - b.voxels.byteLength)) this.voxels.start(volume);
@@ -319,11 +285,7 @@ export class Autosaver {
           this.savedVolumes.delete(id);
           this.savedLabelVersions.delete(id);
           this.labelHashes.delete(id);
-          this.baseStored.delete(id);
-          this.queuedLabelVersions.delete(id);
-          this.lastSeq.delete(id);
-          this.foldedSeq.delete(id);
-          this.deltaFailures.delete(id);
+          this.deltas.forget(id);
         }
       }
     } catch (e) {
@@ -348,23 +310,21 @@ export class Autosaver {
   }
 
   private async saveLabelsNow(id: string): Promise<void> {
-    const chunked = await chunkLabels(id, () => this.store.getState().volumes[id], this.labelHashes.get(id), () => this.lastSeq.get(id) ?? -1);
+    const chunked = await chunkLabels(id, () => this.store.getState().volumes[id], this.labelHashes.get(id), () => this.deltas.lastSeqOf(id));
     if (!chunked) return;
     const { version } = chunked.record;
     const { folds } = chunked;
     await writeLabels(this.db, chunked.record, chunked.changed, folds);
     if ((this.savedLabelVersions.get(id) ?? -1) < version) this.savedLabelVersions.set(id, version);
     this.labelHashes.set(id, chunked.hashes);
-    this.foldedSeq.set(id, folds);
-    this.baseStored.add(id);
-    this.deltaFailures.delete(id);
+    this.deltas.chunksStored(id, folds);
   }
 
   /** Puts the save status in words from every write's outcome; one message per kind of failure. */
   private report(): void {
     const st = this.store.getState();
     const voxelErrors = this.voxels.errors();
-    const errors = [...this.saveErrors, ...this.deltaFailures.values(), ...voxelErrors];
+    const errors = [...this.saveErrors, ...this.deltas.errors(), ...voxelErrors];
     if (errors.length) {
       const text = describeStorageError(errors[0]);
       st.setSaveState({ kind: 'error', at: Date.now(), message: text, lastSavedAt: this.lastSavedAt, reason: storageErrorReason(errors[0]) });
@@ -383,7 +343,7 @@ export class Autosaver {
     // save waiting or under way, no delta or voxel write that has not committed.
     if (this.painting) st.setSaveState({ kind: 'pending', reason: PAINTING_REASON });
     else if (this.dirty) st.setSaveState({ kind: 'pending' });
-    else if (this.saving || this.voxels.pending || this.deltaWrites) st.setSaveState({ kind: 'saving' });
+    else if (this.saving || this.voxels.pending || this.deltas.pending) st.setSaveState({ kind: 'saving' });
     else if (this.lastSavedAt !== null) st.setSaveState({ kind: 'saved', at: this.lastSavedAt });
   }
 }
