@@ -2,7 +2,7 @@ import { useEffect, useRef } from 'react';
 import { appStore, useApp } from '../store/appStore.ts';
 import { activeEntry } from '../store/selectors.ts';
 import { slicesTouched } from '../volume/labels.ts';
-import { strokeSlices } from '../viewer/gridViews.ts';
+import { strokeSlices } from '../viewer/strokes.ts';
 import { ViewerController, type ViewName } from '../viewer/ViewerController.ts';
 import { SliceScroller } from './SliceScroller.tsx';
 import { useModelLayers } from './useModelLayers.ts';

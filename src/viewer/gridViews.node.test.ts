@@ -1,86 +1,28 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseDicomFile } from '../io/dicom/parseDicomFile.ts';
 import {
   affineFromParts,
   cross,
   dot,
   geometryFromAffine,
-  linearIndex,
   normalize,
   transformPoint,
   worldToVoxel,
   type Vec3,
   type VolumeGeometry,
-  type VoxelAxis,
 } from '../volume/geometry.ts';
 import {
   gridViews,
   indexAt,
   isGridAligned,
   PATIENT_PLANES,
-  refusalMessage,
   shiftToSlice,
   sliceAxisOf,
   slicesCrossed,
-  strokeSlices,
   viewPlanes,
   viewSlice,
-  type ViewPlane,
 } from './gridViews.ts';
-
-const MR_SERIES = join(process.cwd(), '..', 'shared', 'datasets', 'dicom', 'mr-brain-t1post');
-
-const add = (a: Vec3, b: Vec3, s = 1): Vec3 => [a[0] + b[0] * s, a[1] + b[1] * s, a[2] + b[2] * s];
-
-/**
- * The shared oblique MR series' geometry, built from its files' ImageOrientationPatient, ImagePositionPatient and
- * PixelSpacing as the repo's DICOM reader parses them.
- */
-function mrSeriesGeometry(): VolumeGeometry {
-  const infos = readdirSync(MR_SERIES)
-    .filter((f) => f.endsWith('.dcm'))
-    .map((f) => parseDicomFile(new Uint8Array(readFileSync(join(MR_SERIES, f))), f));
-  const first = infos[0]!;
-  const iop = first.orientation!;
-  const row: Vec3 = [iop[0], iop[1], iop[2]];
-  const col: Vec3 = [iop[3], iop[4], iop[5]];
-  const normal = normalize(cross(row, col));
-  const positions = infos.map((i) => i.framePositions[0]!).sort((a, b) => dot(a, normal) - dot(b, normal));
-  const lo = positions[0]!;
-  const hi = positions[positions.length - 1]!;
-  const kStep: Vec3 = [(hi[0] - lo[0]) / (positions.length - 1), (hi[1] - lo[1]) / (positions.length - 1), (hi[2] - lo[2]) / (positions.length - 1)];
-  const [rowSpacing, colSpacing] = first.pixelSpacing!;
-  const m = affineFromParts([row, col, normalize(kStep)], [colSpacing, rowSpacing, Math.hypot(...kStep)], lo);
-  return geometryFromAffine([first.columns, first.rows, positions.length], m);
-}
-
-/** A 15° tilt about the patient's left–right axis, like the shared series, so the suite runs without the data. */
-function syntheticOblique(): VolumeGeometry {
-  const t = (15 * Math.PI) / 180;
-  const row: Vec3 = [1, 0, 0];
-  const col: Vec3 = [0, Math.cos(t), -Math.sin(t)];
-  return geometryFromAffine([512, 512, 22], affineFromParts([row, col, cross(row, col)], [0.43, 0.43, 6.5], [-110, -186, -43]));
-}
-
-/**
- * Voxels a brush disk would write when painted in a view: points on the plane through `centre`, each rounded to
- * the voxel it falls in, as a stroke's footprint does.
- */
-function paintDisk(g: VolumeGeometry, plane: ViewPlane, centre: Vec3, radiusMm: number): number[] {
-  const up = normalize(plane.viewUp);
-  const right = normalize(cross(up, plane.viewPlaneNormal));
-  const out = new Set<number>();
-  for (let u = -radiusMm; u <= radiusMm; u += 0.2) {
-    for (let v = -radiusMm; v <= radiusMm; v += 0.2) {
-      if (u * u + v * v > radiusMm * radiusMm) continue;
-      const p = worldToVoxel(g, add(add(centre, right, u), up, v)).map(Math.round) as Vec3;
-      if (p.every((c, n) => c >= 0 && c < g.dims[n]!)) out.add(linearIndex(g.dims, p[0], p[1], p[2]));
-    }
-  }
-  return [...out];
-}
+import { strokeSlices } from './strokes.ts';
+import { add, HAVE_MR_SERIES, mrSeriesGeometry, paintDisk, syntheticOblique } from './testing/geometries.ts';
 
 /** Checks that hold for any volume: each grid view shows one voxel axis, exactly, with a proper camera. */
 function expectGridViewsExact(g: VolumeGeometry): void {
@@ -106,7 +48,7 @@ function expectGridViewsExact(g: VolumeGeometry): void {
 }
 
 describe('grid views on the oblique shared MR series (skipped: needs ../shared/datasets/dicom/mr-brain-t1post)', () => {
-  it.skipIf(!existsSync(MR_SERIES))('keep a stroke in the slice on screen, where the patient axial view spreads it over several', () => {
+  it.skipIf(!HAVE_MR_SERIES)('keep a stroke in the slice on screen, where the patient axial view spreads it over several', () => {
     const g = mrSeriesGeometry();
     expect(g.dims).toEqual([512, 512, 22]);
     expectGridViewsExact(g);
@@ -214,21 +156,5 @@ describe('grid views', () => {
     // The in-plane position is kept.
     expect(worldToVoxel(g, moved)[0]).toBeCloseTo(100, 9);
     expect(worldToVoxel(g, moved)[1]).toBeCloseTo(300, 9);
-  });
-});
-
-describe('strokeSlices', () => {
-  it('lists the slices a stroke wrote along each axis and says whether all are the one on screen', () => {
-    const dims: Vec3 = [4, 3, 5];
-    const at = (i: number, j: number, k: number) => linearIndex(dims, i, j, k);
-    const stroke = [at(0, 0, 2), at(3, 2, 2), at(1, 1, 4)];
-    expect(strokeSlices(dims, stroke, 2, 2)).toEqual({ slices: [2, 4], inExpected: false });
-    expect(strokeSlices(dims, stroke.slice(0, 2), 2, 2)).toEqual({ slices: [2], inExpected: true });
-    expect(strokeSlices(dims, stroke, 0 as VoxelAxis, 0).slices).toEqual([0, 1, 3]);
-    expect(strokeSlices(dims, stroke, 1, 0).slices).toEqual([0, 1, 2]);
-  });
-
-  it('the refusal names how to switch', () => {
-    expect(refusalMessage(8.6)).toMatch(/9 slices.*acquisition grid.*key G/);
   });
 });

@@ -208,23 +208,3 @@ export function shiftToSlice(g: VolumeGeometry, focalPoint: Vec3, normal: Vec3, 
 
 /** Off a slice centre by more than this many slices, a grid view is snapped back (crosshairs, resets). */
 export const SNAP_TOLERANCE_SLICES = 1e-3;
-
-/** Where a stroke's changed voxels (linear indices) lie along `axis`, and whether all are in slice `expected`. */
-export function strokeSlices(dims: Vec3, indices: ArrayLike<number>, axis: VoxelAxis, expected: number): { slices: number[]; inExpected: boolean } {
-  const seen = new Set<number>();
-  const [ni, nj] = dims;
-  for (let m = 0; m < indices.length; m++) {
-    const n = indices[m]!;
-    seen.add(axis === 0 ? n % ni : axis === 1 ? Math.floor(n / ni) % nj : Math.floor(n / (ni * nj)));
-  }
-  const slices = [...seen].sort((a, b) => a - b);
-  return { slices, inExpected: slices.every((s) => s === expected) };
-}
-
-/** The message shown when a stroke is refused in a view that cuts across the voxel grid. */
-export function refusalMessage(sliceCount: number): string {
-  return (
-    `This view cuts across ${Math.max(2, Math.ceil(sliceCount))} slices of the volume's grid, so a stroke here would ` +
-    'label fragments of several slices. Switch "Views" to "acquisition grid" (key G) to paint.'
-  );
-}

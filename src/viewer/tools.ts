@@ -13,6 +13,7 @@ import {
   type Types as ToolTypes,
 } from '@cornerstonejs/tools';
 import type { ToolName, ToolSettings } from '../store/types.ts';
+import { LABELING_TOOLS } from './strokes.ts';
 
 const { MouseBindings, KeyboardBindings } = ToolEnums;
 
@@ -27,8 +28,6 @@ export const CS_TOOL: Record<ToolName, string> = {
   pan: PanTool.toolName,
   zoom: ZoomTool.toolName,
 };
-
-export const LABELING_TOOLS: ReadonlySet<ToolName> = new Set(['brush', 'eraser', 'threshold', 'fill']);
 
 let toolsAdded = false;
 
