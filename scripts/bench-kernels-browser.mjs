@@ -2,7 +2,7 @@
 // Our WGSL kernels against tfjs's in Chromium's WebGPU (issue #6): opens kernels.html?bench on the production
 // build and prints the page's table — time per call of ours and tfjs's at the default configurations' shapes, the
 // ratio and GFLOP/s. On a machine with a GPU this is the absolute figure; on SwiftShader read only the ratios.
-// Usage: npm run bench:kernels:browser [-- --reps 3 --only Conv3D --out bench/results/kernels-browser.md]
+// Usage: npm run bench:kernels:browser [-- --reps 3 --only Conv3D --out bench/results/kernels-browser-YYYY-MM-DD.md]
 import { execSync, spawn } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';

@@ -2,8 +2,8 @@ import type { Random } from './random.ts';
 
 /**
  * One 3D training patch in DHWC layout (D = voxel k, H = j, W = i; channels innermost), of a fixed size so every
- * batch has the same shape (docs/WEBGPU.md trap 9). Voxels outside the source volume are padding: image 0 (the
- * normalised mean), label 0, mask 0, inside 0.
+ * batch has the same shape (docs/WEBGPU.md trap "varying shapes"). Voxels outside the source volume are padding: image
+ * 0 (the normalised mean), label 0, mask 0, inside 0.
  */
 export interface Patch3D {
   size: [number, number, number];

@@ -265,9 +265,9 @@ function unlabeledCentre(volumes: readonly TrainingVolume[], pools: VolumePools,
 }
 
 /**
- * One batch of fixed-size 3D patches (docs/WEBGPU.md trap 9: one shape for the whole run). Labeled patches are
- * centred on labeled voxels (labeledCentre) and fully augmented; unlabeled ones get the same kind of geometry,
- * the teacher's view keeps the volume's intensities and the student's gets `perturb` on top. Batch sizes are
+ * One batch of fixed-size 3D patches (docs/WEBGPU.md trap "varying shapes": one shape for the whole run). Labeled
+ * patches are centred on labeled voxels (labeledCentre) and fully augmented; unlabeled ones get the same kind of
+ * geometry, the teacher's view keeps the volume's intensities and the student's gets `perturb` on top. Batch sizes are
  * `opts.labeled` and `opts.unlabeled`, or 0 when no volume can supply that kind of patch.
  */
 export function sample3DBatch(volumes: readonly TrainingVolume[], pools: VolumePools, opts: Batch3DOptions, rng: Random): Batch3D {

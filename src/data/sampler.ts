@@ -125,7 +125,10 @@ export function sampleBatch(volumes: readonly TrainingVolume[], pools: SlicePool
   return batch;
 }
 
-/** One-hot class targets as float32 built on the CPU (casting int tensors on WebGPU breaks transposes: WEBGPU.md trap 4). */
+/**
+ * One-hot class targets as float32 built on the CPU, never cast from int on the GPU (WEBGPU.md trap "cast then
+ * transpose").
+ */
 export function oneHot(labels: Uint8Array, classes: number): Float32Array {
   const out = new Float32Array(labels.length * classes);
   for (let n = 0; n < labels.length; n++) out[n * classes + labels[n]!] = 1;

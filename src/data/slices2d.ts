@@ -3,8 +3,8 @@ import type { TrainingVolume } from './trainingVolume.ts';
 
 /**
  * One 2D training sample in HWC layout (rows = voxel j, columns = voxel i), of a fixed size so every batch has the
- * same shape: GPU memory stays flat (docs/WEBGPU.md trap 9). Pixels outside the source slice are padding: image 0
- * (the normalised mean), label 0, mask 0, so padding never supervises anything.
+ * same shape: GPU memory stays flat (docs/WEBGPU.md trap "varying shapes"). Pixels outside the source slice are
+ * padding: image 0 (the normalised mean), label 0, mask 0, so padding never supervises anything.
  */
 export interface Sample2D {
   height: number;

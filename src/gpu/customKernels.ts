@@ -101,8 +101,9 @@ export function installCustomKernels(kernels: readonly CustomKernel[]): void {
           noteFallback(kernel.kernelName, 'the webgpu backend lacks the internals our dispatcher needs');
           return original.kernelFunc(args);
         }
-        // tfjs's Cast from int32/bool to float32 keeps the integer buffer (WEBGPU.md trap 4); its own shaders read
-        // by stored dtype, ours would read integer bit patterns as floats. Such inputs go to tfjs's kernel.
+        // tfjs's Cast from int32/bool to float32 keeps the integer buffer (WEBGPU.md trap "cast then transpose");
+        // its own shaders read by stored dtype, ours would read integer bit patterns as floats. Such inputs go to
+        // tfjs's kernel.
         for (const [name, t] of Object.entries(args.inputs)) {
           const stored = t ? backend.tensorMap.get(t.dataId).dtype : null;
           if (t && stored !== t.dtype) {

@@ -107,9 +107,10 @@ function runBackward(backend: WebGPUBackendInternals, logits: tf.Tensor, target:
 
 /**
  * `t` with float32 storage. tfjs's Cast from bool or int32 to float32 is an identity that keeps the integer
- * buffer (WEBGPU.md trap 4), which tfjs's own shaders read by the stored dtype but ours would read as f32 bit
- * patterns — a one-hot built by tf.cast(tf.greaterEqual(…)) (the pseudo-labels) would look like zeros. One
- * elementwise tfjs op writes a real f32 copy; it has a gradient, so logits stay differentiable.
+ * buffer (WEBGPU.md trap "cast then transpose"), which tfjs's own shaders read by the stored dtype but ours
+ * would read as f32 bit patterns — a one-hot built by tf.cast(tf.greaterEqual(…)) (the pseudo-labels) would
+ * look like zeros. One elementwise tfjs op writes a real f32 copy; it has a gradient, so logits stay
+ * differentiable.
  */
 function withFloat32Storage(backend: WebGPUBackendInternals, t: tf.Tensor): tf.Tensor {
   return backend.tensorMap.get(t.dataId).dtype === 'float32' ? t : tf.add(t, 0);

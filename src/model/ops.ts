@@ -82,8 +82,8 @@ export function leakyRelu(x: tf.Tensor, slope = 0.01): tf.Tensor {
 
 /**
  * Instance normalisation over the spatial axes with a learned per-channel scale and shift (shaped with
- * leading ones, never rank 1: see WEBGPU.md trap 1). No running statistics, so the EMA teacher needs nothing
- * beyond its weights and small batches behave.
+ * leading ones, never rank 1: see WEBGPU.md trap "rank-1 at rank 5"). No running statistics, so the EMA teacher needs
+ * nothing beyond its weights and small batches behave.
  */
 export function instanceNorm(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, eps = 1e-5): tf.Tensor {
   // On a [B, voxels, C] view, whatever the rank: one reduction axis between two kept ones, which every backend

@@ -159,7 +159,7 @@ describe('upConv3d (kernel == stride transposed convolution)', () => {
     p.dispose();
   });
 
-  it('tfjs 4.22 trap: tf.conv3dTranspose itself has no gradient (WEBGPU.md trap 2)', () => {
+  it('tfjs 4.22 trap: tf.conv3dTranspose itself has no gradient (WEBGPU.md trap "conv3dTranspose gradient")', () => {
     // If this starts passing, tfjs registered a gradient for Conv3DBackpropInputV2 and upConv3d could use it.
     const x = tf.ones([1, 2, 2, 2, 2]);
     const w = tf.ones([2, 2, 2, 3, 2]);

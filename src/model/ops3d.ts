@@ -5,8 +5,8 @@ import { conv2dFilterGrad, type Padding } from './ops.ts';
  * The 3D convolutions of the V-Net, with gradients that are right on the cpu, wasm and webgpu backends.
  *
  * Why not just tf.conv3d and tf.conv3dTranspose: in tfjs 4.22 `conv3dTranspose` has no gradient at all
- * (docs/WEBGPU.md, trap 2), and on the wasm backend both 3D backprop kernels compute wrong values:
- * Conv3DBackpropInputV2 (which is also `conv3dTranspose` itself) writes only the first depth slice, and
+ * (docs/WEBGPU.md, trap "conv3dTranspose gradient"), and on the wasm backend both 3D backprop kernels compute wrong
+ * values: Conv3DBackpropInputV2 (which is also `conv3dTranspose` itself) writes only the first depth slice, and
  * Conv3DBackpropFilterV2 is wrong with strides. Training falls back to wasm where there is no GPU. So:
  * - a convolution whose kernel equals its stride (the V-Net's down- and up-convolutions, and 1×1×1 heads) does
  *   not overlap itself, so it is a matrix product over voxel blocks: channel/space reshuffles by rank-5

@@ -86,7 +86,8 @@ export function controllerParams(p: Params, cfg: TakHeadConfig, textPos: tf.Tens
 /**
  * The dynamic head: logits [B, D, H, W, K] from the decoder's last features [B, D, H, W, C] and θ [B·K, |θ|]
  * (controllerParams). Written with rank-3 batched matmuls over flattened voxels, so nothing here is a rank-5
- * kernel (docs/WEBGPU.md traps 1 and 3); only the first and last reshapes touch rank 5.
+ * kernel (docs/WEBGPU.md traps "rank-1 at rank 5" and "Select at rank 5"); only the first and last reshapes
+ * touch rank 5.
  */
 export function dynamicHead(cfg: TakHeadConfig, features: tf.Tensor5D, theta: tf.Tensor2D): tf.Tensor5D {
   return tf.tidy(() => {

@@ -55,8 +55,8 @@ export function textTransformerParamCount(cfg: TextTransformerConfig): number {
  * the gradient is written as one matmul, onehotᵀ·dy, because tfjs's own GatherV2 gradient needs
  * UnsortedSegmentSum, which the wasm backend does not register (4.22), so training would throw there.
  * The transposed one-hot [V, ids.size] is built directly by comparing ids with 0..V−1, so no transpose ever
- * touches a tensor cast from bool (WEBGPU.md trap 4); tf.oneHot is avoided because wasm's OneHot ignores its
- * float32 dtype and writes integer bit patterns (1 reads as 1.4e-45), found by this module's wasm test.
+ * touches a tensor cast from bool (WEBGPU.md trap "cast then transpose"); tf.oneHot is avoided because wasm's OneHot
+ * ignores its float32 dtype and writes integer bit patterns (1 reads as 1.4e-45), found by this module's wasm test.
  * The matrix is a few MB for 4 × 32 tokens and vocabularies of thousands.
  */
 export function embeddingLookup(table: tf.Tensor2D, ids: tf.Tensor): tf.Tensor2D {

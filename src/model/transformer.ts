@@ -6,7 +6,7 @@ import { heNormal, type Params } from './params.ts';
  * Transformer building blocks (Vaswani et al. 2017) as functions of a Params, in the pre-norm arrangement of
  * ViT (Dosovitskiy et al. 2021, eq 2–3): x ← x + MSA(LN(x)); x ← x + MLP(LN(x)).
  *
- * Shapes stay at rank ≤ 4 (WEBGPU.md trap 1): a dense layer or a layer norm flattens its input to
+ * Shapes stay at rank ≤ 4 (WEBGPU.md trap "rank-1 at rank 5"): a dense layer or a layer norm flattens its input to
  * [N, features] and reshapes back, so their per-feature weights are [1, features] and meet only rank-2
  * tensors; attention works on [B, heads, L, L]. Every op used has a gradient on cpu, wasm and webgpu.
  */
@@ -114,7 +114,8 @@ export function addMultiHeadSelfAttention(p: Params, rng: Random, name: string, 
  * Additive attention bias from a key padding mask [B, L] (1 = real token, 0 = padding): 0 for real keys,
  * −1e9 for padded ones, shaped [B, 1, 1, L] to broadcast over heads and queries. exp(−1e9 − max) is exactly 0
  * in float32, so padded keys get exactly zero weight and appending padding changes no real token's output.
- * Build the mask as float32 on the JS side (WEBGPU.md trap 4: a cast int/bool tensor can break later transposes).
+ * The mask is built as float32 on the JS side: a tensor cast from int or bool can break a later transpose
+ * (WEBGPU.md trap "cast then transpose").
  */
 export function keyPaddingBias(keyMask: tf.Tensor2D): tf.Tensor4D {
   const [b, l] = keyMask.shape;

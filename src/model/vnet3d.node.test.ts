@@ -51,7 +51,7 @@ describe('V-Net 3D shapes and parameters', () => {
     }
   });
 
-  it('shapes every per-channel tensor [1,1,1,1,C], never rank 1 (WEBGPU.md trap 1)', () => {
+  it('shapes every per-channel tensor [1,1,1,1,C], never rank 1 (WEBGPU.md trap "rank-1 at rank 5")', () => {
     const p = createVNet3D(anisotropic, new Random(4));
     for (const name of p.names().filter((n) => /\.(g|b)$/.test(n))) {
       const shape = p.get(name).shape;

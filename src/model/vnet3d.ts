@@ -25,8 +25,9 @@ import { heNormal, Params } from './params.ts';
  * - Skips by concatenation, merged by a 3×3×3 conv: the decoder weighs encoder detail against upsampled context
  *   instead of being forced to add them, and the 3D net reads like the 2D one.
  * - Instance norm, not batch norm: no running statistics (the EMA teacher needs only weights), batch size 1 works,
- *   and tfjs's batchNorm is wrong at rank 5 on WebGPU (WEBGPU.md trap 5).
- * Per-channel scales, shifts and the head bias are shaped [1,1,1,1,C], never rank 1 (WEBGPU.md trap 1).
+ *   and tfjs's batchNorm is wrong at rank 5 on WebGPU (WEBGPU.md trap "batch norm at rank 5").
+ * Per-channel scales, shifts and the head bias are shaped [1,1,1,1,C], never rank 1 (WEBGPU.md
+ * trap "rank-1 at rank 5").
  */
 export interface VNet3DConfig {
   /** Image channels (1 for CT/MR, more for multi-modal volumes). */

@@ -11,7 +11,8 @@ import { createVNet3D, vNet3DForward, type VNet3DConfig } from './vnet3d.ts';
 
 // WebGPU in Node through Dawn (on SwiftShader without a GPU). Each check runs on cpu first, the reference, then
 // on webgpu inside a validation error scope: tfjs only logs a shader that fails to compile and carries on with
-// zeros or stale memory, so a value comparison alone can pass by luck. Never dataSync on webgpu (WEBGPU.md trap 6).
+// zeros or stale memory, so a value comparison alone can pass by luck. Never dataSync on webgpu (WEBGPU.md trap
+// "no dataSync").
 const webgpu = await startWebGPUInNode();
 await tf.setBackend('cpu');
 

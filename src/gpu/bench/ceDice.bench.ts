@@ -33,7 +33,7 @@ function makeInputs(spatial: readonly number[], K: number): Inputs {
     target[v * K + rng.int(0, K - 1)] = 1;
     mask[v] = Math.floor(v / slice) % 3 === 2 ? 0 : 1;
   }
-  // Float32Array-built one-hot targets and masks, not casts (WEBGPU.md trap 4).
+  // Float32Array-built one-hot targets and masks, not casts (WEBGPU.md trap "cast then transpose").
   return {
     logits: tf.keep(tf.randomNormal([...spatial, K], 0, 2, 'float32', 7)),
     target: tf.keep(tf.tensor(target, [...spatial, K])),

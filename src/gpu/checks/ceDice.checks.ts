@@ -42,7 +42,7 @@ interface CaseSpec {
   skipTfjs?: boolean;
   /**
    * Build target and mask on the GPU as tf.cast(bool, 'float32'), as the pseudo-labels are: tfjs keeps the
-   * integer buffer under a float32 label (WEBGPU.md trap 4), which a shader must not read as f32.
+   * integer buffer under a float32 label (WEBGPU.md trap "cast then transpose"), which a shader must not read as f32.
    */
   castInputs?: boolean;
 }
