@@ -4,9 +4,9 @@ import { expect, test, type Page } from '@playwright/test';
 import { DATASETS, paintStroke, shot, stopTraining, trainingWorkerDiagnosis, waitForViewer } from './helpers.ts';
 
 /*
- * A real scan with every training setting on Auto: the 512² MR series from TCIA, two painted strokes, Start. The
- * defaults once asked for ~9 GiB of WebAssembly heap and the engine aborted in the first step; now the run is fitted
- * to the backend before it starts (train/memoryEstimate2D.ts) and the panel says at what size it trains.
+ * A real scan with every training setting on Auto: the 512² MR series from TCIA, two painted strokes, Start. Unfitted,
+ * the defaults would ask for ~9 GiB of WebAssembly heap and the engine would abort in the first step, so the run must
+ * be fitted to the backend before it starts (train/memoryEstimate2D.ts), and the panel must say at what size it trains.
  */
 const SERIES = join(DATASETS, 'dicom', 'mr-brain-t1post');
 const ABSENT = `needs ${SERIES} (the shared datasets); absent on this machine`;

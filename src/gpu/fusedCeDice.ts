@@ -24,9 +24,9 @@ const BACKWARD_VOXELS_PER_THREAD = 4;
 
 /**
  * Voxels per forward thread: a power of two from 8 to 128 that leaves about 256 workgroups. Each workgroup ends
- * in a 6-barrier reduction, which software GPUs emulate at great cost (SwiftShader, 8×256×256×2: 735 ms with 8
- * per thread, 150 ms with 32), while ~256 workgroups of 64 still spread over a real GPU's cores. Powers of two
- * keep the number of compiled pipelines small.
+ * in a 6-barrier reduction, which software GPUs emulate at great cost (on SwiftShader 32 voxels per thread ran
+ * about 5× faster than 8: bench/results/software-gpu-notes-2026-12-07.md), while ~256 workgroups of 64 still
+ * spread over a real GPU's cores. Powers of two keep the number of compiled pipelines small.
  */
 function forwardVoxelsPerThread(n: number): number {
   const wanted = Math.ceil(n / (FORWARD_WORKGROUP * 256));

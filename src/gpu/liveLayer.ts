@@ -5,8 +5,8 @@ import { webgpuBackend } from './tfjsWebGPU.ts';
 
 /*
  * Logits → the label and uncertainty byte maps of a live layer on the GPU (shaders/logits_to_live_layer.wgsl),
- * each packed four bytes per u32: the worker reads 2 bytes a pixel back instead of K floats, and no longer runs the
- * argmax and entropy loops on the CPU.
+ * each packed four bytes per u32: the worker reads 2 bytes a pixel back instead of K floats, and the argmax and
+ * entropy loops stay off the CPU.
  */
 
 const WG = 256;

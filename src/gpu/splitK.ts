@@ -52,9 +52,9 @@ let tuning: SplitKTuning = { ...DEFAULT_TUNING };
 /**
  * Tuning by kind of adapter. A hardware GPU runs 32 or 64 threads in lock-step, so a workgroup of 4 or 8 threads
  * (a stem's tile) leaves most lanes idle: k-groups bring it to 64 threads (a rule of thumb; not yet timed on
- * hardware). A software GPU is the opposite: SwiftShader ran the stems' filter gradients 1.5–2.5× slower with 64
- * threads than with one k-group (3D stem 420–500 vs 700–800 ms; 2D 280–310 vs 650–850 ms), since each thread
- * more is more barrier emulation.
+ * hardware). A software GPU is the opposite: each thread more is more barrier emulation, and SwiftShader ran the
+ * stems' filter gradients 1.5–2.5× slower with 64 threads than with one k-group (figures in
+ * bench/results/software-gpu-notes-2026-12-07.md).
  */
 export function tuneSplitKForAdapter(software: boolean): void {
   setSplitKTuning({ minWorkgroupThreads: software ? 1 : DEFAULT_TUNING.minWorkgroupThreads });

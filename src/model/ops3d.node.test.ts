@@ -195,7 +195,7 @@ describe('matMulRows', () => {
 
 describe('on the wasm backend', () => {
   it('tfjs 4.22 trap: wasm Conv3DBackpropInputV2 (conv3dTranspose) and strided Conv3DBackpropFilterV2 are wrong', async () => {
-    // Found while writing these ops: wasm's Conv3DBackpropInputV2 writes only the first depth slice, and its
+    // wasm's Conv3DBackpropInputV2 writes only the first depth slice, and its
     // filter gradient is wrong once strides exceed 1. tfjs's own conv3d gradient uses both, so on wasm it
     // trains on garbage; on wasm ops3d calls neither. If this starts failing, wasm was fixed.
     const rng = new Random(13);

@@ -557,9 +557,9 @@ function runOne(dir: string, meta: CaseMeta, o: RunOptions): Promise<CaseResult>
 }
 
 /**
- * How to start the child that opens one case. Each case is a fresh process: with tsx compiling on every start
- * that is ~4 s a case, so the child is bundled once with esbuild (packages stay external and resolve from
- * node_modules) and starts in ~1.5 s; without esbuild, tsx runs the source.
+ * How to start the child that opens one case. Each case is a fresh process, and tsx compiling the source on every
+ * start would dominate a case's time, so the child is bundled once with esbuild (packages stay external and
+ * resolve from node_modules); without esbuild, tsx runs the source.
  */
 export async function childCommand(repoRoot: string, memMb: number): Promise<RunOptions['child']> {
   const source = join(repoRoot, 'scripts', 'open-malformed-case.mts');
