@@ -24,6 +24,8 @@ const MAIN_THREAD = '^src/(ui|store|app|viewer|persist|io|volume|data|text|demo)
 const TRAIN_SURFACE = [
   '^src/train/backendNames\\.ts$',
   '^src/train/config\\.ts$',
+  // Training methods: names, labels, switches, and losses written against an injected kit of tensor functions.
+  '^src/train/methods/',
   '^src/train/modelSize\\.ts$',
   '^src/train/describeMemory\\.ts$',
   '^src/train/engineFailure\\.ts$',

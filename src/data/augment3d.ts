@@ -1,3 +1,4 @@
+import type { AugmentConfig } from './augment2d.ts';
 import type { Random } from './random.ts';
 
 /**
@@ -53,6 +54,24 @@ export const DEFAULT_AUGMENT_3D: Augment3DConfig = {
   gammaProb: 0.3,
   gammaRange: [0.7, 1.5],
 };
+
+/**
+ * The 3D augmentation a run's `augment` settings ask for, so `--set augment.*` acts on 3D runs too: a mirror
+ * probability for every axis, a quarter turn in the plane as often as the 2D settings rotate (3D keeps voxels on
+ * the grid rather than rotating by small angles), the same intensity jitter. Gamma has no 2D setting and keeps
+ * its 3D default. The default settings give DEFAULT_AUGMENT_3D exactly.
+ */
+export function augment3DConfig(a: AugmentConfig): Augment3DConfig {
+  return {
+    ...DEFAULT_AUGMENT_3D,
+    flipProb: [a.flipProb, a.flipProb, a.flipProb],
+    rot90Prob: a.affineProb,
+    gain: a.gain,
+    bias: a.bias,
+    noiseProb: a.noiseProb,
+    noiseSd: a.noiseSd,
+  };
+}
 
 export interface Geometry3D {
   flip: [boolean, boolean, boolean];

@@ -8,9 +8,8 @@ import { Params } from '../model/params.ts';
 import { createTakHead, takLogits, type TakHeadConfig } from '../model/takHead.ts';
 import { createVNet3D, vNet3DDivisor, vNet3DForward, vNet3DLevelChannels, type VNet3DConfig } from '../model/vnet3d.ts';
 import type { Checkpoint } from './checkpoint.ts';
-import { argmaxClasses } from './inference.ts';
 import { inferencePatch3D } from './inferenceSpec.ts';
-import { slidingWindow3D } from './slidingWindow3d.ts';
+import { predictVolumeClasses3D } from './networks/vnet3dInference.ts';
 
 /** A 3D checkpoint as a predictor, without the training run that made it (the CLI's `predict`). */
 export interface CheckpointPredictor3D {
@@ -36,7 +35,7 @@ function stridesOf(weights: Checkpoint['student'], depth: number): Strides3D[] {
 
 /**
  * Rebuilds the predicting network of a 3D checkpoint (the teacher when there is one) and predicts whole volumes by
- * Gaussian-weighted sliding windows, as Trainer3D does. TAK's head reads the prompt vectors saved with it. The
+ * Gaussian-weighted sliding windows, by the same path as Trainer3D (networks/vnet3dInference.ts). TAK's head reads the prompt vectors saved with it. The
  * window is the run's patch when the checkpoint names it, else a plan over the volumes to predict, rounded to
  * the strides.
  */
@@ -70,10 +69,7 @@ export function createCheckpointPredictor3D(c: Checkpoint, volumes: readonly Tra
     model,
     takEncoder: c.tak?.encoder ?? null,
     async predictVolumeClasses(v: TrainingVolume): Promise<Uint8Array> {
-      const [ni, nj] = v.dims;
-      const out = new Uint8Array(v.labels.length);
-      await slidingWindow3D(v, { size: patch, batchSize: 2, numChannelsOut: c.numClasses }, run, (k0, _k1, maps) => out.set(argmaxClasses(maps[0]!, c.numClasses), k0 * ni * nj));
-      return out;
+      return (await predictVolumeClasses3D({ patch, numClasses: c.numClasses, run }, v))!;
     },
     dispose(): void {
       net.dispose();

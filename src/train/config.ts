@@ -1,13 +1,15 @@
 import { DEFAULT_AUGMENT, type AugmentConfig } from '../data/augment2d.ts';
-import { DUSS_TEXT, PROMPTSSL_TEXT, type TextGuidanceConfig } from './vlm/textGuidanceConfig.ts';
+import { findMethod, METHOD_NAMES, methodNamed, type MethodName } from './methods/registry.ts';
+import { PROMPTSSL_TEXT, type TextGuidanceConfig } from './vlm/textGuidanceConfig.ts';
 import { DEFAULT_VLM_PRETRAIN, type VlmPretrainConfig } from './vlm/vlmPretrainConfig.ts';
 
-export type PresetName = 'supervised' | 'mean-teacher' | 'promptssl' | 'duss' | 'tak';
-export const PRESETS: readonly PresetName[] = ['supervised', 'mean-teacher', 'promptssl', 'duss', 'tak'];
+/** A training method's name (src/train/methods/registry.ts lists them; one file each). */
+export type PresetName = MethodName;
+export const PRESETS: readonly PresetName[] = METHOD_NAMES;
 
 /** Presets that only exist for one kind of network: the text-mask presets are 2D (their ViT sees slices), TAK is 3D. */
 export function presetModelKind(preset: PresetName): ModelKind | null {
-  return preset === 'tak' ? '3d' : usesText(preset) ? '2d' : null;
+  return findMethod(preset)?.network ?? null;
 }
 
 /** 2D: a ResUNet over k-slices; 3D: a V-Net over patches of the volume. */
@@ -15,12 +17,13 @@ export type ModelKind = '2d' | '3d';
 
 /** Presets whose pseudo-labels are text-guided: they need a pre-trained vision–language model (stage 1). */
 export function usesText(preset: PresetName): boolean {
-  return preset === 'promptssl' || preset === 'duss';
+  return findMethod(preset)?.text === 'vision-language';
 }
 
 /**
- * Every knob of a training run, with the default that works on the demo. A preset is a named set of switches
- * on this object (docs/METHOD.md "One engine, five presets"); an ablation is a set of runs that differ in one.
+ * Every knob of a training run, with the default that works on the demo. A preset is a training method's named
+ * set of switches on this object (docs/METHOD.md "One engine, five presets"); an ablation is a set of runs that
+ * differ in one.
  */
 export interface TrainConfig {
   /** Which method this run follows. */
@@ -187,22 +190,9 @@ function merge<T>(base: T, patch: DeepPartial<T> | undefined): T {
   return out as T;
 }
 
-/** The preset's switches over the defaults, then any overrides. */
+/** The method's switches over the defaults, then any overrides. */
 export function presetConfig(preset: PresetName, overrides?: DeepPartial<TrainConfig>): TrainConfig {
-  // PromptSSL: GLsc pre-training, softmax prompt-guided mask (eq 8), L_sup + L_semi + λ_i L_region + λ_f L_feat.
-  // DuSSS: DuSSS pre-training (SSS in CMC + IMC), sigmoid text-guided mask (eq 11), L_sup + L_semi + L_tg.
-  const switches: DeepPartial<TrainConfig> =
-    preset === 'supervised'
-      ? { preset, consistency: { weight: 0 }, ema: { enabled: false }, batchUnlabeled: 0 }
-      : preset === 'promptssl'
-        ? { preset, ema: { enabled: true }, text: { ...PROMPTSSL_TEXT, enabled: true }, vlm: { objective: 'glsc' } }
-        : preset === 'duss'
-          ? { preset, ema: { enabled: true }, text: { ...DUSS_TEXT, enabled: true }, vlm: { objective: 'dusss' } }
-          : preset === 'tak'
-            ? // TAK: V-Net mean teacher, text-driven head, L = L_s + λ_u L_u + λ_c L_con (eq 5), L_u = CE + Dice on pseudo-labels (eq 4).
-              { preset, model: { kind: '3d' }, ema: { enabled: true }, consistency: { kind: 'pseudo-ce-dice', threshold: 0 }, tak: { enabled: true } }
-            : { preset, ema: { enabled: true } };
-  return merge(merge(DEFAULT_CONFIG, switches), overrides);
+  return merge(merge(DEFAULT_CONFIG, { ...methodNamed(preset).switches, preset }), overrides);
 }
 
 export type { DeepPartial };

@@ -101,3 +101,34 @@ export function sigmoidRampUp(step: number, length: number): number {
   const t = Math.min(1, Math.max(0, step / length));
   return Math.exp(-5 * (1 - t) * (1 - t));
 }
+
+/** The teacher's one-hot argmax, elementwise (no argMax, no int→float cast: WEBGPU.md trap 4), with its max. */
+function hardLabels(teacherProbs: tf.Tensor): { hard: tf.Tensor; top: tf.Tensor } {
+  const t = stopGradient(teacherProbs);
+  const top = maxClasses(t);
+  return { hard: tf.cast(tf.greaterEqual(t, top), 'float32'), top };
+}
+
+/**
+ * L_u of Leveraging Textual Anatomical Knowledge for Class-Imbalanced Semi-Supervised Multi-Organ Segmentation
+ * (TAK, eq 4) = ℓ_ce + ℓ_dc of the student against the teacher's one-hot argmax ŷ. With no confidence threshold
+ * both terms count every voxel, so they share one mask and go through maskedCeDice (fused on WebGPU); with one,
+ * CE counts only the confident voxels while Dice still counts all, so the two are computed apart.
+ */
+export function hardPseudoCeDice(studentLogits: tf.Tensor, teacherProbs: tf.Tensor, threshold: number, includeBackground: boolean): tf.Scalar {
+  // max_k p_k ≥ 0 always, so threshold ≤ 0 makes pseudoLabelCrossEntropy's confidence mask all ones.
+  if (threshold > 0) return tf.add(pseudoLabelCrossEntropy(studentLogits, teacherProbs, threshold), hardPseudoDice(studentLogits, teacherProbs, includeBackground)) as tf.Scalar;
+  return tf.tidy(() => {
+    const { hard, top } = hardLabels(teacherProbs);
+    const { ce, dice } = maskedCeDice(studentLogits, hard, tf.onesLike(top), { includeBackground, eps: 1e-5 });
+    return tf.add(ce, dice) as tf.Scalar;
+  });
+}
+
+/** Soft Dice of the student against the teacher's one-hot argmax (TAK eq 4's ℓ_dc(p^u, ŷ)), every voxel counted. */
+function hardPseudoDice(studentLogits: tf.Tensor, teacherProbs: tf.Tensor, includeBackground: boolean): tf.Scalar {
+  return tf.tidy(() => {
+    const { hard, top } = hardLabels(teacherProbs);
+    return maskedSoftDice(softmaxClasses(studentLogits), hard, tf.onesLike(top), { includeBackground, eps: 1e-5 });
+  });
+}

@@ -1,5 +1,5 @@
 import type { TakPromptTexts } from '../../text/takPrompts.ts';
-import type { TakTextVectors } from '../Trainer3D.ts';
+import type { TakTextVectors } from './takVectors.ts';
 
 /** Anything that turns texts into L2-normalised vectors, [n, dim] row-major (the VLM's text tower, a prompt bank). */
 export interface TextEmbedder {
