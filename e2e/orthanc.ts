@@ -4,6 +4,7 @@ import { createServer, request, type Server } from 'node:http';
 import { createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 
 /**
  * A real PACS for the DICOMweb tests: Debian's Orthanc with its DICOMweb plugin, started on a loopback port with a
@@ -168,4 +169,19 @@ export async function startOrthanc(opts: { appOrigin: string; series?: readonly 
     await stop();
     throw e;
   }
+}
+
+/**
+ * By hand: `npx tsx e2e/orthanc.ts [app origin]` starts the same Orthanc and proxy (default origin: the dev
+ * server's, http://127.0.0.1:5173) and prints the address to name in "Open from server"; Ctrl+C stops both.
+ */
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const why = orthancUnavailable();
+  if (why) {
+    console.error(`Cannot start: ${why}`);
+    process.exit(1);
+  }
+  const running = await startOrthanc({ appOrigin: process.argv[2] ?? 'http://127.0.0.1:5173' });
+  console.log(`Orthanc REST: ${running.restUrl}\nDICOMweb through the CORS proxy (name this in the app): ${running.dicomWebUrl}`);
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => void running.stop().then(() => process.exit(0)));
 }

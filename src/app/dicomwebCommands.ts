@@ -40,10 +40,14 @@ export async function openDicomwebSeriesCommand(
     store.getState().setProgress(null);
     return { ok: false, text: 'The server lists no instances in this series.' };
   }
-  const before = store.getState().volumeOrder.length;
   await openFilesCommand(store, files);
-  const opened = store.getState().volumeOrder.length - before;
-  return opened > 0
+  // Counting volumes would not do: opening files may close the demo to make room.
+  const now = store.getState();
+  const opened = now.volumeOrder.some((id) => {
+    const source = now.volumes[id]?.volume.source;
+    return source?.format === 'dicom' && source.seriesInstanceUID === series.seriesInstanceUID;
+  });
+  return opened
     ? { ok: true, text: `Opened ${series.description || 'the series'} (${files.length} instances).` }
     : { ok: false, text: 'The series arrived but could not be opened as an image; the messages say why.' };
 }

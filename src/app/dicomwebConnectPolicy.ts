@@ -68,7 +68,7 @@ function narrowConnections(): void {
   meta.httpEquiv = 'Content-Security-Policy';
   meta.content = connectPolicy(allowedOrigin);
   meta.dataset.pseudolab = 'connect-policy';
-  document.head.prepend(meta);
+  document.head.append(meta);
 }
 
 if (typeof document !== 'undefined') narrowConnections();
