@@ -9,6 +9,7 @@
  * groups run from the words nearly every description uses to the specialised ones. Written for this project;
  * all lower-case and already in normalizeText's canonical form (a test checks both).
  */
+// biome-ignore format: word lists read as filled lines, grouped by topic
 export const BASE_VOCABULARY: readonly string[] = [
   // Function words and the verbs of description.
   'the', 'a', 'an', 'of', 'and', 'or', 'in', 'on', 'at', 'to', 'from', 'with', 'without', 'by', 'for', 'as',
@@ -94,6 +95,7 @@ export const BASE_VOCABULARY: readonly string[] = [
  * Word-initial pieces: prefixes that begin many medical words ("hypo|##intense", "peri|##renal"). Without them
  * an unseen word would be spelt letter by letter.
  */
+// biome-ignore format: word lists read as filled lines, grouped by topic
 export const BASE_PREFIXES: readonly string[] = [
   'hyper', 'hypo', 'iso', 'intra', 'inter', 'extra', 'peri', 'para', 'sub', 'supra', 'infra', 'trans', 'retro',
   'pre', 'post', 'anti', 'endo', 'epi', 'ecto', 'exo', 'micro', 'macro', 'mega', 'neo', 'poly', 'mono', 'bi',
@@ -109,6 +111,7 @@ export const BASE_PREFIXES: readonly string[] = [
  * Continuation pieces (the tokenizer writes them with a leading "##"): English and medical suffixes, and a
  * few stems that follow the prefixes above ("hypo|##intense", "hyper|##echoic").
  */
+// biome-ignore format: word lists read as filled lines, grouped by topic
 export const BASE_SUFFIXES: readonly string[] = [
   's', 'es', 'ies', 'ed', 'd', 'ing', 'ly', 'er', 'ers', 'est', 'al', 'ally', 'ial', 'eal', 'ic', 'ical', 'ous',
   'ious', 'ity', 'ities', 'ness', 'tion', 'tions', 'ation', 'ations', 'sion', 'ment', 'ments', 'able', 'ible',
