@@ -118,20 +118,14 @@ fn stageFilterSlab(k0: i32, n0: i32, t: vec4<i32>, lid: u32) {
   }
 }
 
-fn writeRow(m: i32, n: i32, v: vec4<f32>) {
-  let N = p.outC;
-  if (m >= p.M) { return; }
-  let at = m * N + n;
-  if (n + 3 < N) {
-    y[at] = v.x;
-    y[at + 1] = v.y;
-    y[at + 2] = v.z;
-    y[at + 3] = v.w;
-  } else {
-    if (n < N) { y[at] = v.x; }
-    if (n + 1 < N) { y[at + 1] = v.y; }
-    if (n + 2 < N) { y[at + 2] = v.z; }
-  }
+// Row m of y starts at m·Co; rows past M are not written.
+fn outRows(m: i32) -> vec4<i32> {
+  let ms = vec4<i32>(m) + vec4<i32>(0, 1, 2, 3);
+  return select(ms * p.outC, vec4<i32>(-1), ms >= vec4<i32>(p.M));
+}
+
+fn storeOut(at: i32, v: f32) {
+  y[at] = v;
 }
 
 @compute @workgroup_size(WM * WN)
@@ -141,17 +135,5 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   if (tile >= p.mTiles * p.nTiles) { return; }
   let m0 = i32((tile / p.nTiles) * 8u * WM);
   let n0 = i32((tile % p.nTiles) * 4u * WN);
-  let acc = gemmTile(m0, n0, p.K, lid);
-
-  let mTop = m0 + i32(4u * (lid / WN));
-  let mBottom = mTop + i32(4u * WM);
-  let n = n0 + i32(4u * (lid % WN));
-  writeRow(mTop, n, acc.c0);
-  writeRow(mTop + 1, n, acc.c1);
-  writeRow(mTop + 2, n, acc.c2);
-  writeRow(mTop + 3, n, acc.c3);
-  writeRow(mBottom, n, acc.c4);
-  writeRow(mBottom + 1, n, acc.c5);
-  writeRow(mBottom + 2, n, acc.c6);
-  writeRow(mBottom + 3, n, acc.c7);
+  writeBlock(gemmTile(m0, n0, p.K, lid), m0, n0, p.outC, lid);
 }

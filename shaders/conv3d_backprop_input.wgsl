@@ -195,20 +195,8 @@ fn outRows(m: i32) -> vec4<i32> {
   return select(voxel * p.inC, vec4<i32>(-1), ms >= vec4<i32>(ph.M));
 }
 
-fn writeRow(row: i32, n: i32, v: vec4<f32>) {
-  let N = p.inC;
-  if (row < 0) { return; }
-  let at = row + n;
-  if (n + 3 < N) {
-    dx[at] = v.x;
-    dx[at + 1] = v.y;
-    dx[at + 2] = v.z;
-    dx[at + 3] = v.w;
-  } else {
-    if (n < N) { dx[at] = v.x; }
-    if (n + 1 < N) { dx[at + 1] = v.y; }
-    if (n + 2 < N) { dx[at + 2] = v.z; }
-  }
+fn storeOut(at: i32, v: f32) {
+  dx[at] = v;
 }
 
 @compute @workgroup_size(WM * WN)
@@ -223,18 +211,5 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   let m0 = i32((tile / p.nTiles) * 8u * WM);
   if (m0 >= phase.M) { return; }
   let n0 = i32((tile % p.nTiles) * 4u * WN);
-  let acc = gemmTile(m0, n0, phase.K, lid);
-
-  let ty = lid / WN;
-  let top = outRows(m0 + i32(4u * ty));
-  let bottom = outRows(m0 + i32(4u * (ty + WM)));
-  let n = n0 + i32(4u * (lid % WN));
-  writeRow(top.x, n, acc.c0);
-  writeRow(top.y, n, acc.c1);
-  writeRow(top.z, n, acc.c2);
-  writeRow(top.w, n, acc.c3);
-  writeRow(bottom.x, n, acc.c4);
-  writeRow(bottom.y, n, acc.c5);
-  writeRow(bottom.z, n, acc.c6);
-  writeRow(bottom.w, n, acc.c7);
+  writeBlock(gemmTile(m0, n0, phase.K, lid), m0, n0, p.inC, lid);
 }

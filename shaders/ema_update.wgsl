@@ -26,11 +26,9 @@ struct Params {
 @group(0) @binding(1) var<storage, read> student: array<f32>;
 @group(0) @binding(2) var<uniform> p: Params;
 
-override WG: u32 = 256;
+#include "fragments/linear_main"
 
-@compute @workgroup_size(WG)
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-  let i = (wid.x + wid.y * nwg.x) * WG + lid;
+fn perIndex(i: u32) {
   if (i < p.n) {
     teacher[i] = p.a * teacher[i] + p.b * student[i];
   }

@@ -25,13 +25,10 @@ struct Params {
 @group(0) @binding(1) var<storage, read> logits: array<f32>;
 @group(0) @binding(2) var<uniform> p: Params;
 
-override WG: u32 = 256;
-
+#include "fragments/linear_main"
 #include "fragments/argmax"
 
-@compute @workgroup_size(WG)
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-  let w = (wid.x + wid.y * nwg.x) * WG + lid;
+fn perIndex(w: u32) {
   if (w >= (p.n + 3u) / 4u) {
     return;
   }

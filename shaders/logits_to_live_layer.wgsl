@@ -1,7 +1,7 @@
 // Logits [n, K] → the two byte maps of a live layer in one pass: the label (argmax class) and the uncertainty
 // (normalised entropy of softmax(logits) × 255) of every pixel, each packed four bytes per u32. What the worker
-// reads back per pixel is 2 bytes instead of the 4·K bytes of the probability map it used to turn into these two
-// maps on the CPU.
+// reads back per pixel is 2 bytes instead of the 4·K bytes of a probability map, and the CPU has no map to turn
+// into these two.
 //
 // Label of pixel v = the first c with the largest logit (fragments/argmax.wgsl: ties and NaN go to the lower
 // class, as argmaxClasses in src/train/inference.ts). Uncertainty = min(255, ⌊255 · H / ln K + 0.5⌋) with
@@ -30,13 +30,10 @@ struct Params {
 @group(0) @binding(2) var<storage, read> logits: array<f32>;
 @group(0) @binding(3) var<uniform> p: Params;
 
-override WG: u32 = 256;
-
+#include "fragments/linear_main"
 #include "fragments/argmax"
 
-@compute @workgroup_size(WG)
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-  let w = (wid.x + wid.y * nwg.x) * WG + lid;
+fn perIndex(w: u32) {
   if (w >= (p.n + 3u) / 4u) {
     return;
   }

@@ -1,7 +1,8 @@
 // Sum (or mean) of each short row: out[a] = scale · Σ_{r < R} x[a·R + r] — a reduction over the innermost axes
 // when they are few values long and there are many rows, such as the sum over the class axis of a softmax
-// ([B, D, H, W, K] → [B, D, H, W]). tfjs's Sum gives every output its own workgroup; on a software GPU that cost
-// about a second for 32 768 rows of 3. Here one thread adds one row, reading R consecutive values.
+// ([B, D, H, W, K] → [B, D, H, W]). tfjs's Sum gives every output its own workgroup, which for rows of a few
+// values costs far more in workgroup set-up (and, on a software GPU, barrier emulation) than in adds. Here one
+// thread adds one row, reading R consecutive values.
 //
 // Bindings: 0 out (read_write, A), 1 x (read, A·R), 2 uniform Params { rows: A, r: R, scale }.
 // Grid: one thread per row, WG per workgroup, folded into [x, y] (dispatch.ts gridFor): the row index is
@@ -18,11 +19,9 @@ struct Params {
 @group(0) @binding(1) var<storage, read> x: array<f32>;
 @group(0) @binding(2) var<uniform> p: Params;
 
-override WG: u32 = 256;
+#include "fragments/linear_main"
 
-@compute @workgroup_size(WG)
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-  let a = (wid.x + wid.y * nwg.x) * WG + lid;
+fn perIndex(a: u32) {
   if (a >= p.rows) { return; }
   let base = a * p.r;
   var sum = 0.0;

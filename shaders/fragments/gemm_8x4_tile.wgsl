@@ -8,7 +8,9 @@
 //   fn tapsOf(r: Rows, t: vec4<i32>) -> Taps, where column t of those rows lies in A's tensor and whether inside;
 //   fn aValue(at: i32) -> f32, A's tensor;
 //   fn stageFilterSlab(k0: i32, n0: i32, t: vec4<i32>, lid: u32), which stages F[k0…k0+TK, n0…n0+TN] into Bs
-//   (t is this thread's first column of the slab, as the A staging uses it).
+//   (t is this thread's first column of the slab, as the A staging uses it);
+//   fn outRows(m: i32) -> vec4<i32>, where output rows m…m+3 start in the output tensor, −1 for a row past it;
+//   fn storeOut(at: i32, v: f32), the output tensor.
 
 override WM: u32 = 16u;            // threads along M (8 rows each)
 override WN: u32 = 4u;             // threads along N (4 columns each)
@@ -145,4 +147,29 @@ fn gemmTile(m0: i32, n0: i32, K: i32, lid: u32) -> Block {
     workgroupBarrier();
   }
   return Block(acc0, acc1, acc2, acc3, acc4, acc5, acc6, acc7);
+}
+
+// Writes a thread's block of the tile at (m0, n0): each row where outRows puts it, columns n…n+3 while below N.
+fn writeBlock(acc: Block, m0: i32, n0: i32, N: i32, lid: u32) {
+  let ty = lid / WN;
+  let top = outRows(m0 + i32(4u * ty));
+  let bottom = outRows(m0 + i32(4u * (ty + WM)));
+  let n = n0 + i32(4u * (lid % WN));
+  writeRow(top.x, n, N, acc.c0);
+  writeRow(top.y, n, N, acc.c1);
+  writeRow(top.z, n, N, acc.c2);
+  writeRow(top.w, n, N, acc.c3);
+  writeRow(bottom.x, n, N, acc.c4);
+  writeRow(bottom.y, n, N, acc.c5);
+  writeRow(bottom.z, n, N, acc.c6);
+  writeRow(bottom.w, n, N, acc.c7);
+}
+
+fn writeRow(start: i32, n: i32, N: i32, v: vec4<f32>) {
+  if (start < 0) { return; }
+  let at = start + n;
+  if (n < N) { storeOut(at, v.x); }
+  if (n + 1 < N) { storeOut(at + 1, v.y); }
+  if (n + 2 < N) { storeOut(at + 2, v.z); }
+  if (n + 3 < N) { storeOut(at + 3, v.w); }
 }
