@@ -5,7 +5,7 @@ import { bytesOf, makeNifti } from '../testing/niftiFixture.ts';
 import { readNifti } from './readNifti.ts';
 
 // Opening a 512×512×600 CT held the inflated file and a copy of its voxels at once: twice the volume at the peak.
-// The voxels now view the inflated buffer where that buffer is ours alone; these tests pin where that holds.
+// The voxels view the inflated buffer where that buffer is ours alone; these tests pin where that holds.
 describe('NIfTI voxels without a second copy', () => {
   const values = Int16Array.from({ length: 4 * 3 * 5 }, (_, n) => (n * 37) % 2000 - 1000);
   const dims = [3, 4, 3, 5];
