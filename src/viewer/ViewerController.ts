@@ -5,10 +5,10 @@ import type { ClassDef } from '../volume/classes.ts';
 import type { Vec3, VoxelAxis } from '../volume/geometry.ts';
 import type { LabelMap } from '../volume/labels.ts';
 import { percentileWindow, type Volume } from '../volume/Volume.ts';
-import { cameraOnSlice, cameraThrough, sliceToSnapTo, type CameraMove, type CameraPose } from './camera.ts';
+import { cameraOnSlice, cameraThrough, poseOf, sliceToSnapTo, type CameraMove } from './camera.ts';
 import { viewPlanes, type ViewFrame } from './gridViews.ts';
 import { sampleAt } from './hover.ts';
-import { applyClassColours, applyLabelmapStyle } from './labelmapDisplay.ts';
+import { applyClassColours, applyLabelmapStyle, attachLabelmap } from './labelmapDisplay.ts';
 import { ModelOverlays, type ModelLayerSources, type ModelLayerView } from './ModelOverlays.ts';
 import { registerVolume, unregisterVolume, type RegisteredVolume } from './registerVolume.ts';
 import { sliceInfoOf } from './sliceInfo.ts';
@@ -26,13 +26,6 @@ const ORTHO_GROUP = 'pseudolab-ortho';
 const SINGLE_GROUP = 'pseudolab-single';
 
 type Shown = { volume: Volume; labels: LabelMap; reg: RegisteredVolume; mode: ViewMode; ready: boolean };
-
-/** A viewport's camera as the pure camera maths reads it; null until cornerstone has one. */
-function poseOf(vp: Types.IViewport | undefined): CameraPose | null {
-  const cam = vp?.getCamera();
-  if (!cam?.focalPoint || !cam.position || !cam.viewPlaneNormal) return null;
-  return { focalPoint: cam.focalPoint as Vec3, position: cam.position as Vec3, viewPlaneNormal: cam.viewPlaneNormal as Vec3 };
-}
 
 /**
  * Owns the rendering engine, viewports and tool groups: everything cornerstone3D holds for the volume on screen.
@@ -123,12 +116,9 @@ export class ViewerController {
       if (--this.voiSyncHolds === 0) this.voiSync?.setEnabled(true);
     }
     if (seq !== this.showSeq) return;
-    await segmentation.addLabelmapRepresentationToViewportMap(
-      Object.fromEntries(viewsFor(mode).map((id) => [id, [{ segmentationId: reg.segmentationId }]])),
-    );
+    await attachLabelmap(reg.segmentationId, viewsFor(mode));
     this.shown.ready = true;
     for (const id of viewsFor(mode)) {
-      segmentation.activeSegmentation.setActiveSegmentation(id, reg.segmentationId);
       const vp = this.engine.getViewport(id) as Types.IVolumeViewport | Types.IStackViewport;
       if (volume.channels === 1) vp.setProperties({ voiRange: voiOfWindow(window) });
     }
@@ -204,7 +194,7 @@ export class ViewerController {
   /** Moves a view to slice `index` of its voxel axis, keeping the in-plane position. */
   jumpToSlice(view: ViewName, index: number): void {
     const vp = this.engine.getViewport(view);
-    const pose = poseOf(vp);
+    const pose = poseOf(vp?.getCamera());
     if (!vp || !pose || !this.shown) return;
     this.moveCamera(view, vp, cameraOnSlice(this.shown.volume.geometry, pose, index));
     vp.render();
@@ -339,7 +329,7 @@ export class ViewerController {
     if (!this.shown) return;
     for (const v of viewsFor(this.shown.mode)) {
       const vp = this.engine.getViewport(v);
-      const pose = poseOf(vp);
+      const pose = poseOf(vp?.getCamera());
       if (vp && pose) vp.setCamera(cameraThrough(pose, world));
     }
   }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { affineFromParts, cross, dot, geometryFromAffine, transformPoint, worldToVoxel, type Vec3, type VolumeGeometry } from '../volume/geometry.ts';
-import { cameraOnSlice, cameraThrough, sliceToSnapTo, voxelOf, type CameraPose } from './camera.ts';
+import { cameraOnSlice, cameraThrough, poseOf, sliceToSnapTo, voxelOf, type CameraPose } from './camera.ts';
 import { ORTHO_VIEW_NAMES, PATIENT_PLANES, viewPlanes, type ViewFrame } from './gridViews.ts';
 import { sliceInfoOf } from './sliceInfo.ts';
 import { add, HAVE_MR_SERIES, mrSeriesGeometry, syntheticOblique } from './testing/geometries.ts';
@@ -131,5 +131,14 @@ describe('camera orientation of the three views', () => {
     expect(titles('grid')).toEqual(['sagittal', 'coronal', 'axial']);
     expect(titles('patient')).toEqual(['axial', 'coronal', 'sagittal']);
     expect(sliceInfoOf(g, 'single', '2d', 'grid', at, [0, 0, 1]).looksLike).toBeNull();
+  });
+});
+
+describe('poseOf', () => {
+  it('waits for a camera with all three vectors', () => {
+    const full = { focalPoint: [1, 2, 3] as Vec3, position: [1, 2, 503] as Vec3, viewPlaneNormal: [0, 0, 1] as Vec3, parallelScale: 90 };
+    expect(poseOf(full)).toEqual({ focalPoint: [1, 2, 3], position: [1, 2, 503], viewPlaneNormal: [0, 0, 1] });
+    expect(poseOf({ ...full, position: undefined })).toBeNull();
+    expect(poseOf(undefined)).toBeNull();
   });
 });

@@ -14,6 +14,12 @@ export interface CameraPose {
   viewPlaneNormal: Vec3;
 }
 
+/** The pose of a camera as cornerstone reports it, or null until it has all three vectors. */
+export function poseOf(cam: { focalPoint?: Vec3; position?: Vec3; viewPlaneNormal?: Vec3 } | undefined): CameraPose | null {
+  if (!cam?.focalPoint || !cam.position || !cam.viewPlaneNormal) return null;
+  return { focalPoint: cam.focalPoint, position: cam.position, viewPlaneNormal: cam.viewPlaneNormal };
+}
+
 /** Where a move puts the camera. */
 export interface CameraMove {
   focalPoint: Vec3;

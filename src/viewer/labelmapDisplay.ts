@@ -8,6 +8,12 @@ import type { ClassDef } from '../volume/classes.ts';
  * class colours, and the class the brushes paint. The model's layers are drawn by ModelOverlays.
  */
 
+/** Shows the labelmap in each view and makes it the one the brushes paint. */
+export async function attachLabelmap(segmentationId: string, viewportIds: readonly string[]): Promise<void> {
+  await segmentation.addLabelmapRepresentationToViewportMap(Object.fromEntries(viewportIds.map((id) => [id, [{ segmentationId }]])));
+  for (const id of viewportIds) segmentation.activeSegmentation.setActiveSegmentation(id, segmentationId);
+}
+
 /** The labelmap style for these settings: active and inactive fills alike, so no view dims the labels. */
 export function labelmapStyle(tools: Pick<ToolSettings, 'labelOpacity' | 'labelOutline'>) {
   return {

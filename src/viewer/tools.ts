@@ -29,6 +29,9 @@ export const CS_TOOL: Record<ToolName, string> = {
   zoom: ZoomTool.toolName,
 };
 
+/** Dragging up zooms in, as in OHIF and most viewers; cornerstone's default is the other way round. */
+export const ZOOM_CONFIG = { invert: true } as const;
+
 let toolsAdded = false;
 
 export function addAllTools(): void {
@@ -54,8 +57,7 @@ export function createToolGroup(id: string, withCrosshairs: boolean): ToolTypes.
   g.addTool(PaintFillTool.toolName);
   g.addTool(WindowLevelTool.toolName);
   g.addTool(PanTool.toolName);
-  // Dragging up zooms in, as in OHIF and most viewers; cornerstone's default is the other way round.
-  g.addTool(ZoomTool.toolName, { invert: true });
+  g.addTool(ZoomTool.toolName, { ...ZOOM_CONFIG });
   g.addTool(StackScrollTool.toolName);
   if (withCrosshairs) g.addTool(CrosshairsTool.toolName);
   g.setToolActive(StackScrollTool.toolName, { bindings: [{ mouseButton: MouseBindings.Wheel }] });
