@@ -40,9 +40,16 @@ export async function openDicomwebSeriesCommand(
     store.getState().setProgress(null);
     return { ok: false, text: 'The server lists no instances in this series.' };
   }
+  const errorsBefore = store.getState().messages.filter((m) => m.severity === 'error').length;
   await openFilesCommand(store, files);
-  // Counting volumes would not do: opening files may close the demo to make room.
   const now = store.getState();
+  // A SEG series is labels, not an image: the reader places it on its series, or says why not in a message.
+  if (series.modality === 'SEG') {
+    return now.messages.filter((m) => m.severity === 'error').length === errorsBefore
+      ? { ok: true, text: `Opened ${series.description || 'the segmentation'}.` }
+      : { ok: false, text: 'The segmentation arrived but could not be placed on its series; the messages say why.' };
+  }
+  // Counting volumes would not do: opening files may close the demo to make room.
   const opened = now.volumeOrder.some((id) => {
     const source = now.volumes[id]?.volume.source;
     return source?.format === 'dicom' && source.seriesInstanceUID === series.seriesInstanceUID;
