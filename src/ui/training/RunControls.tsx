@@ -11,8 +11,10 @@ import { MethodSelect, methodLabel } from './MethodSelect.tsx';
 import { NetworkSelect } from './NetworkSelect.tsx';
 import { StartDialog } from './StartDialog.tsx';
 
-// Memoised: the sidebar re-renders on every slice change; this part shows none of it.
-/** The run's choices (method, network, backend, kernels, size) and Start, Pause and Stop. */
+/**
+ * The run's choices (method, network, backend, kernels, size) and Start, Pause and Stop. Memoised: the sidebar
+ * re-renders on every slice change; this part shows none of it.
+ */
 export const RunControls = memo(function RunControls() {
   // Only the fields shown here: the whole training state changes on every slice change (focus) and prediction.
   const t = useApp(

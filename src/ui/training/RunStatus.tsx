@@ -14,9 +14,12 @@ function duration(ms: number): string {
   return m >= 60 ? `${Math.floor(m / 60)}:${String(m % 60).padStart(2, '0')}:${String(s % 60).padStart(2, '0')}` : `${m}:${String(s % 60).padStart(2, '0')}`;
 }
 
-// Memoised: the sidebar re-renders on every slice change; this part shows none of it.
+/**
+ * The run's state, backend, figures and summary, with its memory estimate and why it ended. Memoised: the sidebar
+ * re-renders on every slice change; this part shows none of it.
+ */
 export const RunStatus = memo(function RunStatus() {
-  // Narrow, as in Controls: a slice change must not re-render the run's status.
+  // Narrow, as in RunControls: a slice change must not re-render the run's status.
   const t = useApp(
     useShallow((s) => {
       const r = s.training;
