@@ -40,6 +40,11 @@ export interface PredictionLayer {
    * Null until the first text-guided prediction arrives.
    */
   text: { labels: Uint8Array; merged: Uint8Array; activation: Uint8Array } | null;
+  /**
+   * The file the layer was imported from (predictions made elsewhere, app/importPredictions.ts), absent when this
+   * tab's model predicted it. Accepting a slice of an imported layer marks it imported, not accepted pseudo-label.
+   */
+  imported?: string;
 }
 
 export interface VlmProgress {
@@ -170,7 +175,8 @@ function thin(points: LossPoint[]): LossPoint[] {
 
 function layerFor(state: AppState, volumeId: string): PredictionLayer | null {
   const existing = state.training.predictions[volumeId];
-  if (existing) return existing;
+  // The model's first prediction for a volume replaces an imported layer rather than mixing with it.
+  if (existing && !existing.imported) return existing;
   const entry = state.volumes[volumeId];
   if (!entry) return null;
   const n = entry.labels.voxels.length;

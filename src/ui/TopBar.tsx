@@ -1,6 +1,8 @@
 import { useRef, useState } from 'react';
 import { fromFile } from '../app/browserFiles.ts';
 import { exportActiveLabelsCommand, exportAllLabelsCommand, importLabelsCommand, openFilesCommand } from '../app/commands.ts';
+import { importPredictionsCommand } from '../app/importPredictions.ts';
+import { exportNnunetCommand } from '../app/nnunetExport.ts';
 import { appStore, useApp } from '../store/appStore.ts';
 import { canRedo, canUndo } from '../store/selectors.ts';
 import { DICOMWEB_REOPEN_AT_START, DicomWebDialog } from './DicomWebDialog.tsx';
@@ -20,7 +22,9 @@ export function TopBar({ onHelp, onGuide, guideShown }: { onHelp: () => void; on
   const redo = useApp((s) => s.redo);
   const folderRef = useRef<HTMLInputElement>(null);
   const importRef = useRef<HTMLInputElement>(null);
+  const predictionsRef = useRef<HTMLInputElement>(null);
   const [exportOpen, setExportOpen] = useState(false);
+  const [nnunetPseudoLabels, setNnunetPseudoLabels] = useState(true);
   const [serverOpen, setServerOpen] = useState(DICOMWEB_REOPEN_AT_START);
 
   const openList = (list: FileList | null): void => {
@@ -90,6 +94,26 @@ export function TopBar({ onHelp, onGuide, guideShown }: { onHelp: () => void; on
             e.currentTarget.value = '';
           }}
         />
+        <button
+          disabled={!hasVolume}
+          onClick={() => predictionsRef.current?.click()}
+          title="Import predictions made elsewhere (nnU-Net's output folder with its dataset.json, NIfTI label maps, DICOM SEG) as the pseudo-label layer, matched to open volumes by case name and grid; review them slice by slice"
+        >
+          Import predictions
+        </button>
+        <input
+          ref={predictionsRef}
+          type="file"
+          multiple
+          hidden
+          data-testid="import-predictions"
+          accept=".nii,.gz,.dcm,.json,application/dicom"
+          onChange={(e) => {
+            const list = e.currentTarget.files;
+            if (list?.length) void importPredictionsCommand(appStore, [...list].map((f) => fromFile(f)));
+            e.currentTarget.value = '';
+          }}
+        />
         <div className="menu-anchor">
           <button
             data-testid="export-labels"
@@ -109,6 +133,18 @@ export function TopBar({ onHelp, onGuide, guideShown }: { onHelp: () => void; on
               <button role="menuitem" data-testid="export-all" onClick={() => { setExportOpen(false); void exportAllLabelsCommand(appStore); }}>
                 All {volumeCount} volumes (.zip)
               </button>
+              <button
+                role="menuitem"
+                data-testid="export-nnunet"
+                title="All volumes as an nnU-Net v2 dataset (imagesTr, labelsTr, dataset.json) for training on a cluster; voxels outside labeled slices get nnU-Net's ignore label, unlabeled volumes go to imagesTs"
+                onClick={() => { setExportOpen(false); void exportNnunetCommand(appStore, { datasetId: 500, datasetName: 'Pseudolab', includePseudoLabels: nnunetPseudoLabels }); }}
+              >
+                nnU-Net dataset (.zip)
+              </button>
+              <label className="menu-option" title="Count slices whose pseudo-label you accepted as labeled in the nnU-Net dataset (you reviewed them); off keeps painted and imported slices only">
+                <input type="checkbox" data-testid="export-nnunet-pseudo" checked={nnunetPseudoLabels} onChange={(e) => setNnunetPseudoLabels(e.currentTarget.checked)} />
+                with accepted pseudo-labels
+              </label>
             </div>
           )}
         </div>

@@ -18,7 +18,9 @@ export function acceptFocusedSlice(store: AppStore, onlyClass?: number): boolean
     return false;
   }
   const per = entry.labels.dims[0] * entry.labels.dims[1];
-  s.setSliceLabels(focus.volumeId, focus.k, layer.labels.slice(focus.k * per, (focus.k + 1) * per), SliceProvenance.AcceptedPseudoLabel, onlyClass);
+  // Predictions imported from elsewhere (app/importPredictions.ts) keep their provenance once accepted.
+  const provenance = layer.imported ? SliceProvenance.Imported : SliceProvenance.AcceptedPseudoLabel;
+  s.setSliceLabels(focus.volumeId, focus.k, layer.labels.slice(focus.k * per, (focus.k + 1) * per), provenance, onlyClass);
   return true;
 }
 

@@ -15,6 +15,7 @@ export function ReviewControls() {
     const f = s.training.focus;
     return f ? (s.training.predictions[f.volumeId]?.sliceStep[f.k] ?? -1) : -1;
   });
+  const imported = useApp((s) => (s.training.focus ? s.training.predictions[s.training.focus.volumeId]?.imported : undefined));
   const classes = useApp((s) => s.classes);
   const c = trainingController();
   const controller = useViewerUi((s) => s.controller);
@@ -22,7 +23,7 @@ export function ReviewControls() {
     <>
       {/* The section's header says "Review"; this names the slice the buttons act on. */}
       {focus && <h3 className="subhead">Slice {focus.k + 1}</h3>}
-      <p className="hint">{hasPrediction ? `Pseudo-label from step ${step}.` : 'No pseudo-label for this slice yet.'}</p>
+      <p className="hint">{!hasPrediction ? 'No pseudo-label for this slice yet.' : imported ? `Prediction imported from ${imported}.` : `Pseudo-label from step ${step}.`}</p>
       <div className="button-row">
         <button data-testid="accept-slice" disabled={!hasPrediction} onClick={() => c?.acceptSlice()} title="Accept the pseudo-label of this slice as labels (A); undo with Ctrl+Z">
           ✓ Accept slice
