@@ -3,21 +3,14 @@ import { join } from 'node:path';
 import { chooseLabeledCases, chooseLabeledSlices, seededSplit, type CaseSplit } from '../data/split.ts';
 import { toTrainingVolume, type TrainingVolume } from '../data/trainingVolume.ts';
 import { encodeCheckpoint } from '../train/checkpoint.ts';
-import { presetConfig, presetModelKind, usesText, type TrainConfig } from '../train/config.ts';
-import { Trainer3D } from '../train/Trainer3D.ts';
-import { encodeTakTexts } from '../train/tak/takTexts.ts';
-import { withAnatomyDefaults } from '../text/anatomyDefaults.ts';
-import { takPromptTexts } from '../text/takPrompts.ts';
-import { createTextGuidance, createVlmPretrainer, textCheckpoint } from '../train/vlm/textStage.ts';
-import { workspaceTexts, type WorkspaceTexts } from '../text/workspaceTexts.ts';
-import type { VlmPretrainer } from '../train/vlm/VlmPretrainer.ts';
-import { makeClass } from '../volume/classes.ts';
-import { predictVolumeClasses } from '../train/inference.ts';
+import { presetConfig, presetModelKind, type TrainConfig } from '../train/config.ts';
 import { labelMetrics, meanMetrics, type ClassMetrics } from '../train/metrics.ts';
-import { Trainer } from '../train/Trainer.ts';
+import { runCheckpoint } from '../train/session/checkpoints.ts';
+import { createTrainer, predictVolume, volumetric, type SegmentationTrainer } from '../train/session/trainerOps.ts';
 import { createLabelMap, markAllSlices, SliceProvenance } from '../volume/labels.ts';
 import type { TrainArgs } from './args.ts';
 import { readDatasetFolder, readImageFile, readLabelFile, splitFromRoles, type Case } from './dataset.ts';
+import { textStages } from './trainTextStages.ts';
 import { startNodeBackend } from './nodeBackend.ts';
 
 export type Log = (line: string) => void;
@@ -39,16 +32,13 @@ export function summarise(perCase: Record<number, ClassMetrics | null>[], classe
   return { byClass, mean: meanMetrics(byClass) };
 }
 
-async function evaluate(trainer: Trainer | Trainer3D, cases: EvalCase[], classValues: number[]): Promise<{ byClass: Record<number, ClassMetrics | null>; mean: ClassMetrics | null; perCase: { id: string; metrics: Record<number, ClassMetrics | null> }[] }> {
+async function evaluate(trainer: SegmentationTrainer, cases: EvalCase[], classValues: number[]): Promise<{ byClass: Record<number, ClassMetrics | null>; mean: ClassMetrics | null; perCase: { id: string; metrics: Record<number, ClassMetrics | null> }[] }> {
   const perCase: { id: string; metrics: Record<number, ClassMetrics | null> }[] = [];
   const indices = classValues.map((_, n) => n + 1);
   for (const c of cases) {
     // Exactly what `predict` does with the saved model: windows of the training patch (2D slice by slice, 3D
     // Gaussian-weighted sliding windows), so this score and predict + eval agree.
-    const pred =
-      trainer instanceof Trainer3D
-        ? (await trainer.predictVolumeClasses(c.volume))!
-        : (await predictVolumeClasses(trainer.predictor, trainer.model, c.volume, trainer.inferenceSize))!;
+    const pred = (await predictVolume(trainer, c.volume))!;
     perCase.push({ id: c.id, metrics: labelMetrics(pred, c.truth, c.volume.dims, c.spacing, indices) });
   }
   const { byClass, mean } = summarise(perCase.map((p) => p.metrics), indices);
@@ -148,41 +138,16 @@ export async function runTrain(args: TrainArgs, log: Log = console.log): Promise
     }),
     args.set,
   );
-  const trainer = kind === '3d' ? new Trainer3D(train, classValues.length + 1, cfg) : new Trainer(train, classValues.length + 1, cfg);
+  const trainer = createTrainer(train, classValues.length + 1, cfg);
   mkdirSync(args.out, { recursive: true });
   writeFileSync(join(args.out, 'config.json'), JSON.stringify({ args, config: cfg, backend }, null, 2));
   writeFileSync(join(args.out, 'split.json'), JSON.stringify({ ...split, labeled: [...labeled].sort() }, null, 2));
   if (backend.customKernels) log(backend.customKernels.note);
   log(`backend ${backend.name}${backend.adapter ? ` (${backend.adapter})` : ''}; ${split.train.length} training cases (${labeled.size} labeled, ${labeledSlices} labeled slices), ${split.val.length} validation cases`);
-  const net = trainer instanceof Trainer3D ? `V-Net-3D width ${cfg.model.width} depth ${cfg.model.depth} strides ${trainer.model.strides!.map((s) => s.join('')).join(',')}` : `ResUNet-2D width ${cfg.model.width} depth ${cfg.model.depth}`;
+  const net = volumetric(trainer) ? `V-Net-3D width ${cfg.model.width} depth ${cfg.model.depth} strides ${volumetric(trainer)!.model.strides!.map((s) => s.join('')).join(',')}` : `ResUNet-2D width ${cfg.model.width} depth ${cfg.model.depth}`;
   log(`preset ${args.preset}, ${net}, ${trainer.student.count()} parameters, patch ${trainer.patch.join('×')}`);
 
-  // Stage 1 and 2 of the text presets: align a vision–language model on the data's own texts, then let each class's
-  // prompt draw a mask that joins the teacher's pseudo-label.
-  let pretrainer: VlmPretrainer | null = null;
-  let runTexts: WorkspaceTexts | null = null;
-  if (trainer instanceof Trainer3D && cfg.tak.enabled) {
-    // TAK's prompts: each class's position and shape text (the dataset's own, else built-in anatomy defaults),
-    // encoded by the workspace's text tower — learned, pre-trained on 2D slices for --vlm-steps when asked.
-    const classDefs = classValues.map((v) => withAnatomyDefaults(makeClass(v, folder.classes.find((c) => c.value === v)?.name ?? `Class ${v}`), folder.name ?? args.data));
-    const tak = takPromptTexts(classDefs, folder.modality);
-    const texts = workspaceTexts(classDefs, split.train.map((id) => byId.get(id)?.description), folder.modality);
-    runTexts = texts;
-    const vlmCfg = { ...cfg, vlm: { ...cfg.vlm, steps: args.vlmSteps ?? 0 } };
-    pretrainer = await pretrainVlm(trainer.pools, trainer.vlmImageSize, train, { ...texts, classes: [...texts.classes, ...tak.position.slice(1), ...tak.shape.slice(1)] }, vlmCfg, log);
-    const vectors = await encodeTakTexts(pretrainer, tak, vlmCfg.vlm.steps > 0 ? `learned text transformer (${vlmCfg.vlm.steps} pre-training steps)` : 'learned text transformer (seeded, not pre-trained)');
-    trainer.attachTakTexts(vectors);
-    tak.position.forEach((t, k) => log(`  class ${k} position: ${t}`));
-    tak.shape.forEach((t, k) => log(`  class ${k} shape: ${t}`));
-    log(`TAK prompts encoded by the ${vectors.encoder}, ${vectors.dim} wide; the model now has ${trainer.student.count()} parameters`);
-  }
-  if (trainer instanceof Trainer && usesText(cfg.preset) && cfg.text.enabled) {
-    const classDefs = classValues.map((v) => makeClass(v, folder.classes.find((c) => c.value === v)?.name ?? `Class ${v}`));
-    const texts = workspaceTexts(classDefs, split.train.map((id) => byId.get(id)?.description), folder.modality);
-    runTexts = texts;
-    pretrainer = await pretrainVlm(trainer.pools, trainer.patch, train, texts, cfg, log);
-    trainer.attachTextGuidance(await createTextGuidance(pretrainer, texts, cfg));
-  }
+  const stages = await textStages(trainer, cfg, train, { folder, args, caseIds: split.train, classValues }, log);
 
   const csv = ['step,seconds,lr,lambda_u,total,ce,dice,consistency,val_mean_dice,text_head,text_region,text_feat,text_tg'];
   const started = performance.now();
@@ -213,9 +178,10 @@ export async function runTrain(args: TrainArgs, log: Log = console.log): Promise
   }
   const seconds = (performance.now() - started) / 1000;
   writeFileSync(join(args.out, 'log.csv'), `${csv.join('\n')}\n`);
-  const checkpoint = await trainer.toCheckpoint(
+  const checkpoint = await runCheckpoint(
+    trainer,
     classValues.map((v) => ({ value: v, name: folder.classes.find((c) => c.value === v)?.name ?? `Class ${v}` })),
-    pretrainer && runTexts && trainer instanceof Trainer ? await textCheckpoint(pretrainer, trainer.textGuidance, runTexts) : null,
+    stages,
   );
   writeFileSync(join(args.out, 'model.pslb'), encodeCheckpoint(checkpoint));
 
@@ -229,7 +195,8 @@ export async function runTrain(args: TrainArgs, log: Log = console.log): Promise
   for (const [idx, name] of Object.entries(names)) log(`  ${name}: ${fmt(final.byClass[Number(idx)], unit)}`);
   log(`done: ${trainer.step} steps in ${seconds.toFixed(0)} s (${(slicesSeen / seconds).toFixed(1)} slices/s); mean ${fmt(final.mean, unit)}; run saved to ${args.out}`);
   trainer.dispose();
-  pretrainer?.dispose();
+  stages.text?.dispose();
+  stages.tak?.dispose();
 }
 
 /** A split file written by make-split or a run folder's split.json; refused with its name when it is not one. */
@@ -261,21 +228,4 @@ export function applySettings(cfg: TrainConfig, settings: { path: string[]; valu
     node[last] = value;
   }
   return out as unknown as TrainConfig;
-}
-
-/** Stage 1: vision–language pre-training for cfg.vlm.steps, with its losses and held-out retrieval in the log. */
-async function pretrainVlm(pools: Trainer['pools'], patch: [number, number], train: TrainingVolume[], texts: WorkspaceTexts, cfg: TrainConfig, log: Log): Promise<VlmPretrainer> {
-  const pre = createVlmPretrainer(train, pools, texts, patch, cfg);
-  const first = await pre.retrieval();
-  log(`vision–language pre-training (${cfg.vlm.objective}): ${pre.pool.texts.length} texts, ${pre.pool.train.length} pairs (${first.pairs} held out); retrieval at step 0 ${first.accuracy.toFixed(3)} (chance ${first.chance.toFixed(3)})`);
-  const started = performance.now();
-  for (let s = 0; s < cfg.vlm.steps; s++) {
-    const r = await pre.trainStep();
-    if (r.step % 50 === 0 || r.step === cfg.vlm.steps) {
-      const terms = Object.entries(r.losses.terms).map(([k, v]) => `${k} ${v.toFixed(4)}`).join(' ');
-      const ret = r.step % 100 === 0 || r.step === cfg.vlm.steps ? await pre.retrieval() : null;
-      log(`vlm step ${r.step}/${cfg.vlm.steps}  loss ${r.losses.total.toFixed(4)} (${terms})  τ ${r.tau.toFixed(3)}${ret ? `  retrieval ${ret.accuracy.toFixed(3)} (chance ${ret.chance.toFixed(3)})` : ''}  ${((performance.now() - started) / 1000).toFixed(0)} s`);
-    }
-  }
-  return pre;
 }

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { generateDemoDataset } from '../demo/generateDemo.ts';
 import { presetConfig } from './config.ts';
 import type { FromWorker, WorkerVolume } from './protocol.ts';
+import { startMessage } from './testing/startMessage.ts';
 import { TrainingSession } from './TrainingSession.ts';
 
 /** One demo volume of 20 slices (more than one scoring batch) with two painted slices. */
@@ -33,23 +34,13 @@ describe('slice scores of the watched volume', () => {
           resolve(m);
         }
       });
-      session.handle({
-        type: 'start',
-        config: presetConfig('mean-teacher', { model: { width: 4, depth: 2 }, batchLabeled: 1, batchUnlabeled: 1, patch: [16, 16] }),
-        classes: [{ value: 1, name: 'Organ' }, { value: 2, name: 'Lesion' }, { value: 3, name: 'Vessel' }],
-        volumes: [w],
-        backendOrder: ['wasm'],
-        skipSoftware: true,
-        customKernels: true,
-        modelSize: 'tiny',
-        wasmPaths: '',
-        checkpoint: null,
-        checkpointEveryMs: 3_600_000,
-        texts: null,
-        textVectors: null,
-        tak: null,
-        takVectors: null,
-      });
+      session.handle(
+        startMessage({
+          config: presetConfig('mean-teacher', { model: { width: 4, depth: 2 }, batchLabeled: 1, batchUnlabeled: 1, patch: [16, 16] }),
+          classes: [{ value: 1, name: 'Organ' }, { value: 2, name: 'Lesion' }, { value: 3, name: 'Vessel' }],
+          volumes: [w],
+        }),
+      );
       session.handle({ type: 'watch', volumeId: w.id, ks: [8] });
     });
     const s = await scored;

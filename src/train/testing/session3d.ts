@@ -2,6 +2,7 @@ import { DEMO_CLASSES, generateDemoDataset } from '../../demo/generateDemo.ts';
 import { presetConfig } from '../config.ts';
 import type { FromWorker, ToWorker, WorkerVolume } from '../protocol.ts';
 import { TrainingSession } from '../TrainingSession.ts';
+import { startMessage } from './startMessage.ts';
 
 /*
  * A TrainingSession with the 3D network, driven through its protocol as the app drives it, for the session's tests
@@ -60,22 +61,10 @@ export function harness(onEvent?: (m: FromWorker, session: TrainingSession) => v
 }
 
 export function start(overrides: Partial<Extract<ToWorker, { type: 'start' }>> = {}): Extract<ToWorker, { type: 'start' }> {
-  return {
-    type: 'start',
+  return startMessage({
     config: presetConfig('mean-teacher', { model: { kind: '3d' }, patch3d: PATCH, validation: { everySteps: 2, minLabeledSlices: 1000 } }),
     classes: CLASSES,
     volumes: demoVolumes(),
-    backendOrder: ['wasm'],
-    skipSoftware: true,
-    customKernels: true,
-    modelSize: 'tiny',
-    wasmPaths: '',
-    checkpoint: null,
-    checkpointEveryMs: 3_600_000,
-    texts: null,
-    textVectors: null,
-    tak: null,
-    takVectors: null,
     ...overrides,
-  };
+  });
 }
