@@ -1,6 +1,7 @@
 import { useRef } from 'react';
 import { useApp } from '../store/appStore.ts';
 import { activeEntry } from '../store/selectors.ts';
+import { sliceAtBarPoint, sliceBarOffset } from '../viewer/sliceBar.ts';
 import type { ViewName } from '../viewer/ViewerController.ts';
 import { useViewerUi } from './viewerState.ts';
 
@@ -18,14 +19,13 @@ export function SliceScroller({ view }: { view: ViewName }) {
   const scores = useApp((s) => (entry && slice?.axis === 2 ? s.training.sliceScores[entry.volume.id]?.scores : undefined));
   if (!entry || !slice || slice.count <= 1) return <div className="slice-scroller empty" />;
   const flags = entry.labels.slices[slice.axis];
-  const pos = (index: number): string => `${(100 * (index + 0.5)) / slice.count}%`;
+  const pos = (index: number): string => sliceBarOffset(index, slice.count);
   const labeled: number[] = [];
   for (let n = 0; n < flags.length; n++) if (flags[n]) labeled.push(n);
   const jump = (clientY: number): void => {
     const rect = ref.current?.getBoundingClientRect();
     if (!rect || !controller) return;
-    const frac = 1 - (clientY - rect.top) / rect.height;
-    controller.jumpToSlice(view, Math.floor(Math.max(0, Math.min(0.9999, frac)) * slice.count));
+    controller.jumpToSlice(view, sliceAtBarPoint(clientY - rect.top, rect.height, slice.count));
   };
   const max = scores ? Math.max(...scores, 1e-6) : 1;
   const strip = scores ? (
