@@ -32,12 +32,12 @@ fi
 
 # The io conformance tests compare our readers with the reference readers (nibabel, pydicom, Pillow for JPEG
 # colour, dcm2niix); without them those tests skip, so CI installs them to make the comparison real.
-if ! /usr/bin/python3 -c 'import nibabel, pydicom, PIL' 2>/dev/null || ! command -v dcm2niix >/dev/null || ! command -v dciodvfy >/dev/null || ! command -v Orthanc >/dev/null || [ ! -e /usr/share/orthanc/plugins/libOrthancDicomWeb.so ]; then
-  echo "==> installing reference tools for the interop tests (nibabel, pydicom, Pillow, dcm2niix, dciodvfy, Orthanc + DICOMweb)"
+if ! /usr/bin/python3 -c 'import nibabel, pydicom, PIL, onnx' 2>/dev/null || ! command -v dcm2niix >/dev/null || ! command -v dciodvfy >/dev/null || ! command -v Orthanc >/dev/null || [ ! -e /usr/share/orthanc/plugins/libOrthancDicomWeb.so ]; then
+  echo "==> installing reference tools for the interop tests (nibabel, pydicom, Pillow, dcm2niix, dciodvfy, Orthanc + DICOMweb, ONNX)"
   SUDO=""
   [ "$(id -u)" -ne 0 ] && SUDO="sudo"
   $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends python3-nibabel python3-pydicom python3-pil dcm2niix dicom3tools orthanc orthanc-dicomweb >/dev/null
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends python3-nibabel python3-pydicom python3-pil dcm2niix dicom3tools orthanc orthanc-dicomweb python3-onnx >/dev/null
 fi
 
 echo "==> typecheck"

@@ -45,6 +45,16 @@ export interface PredictArgs {
   kernels: boolean;
 }
 
+/** `predict --onnx`: a segmentation model trained elsewhere (nnU-Net, MONAI) with its sidecar (docs/onnx-models.md). */
+export interface PredictOnnxArgs {
+  command: 'predict';
+  onnx: string;
+  /** The model's sidecar JSON; null: MODEL.json beside MODEL.onnx. */
+  sidecar: string | null;
+  images: string;
+  out: string;
+}
+
 export interface EvalArgs {
   command: 'eval';
   pred: string;
@@ -55,7 +65,7 @@ export interface EvalArgs {
 export type CommandName = 'train' | 'predict' | 'eval';
 
 /** `pseudolab help`, `--help`: every command; `pseudolab train --help`, `help train`: that command. */
-export type CliArgs = TrainArgs | PredictArgs | EvalArgs | { command: 'help'; topic: CommandName | null };
+export type CliArgs = TrainArgs | PredictArgs | PredictOnnxArgs | EvalArgs | { command: 'help'; topic: CommandName | null };
 
 const COMMANDS: readonly CommandName[] = ['train', 'predict', 'eval'];
 
@@ -74,8 +84,10 @@ are JSON, else strings). Writes RUN/model.pslb, config.json, split.json, log.csv
   },
   predict: {
     summary: 'segment every image of a folder with a trained model',
-    synopsis: 'pseudolab predict --model RUN --images DIR --out DIR [--backend wasm|cpu|webgpu] [--kernels on|off]',
-    details: `RUN is a folder written by train (or its model.pslb). DIR holds NIfTI (.nii, .nii.gz), PNG, JPEG or TIFF images,
+    synopsis: 'pseudolab predict (--model RUN | --onnx MODEL.onnx [--sidecar MODEL.json]) --images DIR --out DIR [--backend wasm|cpu|webgpu] [--kernels on|off]',
+    details: `RUN is a folder written by train (or its model.pslb). --onnx runs a segmentation model trained elsewhere
+(nnU-Net, MONAI) through ONNX Runtime, as its sidecar JSON says (MODEL.json beside it unless --sidecar; spacing,
+normalisation, patch and classes: docs/onnx-models.md). DIR holds NIfTI (.nii, .nii.gz), PNG, JPEG or TIFF images,
 or is a MoNuSeg folder whose img/ holds them. One prediction per image lands in --out:
   NIfTI → NIfTI label map of the same name and geometry, class values as trained;
   PNG, JPEG, TIFF → PNG mask of the same size named after the image (a.tif → a.png); a model with one class
@@ -185,6 +197,8 @@ export function parseCli(argv: string[]): CliArgs {
         network: { type: 'string' },
         set: { type: 'string', multiple: true },
         model: { type: 'string' },
+        onnx: { type: 'string' },
+        sidecar: { type: 'string' },
         images: { type: 'string' },
         pred: { type: 'string' },
         labels: { type: 'string' },
@@ -228,8 +242,12 @@ export function parseCli(argv: string[]): CliArgs {
         set: settings.map(parseSetting),
       };
     }
-    case 'predict':
+    case 'predict': {
+      if ((values.model === undefined) === (values.onnx === undefined)) throw new UsageError('give --model RUN (a model of ours) or --onnx MODEL.onnx (one trained elsewhere), one of them');
+      if (values.sidecar !== undefined && values.onnx === undefined) throw new UsageError('--sidecar goes with --onnx');
+      if (values.onnx !== undefined) return { command, onnx: values.onnx, sidecar: values.sidecar ?? null, images: required(values.images, 'images'), out: required(values.out, 'out') };
       return { command, model: required(values.model, 'model'), images: required(values.images, 'images'), out: required(values.out, 'out'), backend: backend(values.backend), kernels: kernels(values.kernels) };
+    }
     case 'eval':
       return { command, pred: required(values.pred, 'pred'), labels: required(values.labels, 'labels'), json: values.json ?? null };
     default:

@@ -2,6 +2,7 @@ import { commandUsage, parseCli, USAGE, UsageError } from './args.ts';
 import { runEval } from './evaluate.ts';
 import { EXPORT_USAGE, exportCommand } from './export.ts';
 import { runPredict } from './predict.ts';
+import { runPredictOnnx } from './predictOnnx.ts';
 import { runTrain } from './train.ts';
 
 /** Where a wrong command line sends the user: that command's usage when the command is known, else the list. */
@@ -27,7 +28,7 @@ export async function main(argv: string[]): Promise<number> {
         await runTrain(args);
         return 0;
       case 'predict':
-        await runPredict(args);
+        await ('onnx' in args ? runPredictOnnx(args) : runPredict(args));
         return 0;
       case 'eval':
         await runEval(args);
