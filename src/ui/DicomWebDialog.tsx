@@ -46,6 +46,8 @@ export function DicomWebDialog({ onClose }: { onClose: () => void }) {
   const [series, setSeries] = useState<SeriesSummary[] | null>(null);
   const [storeResult, setStoreResult] = useState<CommandOutcome | null>(null);
   const progress = useApp((s) => s.progress);
+  // A save under way or about to start is waited for; one waiting on something else (a read-only tab) is not.
+  const saveKind = useApp((s) => (s.save.kind === 'pending' && s.save.reason ? 'blocked' : s.save.kind));
   const activeName = useApp((s) => (s.activeVolumeId ? (s.volumes[s.activeVolumeId]?.volume.name ?? null) : null));
   const labelsVersion = useApp((s) => (s.activeVolumeId ? (s.volumes[s.activeVolumeId]?.labelsVersion ?? 0) : 0));
   // Recomputed when the active volume or its labels change: the check scans the label buffer.
@@ -166,10 +168,21 @@ export function DicomWebDialog({ onClose }: { onClose: () => void }) {
         <div className="dicomweb-reload" data-testid="dicomweb-reload-note">
           <p>
             For your safety this page may connect to one server only, fixed when the page starts. Reload to allow{' '}
-            <b>{new URL(needsReload).origin}</b> instead{allowedDicomwebOrigin() ? ` of ${allowedDicomwebOrigin()}` : ''}? Your work is saved in this
-            browser and comes back after the reload.
+            <b>{new URL(needsReload).origin}</b> instead{allowedDicomwebOrigin() ? ` of ${allowedDicomwebOrigin()}` : ''}?{' '}
+            {saveKind === 'saving' || saveKind === 'pending'
+              ? 'Your latest changes are being saved; the reload waits until they are.'
+              : saveKind === 'error'
+                ? 'Your latest changes could not be saved (see the save status); a reload would lose them.'
+                : 'Your work is saved in this browser and comes back after the reload.'}
           </p>
-          <button className="primary" data-testid="dicomweb-reload" onClick={() => reloadToConnect(needsReload)}>Reload and connect</button>
+          <button
+            className={saveKind === 'error' ? 'danger' : 'primary'}
+            data-testid="dicomweb-reload"
+            disabled={saveKind === 'saving' || saveKind === 'pending'}
+            onClick={() => reloadToConnect(needsReload)}
+          >
+            {saveKind === 'error' ? 'Reload anyway' : 'Reload and connect'}
+          </button>
         </div>
       )}
       {status.kind === 'error' && (
