@@ -12,7 +12,7 @@ import { heldOutSliceDice } from '../heldOutSliceDice.ts';
 import { argmaxClasses, uncertaintyBytes, type SliceLayer, type SlicePrediction } from '../inference.ts';
 import { inferenceSpecFor } from '../inferenceSpec.ts';
 import { maskedCeDice, sigmoidRampUp } from '../losses.ts';
-import type { LossKit, TrainingMethod } from '../methods/method.ts';
+import type { TrainingMethod, UnlabeledViews } from '../methods/method.ts';
 import { methodNamed } from '../methods/registry.ts';
 import type { TakTextVectors } from '../tak/takVectors.ts';
 import type { TextGuidance, TextHeadReport } from '../vlm/TextGuidance.ts';
@@ -203,16 +203,18 @@ export abstract class SegmentationTrainer implements SegmentationRun {
         let total = tf.add(tf.mul(ce, cfg.supervised.ceWeight), tf.mul(dice, cfg.supervised.diceWeight)) as tf.Scalar;
         let cons: tf.Scalar = tf.scalar(0);
         let u: Forward | null = null;
+        let views: UnlabeledViews | null = null;
         if (teacherOut && xuStudent) {
           // λ_u(t) · the method's unlabeled term on y_u^s = f_s(x̃_u).
           u = this.forward(this.student, xuStudent);
-          cons = method.unlabeledLoss(this.kit(null), { studentLogits: u.logits, teacherLogits: teacherOut.logits, teacherProbs: teacherOut.probs, textMask: teacherOut.textMask }, cfg);
+          views = { studentLogits: u.logits, teacherLogits: teacherOut.logits, teacherProbs: teacherOut.probs, textMask: teacherOut.textMask };
+          cons = method.unlabeledLoss(lossKit(null), views, cfg);
           total = tf.add(total, tf.mul(cons, lambdaU)) as tf.Scalar;
         }
         const extraValues = extras.map((term) => {
           const w = weights.get(term.key)!;
-          if (w <= 0 || !align) return tf.scalar(0);
-          const v = term.loss(this.kit(align(l, u)), cfg);
+          if (w <= 0) return tf.scalar(0);
+          const v = term.loss(lossKit(align ? align(l, u) : null), cfg, views);
           total = tf.add(total, tf.mul(v, w)) as tf.Scalar;
           return v;
         });
@@ -240,11 +242,8 @@ export abstract class SegmentationTrainer implements SegmentationRun {
     if (!read.every((x) => Number.isFinite(x))) throw new Error(`training diverged at step ${this.step} (loss ${read[0]}); lower the learning rate`);
     const [total, ce, dice, consistency] = read as [number, number, number, number];
     const extraReport = new Map(extras.map((t, n) => [t.key, { value: read[4 + n]!, weight: weights.get(t.key)! }]));
-    return { step: this.step, lr, lambdaU, losses: { total, ce, dice, consistency }, text: auxiliary, ...this.extraReport(extraReport), ms: performance.now() - t0 };
-  }
-
-  private kit(alignStage: ((stage: number) => tf.Scalar) | null): LossKit {
-    return lossKit(alignStage);
+    const extra = extras.length > 0 ? { extra: Object.fromEntries(extraReport) } : {};
+    return { step: this.step, lr, lambdaU, losses: { total, ce, dice, consistency }, text: auxiliary, ...extra, ...this.extraReport(extraReport), ms: performance.now() - t0 };
   }
 
   /** Dice per class over the labeled voxels of the validation slices, with the predicting network. */

@@ -10,6 +10,8 @@ export interface StepReport {
   text: TextHeadReport | null;
   /** TAK (3D): L_con of eq 2 and the λ_c it entered with (0 during its warm-up). */
   tak?: { con: number; lambdaC: number } | null;
+  /** The method's extra terms (methods/method.ts ExtraTerm) by key: value and the weight it entered with. */
+  extra?: Record<string, { value: number; weight: number }>;
   ms: number;
 }
 

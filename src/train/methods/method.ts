@@ -43,7 +43,8 @@ export interface ExtraTerm {
   key: string;
   /** Its weight at this step (0: computed as 0 and skipped). */
   weight(step: number, cfg: TrainConfig): number;
-  loss(kit: LossKit, cfg: TrainConfig): Scalar;
+  /** `u`: the step's unlabeled views, null when the step has none. */
+  loss(kit: LossKit, cfg: TrainConfig, u: UnlabeledViews | null): Scalar;
 }
 
 export interface TrainingMethod {
