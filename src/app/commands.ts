@@ -7,6 +7,7 @@ import { makeClass } from '../volume/classes.ts';
 import { SliceProvenance } from '../volume/labels.ts';
 import { downloadBytes } from './download.ts';
 import { baseName, labelFiles, sidecarFile, zipExport } from './labelExport.ts';
+import { applyOpenedSegs, importDicomSegCommand } from './segCommands.ts';
 
 /**
  * What the UI's buttons do: each command runs io, updates the store and reports problems as messages. A bad
@@ -28,6 +29,7 @@ export async function openFilesCommand(store: AppStore, files: InputFile[]): Pro
     store.getState().addOpened(result);
     const first = result.volumes[0];
     if (first) store.getState().setActiveVolume(first.id);
+    if (result.segmentations) applyOpenedSegs(store, result.segmentations);
     // A CSV of descriptions opened on its own is for the images already open.
     if (result.descriptions) {
       const now = store.getState();
@@ -36,7 +38,7 @@ export async function openFilesCommand(store: AppStore, files: InputFile[]): Pro
       for (const p of open.problems) now.pushMessage({ severity: p.severity, subject: p.file, text: p.message });
       for (const m of open.summaries) now.pushMessage({ severity: 'info', subject: m.file, text: m.text });
     }
-    if (result.volumes.length === 0 && result.problems.length === 0 && !result.descriptions) {
+    if (result.volumes.length === 0 && result.problems.length === 0 && !result.descriptions && !result.segmentations) {
       store.getState().pushMessage({ severity: 'warning', subject: null, text: 'No images found in what was opened.' });
     }
   } catch (e) {
@@ -53,6 +55,7 @@ export async function importLabelsCommand(store: AppStore, file: InputFile): Pro
     store.getState().pushMessage({ severity: 'error', subject: file.name, text: 'Open a volume before importing labels onto it.' });
     return;
   }
+  if (await importDicomSegCommand(store, file)) return;
   try {
     const { values, warnings } = await importLabelFile(file, entry.volume);
     store.getState().replaceLabels(entry.volume.id, values, SliceProvenance.Imported);

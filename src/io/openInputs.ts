@@ -1,6 +1,7 @@
 import type { Volume } from '../volume/Volume.ts';
 import { detectFormat, fileNameOf, folderOf, isIgnoredFile, type FileFormat } from './detectFormat.ts';
 import { openDicomSeries } from './dicom/openDicomSeries.ts';
+import { isDicomSeg } from './dicomSeg/isDicomSeg.ts';
 import { parseDicomFile, type DicomFileInfo } from './dicom/parseDicomFile.ts';
 import { openImage2D, readImage2D } from './image2d/readImage2D.ts';
 import { importedLabels } from './importedLabels.ts';
@@ -207,6 +208,11 @@ async function openAll(files: InputFile[], result: OpenResult, tick: (what: stri
     try {
       if (bytes.length === 0) {
         result.problems.push({ file: file.path, severity: 'error', message: `${file.name}: is empty (0 bytes); was the copy or download interrupted?` });
+      } else if (format === 'dicom' && isDicomSeg(bytes)) {
+        // A Segmentation is labels for a series, not an image: read now, placed on its series by the app.
+        // Its reader (and dcmjs) loads only when one is opened.
+        const { readDicomSeg } = await import('./dicomSeg/readSeg.ts');
+        result.segmentations = [...(result.segmentations ?? []), { path: file.path, name: file.name, seg: readDicomSeg(bytes) }];
       } else if (format === 'dicom') {
         dicom.push(parseDicomFile(bytes, file.path));
       } else if (format === 'nifti') {

@@ -1,6 +1,7 @@
 import type { ClassDef } from '../volume/classes.ts';
 import type { LabelMap } from '../volume/labels.ts';
 import type { Volume } from '../volume/Volume.ts';
+import type { DicomSegContent } from './dicomSeg/readSeg.ts';
 import type { DescriptionTable } from './text/readDescriptionsCsv.ts';
 
 /**
@@ -44,6 +45,8 @@ export interface OpenResult {
   descriptions?: DescriptionTable[];
   /** Volumes that came as validation data (a MoNuSeg Val_Folder): their labels measure the model, never train it. */
   validationVolumeIds?: string[];
+  /** DICOM Segmentations among the files, read: they belong on their series, opened now or before (the app places them). */
+  segmentations?: { path: string; name: string; seg: DicomSegContent }[];
 }
 
 export type ProgressFn = (done: number, total: number, what: string) => void;

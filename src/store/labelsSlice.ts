@@ -10,6 +10,7 @@ import {
   SliceProvenance,
   slicesTouched,
   type LabelEdit,
+  type LabelMap,
   type SliceChange,
   type VoxelBox,
 } from '../volume/labels.ts';
@@ -38,6 +39,8 @@ export interface LabelsSlice {
   setSliceLabels: (volumeId: string, k: number, values: Uint8Array, provenance: SliceProvenance, onlyClass?: number) => LabelEdit | null;
   /** Replaces a volume's labels with a whole labeled volume (import); every slice counts as labeled. */
   replaceLabels: (volumeId: string, values: Uint8Array, provenance: SliceProvenance) => LabelEdit | null;
+  /** Replaces a volume's labels and every slice's provenance with `labels` (a DICOM SEG import): one undoable edit. */
+  replaceLabelMap: (volumeId: string, labels: LabelMap) => LabelEdit | null;
 }
 
 /** Undo memory per volume; the oldest edits go first once a long session exceeds it. */
@@ -159,6 +162,29 @@ export const createLabelsSlice: StateCreator<AppState, [], [], LabelsSlice> = (s
       for (const axis of [0, 1, 2] as const) {
         const all = Array.from({ length: entry.labels.dims[axis] }, (_, n) => n);
         sliceChanges.push(...markSlicesChanges(entry.labels, axis, all, provenance));
+      }
+      const edit: LabelEdit = { indices, before, after, sliceChanges };
+      if (isEmptyEdit(edit)) return null;
+      applyEdit(entry.labels, edit, 'forward');
+      syncCommitted(entry, edit, 'forward');
+      commit(volumeId, entry, edit);
+      return edit;
+    },
+
+    replaceLabelMap: (volumeId, labels) => {
+      const entry = get().volumes[volumeId];
+      if (!entry) return null;
+      if (labels.dims.some((d, n) => d !== entry.labels.dims[n])) {
+        throw new Error(`labels are ${labels.dims.join('×')}, the volume is ${entry.labels.dims.join('×')}`);
+      }
+      entry.labels.voxels.set(entry.committed);
+      const { indices, before, after } = diffVoxels(entry.committed, labels.voxels);
+      const sliceChanges: SliceChange[] = [];
+      for (const axis of [0, 1, 2] as const) {
+        labels.slices[axis].forEach((now, index) => {
+          const was = entry.labels.slices[axis][index] as SliceProvenance;
+          if (was !== now) sliceChanges.push({ axis, index, before: was, after: now as SliceProvenance });
+        });
       }
       const edit: LabelEdit = { indices, before, after, sliceChanges };
       if (isEmptyEdit(edit)) return null;

@@ -8,7 +8,8 @@ import { packBinaryFrames, unpackBinaryFrame } from './binaryFrames.ts';
 import { decimalString } from './dicomValues.ts';
 import { labelsFromSeg } from './labelsFromSeg.ts';
 import { planSegments } from './planSegments.ts';
-import { isDicomSeg, readDicomSeg } from './readSeg.ts';
+import { isDicomSeg } from './isDicomSeg.ts';
+import { readDicomSeg } from './readSeg.ts';
 import { dicomSegUnavailableReason, writeDicomSeg } from './writeSeg.ts';
 
 /** A small oblique DICOM-sourced volume, built in memory: 7 columns, 5 rows, 4 slices. */

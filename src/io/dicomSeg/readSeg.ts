@@ -55,18 +55,7 @@ function numbers(x: unknown): number[] | null {
   return v.length > 0 && v.every(Number.isFinite) ? v : null;
 }
 
-/** Whether bytes hold a Segmentation: its SOP class, or failing that its modality. Cheap: reads only the header. */
-export function isDicomSeg(bytes: Uint8Array): boolean {
-  try {
-    const dict = dcmjs.data.DicomMessage.readFile(toArrayBuffer(bytes), { untilTag: '7FE00010', ignoreErrors: true });
-    const ds = dcmjs.data.DicomMetaDictionary.naturalizeDataset(dict.dict);
-    return text(ds.SOPClassUID) === SEGMENTATION_SOP_CLASS || text(ds.Modality) === 'SEG';
-  } catch {
-    return false;
-  }
-}
-
-function toArrayBuffer(bytes: Uint8Array): ArrayBuffer {
+export function toArrayBuffer(bytes: Uint8Array): ArrayBuffer {
   return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
 }
 
