@@ -1,8 +1,11 @@
 import { expect, test } from '@playwright/test';
 import { gunzipSync, gzipSync, strFromU8, unzipSync } from 'fflate';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { activeSummary, ARTIFACTS, DATASETS, paintStroke, shot, waitForViewer } from './helpers.ts';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { activeSummary, ARTIFACTS, DATASETS, paintStroke, REPO, shot, waitForViewer } from './helpers.ts';
+
+const PYTHON = '/usr/bin/python3';
 
 /*
  * Labels out to nnU-Net and predictions back: paint a few slices of the demo, download the workspace as an nnU-Net
@@ -55,6 +58,17 @@ test('nnU-Net dataset export, then predictions imported and reviewed', async ({ 
   const k0 = painted.labeledK[0]!;
   expect(voxels.subarray(k0 * per, (k0 + 1) * per).some((v) => v === json.labels.ignore)).toBe(false);
   writeFileSync(join(ARTIFACTS, 'nnunet-export-listing.txt'), `${names.join('\n')}\n\n${JSON.stringify(json, null, 2)}\n`);
+  // The downloaded folder, unzipped, passes nnU-Net's integrity rules as nibabel reads it.
+  if (spawnSync(PYTHON, ['-c', 'import nibabel']).status === 0) {
+    const unzipped = join(ARTIFACTS, 'nnunet-export');
+    rmSync(unzipped, { recursive: true, force: true });
+    for (const [name, bytes] of Object.entries(files)) {
+      mkdirSync(dirname(join(unzipped, name)), { recursive: true });
+      writeFileSync(join(unzipped, name), bytes);
+    }
+    const check = spawnSync(PYTHON, [join(REPO, 'src/io/nnunet/testing/verify_nnunet_dataset.py'), join(unzipped, 'Dataset500_Pseudolab')], { encoding: 'utf8' });
+    expect(check.stdout.trim()).toBe(`ok ${labelsTr.length}`);
+  }
 
   // nnU-Net's answer for that case: class 1 in a square on every slice, same header (same grid), in an output folder.
   const prediction = labelFile.slice();
