@@ -5,7 +5,8 @@ import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openInputs } from '../src/io/openInputs.ts';
-import { defaultSources, makeMalformedCorpus, sourcesPresent, summarize } from '../src/io/testing/malformedCorpus.ts';
+import { summarize } from '../src/io/testing/corpusVerdict.ts';
+import { defaultSources, makeMalformedCorpus, sourcesPresent } from '../src/io/testing/malformedCorpus.ts';
 import { configureNodeCodecs } from '../src/io/testing/nodeCodecs.ts';
 import { memoryFile } from '../src/io/testing/nodeFiles.ts';
 

@@ -3,7 +3,7 @@
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { openInputs } from '../src/io/openInputs.ts';
-import { summarize } from '../src/io/testing/malformedCorpus.ts';
+import { summarize } from '../src/io/testing/corpusVerdict.ts';
 import { configureNodeCodecs } from '../src/io/testing/nodeCodecs.ts';
 import { nodeFile } from '../src/io/testing/nodeFiles.ts';
 import type { InputFile } from '../src/io/types.ts';

@@ -3,7 +3,7 @@
 // named error. Usage: npx tsx scripts/run-malformed-corpus.mts [corpus-dir] [--sample N] [--timeout-s S] [--mem-mb M]
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { childCommand, countOutcomes, runCorpus, sampleIds } from '../src/io/testing/malformedCorpus.ts';
+import { childCommand, countOutcomes, runCorpus, sampleIds } from '../src/io/testing/corpusRunner.ts';
 
 const args = process.argv.slice(2);
 const flag = (name: string, fallback: number): number => {

@@ -6,6 +6,10 @@ import { syntheticVolume } from '../io/nnunet/testing/nnunetWorkspace.ts';
 import { memoryFile } from '../io/testing/nodeFiles.ts';
 import { createAppStore } from '../store/appStore.ts';
 import { makeClass } from '../volume/classes.ts';
+import { writeDicomSeg } from '../io/dicomSeg/writeSeg.ts';
+import type { DicomSeriesReference } from '../volume/dicomReference.ts';
+import { createLabelMap } from '../volume/labels.ts';
+import type { Volume } from '../volume/Volume.ts';
 import { importPredictionsCommand } from './importPredictions.ts';
 import { acceptFocusedSlice, rejectFocusedSlice } from './training/review.ts';
 import { SliceProvenance } from '../volume/labels.ts';
@@ -133,5 +137,46 @@ describe('importing predictions for review', () => {
     pred[0] = 7;
     await importPredictionsCommand(store, [memoryFile('case_a.nii.gz', writeNiftiLabels(pred, a))]);
     expect(store.getState().classes.map((c) => c.value)).toEqual([1, 3, 2, 7]);
+  });
+});
+
+/** A DICOM-sourced volume with per-slice references, as a SEG needs: axial, 6×5×4. */
+function dicomVolume(): Volume {
+  const v = syntheticVolume('axial series', [6, 5, 4]);
+  const m = v.geometry.ijkToLps;
+  const reference: DicomSeriesReference = {
+    instances: [0, 1, 2, 3].map((k) => ({
+      sopClassUID: '1.2.840.10008.5.1.4.1.1.4',
+      sopInstanceUID: `1.2.826.0.1.7.${k + 1}`,
+      position: [m[3] + m[2] * k, m[7] + m[6] * k, m[11] + m[10] * k],
+    })),
+    orientation: [m[0] / 0.9, m[4] / 0.9, m[8] / 0.9, m[1] / 1.1, m[5] / 1.1, m[9] / 1.1],
+    pixelSpacing: [1.1, 0.9],
+    sliceThickness: 2.5,
+    study: { PatientName: 'Test^Patient', PatientID: 'P1', StudyDate: '20260101' },
+  };
+  return { ...v, source: { format: 'dicom', fileNames: ['a.dcm'], seriesInstanceUID: '1.2.826.0.1.9', studyInstanceUID: '1.2.826.0.1.8', frameOfReferenceUID: '1.2.826.0.1.6', reference } };
+}
+
+describe('importing a DICOM SEG as predictions', () => {
+  it('lands on the series it references, segments matched to classes by name', async () => {
+    const volume = dicomVolume();
+    const elsewhere = createLabelMap(volume.geometry.dims);
+    elsewhere.voxels[2 + 6 * 2 + 30 * 1] = 1;
+    elsewhere.voxels[3 + 6 * 2 + 30 * 3] = 3;
+    elsewhere.slices[2][1] = elsewhere.slices[2][3] = SliceProvenance.Painted;
+    const seg = writeDicomSeg({ volume, labels: elsewhere, classes: [makeClass(1, 'Anterior'), makeClass(3, 'Posterior')] });
+    const store = createAppStore();
+    store.getState().addVolumes([{ volume: syntheticVolume('other', [6, 5, 4]) }, { volume }]);
+    store.setState({ classes: [makeClass(3, 'posterior'), makeClass(1, 'anterior')] });
+    await importPredictionsCommand(store, [memoryFile('seg.dcm', seg)]);
+    expect(store.getState().messages.filter((m) => m.severity === 'error')).toEqual([]);
+    const layer = store.getState().training.predictions[volume.id]!;
+    expect(layer.imported).toBe('seg.dcm');
+    expect([layer.labels[2 + 6 * 2 + 30 * 1], layer.labels[3 + 6 * 2 + 30 * 3], layer.labels[0]]).toEqual([1, 3, 0]);
+    const other = createAppStore();
+    other.getState().addVolumes([{ volume: syntheticVolume('other', [6, 5, 4]) }]);
+    await importPredictionsCommand(other, [memoryFile('seg.dcm', seg)]);
+    expect(other.getState().messages.map((m) => m.text)).toEqual([expect.stringMatching(/segments series 1\.2\.826\.0\.1\.9, which is not open; open that DICOM series first/)]);
   });
 });

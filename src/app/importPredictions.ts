@@ -1,4 +1,6 @@
 import { detectFormat } from '../io/detectFormat.ts';
+import { labelsFromSeg, seriesUIDOf } from '../io/dicomSeg/labelsFromSeg.ts';
+import { readDicomSeg } from '../io/dicomSeg/readSeg.ts';
 import { readNiftiLabelValues } from '../io/nifti/readNifti.ts';
 import { matchPrediction, predictionValueMap } from '../io/nnunet/matchPrediction.ts';
 import { messageAbout } from '../io/problems.ts';
@@ -59,9 +61,8 @@ async function readDatasetJson(files: InputFile[]): Promise<unknown> {
   }
 }
 
-/** A DICOM SEG onto the open series it references, through the SEG reader in io/dicomSeg (loaded on first use). */
-async function segPrediction(store: AppStore, file: InputFile, bytes: Uint8Array): Promise<ImportedPrediction> {
-  const [{ readDicomSeg }, { labelsFromSeg, seriesUIDOf }] = await Promise.all([import('../io/dicomSeg/readSeg.ts'), import('../io/dicomSeg/labelsFromSeg.ts')]);
+/** A DICOM SEG onto the open series it references, through the SEG reader in io/dicomSeg. */
+function segPrediction(store: AppStore, file: InputFile, bytes: Uint8Array): ImportedPrediction {
   const seg = readDicomSeg(bytes);
   const s = store.getState();
   const entry = s.volumeOrder.map((id) => s.volumes[id]!).find((e) => seg.referencedSeriesUID !== null && seriesUIDOf(e.volume) === seg.referencedSeriesUID);
@@ -102,7 +103,7 @@ export async function importPredictionsCommand(store: AppStore, files: InputFile
         ensureClasses(store, labels, unnamed);
         prediction = { volumeId: match.volumeId, labels, fileName: file.name };
       } else if (format === 'dicom') {
-        prediction = await segPrediction(store, file, bytes);
+        prediction = segPrediction(store, file, bytes);
       } else {
         throw new Error('is not a NIfTI label map or a DICOM SEG');
       }

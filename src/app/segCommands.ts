@@ -3,7 +3,7 @@ import { isDicomSeg } from '../io/dicomSeg/isDicomSeg.ts';
 import { readDicomSeg, type DicomSegContent, type SegSegment } from '../io/dicomSeg/readSeg.ts';
 import { dicomSegUnavailableReason, writeDicomSeg } from '../io/dicomSeg/writeSeg.ts';
 import type { InputFile } from '../io/types.ts';
-import type { AppStore } from '../store/appStore.ts';
+import type { AppState, AppStore } from '../store/appStore.ts';
 import { activeEntry } from '../store/selectors.ts';
 import type { VolumeEntry } from '../store/types.ts';
 import { makeClass, nextClassValue, type ClassDef } from '../volume/classes.ts';
@@ -19,6 +19,9 @@ export function dicomSegExportBlocker(entry: VolumeEntry | null): string | null 
   const why = dicomSegUnavailableReason(entry.volume);
   return why ? why[0]!.toUpperCase() + why.slice(1) : null;
 }
+
+/** The store selector the Export menu uses. */
+export const activeDicomSegBlocker = (s: AppState): string | null => dicomSegExportBlocker(activeEntry(s));
 
 /** Downloads the active volume's committed labels as a DICOM Segmentation of its series. */
 export function exportDicomSegCommand(store: AppStore): void {

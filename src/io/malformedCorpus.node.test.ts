@@ -3,7 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openInputs } from './openInputs.ts';
-import { childCommand, classify, countOutcomes, defaultSources, makeMalformedCorpus, runCorpus, sampleIds, sourcesPresent, summarize } from './testing/malformedCorpus.ts';
+import { childCommand, countOutcomes, runCorpus, sampleIds } from './testing/corpusRunner.ts';
+import { classify, summarize } from './testing/corpusVerdict.ts';
+import { defaultSources, makeMalformedCorpus, sourcesPresent } from './testing/malformedCorpus.ts';
 import { configureNodeCodecs } from './testing/nodeCodecs.ts';
 import { memoryFile } from './testing/nodeFiles.ts';
 

@@ -3,6 +3,7 @@ import { fromFile } from '../app/browserFiles.ts';
 import { exportActiveLabelsCommand, exportAllLabelsCommand, importLabelsCommand, openFilesCommand } from '../app/commands.ts';
 import { importPredictionsCommand } from '../app/importPredictions.ts';
 import { exportNnunetCommand } from '../app/nnunetExport.ts';
+import { activeDicomSegBlocker, exportDicomSegCommand } from '../app/segCommands.ts';
 import { appStore, useApp } from '../store/appStore.ts';
 import { canRedo, canUndo } from '../store/selectors.ts';
 import { DICOMWEB_REOPEN_AT_START, DicomWebDialog } from './DicomWebDialog.tsx';
@@ -24,6 +25,7 @@ export function TopBar({ onHelp, onGuide, guideShown }: { onHelp: () => void; on
   const importRef = useRef<HTMLInputElement>(null);
   const predictionsRef = useRef<HTMLInputElement>(null);
   const [exportOpen, setExportOpen] = useState(false);
+  const segBlocker = useApp(activeDicomSegBlocker);
   const [nnunetPseudoLabels, setNnunetPseudoLabels] = useState(true);
   const [serverOpen, setServerOpen] = useState(DICOMWEB_REOPEN_AT_START);
 
@@ -79,7 +81,7 @@ export function TopBar({ onHelp, onGuide, guideShown }: { onHelp: () => void; on
         </button>
       </div>
       <div className="toolbar-group">
-        <button disabled={!hasVolume} onClick={() => importRef.current?.click()} title="Import a label file (NIfTI or PNG mask) onto the active volume; sizes must match">
+        <button disabled={!hasVolume} onClick={() => importRef.current?.click()} title="Import a label file (NIfTI or PNG mask) onto the active volume, sizes must match; or a DICOM SEG onto its series">
           Import labels
         </button>
         <input
@@ -87,7 +89,7 @@ export function TopBar({ onHelp, onGuide, guideShown }: { onHelp: () => void; on
           type="file"
           hidden
           data-testid="import-labels"
-          accept=".nii,.gz,.png"
+          accept=".nii,.gz,.png,.dcm"
           onChange={(e) => {
             const f = e.currentTarget.files?.[0];
             if (f) void importLabelsCommand(appStore, fromFile(f));
@@ -132,6 +134,15 @@ export function TopBar({ onHelp, onGuide, guideShown }: { onHelp: () => void; on
               </button>
               <button role="menuitem" data-testid="export-all" onClick={() => { setExportOpen(false); void exportAllLabelsCommand(appStore); }}>
                 All {volumeCount} volumes (.zip)
+              </button>
+              <button
+                role="menuitem"
+                data-testid="export-dicom-seg"
+                disabled={segBlocker !== null}
+                title={segBlocker ?? 'The active series\' labels as a DICOM Segmentation in its study: one segment per class (painted MANUAL, accepted pseudo-labels SEMIAUTOMATIC), frames on the source slices'}
+                onClick={() => { setExportOpen(false); exportDicomSegCommand(appStore); }}
+              >
+                DICOM SEG (.dcm)
               </button>
               <button
                 role="menuitem"

@@ -8,6 +8,7 @@ import type { Volume } from '../../volume/Volume.ts';
 import { readNifti, readNiftiLabelValues } from '../nifti/readNifti.ts';
 import { writeNiftiLabels } from '../nifti/writeNiftiLabels.ts';
 import { caseNames, planNnunetDataset } from './buildNnunetDataset.ts';
+import { groundTruthMask, hasGroundTruth } from './nnunetLabels.ts';
 import { CLASSES, HIPPO, paintK, sourceCase, syntheticVolume, testWorkspace, writeDataset } from './testing/nnunetWorkspace.ts';
 
 const PYTHON = '/usr/bin/python3';
@@ -71,6 +72,22 @@ describe('nnU-Net export: labels and files', () => {
     expect(slice(off, 15).every((x) => x === 3)).toBe(true);
     expect(slice(off, 10)).toEqual(slice(on, 10));
     expect(new Set(slice(on, 10))).toEqual(new Set([0, 1, 2]));
+  });
+
+  it('without pseudo-labels, an accepted slice still counts where a painted slice of another axis crosses it', () => {
+    const labels = createLabelMap([4, 3, 2]);
+    labels.slices[2][0] = SliceProvenance.AcceptedPseudoLabel;
+    labels.slices[0][1] = SliceProvenance.Painted;
+    labels.slices[1][2] = SliceProvenance.Imported;
+    const at = (m: Uint8Array, i: number, j: number, k: number) => m[i + 4 * (j + 3 * k)];
+    const off = groundTruthMask(labels, false);
+    expect([at(off, 0, 0, 0), at(off, 1, 0, 0), at(off, 0, 2, 1), at(off, 0, 0, 1)]).toEqual([0, 1, 1, 0]);
+    const on = groundTruthMask(labels, true);
+    expect([at(on, 0, 0, 0), at(on, 3, 1, 0), at(on, 0, 0, 1)]).toEqual([1, 1, 0]);
+    expect(hasGroundTruth(labels, false)).toBe(true);
+    labels.slices[0][1] = SliceProvenance.Unlabeled;
+    labels.slices[1][2] = SliceProvenance.Unlabeled;
+    expect([hasGroundTruth(labels, true), hasGroundTruth(labels, false)]).toEqual([true, false]);
   });
 
   it('refuses a workspace with nothing labeled, and grey volumes beside RGB images', () => {

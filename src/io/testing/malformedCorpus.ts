@@ -1,97 +1,16 @@
-import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import dicomParser from 'dicom-parser';
 import { gunzipSync, gzipSync } from 'fflate';
-import { crc32 } from '../gzip.ts';
-import { isRawLibraryText } from '../problems.ts';
-import type { OpenResult } from '../types.ts';
+import type { CaseMeta, CaseReport, Expectation } from './corpusVerdict.ts';
+import { positions } from './flipPositions.ts';
+import { makeTiffJpegCases } from './malformedImageCases.ts';
 
 /**
- * A malformed-input corpus made from the shared data at run time (never committed): truncations, bit flips and
- * hostile values in every header field, lying sizes, absurd dimensions. Each case is a folder of files plus a
- * case.json saying what a correct answer is; each is opened through openInputs in a child process with a time
- * and memory cap, and ends in one of: ok, named error, wrong (opened as wrong data), hang, crash, raw message.
+ * Making the malformed-input corpus from the shared data: truncations, bit flips and hostile values in every
+ * header field, lying sizes, absurd dimensions. What a case's outcome means is corpusVerdict.ts; running the
+ * cases is corpusRunner.ts.
  */
-
-/** What may come out of a case: the reference volume, any sane volume, or (for both) a named error. */
-export type Expectation = 'same' | 'sane';
-
-export interface CaseMeta {
-  id: string;
-  group: string;
-  expect: Expectation;
-  /** Dims and CRC-32 of the voxels the pristine file opens to, for `same`. */
-  reference?: { dims: number[]; crc: number };
-}
-
-export type Outcome = 'ok' | 'named-error' | 'wrong' | 'hang' | 'crash' | 'raw-message';
-
-/** What the child reports about one opened case. */
-export interface CaseReport {
-  volumes: { name: string; dims: number[]; channels: number; voxelCount: number; finiteGeometry: boolean; finiteVoxels: boolean; crc: number }[];
-  problems: { message: string; severity: string }[];
-  /** Files in the case, to check that every message names one of them (or a series made of them). */
-  names: string[];
-}
-
-export function summarize(result: OpenResult, names: string[]): CaseReport {
-  return {
-    volumes: result.volumes.map((v) => {
-      const g = v.geometry;
-      let finiteVoxels = true;
-      for (let n = 0; n < v.voxels.length; n++) {
-        if (!Number.isFinite(v.voxels[n] as number)) {
-          finiteVoxels = false;
-          break;
-        }
-      }
-      const bytes = new Uint8Array(v.voxels.buffer, v.voxels.byteOffset, v.voxels.byteLength);
-      return {
-        name: v.name,
-        dims: [...g.dims],
-        channels: v.channels,
-        voxelCount: v.voxels.length,
-        finiteGeometry: g.ijkToLps.every(Number.isFinite) && g.spacing.every((s) => Number.isFinite(s) && s > 0),
-        finiteVoxels,
-        crc: crc32(bytes),
-      };
-    }),
-    problems: result.problems.map((p) => ({ message: p.message, severity: p.severity })),
-    names,
-  };
-}
-
-/** The verdict on one case from the child's report (null when the child timed out or died). */
-export function classify(meta: CaseMeta, report: CaseReport | null, timedOut: boolean): { outcome: Outcome; why: string } {
-  if (timedOut) return { outcome: 'hang', why: 'no answer within the time cap' };
-  if (!report) return { outcome: 'crash', why: 'the child process died without a report (out of memory or an uncaught error)' };
-  const subjects = new Set([...report.names, ...report.volumes.map((v) => v.name)]);
-  for (const p of report.problems) {
-    if (isRawLibraryText(p.message)) return { outcome: 'raw-message', why: p.message };
-    const named = [...subjects].some((s) => p.message.startsWith(`${s}:`)) || /^(MR|CT|[A-Z]{2}) series|^folder |^\d+ folders|^the opened files/.test(p.message) || report.names.some((n) => p.message.includes(n));
-    if (!named) return { outcome: 'raw-message', why: `names no file: ${p.message}` };
-  }
-  if (report.volumes.length === 0) {
-    return report.problems.some((p) => p.severity === 'error') ? { outcome: 'named-error', why: report.problems[0]!.message } : { outcome: 'wrong', why: 'nothing opened and nothing said' };
-  }
-  for (const v of report.volumes) {
-    const expected = v.dims.reduce((a, b) => a * b, 1) * v.channels;
-    if (v.voxelCount !== expected || v.voxelCount === 0) return { outcome: 'wrong', why: `${v.name}: ${v.voxelCount} voxels for dims ${v.dims.join('×')}` };
-    if (!v.finiteGeometry) return { outcome: 'wrong', why: `${v.name}: non-finite or zero geometry` };
-    if (!v.finiteVoxels) return { outcome: 'wrong', why: `${v.name}: non-finite voxel values` };
-  }
-  if (meta.expect === 'same' && meta.reference) {
-    const v = report.volumes[0]!;
-    if (v.crc !== meta.reference.crc || v.dims.join() !== meta.reference.dims.join()) {
-      return { outcome: 'wrong', why: `opened, but its voxels differ from the pristine file's (${v.dims.join('×')})` };
-    }
-  }
-  return { outcome: 'ok', why: report.volumes.map((v) => `${v.name} ${v.dims.join('×')}`).join(', ') };
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-// Generation
 
 type Field = { name: string; offset: number; type: 'i16' | 'i32' | 'f32' | 'u8' | 'bytes'; count?: number; keepsVoxels?: boolean };
 
@@ -154,15 +73,6 @@ function readField(header: Uint8Array, f: Field): number {
   if (f.type === 'i32') return v.getInt32(f.offset, true);
   if (f.type === 'f32') return v.getFloat32(f.offset, true);
   return header[f.offset]!;
-}
-
-/** A deterministic stream of positions for bit flips, so two runs make the same corpus. */
-function* positions(seed: number, below: number): Generator<number> {
-  let s = seed >>> 0;
-  for (;;) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    yield s % below;
-  }
 }
 
 export interface CorpusSources {
@@ -361,130 +271,7 @@ export async function makeMalformedCorpus(
   return cases;
 }
 
-/** A seeded 64×48 RGB picture with edges and gradients, so compressed streams have real content to damage. */
-function syntheticRgb(width: number, height: number): Uint8Array {
-  const rgb = new Uint8Array(width * height * 3);
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      const at = 3 * (y * width + x);
-      rgb[at] = (x * 4) & 255;
-      rgb[at + 1] = (y * 5) & 255;
-      rgb[at + 2] = (x + y) % 16 < 8 ? 220 : 30;
-    }
-  }
-  return rgb;
-}
 
-/** Offset of each IFD entry of the first TIFF directory, by tag; little- or big-endian. */
-function tiffEntries(tiff: Uint8Array): { little: boolean; entries: Map<number, number> } {
-  const v = new DataView(tiff.buffer, tiff.byteOffset, tiff.byteLength);
-  const little = tiff[0] === 0x49;
-  const ifd = v.getUint32(4, little);
-  const count = v.getUint16(ifd, little);
-  const entries = new Map<number, number>();
-  for (let n = 0; n < count; n++) entries.set(v.getUint16(ifd + 2 + 12 * n, little), ifd + 2 + 12 * n);
-  return { little, entries };
-}
-
-/** The first TIFF directory's entry for `tag` set to one value of its own type (SHORT or LONG), in a copy. */
-function setTiffValue(tiff: Uint8Array, tag: number, value: number): Uint8Array | null {
-  const { little, entries } = tiffEntries(tiff);
-  const at = entries.get(tag);
-  if (at === undefined) return null;
-  const out = tiff.slice();
-  const v = new DataView(out.buffer);
-  const type = v.getUint16(at + 2, little);
-  const count = v.getUint32(at + 4, little);
-  // Only values stored in the entry itself are rewritten; a value elsewhere (several strips) is left to the flips.
-  if (type === 3 && count <= 2) v.setUint16(at + 8, Math.min(value, 0xffff), little);
-  else if (type === 4 && count === 1) v.setUint32(at + 8, value >>> 0, little);
-  else return null;
-  return out;
-}
-
-/** Offsets of a JPEG's SOF0/SOF2 height and width fields. */
-function jpegSizeField(jpeg: Uint8Array): number | null {
-  for (let at = 2; at + 9 <= jpeg.length; ) {
-    if (jpeg[at] !== 0xff) return null;
-    const marker = jpeg[at + 1]!;
-    if (marker === 0xc0 || marker === 0xc1 || marker === 0xc2) return at + 5;
-    at += 2 + ((jpeg[at + 2]! << 8) | jpeg[at + 3]!);
-  }
-  return null;
-}
-
-/**
- * TIFF and JPEG cases made from a synthetic picture (sharp writes them, so no data file is needed): absurd and
- * zero sizes in the header, truncations, bit flips in the header and directory, lying strip offsets and counts.
- * Each must open as a sane picture or end in a named error.
- */
-export async function makeTiffJpegCases(): Promise<{ id: string; group: string; files: Record<string, Uint8Array> }[]> {
-  const { default: sharp } = await import('sharp');
-  const [width, height] = [64, 48];
-  const raw = { raw: { width, height, channels: 3 as const } };
-  const picture = syntheticRgb(width, height);
-  const jpeg = new Uint8Array(await sharp(picture, raw).jpeg({ quality: 90 }).toBuffer());
-  const tiffs: [string, Uint8Array][] = [
-    ['none', new Uint8Array(await sharp(picture, raw).tiff({ compression: 'none' }).toBuffer())],
-    ['lzw', new Uint8Array(await sharp(picture, raw).tiff({ compression: 'lzw' }).toBuffer())],
-    ['deflate', new Uint8Array(await sharp(picture, raw).tiff({ compression: 'deflate' }).toBuffer())],
-  ];
-  const cases: { id: string; group: string; files: Record<string, Uint8Array> }[] = [];
-  const add = (id: string, group: string, name: string, bytes: Uint8Array): void => void cases.push({ id, group, files: { [name]: bytes } });
-
-  // JPEG: sizes in the frame header, truncations, flips in the headers (tables and frame) and in the scan.
-  const size = jpegSizeField(jpeg);
-  if (size !== null) {
-    for (const [h, w] of [[0, 64], [48, 0], [65535, 65535], [49, 64], [48, 65], [1, 1]] as const) {
-      const b = jpeg.slice();
-      b.set([h >> 8, h & 255, w >> 8, w & 255], size);
-      add(`jpeg-size-${w}x${h}`, 'jpeg', 'image.jpg', b);
-    }
-  }
-  for (const fraction of [0.001, 0.05, 0.3, 0.7, 0.99]) add(`jpeg-cut-${fraction}`, 'truncation', 'image.jpg', jpeg.subarray(0, Math.floor(jpeg.length * fraction)));
-  const jflips = positions(13, Math.min(jpeg.length - 4, 700));
-  for (let n = 0; n < 20; n++) {
-    const bad = jpeg.slice();
-    const at = 2 + jflips.next().value!;
-    bad[at]! ^= 1 << n % 8;
-    add(`jpeg-flip-${n}-at-${at}`, 'jpeg bit flip', 'image.jpg', bad);
-  }
-
-  // TIFF: every size and layout field set to hostile values, per compression; truncations; directory flips.
-  const fields: [string, number, number[]][] = [
-    ['ImageWidth', 256, [0, 1, 65, 65535, 2 ** 31 - 1]],
-    ['ImageLength', 257, [0, 47, 65535, 2 ** 31 - 1]],
-    ['BitsPerSample', 258, [0, 1, 12, 64]],
-    ['Compression', 259, [0, 2, 6, 99]],
-    ['SamplesPerPixel', 277, [0, 2, 200]],
-    ['RowsPerStrip', 278, [0, 1]],
-    ['StripOffsets', 273, [0, 2 ** 31]],
-    ['StripByteCounts', 279, [0, 1, 2 ** 31]],
-    ['PlanarConfiguration', 284, [2, 7]],
-  ];
-  for (const [compression, tiff] of tiffs) {
-    for (const [name, tag, values] of fields) {
-      for (const value of values) {
-        const b = setTiffValue(tiff, tag, value);
-        if (b) add(`tiff-${compression}-${name}-${value}`, 'tiff field', 'image.tif', b);
-      }
-    }
-    for (const fraction of [0.002, 0.1, 0.5, 0.9, 0.999]) add(`tiff-${compression}-cut-${fraction}`, 'truncation', 'image.tif', tiff.subarray(0, Math.floor(tiff.length * fraction)));
-  }
-  const [, plain] = tiffs[1]!;
-  const ifdAt = new DataView(plain.buffer, plain.byteOffset).getUint32(4, plain[0] === 0x49);
-  const tflips = positions(17, 8 + 12 * 16);
-  for (let n = 0; n < 20; n++) {
-    const bad = plain.slice();
-    const at = Math.min(plain.length - 1, n < 4 ? n + 2 : ifdAt + tflips.next().value!);
-    bad[at]! ^= 1 << n % 8;
-    add(`tiff-flip-${n}-at-${at}`, 'tiff bit flip', 'image.tif', bad);
-  }
-  return cases;
-}
-
-// dicom-parser finds the element; the corpus then rewrites its value in place (same length, padded) so the rest
-// of the file stays as it was.
 
 function setDicomText(bytes: Uint8Array, tag: string, value: string): Uint8Array | null {
   const ds = dicomParser.parseDicom(bytes);
@@ -509,99 +296,4 @@ function setDicomUs(bytes: Uint8Array, tag: string, value: number): Uint8Array |
   const out = bytes.slice();
   new DataView(out.buffer).setUint16(el.dataOffset, value, true);
   return out;
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-// Running
-
-export interface CaseResult {
-  id: string;
-  group: string;
-  outcome: Outcome;
-  why: string;
-  ms: number;
-}
-
-export interface RunOptions {
-  /** The command that opens one case folder and prints its CaseReport as the last line of stdout. */
-  child: { command: string; args: (caseDir: string) => string[] };
-  timeoutMs: number;
-  parallel: number;
-}
-
-function runOne(dir: string, meta: CaseMeta, o: RunOptions): Promise<CaseResult> {
-  const t0 = Date.now();
-  return new Promise((resolve) => {
-    const proc = spawn(o.child.command, o.child.args(dir), { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let timedOut = false;
-    proc.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    proc.stderr.on('data', () => undefined);
-    const timer = setTimeout(() => {
-      timedOut = true;
-      proc.kill('SIGKILL');
-    }, o.timeoutMs);
-    proc.on('close', () => {
-      clearTimeout(timer);
-      const line = out.trim().split('\n').pop() ?? '';
-      let report: CaseReport | null = null;
-      try {
-        report = line.startsWith('{') ? (JSON.parse(line) as CaseReport) : null;
-      } catch {
-        report = null;
-      }
-      const { outcome, why } = classify(meta, report, timedOut);
-      resolve({ id: meta.id, group: meta.group, outcome, why, ms: Date.now() - t0 });
-    });
-  });
-}
-
-/**
- * How to start the child that opens one case. Each case is a fresh process, and tsx compiling the source on every
- * start would dominate a case's time, so the child is bundled once with esbuild (packages stay external and
- * resolve from node_modules); without esbuild, tsx runs the source.
- */
-export async function childCommand(repoRoot: string, memMb: number): Promise<RunOptions['child']> {
-  const source = join(repoRoot, 'scripts', 'open-malformed-case.mts');
-  const bundle = join(repoRoot, 'node_modules', '.cache', 'pseudolab-malformed', 'open-case.mjs');
-  let entry = ['--import', 'tsx', source];
-  try {
-    const { build } = await import('esbuild');
-    await build({ entryPoints: [source], bundle: true, platform: 'node', format: 'esm', packages: 'external', outfile: bundle, logLevel: 'warning' });
-    entry = [bundle];
-  } catch {
-    // tsx it is.
-  }
-  return { command: process.execPath, args: (dir) => [`--max-old-space-size=${memMb}`, ...entry, dir] };
-}
-
-/** `count` case ids spread evenly over the sorted corpus, so a sample touches every group. */
-export function sampleIds(root: string, count: number): string[] {
-  const all = readdirSync(root).filter((d) => existsSync(join(root, d, 'case.json'))).sort();
-  const step = all.length / count;
-  return Array.from({ length: Math.min(count, all.length) }, (_, n) => all[Math.floor(n * step)]!);
-}
-
-export async function runCorpus(root: string, ids: string[] | null, o: RunOptions, onResult?: (r: CaseResult) => void): Promise<CaseResult[]> {
-  const all = readdirSync(root).filter((d) => existsSync(join(root, d, 'case.json'))).sort();
-  const chosen = ids ? all.filter((d) => ids.includes(d)) : all;
-  const results: CaseResult[] = [];
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < chosen.length) {
-      const id = chosen[next++]!;
-      const meta = JSON.parse(readFileSync(join(root, id, 'case.json'), 'utf8')) as CaseMeta;
-      const r = await runOne(join(root, id), meta, o);
-      results.push(r);
-      onResult?.(r);
-    }
-  };
-  await Promise.all(Array.from({ length: o.parallel }, worker));
-  return results.sort((a, b) => a.id.localeCompare(b.id));
-}
-
-export function countOutcomes(results: CaseResult[]): Record<Outcome, number> {
-  const counts: Record<Outcome, number> = { ok: 0, 'named-error': 0, wrong: 0, hang: 0, crash: 0, 'raw-message': 0 };
-  for (const r of results) counts[r.outcome]++;
-  return counts;
 }

@@ -2,7 +2,9 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { childCommand, countOutcomes, makeTiffJpegCases, runCorpus, sampleIds, type CaseMeta } from './malformedCorpus.ts';
+import { childCommand, countOutcomes, runCorpus, sampleIds } from './corpusRunner.ts';
+import type { CaseMeta } from './corpusVerdict.ts';
+import { makeTiffJpegCases } from './malformedImageCases.ts';
 
 describe('malformed TIFF and JPEG cases', () => {
   it('cover sizes, truncations and flips in both formats, and a sample each ends in a sane picture or a named error', { timeout: 600_000 }, async () => {
