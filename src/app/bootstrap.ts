@@ -1,72 +1,19 @@
-import { DEMO_GENERATOR_VERSION, generateDemoDataset, renderDemoVolume } from '../demo/generateDemo.ts';
 import { configureDicomCodecs } from '../io/dicom/codecs.ts';
 import { adoptStoredWorkspace } from '../persist/adoptStoredWorkspace.ts';
 import { Autosaver } from '../persist/Autosaver.ts';
 import { openDatabase, type Database } from '../persist/database.ts';
 import { restoreWorkspace, type RestoreResult } from '../persist/restore.ts';
 import type { AppStore } from '../store/appStore.ts';
-import type { Volume } from '../volume/Volume.ts';
+import { loadDemo, regenerateDemoVoxels } from './demoWorkspace.ts';
 import { initTrainingController, trainingController } from './training.ts';
 import { watchPainting } from './watchPainting.ts';
-
-/**
- * Demo volumes are stored without voxels; the same seed and generator version rebuild them bit for bit. A volume
- * saved by another generator version cannot be rebuilt faithfully and is reported instead.
- */
-function regenerateDemoVoxels(volume: Omit<Volume, 'voxels'>): Volume['voxels'] | null {
-  if (volume.source.format !== 'demo' || volume.source.generator !== DEMO_GENERATOR_VERSION) return null;
-  const { seed, index } = volume.source;
-  return renderDemoVolume(seed, index, volume.geometry.dims, volume.geometry.spacing).volume.voxels;
-}
-
-export function loadDemo(store: AppStore): void {
-  const demo = generateDemoDataset();
-  store.getState().setClasses(demo.classes);
-  store.getState().addVolumes(demo.volumes.map((volume, n) => ({ volume, labels: demo.initialLabels[n], labelSource: null })));
-  // Open on a labeled slice, so a first-time user sees painted labels before anything else.
-  const first = demo.volumes[0];
-  const labeledK = demo.initialLabels[0]?.slices[2].findIndex((p) => p !== 0) ?? -1;
-  if (first && labeledK >= 0) {
-    const [ni, nj] = first.geometry.dims;
-    store.getState().setViewState(first.id, { focusVoxel: [Math.floor(ni / 2), Math.floor(nj / 2), labeledK], window: null, zoom: {} });
-  }
-}
+import { claimWriterLock } from './writerLock.ts';
 
 export interface Session {
   autosaver: Autosaver | null;
   db: Database | null;
   /** False while another tab holds the writer lock; this tab then saves nothing until it takes over. */
   writer: boolean;
-}
-
-const WRITER_LOCK = 'pseudolab-workspace-writer';
-
-/**
- * One tab writes the workspace. Two writers would overwrite each other's labels, so a second tab opens
- * read-only and queues for the lock: the browser grants it when the writing tab closes or crashes, and this
- * tab then takes over (takeOver). `now`: whether this tab writes from the start; `later` resolves when a
- * read-only tab is granted the lock (never, if it never is).
- */
-async function claimWriterLock(): Promise<{ now: boolean; later: Promise<void> }> {
-  const locks = typeof navigator !== 'undefined' ? navigator.locks : undefined;
-  if (!locks) return { now: true, later: new Promise<void>(() => undefined) };
-  // Held for the life of the tab.
-  const hold = (): Promise<void> => new Promise<void>(() => undefined);
-  const now = await new Promise<boolean>((resolve) => {
-    void locks.request(WRITER_LOCK, { ifAvailable: true }, (lock) => {
-      resolve(lock !== null);
-      return lock ? hold() : undefined;
-    });
-  });
-  if (now) return { now, later: new Promise<void>(() => undefined) };
-  const later = new Promise<void>((resolve) => {
-    // Queued: granted when the writer goes away, however long that takes.
-    void locks.request(WRITER_LOCK, () => {
-      resolve();
-      return hold();
-    });
-  });
-  return { now, later };
 }
 
 /** Starts saving: the autosaver, told what is already stored, and everything that tells it what happens. */

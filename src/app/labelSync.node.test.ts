@@ -3,7 +3,7 @@ import { createAppStore } from '../store/appStore.ts';
 import type { ToWorker } from '../train/protocol.ts';
 import { classValuesOf, writeKSlices } from '../train/TrainingSession.ts';
 import { SliceProvenance } from '../volume/labels.ts';
-import { loadDemo } from './bootstrap.ts';
+import { loadDemo } from './demoWorkspace.ts';
 import { editBetween, gatherKSlices, kSlicesOf } from './labelSync.ts';
 import { TrainingController } from './training.ts';
 import { FakeWorker, useFakeWorker } from './testing/fakeWorker.ts';

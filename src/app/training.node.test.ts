@@ -2,7 +2,7 @@ import 'fake-indexeddb/auto';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { clearDatabase, openDatabase, readRuns } from '../persist/database.ts';
 import { createAppStore } from '../store/appStore.ts';
-import { loadDemo } from './bootstrap.ts';
+import { loadDemo } from './demoWorkspace.ts';
 import { TrainingController } from './training.ts';
 import { FakeWorker, useFakeWorker } from './testing/fakeWorker.ts';
 

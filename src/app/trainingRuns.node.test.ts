@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { clearDatabase, openDatabase, readRuns, type Database } from '../persist/database.ts';
 import { createAppStore, type AppStore } from '../store/appStore.ts';
 import type { FromWorker, ToWorker } from '../train/protocol.ts';
-import { loadDemo } from './bootstrap.ts';
+import { loadDemo } from './demoWorkspace.ts';
 import { TrainingController } from './training.ts';
 import { FakeWorker } from './testing/fakeWorker.ts';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createAppStore } from '../../store/appStore.ts';
 import { BACKEND_ORDER } from '../../train/backendNames.ts';
-import { loadDemo } from '../bootstrap.ts';
+import { loadDemo } from '../demoWorkspace.ts';
 import { backendOrderOf, gatherRunInputs } from './runInputs.ts';
 
 /*
