@@ -77,6 +77,10 @@ test('DICOMweb: browse a real Orthanc, open a series, paint, store a SEG and fin
   await nameServer(page, orthanc.dicomWebUrl);
   await expect(page.getByTestId('dicomweb-study')).toHaveCount(1, { timeout: 30_000 });
   await expect(page.getByTestId('dicomweb-study-modalities')).toHaveText('MR');
+  // The study's description as Orthanc itself has it (an optional QIDO field, asked for with includefield).
+  const [stored] = (await (await fetch(`${orthanc.restUrl}/studies?expand`)).json()) as { MainDicomTags: { StudyDescription: string } }[];
+  expect(stored!.MainDicomTags.StudyDescription).not.toBe('');
+  await expect(page.getByTestId('dicomweb-study')).toContainText(stored!.MainDicomTags.StudyDescription);
 
   // The page may reach its own origin and the named server only: a request to Orthanc's own port is refused by
   // the policy the page set at start, before it leaves the browser.
@@ -131,6 +135,18 @@ test('DICOMweb: browse a real Orthanc, open a series, paint, store a SEG and fin
   await expect(page.getByTestId('dicomweb-series-row')).toHaveCount(3, { timeout: 30_000 });
   await expect(page.locator('[data-testid="dicomweb-series-row"][data-modality="SEG"]')).toHaveCount(1);
   await shot(page, 'dicomweb-seg-listed');
+
+  // 7. Undo the stroke, then open the SEG series from the server: the labels come back onto the same voxels.
+  await page.getByTestId('dicomweb-close').click();
+  await page.getByTestId('undo').click();
+  expect((await activeSummary(page)).painted).toBe(0);
+  await page.getByTestId('open-dicomweb').click();
+  await page.getByTestId('dicomweb-study').first().click();
+  await page.locator('[data-testid="dicomweb-series-row"][data-modality="SEG"]').getByTestId('dicomweb-open').click();
+  await expect(page.getByTestId('dicomweb-dialog')).toHaveCount(0, { timeout: 60_000 });
+  await expect.poll(async () => (await activeSummary(page)).painted, { timeout: 30_000 }).toBe(painted.painted);
+  expect((await activeSummary(page)).labeledK).toEqual(painted.labeledK);
+  await shot(page, 'dicomweb-seg-reopened');
 
   // Since the last start, every request went to the app itself or to the named server.
   const elsewhere = requests.filter((u) => !u.startsWith(`${appOrigin}/`) && !u.startsWith(`${proxyOrigin}/`) && !/^(data|blob):/.test(u));

@@ -40,14 +40,18 @@ export async function openDicomwebSeriesCommand(
     store.getState().setProgress(null);
     return { ok: false, text: 'The server lists no instances in this series.' };
   }
-  const errorsBefore = store.getState().messages.filter((m) => m.severity === 'error').length;
+  const labelVersions = (): number => {
+    const st = store.getState();
+    return st.volumeOrder.reduce((sum, id) => sum + (st.volumes[id]?.labelsVersion ?? 0), 0);
+  };
+  const before = labelVersions();
   await openFilesCommand(store, files);
   const now = store.getState();
-  // A SEG series is labels, not an image: the reader places it on its series, or says why not in a message.
+  // A SEG series is labels, not an image: success is labels placed on an open series, nothing less.
   if (series.modality === 'SEG') {
-    return now.messages.filter((m) => m.severity === 'error').length === errorsBefore
-      ? { ok: true, text: `Opened ${series.description || 'the segmentation'}.` }
-      : { ok: false, text: 'The segmentation arrived but could not be placed on its series; the messages say why.' };
+    return labelVersions() !== before
+      ? { ok: true, text: `Placed ${series.description || 'the segmentation'} on its series.` }
+      : { ok: false, text: 'The segmentation arrived but was not placed on any open series: open the series it segments first (the messages may say more).' };
   }
   // Counting volumes would not do: opening files may close the demo to make room.
   const opened = now.volumeOrder.some((id) => {

@@ -213,7 +213,14 @@ export function DicomWebDialog({ onClose }: { onClose: () => void }) {
                       key={s.studyInstanceUID}
                       data-testid="dicomweb-study"
                       aria-selected={study?.studyInstanceUID === s.studyInstanceUID}
+                      tabIndex={0}
                       onClick={() => server && void loadSeries(server, s)}
+                      onKeyDown={(e) => {
+                        if ((e.key === 'Enter' || e.key === ' ') && server) {
+                          e.preventDefault();
+                          void loadSeries(server, s);
+                        }
+                      }}
                     >
                       <td>{s.patientName || '—'}{s.patientId && <span className="dicomweb-muted"> {s.patientId}</span>}</td>
                       <td>{s.date || '—'}</td>

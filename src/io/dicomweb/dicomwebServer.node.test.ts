@@ -38,6 +38,8 @@ describe.skipIf(unavailable !== null)(`DICOMweb client against a real Orthanc${u
     const server = connectDicomweb(orthanc.directDicomWebUrl);
     const [study] = await server.listStudies();
     expect(study).toBeDefined();
+    // Fields beyond the required ones arrive (includefield with its commas intact): the study's description.
+    expect(study!.description).not.toBe('');
     const t1 = (await server.listSeries(study!.studyInstanceUID)).find((s) => s.instanceCount === 22)!;
     const seen: [number, number][] = [];
     const files = await server.retrieveSeries(study!.studyInstanceUID, t1, (done, total) => seen.push([done, total]));

@@ -59,6 +59,18 @@ async function guarded<T>(url: string, action: string, run: () => Promise<T>): P
   }
 }
 
+/**
+ * PS3.18 lets `includefield` list several tags separated by commas. dicomweb-client escapes the comma (%2C), which
+ * Orthanc then reads as one unknown tag, returning none of the fields asked for (no study descriptions). So QIDO
+ * requests go through an XMLHttpRequest that sends the comma as written; UIDs and tags never contain one.
+ */
+function literalCommaRequest(): { instance: XMLHttpRequest } {
+  const xhr = new XMLHttpRequest();
+  const open = xhr.open.bind(xhr) as (method: string, url: string, async: boolean) => void;
+  (xhr as { open: unknown }).open = (method: string, url: string) => open(method, url.replace(/%2C/gi, ','), true);
+  return { instance: xhr };
+}
+
 /** The number of STOW-RS failures in its answer (FailedSOPSequence), which arrives as JSON text or parsed. */
 function failedInStowAnswer(answer: unknown): number {
   let json: unknown = answer;
@@ -84,11 +96,22 @@ export function connectDicomweb(url: string): DicomwebServer {
     url,
     listStudies: () =>
       guarded(url, 'list its studies', async () =>
-        studiesFromQido(await client.searchForStudies({ queryParams: { includefield: STUDY_FIELDS.join(',') } })),
+        studiesFromQido(
+          await client.searchForStudies({
+            queryParams: { includefield: STUDY_FIELDS.join(',') },
+            request: literalCommaRequest(),
+          } as Parameters<typeof client.searchForStudies>[0]),
+        ),
       ),
     listSeries: (studyInstanceUID) =>
       guarded(url, 'list the series of a study', async () =>
-        seriesFromQido(await client.searchForSeries({ studyInstanceUID, queryParams: { includefield: SERIES_FIELDS.join(',') } })),
+        seriesFromQido(
+          await client.searchForSeries({
+            studyInstanceUID,
+            queryParams: { includefield: SERIES_FIELDS.join(',') },
+            request: literalCommaRequest(),
+          } as Parameters<typeof client.searchForSeries>[0]),
+        ),
       ),
     retrieveSeries: (studyInstanceUID, series, onProgress) =>
       guarded(url, 'load the series', async () => {
