@@ -7,6 +7,7 @@ import { writeLabelSidecar, writeNiftiLabels } from '../io/nifti/writeNiftiLabel
 import { makeClass, type ClassDef } from '../volume/classes.ts';
 import { createLabelMap, markAllSlices, SliceProvenance } from '../volume/labels.ts';
 import { UsageError } from './args.ts';
+import { isSegExport, segExportCommand } from './exportSeg.ts';
 import { readDatasetFolder, readImageFile, readLabelFile, type Case } from './dataset.ts';
 
 export type ExportFormat = 'nnunet' | 'nifti';
@@ -35,7 +36,8 @@ nnunet writes OUT/Dataset<N>_<NAME>/ (dataset.json, imagesTr/<case>_0000.nii.gzâ
 unlabeled cases): classes renumbered 1â€¦n, voxels outside labeled slices get the "ignore" label n+1. --dataset-id
 defaults to 500, --name to the folder's name, channel names to the dataset's modality. nifti writes
 OUT/<case>_labels.nii.gz for each labeled case and OUT/classes.json, as the app's Export labels does. See
-docs/interop.md for training the export with nnU-Net.`,
+docs/interop.md for training the export with nnU-Net. --format seg writes a DICOM SEG of one DICOM series from
+its label map: pseudolab export --format seg --help.`,
 };
 
 function usage(): string {
@@ -61,7 +63,7 @@ export function parseExportArgs(argv: string[]): ExportArgs | null {
     return s;
   };
   const format = need('format');
-  if (format !== 'nnunet' && format !== 'nifti') throw new UsageError(`--format must be nnunet or nifti, got "${format}"`);
+  if (format !== 'nnunet' && format !== 'nifti') throw new UsageError(`--format must be nnunet or nifti (or seg), got "${format}"`);
   const int = (k: string, min: number, max: number): number | null => {
     const s = v[k];
     if (s === undefined) return null;
@@ -155,6 +157,8 @@ export async function runExport(args: ExportArgs, log: (line: string) => void = 
 
 /** The export command's entry from main: help or run. */
 export async function exportCommand(argv: string[]): Promise<void> {
+  // DICOM SEG takes one series and its label map, not a dataset folder: its own options (exportSeg.ts).
+  if (isSegExport(argv)) return segExportCommand(argv);
   const args = parseExportArgs(argv);
   if (!args) console.log(usage());
   else await runExport(args);
