@@ -2,7 +2,7 @@ import { useEffect, useRef } from 'react';
 import { appStore, useApp } from '../store/appStore.ts';
 import { activeEntry } from '../store/selectors.ts';
 import { slicesTouched } from '../volume/labels.ts';
-import { strokeSlices } from '../viewer/strokes.ts';
+import { strayStrokeWarning, strokeSlices } from '../viewer/strokes.ts';
 import { ViewerController, type ViewName } from '../viewer/ViewerController.ts';
 import { SliceScroller } from './SliceScroller.tsx';
 import { useModelLayers } from './useModelLayers.ts';
@@ -110,10 +110,8 @@ export function ViewerPane() {
           if (!edit || !dims || shownIndex === null) return;
           // Strokes are refused where they could spread; if one still left the slice on screen, say so plainly
           // rather than let fragments turn other slices into background.
-          const where = strokeSlices(dims, edit.indices, axis, shownIndex);
-          if (!where.inExpected) {
-            s.pushMessage({ severity: 'warning', subject: 'Painting', text: `That stroke also changed slices ${where.slices.filter((n) => n !== shownIndex).map((n) => n + 1).join(', ')}, not only slice ${shownIndex + 1}, and they are now marked labeled. Undo it (Ctrl+Z) if that was not meant.` });
-          }
+          const warning = strayStrokeWarning(strokeSlices(dims, edit.indices, axis, shownIndex).slices, shownIndex);
+          if (warning) s.pushMessage({ severity: 'warning', subject: 'Painting', text: warning });
         },
         onHover: (hover) => useViewerUi.setState({ hover }),
         onSlice: (info) => useViewerUi.setState((s) => ({ slices: { ...s.slices, [info.view]: info } })),

@@ -3,7 +3,7 @@ import { geometryFromAffine, linearIndex, transformPoint, type Vec3, type Volume
 import { cameraOnSlice, type CameraPose } from './camera.ts';
 import { slicesCrossed, viewPlanes, type OrthoView, type ViewFrame } from './gridViews.ts';
 import { sliceInfoOf } from './sliceInfo.ts';
-import { isLabelingPress, labelingRefusal, refusalMessage, strokeSlices, strokeTarget } from './strokes.ts';
+import { isLabelingPress, labelingRefusal, refusalMessage, strayStrokeWarning, strokeSlices, strokeTarget } from './strokes.ts';
 import { add, HAVE_MR_SERIES, mrSeriesGeometry, paintDisk, syntheticOblique } from './testing/geometries.ts';
 
 /** A view slot's camera as a reset leaves it: at the volume's centre (between slices when the count is even). */
@@ -54,6 +54,7 @@ describe('strokes on the oblique shared MR series (skipped: needs ../shared/data
     const where = strokeSlices(g.dims, painted, target.axis, target.shownIndex!);
     expect(where.inExpected).toBe(false);
     expect(where.slices.length).toBeGreaterThan(1);
+    expect(strayStrokeWarning(where.slices, target.shownIndex!)).toMatch(/^That stroke also changed slices \d+(, \d+)*, not only slice 13,/);
   });
 });
 
@@ -114,6 +115,12 @@ describe('strokeSlices', () => {
     expect(strokeSlices(dims, stroke.slice(0, 2), 2, 2)).toEqual({ slices: [2], inExpected: true });
     expect(strokeSlices(dims, stroke, 0 as VoxelAxis, 0).slices).toEqual([0, 1, 3]);
     expect(strokeSlices(dims, stroke, 1, 0).slices).toEqual([0, 1, 2]);
+  });
+
+  it('warns of a stroke that left the slice on screen, naming the others from 1', () => {
+    expect(strayStrokeWarning([4], 4)).toBeNull();
+    expect(strayStrokeWarning([], 4)).toBeNull();
+    expect(strayStrokeWarning([3, 4, 6], 4)).toMatch(/^That stroke also changed slices 4, 7, not only slice 5, .*Undo it \(Ctrl\+Z\)/);
   });
 
   it('the refusal names how to switch', () => {

@@ -61,3 +61,17 @@ export function strokeSlices(dims: Vec3, indices: ArrayLike<number>, axis: Voxel
   const slices = [...seen].sort((a, b) => a - b);
   return { slices, inExpected: slices.every((s) => s === expected) };
 }
+
+/**
+ * The warning for a stroke that left the slice on screen (null when it stayed): strokes are refused where they
+ * could spread, so this is the last line, said plainly rather than letting fragments mark other slices labeled.
+ * Slices are numbered from 1, as the views show them.
+ */
+export function strayStrokeWarning(writtenSlices: readonly number[], shownIndex: number): string | null {
+  const others = writtenSlices.filter((n) => n !== shownIndex);
+  if (others.length === 0) return null;
+  return (
+    `That stroke also changed slices ${others.map((n) => n + 1).join(', ')}, not only slice ${shownIndex + 1}, ` +
+    'and they are now marked labeled. Undo it (Ctrl+Z) if that was not meant.'
+  );
+}
