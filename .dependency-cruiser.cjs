@@ -34,6 +34,8 @@ const TRAIN_SURFACE = [
   '^src/train/checkpoint\\.ts$',
   '^src/train/vlm/textGuidanceConfig\\.ts$',
   '^src/train/vlm/vlmPretrainConfig\\.ts$',
+  // An imported ONNX model's sidecar, worker messages and client (the runtime itself stays in the worker).
+  '^src/train/onnx/(OnnxClient|onnxProtocol|sidecar)\\.ts$',
 ];
 
 /** What the page must never load: tfjs and the code built on it. */

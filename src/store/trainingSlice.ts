@@ -58,6 +58,11 @@ export interface VlmProgress {
 
 export interface TrainingSliceState {
   status: 'idle' | TrainingState;
+  /**
+   * An ONNX model trained elsewhere, serving the live layers and predict-all in its own worker (app/importedModel.ts)
+   * instead of a training run; null when none is in use.
+   */
+  onnxModel: { name: string; summary: string; status: 'loading' | 'ready' } | null;
   /** Stop was pressed and the worker has not said 'stopped' yet (it finishes the batch in hand, then saves). */
   stopping: boolean;
   preset: PresetName;
@@ -132,6 +137,7 @@ const MAX_LOSS_POINTS = 1500;
 
 export const INITIAL_TRAINING: TrainingSliceState = {
   status: 'idle',
+  onnxModel: null,
   stopping: false,
   preset: 'mean-teacher',
   network: '2d',

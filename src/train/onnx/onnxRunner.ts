@@ -1,11 +1,12 @@
-import * as ort from 'onnxruntime-web';
+import * as ort from 'onnxruntime-web/webgpu';
 import type { WindowRunner } from './onnxPredictor.ts';
 
 /**
- * ONNX Runtime Web on its WebAssembly backend, one window at a time. The same package runs in the training worker
- * and in Node (the CLI), so `pseudolab predict --onnx` and the app give the same answer. In the browser the .wasm
- * is the one the app already serves for the pretrained text encoder (vite.config.ts: never a CDN), found at
- * `wasmUrl`. One thread: the page is not cross-origin isolated, so WebAssembly threads are not available anyway.
+ * ONNX Runtime Web on its WebAssembly backend, one window at a time. The same package runs in the imported-model
+ * worker and in Node (the CLI), so `pseudolab predict --onnx` and the app give the same answer. Its WebGPU build is
+ * imported because its .wasm (the asyncify one) is the binary the app already serves for the pretrained text
+ * encoder (vite.config.ts: never a CDN), found at `wasmUrl`; only the wasm execution provider is used. One thread:
+ * the page is not cross-origin isolated, so WebAssembly threads are not available anyway.
  */
 export interface OnnxRunner extends WindowRunner {
   readonly inputNames: readonly string[];
