@@ -30,16 +30,18 @@ test('nnU-Net dataset export, then predictions imported and reviewed', async ({ 
   await page.getByTestId('export-labels').click();
   await expect(page.getByTestId('export-nnunet')).toBeVisible();
   await expect(page.getByTestId('export-nnunet-pseudo')).toBeChecked();
+  await page.getByTestId('export-nnunet-id').fill('42');
+  await page.getByTestId('export-nnunet-name').fill('Liver demo');
   await shot(page, 'nnunet-export-menu');
   const download = page.waitForEvent('download');
   await page.getByTestId('export-nnunet').click();
   const file = await download;
-  expect(file.suggestedFilename()).toBe('Dataset500_Pseudolab.zip');
-  const zipPath = join(ARTIFACTS, 'Dataset500_Pseudolab.zip');
+  expect(file.suggestedFilename()).toBe('Dataset042_Liverdemo.zip');
+  const zipPath = join(ARTIFACTS, 'Dataset042_Liverdemo.zip');
   await file.saveAs(zipPath);
   const files = unzipSync(readFileSync(zipPath));
   const names = Object.keys(files).sort();
-  const json = JSON.parse(strFromU8(files['Dataset500_Pseudolab/dataset.json']!));
+  const json = JSON.parse(strFromU8(files['Dataset042_Liverdemo/dataset.json']!));
   const labelsTr = names.filter((n) => n.includes('/labelsTr/'));
   expect(json.numTraining).toBe(labelsTr.length);
   expect(json.file_ending).toBe('.nii.gz');
@@ -49,7 +51,7 @@ test('nnU-Net dataset export, then predictions imported and reviewed', async ({ 
   for (const l of labelsTr) expect(names).toContain(l.replace('/labelsTr/', '/imagesTr/').replace('.nii.gz', '_0000.nii.gz'));
   // The painted volume is a training case; its label file is ignore outside the labeled slices.
   const caseName = painted.name.replace(/[^A-Za-z0-9_-]+/g, '_');
-  const labelFile = gunzipSync(files[`Dataset500_Pseudolab/labelsTr/${caseName}.nii.gz`]!);
+  const labelFile = gunzipSync(files[`Dataset042_Liverdemo/labelsTr/${caseName}.nii.gz`]!);
   const [ni, nj, nk] = painted.dims;
   const voxels = labelFile.subarray(352);
   const per = ni * nj;
@@ -66,7 +68,7 @@ test('nnU-Net dataset export, then predictions imported and reviewed', async ({ 
       mkdirSync(dirname(join(unzipped, name)), { recursive: true });
       writeFileSync(join(unzipped, name), bytes);
     }
-    const check = spawnSync(PYTHON, [join(REPO, 'src/io/nnunet/testing/verify_nnunet_dataset.py'), join(unzipped, 'Dataset500_Pseudolab')], { encoding: 'utf8' });
+    const check = spawnSync(PYTHON, [join(REPO, 'src/io/nnunet/testing/verify_nnunet_dataset.py'), join(unzipped, 'Dataset042_Liverdemo')], { encoding: 'utf8' });
     expect(check.stdout.trim()).toBe(`ok ${labelsTr.length}`);
   }
 

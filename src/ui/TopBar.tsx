@@ -27,6 +27,8 @@ export function TopBar({ onHelp, onGuide, guideShown }: { onHelp: () => void; on
   const [exportOpen, setExportOpen] = useState(false);
   const segBlocker = useApp(activeDicomSegBlocker);
   const [nnunetPseudoLabels, setNnunetPseudoLabels] = useState(true);
+  const [nnunetId, setNnunetId] = useState(500);
+  const [nnunetName, setNnunetName] = useState('Pseudolab');
   const [serverOpen, setServerOpen] = useState(DICOMWEB_REOPEN_AT_START);
 
   const openList = (list: FileList | null): void => {
@@ -148,13 +150,18 @@ export function TopBar({ onHelp, onGuide, guideShown }: { onHelp: () => void; on
                 role="menuitem"
                 data-testid="export-nnunet"
                 title="All volumes as an nnU-Net v2 dataset (imagesTr, labelsTr, dataset.json) for training on a cluster; voxels outside labeled slices get nnU-Net's ignore label, unlabeled volumes go to imagesTs"
-                onClick={() => { setExportOpen(false); void exportNnunetCommand(appStore, { datasetId: 500, datasetName: 'Pseudolab', includePseudoLabels: nnunetPseudoLabels }); }}
+                onClick={() => { setExportOpen(false); void exportNnunetCommand(appStore, { datasetId: nnunetId, datasetName: nnunetName, includePseudoLabels: nnunetPseudoLabels }); }}
               >
                 nnU-Net dataset (.zip)
               </button>
               <label className="menu-option" title="Count slices whose pseudo-label you accepted as labeled in the nnU-Net dataset (you reviewed them); off keeps painted and imported slices only">
                 <input type="checkbox" data-testid="export-nnunet-pseudo" checked={nnunetPseudoLabels} onChange={(e) => setNnunetPseudoLabels(e.currentTarget.checked)} />
                 with accepted pseudo-labels
+              </label>
+              <label className="menu-option" title="nnU-Net's dataset number (1–999) and name: the folder becomes Dataset<number>_<name>">
+                Dataset
+                <input type="number" className="menu-number" data-testid="export-nnunet-id" min={1} max={999} value={nnunetId} onChange={(e) => setNnunetId(Math.min(999, Math.max(1, Math.round(Number(e.currentTarget.value)) || 1)))} />
+                <input type="text" className="menu-text" data-testid="export-nnunet-name" value={nnunetName} spellCheck={false} onChange={(e) => setNnunetName(e.currentTarget.value)} />
               </label>
             </div>
           )}
