@@ -10,6 +10,8 @@ import { findDocRefs, type ReadRepoFile, slugOf, unresolvedDocRefs } from './doc
 
 const ROOT = resolve(import.meta.dirname, '..');
 const SCANNED = ['src', 'shaders', 'scripts', 'e2e'];
+/** The documents themselves: their links to one another must hold in a fresh clone too. */
+const DOCS = ['README.md', 'docs', 'bench/README.md', 'shaders/README.md'];
 const SOURCE = /\.(ts|tsx|mts|mjs|cjs|js|sh|wgsl|py)$/;
 
 function sourcesUnder(dir: string, out: Map<string, string>): void {
@@ -69,6 +71,25 @@ describe('doc references', () => {
     expect(ref).toMatchObject({ line: 2, doc: `docs/${md('WEBGPU')}`, traps: ['1', '3'] });
     expect(findDocRefs('a.ts', `// bench/results/kernels-YYYY-MM-DD${'.md'}`)).toEqual([]);
     expect(slugOf('What the papers leave open, and what we chose')).toBe('what-the-papers-leave-open-and-what-we-chose');
+  });
+
+  it('reads links in Markdown relative to the file, so a link out of docs/ must climb', () => {
+    const files = new Map([[`docs/${md('A')}`, `see [B](${md('METHOD')}#text-guided-mask) and [root](../${md('README')})`]]);
+    const read: ReadRepoFile = (path) => fakeRepo(path) ?? (path === md('README') ? '# Read me\n' : undefined);
+    expect(unresolvedDocRefs(files, read)).toEqual([]);
+    const wrong = new Map([[`docs/${md('A')}`, `[root](${md('README')}) [up](../../${md('README')})`]]);
+    expect(unresolvedDocRefs(wrong, read)).toHaveLength(2);
+  });
+
+  it('every link between the documents resolves', () => {
+    const files = new Map<string, string>();
+    for (const path of DOCS) {
+      const full = join(ROOT, path);
+      if (statSync(full).isDirectory()) for (const name of readdirSync(full).filter((n) => n.endsWith('.md'))) files.set(`${path}/${name}`, readFileSync(join(full, name), 'utf8'));
+      else files.set(path, readFileSync(full, 'utf8'));
+    }
+    expect(files.size).toBeGreaterThan(4);
+    expect(unresolvedDocRefs(files, readRepo)).toEqual([]);
   });
 
   it('every reference in src/, shaders/, scripts/ and e2e/ resolves in this repository', () => {

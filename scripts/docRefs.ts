@@ -7,8 +7,8 @@
  *   METHOD.md, "Text-guided mask"          …and has that heading, or that passage word for word
  *   WEBGPU.md trap 4, traps 1 and 3        …and docs/WEBGPU.md has a heading "Trap 4"
  *   WEBGPU.md trap "float32 only"          …and a trap heading carrying that name
- * A bare name (METHOD.md) is looked up in docs/ and then at the repository root; a path with a folder is taken
- * from the root. A reference may run over two comment lines: lines are joined, their comment markers dropped,
+ * A bare name (METHOD.md) is looked up in docs/ and then at the repository root, and a path with a folder is
+ * taken from the root; the target of a Markdown link, `[text](target)`, is relative to the linking file's folder. A reference may run over two comment lines: lines are joined, their comment markers dropped,
  * before matching.
  */
 
@@ -25,6 +25,8 @@ export interface DocRef {
   quote?: string;
   /** Trap numbers or a trap name (docs/WEBGPU.md only). */
   traps?: string[];
+  /** The target of a Markdown link, `[text](target)`: relative to the linking file's folder. */
+  link?: boolean;
 }
 
 /** Reads a repository file by path from the root; undefined when absent. */
@@ -66,6 +68,7 @@ export function findDocRefs(file: string, source: string): DocRef[] {
     if (PLACEHOLDER.test(doc)) continue;
     const ref: DocRef = { file, line: lineAt(m.index), text: m[0].replace(/\s+/g, ' ').trim(), doc };
     if (m[2]) ref.anchor = m[2];
+    if (joined.slice(m.index - 2, m.index) === '](') ref.link = true;
     if (m[3]) ref.traps = [...m[4]!.matchAll(/\d+|"([^"]+)"/g)].map((t) => t[1] ?? t[0]);
     else if (m[5] ?? m[6]) ref.quote = (m[5] ?? m[6])!.trim();
     refs.push(ref);
@@ -91,14 +94,27 @@ function plain(text: string): string {
   return text.replace(/[`*_]/g, '').replace(/\s+/g, ' ').toLowerCase();
 }
 
-function docPath(doc: string, read: ReadRepoFile): string | undefined {
-  const candidates = doc.includes('/') ? [doc] : [`docs/${doc}`, doc];
-  return candidates.find((p) => read(p) !== undefined);
+/** `a/./b/../c` → `a/c`; undefined when it climbs out of the repository. */
+function normalise(path: string): string | undefined {
+  const parts: string[] = [];
+  for (const part of path.split('/')) {
+    if (part === '' || part === '.') continue;
+    if (part !== '..') parts.push(part);
+    else if (parts.pop() === undefined) return undefined;
+  }
+  return parts.join('/');
+}
+
+function docPath(ref: DocRef, read: ReadRepoFile): string | undefined {
+  // A Markdown link is relative to its file's folder; a name in prose or code is read from the repository root.
+  const folder = ref.link ? ref.file.slice(0, ref.file.lastIndexOf('/') + 1) : '';
+  const candidates = ref.link || ref.doc.includes('/') ? [normalise(folder + ref.doc)] : [`docs/${ref.doc}`, ref.doc];
+  return candidates.find((p) => p !== undefined && read(p) !== undefined);
 }
 
 /** Why `ref` does not resolve, or undefined when it does. */
 export function problemWith(ref: DocRef, read: ReadRepoFile): string | undefined {
-  const path = docPath(ref.doc, read);
+  const path = docPath(ref, read);
   if (!path) return `${ref.doc} does not exist in the repository`;
   const text = read(path)!;
   const headings = headingsOf(text);
