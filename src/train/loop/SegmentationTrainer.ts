@@ -189,41 +189,47 @@ export abstract class SegmentationTrainer implements SegmentationRun {
       });
       teacherOut = { logits: logits!, probs: probs!, textMask: textMask ?? null };
     }
-    const align = await this.prepareAlignment(batch, teacherOut?.probs ?? null, weights);
-
-    // 4. The loss and its gradient with respect to the student only.
+    const teacherTensors = teacherOut ? [teacherOut.logits, teacherOut.probs, ...(teacherOut.textMask ? [teacherOut.textMask] : [])] : [];
+    let value: tf.Scalar;
+    let grads: tf.NamedTensorMap;
     const parts: tf.Scalar[] = [];
-    const { value, grads } = tf.tidy(() => {
-      const { x, y, m } = batch.labeled();
-      const xuStudent = teacherOut ? batch.studentView() : null;
-      return tf.variableGrads(() => {
-        // L_sup on labeled voxels only: CE + soft Dice (PromptSSL eq 12, DuSSS eq 15, TAK eq 3).
-        const l = this.forward(this.student, x);
-        const { ce, dice } = maskedCeDice(l.logits, y, m, { includeBackground: cfg.supervised.diceIncludesBackground, eps: 1e-5 });
-        let total = tf.add(tf.mul(ce, cfg.supervised.ceWeight), tf.mul(dice, cfg.supervised.diceWeight)) as tf.Scalar;
-        let cons: tf.Scalar = tf.scalar(0);
-        let u: Forward | null = null;
-        let views: UnlabeledViews | null = null;
-        if (teacherOut && xuStudent) {
-          // λ_u(t) · the method's unlabeled term on y_u^s = f_s(x̃_u).
-          u = this.forward(this.student, xuStudent);
-          views = { studentLogits: u.logits, teacherLogits: teacherOut.logits, teacherProbs: teacherOut.probs, textMask: teacherOut.textMask };
-          cons = method.unlabeledLoss(lossKit(null), views, cfg);
-          total = tf.add(total, tf.mul(cons, lambdaU)) as tf.Scalar;
-        }
-        const extraValues = extras.map((term) => {
-          const w = weights.get(term.key)!;
-          if (w <= 0) return tf.scalar(0);
-          const v = term.loss(lossKit(align ? align(l, u) : null), cfg, views);
-          total = tf.add(total, tf.mul(v, w)) as tf.Scalar;
-          return v;
-        });
-        parts.push(tf.keep(ce), tf.keep(dice), tf.keep(cons), ...extraValues.map((v) => tf.keep(v)));
-        return total;
-      }, this.student.variables());
-    });
-    const t = teacherOut as { logits: tf.Tensor; probs: tf.Tensor; textMask: tf.Tensor | null } | null;
-    if (t) tf.dispose([t.logits, t.probs, ...(t.textMask ? [t.textMask] : [])]);
+    try {
+      const align = await this.prepareAlignment(batch, teacherOut?.probs ?? null, weights);
+
+      // 4. The loss and its gradient with respect to the student only.
+      ({ value, grads } = tf.tidy(() => {
+        const { x, y, m } = batch.labeled();
+        const xuStudent = teacherOut ? batch.studentView() : null;
+        return tf.variableGrads(() => {
+          // L_sup on labeled voxels only: CE + soft Dice (PromptSSL eq 12, DuSSS eq 15, TAK eq 3).
+          const l = this.forward(this.student, x);
+          const { ce, dice } = maskedCeDice(l.logits, y, m, { includeBackground: cfg.supervised.diceIncludesBackground, eps: 1e-5 });
+          let total = tf.add(tf.mul(ce, cfg.supervised.ceWeight), tf.mul(dice, cfg.supervised.diceWeight)) as tf.Scalar;
+          let cons: tf.Scalar = tf.scalar(0);
+          let u: Forward | null = null;
+          let views: UnlabeledViews | null = null;
+          if (teacherOut && xuStudent) {
+            // λ_u(t) · the method's unlabeled term on y_u^s = f_s(x̃_u).
+            u = this.forward(this.student, xuStudent);
+            views = { studentLogits: u.logits, teacherLogits: teacherOut.logits, teacherProbs: teacherOut.probs, textMask: teacherOut.textMask };
+            cons = method.unlabeledLoss(lossKit(null), views, cfg);
+            total = tf.add(total, tf.mul(cons, lambdaU)) as tf.Scalar;
+          }
+          const extraValues = extras.map((term) => {
+            const w = weights.get(term.key)!;
+            if (w <= 0) return tf.scalar(0);
+            const v = term.loss(lossKit(align ? align(l, u) : null), cfg, views);
+            total = tf.add(total, tf.mul(v, w)) as tf.Scalar;
+            return v;
+          });
+          parts.push(tf.keep(ce), tf.keep(dice), tf.keep(cons), ...extraValues.map((v) => tf.keep(v)));
+          return total;
+        }, this.student.variables());
+      }));
+    } finally {
+      // The teacher's outputs were targets only; freed even when the step throws.
+      tf.dispose(teacherTensors);
+    }
 
     // 5. Adam on the student, then the EMA teacher follows (DuSSS eq 13).
     const byName = new Map<string, tf.Tensor>();
