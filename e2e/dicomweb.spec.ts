@@ -16,7 +16,8 @@ test.skip(unavailable !== null, `DICOMweb journey skipped: ${unavailable}`);
 let orthanc: RunningOrthanc;
 
 test.beforeAll(async ({ baseURL }) => {
-  orthanc = await startOrthanc({ appOrigin: new URL(baseURL!).origin });
+  // A little latency per request, as from a PACS across the hospital, so the load's progress bar can be seen.
+  orthanc = await startOrthanc({ appOrigin: new URL(baseURL!).origin, latencyMs: 150 });
 });
 test.afterAll(async () => {
   await orthanc?.stop();
@@ -100,6 +101,8 @@ test('DICOMweb: browse a real Orthanc, open a series, paint, store a SEG and fin
     return p && /from the server/.test(p.label) && p.total === 22 ? p.total : false;
   }, null, { polling: 10, timeout: 60_000 });
   await t1.getByTestId('dicomweb-open').click();
+  await expect(page.getByTestId('dicomweb-progress')).toBeVisible();
+  await shot(page, 'dicomweb-loading');
   expect(await (await progressSeen).jsonValue()).toBe(22);
   await expect(page.getByTestId('dicomweb-dialog')).toHaveCount(0, { timeout: 60_000 });
   await page.waitForFunction(() => {

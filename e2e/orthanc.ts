@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, request, type Server } from 'node:http';
+import { createServer, type IncomingMessage, request, type Server, type ServerResponse } from 'node:http';
 import { createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -70,8 +70,14 @@ async function waitUntilAnswering(url: string, child: ChildProcess, log: () => s
  * Multipart Accept headers (WADO-RS) and STOW's multipart/related body are not CORS-safelisted, so every such
  * request is preceded by an OPTIONS preflight the proxy must answer.
  */
-function startCorsProxy(target: number, allowOrigin: string): Promise<Server> {
+function startCorsProxy(target: number, allowOrigin: string, latencyMs: number): Promise<Server> {
   const server = createServer((req, res) => {
+    if (latencyMs > 0 && req.method !== 'OPTIONS') {
+      req.pause();
+      setTimeout(() => forward(req, res), latencyMs);
+    } else forward(req, res);
+  });
+  const forward = (req: IncomingMessage, res: ServerResponse): void => {
     const cors = {
       'Access-Control-Allow-Origin': allowOrigin,
       'Access-Control-Allow-Methods': 'GET, POST, OPTIONS',
@@ -95,7 +101,8 @@ function startCorsProxy(target: number, allowOrigin: string): Promise<Server> {
       res.end(`proxy: ${e.message}`);
     });
     req.pipe(upstream);
-  });
+    req.resume();
+  };
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
 }
 
@@ -116,7 +123,12 @@ async function upload(restUrl: string, folders: readonly string[]): Promise<numb
  * Starts Orthanc with DICOMweb on free loopback ports, uploads `series` (default: the shared series), and a CORS
  * proxy for `appOrigin`. Call stop() when done: it ends Orthanc and removes its storage.
  */
-export async function startOrthanc(opts: { appOrigin: string; series?: readonly string[] }): Promise<RunningOrthanc> {
+export async function startOrthanc(opts: {
+  appOrigin: string;
+  series?: readonly string[];
+  /** Delay before the proxy forwards each request, as a distant PACS answers: makes a load long enough to watch. */
+  latencyMs?: number;
+}): Promise<RunningOrthanc> {
   const dir = mkdtempSync(join(tmpdir(), 'pseudolab-orthanc-'));
   const httpPort = await freePort();
   const config = {
@@ -157,7 +169,7 @@ export async function startOrthanc(opts: { appOrigin: string; series?: readonly 
   try {
     await waitUntilAnswering(`${restUrl}/system`, child, () => log);
     await upload(restUrl, opts.series ?? SHARED_SERIES);
-    proxy = await startCorsProxy(httpPort, opts.appOrigin);
+    proxy = await startCorsProxy(httpPort, opts.appOrigin, opts.latencyMs ?? 0);
     const proxyPort = (proxy.address() as { port: number }).port;
     return {
       restUrl,
