@@ -6,7 +6,7 @@ import { encodeCheckpoint } from '../train/checkpoint.ts';
 import { presetConfig, presetModelKind, type TrainConfig } from '../train/config.ts';
 import { labelMetrics, meanMetrics, type ClassMetrics } from '../train/metrics.ts';
 import { runCheckpoint } from '../train/session/checkpoints.ts';
-import { createTrainer, predictVolume, volumetric, type SegmentationTrainer } from '../train/session/trainerOps.ts';
+import { createTrainer, describeNetwork, predictVolume, type SegmentationRun } from '../train/session/trainerOps.ts';
 import { createLabelMap, markAllSlices, SliceProvenance } from '../volume/labels.ts';
 import type { TrainArgs } from './args.ts';
 import { readDatasetFolder, readImageFile, readLabelFile, splitFromRoles, type Case } from './dataset.ts';
@@ -32,7 +32,7 @@ export function summarise(perCase: Record<number, ClassMetrics | null>[], classe
   return { byClass, mean: meanMetrics(byClass) };
 }
 
-async function evaluate(trainer: SegmentationTrainer, cases: EvalCase[], classValues: number[]): Promise<{ byClass: Record<number, ClassMetrics | null>; mean: ClassMetrics | null; perCase: { id: string; metrics: Record<number, ClassMetrics | null> }[] }> {
+async function evaluate(trainer: SegmentationRun, cases: EvalCase[], classValues: number[]): Promise<{ byClass: Record<number, ClassMetrics | null>; mean: ClassMetrics | null; perCase: { id: string; metrics: Record<number, ClassMetrics | null> }[] }> {
   const perCase: { id: string; metrics: Record<number, ClassMetrics | null> }[] = [];
   const indices = classValues.map((_, n) => n + 1);
   for (const c of cases) {
@@ -144,8 +144,7 @@ export async function runTrain(args: TrainArgs, log: Log = console.log): Promise
   writeFileSync(join(args.out, 'split.json'), JSON.stringify({ ...split, labeled: [...labeled].sort() }, null, 2));
   if (backend.customKernels) log(backend.customKernels.note);
   log(`backend ${backend.name}${backend.adapter ? ` (${backend.adapter})` : ''}; ${split.train.length} training cases (${labeled.size} labeled, ${labeledSlices} labeled slices), ${split.val.length} validation cases`);
-  const net = volumetric(trainer) ? `V-Net-3D width ${cfg.model.width} depth ${cfg.model.depth} strides ${volumetric(trainer)!.model.strides!.map((s) => s.join('')).join(',')}` : `ResUNet-2D width ${cfg.model.width} depth ${cfg.model.depth}`;
-  log(`preset ${args.preset}, ${net}, ${trainer.student.count()} parameters, patch ${trainer.patch.join('×')}`);
+  log(`preset ${args.preset}, ${describeNetwork(trainer)}, ${trainer.student.count()} parameters, patch ${trainer.patch.join('×')}`);
 
   const stages = await textStages(trainer, cfg, train, { folder, args, caseIds: split.train, classValues }, log);
 

@@ -2,7 +2,7 @@ import type { TrainingVolume } from '../data/trainingVolume.ts';
 import { usesText, type TrainConfig } from '../train/config.ts';
 import type { FromWorker } from '../train/protocol.ts';
 import { TakStage } from '../train/session/takStage.ts';
-import { planar, volumetric, type SegmentationTrainer } from '../train/session/trainerOps.ts';
+import { vlmImageSizeOf, type SegmentationRun } from '../train/session/trainerOps.ts';
 import { pretrainStep, VisionLanguageStage } from '../train/session/visionLanguageStage.ts';
 import { createVlmPretrainer } from '../train/vlm/textStage.ts';
 import { withAnatomyDefaults } from '../text/anatomyDefaults.ts';
@@ -22,7 +22,7 @@ type Log = (line: string) => void;
  * 2D slices for --vlm-steps when asked.
  */
 export async function textStages(
-  trainer: SegmentationTrainer,
+  trainer: SegmentationRun,
   cfg: TrainConfig,
   train: TrainingVolume[],
   d: { folder: DatasetFolder; args: TrainArgs; caseIds: string[]; classValues: number[] },
@@ -32,32 +32,30 @@ export async function textStages(
   const className = (v: number) => d.folder.classes.find((c) => c.value === v)?.name ?? `Class ${v}`;
   const descriptions = d.caseIds.map((id) => byId.get(id)?.description);
   const started = performance.now();
-  const threeD = volumetric(trainer);
-  if (threeD && cfg.tak.enabled) {
+  if (trainer.kind === '3d' && cfg.tak.enabled) {
     const classDefs = d.classValues.map((v) => withAnatomyDefaults(makeClass(v, className(v)), d.folder.name ?? d.args.data));
     const tak = takPromptTexts(classDefs, d.folder.modality);
     const texts = workspaceTexts(classDefs, descriptions, d.folder.modality);
     const steps = d.args.vlmSteps ?? 0;
-    const pre = createVlmPretrainer(train, threeD.pools, { ...texts, classes: [...texts.classes, ...tak.position.slice(1), ...tak.shape.slice(1)] }, threeD.vlmImageSize, { ...cfg, vlm: { ...cfg.vlm, steps } });
+    const pre = createVlmPretrainer(train, trainer.pools, { ...texts, classes: [...texts.classes, ...tak.position.slice(1), ...tak.shape.slice(1)] }, vlmImageSizeOf(trainer), { ...cfg, vlm: { ...cfg.vlm, steps } });
     logPool(pre.cfg.objective, pre.pool.texts.length, pre.pool.train.length, log);
     const emit = eventLog(log, steps, started);
     emit({ type: 'vlmRetrieval', report: await pre.retrieval() });
     for (let s = 0; s < steps; s++) await pretrainStep(pre, steps, { startedAt: started, retrievalEvery: 100, emit });
     const name = steps > 0 ? `learned text transformer (${steps} pre-training steps)` : 'learned text transformer (seeded, not pre-trained)';
-    const stage = await TakStage.start({ trainer: threeD, volumes: train, texts, tak, takVectors: null, saved: null, emit, learned: { provider: 'learned', name, embedder: pre, dispose: () => pre.dispose() } });
+    const stage = await TakStage.start({ trainer, volumes: train, texts, tak, takVectors: null, saved: null, emit, learned: { provider: 'learned', name, embedder: pre, dispose: () => pre.dispose() } });
     tak.position.forEach((t, k) => log(`  class ${k} position: ${t}`));
     tak.shape.forEach((t, k) => log(`  class ${k} shape: ${t}`));
     log(`the model now has ${trainer.student.count()} parameters`);
     return { text: null, tak: stage };
   }
-  const twoD = planar(trainer);
-  if (twoD && usesText(cfg.preset) && cfg.text.enabled) {
+  if (trainer.kind === '2d' && usesText(cfg.preset) && cfg.text.enabled) {
     const texts = workspaceTexts(d.classValues.map((v) => makeClass(v, className(v))), descriptions, d.folder.modality);
     const emit = eventLog(log, cfg.vlm.steps, started);
-    const stage = await VisionLanguageStage.start({ trainer: twoD, volumes: train, config: cfg, texts, textVectors: null, stored: null, emit, retrievalEvery: 100 });
+    const stage = await VisionLanguageStage.start({ trainer, volumes: train, config: cfg, texts, textVectors: null, stored: null, emit, retrievalEvery: 100 });
     const pool = stage.pool;
     logPool(pool.objective, pool.texts, pool.pairs, log);
-    while (!(await stage.step(twoD, false, started))) {}
+    while (!(await stage.step(trainer, false, started))) {}
     return { text: stage, tak: null };
   }
   return { text: null, tak: null };

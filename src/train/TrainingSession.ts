@@ -10,12 +10,11 @@ import { prepareRun, readyEvent, type PreparedRun, type StartMessage } from './s
 import { ServiceShare, SLOW_STEP_MS } from './session/serviceShare.ts';
 import { scoreSlices } from './session/sliceScores.ts';
 import { TextStages } from './session/textStages.ts';
-import { isVolumetric, type SegmentationTrainer } from './session/trainerOps.ts';
+import type { SegmentationRun } from './session/trainerOps.ts';
 import { yieldToMessages } from './yieldToMessages.ts';
 
 export { CHECKPOINT_MIN_GAP_MS, checkpointDue } from './session/checkpoints.ts';
 export { activationBytes } from './session/liveLayers.ts';
-export type { SegmentationTrainer } from './session/trainerOps.ts';
 export { classValuesOf, writeKSlices } from './session/workerVolumes.ts';
 
 /** Steps between teacher–student disagreement scans of the watched volume. */
@@ -47,7 +46,7 @@ export class TrainingSession {
   }
 
   /** The run's network and volumes, for the services and for tests that look inside. */
-  get trainer(): SegmentationTrainer | null {
+  get trainer(): SegmentationRun | null {
     return this.run?.trainer ?? null;
   }
 
@@ -213,7 +212,7 @@ export class TrainingSession {
   private async between(run: PreparedRun, step: number): Promise<void> {
     const share = this.share;
     const t = run.trainer;
-    const affordable = (s: 'refresh' | 'validate' | 'score') => share.affordable(s, isVolumetric(t), this.lastStepMs);
+    const affordable = (s: 'refresh' | 'validate' | 'score') => share.affordable(s, t.kind === '3d', this.lastStepMs);
     if (this.live.due(step) && affordable('refresh')) await share.timed('refresh', () => this.live.serve(run, { sweep: true, slow: this.slow }, this.emit));
     if (step % t.cfg.validation.everySteps === 0 && t.pools.validation.length > 0 && affordable('validate')) {
       const validation = await share.timed('validate', () => t.validate());

@@ -2,7 +2,7 @@ import { encodeCheckpoint, type Checkpoint } from '../checkpoint.ts';
 import type { FromWorker } from '../protocol.ts';
 import type { PreparedRun } from './runPreparation.ts';
 import type { TakStage } from './takStage.ts';
-import { checkpointOf, planar, type SegmentationTrainer } from './trainerOps.ts';
+import { checkpointOf, type SegmentationRun } from './trainerOps.ts';
 import type { VisionLanguageStage } from './visionLanguageStage.ts';
 
 /** Step-count checkpoints come at most this often: encoding and storing a model takes a moment of its own. */
@@ -15,9 +15,8 @@ export function checkpointDue(t: { sinceMs: number; everyMs: number; stepsSince:
 }
 
 /** A run as a checkpoint, with its text stage (2D text presets) or TAK's prompt vectors (3D): the app's and the CLI's. */
-export async function runCheckpoint(trainer: SegmentationTrainer, classes: Checkpoint['classes'], stages: { text: VisionLanguageStage | null; tak: TakStage | null }): Promise<Checkpoint> {
-  const twoD = planar(trainer);
-  const text = twoD && stages.text ? await stages.text.checkpoint(twoD) : null;
+export async function runCheckpoint(trainer: SegmentationRun, classes: Checkpoint['classes'], stages: { text: VisionLanguageStage | null; tak: TakStage | null }): Promise<Checkpoint> {
+  const text = stages.text ? await stages.text.checkpoint(trainer) : null;
   return checkpointOf(trainer, classes, { text, tak: stages.tak?.vectors ?? null });
 }
 

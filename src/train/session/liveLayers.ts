@@ -1,7 +1,7 @@
 import { argmaxClasses } from '../inference.ts';
 import type { FromWorker } from '../protocol.ts';
 import type { PreparedRun } from './runPreparation.ts';
-import { isVolumetric, predictLayers, predictTextLayers } from './trainerOps.ts';
+import { predictLayers, predictTextLayers } from './trainerOps.ts';
 import { classValuesOf } from './workerVolumes.ts';
 
 /** The slices on screen get a fresh prediction every few steps, and at least this often while steps are slow. */
@@ -61,7 +61,7 @@ export class LiveLayers {
     this.lastAt = performance.now();
     const index = run.volumes.findIndex((v) => v.id === w.volumeId);
     if (index < 0) return;
-    const threeD = isVolumetric(t);
+    const threeD = t.kind === '3d';
     const picked = refreshSlices({ onScreen: w.ks, nk: run.volumes[index]!.dims[2], slow: o.slow, volumetric: threeD, sweep: o.sweep, cursor: this.cursor });
     this.cursor = picked.cursor;
     const values = run.classes.map((c) => c.value);

@@ -5,7 +5,7 @@ import type { TrainConfig } from '../config.ts';
 import type { ModelSize } from '../modelSize.ts';
 import type { ClassInfo, FromWorker, ToWorker, WorkerVolume } from '../protocol.ts';
 import { resolveRunConfig } from './runConfig.ts';
-import { createTrainer, volumetric, type SegmentationTrainer } from './trainerOps.ts';
+import { createTrainer, type SegmentationRun } from './trainerOps.ts';
 import { asLabelMap, asVolume } from './workerVolumes.ts';
 
 export type StartMessage = Extract<ToWorker, { type: 'start' }>;
@@ -25,7 +25,7 @@ const SLOW_PREVIEW_OVERLAP_2D = 0.25;
 
 /** A run as the session's services see it: the network, its volumes, and how it predicts outside training. */
 export interface PreparedRun {
-  trainer: SegmentationTrainer;
+  trainer: SegmentationRun;
   config: TrainConfig;
   classes: ClassInfo[];
   /** The run's volumes as the session refers to them; the raw voxels are not kept (the start message is let go). */
@@ -52,13 +52,12 @@ export function trainingVolumesOf(volumes: WorkerVolume[], classValues: readonly
  * fresh ones) and the reason as an error event. TAK's head exists only once its prompt vectors are attached: the
  * saved ones go in before the weights.
  */
-export function resumeOrFresh(build: () => SegmentationTrainer, saved: Checkpoint, config: TrainConfig, emit: (m: FromWorker) => void): { trainer: SegmentationTrainer; resumedAt: number | null } {
+export function resumeOrFresh(build: () => SegmentationRun, saved: Checkpoint, config: TrainConfig, emit: (m: FromWorker) => void): { trainer: SegmentationRun; resumedAt: number | null } {
   const trainer = build();
   try {
-    const tak = volumetric(trainer);
-    if (tak && config.tak.enabled) {
+    if (trainer.kind === '3d' && config.tak.enabled) {
       if (!saved.tak) throw new Error('it has no TAK prompt vectors');
-      tak.attachTakTexts(saved.tak);
+      trainer.attachTakTexts(saved.tak);
     }
     trainer.restore(saved);
     return { trainer, resumedAt: trainer.step };
@@ -83,10 +82,11 @@ export function prepareRun(m: StartMessage, backend: BackendChoice, emit: (e: Fr
   const build = () => createTrainer(trainingVolumes, numClasses, config, validation);
   const { trainer, resumedAt } = saved ? resumeOrFresh(build, saved, config, emit) : { trainer: build(), resumedAt: null };
   const slow = backend.software || backend.name === 'wasm' || backend.name === 'cpu';
-  const threeD = volumetric(trainer);
+  // 2D previews pass their own overlap (trainerOps.ts): the 2D trainer's previewOverlap is validation's, kept at half.
+  const threeD = trainer.kind === '3d';
   if (threeD) {
-    threeD.interrupt = ending;
-    if (slow) threeD.previewOverlap = SLOW_PREVIEW_OVERLAP_3D;
+    trainer.interrupt = ending;
+    if (slow) trainer.previewOverlap = SLOW_PREVIEW_OVERLAP_3D;
   }
   return {
     trainer,
@@ -108,7 +108,7 @@ export function readyEvent(run: PreparedRun): Extract<FromWorker, { type: 'ready
   return {
     type: 'ready',
     network: run.config.model.kind,
-    patch: t.patch,
+    patch: t.patch.length === 3 ? [t.patch[0]!, t.patch[1]!, t.patch[2]!] : [t.patch[0]!, t.patch[1]!],
     parameters: t.student.count(),
     modelSize: run.size,
     width: run.config.model.width,

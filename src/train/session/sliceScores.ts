@@ -2,7 +2,7 @@ import type { SlicePrediction } from '../inference.ts';
 import { uncertaintyBytes } from '../inference.ts';
 import { yieldToMessages } from '../yieldToMessages.ts';
 import type { PreparedRun } from './runPreparation.ts';
-import { isVolumetric, predictProbabilities } from './trainerOps.ts';
+import { predictProbabilities } from './trainerOps.ts';
 
 /** 2D slices scored per batch of work (Stop and other messages are answered between batches). */
 const SCORE_CHUNK_SLICES = 8;
@@ -31,9 +31,10 @@ export async function scoreSlices(run: PreparedRun, volumeIndex: number, ending:
   const scores = new Float32Array(nk);
   // 2D scores a few slices at a time: every slice of a 512²×300 CT at once is over a GB of probabilities per
   // network, and Stop must not wait for the whole volume. (3D predicts slabs: one pass.)
-  const chunk = isVolumetric(t) ? nk : SCORE_CHUNK_SLICES;
+  const threeD = t.kind === '3d';
+  const chunk = threeD ? nk : SCORE_CHUNK_SLICES;
   const volume = run.trainingVolumes[volumeIndex]!;
-  const predict = (ks: number[], which: 'predictor' | 'student'): Promise<SlicePrediction[]> => predictProbabilities(t, volumeIndex, volume, ks, which, { batch: isVolumetric(t) ? 2 : 8, overlap2D: run.previewOverlap2D });
+  const predict = (ks: number[], which: 'predictor' | 'student'): Promise<SlicePrediction[]> => predictProbabilities(t, volumeIndex, volume, ks, which, { batch: threeD ? 2 : 8, overlap2D: run.previewOverlap2D });
   for (let k0 = 0; k0 < nk; k0 += chunk) {
     const ks = Array.from({ length: Math.min(chunk, nk - k0) }, (_, n) => k0 + n);
     const main = await predict(ks, 'predictor');

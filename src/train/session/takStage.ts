@@ -4,7 +4,7 @@ import type { TakCheckpoint } from '../checkpoint.ts';
 import type { FromWorker } from '../protocol.ts';
 import { encodeTakTexts } from '../tak/takTexts.ts';
 import { fixedTakEncoder, learnedTakEncoder, type TakEncoder } from '../takEncoder.ts';
-import type { Trainer3D } from '../Trainer3D.ts';
+import { vlmImageSizeOf, type SegmentationRun } from './trainerOps.ts';
 import type { FixedTextVectors, WorkspaceTexts } from '../vlm/textStage.ts';
 
 /** TAK's prompts changed (a class was described): re-encode them with the run's text encoder. */
@@ -37,7 +37,7 @@ export class TakStage {
    * when the current encoder re-encodes them.
    */
   static async start(a: {
-    trainer: Trainer3D;
+    trainer: SegmentationRun;
     volumes: TrainingVolume[];
     texts: WorkspaceTexts | null;
     tak: TakPromptTexts | null;
@@ -51,7 +51,7 @@ export class TakStage {
     if (!tak) throw new Error('TAK needs each class’s position and shape prompts');
     const fixed = a.takVectors ? fixedTakEncoder(a.takVectors, tak) : null;
     if (a.takVectors && !fixed) emit({ type: 'notice', message: `${a.takVectors.name} has no vector for some of TAK’s position and shape prompts: the learned text transformer encodes them instead.` });
-    const encoder = fixed ?? a.learned ?? learnedTakEncoder(a.volumes, trainer.pools, a.texts, tak, trainer.vlmImageSize, trainer.cfg);
+    const encoder = fixed ?? a.learned ?? learnedTakEncoder(a.volumes, trainer.pools, a.texts, tak, vlmImageSizeOf(trainer), trainer.cfg);
     if (a.saved) {
       const stage = new TakStage(encoder, a.saved, emit);
       // A checkpoint without its texts (saved by the CLI) cannot tell: the current prompts are encoded.
@@ -67,7 +67,7 @@ export class TakStage {
   }
 
   /** New class descriptions: a fixed provider answers from the vectors sent with them; the learned tower encodes anything. */
-  async retext(trainer: Trainer3D, next: PendingTak): Promise<void> {
+  async retext(trainer: SegmentationRun, next: PendingTak): Promise<void> {
     if (this.vectors.texts && sameTakTexts(next.texts, this.vectors.texts)) return;
     const encoder = this.encoder.provider === 'learned' ? this.encoder : next.vectors ? fixedTakEncoder(next.vectors, next.texts) : null;
     if (!encoder) {
@@ -77,7 +77,7 @@ export class TakStage {
     await this.encode(trainer, next.texts, encoder);
   }
 
-  private async encode(trainer: Trainer3D, texts: TakPromptTexts, encoder: TakEncoder): Promise<void> {
+  private async encode(trainer: SegmentationRun, texts: TakPromptTexts, encoder: TakEncoder): Promise<void> {
     const v = await encodeTakTexts(encoder.embedder, texts, encoder.name);
     if (v.dim !== this.vectors.dim) {
       this.emit({ type: 'notice', message: `The class prompts were not re-encoded: the ${encoder.name} gives ${v.dim}-wide vectors, and this model’s text-driven head reads ${this.vectors.dim}. Its prompts stay as they were.` });

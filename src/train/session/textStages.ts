@@ -2,7 +2,6 @@ import { usesText } from '../config.ts';
 import type { FromWorker } from '../protocol.ts';
 import type { PreparedRun, StartMessage } from './runPreparation.ts';
 import { TakStage, type PendingTak } from './takStage.ts';
-import { planar, volumetric } from './trainerOps.ts';
 import { VisionLanguageStage, type PendingTexts } from './visionLanguageStage.ts';
 
 /**
@@ -21,15 +20,14 @@ export class TextStages {
   /** Sets up whichever the run's method uses; `stopped` is asked between the two (TAK's encoding takes a while). */
   async start(run: PreparedRun, m: StartMessage, stopped: () => boolean): Promise<void> {
     const resumed = run.resumedAt !== null ? run.saved : null;
-    const threeD = volumetric(run.trainer);
-    if (threeD && run.config.tak.enabled) {
-      this.tak = await TakStage.start({ trainer: threeD, volumes: run.trainingVolumes, texts: m.texts, tak: m.tak, takVectors: m.takVectors, saved: resumed?.tak ?? null, emit: this.emit });
+    const t = run.trainer;
+    if (t.kind === '3d' && run.config.tak.enabled) {
+      this.tak = await TakStage.start({ trainer: t, volumes: run.trainingVolumes, texts: m.texts, tak: m.tak, takVectors: m.takVectors, saved: resumed?.tak ?? null, emit: this.emit });
     }
     if (stopped()) return;
-    const twoD = planar(run.trainer);
-    if (twoD && usesText(run.config.preset) && run.config.text.enabled) {
+    if (t.kind === '2d' && usesText(run.config.preset) && run.config.text.enabled) {
       if (!m.texts) throw new Error(`${run.config.preset} needs the class prompts and image descriptions`);
-      this.text = await VisionLanguageStage.start({ trainer: twoD, volumes: run.trainingVolumes, config: run.config, texts: m.texts, textVectors: m.textVectors, stored: resumed?.text ?? null, emit: this.emit });
+      this.text = await VisionLanguageStage.start({ trainer: t, volumes: run.trainingVolumes, config: run.config, texts: m.texts, textVectors: m.textVectors, stored: resumed?.text ?? null, emit: this.emit });
     }
   }
 
@@ -52,24 +50,21 @@ export class TextStages {
 
   /** One step of stage 1; true when stage 2 has just begun (the segmentation rates start from here). */
   async pretrainStep(run: PreparedRun, startedAt: number): Promise<boolean> {
-    const twoD = planar(run.trainer);
-    if (!twoD || !this.text) throw new Error('vision–language pre-training belongs to the 2D text presets');
-    return this.text.step(twoD, this.skip, startedAt);
+    if (!this.text) throw new Error('vision–language pre-training belongs to the 2D text presets');
+    return this.text.step(run.trainer, this.skip, startedAt);
   }
 
   /** Edited class texts or TAK prompts are re-encoded between two steps; training goes on. */
   async applyPending(run: PreparedRun): Promise<void> {
-    const twoD = planar(run.trainer);
-    if (this.pendingTexts && this.text && twoD?.textGuidance) {
+    if (this.pendingTexts && this.text && run.trainer.textGuidance) {
       const next = this.pendingTexts;
       this.pendingTexts = null;
-      await this.text.retext(twoD, next);
+      await this.text.retext(run.trainer, next);
     }
-    const threeD = volumetric(run.trainer);
-    if (this.pendingTak && this.tak && threeD) {
+    if (this.pendingTak && this.tak) {
       const next = this.pendingTak;
       this.pendingTak = null;
-      await this.tak.retext(threeD, next);
+      await this.tak.retext(run.trainer, next);
     }
   }
 

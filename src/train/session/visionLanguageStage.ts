@@ -2,9 +2,9 @@ import type { TrainingVolume } from '../../data/trainingVolume.ts';
 import type { TextCheckpoint } from '../checkpoint.ts';
 import type { TrainConfig } from '../config.ts';
 import type { FromWorker } from '../protocol.ts';
-import type { Trainer } from '../Trainer.ts';
 import { createTextGuidance, createVlmPretrainer, textCheckpoint, type FixedTextVectors, type WorkspaceTexts } from '../vlm/textStage.ts';
 import type { VlmPretrainer } from '../vlm/VlmPretrainer.ts';
+import { planarPatch, type SegmentationRun } from './trainerOps.ts';
 
 /** Pre-training steps between held-out retrieval measurements (the alignment figure), in the app. */
 const RETRIEVAL_EVERY_STEPS = 25;
@@ -53,7 +53,7 @@ export class VisionLanguageStage {
    * are encoded afresh.
    */
   static async start(a: {
-    trainer: Trainer;
+    trainer: SegmentationRun;
     volumes: TrainingVolume[];
     config: TrainConfig;
     texts: WorkspaceTexts;
@@ -66,7 +66,7 @@ export class VisionLanguageStage {
     const wanted = a.textVectors ? `${a.textVectors.provider}:${a.textVectors.name}` : savedSource;
     const kept = a.stored && wanted === savedSource ? a.stored : null;
     if (a.stored && !kept) a.emit({ type: 'notice', message: 'The text encoder changed since the model was saved: the vision–language model is pre-trained again; segmentation resumes where it was.' });
-    const pre = createVlmPretrainer(a.volumes, a.trainer.pools, a.texts, a.trainer.patch, a.config, kept, a.textVectors);
+    const pre = createVlmPretrainer(a.volumes, a.trainer.pools, a.texts, planarPatch(a.trainer), a.config, kept, a.textVectors);
     const stage = new VisionLanguageStage(pre, a.texts, a.emit, a.retrievalEvery ?? RETRIEVAL_EVERY_STEPS);
     if (kept?.decoder) {
       a.trainer.attachTextGuidance(await createTextGuidance(pre, a.texts, a.config, kept.decoder));
@@ -84,7 +84,7 @@ export class VisionLanguageStage {
    * One step of stage 1; at the end of its budget (or when skipped), stage 2's text mask joins the trainer and
    * this returns true: the segmentation phase starts now.
    */
-  async step(trainer: Trainer, skip: boolean, startedAt: number): Promise<boolean> {
+  async step(trainer: SegmentationRun, skip: boolean, startedAt: number): Promise<boolean> {
     const pre = this.pretrainer;
     const total = trainer.cfg.vlm.steps;
     if (!skip && pre.step < total) {
@@ -99,7 +99,7 @@ export class VisionLanguageStage {
   }
 
   /** A class description changed: re-encode the prompts with the same text encoder; training goes on. */
-  async retext(trainer: Trainer, next: PendingTexts): Promise<void> {
+  async retext(trainer: SegmentationRun, next: PendingTexts): Promise<void> {
     const tg = trainer.textGuidance;
     if (!tg) return;
     this.texts = next.texts;
@@ -117,7 +117,7 @@ export class VisionLanguageStage {
     return { type: 'promptBank', name: `pseudolab ${pre.cfg.objective} (${pre.step} steps)`, dim: E, entries: texts.map((text, n) => ({ text, vector: flat.slice(n * E, (n + 1) * E) })) };
   }
 
-  checkpoint(trainer: Trainer): Promise<TextCheckpoint> {
+  checkpoint(trainer: SegmentationRun): Promise<TextCheckpoint> {
     return textCheckpoint(this.pretrainer, trainer.textGuidance, this.texts);
   }
 
