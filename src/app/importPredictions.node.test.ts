@@ -76,6 +76,8 @@ describe('importing predictions for review', () => {
       memoryFile('pred/case_a.nii.gz', writeNiftiLabels(nnunetPrediction(a), a)),
       memoryFile('pred/dataset.json', strToU8(JSON.stringify(exportJson))),
       memoryFile('pred/plans.json', strToU8('{}')),
+      memoryFile('pred/predict_from_raw_data_args.json', strToU8('{}')),
+      memoryFile('pred/case_a.npz', new Uint8Array(4)),
     ];
     await importPredictionsCommand(store, files);
     const s = store.getState();

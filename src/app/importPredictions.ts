@@ -88,7 +88,9 @@ export async function importPredictionsCommand(store: AppStore, files: InputFile
   const datasetJson = await readDatasetJson(files);
   const imported: string[] = [];
   for (const file of files) {
-    if (file.name === 'dataset.json' || file.name === 'plans.json' || file.name.endsWith('.npz') || file.name.endsWith('.pkl')) continue;
+    // nnU-Net's output folder also holds dataset.json, plans.json, predict_from_raw_data_args.json and, with
+    // --save_probabilities, .npz and .pkl files: none of them is a label map.
+    if (/\.(json|npz|pkl)$/i.test(file.name)) continue;
     try {
       const bytes = await file.read();
       const format = detectFormat(file.path, bytes);
