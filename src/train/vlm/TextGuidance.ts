@@ -6,7 +6,7 @@ import type { NamedArray, Params } from '../../model/params.ts';
 import { dense } from '../../model/transformer.ts';
 import { upsample2x } from '../../model/ops.ts';
 import { encodeImages, type VisionLanguageConfig, type VisionLanguageParams } from '../../model/visionLanguageModel.ts';
-import { Adam } from '../adam.ts';
+import { Adam, DEFAULT_ADAM } from '../adam.ts';
 import { stopGradient } from '../losses.ts';
 import type { TextGuidanceConfig } from './textGuidanceConfig.ts';
 import { featureSupervisionLoss, promptGuidedMask, regionAlignmentLoss, textGuidedLoss, textGuidedMaskSigmoid } from './textMaskLosses.ts';
@@ -79,7 +79,7 @@ export class TextGuidance {
       imageChannels: vlmConfig.vit.inChannels,
     };
     this.decoder = createGroundingDecoder(this.decoderConfig, rng);
-    this.optimiser = new Adam(this.decoder, { beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 1e-4 });
+    this.optimiser = new Adam(this.decoder, { ...DEFAULT_ADAM, weightDecay: 1e-4 });
     this.classText = this.embeddingTensor(classEmbeddings);
   }
 

@@ -15,7 +15,7 @@ import {
 import { normalizeText } from '../../text/normalizeText.ts';
 import { augmentText } from '../../text/textAugment.ts';
 import type { Tokenizer } from '../../text/tokenizer.ts';
-import { Adam, learningRate } from '../adam.ts';
+import { Adam, DEFAULT_ADAM, learningRate } from '../adam.ts';
 import { dusssLoss } from './dusssLoss.ts';
 import { glscLoss } from './glscLoss.ts';
 import type { VlmPretrainConfig } from './vlmPretrainConfig.ts';
@@ -85,7 +85,7 @@ export class VlmPretrainer {
     this.params = createVisionLanguageModel(model, root.fork('vlm-init'));
     this.rng = root.fork('vlm-pairs');
     this.textRng = root.fork('vlm-text-augment');
-    const adam = { beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 1e-4 };
+    const adam = { ...DEFAULT_ADAM, weightDecay: 1e-4 };
     this.optimisers = [this.params.image, this.params.text, this.params.shared].map((p) => new Adam(p, adam));
   }
 
