@@ -9,6 +9,7 @@ import { predictAllVolumes } from './session/predictAll.ts';
 import { prepareRun, readyEvent, type PreparedRun, type StartMessage } from './session/runPreparation.ts';
 import { ServiceShare, SLOW_STEP_MS } from './session/serviceShare.ts';
 import { scoreSlices } from './session/sliceScores.ts';
+import { StepRates } from './session/stepRates.ts';
 import { TextStages } from './session/textStages.ts';
 import type { SegmentationRun } from './session/trainerOps.ts';
 import { yieldToMessages } from './yieldToMessages.ts';
@@ -160,7 +161,7 @@ export class TrainingSession {
     const run = this.run!;
     const t = run.trainer;
     const share = this.share;
-    const rates = { seen: 0, steps: 0, startedAt: performance.now() };
+    const rates = new StepRates();
     while (!this.ending) {
       this.labels.apply(run);
       if (this.live.watch?.fresh) await share.doing('predicting the slices on screen', () => this.live.serve(run, { sweep: false, slow: this.slow }, this.emit));
@@ -182,8 +183,7 @@ export class TrainingSession {
       }
       if (this.texts.phase === 'pretraining') {
         const finished = await share.doing('pre-training step', () => this.texts.pretrainStep(run, rates.startedAt));
-        // Rates measure segmentation steps only: stage 1's time does not count against them.
-        if (finished) Object.assign(rates, { seen: 0, steps: 0, startedAt: performance.now() });
+        if (finished) rates.restart();
         share.activity = 'between steps';
         await yieldToMessages();
         continue;
@@ -191,11 +191,7 @@ export class TrainingSession {
       await this.texts.applyPending(run);
       const report = await share.doing(`training step ${t.step + 1}`, () => t.trainStep());
       this.lastStepMs = report.ms;
-      rates.seen += t.cfg.batchLabeled + (t.cfg.consistency.weight > 0 ? t.cfg.batchUnlabeled : 0);
-      rates.steps++;
-      const elapsedMs = performance.now() - rates.startedAt;
-      const epoch = (report.step * t.cfg.batchLabeled) / Math.max(1, t.pools.labeled.length);
-      this.emit({ type: 'step', report, epoch, slicesPerSecond: rates.seen / (elapsedMs / 1000), stepsPerSecond: rates.steps / (elapsedMs / 1000), elapsedMs });
+      this.emit({ type: 'step', report, ...rates.count(report.step, t.cfg, t.pools.labeled.length) });
       await this.between(run, report.step);
       share.activity = 'between steps';
       await yieldToMessages();
