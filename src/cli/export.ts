@@ -27,7 +27,7 @@ export interface ExportArgs {
 }
 
 export const EXPORT_USAGE = {
-  summary: 'write a labeled folder as an nnU-Net v2 dataset or as NIfTI label maps',
+  summary: 'write a labeled folder as an nnU-Net v2 dataset or as NIfTI label maps (--format seg: a DICOM series\' labels as DICOM SEG)',
   synopsis: `pseudolab export --format nnunet|nifti --data DIR --out DIR [--cases ID,…] [--labeled-slices N]
                  [--dataset-id N] [--name NAME] [--pseudo-labels on|off] [--channel-names CT,…]`,
   details: `DIR is a Decathlon or MoNuSeg folder, as train reads it. Cases with a label file are labeled on every slice, or
