@@ -2,7 +2,7 @@ import type { BackendChoice, BackendName } from './backend.ts';
 import type { ModelKind, TrainConfig } from './config.ts';
 import type { TakPromptTexts } from '../text/takPrompts.ts';
 import type { ModelSize, ModelSizeChoice } from './modelSize.ts';
-import type { StepReport, ValidationReport } from './Trainer.ts';
+import type { StepReport, ValidationReport } from './loop/reports.ts';
 import type { FixedTextVectors, WorkspaceTexts } from './vlm/textStage.ts';
 import type { RetrievalReport, VlmStepReport } from './vlm/VlmPretrainer.ts';
 
