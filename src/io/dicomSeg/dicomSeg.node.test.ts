@@ -131,3 +131,41 @@ describe('write and read a DICOM SEG in memory', () => {
     expect(() => writeDicomSeg({ volume, labels: createLabelMap(volume.geometry.dims), classes })).toThrow(/no labeled voxels/);
   });
 });
+
+describe('SEG recognition and multi-frame sources', () => {
+  it('knows a SEG by its own SOP class, not by a class it merely references', () => {
+    const uid = new TextEncoder().encode('1.2.840.10008.5.1.4.1.1.66.4');
+    const element = (group: number, element: number): Uint8Array => {
+      const head = Uint8Array.of(group & 0xff, group >> 8, element & 0xff, element >> 8, 0x55, 0x49, uid.length, 0);
+      const out = new Uint8Array(head.length + uid.length);
+      out.set(head);
+      out.set(uid, head.length);
+      return out;
+    };
+    const pad = new Uint8Array(16);
+    const withTag = (e: Uint8Array): Uint8Array => {
+      const out = new Uint8Array(pad.length + e.length + 8);
+      out.set(pad);
+      out.set(e, pad.length);
+      return out;
+    };
+    expect(isDicomSeg(withTag(element(0x0008, 0x0016)))).toBe(true);
+    // Referenced SOP Class UID (0008,1150): a report or a KOS pointing at a SEG is not one.
+    expect(isDicomSeg(withTag(element(0x0008, 0x1150)))).toBe(false);
+  });
+
+  it('references the frames of a multi-frame source instance and places them back by frame number', () => {
+    const base = dicomVolume();
+    if (base.source.format !== 'dicom' || !base.source.reference) throw new Error('expected a DICOM reference');
+    const instances = base.source.reference.instances.map((inst, k) => ({ ...inst, sopInstanceUID: '1.2.3.4.100', frameNumber: k + 1 }));
+    const volume: Volume = { ...base, source: { ...base.source, reference: { ...base.source.reference, instances } } };
+    const labels = createLabelMap(volume.geometry.dims);
+    labels.voxels[2 + 7 * 1 + 35 * 2] = 1;
+    labels.slices[2][2] = SliceProvenance.Painted;
+    const seg = readDicomSeg(writeDicomSeg({ volume, labels, classes: [makeClass(1, 'A')] }));
+    expect(seg.frames.map((f) => [f.sourceSopInstanceUID, f.sourceFrameNumber])).toEqual([['1.2.3.4.100', 3]]);
+    // Positions alone would also find the slice: take them away to see the frame number do it.
+    const byFrame = { ...seg, frames: seg.frames.map((f) => ({ ...f, position: null })) };
+    expect([...labelsFromSeg(byFrame, volume, () => 1).labels.voxels]).toEqual([...labels.voxels]);
+  });
+});
