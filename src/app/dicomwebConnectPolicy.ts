@@ -64,9 +64,17 @@ export function takeReopenRequest(): boolean {
 function narrowConnections(): void {
   const parsed = parseDicomwebUrl(rememberedDicomwebUrl());
   allowedOrigin = 'origin' in parsed && parsed.origin !== location.origin ? parsed.origin : null;
+  let policy: string;
+  try {
+    policy = connectPolicy(allowedOrigin);
+  } catch {
+    // Whatever was stored, the page still starts, with connections to its own origin only.
+    allowedOrigin = null;
+    policy = connectPolicy(null);
+  }
   const meta = document.createElement('meta');
   meta.httpEquiv = 'Content-Security-Policy';
-  meta.content = connectPolicy(allowedOrigin);
+  meta.content = policy;
   meta.dataset.pseudolab = 'connect-policy';
   document.head.append(meta);
 }

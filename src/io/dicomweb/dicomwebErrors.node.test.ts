@@ -35,10 +35,11 @@ describe('the DICOMweb address a user types', () => {
       url: 'https://pacs.example.org:8443/dicom-web',
       origin: 'https://pacs.example.org:8443',
     });
+    expect(parseDicomwebUrl('http://[::1]:8042/dicom-web')).toEqual({ url: 'http://[::1]:8042/dicom-web', origin: 'http://[::1]:8042' });
   });
 
   it('refuses what it must not send or cannot reach, with a sentence', () => {
-    for (const bad of ['', 'pacs.example.org', 'ftp://pacs/dicom-web', 'file:///etc/passwd', 'javascript:alert(1)']) {
+    for (const bad of ['', 'pacs.example.org', 'ftp://pacs/dicom-web', 'file:///etc/passwd', 'javascript:alert(1)', 'https://*.example.org/dicom-web']) {
       expect('error' in parseDicomwebUrl(bad), bad).toBe(true);
     }
     const creds = parseDicomwebUrl('https://user:secret@pacs.example.org/dicom-web');

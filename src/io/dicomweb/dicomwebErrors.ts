@@ -58,6 +58,10 @@ export function parseDicomwebUrl(input: string): { url: string; origin: string }
   }
   if (u.protocol !== 'http:' && u.protocol !== 'https:') return { error: `"${trimmed}" is not an http or https address.` };
   if (u.username || u.password) return { error: 'Leave the user name and password out of the address: Pseudolab does not send credentials.' };
+  // The origin goes into the page's security policy, where "*" would be a wildcard: only real host names pass.
+  if (!/^[a-z0-9.-]+$/i.test(u.hostname) && !/^\[[0-9a-f:.]+\]$/i.test(u.hostname)) {
+    return { error: `"${u.hostname}" is not a server name; it should look like pacs.example.org or an IP address.` };
+  }
   const path = u.pathname.replace(/\/+$/, '');
   return { url: `${u.origin}${path}`, origin: u.origin };
 }
