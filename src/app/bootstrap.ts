@@ -5,6 +5,7 @@ import { openDatabase, type Database } from '../persist/database.ts';
 import { restoreWorkspace, type RestoreResult } from '../persist/restore.ts';
 import type { AppStore } from '../store/appStore.ts';
 import { loadDemo, regenerateDemoVoxels } from './demoWorkspace.ts';
+import { initImportedModel } from './importedModel.ts';
 import { initTrainingController, trainingController } from './training.ts';
 import { watchPainting } from './watchPainting.ts';
 import { claimWriterLock } from './writerLock.ts';
@@ -115,5 +116,6 @@ export async function bootstrap(store: AppStore): Promise<Session> {
   }
   // Checkpoints are saved only by the tab that writes at start (app/training.ts takes the database once).
   initTrainingController(store, autosaveAllowed ? db : null);
+  initImportedModel(store);
   return session;
 }

@@ -107,7 +107,8 @@ export class ImportedModelController {
     const s = this.store.getState();
     const known = new Map(s.classes.map((c) => [c.value, c]));
     const added = sidecar.classes.filter((c) => !known.has(c.value));
-    const renamed = sidecar.classes.filter((c) => known.has(c.value) && known.get(c.value)!.name.toLowerCase() !== c.name.toLowerCase());
+    // A sidecar that names no class ("class 2" is parseSidecar's stand-in) has nothing to disagree about.
+    const renamed = sidecar.classes.filter((c) => known.has(c.value) && !/^class \d+$/.test(c.name) && known.get(c.value)!.name.toLowerCase() !== c.name.toLowerCase());
     if (added.length > 0) s.setClasses([...s.classes, ...added.map((c) => makeClass(c.value, c.name))].sort((a, b) => a.value - b.value));
     if (renamed.length > 0) {
       s.pushMessage({ severity: 'warning', subject: SUBJECT, text: `The model calls ${renamed.map((c) => `label ${c.value} "${c.name}"`).join(', ')}; this workspace names ${renamed.length === 1 ? 'it' : 'them'} ${renamed.map((c) => `"${known.get(c.value)!.name}"`).join(', ')}. Its predictions use the workspace's names.` });

@@ -6,6 +6,7 @@ import { explainEngineFailure } from '../../train/engineFailure.ts';
 import type { ModelSize } from '../../train/modelSize.ts';
 import type { FromWorker } from '../../train/protocol.ts';
 import { TrainingClient } from '../../train/TrainingClient.ts';
+import { importedModel } from '../importedModel.ts';
 import { TrainingEventQueue, watchInput } from '../trainingEventQueue.ts';
 import { exportPredictions } from './exportPredictions.ts';
 import { LabelStream } from './labelStream.ts';
@@ -100,6 +101,8 @@ export class TrainingController {
     const { inputs, notices } = gatherRunInputs(s);
     for (const n of notices) s.pushMessage(n);
     if (!inputs) return;
+    // A training run takes the layers over from an imported model (their pseudo-labels stay until it replaces them).
+    importedModel()?.close();
     const { classes, volumes } = inputs;
     this.volumeIds = volumes.map((v) => v.id);
     this.labels.begin(this.volumeIds, inputs.versions);

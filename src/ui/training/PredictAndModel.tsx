@@ -1,23 +1,26 @@
 import { useRef } from 'react';
+import { importedModel } from '../../app/importedModel.ts';
 import { trainingController } from '../../app/training.ts';
 import { useApp } from '../../store/appStore.ts';
+import { ImportedModel } from './ImportedModel.tsx';
 
 /** Predict all and its export; the model's save state, its export and import. */
 export function PredictAndModel() {
   const p = useApp((s) => s.training.predictAll);
   const predicted = useApp((s) => Object.keys(s.training.fullPredictions).length);
   const checkpoint = useApp((s) => s.training.checkpoint);
+  const onnx = useApp((s) => s.training.onnxModel);
   const c = trainingController();
   const importRef = useRef<HTMLInputElement>(null);
   return (
     <>
       <h3 className="subhead">Predictions</h3>
       <div className="button-row">
-        <button data-testid="predict-all" disabled={p?.running} onClick={() => c?.predictAll()} title="Run the model on every volume">
+        <button data-testid="predict-all" disabled={p?.running} onClick={() => (onnx ? importedModel()?.predictAll() : c?.predictAll())} title={onnx ? `Run ${onnx.name} on every volume` : 'Run the model on every volume'}>
           Predict all
         </button>
         {p?.running && (
-          <button data-testid="predict-cancel" onClick={() => c?.cancelPredictAll()}>
+          <button data-testid="predict-cancel" onClick={() => (onnx ? importedModel()?.cancelPredictAll() : c?.cancelPredictAll())}>
             Cancel
           </button>
         )}
@@ -61,6 +64,7 @@ export function PredictAndModel() {
           }}
         />
       </div>
+      <ImportedModel />
     </>
   );
 }

@@ -16,6 +16,7 @@ export function ReviewControls() {
     return f ? (s.training.predictions[f.volumeId]?.sliceStep[f.k] ?? -1) : -1;
   });
   const imported = useApp((s) => (s.training.focus ? s.training.predictions[s.training.focus.volumeId]?.imported : undefined));
+  const onnx = useApp((s) => s.training.onnxModel?.name ?? null);
   const classes = useApp((s) => s.classes);
   const c = trainingController();
   const controller = useViewerUi((s) => s.controller);
@@ -23,7 +24,7 @@ export function ReviewControls() {
     <>
       {/* The section's header says "Review"; this names the slice the buttons act on. */}
       {focus && <h3 className="subhead">Slice {focus.k + 1}</h3>}
-      <p className="hint">{!hasPrediction ? 'No pseudo-label for this slice yet.' : imported ? `Prediction imported from ${imported}.` : `Pseudo-label from step ${step}.`}</p>
+      <p className="hint">{!hasPrediction ? 'No pseudo-label for this slice yet.' : imported ? `Prediction imported from ${imported}.` : onnx ? `Pseudo-label from ${onnx}.` : `Pseudo-label from step ${step}.`}</p>
       <div className="button-row">
         <button data-testid="accept-slice" disabled={!hasPrediction} onClick={() => c?.acceptSlice()} title="Accept the pseudo-label of this slice as labels (A); undo with Ctrl+Z">
           ✓ Accept slice
