@@ -54,7 +54,7 @@ export class TakStage {
     const encoder = fixed ?? a.learned ?? learnedTakEncoder(a.volumes, trainer.pools, a.texts, tak, vlmImageSizeOf(trainer), trainer.cfg);
     if (a.saved) {
       const stage = new TakStage(encoder, a.saved, emit);
-      // A checkpoint without its texts (saved by the CLI) cannot tell: the current prompts are encoded.
+      // A checkpoint without its texts (a CLI run saved before it kept them) cannot tell: the current prompts are encoded.
       if (!a.saved.texts || !sameTakTexts(a.saved.texts, tak)) await stage.encode(trainer, tak, encoder);
       else stage.emitEncoder(trainer.step);
       return stage;
