@@ -1,7 +1,7 @@
 import { expect, test, type Download, type Page } from '@playwright/test';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { activeSummary, ARTIFACTS, DATASETS, paintStroke, shot, waitForViewer } from './helpers.ts';
+import { activeSummary, ARTIFACTS, DATASETS, paintStroke, shot, waitForSaved, waitForViewer } from './helpers.ts';
 
 const SERIES = join(DATASETS, 'dicom', 'mr-brain-t1post');
 const NIFTI = join(DATASETS, 'hippocampus', 'imagesTr', 'hippocampus_001.nii.gz');
@@ -77,4 +77,15 @@ test('DICOM SEG: paint an oblique series, export SEG, clear, open the SEG, label
   const volumes = await page.evaluate(() => window.__pseudolab!.store.getState().volumeOrder.length);
   expect(volumes).toBe(2);
   await shot(page, 'dicom-seg-imported');
+
+  // The series' DICOM references are saved with the workspace: after a reload the SEG export is still there.
+  await waitForSaved(page);
+  await page.reload();
+  await waitForViewer(page);
+  await page.waitForFunction((id) => window.__pseudolab?.store.getState().volumes[id] !== undefined, painted.id, { timeout: 60_000 });
+  await page.evaluate((id) => window.__pseudolab!.store.getState().setActiveVolume(id), painted.id);
+  await expect.poll(async () => (await activeSummary(page)).painted).toBe(painted.painted);
+  await page.getByTestId('export-labels').click();
+  await expect(page.getByTestId('export-dicom-seg')).toBeEnabled();
+  await shot(page, 'dicom-seg-after-reload');
 });
