@@ -14,16 +14,17 @@ function store() {
 }
 
 describe('nnU-Net export from the workspace', () => {
-  it('zips the dataset folder whole, committed labels only, with progress per case', async () => {
+  it('zips the dataset folder whole, committed labels only, with progress in MiB of voxels', async () => {
     const s = store();
     const [painted] = s.getState().volumeOrder.map((id) => s.getState().volumes[id]!);
     paintK(painted!.labels, 3, 3, SliceProvenance.Painted);
     painted!.committed.set(painted!.labels.voxels);
     painted!.labels.voxels[360] = 1; // (0, 0, 3): a stroke in progress in a labeled slice, not committed, not exported
-    const progress: number[] = [];
+    const progress: string[] = [];
     const entries = s.getState().volumeOrder.map((id) => s.getState().volumes[id]!);
-    const out = await nnunetZip(entries, { datasetId: 3, datasetName: 'Demo', classes: CLASSES, includePseudoLabels: true }, (done) => progress.push(done));
-    expect(progress).toEqual([1, 2, 3]);
+    const out = await nnunetZip(entries, { datasetId: 3, datasetName: 'Demo', classes: CLASSES, includePseudoLabels: true }, (done, total, name) => progress.push(`${name} ${done}/${total}`));
+    // Two 12×10×8 int16 volumes: under one MiB each, one step each.
+    expect(progress).toEqual(['painted 1/1', 'untouched 1/1']);
     const files = unzipSync(out.zip);
     expect(Object.keys(files).sort()).toEqual([
       'Dataset003_Demo/dataset.json',

@@ -1,5 +1,5 @@
 import { zipSync } from 'fflate';
-import { nnunetDatasetFiles, planNnunetDataset, type NnunetExportOptions } from '../io/nnunet/buildNnunetDataset.ts';
+import { nnunetDatasetSteps, nnunetImageBytes, planNnunetDataset, type NnunetExportOptions } from '../io/nnunet/buildNnunetDataset.ts';
 import type { AppStore } from '../store/appStore.ts';
 import type { VolumeEntry } from '../store/types.ts';
 import { downloadBytes } from './download.ts';
@@ -8,24 +8,29 @@ export type NnunetZipOptions = Omit<NnunetExportOptions, 'classes'>;
 
 /**
  * The workspace as one nnU-Net v2 dataset in a zip: the folder `Dataset<ID>_<Name>/` whole, so unzipping into
- * `nnUNet_raw` is all a cluster needs. Committed labels only. Yields to the page between cases and reports
- * progress: a workspace of large CT series takes seconds to compress.
+ * `nnUNet_raw` is all a cluster needs. Committed labels only. Yields to the page after every few MiB compressed
+ * and reports progress in MiB of voxels: a workspace of large CT series takes seconds to compress.
  */
 export async function nnunetZip(
   entries: readonly VolumeEntry[],
   options: NnunetExportOptions,
-  onProgress?: (done: number, total: number) => void,
+  onProgress?: (doneMiB: number, totalMiB: number, caseName: string) => void,
 ): Promise<{ zip: Uint8Array; folder: string; trainCases: number; testCases: number }> {
   const plan = planNnunetDataset(
     entries.map((e) => ({ volume: e.volume, labels: e.labels, committed: e.committed })),
     options,
   );
   const tree: Record<string, Uint8Array> = {};
-  const total = plan.trainCases.length + plan.testCases.length + 1;
+  const mib = (bytes: number): number => Math.ceil(bytes / (1 << 20));
+  const total = mib(nnunetImageBytes(plan));
   let done = 0;
-  for (const files of nnunetDatasetFiles(plan, options.includePseudoLabels)) {
-    for (const f of files) tree[f.path] = f.bytes;
-    onProgress?.(++done, total);
+  for (const step of nnunetDatasetSteps(plan, options.includePseudoLabels)) {
+    if (step.kind === 'file') {
+      tree[step.file.path] = step.file.bytes;
+      continue;
+    }
+    done += step.bytes;
+    onProgress?.(Math.min(total, mib(done)), total, step.caseName);
     await new Promise((r) => setTimeout(r, 0));
   }
   // Every file but dataset.json is gzip already: storing avoids compressing twice.
@@ -38,8 +43,8 @@ export async function exportNnunetCommand(store: AppStore, options: NnunetZipOpt
   const entries = s.volumeOrder.map((id) => s.volumes[id]).filter((e) => e !== undefined);
   if (entries.length === 0) return;
   try {
-    const out = await nnunetZip(entries, { ...options, classes: s.classes }, (done, total) =>
-      store.getState().setProgress({ label: 'Exporting nnU-Net dataset', done, total }),
+    const out = await nnunetZip(entries, { ...options, classes: s.classes }, (done, total, caseName) =>
+      store.getState().setProgress({ label: `Exporting nnU-Net dataset: ${caseName} (MiB)`, done, total }),
     );
     downloadBytes(out.zip, `${out.folder}.zip`, 'application/zip');
     const test = out.testCases ? `; ${out.testCases} unlabeled volume${out.testCases === 1 ? '' : 's'} in imagesTs for nnUNetv2_predict` : '';

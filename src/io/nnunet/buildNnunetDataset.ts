@@ -4,7 +4,7 @@ import type { LabelMap } from '../../volume/labels.ts';
 import type { Volume, VoxelData } from '../../volume/Volume.ts';
 import { writeNiftiLabels } from '../nifti/writeNiftiLabels.ts';
 import { hasGroundTruth, nnunetLabelVoxels, planNnunetLabels, type NnunetLabelPlan } from './nnunetLabels.ts';
-import { caseGeometry, channelValues, writeNiftiChannel } from './writeNiftiChannel.ts';
+import { caseGeometry, channelValues, niftiChannelSteps } from './writeNiftiChannel.ts';
 
 /** One volume of the workspace with its committed labels (never half a stroke). */
 export interface NnunetSourceCase {
@@ -132,33 +132,70 @@ export function planNnunetDataset(cases: readonly NnunetSourceCase[], options: N
 
 const suffix = (c: number): string => `_${String(c).padStart(4, '0')}${NNUNET_FILE_ENDING}`;
 
-/** The files of one training case: its channels and its label map with `ignore` outside labeled slices. */
-export function trainCaseFiles(plan: NnunetPlan, name: string, source: NnunetSourceCase, includePseudoLabels: boolean): NnunetFile[] {
+/** What a stepwise export produces: a finished file, or voxel bytes compressed since the last step (for progress). */
+export type NnunetStep = { kind: 'file'; file: NnunetFile } | { kind: 'progress'; caseName: string; bytes: number };
+
+/** The files of one case, step by step: its channels, then for a training case its label map with `ignore`. */
+function* caseSteps(plan: NnunetPlan, name: string, source: NnunetSourceCase, training: boolean, includePseudoLabels: boolean): Generator<NnunetStep, void, void> {
   const { volume, labels, committed } = source;
+  // The label map first: `committed` is the store's buffer, and a stroke committed while a page yields changes it.
+  const mapped = training ? nnunetLabelVoxels(labels, committed, plan.labelPlan, includePseudoLabels) : null;
   const g = caseGeometry(volume);
-  const files = channelsOf(volume, plan.channelNames.length as 1 | 3).map((values, c) => ({
-    path: `${plan.folder}/imagesTr/${name}${suffix(c)}`,
-    bytes: writeNiftiChannel(values, volume, g),
-  }));
-  const mapped = nnunetLabelVoxels(labels, committed, plan.labelPlan, includePseudoLabels);
-  files.push({ path: `${plan.folder}/labelsTr/${name}${NNUNET_FILE_ENDING}`, bytes: writeNiftiLabels(mapped, volume) });
+  const folder = training ? 'imagesTr' : 'imagesTs';
+  const channels = channelsOf(volume, plan.channelNames.length as 1 | 3);
+  for (let c = 0; c < channels.length; c++) {
+    const steps = niftiChannelSteps(channels[c]!, volume, g);
+    let reported = 0;
+    for (let r = steps.next(); ; r = steps.next()) {
+      if (r.done) {
+        yield { kind: 'file', file: { path: `${plan.folder}/${folder}/${name}${suffix(c)}`, bytes: r.value } };
+        break;
+      }
+      yield { kind: 'progress', caseName: name, bytes: r.value - reported };
+      reported = r.value;
+    }
+  }
+  if (mapped) yield { kind: 'file', file: { path: `${plan.folder}/labelsTr/${name}${NNUNET_FILE_ENDING}`, bytes: writeNiftiLabels(mapped, volume) } };
+}
+
+function filesOf(steps: Generator<NnunetStep, void, void>): NnunetFile[] {
+  const files: NnunetFile[] = [];
+  for (const s of steps) if (s.kind === 'file') files.push(s.file);
   return files;
 }
 
+/** The files of one training case: its channels and its label map with `ignore` outside labeled slices. */
+export function trainCaseFiles(plan: NnunetPlan, name: string, source: NnunetSourceCase, includePseudoLabels: boolean): NnunetFile[] {
+  return filesOf(caseSteps(plan, name, source, true, includePseudoLabels));
+}
+
 export function testCaseFiles(plan: NnunetPlan, name: string, source: NnunetSourceCase): NnunetFile[] {
-  const g = caseGeometry(source.volume);
-  return channelsOf(source.volume, plan.channelNames.length as 1 | 3).map((values, c) => ({
-    path: `${plan.folder}/imagesTs/${name}${suffix(c)}`,
-    bytes: writeNiftiChannel(values, source.volume, g),
-  }));
+  return filesOf(caseSteps(plan, name, source, false, false));
+}
+
+function datasetJsonFile(plan: NnunetPlan): NnunetFile {
+  return { path: `${plan.folder}/dataset.json`, bytes: strToU8(`${JSON.stringify(plan.datasetJson, null, 2)}\n`) };
+}
+
+/** Voxel bytes a whole export compresses: the total its progress steps add up to. */
+export function nnunetImageBytes(plan: NnunetPlan): number {
+  const perVoxel = (v: Volume): number => v.voxels.BYTES_PER_ELEMENT * (v.voxels.length / v.channels) * plan.channelNames.length;
+  return [...plan.trainCases, ...plan.testCases].reduce((n, c) => n + perVoxel(c.source.volume), 0);
 }
 
 /**
- * The whole dataset, one case at a time so a caller can report progress, yield to the page or write each file
- * as it comes: dataset.json first, then every training case, then the test images.
+ * The whole dataset as steps a page can yield between (`progress` after every few MiB of compressed voxels):
+ * dataset.json first, then every training case, then the test images.
  */
+export function* nnunetDatasetSteps(plan: NnunetPlan, includePseudoLabels: boolean): Generator<NnunetStep, void, void> {
+  yield { kind: 'file', file: datasetJsonFile(plan) };
+  for (const c of plan.trainCases) yield* caseSteps(plan, c.name, c.source, true, includePseudoLabels);
+  for (const c of plan.testCases) yield* caseSteps(plan, c.name, c.source, false, false);
+}
+
+/** The whole dataset one case at a time (the CLI writes each file as it comes): dataset.json, training cases, test images. */
 export function* nnunetDatasetFiles(plan: NnunetPlan, includePseudoLabels: boolean): Generator<NnunetFile[], void, void> {
-  yield [{ path: `${plan.folder}/dataset.json`, bytes: strToU8(`${JSON.stringify(plan.datasetJson, null, 2)}\n`) }];
+  yield [datasetJsonFile(plan)];
   for (const c of plan.trainCases) yield trainCaseFiles(plan, c.name, c.source, includePseudoLabels);
   for (const c of plan.testCases) yield testCaseFiles(plan, c.name, c.source);
 }

@@ -7,7 +7,7 @@ import { createLabelMap, SliceProvenance } from '../../volume/labels.ts';
 import type { Volume } from '../../volume/Volume.ts';
 import { readNifti, readNiftiLabelValues } from '../nifti/readNifti.ts';
 import { writeNiftiLabels } from '../nifti/writeNiftiLabels.ts';
-import { caseNames, planNnunetDataset } from './buildNnunetDataset.ts';
+import { caseNames, nnunetDatasetSteps, nnunetImageBytes, planNnunetDataset } from './buildNnunetDataset.ts';
 import { groundTruthMask, hasGroundTruth } from './nnunetLabels.ts';
 import { CLASSES, HIPPO, paintK, sourceCase, syntheticVolume, testWorkspace, writeDataset } from './testing/nnunetWorkspace.ts';
 
@@ -98,6 +98,25 @@ describe('nnU-Net export: labels and files', () => {
     labels.slices[2][0] = SliceProvenance.Painted;
     const grey = syntheticVolume('mr');
     expect(() => planNnunetDataset([sourceCase(rgb, labels), sourceCase(grey, createLabelMap(grey.geometry.dims))], OPTIONS)).toThrow(/same channels/);
+  });
+
+  it('compresses in pieces a page can yield between, progress adding up to every voxel byte', () => {
+    const big = syntheticVolume('big', [256, 256, 40]); // 5.2 MB of int16: two pieces
+    const labels = createLabelMap(big.geometry.dims);
+    paintK(labels, 3, 1, SliceProvenance.Painted);
+    const plan = planNnunetDataset([sourceCase(big, labels)], OPTIONS);
+    const steps = [...nnunetDatasetSteps(plan, true)];
+    const progress = steps.flatMap((st) => (st.kind === 'progress' ? [st.bytes] : []));
+    expect(progress.length).toBe(2);
+    expect(progress.reduce((a, b) => a + b, 0)).toBe(nnunetImageBytes(plan));
+    expect(steps.flatMap((st) => (st.kind === 'file' ? [st.file.path] : []))).toEqual([
+      'Dataset042_HippoTest/dataset.json',
+      'Dataset042_HippoTest/imagesTr/big_0000.nii.gz',
+      'Dataset042_HippoTest/labelsTr/big.nii.gz',
+    ]);
+    const image = steps.find((st) => st.kind === 'file' && st.file.path.endsWith('_0000.nii.gz'));
+    const back = readNifti(image!.kind === 'file' ? image!.file.bytes : new Uint8Array(), 'big').volume.voxels;
+    expect(back).toEqual(big.voxels);
   });
 
   it('names cases for nnU-Net', () => {

@@ -1,4 +1,4 @@
-import { gzipSync } from 'fflate';
+import { Gzip } from 'fflate';
 import * as nifti from 'nifti-reader-js';
 import type { NiftiGeometryHeader, Volume, VoxelData } from '../../volume/Volume.ts';
 import { niftiGeometryFromAffine } from '../nifti/writeNiftiLabels.ts';
@@ -31,12 +31,14 @@ export function channelValues(volume: Volume, channel: number): VoxelData {
   return out;
 }
 
+/** Bytes compressed between two yields: small enough that a page between them stays responsive. */
+const PIECE_BYTES = 4 << 20;
+
 /**
- * One image channel as `.nii.gz`, physical values (scaling already applied by io, so slope 1), in the voxel
- * order the volume holds (i fastest), little-endian as the header declares — the byte order of every platform
- * the app runs on.
+ * The 352 bytes before the voxels of one image channel: physical values (scaling already applied by io, so slope
+ * 1), little-endian as every platform the app runs on is.
  */
-export function writeNiftiChannel(values: VoxelData, volume: Volume, g: NiftiGeometryHeader): Uint8Array {
+export function niftiChannelHeader(values: VoxelData, volume: Volume, g: NiftiGeometryHeader): Uint8Array {
   const [nx, ny, nz] = volume.geometry.dims;
   if (values.length !== nx * ny * nz) throw new Error(`${volume.name}: ${values.length} voxels for a ${nx}×${ny}×${nz} grid`);
   if (Math.max(nx, ny, nz) > 32767) throw new Error(`${volume.name} is too large for a NIfTI-1 file`);
@@ -62,9 +64,44 @@ export function writeNiftiChannel(values: VoxelData, volume: Volume, g: NiftiGeo
   // toArrayBuffer writes srow from the first three rows of `affine`.
   h.affine = [[...g.srow[0]], [...g.srow[1]], [...g.srow[2]], [0, 0, 0, 1]];
   h.magic = 'n+1';
-  const file = new Uint8Array(VOX_OFFSET + values.byteLength);
-  file.set(new Uint8Array(h.toArrayBuffer(false)).subarray(0, VOX_OFFSET), 0);
-  file.set(new Uint8Array(values.buffer, values.byteOffset, values.byteLength), VOX_OFFSET);
+  return new Uint8Array(h.toArrayBuffer(false)).slice(0, VOX_OFFSET);
+}
+
+/**
+ * One image channel as `.nii.gz`, compressed a piece at a time: the generator yields the voxel bytes compressed
+ * so far after each piece, so a page can draw its progress bar in between (a 512×512×600 CT is seconds of deflate),
+ * and returns the file. The voxels are read in place, never copied whole.
+ */
+export function* niftiChannelSteps(values: VoxelData, volume: Volume, g: NiftiGeometryHeader): Generator<number, Uint8Array, void> {
+  const chunks: Uint8Array[] = [];
   // Level 1: images are large and noisy; a higher level costs seconds for a few per cent.
-  return gzipSync(file, { level: 1 });
+  const gzip = new Gzip({ level: 1 }, (chunk) => chunks.push(chunk));
+  gzip.push(niftiChannelHeader(values, volume, g));
+  const bytes = new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
+  for (let at = 0; at < bytes.length || at === 0; at += PIECE_BYTES) {
+    const end = Math.min(bytes.length, at + PIECE_BYTES);
+    gzip.push(bytes.subarray(at, end), end === bytes.length);
+    yield end;
+    if (end === bytes.length) break;
+  }
+  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
+  let o = 0;
+  for (const c of chunks) {
+    out.set(c, o);
+    o += c.length;
+  }
+  return out;
+}
+
+/** Runs a stepwise writer to its end, for callers that need not yield (the CLI, tests). */
+export function runSteps<T>(steps: Generator<number, T, void>): T {
+  for (;;) {
+    const r = steps.next();
+    if (r.done) return r.value;
+  }
+}
+
+/** One image channel as `.nii.gz` in one go. */
+export function writeNiftiChannel(values: VoxelData, volume: Volume, g: NiftiGeometryHeader): Uint8Array {
+  return runSteps(niftiChannelSteps(values, volume, g));
 }
