@@ -19,7 +19,7 @@
  * steps are short, so the worker sends results several times a second).
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -39,6 +39,8 @@ const { values } = parseArgs({
     // Samples the main thread (CDP Profiler) during each round and prints the functions with most self and total
     // time; build with `--minify false` for readable names.
     profile: { type: 'boolean', default: false },
+    // With --profile: also writes each round's raw profile to PREFIX-<state>.cpuprofile (DevTools opens it).
+    'profile-out': { type: 'string' },
     // Seconds to watch each state with no input first: what the page costs when nobody touches it.
     observe: { type: 'string', default: '0' },
     // The page's device pixel ratio (a laptop's HiDPI screen is 2): canvases, and so software drawing, scale with its square.
@@ -362,7 +364,11 @@ async function round(page, label, rows, row) {
   rows.push({ label, kind: 'slice change', ...summary(slice.ms), timeouts: slice.timeouts });
   rows.push({ label, kind: 'click', ...summary(click.ms), timeouts: click.timeouts });
   rows.push({ label, kind: 'brush move', ...summary(brush.ms), timeouts: brush.timeouts });
-  if (cdp) printProfile(label, (await cdp.send('Profiler.stop')).profile);
+  if (cdp) {
+    const { profile } = await cdp.send('Profiler.stop');
+    printProfile(label, profile);
+    if (values['profile-out']) writeFileSync(`${values['profile-out']}-${label.split(' ')[0]}.cpuprofile`, JSON.stringify(profile));
+  }
   printCpu(label, cpu0, cpuByThread(), (Date.now() - wall0) / 1000);
   return blockers(page, t);
 }

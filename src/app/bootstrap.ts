@@ -1,11 +1,12 @@
 import { configureDicomCodecs } from '../io/dicom/codecs.ts';
 import { adoptStoredWorkspace } from '../persist/adoptStoredWorkspace.ts';
-import { Autosaver } from '../persist/Autosaver.ts';
+import { Autosaver, DEFAULT_AUTOSAVE } from '../persist/Autosaver.ts';
 import { openDatabase, type Database } from '../persist/database.ts';
 import { restoreWorkspace, type RestoreResult } from '../persist/restore.ts';
 import type { AppStore } from '../store/appStore.ts';
 import { loadDemo, regenerateDemoVoxels } from './demoWorkspace.ts';
 import { initImportedModel } from './importedModel.ts';
+import { watchPageInput, whenInputQuiet } from './inputActivity.ts';
 import { initTrainingController, trainingController } from './training.ts';
 import { watchPainting } from './watchPainting.ts';
 import { claimWriterLock } from './writerLock.ts';
@@ -19,7 +20,7 @@ export interface Session {
 
 /** Starts saving: the autosaver, told what is already stored, and everything that tells it what happens. */
 function startSaving(store: AppStore, db: Database, stored: RestoreResult | null, saveAllNow: boolean): Autosaver {
-  const autosaver = new Autosaver(store, db);
+  const autosaver = new Autosaver(store, db, { ...DEFAULT_AUTOSAVE, whenIdle: whenInputQuiet });
   if (stored) autosaver.markStored(stored.volumeIds, stored.labelVersions, stored.savedAt, stored.labelHashes, stored.orphanIds, stored.deltaSeqs);
   autosaver.start();
   watchPainting(store, (painting) => autosaver.setPainting(painting));
@@ -117,5 +118,6 @@ export async function bootstrap(store: AppStore): Promise<Session> {
   // Checkpoints are saved only by the tab that writes at start (app/training.ts takes the database once).
   initTrainingController(store, autosaveAllowed ? db : null);
   initImportedModel(store);
+  watchPageInput();
   return session;
 }

@@ -19,6 +19,11 @@ export interface AutosaveOptions {
    * chunks (compaction), so restore replays few of them. Not a durability knob: deltas are already stored.
    */
   compactMs?: number;
+  /**
+   * A scheduled compaction waits for this before it starts (the page passes "a pause in the user's input"): it can
+   * wait, and deflating label chunks under a slice change is what makes the change slow while training.
+   */
+  whenIdle?: () => Promise<void>;
 }
 
 export const DEFAULT_AUTOSAVE: AutosaveOptions = { debounceMs: 300, maxDelayMs: 2000, retryMs: 15_000, compactMs: 3000 };
@@ -189,7 +194,15 @@ export class Autosaver {
     if (this.compactTimer) clearTimeout(this.compactTimer);
     // Quiet time after the last edit, but never more than a few quiet periods behind the first unfolded one.
     const delay = Math.max(0, Math.min(quiet, this.firstUnfoldedAt + 4 * quiet - now));
-    this.compactTimer = setTimeout(() => void this.compact(), delay);
+    this.compactTimer = setTimeout(() => void this.compactWhenIdle(), delay);
+  }
+
+  /** A scheduled compaction, once the page says the user has paused (a flush compacts at once). */
+  private async compactWhenIdle(): Promise<void> {
+    this.compactTimer = null;
+    await this.options.whenIdle?.();
+    // A flush or an edit meanwhile may have compacted or scheduled again; then this one has nothing left to do.
+    if (!this.disposed && this.compactTimer === null) await this.compact();
   }
 
   /**

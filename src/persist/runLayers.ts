@@ -1,4 +1,5 @@
-import { deflateSync, inflateSync } from 'fflate';
+import { inflateSync } from 'fflate';
+import { deflateInSlices } from './deflateInSlices.ts';
 import type { RunLayerRecord } from './database.ts';
 
 /** Raw bytes per deflated piece: a piece (1 MiB) deflates in about 10 ms, so the page stays responsive between them. */
@@ -10,7 +11,7 @@ const yieldToPage = (): Promise<void> => new Promise((r) => setTimeout(r, 0));
  * A byte buffer (labels, or uncertainty with `onlyWhere`: zero wherever that buffer is) as deflated pieces of whole slices (a 512²×300 volume is 75 MB raw; mostly background, it deflates
  * to a few hundred kB), yielding to the page between pieces so a save during training never freezes the viewer.
  */
-export async function packLabels(labels: Uint8Array, dims: readonly [number, number, number], onlyWhere?: Uint8Array): Promise<Uint8Array[]> {
+export async function packLabels(labels: Uint8Array, dims: readonly [number, number, number], onlyWhere?: Uint8Array, pause: () => Promise<void> = yieldToPage): Promise<Uint8Array[]> {
   const per = dims[0] * dims[1];
   const slicesPerPiece = Math.max(1, Math.floor(PIECE_BYTES / Math.max(1, per)));
   const pieces: Uint8Array[] = [];
@@ -23,8 +24,10 @@ export async function packLabels(labels: Uint8Array, dims: readonly [number, num
       piece = piece.slice();
       for (let i = 0; i < piece.length; i++) if (onlyWhere[from + i] === 0) piece[i] = 0;
     }
-    pieces.push(deflateSync(piece, { level: 1 }));
-    if (k + slicesPerPiece < dims[2]) await yieldToPage();
+    // In slices of a few milliseconds with `pause` between them: a layer is stored while the model trains and the
+    // user scrolls, and one 1 MiB deflate is a task long enough to be felt.
+    pieces.push(await deflateInSlices(piece, pause, 8));
+    if (k + slicesPerPiece < dims[2]) await pause();
   }
   return pieces;
 }

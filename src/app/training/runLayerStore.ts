@@ -1,6 +1,7 @@
 import { readRunLayers, writeRunLayer, type Database } from '../../persist/database.ts';
 import { packLabels, unpackLabels } from '../../persist/runLayers.ts';
 import type { AppStore } from '../../store/appStore.ts';
+import { whenInputQuiet } from '../inputActivity.ts';
 import type { PredictionLayer } from '../../store/trainingSlice.ts';
 
 /** A run's layers as the panel shows them: pseudo-labels (with uncertainty) and the results of Predict all. */
@@ -60,8 +61,9 @@ export class RunLayerStore {
         if (!dims) continue;
         this.stored.set(id, layer.version);
         const sliceStep = layer.sliceStep.slice();
-        const pieces = await packLabels(layer.labels, dims);
-        const uncertain = await packLabels(layer.uncertainty, dims, layer.labels);
+        // Layers are stored for the next visit: that waits for a pause in the user's input, piece by piece.
+        const pieces = await packLabels(layer.labels, dims, undefined, whenInputQuiet);
+        const uncertain = await packLabels(layer.uncertainty, dims, layer.labels, whenInputQuiet);
         await writeRunLayer(db, { run: key, volumeId, kind: 'pseudo', dims: [dims[0], dims[1], dims[2]], sliceStep, pieces });
         await writeRunLayer(db, { run: key, volumeId, kind: 'uncertainty', dims: [dims[0], dims[1], dims[2]], sliceStep: null, pieces: uncertain });
       }
@@ -69,7 +71,7 @@ export class RunLayerStore {
         const dims = this.store.getState().volumes[volumeId]?.labels.dims;
         if (!dims || this.storedFull.has(labels)) continue;
         this.storedFull.add(labels);
-        await writeRunLayer(db, { run: key, volumeId, kind: 'full', dims: [dims[0], dims[1], dims[2]], sliceStep: null, pieces: await packLabels(labels, dims) });
+        await writeRunLayer(db, { run: key, volumeId, kind: 'full', dims: [dims[0], dims[1], dims[2]], sliceStep: null, pieces: await packLabels(labels, dims, undefined, whenInputQuiet) });
       }
     } catch {
       // Layers are a convenience for the next visit; the checkpoint itself was stored (or its problem told).
