@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -9,7 +9,7 @@ import { openInputs } from '../openInputs.ts';
 import { nodeFolder } from '../testing/nodeFiles.ts';
 import { labelsFromSeg } from './labelsFromSeg.ts';
 import { readDicomSeg } from './readSeg.ts';
-import { readSegWithPydicom, segTools, validateWithDciodvfy, writeObliqueCopy } from './testing/segReferenceTools.ts';
+import { readSegWithPydicom, rewriteSegWithPydicom, segTools, validateWithDciodvfy, writeObliqueCopy } from './testing/segReferenceTools.ts';
 import { writeDicomSeg } from './writeSeg.ts';
 
 const DICOM = join(process.cwd(), '..', 'shared', 'datasets', 'dicom');
@@ -136,6 +136,15 @@ describe.skipIf(!ready)('DICOM SEG of the shared series, checked by dciodvfy and
       expect(back.labels.slices[2][ks[2]!]).toBe(SliceProvenance.AcceptedPseudoLabel);
       expect(back.labels.slices[2][ks[3]!]).toBe(SliceProvenance.Unlabeled);
       expect(seg.segments.map((s) => s.color)).toEqual([CLASSES[0]!.color, CLASSES[0]!.color, CLASSES[1]!.color]);
+
+      // 4. The same SEG laid out as another writer might (implicit VR, per-frame orientation, no series list).
+      const other = `${path}.rewritten.dcm`;
+      rewriteSegWithPydicom(path, other);
+      const foreign = readDicomSeg(new Uint8Array(readFileSync(other)));
+      expect(foreign.referencedSeriesUID).toBeNull();
+      expect(foreign.frames.every((f) => f.orientation !== null)).toBe(true);
+      const again = labelsFromSeg(foreign, volume, (s) => CLASSES.find((c) => c.name === s.label)!.value);
+      expect(Buffer.from(again.labels.voxels).equals(Buffer.from(labels.voxels))).toBe(true);
     });
   }
 });

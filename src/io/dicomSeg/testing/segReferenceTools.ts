@@ -100,3 +100,27 @@ for p in sorted(glob.glob(os.path.join(src, '*'))):
 export function writeObliqueCopy(seriesFolder: string, outFolder: string): void {
   python(WRITE_OBLIQUE, [seriesFolder, outFolder]);
 }
+
+const REWRITE_SEG = String.raw`
+import sys, pydicom
+from pydicom.uid import ImplicitVRLittleEndian
+ds = pydicom.dcmread(sys.argv[1])
+shared = ds.SharedFunctionalGroupsSequence[0]
+orientation = shared.PlaneOrientationSequence
+del shared.PlaneOrientationSequence
+for f in ds.PerFrameFunctionalGroupsSequence:
+    f.PlaneOrientationSequence = orientation
+del ds.ReferencedSeriesSequence
+ds.file_meta.TransferSyntaxUID = ImplicitVRLittleEndian
+ds.is_implicit_VR = True
+ds.is_little_endian = True
+ds.save_as(sys.argv[2])
+`;
+
+/**
+ * The SEG as another writer might lay it out: implicit VR little endian, the orientation per frame rather than
+ * shared, and no Referenced Series Sequence (frames still name their source images).
+ */
+export function rewriteSegWithPydicom(segPath: string, outPath: string): void {
+  python(REWRITE_SEG, [segPath, outPath]);
+}
