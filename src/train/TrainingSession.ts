@@ -1,3 +1,4 @@
+import { UserActivity } from './session/userActivity.ts';
 import * as tf from '@tensorflow/tfjs';
 import { chooseBackend, type BackendChoice } from './backend.ts';
 import { explainEngineFailure } from './engineFailure.ts';
@@ -35,6 +36,7 @@ export class TrainingSession {
   private wake: (() => void) | null = null;
   private readonly labels = new LabelUpdates();
   private readonly live = new LiveLayers();
+  private readonly user = new UserActivity();
   private readonly checkpoints = new Checkpoints();
   private readonly share = new ServiceShare();
   private predictAll = { requested: false, cancelled: false };
@@ -85,6 +87,9 @@ export class TrainingSession {
       case 'labelSlices':
         this.labels.patch(this.run, m);
         break;
+      case 'userActive':
+        this.user.note();
+        return;
       case 'watch':
         this.live.setWatch(m.volumeId, m.ks);
         break;
@@ -182,6 +187,7 @@ export class TrainingSession {
         break;
       }
       if (this.texts.phase === 'pretraining') {
+        await this.user.hold(() => this.ending || this.state !== 'running');
         const finished = await share.doing('pre-training step', () => this.texts.pretrainStep(run, rates.startedAt));
         if (finished) rates.restart();
         share.activity = 'between steps';
@@ -189,9 +195,12 @@ export class TrainingSession {
         continue;
       }
       await this.texts.applyPending(run);
+      // A step takes the CPU for its whole length: start it when the user pauses (at most a short hold).
+      await this.user.hold(() => this.ending || this.state !== 'running');
       const report = await share.doing(`training step ${t.step + 1}`, () => t.trainStep());
       this.lastStepMs = report.ms;
       this.emit({ type: 'step', report, ...rates.count(report.step, t.cfg, t.pools.labeled.length) });
+      await this.user.hold(() => this.ending || this.state !== 'running');
       await this.between(run, report.step);
       share.activity = 'between steps';
       await yieldToMessages();

@@ -81,6 +81,8 @@ export type ToWorker =
   | { type: 'labelSlices'; volumeId: string; ks: number[]; values: Uint8Array; slices: [Uint8Array, Uint8Array, Uint8Array] }
   /** The slices on screen: their predictions are refreshed first and served as soon as a step ends. */
   | { type: 'watch'; volumeId: string; ks: number[] }
+  /** The user pressed a key, clicked or dragged: the next step waits for a pause (session/userActivity.ts). */
+  | { type: 'userActive' }
   | { type: 'predictAll' }
   | { type: 'cancelPredictAll' }
   | { type: 'requestCheckpoint' };

@@ -44,6 +44,8 @@ export class TrainingController {
   /** The worker's events on their way to the store: progress and predictions in batches, between the user's inputs. */
   private readonly events = new TrainingEventQueue((m) => this.onEvent(m));
   private readonly stopWatchingInput: () => void;
+  /** When the worker was last told of the user's input. */
+  private inputToldAt = -Infinity;
   private volumeIds: string[] = [];
   private readonly labels: LabelStream;
   private readonly encoders: TextEncoders;
@@ -70,7 +72,11 @@ export class TrainingController {
       if (s.training.focus !== prev.training.focus) this.sendWatch();
       if (this.texts.watching && (s.classes !== prev.classes || s.volumes !== prev.volumes)) this.texts.queue();
     });
-    this.stopWatchingInput = typeof window === 'undefined' ? () => undefined : watchInput(window, () => this.events.noteInput());
+    const onInput = (): void => {
+      this.events.noteInput();
+      this.tellWorkerOfInput();
+    };
+    this.stopWatchingInput = typeof window === 'undefined' ? () => undefined : watchInput(window, onInput);
   }
 
   get running(): boolean {
@@ -323,6 +329,14 @@ export class TrainingController {
     this.labels.cancel();
     this.client?.dispose();
     this.client = null;
+  }
+
+  /** The worker starts its next step when the user pauses (train/session/userActivity.ts); told at most every 150 ms. */
+  private tellWorkerOfInput(): void {
+    const now = performance.now();
+    if (!this.client || now - this.inputToldAt < 150) return;
+    this.inputToldAt = now;
+    this.client.send({ type: 'userActive' });
   }
 
   private sendWatch(): void {
