@@ -2,7 +2,7 @@ import { useRef } from 'react';
 import { importedModel } from '../../app/importedModel.ts';
 import { trainingController } from '../../app/training.ts';
 import { useApp } from '../../store/appStore.ts';
-import { ImportedModel } from './ImportedModel.tsx';
+import { ImportedModelInfo, ImportOnnxButton } from './ImportedModel.tsx';
 
 /** Predict all and its export; the model's save state, its export and import. */
 export function PredictAndModel() {
@@ -63,8 +63,9 @@ export function PredictAndModel() {
             if (f) await c?.importModel(new Uint8Array(await f.arrayBuffer()), f.name);
           }}
         />
+        <ImportOnnxButton />
       </div>
-      <ImportedModel />
+      <ImportedModelInfo />
     </>
   );
 }
