@@ -1,9 +1,14 @@
+import dcmjs from 'dcmjs';
 import { describe, expect, it } from 'vitest';
 import { makeClass } from '../../volume/classes.ts';
 import type { DicomSeriesReference } from '../../volume/dicomReference.ts';
 import { affineFromParts, geometryFromAffine, normalize, type Vec3 } from '../../volume/geometry.ts';
 import { createLabelMap, SliceProvenance } from '../../volume/labels.ts';
 import type { Volume } from '../../volume/Volume.ts';
+import { openInputs } from '../openInputs.ts';
+import { makeDicom } from '../testing/dicomFixture.ts';
+import { memoryFile } from '../testing/nodeFiles.ts';
+import type { InputFile } from '../types.ts';
 import { packBinaryFrames, unpackBinaryFrame } from './binaryFrames.ts';
 import { decimalString } from './dicomValues.ts';
 import { labelsFromSeg } from './labelsFromSeg.ts';
@@ -167,5 +172,36 @@ describe('SEG recognition and multi-frame sources', () => {
     // Positions alone would also find the slice: take them away to see the frame number do it.
     const byFrame = { ...seg, frames: seg.frames.map((f) => ({ ...f, position: null })) };
     expect([...labelsFromSeg(byFrame, volume, () => 1).labels.voxels]).toEqual([...labels.voxels]);
+  });
+});
+
+describe('patient and study fields', () => {
+  it('are decoded in the source character set and written to the SEG as UTF-8', async () => {
+    const slice = (k: number, charset: string, name: string): InputFile =>
+      memoryFile(
+        `s/${k}.dcm`,
+        makeDicom({
+          seriesUID: '1.2.3.50',
+          rows: 3,
+          columns: 4,
+          pixels: new Int16Array(12),
+          instanceNumber: k + 1,
+          position: [0, 0, k],
+          orientation: [1, 0, 0, 0, 1, 0],
+          pixelSpacing: [1, 1],
+          raw: { '0008,0005': ['CS', charset], '0010,0010': ['PN', name], '0010,0020': ['LO', 'ID7'] },
+        }),
+      );
+    const patientNameOf = async (files: InputFile[]): Promise<unknown> => {
+      const volume = (await openInputs(files)).volumes[0]!;
+      const labels = createLabelMap(volume.geometry.dims);
+      labels.voxels[0] = 1;
+      const bytes = writeDicomSeg({ volume, labels, classes: [] });
+      const dict = dcmjs.data.DicomMessage.readFile(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer);
+      const ds = dcmjs.data.DicomMetaDictionary.naturalizeDataset(dict.dict);
+      return [ds.SpecificCharacterSet, JSON.stringify(ds.PatientName), ds.PatientID];
+    };
+    const utf8 = [0, 1].map((k) => slice(k, 'ISO_IR 192', 'Müller^Jörg'));
+    expect(await patientNameOf(utf8)).toEqual(['ISO_IR 192', expect.stringContaining('Müller^Jörg'), 'ID7']);
   });
 });
