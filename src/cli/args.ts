@@ -84,7 +84,8 @@ are JSON, else strings). Writes RUN/model.pslb, config.json, split.json, log.csv
   },
   predict: {
     summary: 'segment every image of a folder with a trained model',
-    synopsis: 'pseudolab predict (--model RUN | --onnx MODEL.onnx [--sidecar MODEL.json]) --images DIR --out DIR [--backend wasm|cpu|webgpu] [--kernels on|off]',
+    synopsis: `pseudolab predict --model RUN --images DIR --out DIR [--backend wasm|cpu|webgpu] [--kernels on|off]
+pseudolab predict --onnx MODEL.onnx [--sidecar MODEL.json] --images DIR --out DIR`,
     details: `RUN is a folder written by train (or its model.pslb). --onnx runs a segmentation model trained elsewhere
 (nnU-Net, MONAI) through ONNX Runtime, as its sidecar JSON says (MODEL.json beside it unless --sidecar; spacing,
 normalisation, patch and classes: docs/onnx-models.md). DIR holds NIfTI (.nii, .nii.gz), PNG, JPEG or TIFF images,
