@@ -3,10 +3,11 @@
  * machine with few cores a training step on WebAssembly takes a whole core, and a slice change or a click then
  * waits for the CPU; the worker cannot stop a step midway, but it can wait before starting the next one (and the
  * live layers, validation and scores after it) until the user pauses, for at most HOLD_MAX_MS at a time, so
- * training still moves during endless scrolling.
+ * training still moves during endless scrolling. The cap is long because a shorter one lets a step start in the
+ * middle of a scroll, and that step then slows every slice change until it ends (seconds on WebAssembly).
  */
 export const USER_QUIET_MS = 400;
-export const HOLD_MAX_MS = 2000;
+export const HOLD_MAX_MS = 10_000;
 
 /** Milliseconds to wait from `now`: until USER_QUIET_MS after the last input, capped at HOLD_MAX_MS since `holdStart`. */
 export function holdMs(now: number, lastInputAt: number, holdStart: number): number {
