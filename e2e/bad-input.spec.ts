@@ -34,7 +34,10 @@ test('a folder holding two DICOM series opens both and says so', async ({ page }
   test.skip(!hasDatasets(), NO_DATASETS);
   const files = ['hippocrop-series', 'mr-brain-t1post'].flatMap((s) => {
     const dir = join(DATASETS, 'dicom', s);
-    return readdirSync(dir).filter((f) => f.endsWith('.dcm')).slice(0, 8).map((f) => join(dir, f));
+    return readdirSync(dir)
+      .filter((f) => f.endsWith('.dcm'))
+      .slice(0, 8)
+      .map((f) => join(dir, f));
   });
   await page.goto('/');
   await waitForViewer(page);

@@ -6,7 +6,7 @@ import { DATASETS, shot, waitForSaved, waitForViewer } from './helpers.ts';
 
 const TRAIN = join(DATASETS, 'monuseg/Train_Folder');
 
-test('the demo shows each volume\'s description; an edit by keyboard survives a reload', async ({ page }) => {
+test("the demo shows each volume's description; an edit by keyboard survives a reload", async ({ page }) => {
   await page.goto('/');
   await waitForViewer(page);
   const box = page.getByLabel('Image description');
@@ -46,17 +46,24 @@ test('the demo shows each volume\'s description; an edit by keyboard survives a 
   await expect(page.getByLabel('Image description')).toHaveValue('Edited: the lesion lies in the right lobe.');
 });
 
-test('a MoNuSeg folder opens with its masks as Nucleus and each image\'s sentence from the CSV', async ({ page }) => {
+test("a MoNuSeg folder opens with its masks as Nucleus and each image's sentence from the CSV", async ({ page }) => {
   test.skip(!existsSync(join(TRAIN, 'Train_text.csv')), 'needs ../shared/datasets/monuseg; absent on this machine');
   // Two images of Train_Folder with their masks and the whole CSV and spreadsheet, in a temporary folder.
   const root = join(mkdtempSync(join(tmpdir(), 'pseudolab-monuseg-')), 'Train_Folder');
   mkdirSync(join(root, 'img'), { recursive: true });
   mkdirSync(join(root, 'labelcol'), { recursive: true });
-  const names = readdirSync(join(TRAIN, 'img')).filter((f) => f.endsWith('.png')).sort().slice(0, 2);
+  const names = readdirSync(join(TRAIN, 'img'))
+    .filter((f) => f.endsWith('.png'))
+    .sort()
+    .slice(0, 2);
   for (const n of names) for (const sub of ['img', 'labelcol']) copyFileSync(join(TRAIN, sub, n), join(root, sub, n));
   for (const f of ['Train_text.csv', 'Train_text.xlsx']) copyFileSync(join(TRAIN, f), join(root, f));
   const sentence = new Map(
-    readFileSync(join(TRAIN, 'Train_text.csv'), 'utf8').trim().split(/\r?\n/).slice(1).map((r) => [r.slice(0, r.indexOf(',')), r.slice(r.indexOf(',') + 1).trim()]),
+    readFileSync(join(TRAIN, 'Train_text.csv'), 'utf8')
+      .trim()
+      .split(/\r?\n/)
+      .slice(1)
+      .map((r) => [r.slice(0, r.indexOf(',')), r.slice(r.indexOf(',') + 1).trim()]),
   );
 
   await page.goto('/');

@@ -5,7 +5,10 @@ import { activeSummary, ARTIFACTS, DATASETS, paintStroke, shot, waitForSaved, wa
 
 const SERIES = join(DATASETS, 'dicom', 'mr-brain-t1post');
 const NIFTI = join(DATASETS, 'hippocampus', 'imagesTr', 'hippocampus_001.nii.gz');
-test.skip(!existsSync(SERIES) || !existsSync(NIFTI), 'needs ../shared/datasets/dicom/mr-brain-t1post (an oblique MR series) and hippocampus/; absent on this machine');
+test.skip(
+  !existsSync(SERIES) || !existsSync(NIFTI),
+  'needs ../shared/datasets/dicom/mr-brain-t1post (an oblique MR series) and hippocampus/; absent on this machine',
+);
 
 async function goToAxialSlice(page: Page, target: number): Promise<void> {
   const label = page.getByTestId('slice-index-axial');
@@ -33,12 +36,18 @@ test('DICOM SEG: paint an oblique series, export SEG, clear, open the SEG, label
   await shot(page, 'dicom-seg-disabled-for-nifti');
   await page.getByTestId('export-labels').click();
 
-  const files = readdirSync(SERIES).filter((f) => f.endsWith('.dcm')).map((f) => join(SERIES, f));
+  const files = readdirSync(SERIES)
+    .filter((f) => f.endsWith('.dcm'))
+    .map((f) => join(SERIES, f));
   await page.getByTestId('open-files').setInputFiles(files);
-  await page.waitForFunction(() => {
-    const st = window.__pseudolab?.store.getState();
-    return st?.activeVolumeId ? st.volumes[st.activeVolumeId]!.volume.geometry.dims[2] === 22 : false;
-  }, null, { timeout: 60_000 });
+  await page.waitForFunction(
+    () => {
+      const st = window.__pseudolab?.store.getState();
+      return st?.activeVolumeId ? st.volumes[st.activeVolumeId]!.volume.geometry.dims[2] === 22 : false;
+    },
+    null,
+    { timeout: 60_000 },
+  );
   await waitForViewer(page);
   await page.getByTestId('add-class').click();
 

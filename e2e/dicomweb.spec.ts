@@ -86,7 +86,14 @@ test('DICOMweb: browse a real Orthanc, open a series, paint, store a SEG and fin
   // The page may reach its own origin and the named server only: a request to Orthanc's own port is refused by
   // the policy the page set at start, before it leaves the browser.
   await expect(page.locator('meta[data-pseudolab="connect-policy"]')).toHaveAttribute('content', `connect-src 'self' blob: data: ${proxyOrigin}`);
-  const direct = await page.evaluate((u) => fetch(`${u}/system`).then(() => 'reached', () => 'blocked'), directOrigin);
+  const direct = await page.evaluate(
+    (u) =>
+      fetch(`${u}/system`).then(
+        () => 'reached',
+        () => 'blocked',
+      ),
+    directOrigin,
+  );
   expect(direct).toBe('blocked');
   await expect.poll(violations).toContainEqual(expect.stringMatching(new RegExp(`^connect-src ${directOrigin}`)));
 
@@ -96,20 +103,28 @@ test('DICOMweb: browse a real Orthanc, open a series, paint, store a SEG and fin
   await shot(page, 'dicomweb-browse');
   const t1 = page.getByTestId('dicomweb-series-row').filter({ hasText: '22' });
   await expect(t1).toHaveCount(1);
-  const progressSeen = page.waitForFunction(() => {
-    const p = window.__pseudolab?.store.getState().progress;
-    return p && /from the server/.test(p.label) && p.total === 22 ? p.total : false;
-  }, null, { polling: 10, timeout: 60_000 });
+  const progressSeen = page.waitForFunction(
+    () => {
+      const p = window.__pseudolab?.store.getState().progress;
+      return p && /from the server/.test(p.label) && p.total === 22 ? p.total : false;
+    },
+    null,
+    { polling: 10, timeout: 60_000 },
+  );
   await t1.getByTestId('dicomweb-open').click();
   await expect(page.getByTestId('dicomweb-progress')).toBeVisible();
   await shot(page, 'dicomweb-loading');
   expect(await (await progressSeen).jsonValue()).toBe(22);
   await expect(page.getByTestId('dicomweb-dialog')).toHaveCount(0, { timeout: 60_000 });
-  await page.waitForFunction(() => {
-    const s = window.__pseudolab?.store.getState();
-    const e = s?.activeVolumeId ? s.volumes[s.activeVolumeId] : undefined;
-    return e?.volume.source.format === 'dicom' && e.volume.geometry.dims[2] === 22;
-  }, null, { timeout: 60_000 });
+  await page.waitForFunction(
+    () => {
+      const s = window.__pseudolab?.store.getState();
+      const e = s?.activeVolumeId ? s.volumes[s.activeVolumeId] : undefined;
+      return e?.volume.source.format === 'dicom' && e.volume.geometry.dims[2] === 22;
+    },
+    null,
+    { timeout: 60_000 },
+  );
   await waitForViewer(page);
 
   // 4. Label a slice.

@@ -75,13 +75,22 @@ async function dragHeld(page: Page, y: number): Promise<void> {
 }
 
 /** After a relaunch: exactly the committed labels at the kill, or, for a stroke unfinished then, all or none of it. */
-async function expectBack(page: Page, expected: Awaited<ReturnType<typeof labelDigest>> | null, unfinishedFrom: Awaited<ReturnType<typeof labelDigest>> | null, when: string): Promise<void> {
+async function expectBack(
+  page: Page,
+  expected: Awaited<ReturnType<typeof labelDigest>> | null,
+  unfinishedFrom: Awaited<ReturnType<typeof labelDigest>> | null,
+  when: string,
+): Promise<void> {
   const back = await labelDigest(page);
   const got = { painted: back.painted, sum: back.sum, labeledK: back.labeledK };
   if (expected) {
     expect(got, `every finished stroke is back ${when}`).toEqual({ painted: expected.painted, sum: expected.sum, labeledK: expected.labeledK });
   } else if (unfinishedFrom && back.painted <= unfinishedFrom.painted) {
-    expect(got, `the strokes before the unfinished one are back ${when}`).toEqual({ painted: unfinishedFrom.painted, sum: unfinishedFrom.sum, labeledK: unfinishedFrom.labeledK });
+    expect(got, `the strokes before the unfinished one are back ${when}`).toEqual({
+      painted: unfinishedFrom.painted,
+      sum: unfinishedFrom.sum,
+      labeledK: unfinishedFrom.labeledK,
+    });
   }
 }
 
@@ -220,7 +229,11 @@ test('a read-only second tab takes over saving when the writing tab closes, and 
   await b.reload();
   await waitForViewer(b);
   const reloaded = await labelDigest(b);
-  expect({ painted: reloaded.painted, sum: reloaded.sum, labeledK: reloaded.labeledK }).toEqual({ painted: fromB.painted, sum: fromB.sum, labeledK: fromB.labeledK });
+  expect({ painted: reloaded.painted, sum: reloaded.sum, labeledK: reloaded.labeledK }).toEqual({
+    painted: fromB.painted,
+    sum: fromB.sum,
+    labeledK: fromB.labeledK,
+  });
   // Alone now, the tab writes from the start.
   await expect(b.getByTestId('save-status')).toHaveAttribute('data-state', 'saved');
 });

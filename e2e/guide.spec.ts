@@ -134,7 +134,9 @@ test('an error stays in the message area without covering any button; repeats me
 test('raw engine text in an error reads in plain words, the raw text behind Details', async ({ page }) => {
   await openFreshApp(page);
   await page.evaluate(() => {
-    window.__pseudolab!.store.getState().pushMessage({ severity: 'error', subject: 'Training', text: 'training worker error: Aborted(). Build with -sASSERTIONS for more info.' });
+    window
+      .__pseudolab!.store.getState()
+      .pushMessage({ severity: 'error', subject: 'Training', text: 'training worker error: Aborted(). Build with -sASSERTIONS for more info.' });
   });
   const error = page.getByTestId('app-error');
   await expect(error).toContainText('ran out of memory');
@@ -152,7 +154,7 @@ test('raw engine text in an error reads in plain words, the raw text behind Deta
   await shot(page, 'guide-engine-error-details');
 });
 
-test('starting a run clears the last run\'s training errors, and only those', async ({ page }) => {
+test("starting a run clears the last run's training errors, and only those", async ({ page }) => {
   await openFreshApp(page);
   await page.evaluate(() => {
     const s = window.__pseudolab!.store.getState();
@@ -230,7 +232,7 @@ test('at 1600×1000 both sidebars fit with their default folds: nothing to scrol
   // The last control of the left sidebar (the layers list ends it) and Predict all, without opening anything.
   const lastLeft = page.locator('aside.sidebar.left').locator('input:visible, button:visible, select:visible').last();
   for (const [name, control] of [
-    ['the left sidebar\'s last control', lastLeft],
+    ["the left sidebar's last control", lastLeft],
     ['Predict all', page.getByTestId('predict-all')],
   ] as const) {
     await expect(control, `${name} shows with the default folds`).toBeVisible();

@@ -35,7 +35,11 @@ export async function waitForViewer(page: Page): Promise<void> {
   });
   await expect(page.getByTestId('viewport-axial')).toBeVisible();
   // Slices are reported once the volume is on screen.
-  await page.waitForFunction(() => document.querySelector('[data-testid^="slice-scroller-"][data-current]') !== null || document.querySelector('.view-single:not(.hidden)') !== null, null, { timeout: 60_000 });
+  await page.waitForFunction(
+    () => document.querySelector('[data-testid^="slice-scroller-"][data-current]') !== null || document.querySelector('.view-single:not(.hidden)') !== null,
+    null,
+    { timeout: 60_000 },
+  );
   await page.waitForTimeout(300);
 }
 
@@ -114,7 +118,13 @@ export async function waitForSaved(page: Page): Promise<void> {
  */
 export async function trainingWorkerDiagnosis(page: Page): Promise<string> {
   const worker = page.workers().find((w) => /trainingWorker/.test(w.url()));
-  if (!worker) return `no training worker is running (workers: ${page.workers().map((w) => w.url()).join(', ') || 'none'})`;
+  if (!worker)
+    return `no training worker is running (workers: ${
+      page
+        .workers()
+        .map((w) => w.url())
+        .join(', ') || 'none'
+    })`;
   const answer = worker
     .evaluate(() => (self as unknown as { __pseudolabTraining?: () => unknown }).__pseudolabTraining?.() ?? 'no session')
     .then((s) => `worker answers: ${JSON.stringify(s)}`)

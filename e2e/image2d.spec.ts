@@ -50,8 +50,12 @@ test('a TIFF pathology tile opens as one RGB view; a damaged TIFF gets a message
   const [w, h] = png ? [1000, 1000] : [640, 480];
   if (png) await sharp(png).tiff({ compression: 'lzw' }).toFile(tile);
   else {
-    const rgb = new Uint8Array(w * h * 3).map((_, n) => (n % 3 === 1 ? 80 : 120 + ((Math.floor(n / 3) % w) * 100) / w + ((Math.floor(n / 3 / w) % 32) < 16 ? 30 : 0)));
-    await sharp(rgb, { raw: { width: w, height: h, channels: 3 } }).tiff({ compression: 'lzw' }).toFile(tile);
+    const rgb = new Uint8Array(w * h * 3).map((_, n) =>
+      n % 3 === 1 ? 80 : 120 + ((Math.floor(n / 3) % w) * 100) / w + (Math.floor(n / 3 / w) % 32 < 16 ? 30 : 0),
+    );
+    await sharp(rgb, { raw: { width: w, height: h, channels: 3 } })
+      .tiff({ compression: 'lzw' })
+      .toFile(tile);
   }
   const broken = join(tmp, 'broken_slide.tiff');
   writeFileSync(broken, Buffer.concat([Buffer.from([0x49, 0x49, 0x2a, 0x00, 0xff, 0xff, 0xff, 0x7f]), Buffer.alloc(64)]));

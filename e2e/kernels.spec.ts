@@ -6,7 +6,14 @@ interface Report {
   done: boolean;
   adapter: string;
   fatal: string | null;
-  checks: { kernel: string; name: string; ok: boolean; error: string | null; validationError: string | null; results: { name: string; ok: boolean; oursErr: number; bound: number }[] }[];
+  checks: {
+    kernel: string;
+    name: string;
+    ok: boolean;
+    error: string | null;
+    validationError: string | null;
+    results: { name: string; ok: boolean; oursErr: number; bound: number }[];
+  }[];
 }
 
 /*
@@ -22,8 +29,21 @@ test('every custom GPU kernel matches its CPU reference and tfjs in Chromium, wi
   await page.screenshot({ path: join(ARTIFACTS, 'kernel-checks.png'), fullPage: true });
   expect(report.fatal).toBeNull();
   const groups = new Set(report.checks.map((c) => c.kernel));
-  for (const kernel of ['Conv3D', 'Conv3DBackpropInputV2', 'Conv3DBackpropFilterV2', 'Conv2DBackpropFilter', 'Sum', 'Mean']) expect(groups, `checks for ${kernel}`).toContain(kernel);
-  const failed = report.checks.filter((c) => !c.ok).map((c) => `${c.kernel} ${c.name}: ${c.error ?? c.validationError ?? c.results.filter((r) => !r.ok).map((r) => `${r.name} err ${r.oursErr} > ${r.bound}`).join('; ')}`);
+  for (const kernel of ['Conv3D', 'Conv3DBackpropInputV2', 'Conv3DBackpropFilterV2', 'Conv2DBackpropFilter', 'Sum', 'Mean'])
+    expect(groups, `checks for ${kernel}`).toContain(kernel);
+  const failed = report.checks
+    .filter((c) => !c.ok)
+    .map(
+      (c) =>
+        `${c.kernel} ${c.name}: ${
+          c.error ??
+          c.validationError ??
+          c.results
+            .filter((r) => !r.ok)
+            .map((r) => `${r.name} err ${r.oursErr} > ${r.bound}`)
+            .join('; ')
+        }`,
+    );
   expect(failed, failed.join('\n')).toEqual([]);
   await expect(page.locator('#summary')).toContainText('0 failed');
 });

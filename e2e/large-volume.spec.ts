@@ -86,10 +86,14 @@ test('a 512×512×300 CT opens, scrolls, takes a stroke, autosaves in chunks, co
 
   const t0 = Date.now();
   await page.getByTestId('open-files').setInputFiles(file);
-  await page.waitForFunction(() => {
-    const s = window.__pseudolab?.store.getState();
-    return !!s && s.activeVolumeId !== null && s.volumes[s.activeVolumeId]?.volume.name === 'ct300.nii.gz';
-  }, null, { timeout: 90_000 });
+  await page.waitForFunction(
+    () => {
+      const s = window.__pseudolab?.store.getState();
+      return !!s && s.activeVolumeId !== null && s.volumes[s.activeVolumeId]?.volume.name === 'ct300.nii.gz';
+    },
+    null,
+    { timeout: 90_000 },
+  );
   await waitForViewer(page);
   console.log(`opened ${DIMS} in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   let s = await activeSlice(page);
@@ -112,10 +116,14 @@ test('a 512×512×300 CT opens, scrolls, takes a stroke, autosaves in chunks, co
 
   await page.reload();
   await waitForViewer(page);
-  await page.waitForFunction((name) => {
-    const st = window.__pseudolab?.store.getState();
-    return !!st && st.activeVolumeId !== null && st.volumes[st.activeVolumeId]?.volume.name === name;
-  }, s.name, { timeout: 60_000 });
+  await page.waitForFunction(
+    (name) => {
+      const st = window.__pseudolab?.store.getState();
+      return !!st && st.activeVolumeId !== null && st.volumes[st.activeVolumeId]?.volume.name === name;
+    },
+    s.name,
+    { timeout: 60_000 },
+  );
   const back = await page.evaluate((indices) => {
     const st = window.__pseudolab!.store.getState();
     const e = st.volumes[st.activeVolumeId!]!;

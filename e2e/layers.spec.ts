@@ -88,43 +88,46 @@ async function settled(page: Page, testId: string, name?: string): Promise<Shot>
  * class 1 it is not (confidence 0.29), both inside the image.
  */
 async function sendPrediction(page: Page, k: number, withText = false): Promise<void> {
-  await page.evaluate(([slice, text]) => {
-    const store = window.__pseudolab!.store;
-    const s = store.getState();
-    const id = s.activeVolumeId!;
-    const [w, h] = s.volumes[id]!.labels.dims;
-    const labels = new Uint8Array(w * h);
-    const uncertainty = new Uint8Array(w * h);
-    for (let j = Math.round(h * 0.3); j < Math.round(h * 0.6); j++) {
-      for (let i = Math.round(w * 0.1); i < Math.round(w * 0.4); i++) {
-        labels[j * w + i] = 2;
-        uncertainty[j * w + i] = 10;
+  await page.evaluate(
+    ([slice, text]) => {
+      const store = window.__pseudolab!.store;
+      const s = store.getState();
+      const id = s.activeVolumeId!;
+      const [w, h] = s.volumes[id]!.labels.dims;
+      const labels = new Uint8Array(w * h);
+      const uncertainty = new Uint8Array(w * h);
+      for (let j = Math.round(h * 0.3); j < Math.round(h * 0.6); j++) {
+        for (let i = Math.round(w * 0.1); i < Math.round(w * 0.4); i++) {
+          labels[j * w + i] = 2;
+          uncertainty[j * w + i] = 10;
+        }
+        for (let i = Math.round(w * 0.55); i < Math.round(w * 0.85); i++) {
+          labels[j * w + i] = 1;
+          uncertainty[j * w + i] = 180;
+        }
       }
-      for (let i = Math.round(w * 0.55); i < Math.round(w * 0.85); i++) {
-        labels[j * w + i] = 1;
-        uncertainty[j * w + i] = 180;
-      }
-    }
-    // Text presets' layers: a text mask and a merged pseudo-label as blocks below the squares, and the first class's
-    // activation as a left-to-right ramp (one plane per foreground class).
-    const block = (value: number, from: number, to: number): Uint8Array => {
-      const m = new Uint8Array(w * h);
-      for (let j = Math.round(h * 0.65); j < Math.round(h * 0.8); j++) m.fill(value, j * w + Math.round(w * from), j * w + Math.round(w * to));
-      return m;
-    };
-    const activation = new Uint8Array(w * h * s.classes.length);
-    for (let j = 0; j < h; j++) for (let i = 0; i < w; i++) activation[j * w + i] = Math.round((255 * i) / (w - 1));
-    s.setTrainingPatch({ trainedClasses: s.classes.map((c) => ({ value: c.value, name: c.name })) });
-    s.applyTrainingEvent({
-      type: 'prediction',
-      volumeId: id,
-      k: slice as number,
-      step: text ? 2 : 1,
-      labels,
-      uncertainty,
-      text: text ? { labels: block(3, 0.1, 0.45), merged: block(1, 0.55, 0.9), activation } : null,
-    });
-  }, [k, withText] as const);
+      // Text presets' layers: a text mask and a merged pseudo-label as blocks below the squares, and the first class's
+      // activation as a left-to-right ramp (one plane per foreground class).
+      const block = (value: number, from: number, to: number): Uint8Array => {
+        const m = new Uint8Array(w * h);
+        for (let j = Math.round(h * 0.65); j < Math.round(h * 0.8); j++) m.fill(value, j * w + Math.round(w * from), j * w + Math.round(w * to));
+        return m;
+      };
+      const activation = new Uint8Array(w * h * s.classes.length);
+      for (let j = 0; j < h; j++) for (let i = 0; i < w; i++) activation[j * w + i] = Math.round((255 * i) / (w - 1));
+      s.setTrainingPatch({ trainedClasses: s.classes.map((c) => ({ value: c.value, name: c.name })) });
+      s.applyTrainingEvent({
+        type: 'prediction',
+        volumeId: id,
+        k: slice as number,
+        step: text ? 2 : 1,
+        labels,
+        uncertainty,
+        text: text ? { labels: block(3, 0.1, 0.45), merged: block(1, 0.55, 0.9), activation } : null,
+      });
+    },
+    [k, withText] as const,
+  );
 }
 
 test('a layer that is off draws nothing; the threshold hides unsure pixels; pseudo-labels in class colours', async ({ page }) => {
@@ -199,7 +202,9 @@ test('a layer that is off draws nothing; the threshold hides unsure pixels; pseu
     const id = s.activeVolumeId!;
     const [w, h, d] = s.volumes[id]!.labels.dims;
     const labels = new Uint8Array(w * h * d);
-    for (let k = 0; k < d; k++) for (let j = Math.round(h * 0.65); j < Math.round(h * 0.8); j++) labels.fill(3, k * w * h + j * w + Math.round(w * 0.3), k * w * h + j * w + Math.round(w * 0.7));
+    for (let k = 0; k < d; k++)
+      for (let j = Math.round(h * 0.65); j < Math.round(h * 0.8); j++)
+        labels.fill(3, k * w * h + j * w + Math.round(w * 0.3), k * w * h + j * w + Math.round(w * 0.7));
     s.applyTrainingEvent({ type: 'predictAllVolume', volumeId: id, labels });
   });
   await expect(page.getByTestId('layer-row-predictions')).not.toHaveClass(/empty/);
@@ -216,7 +221,10 @@ test('a layer that is off draws nothing; the threshold hides unsure pixels; pseu
   // class's activation (chosen by name, then Shift+H hides it).
   await sendPrediction(page, k, true);
   await expect(page.getByTestId('layer-row-textMask')).not.toHaveClass(/empty/);
-  for (const [key, id] of [['Shift+T', 'layer-text-mask'], ['Shift+M', 'layer-merged']] as const) {
+  for (const [key, id] of [
+    ['Shift+T', 'layer-text-mask'],
+    ['Shift+M', 'layer-merged'],
+  ] as const) {
     await page.keyboard.press(key);
     await expect(page.getByTestId(id)).toBeChecked();
     expect(differing(await settled(page, 'viewport-axial', `layers-4c-${id}-on`), base)).toBeGreaterThan(100);

@@ -23,7 +23,9 @@ async function focusedPrediction(page: Page): Promise<{ k: number; step: number;
  * seconds on two shared CPU cores; previews slide windows without overlap there, predict-all with a quarter, and
  * one demo volume takes most of a minute, so the journey cancels predict-all after the first.
  */
-test('pick the 3D network, train with mean teacher, see the pseudo-label on the slice on screen, predict all (then cancel); TAK holds the network at 3D', async ({ page }) => {
+test('pick the 3D network, train with mean teacher, see the pseudo-label on the slice on screen, predict all (then cancel); TAK holds the network at 3D', async ({
+  page,
+}) => {
   test.setTimeout(6 * 60_000);
   await page.goto('/');
   await waitForViewer(page);

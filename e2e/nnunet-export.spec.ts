@@ -68,7 +68,9 @@ test('nnU-Net dataset export, then predictions imported and reviewed', async ({ 
       mkdirSync(dirname(join(unzipped, name)), { recursive: true });
       writeFileSync(join(unzipped, name), bytes);
     }
-    const check = spawnSync(PYTHON, [join(REPO, 'src/io/nnunet/testing/verify_nnunet_dataset.py'), join(unzipped, 'Dataset042_Liverdemo')], { encoding: 'utf8' });
+    const check = spawnSync(PYTHON, [join(REPO, 'src/io/nnunet/testing/verify_nnunet_dataset.py'), join(unzipped, 'Dataset042_Liverdemo')], {
+      encoding: 'utf8',
+    });
     expect(check.stdout.trim()).toBe(`ok ${labelsTr.length}`);
   }
 

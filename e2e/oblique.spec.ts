@@ -23,13 +23,19 @@ async function goToAxialSlice(page: Page, target: number): Promise<void> {
 test('oblique MR: a stroke lands in the slice on screen; patient-axis views refuse to paint', async ({ page }) => {
   await page.goto('/');
   await waitForViewer(page);
-  const files = readdirSync(SERIES).filter((f) => f.endsWith('.dcm')).map((f) => join(SERIES, f));
+  const files = readdirSync(SERIES)
+    .filter((f) => f.endsWith('.dcm'))
+    .map((f) => join(SERIES, f));
   await page.getByTestId('open-files').setInputFiles(files);
   // The demo is on screen until the series has been read.
-  await page.waitForFunction(() => {
-    const st = window.__pseudolab?.store.getState();
-    return st?.activeVolumeId ? st.volumes[st.activeVolumeId]!.volume.geometry.dims[2] === 22 : false;
-  }, null, { timeout: 60_000 });
+  await page.waitForFunction(
+    () => {
+      const st = window.__pseudolab?.store.getState();
+      return st?.activeVolumeId ? st.volumes[st.activeVolumeId]!.volume.geometry.dims[2] === 22 : false;
+    },
+    null,
+    { timeout: 60_000 },
+  );
   await waitForViewer(page);
   await expect(page.getByTestId('slice-index-axial')).toHaveText(/\/ 22$/);
   const start = await activeSummary(page);

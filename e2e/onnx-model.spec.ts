@@ -46,7 +46,10 @@ test('an ONNX model with its sidecar: pseudo-labels on screen, layer switch, pre
   test.setTimeout(5 * 60_000);
   const dir = mkdtempSync(join(tmpdir(), 'pseudolab-onnx-e2e-'));
   execFileSync('/usr/bin/python3', [join(REPO, 'src/train/onnx/testing/tiny_onnx.py'), dir]);
-  writeFileSync(join(dir, 'tiny2d.json'), JSON.stringify({ dimensions: 2, patch: [32, 32], classes: [{ value: 1 }, { value: 2 }], normalisation: { kind: 'zscore-per-image' } }));
+  writeFileSync(
+    join(dir, 'tiny2d.json'),
+    JSON.stringify({ dimensions: 2, patch: [32, 32], classes: [{ value: 1 }, { value: 2 }], normalisation: { kind: 'zscore-per-image' } }),
+  );
 
   await page.goto('/');
   await waitForViewer(page);
@@ -57,7 +60,14 @@ test('an ONNX model with its sidecar: pseudo-labels on screen, layer switch, pre
   // The slice on screen gets the model's answer (step 0: an imported model does not train), and it is drawn.
   const k = Number(await page.getByTestId('slice-scroller-axial').getAttribute('data-current'));
   await expect
-    .poll(() => page.evaluate((k) => { const s = window.__pseudolab!.store.getState(); return s.training.predictions[s.activeVolumeId!]?.sliceStep[k] ?? -1; }, k), { timeout: 60_000 })
+    .poll(
+      () =>
+        page.evaluate((k) => {
+          const s = window.__pseudolab!.store.getState();
+          return s.training.predictions[s.activeVolumeId!]?.sliceStep[k] ?? -1;
+        }, k),
+      { timeout: 60_000 },
+    )
     .toBe(0);
   // Messages leave the view its full height, so the screenshots below compare like with like.
   await page.evaluate(() => window.__pseudolab!.store.setState({ messages: [] }));

@@ -97,7 +97,9 @@ test('DICOM series: both shared series open as volumes with three non-blank view
   await waitForViewer(page);
   for (const series of ['hippocrop-series', 'mr-brain-t1post']) {
     const dir = join(DATASETS, 'dicom', series);
-    const files = readdirSync(dir).filter((f) => f.endsWith('.dcm')).map((f) => join(dir, f));
+    const files = readdirSync(dir)
+      .filter((f) => f.endsWith('.dcm'))
+      .map((f) => join(dir, f));
     const previous = await page.evaluate(() => window.__pseudolab!.store.getState().activeVolumeId);
     await page.getByTestId('open-files').setInputFiles(files);
     // The previous volume stays on screen while the series is read: wait for the new one to become active.

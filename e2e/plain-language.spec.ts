@@ -104,7 +104,9 @@ test('training on WebAssembly shows its memory as the WebAssembly heap, not GPU 
   await page.getByTestId('model-size-select').selectOption('tiny');
   await page.getByTestId('train-start').click();
   const line = page.getByTestId('memory-line');
-  await expect(line).toContainText(/^Memory: trains at batch [\d +]+, \d+² patch, width \d+: ≈ [\d.]+ [MG]iB of the [\d.]+ GiB WebAssembly heap$/, { timeout: 120_000 });
+  await expect(line).toContainText(/^Memory: trains at batch [\d +]+, \d+² patch, width \d+: ≈ [\d.]+ [MG]iB of the [\d.]+ GiB WebAssembly heap$/, {
+    timeout: 120_000,
+  });
   await expect(line).not.toContainText('GPU');
   await expect(page.getByTestId('memory-estimate')).toHaveAttribute('data-pool', 'wasm-heap');
   await page.getByTestId('memory-estimate').screenshot({ path: join(ARTIFACTS, 'plain-memory-wasm.png') });

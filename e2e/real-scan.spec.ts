@@ -14,10 +14,16 @@ const ABSENT = `needs ${SERIES} (the shared datasets); absent on this machine`;
 async function openSeriesAndPaintTwoSlices(page: Page): Promise<void> {
   await page.goto('/');
   await waitForViewer(page);
-  const files = readdirSync(SERIES).filter((f) => f.endsWith('.dcm')).map((f) => join(SERIES, f));
+  const files = readdirSync(SERIES)
+    .filter((f) => f.endsWith('.dcm'))
+    .map((f) => join(SERIES, f));
   await page.getByTestId('open-files').setInputFiles(files);
   await waitForViewer(page);
-  await expect.poll(() => page.evaluate(() => window.__pseudolab!.store.getState().volumes[window.__pseudolab!.store.getState().activeVolumeId!]!.volume.geometry.dims.join('×'))).toBe('512×512×22');
+  await expect
+    .poll(() =>
+      page.evaluate(() => window.__pseudolab!.store.getState().volumes[window.__pseudolab!.store.getState().activeVolumeId!]!.volume.geometry.dims.join('×')),
+    )
+    .toBe('512×512×22');
   await paintStroke(page, 'viewport-axial');
   for (let n = 0; n < 3; n++) await page.keyboard.press('ArrowUp');
   await page.waitForTimeout(300);
@@ -84,7 +90,9 @@ test.describe('a real 512² scan trains with the defaults', () => {
     };
     const first = await stepAt(1);
     const third = await stepAt(3);
-    console.log(`real scan on WebGPU: first step after ${((first - t0) / 1000).toFixed(0)} s, then ${((third - first) / 2000).toFixed(0)} s/step; ${await trainingWorkerDiagnosis(page)}`);
+    console.log(
+      `real scan on WebGPU: first step after ${((first - t0) / 1000).toFixed(0)} s, then ${((third - first) / 2000).toFixed(0)} s/step; ${await trainingWorkerDiagnosis(page)}`,
+    );
     await expect(page.getByTestId('train-error')).toHaveCount(0);
     await expect(page.getByTestId('app-error')).toHaveCount(0);
     await shot(page, 'real-scan-webgpu');

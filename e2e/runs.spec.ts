@@ -96,7 +96,12 @@ test('a reload shows the run as it stood; another method asks and keeps the save
   await expect.poll(async () => Number(await status.getAttribute('data-step')), { timeout: 3 * 60_000, intervals: [1000] }).toBeGreaterThanOrEqual(2);
   await stopTraining(page, 2 * 60_000);
   await expect(page.getByTestId('checkpoint-info')).toContainText('(supervised)', { timeout: 60_000 });
-  const runs = await page.evaluate(() => window.__pseudolab!.store.getState().training.savedRuns.map((r) => `${r.key}@${r.step}`).sort());
+  const runs = await page.evaluate(() =>
+    window
+      .__pseudolab!.store.getState()
+      .training.savedRuns.map((r) => `${r.key}@${r.step}`)
+      .sort(),
+  );
   expect(runs).toEqual([`mean-teacher/2d/tiny@${savedStep}`, expect.stringMatching(/^supervised\/2d\/tiny@\d+$/)]);
 
   // Back to mean teacher: its model is found again, and Start resumes it without asking.

@@ -38,11 +38,21 @@ test('a strict Content-Security-Policy holds while the app opens DICOM and train
   expect(headers['x-content-type-options']).toBe('nosniff');
   expect(headers['x-frame-options']).toBe('DENY');
   // The built page carries the policy itself, for any static host.
-  await expect(page.locator('meta[http-equiv="Content-Security-Policy"]:not([data-pseudolab])')).toHaveAttribute('content', /default-src 'self'.*object-src 'none'/);
+  await expect(page.locator('meta[http-equiv="Content-Security-Policy"]:not([data-pseudolab])')).toHaveAttribute(
+    'content',
+    /default-src 'self'.*object-src 'none'/,
+  );
   // Connections, which the served policy leaves open to http(s) for a DICOMweb server, are narrowed at start to the
   // own origin while no server has been named (app/dicomwebConnectPolicy.ts).
   await expect(page.locator('meta[data-pseudolab="connect-policy"]')).toHaveAttribute('content', "connect-src 'self' blob: data:");
-  expect(await page.evaluate(() => fetch('http://127.0.0.2:9/').then(() => 'reached', () => 'blocked'))).toBe('blocked');
+  expect(
+    await page.evaluate(() =>
+      fetch('http://127.0.0.2:9/').then(
+        () => 'reached',
+        () => 'blocked',
+      ),
+    ),
+  ).toBe('blocked');
   expect((await violations.all()).some((v) => v.startsWith('connect-src'))).toBe(true);
   await violations.clear();
   await waitForViewer(page);

@@ -9,12 +9,18 @@ test.skip(!existsSync(SERIES), 'needs ../shared/datasets/dicom/mr-brain-t1post (
 test('a view across the slices cannot mark a slice labeled, by checkbox or L key, and says why', async ({ page }) => {
   await page.goto('/');
   await waitForViewer(page);
-  const files = readdirSync(SERIES).filter((f) => f.endsWith('.dcm')).map((f) => join(SERIES, f));
+  const files = readdirSync(SERIES)
+    .filter((f) => f.endsWith('.dcm'))
+    .map((f) => join(SERIES, f));
   await page.getByTestId('open-files').setInputFiles(files);
-  await page.waitForFunction(() => {
-    const st = window.__pseudolab?.store.getState();
-    return st?.activeVolumeId ? st.volumes[st.activeVolumeId]!.volume.geometry.dims[2] === 22 : false;
-  }, null, { timeout: 60_000 });
+  await page.waitForFunction(
+    () => {
+      const st = window.__pseudolab?.store.getState();
+      return st?.activeVolumeId ? st.volumes[st.activeVolumeId]!.volume.geometry.dims[2] === 22 : false;
+    },
+    null,
+    { timeout: 60_000 },
+  );
   await waitForViewer(page);
   const toggle = page.getByTestId('slice-labeled-toggle');
   await page.getByTestId('viewport-axial').hover();

@@ -94,7 +94,9 @@ test('edit a class description, pre-train, see the text-mask layers, train with 
   await stopTraining(page, 60_000);
 
   // …and come back in as the import provider: the next run's text side is that bank, frozen.
-  await page.getByTestId('prompt-bank-file').setInputFiles({ name: 'notes.json', mimeType: 'application/json', buffer: Buffer.from('{"format":"something else"}') });
+  await page
+    .getByTestId('prompt-bank-file')
+    .setInputFiles({ name: 'notes.json', mimeType: 'application/json', buffer: Buffer.from('{"format":"something else"}') });
   await expect(page.getByTestId('app-error').filter({ hasText: 'notes.json' })).toHaveCount(1);
   await page.getByTestId('prompt-bank-file').setInputFiles(bankPath);
   await expect(page.getByTestId('app-message').filter({ hasText: 'Prompt bank loaded' })).toHaveCount(1);
@@ -119,7 +121,10 @@ test('a pretrained text model folder loads without leaving the machine and drive
   const { tmpdir } = await import('node:os');
   const { dirname: dirOf } = await import('node:path');
   const root = join(mkdtempSync(join(tmpdir(), 'pseudolab-clip-')), 'tiny-clip');
-  const model = makeTinyClipTextModel({ seed: 7, words: ['an', 'mr', 'scan', 'of', 'the', 'liver', 'lesion', 'vena', 'cava', 'background', 'which', 'lies', 'is', 'in', 'and', 'small', 'round', 'dark'] });
+  const model = makeTinyClipTextModel({
+    seed: 7,
+    words: ['an', 'mr', 'scan', 'of', 'the', 'liver', 'lesion', 'vena', 'cava', 'background', 'which', 'lies', 'is', 'in', 'and', 'small', 'round', 'dark'],
+  });
   for (const [path, bytes] of model.files) {
     mkdirSync(dirOf(join(root, path)), { recursive: true });
     writeFileSync(join(root, path), bytes);
@@ -135,7 +140,9 @@ test('a pretrained text model folder loads without leaving the machine and drive
   await page.getByTestId('model-size-select').selectOption('tiny');
   await page.getByTestId('method-select').selectOption('promptssl');
   await page.getByTestId('pretrained-folder').setInputFiles(root);
-  await expect(page.getByTestId('app-message').filter({ hasText: `Pretrained text encoder loaded (${model.projectionDim}-d)` })).toHaveCount(1, { timeout: 120_000 });
+  await expect(page.getByTestId('app-message').filter({ hasText: `Pretrained text encoder loaded (${model.projectionDim}-d)` })).toHaveCount(1, {
+    timeout: 120_000,
+  });
   await expect(page.getByTestId('text-provider')).toHaveValue('pretrained');
   await page.getByTestId('train-start').click();
   const panel = page.getByTestId('text-guidance');

@@ -34,7 +34,10 @@ test('the demo trains on WebGPU; the pseudo-label appears and changes, is accept
   await expect(status).toHaveAttribute('data-backend', 'webgpu', { timeout: 120_000 });
   await expect(status).toHaveAttribute('data-status', 'running');
   await expect(page.getByTestId('kernels-status')).toHaveAttribute('data-on', 'true');
-  await expect(page.getByTestId('kernels-status')).toHaveAttribute('title', /Conv3D, Conv3DBackpropInputV2, Conv3DBackpropFilterV2, Conv2DBackpropFilter, Sum, Mean/);
+  await expect(page.getByTestId('kernels-status')).toHaveAttribute(
+    'title',
+    /Conv3D, Conv3DBackpropInputV2, Conv3DBackpropFilterV2, Conv2DBackpropFilter, Sum, Mean/,
+  );
   await expect(page.getByTestId('training-panel')).toContainText('tiny model');
   await expect.poll(async () => Number(await status.getAttribute('data-step')), { timeout: 8 * 60_000, intervals: [2000] }).toBeGreaterThanOrEqual(1);
   expect(Number(await status.getAttribute('data-loss'))).toBeGreaterThan(0);

@@ -31,13 +31,23 @@ function volume(labeled: boolean): TrainingVolume {
   const n = dims[0] * dims[1] * dims[2];
   const image = new Float32Array(n);
   const labels = new Uint8Array(n);
-  for (let k = 0; k < dims[2]; k++) for (let j = 0; j < dims[1]; j++) for (let i = 0; i < dims[0]; i++) {
-    const p = (k * dims[1] + j) * dims[0] + i;
-    const r2 = (i - 17) ** 2 + (j - 25) ** 2 + (k - 17) ** 2;
-    labels[p] = r2 < 36 ? 1 : r2 < 100 && j > 25 ? 2 : 0;
-    image[p] = labels[p]! + 0.3 * rng.normal();
-  }
-  return { id: labeled ? 'l' : 'u', dims, spacing: [1, 1, 1], channels: 1, image, labels: labeled ? labels : new Uint8Array(n), labeled: new Uint8Array(n).fill(labeled ? 1 : 0) };
+  for (let k = 0; k < dims[2]; k++)
+    for (let j = 0; j < dims[1]; j++)
+      for (let i = 0; i < dims[0]; i++) {
+        const p = (k * dims[1] + j) * dims[0] + i;
+        const r2 = (i - 17) ** 2 + (j - 25) ** 2 + (k - 17) ** 2;
+        labels[p] = r2 < 36 ? 1 : r2 < 100 && j > 25 ? 2 : 0;
+        image[p] = labels[p]! + 0.3 * rng.normal();
+      }
+  return {
+    id: labeled ? 'l' : 'u',
+    dims,
+    spacing: [1, 1, 1],
+    channels: 1,
+    image,
+    labels: labeled ? labels : new Uint8Array(n),
+    labeled: new Uint8Array(n).fill(labeled ? 1 : 0),
+  };
 }
 
 const mib = (b: number) => (b / 2 ** 20).toFixed(0);
@@ -55,7 +65,14 @@ for (const b of backends) {
   }
   for (const c of configs) {
     const shape = SHAPES[c]!;
-    const cfg = presetConfig('mean-teacher', { seed: 1, model: { kind: '3d', width: shape.width, depth: shape.depth }, patch3d: shape.patch, batchLabeled: shape.batch, batchUnlabeled: shape.batch, validation: { fraction: 0, minLabeledSlices: 1e9 } });
+    const cfg = presetConfig('mean-teacher', {
+      seed: 1,
+      model: { kind: '3d', width: shape.width, depth: shape.depth },
+      patch3d: shape.patch,
+      batchLabeled: shape.batch,
+      batchUnlabeled: shape.batch,
+      validation: { fraction: 0, minLabeledSlices: 1e9 },
+    });
     const t = new Trainer3D([volume(true), volume(false)], 3, cfg);
     const est = estimateRun3DMemory({ model: t.model, patch: t.patch, batchLabeled: shape.batch, batchUnlabeled: shape.batch, teacher: true });
     await t.trainStep();
@@ -64,9 +81,16 @@ for (const b of backends) {
     for (let s = 0; s < steps; s++) await t.trainStep();
     const sec = (performance.now() - t0) / 1000 / steps;
     const mem = tf.memory() as tf.MemoryInfo & { numBytesAllocatedInGPU?: number };
-    const wasmHeap = b === 'wasm' ? ((tf.backend() as unknown as { wasm: { HEAPU8: Uint8Array } }).wasm.HEAPU8.length) : null;
-    const measured = b === 'webgpu' ? `${mib(mem.numBytesAllocatedInGPU ?? 0)} MiB (GPU buffer pool)` : b === 'wasm' ? `${mib(wasmHeap!)} MiB (WASM heap)` : `${mib(mem.numBytes)} MiB (live tensors after a step)`;
-    rows.push(`| ${b} | ${c}: width ${shape.width}, depth ${shape.depth}, patch ${t.patch.join('×')}, ${shape.batch} + ${shape.batch}, ${t.student.count()} params | ${sec.toFixed(2)} | ${measured} | ${mib(est.totalBytes)} MiB | ${steps} |`);
+    const wasmHeap = b === 'wasm' ? (tf.backend() as unknown as { wasm: { HEAPU8: Uint8Array } }).wasm.HEAPU8.length : null;
+    const measured =
+      b === 'webgpu'
+        ? `${mib(mem.numBytesAllocatedInGPU ?? 0)} MiB (GPU buffer pool)`
+        : b === 'wasm'
+          ? `${mib(wasmHeap!)} MiB (WASM heap)`
+          : `${mib(mem.numBytes)} MiB (live tensors after a step)`;
+    rows.push(
+      `| ${b} | ${c}: width ${shape.width}, depth ${shape.depth}, patch ${t.patch.join('×')}, ${shape.batch} + ${shape.batch}, ${t.student.count()} params | ${sec.toFixed(2)} | ${measured} | ${mib(est.totalBytes)} MiB | ${steps} |`,
+    );
     console.error(rows.at(-1));
     t.dispose();
   }

@@ -44,7 +44,9 @@ const shapes: [string, [number, number, number, number, number], number][] = [
 
 console.log(`tfjs ${tf.version.tfjs}, backend ${tf.getBackend()}; medians of ${reps} calls after one warm-up`);
 console.log('');
-console.log('| convolution | x → channels | Conv3D fwd ms | slices fwd ms | speed-up | Conv3D fwd+bwd ms | slices fwd+bwd ms | speed-up | slices GMAC/s (fwd) |');
+console.log(
+  '| convolution | x → channels | Conv3D fwd ms | slices fwd ms | speed-up | Conv3D fwd+bwd ms | slices fwd+bwd ms | speed-up | slices GMAC/s (fwd) |',
+);
 console.log('|---|---|---|---|---|---|---|---|---|');
 for (const [label, xs, co] of shapes) {
   const x = tf.randomNormal(xs) as tf.Tensor5D;
@@ -58,6 +60,8 @@ for (const [label, xs, co] of shapes) {
   const bPlain = await median(grads(plain));
   const bSliced = await median(grads(conv3dBySlices));
   const macs = xs.slice(0, 4).reduce((a, b) => a * b, 1) * 27 * xs[4]! * co;
-  console.log(`| ${label} | ${xs.join('×')} → ${co} | ${fPlain.toFixed(1)} | ${fSliced.toFixed(1)} | ${(fPlain / fSliced).toFixed(1)}× | ${bPlain.toFixed(1)} | ${bSliced.toFixed(1)} | ${(bPlain / bSliced).toFixed(1)}× | ${(macs / fSliced / 1e6).toFixed(2)} |`);
+  console.log(
+    `| ${label} | ${xs.join('×')} → ${co} | ${fPlain.toFixed(1)} | ${fSliced.toFixed(1)} | ${(fPlain / fSliced).toFixed(1)}× | ${bPlain.toFixed(1)} | ${bSliced.toFixed(1)} | ${(bPlain / bSliced).toFixed(1)}× | ${(macs / fSliced / 1e6).toFixed(2)} |`,
+  );
   tf.dispose([x, w, probe]);
 }

@@ -24,7 +24,9 @@ if (!existsSync(join(repo, 'dist', 'index.html'))) execSync('npx vite build --lo
 const series = readdirSync(dicomRoot)
   .map((name) => {
     const dir = join(dicomRoot, name);
-    const files = readdirSync(dir).filter((f) => f.endsWith('.dcm')).map((f) => join(dir, f));
+    const files = readdirSync(dir)
+      .filter((f) => f.endsWith('.dcm'))
+      .map((f) => join(dir, f));
     return { name, files, bytes: files.reduce((n, f) => n + statSync(f).size, 0) };
   })
   .sort((a, b) => b.bytes - a.bytes);
@@ -43,7 +45,16 @@ for (let i = 0; i < 100; i++) {
 
 const browser = await chromium.launch({
   executablePath: process.env.PSEUDOLAB_CHROMIUM ?? '/usr/bin/chromium',
-  args: ['--enable-unsafe-webgpu', '--enable-unsafe-swiftshader', '--use-angle=swiftshader', '--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+  args: [
+    '--enable-unsafe-webgpu',
+    '--enable-unsafe-swiftshader',
+    '--use-angle=swiftshader',
+    '--no-sandbox',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+    '--no-first-run',
+  ],
 });
 const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
 await page.goto(`http://127.0.0.1:${PORT}/`);
@@ -56,15 +67,21 @@ for (let run = 0; run < 3; run++) {
   const before = await page.evaluate(() => window.__pseudolab.store.getState().volumeOrder);
   await page.getByTestId('open-files').setInputFiles(largest.files);
   // Done when a volume that was not there before is active and the viewer has shown it.
-  await page.waitForFunction((old) => {
-    const id = window.__pseudolab.store.getState().activeVolumeId;
-    return id && !old.includes(id) && performance.getEntriesByName('pseudolab:shown').some((m) => m.detail === id);
-  }, before, { timeout: 120000 });
-  openMs.push(await page.evaluate(() => {
-    const start = performance.getEntriesByName('pseudolab:open:start')[0].startTime;
-    const shown = performance.getEntriesByName('pseudolab:shown').at(-1).startTime;
-    return shown - start;
-  }));
+  await page.waitForFunction(
+    (old) => {
+      const id = window.__pseudolab.store.getState().activeVolumeId;
+      return id && !old.includes(id) && performance.getEntriesByName('pseudolab:shown').some((m) => m.detail === id);
+    },
+    before,
+    { timeout: 120000 },
+  );
+  openMs.push(
+    await page.evaluate(() => {
+      const start = performance.getEntriesByName('pseudolab:open:start')[0].startTime;
+      const shown = performance.getEntriesByName('pseudolab:shown').at(-1).startTime;
+      return shown - start;
+    }),
+  );
 }
 
 // 2. Brush latency on that volume: synthetic mouse moves (as the browser delivers them) → the next rendered frame.
@@ -88,7 +105,10 @@ const latency = await page.evaluate(async () => {
     if (t1 !== null) samples.push(t1 - t0);
   }
   const up = performance.now();
-  const version = () => { const s = window.__pseudolab.store.getState(); return s.volumes[s.activeVolumeId].labelsVersion; };
+  const version = () => {
+    const s = window.__pseudolab.store.getState();
+    return s.volumes[s.activeVolumeId].labelsVersion;
+  };
   const v0 = version();
   document.dispatchEvent(new MouseEvent('mouseup', { ...at(0.62, 0.5), buttons: 0 }));
   el.dispatchEvent(new MouseEvent('mouseup', { ...at(0.62, 0.5), buttons: 0 }));
@@ -101,7 +121,11 @@ const latency = await page.evaluate(async () => {
 await page.waitForSelector('[data-testid="save-status"][data-state="saved"]', { timeout: 30000 });
 const storage = await page.evaluate(async () => {
   const estimate = await navigator.storage.estimate();
-  const db = await new Promise((res, rej) => { const q = indexedDB.open('pseudolab'); q.onsuccess = () => res(q.result); q.onerror = () => rej(q.error); });
+  const db = await new Promise((res, rej) => {
+    const q = indexedDB.open('pseudolab');
+    q.onsuccess = () => res(q.result);
+    q.onerror = () => rej(q.error);
+  });
   const sizeOf = (v) => {
     if (v == null) return 0;
     if (ArrayBuffer.isView(v)) return v.byteLength;
@@ -143,7 +167,11 @@ if (asJson) console.log(JSON.stringify(result, null, 2));
 else {
   console.log(`Foundation benchmark — ${result.chromium}`);
   console.log(`  open ${result.series}: median ${result.openMs.median} ms (runs ${result.openMs.runs.join(', ')} ms)`);
-  console.log(`  brush latency on it: median ${result.brushLatencyMs.median} ms, p95 ${result.brushLatencyMs.p95} ms over ${result.brushLatencyMs.samples} moves; stroke commit ${result.strokeCommitMs} ms`);
+  console.log(
+    `  brush latency on it: median ${result.brushLatencyMs.median} ms, p95 ${result.brushLatencyMs.p95} ms over ${result.brushLatencyMs.samples} moves; stroke commit ${result.strokeCommitMs} ms`,
+  );
   const w = result.savedWorkspace;
-  console.log(`  saved workspace (${w.volumes} volumes): ${(w.browserUsageBytes / 1e6).toFixed(2)} MB browser usage; voxels ${(w.voxelsBytes / 1e6).toFixed(2)} MB, labels ${(w.labelsBytes / 1e3).toFixed(1)} kB, workspace record ${(w.workspaceRecordBytes / 1e3).toFixed(1)} kB`);
+  console.log(
+    `  saved workspace (${w.volumes} volumes): ${(w.browserUsageBytes / 1e6).toFixed(2)} MB browser usage; voxels ${(w.voxelsBytes / 1e6).toFixed(2)} MB, labels ${(w.labelsBytes / 1e3).toFixed(1)} kB, workspace record ${(w.workspaceRecordBytes / 1e3).toFixed(1)} kB`,
+  );
 }

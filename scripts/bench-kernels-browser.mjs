@@ -31,7 +31,16 @@ for (let i = 0; i < 100; i++) {
 
 const browser = await chromium.launch({
   executablePath: process.env.PSEUDOLAB_CHROMIUM ?? '/usr/bin/chromium',
-  args: ['--enable-unsafe-webgpu', '--enable-unsafe-swiftshader', '--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-gpu-watchdog'],
+  args: [
+    '--enable-unsafe-webgpu',
+    '--enable-unsafe-swiftshader',
+    '--no-sandbox',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+    '--no-first-run',
+    '--disable-gpu-watchdog',
+  ],
 });
 const page = await browser.newPage();
 page.on('console', (m) => {
@@ -62,7 +71,9 @@ const lines = [
   '',
   '| kernel | shape | ours ms | tfjs ms | tfjs ÷ ours | ours GFLOP/s | tfjs GFLOP/s |',
   '|---|---|---|---|---|---|---|',
-  ...report.bench.map((b) => `| ${b.kernel} | ${b.name} | ${b.oursMs.toFixed(2)} | ${b.tfjsMs.toFixed(2)} | ${b.ratio.toFixed(2)}× | ${g(b.oursGflops)} | ${g(b.tfjsGflops)} |`),
+  ...report.bench.map(
+    (b) => `| ${b.kernel} | ${b.name} | ${b.oursMs.toFixed(2)} | ${b.tfjsMs.toFixed(2)} | ${b.ratio.toFixed(2)}× | ${g(b.oursGflops)} | ${g(b.tfjsGflops)} |`,
+  ),
 ];
 console.log(lines.join('\n'));
 if (out) writeFileSync(out, lines.join('\n') + '\n');

@@ -51,7 +51,9 @@ say(`# Custom WGSL kernels vs tfjs's (${new Date().toISOString().slice(0, 10)})`
 say('');
 say(`Backend: webgpu in Node (Dawn) on ${choice.adapter}. ${choice.customKernels?.note ?? ''}`);
 say('Times are medians of alternating calls after one warm-up each, waited for with queue.onSubmittedWorkDone (no readback).');
-say(`Split-K GEMMs (filter gradients): k-groups until a workgroup has at least ${splitKTuning().minWorkgroupThreads} threads (${choice.software ? 'software adapter' : 'hardware adapter'}).`);
+say(
+  `Split-K GEMMs (filter gradients): k-groups until a workgroup has at least ${splitKTuning().minWorkgroupThreads} threads (${choice.software ? 'software adapter' : 'hardware adapter'}).`,
+);
 say('');
 
 function kernelTable(rows: BenchTiming[]): void {
@@ -72,7 +74,7 @@ if (!values['no-kernels']) {
     rows.push(await timeBenchCase(c, Number(values.reps)));
     console.error(`  ours ${rows.at(-1)!.oursMs.toFixed(1)} ms, tfjs ${rows.at(-1)!.tfjsMs.toFixed(1)} ms`);
   }
-  say('## Kernels at the default configurations\' shapes');
+  say("## Kernels at the default configurations' shapes");
   say('');
   kernelTable(rows);
   say('');
@@ -85,16 +87,29 @@ function volume(labeled: boolean, dims: [number, number, number] = [35, 51, 35])
   const image = new Float32Array(n);
   const labels = new Uint8Array(n);
   const c = dims.map((d) => d >> 1);
-  for (let k = 0; k < dims[2]; k++) for (let j = 0; j < dims[1]; j++) for (let i = 0; i < dims[0]; i++) {
-    const p = (k * dims[1] + j) * dims[0] + i;
-    const r2 = (i - c[0]!) ** 2 + (j - c[1]!) ** 2 + (k - c[2]!) ** 2;
-    labels[p] = r2 < 36 ? 1 : r2 < 100 && j > c[1]! ? 2 : 0;
-    image[p] = labels[p]! + 0.3 * rng.normal();
-  }
-  return { id: labeled ? 'l' : 'u', dims, spacing: [1, 1, 1], channels: 1, image, labels: labeled ? labels : new Uint8Array(n), labeled: new Uint8Array(n).fill(labeled ? 1 : 0) };
+  for (let k = 0; k < dims[2]; k++)
+    for (let j = 0; j < dims[1]; j++)
+      for (let i = 0; i < dims[0]; i++) {
+        const p = (k * dims[1] + j) * dims[0] + i;
+        const r2 = (i - c[0]!) ** 2 + (j - c[1]!) ** 2 + (k - c[2]!) ** 2;
+        labels[p] = r2 < 36 ? 1 : r2 < 100 && j > c[1]! ? 2 : 0;
+        image[p] = labels[p]! + 0.3 * rng.normal();
+      }
+  return {
+    id: labeled ? 'l' : 'u',
+    dims,
+    spacing: [1, 1, 1],
+    channels: 1,
+    image,
+    labels: labeled ? labels : new Uint8Array(n),
+    labeled: new Uint8Array(n).fill(labeled ? 1 : 0),
+  };
 }
 
-const STEP_CONFIGS: Record<string, { d2: { width: number; depth: number; size: number; batch: number }; d3: { width: number; depth: number; patch: [number, number, number]; batch: number } }> = {
+const STEP_CONFIGS: Record<
+  string,
+  { d2: { width: number; depth: number; size: number; batch: number }; d3: { width: number; depth: number; patch: [number, number, number]; batch: number } }
+> = {
   // SwiftShader: a few seconds per step. The app's 'tiny' sizes.
   tiny: { d2: { width: 8, depth: 2, size: 64, batch: 2 }, d3: { width: 4, depth: 2, patch: [16, 32, 32], batch: 2 } },
   small: { d2: { width: 16, depth: 3, size: 128, batch: 4 }, d3: { width: 8, depth: 3, patch: [24, 40, 32], batch: 2 } },
@@ -137,12 +152,36 @@ if (!values['no-steps']) {
     [
       '2D ResUNet',
       `width ${sc.d2.width}, depth ${sc.d2.depth}, ${sc.d2.size}², ${sc.d2.batch} + ${sc.d2.batch}`,
-      () => new Trainer([volume(true, [sc.d2.size, sc.d2.size, 6]), volume(false, [sc.d2.size, sc.d2.size, 6])], 3, presetConfig('mean-teacher', { seed: 1, model: { kind: '2d', width: sc.d2.width, depth: sc.d2.depth }, patch: [sc.d2.size, sc.d2.size], batchLabeled: sc.d2.batch, batchUnlabeled: sc.d2.batch, validation: { fraction: 0, minLabeledSlices: 1e9 } })),
+      () =>
+        new Trainer(
+          [volume(true, [sc.d2.size, sc.d2.size, 6]), volume(false, [sc.d2.size, sc.d2.size, 6])],
+          3,
+          presetConfig('mean-teacher', {
+            seed: 1,
+            model: { kind: '2d', width: sc.d2.width, depth: sc.d2.depth },
+            patch: [sc.d2.size, sc.d2.size],
+            batchLabeled: sc.d2.batch,
+            batchUnlabeled: sc.d2.batch,
+            validation: { fraction: 0, minLabeledSlices: 1e9 },
+          }),
+        ),
     ],
     [
       '3D V-Net',
       `width ${sc.d3.width}, depth ${sc.d3.depth}, ${sc.d3.patch.join('×')}, ${sc.d3.batch} + ${sc.d3.batch}`,
-      () => new Trainer3D([volume(true), volume(false)], 3, presetConfig('mean-teacher', { seed: 1, model: { kind: '3d', width: sc.d3.width, depth: sc.d3.depth }, patch3d: sc.d3.patch, batchLabeled: sc.d3.batch, batchUnlabeled: sc.d3.batch, validation: { fraction: 0, minLabeledSlices: 1e9 } })),
+      () =>
+        new Trainer3D(
+          [volume(true), volume(false)],
+          3,
+          presetConfig('mean-teacher', {
+            seed: 1,
+            model: { kind: '3d', width: sc.d3.width, depth: sc.d3.depth },
+            patch3d: sc.d3.patch,
+            batchLabeled: sc.d3.batch,
+            batchUnlabeled: sc.d3.batch,
+            validation: { fraction: 0, minLabeledSlices: 1e9 },
+          }),
+        ),
     ],
   ];
   const wanted = values.networks!.split(',');
@@ -154,7 +193,9 @@ if (!values['no-steps']) {
     console.error(`… ${name} with tfjs's kernels`);
     const theirs = await timeSteps(make, false, steps);
     const fmt = (l: number[]) => l.map((v) => v.toFixed(4)).join(', ');
-    say(`| ${name} | ${desc} | ${(ours.msPerStep / 1000).toFixed(2)} | ${(theirs.msPerStep / 1000).toFixed(2)} | ${(theirs.msPerStep / ours.msPerStep).toFixed(2)}× | ${fmt(ours.losses)} | ${fmt(theirs.losses)} | ${called} |`);
+    say(
+      `| ${name} | ${desc} | ${(ours.msPerStep / 1000).toFixed(2)} | ${(theirs.msPerStep / 1000).toFixed(2)} | ${(theirs.msPerStep / ours.msPerStep).toFixed(2)}× | ${fmt(ours.losses)} | ${fmt(theirs.losses)} | ${called} |`,
+    );
     if (fell.length) say(`|  | fallbacks to tfjs: ${fell.join('; ')} | | | | | | |`);
   }
   say('');

@@ -53,7 +53,16 @@ function paintedVolume(nk: number): WorkerVolume {
     painted.set(labels.subarray(k * per, (k + 1) * per), k * per);
     slices[2][k] = 1;
   }
-  return { id: volume.id, validation: [], dims: volume.geometry.dims, spacing: volume.geometry.spacing, channels: 1, voxels: volume.voxels, labels: painted, slices };
+  return {
+    id: volume.id,
+    validation: [],
+    dims: volume.geometry.dims,
+    spacing: volume.geometry.spacing,
+    channels: 1,
+    voxels: volume.voxels,
+    labels: painted,
+    slices,
+  };
 }
 
 function wasmHeapBytes(): number | null {
@@ -95,7 +104,10 @@ async function run(nk: number, backend: BackendName): Promise<Row> {
       const found = events.find(pred);
       if (found) return resolve(found);
       // Name what was awaited and where the session was, so a timed-out row says which.
-      const timer = setTimeout(() => reject(new Error(`timed out after ${ms / 1000} s waiting for ${what}; session: ${JSON.stringify(session.debugState())}`)), ms);
+      const timer = setTimeout(
+        () => reject(new Error(`timed out after ${ms / 1000} s waiting for ${what}; session: ${JSON.stringify(session.debugState())}`)),
+        ms,
+      );
       const w = (m: FromWorker): void => {
         if (m.type === 'error') {
           clearTimeout(timer);
@@ -110,7 +122,20 @@ async function run(nk: number, backend: BackendName): Promise<Row> {
       waiters.push(w);
     });
   const classes = SYNTHETIC_CT_CLASSES.map((c) => ({ value: c.value, name: c.name }));
-  const row: Row = { size: `512×512×${nk}`, backend, ran: '', verdict: '', setupSeconds: null, stepOnlySeconds: null, patch: '', secondsPerStep: null, firstPredictionMs: null, peakRssMiB: 0, wasmHeapMiB: null, error: null };
+  const row: Row = {
+    size: `512×512×${nk}`,
+    backend,
+    ran: '',
+    verdict: '',
+    setupSeconds: null,
+    stepOnlySeconds: null,
+    patch: '',
+    secondsPerStep: null,
+    firstPredictionMs: null,
+    peakRssMiB: 0,
+    wasmHeapMiB: null,
+    error: null,
+  };
   const t00 = performance.now();
   try {
     session.handle({
@@ -187,12 +212,29 @@ for (const backend of backends) {
   for (const nk of sizes) {
     let r: Row;
     try {
-      const out = execFileSync('npx', ['tsx', self, '--one', '--sizes', String(nk), '--backends', backend, '--steps', String(steps), '--wait', String(values.wait)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 64 * 2 ** 20 });
+      const out = execFileSync(
+        'npx',
+        ['tsx', self, '--one', '--sizes', String(nk), '--backends', backend, '--steps', String(steps), '--wait', String(values.wait)],
+        { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 64 * 2 ** 20 },
+      );
       const line = out.split('\n').find((l) => l.startsWith('ROW '));
       if (!line) throw new Error(`no result line in:\n${out.slice(-2000)}`);
       r = JSON.parse(line.slice(4)) as Row;
     } catch (e) {
-      r = { size: `512×512×${nk}`, backend, ran: '', verdict: '', setupSeconds: null, stepOnlySeconds: null, patch: '', secondsPerStep: null, firstPredictionMs: null, peakRssMiB: 0, wasmHeapMiB: null, error: (e as Error).message.split('\n')[0]! };
+      r = {
+        size: `512×512×${nk}`,
+        backend,
+        ran: '',
+        verdict: '',
+        setupSeconds: null,
+        stepOnlySeconds: null,
+        patch: '',
+        secondsPerStep: null,
+        firstPredictionMs: null,
+        peakRssMiB: 0,
+        wasmHeapMiB: null,
+        error: (e as Error).message.split('\n')[0]!,
+      };
     }
     rows.push(r);
     console.log(JSON.stringify(r));
@@ -202,7 +244,10 @@ const fmt = (x: number | null, d = 1): string => (x === null ? '—' : x.toFixed
 const table = [
   '| volume | backend (ran) | memory verdict | trains at | set-up | s/step (wall) | s/step (step only) | first pseudo-label | peak RSS | WASM heap | error |',
   '|---|---|---|---|---|---|---|---|---|---|---|',
-  ...rows.map((r) => `| ${r.size} | ${r.ran || r.backend} | ${r.verdict} | ${r.patch} | ${fmt(r.setupSeconds)} s | ${fmt(r.secondsPerStep, 2)} | ${fmt(r.stepOnlySeconds, 2)} | ${r.firstPredictionMs !== null ? `${(r.firstPredictionMs / 1000).toFixed(1)} s` : '—'} | ${r.peakRssMiB.toFixed(0)} MiB | ${r.wasmHeapMiB !== null ? `${r.wasmHeapMiB.toFixed(0)} MiB` : '—'} | ${r.error ?? ''} |`),
+  ...rows.map(
+    (r) =>
+      `| ${r.size} | ${r.ran || r.backend} | ${r.verdict} | ${r.patch} | ${fmt(r.setupSeconds)} s | ${fmt(r.secondsPerStep, 2)} | ${fmt(r.stepOnlySeconds, 2)} | ${r.firstPredictionMs !== null ? `${(r.firstPredictionMs / 1000).toFixed(1)} s` : '—'} | ${r.peakRssMiB.toFixed(0)} MiB | ${r.wasmHeapMiB !== null ? `${r.wasmHeapMiB.toFixed(0)} MiB` : '—'} | ${r.error ?? ''} |`,
+  ),
 ].join('\n');
 console.log(table);
 if (values.out) writeFileSync(values.out, `${table}\n`);

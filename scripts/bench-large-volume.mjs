@@ -45,7 +45,11 @@ function volumeFile(slices) {
  * this script except the preview server.
  */
 function browserRssMb(rootPid = process.pid) {
-  const rows = execFileSync('ps', ['-eo', 'pid=,ppid=,rss=']).toString().trim().split('\n').map((l) => l.trim().split(/\s+/).map(Number));
+  const rows = execFileSync('ps', ['-eo', 'pid=,ppid=,rss='])
+    .toString()
+    .trim()
+    .split('\n')
+    .map((l) => l.trim().split(/\s+/).map(Number));
   const children = new Map();
   for (const [pid, ppid] of rows) children.set(ppid, [...(children.get(ppid) ?? []), pid]);
   const rss = new Map(rows.map(([pid, , kb]) => [pid, kb]));
@@ -67,7 +71,11 @@ function cpuByProcessType() {
   const out = {};
   const clock = 100; // USER_HZ on Linux
   // Only this script's browser: other sessions on the machine run Chromium too.
-  const rows = execFileSync('ps', ['-eo', 'pid=,ppid=']).toString().trim().split('\n').map((l) => l.trim().split(/\s+/).map(Number));
+  const rows = execFileSync('ps', ['-eo', 'pid=,ppid='])
+    .toString()
+    .trim()
+    .split('\n')
+    .map((l) => l.trim().split(/\s+/).map(Number));
   const children = new Map();
   for (const [pid, ppid] of rows) children.set(ppid, [...(children.get(ppid) ?? []), pid]);
   const ours = [];
@@ -123,7 +131,10 @@ async function viewerReady(page, name) {
 
 async function waitSaved(page, since) {
   // Wait for a save to begin (the status leaves 'saved'), then for it to say 'saved' again.
-  await page.waitForFunction(() => document.querySelector('[data-testid="save-status"]')?.getAttribute('data-state') === 'saved', null, { timeout: 600_000, polling: 20 });
+  await page.waitForFunction(() => document.querySelector('[data-testid="save-status"]')?.getAttribute('data-state') === 'saved', null, {
+    timeout: 600_000,
+    polling: 20,
+  });
   return (Date.now() - since) / 1000;
 }
 
@@ -178,8 +189,10 @@ async function benchOne(browser, slices) {
   const openS = (Date.now() - t0) / 1000;
   const pageT0 = await page.evaluate(() => performance.now());
   // First save: the voxels in chunks, in the background.
-  await page.waitForFunction(() => document.querySelector('[data-testid="save-status"]')?.getAttribute('data-state') !== 'saved', null, { timeout: 10_000 }).catch(() => undefined);
-  const firstSaveS = await waitSaved(page, t0) - openS;
+  await page
+    .waitForFunction(() => document.querySelector('[data-testid="save-status"]')?.getAttribute('data-state') !== 'saved', null, { timeout: 10_000 })
+    .catch(() => undefined);
+  const firstSaveS = (await waitSaved(page, t0)) - openS;
   const firstSaveLongest = await longestTaskSince(page, pageT0);
   const heapAfterOpen = await heapMb(page);
   const rssAfterOpen = browserRssMb();
@@ -219,13 +232,25 @@ async function benchOne(browser, slices) {
   const tUp = Date.now();
   const pageUp = await page.evaluate(() => performance.now());
   await page.mouse.up();
-  await page.waitForFunction((v) => {
-    const s = window.__pseudolab.store.getState();
-    return s.volumes[s.activeVolumeId].labelsVersion > v;
-  }, version, { polling: 10 });
+  await page.waitForFunction(
+    (v) => {
+      const s = window.__pseudolab.store.getState();
+      return s.volumes[s.activeVolumeId].labelsVersion > v;
+    },
+    version,
+    { polling: 10 },
+  );
   const commitS = (Date.now() - tUp) / 1000;
-  await page.waitForFunction(() => document.querySelector('[data-testid="save-status"]')?.getAttribute('data-state') !== 'saved', null, { timeout: 5_000 }).catch(() => undefined);
-  const commitMs = await page.evaluate(() => performance.getEntriesByName('pseudolab:commit-stroke').map((e) => e.duration).pop() ?? NaN);
+  await page
+    .waitForFunction(() => document.querySelector('[data-testid="save-status"]')?.getAttribute('data-state') !== 'saved', null, { timeout: 5_000 })
+    .catch(() => undefined);
+  const commitMs = await page.evaluate(
+    () =>
+      performance
+        .getEntriesByName('pseudolab:commit-stroke')
+        .map((e) => e.duration)
+        .pop() ?? NaN,
+  );
   if (values['brush-only']) {
     await context.close();
     moves.sort((a, b) => a - b);
@@ -262,7 +287,10 @@ async function benchOne(browser, slices) {
   };
 }
 
-const server = spawn('npx', ['vite', 'preview', '--host', '127.0.0.1', '--port', String(PORT), '--strictPort', '--outDir', values.dist], { stdio: 'ignore', detached: true });
+const server = spawn('npx', ['vite', 'preview', '--host', '127.0.0.1', '--port', String(PORT), '--strictPort', '--outDir', values.dist], {
+  stdio: 'ignore',
+  detached: true,
+});
 try {
   await waitForServer();
   const browser = await chromium.launch({
@@ -277,7 +305,9 @@ try {
   }
   await browser.close();
   const f = (x, d = 1) => (Number.isFinite(x) ? x.toFixed(d) : '–');
-  console.log('\n| volume | file MB | open s | JS heap MB | browser RSS MB | brush move ms (median / max) | stroke commit s | first autosave s (longest task ms) | stroke autosave s (longest task ms) | restore s | heap / RSS after reload MB |');
+  console.log(
+    '\n| volume | file MB | open s | JS heap MB | browser RSS MB | brush move ms (median / max) | stroke commit s | first autosave s (longest task ms) | stroke autosave s (longest task ms) | restore s | heap / RSS after reload MB |',
+  );
   console.log('|---|---|---|---|---|---|---|---|---|---|---|');
   for (const r of rows) {
     console.log(

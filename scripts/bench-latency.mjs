@@ -85,7 +85,11 @@ function installProbe() {
   const RENDERED = 'CORNERSTONE_IMAGE_RENDERED';
   const rendered = [];
   // cornerstone raises IMAGE_RENDERED on each viewport's element without bubbling: a capture listener still sees it.
-  document.addEventListener(RENDERED, (e) => rendered.push({ t: performance.now(), view: e.target?.closest?.('[data-testid^="viewport-"]')?.getAttribute('data-testid') ?? '' }), true);
+  document.addEventListener(
+    RENDERED,
+    (e) => rendered.push({ t: performance.now(), view: e.target?.closest?.('[data-testid^="viewport-"]')?.getAttribute('data-testid') ?? '' }),
+    true,
+  );
   window.__loaf = [];
   try {
     new PerformanceObserver((list) => {
@@ -97,7 +101,13 @@ function installProbe() {
           // From the start of the frame's rendering update (rAF callbacks, style, layout, paint) to its end.
           render: e.renderStart > 0 ? e.startTime + e.duration - e.renderStart : 0,
           layout: e.styleAndLayoutStart > 0 ? e.startTime + e.duration - e.styleAndLayoutStart : 0,
-          scripts: (e.scripts ?? []).map((s) => ({ duration: s.duration, invoker: s.invoker, fn: s.sourceFunctionName, url: (s.sourceURL ?? '').split('/').pop(), char: s.sourceCharPosition })),
+          scripts: (e.scripts ?? []).map((s) => ({
+            duration: s.duration,
+            invoker: s.invoker,
+            fn: s.sourceFunctionName,
+            url: (s.sourceURL ?? '').split('/').pop(),
+            char: s.sourceCharPosition,
+          })),
         });
       }
     }).observe({ type: 'long-animation-frame', buffered: true });
@@ -111,7 +121,10 @@ function installProbe() {
    */
   window.__arm = (kind, view) => {
     const inputType = kind === 'slice' ? 'keydown' : kind === 'click' ? 'click' : 'pointermove';
-    const scroller = () => document.querySelector(`[data-testid="slice-scroller-${view === 'viewport-axial' ? 'axial' : view.replace('viewport-', '')}"]`)?.getAttribute('data-current');
+    const scroller = () =>
+      document
+        .querySelector(`[data-testid="slice-scroller-${view === 'viewport-axial' ? 'axial' : view.replace('viewport-', '')}"]`)
+        ?.getAttribute('data-current');
     const before = scroller();
     window.__pending = new Promise((resolve) => {
       let t0 = null;
@@ -145,7 +158,11 @@ function installProbe() {
  */
 function cpuByThread() {
   const out = {};
-  const rows = execFileSync('ps', ['-eo', 'pid=,ppid=']).toString().trim().split('\n').map((l) => l.trim().split(/\s+/).map(Number));
+  const rows = execFileSync('ps', ['-eo', 'pid=,ppid='])
+    .toString()
+    .trim()
+    .split('\n')
+    .map((l) => l.trim().split(/\s+/).map(Number));
   const children = new Map();
   for (const [pid, ppid] of rows) children.set(ppid, [...(children.get(ppid) ?? []), pid]);
   const ours = [];
@@ -184,7 +201,10 @@ function cpuByThread() {
 }
 
 function printCpu(title, before, after, wallS) {
-  const d = Object.entries(after).map(([k, v]) => [k, v - (before[k] ?? 0)]).filter(([, v]) => v >= 0.05).sort((a, b) => b[1] - a[1]);
+  const d = Object.entries(after)
+    .map(([k, v]) => [k, v - (before[k] ?? 0)])
+    .filter(([, v]) => v >= 0.05)
+    .sort((a, b) => b[1] - a[1]);
   console.log(`\n${title}: CPU seconds by browser thread over ${wallS.toFixed(0)} s wall (load average ${loadavg()[0].toFixed(1)}):`);
   for (const [k, v] of d.slice(0, 12)) console.log(`  ${v.toFixed(2).padStart(7)} s  ${k}`);
 }
@@ -252,7 +272,10 @@ async function brushMoves(page, n, row) {
   }
   await page.mouse.up();
   // Leave the brush: the next slice and click samples must not paint.
-  await page.getByTestId('tool-pan').click().catch(() => undefined);
+  await page
+    .getByTestId('tool-pan')
+    .click()
+    .catch(() => undefined);
   return { ms: out, timeouts };
 }
 
@@ -275,12 +298,22 @@ async function blockers(page, since) {
     const blocking = frames.reduce((a, f) => a + f.blocking, 0);
     const scripts = frames.reduce((a, f) => a + f.scripts.reduce((b, s) => b + s.duration, 0), 0);
     const layout = frames.reduce((a, f) => a + f.layout, 0);
-    return { frames: frames.length, total, blocking, scripts, layout, longest: Math.max(0, ...frames.map((f) => f.duration)), top: [...by.entries()].sort((a, b) => b[1].ms - a[1].ms).slice(0, 12) };
+    return {
+      frames: frames.length,
+      total,
+      blocking,
+      scripts,
+      layout,
+      longest: Math.max(0, ...frames.map((f) => f.duration)),
+      top: [...by.entries()].sort((a, b) => b[1].ms - a[1].ms).slice(0, 12),
+    };
   }, since);
 }
 
 function printBlockers(title, b) {
-  console.log(`\n${title}: ${b.frames} long animation frames, ${b.total.toFixed(0)} ms in all (${b.blocking.toFixed(0)} ms blocking; ${b.scripts.toFixed(0)} ms in scripts, ${b.layout.toFixed(0)} ms from style and layout to the frame's end), longest ${b.longest.toFixed(0)} ms; scripts by time:`);
+  console.log(
+    `\n${title}: ${b.frames} long animation frames, ${b.total.toFixed(0)} ms in all (${b.blocking.toFixed(0)} ms blocking; ${b.scripts.toFixed(0)} ms in scripts, ${b.layout.toFixed(0)} ms from style and layout to the frame's end), longest ${b.longest.toFixed(0)} ms; scripts by time:`,
+  );
   for (const [k, e] of b.top) console.log(`  ${e.ms.toFixed(0).padStart(7)} ms  ×${String(e.n).padStart(4)}  max ${e.max.toFixed(0).padStart(5)}  ${k}`);
 }
 
@@ -327,7 +360,8 @@ function printProfile(title, profile, n = 20) {
   });
   const show = (m, what) => {
     console.log(`\n${title}: ${all.toFixed(0)} ms sampled, top ${what}:`);
-    for (const [k, ms] of [...m.entries()].sort((a, b) => b[1] - a[1]).slice(0, n)) console.log(`  ${ms.toFixed(0).padStart(7)} ms ${((100 * ms) / all).toFixed(1).padStart(5)}%  ${k}`);
+    for (const [k, ms] of [...m.entries()].sort((a, b) => b[1] - a[1]).slice(0, n))
+      console.log(`  ${ms.toFixed(0).padStart(7)} ms ${((100 * ms) / all).toFixed(1).padStart(5)}%  ${k}`);
   };
   show(self, 'self time');
   show(total, 'total time');
@@ -373,12 +407,24 @@ async function round(page, label, rows, row) {
   return blockers(page, t);
 }
 
-const server = spawn('npx', ['vite', 'preview', '--host', '127.0.0.1', '--port', String(PORT), '--strictPort', '--outDir', values.dist], { stdio: 'ignore', detached: true });
+const server = spawn('npx', ['vite', 'preview', '--host', '127.0.0.1', '--port', String(PORT), '--strictPort', '--outDir', values.dist], {
+  stdio: 'ignore',
+  detached: true,
+});
 try {
   await waitForServer();
   const browser = await chromium.launch({
     executablePath: values.chromium,
-    args: ['--enable-unsafe-webgpu', '--enable-unsafe-swiftshader', '--use-angle=swiftshader', '--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    args: [
+      '--enable-unsafe-webgpu',
+      '--enable-unsafe-swiftshader',
+      '--use-angle=swiftshader',
+      '--no-sandbox',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
   });
   const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, deviceScaleFactor: Number(values.dpr) });
   await context.addInitScript(installProbe);
@@ -394,7 +440,9 @@ try {
     await waitViewer(page, name);
     what = `512×512×${values.slices} synthetic CT`;
   }
-  const canvases = await page.evaluate(() => [...document.querySelectorAll('[data-testid^="viewport-"] canvas')].map((c) => `${c.width}×${c.height}`).join(', '));
+  const canvases = await page.evaluate(() =>
+    [...document.querySelectorAll('[data-testid^="viewport-"] canvas')].map((c) => `${c.width}×${c.height}`).join(', '),
+  );
   console.log(`view canvases: ${canvases}`);
   const rows = [];
   const idle = await round(page, 'idle', rows, 0);
@@ -403,7 +451,10 @@ try {
   if (!values['no-training']) {
     await page.getByTestId('backend-select').selectOption(values.backend);
     await page.getByTestId('train-start').click();
-    await page.waitForFunction(() => Number(document.querySelector('[data-testid="train-status"]')?.getAttribute('data-step')) >= 1, null, { timeout: Number(values['train-wait']) * 1000, polling: 500 });
+    await page.waitForFunction(() => Number(document.querySelector('[data-testid="train-status"]')?.getAttribute('data-step')) >= 1, null, {
+      timeout: Number(values['train-wait']) * 1000,
+      polling: 500,
+    });
     const step0 = await page.evaluate(() => window.__pseudolab.store.getState().training.step);
     const t0 = Date.now();
     training = await round(page, `training (${values.backend})`, rows, 1);
@@ -411,7 +462,10 @@ try {
     const used = await page.getByTestId('train-status').getAttribute('data-backend');
     console.log(`\ntraining on ${used}: ${step1 - step0} steps in the ${((Date.now() - t0) / 1000).toFixed(0)} s measured`);
     printBlockers('while training', training);
-    await page.getByTestId('train-stop').click().catch(() => undefined);
+    await page
+      .getByTestId('train-stop')
+      .click()
+      .catch(() => undefined);
   }
   await browser.close();
   const f = (x) => (Number.isFinite(x) ? x.toFixed(0) : '–');

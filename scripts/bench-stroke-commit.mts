@@ -38,7 +38,8 @@ for (const nk of values.sizes.split(',').map(Number)) {
       const value = 1 + ((rep * 2 + (mode === 'boxed' ? 0 : 1)) % 3);
       for (let j = 240; j < 260; j++) for (let i = 200; i < 320; i++) live[i + 512 * (j + 512 * k)] = value;
       const t0 = performance.now();
-      const edit = mode === 'boxed' ? store.getState().commitStroke('ct', 2, { min: [200, 240, k], max: [319, 259, k] }) : store.getState().commitStroke('ct', 2);
+      const edit =
+        mode === 'boxed' ? store.getState().commitStroke('ct', 2, { min: [200, 240, k], max: [319, 259, k] }) : store.getState().commitStroke('ct', 2);
       times[mode].push(performance.now() - t0);
       if (!edit || edit.indices.length !== 2400) throw new Error(`expected 2400 changed voxels, got ${edit?.indices.length}`);
     }

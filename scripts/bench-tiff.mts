@@ -11,7 +11,14 @@ const dir = join(import.meta.dirname, '..', '..', 'shared', 'datasets', 'monuseg
 const name = existsSync(dir) ? readdirSync(dir).find((f) => f.endsWith('.png')) : undefined;
 const png = name
   ? new Uint8Array(readFileSync(join(dir, name)))
-  : new Uint8Array(await sharp(new Uint8Array(1000 * 1000 * 3).map((_, n) => (n * 31) % 251), { raw: { width: 1000, height: 1000, channels: 3 } }).png().toBuffer());
+  : new Uint8Array(
+      await sharp(
+        new Uint8Array(1000 * 1000 * 3).map((_, n) => (n * 31) % 251),
+        { raw: { width: 1000, height: 1000, channels: 3 } },
+      )
+        .png()
+        .toBuffer(),
+    );
 console.log(`tile: ${name ?? 'synthetic 1000×1000 RGB'}`);
 
 async function median(bytes: Uint8Array, kind: 'png' | 'tiff'): Promise<number> {

@@ -34,7 +34,16 @@ for (let i = 0; i < 100; i++) {
 
 const browser = await chromium.launch({
   executablePath: process.env.PSEUDOLAB_CHROMIUM ?? '/usr/bin/chromium',
-  args: ['--enable-unsafe-webgpu', '--enable-unsafe-swiftshader', '--use-angle=swiftshader', '--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+  args: [
+    '--enable-unsafe-webgpu',
+    '--enable-unsafe-swiftshader',
+    '--use-angle=swiftshader',
+    '--no-sandbox',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+    '--no-first-run',
+  ],
 });
 
 const pct = (xs, p) => {
@@ -132,5 +141,7 @@ for (const r of rows) {
     continue;
   }
   const f = (x) => (Number.isFinite(x) ? x.toFixed(0) : '–');
-  console.log(`| ${r.backend} | ${r.adapter || '—'} | ${r.slicesPerSecond.toFixed(2)} | ${f(r.frameP50)} / ${f(r.frameP95)} / ${f(r.frameP99)} | ${f(r.latencyMedian)} / ${f(r.latencyP95)} (${r.scrolls} scrolls) |`);
+  console.log(
+    `| ${r.backend} | ${r.adapter || '—'} | ${r.slicesPerSecond.toFixed(2)} | ${f(r.frameP50)} / ${f(r.frameP95)} / ${f(r.frameP99)} | ${f(r.latencyMedian)} / ${f(r.latencyP95)} (${r.scrolls} scrolls) |`,
+  );
 }

@@ -85,7 +85,8 @@ describe('doc references', () => {
     const files = new Map<string, string>();
     for (const path of DOCS) {
       const full = join(ROOT, path);
-      if (statSync(full).isDirectory()) for (const name of readdirSync(full).filter((n) => n.endsWith('.md'))) files.set(`${path}/${name}`, readFileSync(join(full, name), 'utf8'));
+      if (statSync(full).isDirectory())
+        for (const name of readdirSync(full).filter((n) => n.endsWith('.md'))) files.set(`${path}/${name}`, readFileSync(join(full, name), 'utf8'));
       else files.set(path, readFileSync(full, 'utf8'));
     }
     expect(files.size).toBeGreaterThan(4);

@@ -35,8 +35,7 @@ export type ReadRepoFile = (path: string) => string | undefined;
 const TRAP = String.raw`(?:\d+|"[^"\n]+")`;
 const QUOTE = String.raw`"([^"\n]{2,160})"|“([^”\n]{2,160})”`;
 const REF = new RegExp(
-  String.raw`(?<![\w/.-])((?:[\w.-]+/)*[\w-]+\.md)(?:#([\w-]+))?` +
-    String.raw`(?:[,:]?\s+(?:(traps?)\s+(${TRAP}(?:\s*(?:,|and)\s*${TRAP})*)|${QUOTE}))?`,
+  String.raw`(?<![\w/.-])((?:[\w.-]+/)*[\w-]+\.md)(?:#([\w-]+))?` + String.raw`(?:[,:]?\s+(?:(traps?)\s+(${TRAP}(?:\s*(?:,|and)\s*${TRAP})*)|${QUOTE}))?`,
   'g',
 );
 /** Placeholders in prose about file names, not references. */
@@ -125,9 +124,7 @@ export function problemWith(ref: DocRef, read: ReadRepoFile): string | undefined
   }
   for (const trap of ref.traps ?? []) {
     const traps = headings.filter((h) => /^trap \d+\b/i.test(h));
-    const found = /^\d+$/.test(trap)
-      ? traps.some((h) => new RegExp(`^trap ${trap}\\b`, 'i').test(h))
-      : traps.some((h) => plain(h).includes(plain(trap)));
+    const found = /^\d+$/.test(trap) ? traps.some((h) => new RegExp(`^trap ${trap}\\b`, 'i').test(h)) : traps.some((h) => plain(h).includes(plain(trap)));
     if (!found) return `${path} has no trap ${/^\d+$/.test(trap) ? trap : `"${trap}"`}`;
   }
   return undefined;

@@ -51,7 +51,9 @@ const started = performance.now();
 const image = fileSink(values.out);
 const imageWriter = new NiftiGzipWriter({ dims, ijkToLps, datatype: 'int16', description: `pseudolab synthetic CT seed ${plan.seed}` }, image.sink, level);
 const label = values.labels ? fileSink(values.labels) : null;
-const labelWriter = label ? new NiftiGzipWriter({ dims, ijkToLps, datatype: 'uint8', labels: true, description: 'pseudolab synthetic CT labels' }, label.sink, 6) : null;
+const labelWriter = label
+  ? new NiftiGzipWriter({ dims, ijkToLps, datatype: 'uint8', labels: true, description: 'pseudolab synthetic CT labels' }, label.sink, 6)
+  : null;
 const per = dims[0] * dims[1];
 const slice = new Int16Array(per);
 const labels = new Uint8Array(per);

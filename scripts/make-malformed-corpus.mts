@@ -20,7 +20,10 @@ if (!existsSync(datasets) || !sourcesPresent(sources)) {
 configureNodeCodecs();
 const cases = await makeMalformedCorpus(out, sources, async (files) => {
   const inputs = Object.entries(files).map(([name, bytes]) => memoryFile(name, bytes));
-  return summarize(await openInputs(inputs), inputs.map((f) => f.name));
+  return summarize(
+    await openInputs(inputs),
+    inputs.map((f) => f.name),
+  );
 });
 const groups = new Map<string, number>();
 for (const c of cases) groups.set(c.group, (groups.get(c.group) ?? 0) + 1);

@@ -20,4 +20,11 @@ const walk = (d: string): void => {
 walk(dir);
 configureNodeCodecs();
 const result = await openInputs(files);
-process.stdout.write(`\n${JSON.stringify(summarize(result, files.map((f) => f.name)))}\n`);
+process.stdout.write(
+  `\n${JSON.stringify(
+    summarize(
+      result,
+      files.map((f) => f.name),
+    ),
+  )}\n`,
+);

@@ -35,7 +35,16 @@ paintStroke(labels, [ni, nj], 10, [200, 220], [260, 240], 8, 1);
 paintStroke(labels, [ni, nj], 12, [210, 230], [250, 260], 8, 1);
 slices[2][10] = 1;
 slices[2][12] = 1;
-const wv: WorkerVolume = { id: v.id, validation: [], dims: [ni, nj, nk], spacing: [...v.geometry.spacing], channels: v.channels, voxels: v.voxels, labels, slices };
+const wv: WorkerVolume = {
+  id: v.id,
+  validation: [],
+  dims: [ni, nj, nk],
+  spacing: [...v.geometry.spacing],
+  channels: v.channels,
+  voxels: v.voxels,
+  labels,
+  slices,
+};
 
 if (backend === 'webgpu') await startNodeBackend('webgpu');
 const heap = (): number => {
@@ -49,7 +58,9 @@ let peakLive = 0;
 const session = new TrainingSession((m: FromWorker) => {
   if (m.type === 'step') {
     peakLive = Math.max(peakLive, tf.memory().numBytes);
-    console.log(`step ${m.report.step}: ${(m.report.ms / 1000).toFixed(2)} s, loss ${m.report.losses.total.toFixed(3)}, heap ${mib(heap())}, live ${mib(tf.memory().numBytes)}`);
+    console.log(
+      `step ${m.report.step}: ${(m.report.ms / 1000).toFixed(2)} s, loss ${m.report.losses.total.toFixed(3)}, heap ${mib(heap())}, live ${mib(tf.memory().numBytes)}`,
+    );
     if (m.report.step >= steps) session.handle({ type: 'stop' });
   } else if (m.type === 'prediction') console.log(`  prediction k=${m.k} at step ${m.step} (${m.labels.filter((x) => x > 0).length} px foreground)`);
   else if (m.type === 'error') {
@@ -57,11 +68,31 @@ const session = new TrainingSession((m: FromWorker) => {
   } else if (m.type === 'state') {
     console.log(`state ${m.state}`);
     if (m.state === 'stopped' || m.state === 'error') done();
-  } else if (m.type === 'ready') console.log(`ready: patch ${m.patch.join('×')}, ${m.modelSize} (width ${m.width}, depth ${m.depth}), ${m.labeledSlices} labeled, ${m.validationSlices} validation`);
-  else if (m.type === 'memory2d' || m.type === 'backend' || m.type === 'validation' || m.type === 'notice') console.log(m.type, JSON.stringify(m.type === 'backend' ? { name: m.choice.name } : m));
+  } else if (m.type === 'ready')
+    console.log(
+      `ready: patch ${m.patch.join('×')}, ${m.modelSize} (width ${m.width}, depth ${m.depth}), ${m.labeledSlices} labeled, ${m.validationSlices} validation`,
+    );
+  else if (m.type === 'memory2d' || m.type === 'backend' || m.type === 'validation' || m.type === 'notice')
+    console.log(m.type, JSON.stringify(m.type === 'backend' ? { name: m.choice.name } : m));
 });
 const config = presetConfig('mean-teacher', { seed: 1, model: { kind: '2d' }, validation: { everySteps: 20 } });
-session.handle({ type: 'start', config, classes: [{ value: 1, name: 'Tumour' }], volumes: [wv], backendOrder: [backend], skipSoftware: false, customKernels: true, modelSize, wasmPaths: '', checkpoint: null, checkpointEveryMs: 3_600_000, texts: null, textVectors: null, tak: null, takVectors: null });
+session.handle({
+  type: 'start',
+  config,
+  classes: [{ value: 1, name: 'Tumour' }],
+  volumes: [wv],
+  backendOrder: [backend],
+  skipSoftware: false,
+  customKernels: true,
+  modelSize,
+  wasmPaths: '',
+  checkpoint: null,
+  checkpointEveryMs: 3_600_000,
+  texts: null,
+  textVectors: null,
+  tak: null,
+  takVectors: null,
+});
 session.handle({ type: 'watch', volumeId: v.id, ks: [10, 9, 11] });
 await finished;
 console.log(`wasm heap at the end ${mib(heap())}; peak live tensors after a step ${mib(peakLive)}`);

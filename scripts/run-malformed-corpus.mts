@@ -33,7 +33,12 @@ for (const r of results) {
   byGroup.set(r.group, g);
 }
 console.log('by group:');
-for (const [g, c] of byGroup) console.log(`  ${g}: ${Object.entries(c).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+for (const [g, c] of byGroup)
+  console.log(
+    `  ${g}: ${Object.entries(c)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ')}`,
+  );
 const bad = results.filter((r) => r.outcome !== 'ok' && r.outcome !== 'named-error');
 if (bad.length > 0) {
   console.log('not ok:');

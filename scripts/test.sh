@@ -50,6 +50,10 @@ npx depcruise src --config .dependency-cruiser.cjs
 echo "==> lint (Biome)"
 npx biome lint
 
+# One layout for all the code (biome.json: width 160, single quotes); `npm run format` applies it.
+echo "==> format (Biome)"
+npx biome format
+
 echo "==> unit tests (Node)"
 unit_rc=0
 npx vitest run --reporter=default --reporter=json --outputFile=e2e-artifacts/unit-report.json || unit_rc=$?

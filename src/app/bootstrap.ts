@@ -49,7 +49,11 @@ async function takeOver(store: AppStore, db: Database, session: Session, restore
     for (const p of stored.problems) s.pushMessage({ severity: 'warning', subject: 'Saved workspace', text: p });
   } catch (e) {
     // Unreadable: this tab's workspace replaces it rather than leaving nothing saving at all.
-    s.pushMessage({ severity: 'warning', subject: 'Saved workspace', text: `What the other tab saved could not be read (${(e as Error).message}); this tab's workspace is saved instead.` });
+    s.pushMessage({
+      severity: 'warning',
+      subject: 'Saved workspace',
+      text: `What the other tab saved could not be read (${(e as Error).message}); this tab's workspace is saved instead.`,
+    });
   }
   s.dismissMessage(notice);
   s.pushMessage({
@@ -87,7 +91,8 @@ export async function bootstrap(store: AppStore): Promise<Session> {
   let readOnlyNotice: number | null = null;
   if (lock && !lock.now) {
     autosaveAllowed = false;
-    const text = 'Pseudolab is open in another tab, which saves the workspace. Changes made in this tab are not saved while that tab is open; when it closes, this tab takes over and saves them.';
+    const text =
+      'Pseudolab is open in another tab, which saves the workspace. Changes made in this tab are not saved while that tab is open; when it closes, this tab takes over and saves them.';
     readOnlyNotice = say({ severity: 'warning', subject: 'Another tab', text });
     store.getState().setSaveState({ kind: 'error', at: Date.now(), message: text, lastSavedAt: null, reason: 'another tab saves' });
   }

@@ -37,9 +37,7 @@ async function walk(entry: FileSystemEntry, prefix: string, out: InputFile[]): P
 /** Files and whole folders from a drop, with relative paths. */
 export async function filesFromDrop(dt: DataTransfer): Promise<InputFile[]> {
   const out: InputFile[] = [];
-  const entries = [...dt.items]
-    .filter((i) => i.kind === 'file')
-    .map((i) => i.webkitGetAsEntry?.() ?? null);
+  const entries = [...dt.items].filter((i) => i.kind === 'file').map((i) => i.webkitGetAsEntry?.() ?? null);
   if (entries.length > 0 && entries.every((e) => e !== null)) {
     for (const e of entries) await walk(e!, '', out);
     return out;

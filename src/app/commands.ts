@@ -20,9 +20,7 @@ export async function openFilesCommand(store: AppStore, files: InputFile[]): Pro
   performance.mark('pseudolab:open:start');
   s.setProgress({ label: 'Opening files', done: 0, total: files.length });
   try {
-    const result = await openInputs(files, (done, total, what) =>
-      store.getState().setProgress({ label: `Opening ${what}`, done, total }),
-    );
+    const result = await openInputs(files, (done, total, what) => store.getState().setProgress({ label: `Opening ${what}`, done, total }));
     for (const p of result.problems) {
       store.getState().pushMessage({ severity: p.severity, subject: p.file, text: p.message });
     }
@@ -33,7 +31,10 @@ export async function openFilesCommand(store: AppStore, files: InputFile[]): Pro
     // A CSV of descriptions opened on its own is for the images already open.
     if (result.descriptions) {
       const now = store.getState();
-      const open = describeOpenVolumes(result.descriptions, now.volumeOrder.map((id) => now.volumes[id]!.volume));
+      const open = describeOpenVolumes(
+        result.descriptions,
+        now.volumeOrder.map((id) => now.volumes[id]!.volume),
+      );
       for (const d of open.descriptions) now.setVolumeDescription(d.volumeId, d.description);
       for (const p of open.problems) now.pushMessage({ severity: p.severity, subject: p.file, text: p.message });
       for (const m of open.summaries) now.pushMessage({ severity: 'info', subject: m.file, text: m.text });
@@ -91,9 +92,7 @@ export async function exportAllLabelsCommand(store: AppStore): Promise<void> {
   const entries = s.volumeOrder.map((id) => s.volumes[id]).filter((e) => e !== undefined);
   if (entries.length === 0) return;
   try {
-    const zip = await zipExport(entries, s.classes, (done, total) =>
-      store.getState().setProgress({ label: 'Exporting labels', done, total }),
-    );
+    const zip = await zipExport(entries, s.classes, (done, total) => store.getState().setProgress({ label: 'Exporting labels', done, total }));
     downloadBytes(zip, 'pseudolab-labels.zip', 'application/zip');
   } catch (e) {
     s.pushMessage({ severity: 'error', subject: null, text: `Export failed: ${(e as Error).message}` });

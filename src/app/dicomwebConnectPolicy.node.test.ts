@@ -59,7 +59,7 @@ describe('connections narrowed when the page starts', () => {
     expect(mod.rememberedDicomwebUrl()).toBe('https://pacs.hospital.org:8443/dicom-web');
   });
 
-  it('adds nothing for a server on the page\'s own origin, and starts own-origin-only whatever junk is stored', async () => {
+  it("adds nothing for a server on the page's own origin, and starts own-origin-only whatever junk is stored", async () => {
     expect((await start({ 'pseudolab.dicomweb.url': 'https://pseudolab.hospital.org/dicom-web' })).metas[0]!.content).toBe("connect-src 'self' blob: data:");
     for (const junk of ['https://*.hospital.org/dicom-web', "https://a.org 'unsafe-eval'", 'javascript:alert(1)', 'not a url']) {
       const { metas, mod } = await start({ 'pseudolab.dicomweb.url': junk });

@@ -59,7 +59,7 @@ describe('matching predictions to open volumes', () => {
     expect(shifted.ok === false && shifted.message).toMatch(/differs by up to 0\.500 mm/);
   });
 
-  it('maps nnU-Net values back through our export\'s classValues, else by name', () => {
+  it("maps nnU-Net values back through our export's classValues, else by name", () => {
     const classes = [makeClass(1, 'Anterior'), makeClass(3, 'Posterior')];
     expect(Array.from(predictionValueMap(exportJson, classes).map.subarray(0, 3))).toEqual([0, 1, 3]);
     const foreign = predictionValueMap({ labels: { background: 0, posterior: 1, tumour: 2 } }, classes);
@@ -90,7 +90,7 @@ describe('importing predictions for review', () => {
     expect(Array.from(layer.sliceStep).every((k) => k >= 0)).toBe(true);
   });
 
-  it('is reviewed like the model\'s pseudo-labels: accept marks the slice imported, reject hides it', async () => {
+  it("is reviewed like the model's pseudo-labels: accept marks the slice imported, reject hides it", async () => {
     const { store, a } = workspace();
     await importPredictionsCommand(store, [memoryFile('case_a.nii.gz', writeNiftiLabels(nnunetPrediction(a), a))]);
     const per = 12 * 10;
@@ -112,7 +112,9 @@ describe('importing predictions for review', () => {
     const { store, a } = workspace();
     await importPredictionsCommand(store, [memoryFile('case_a.nii.gz', writeNiftiLabels(nnunetPrediction(a), a))]);
     const per = 12 * 10;
-    store.getState().applyTrainingEvent({ type: 'prediction', volumeId: a.id, k: 0, step: 10, labels: new Uint8Array(per), uncertainty: new Uint8Array(per) } as never);
+    store
+      .getState()
+      .applyTrainingEvent({ type: 'prediction', volumeId: a.id, k: 0, step: 10, labels: new Uint8Array(per), uncertainty: new Uint8Array(per) } as never);
     const layer = store.getState().training.predictions[a.id]!;
     expect(layer.imported).toBeUndefined();
     expect(layer.labels[2 * per]).toBe(0);
@@ -157,7 +159,17 @@ function dicomVolume(): Volume {
     sliceThickness: 2.5,
     study: { PatientName: 'Test^Patient', PatientID: 'P1', StudyDate: '20260101' },
   };
-  return { ...v, source: { format: 'dicom', fileNames: ['a.dcm'], seriesInstanceUID: '1.2.826.0.1.9', studyInstanceUID: '1.2.826.0.1.8', frameOfReferenceUID: '1.2.826.0.1.6', reference } };
+  return {
+    ...v,
+    source: {
+      format: 'dicom',
+      fileNames: ['a.dcm'],
+      seriesInstanceUID: '1.2.826.0.1.9',
+      studyInstanceUID: '1.2.826.0.1.8',
+      frameOfReferenceUID: '1.2.826.0.1.6',
+      reference,
+    },
+  };
 }
 
 describe('importing a DICOM SEG as predictions', () => {
@@ -179,6 +191,8 @@ describe('importing a DICOM SEG as predictions', () => {
     const other = createAppStore();
     other.getState().addVolumes([{ volume: syntheticVolume('other', [6, 5, 4]) }]);
     await importPredictionsCommand(other, [memoryFile('seg.dcm', seg)]);
-    expect(other.getState().messages.map((m) => m.text)).toEqual([expect.stringMatching(/segments series 1\.2\.826\.0\.1\.9, which is not open; open that DICOM series first/)]);
+    expect(other.getState().messages.map((m) => m.text)).toEqual([
+      expect.stringMatching(/segments series 1\.2\.826\.0\.1\.9, which is not open; open that DICOM series first/),
+    ]);
   });
 });

@@ -98,7 +98,12 @@ export async function importPredictionsCommand(store: AppStore, files: InputFile
       if (format === 'nifti') {
         const l = readNiftiLabelValues(bytes, file.name);
         const s = store.getState();
-        const match = matchPrediction(file.name, l.dims, l.ijkToLps, s.volumeOrder.map((id) => s.volumes[id]!.volume));
+        const match = matchPrediction(
+          file.name,
+          l.dims,
+          l.ijkToLps,
+          s.volumeOrder.map((id) => s.volumes[id]!.volume),
+        );
         if (!match.ok) throw new Error(match.message);
         const { map, unnamed } = predictionValueMap(datasetJson, s.classes);
         const labels = l.values.map((v) => map[v]!);

@@ -5,7 +5,15 @@ import type { FromOnnxWorker, ToOnnxWorker } from '../train/onnx/onnxProtocol.ts
 import { makeClass } from '../volume/classes.ts';
 import { ImportedModelController } from './importedModel.ts';
 
-const SIDECAR = { dimensions: 2, patch: [16, 16], classes: [{ value: 1, name: 'Anterior' }, { value: 5, name: 'lesion' }], normalisation: { kind: 'zscore-per-image' } };
+const SIDECAR = {
+  dimensions: 2,
+  patch: [16, 16],
+  classes: [
+    { value: 1, name: 'Anterior' },
+    { value: 5, name: 'lesion' },
+  ],
+  normalisation: { kind: 'zscore-per-image' },
+};
 
 function setUp() {
   const store = createAppStore();
@@ -35,9 +43,17 @@ describe('an imported ONNX model in the app', () => {
     expect(sent.map((m) => m.type)).toEqual(['load', 'volume']);
     expect(sent[0]).toMatchObject({ type: 'load', name: 'liver.onnx', wasmUrl: 'http://x/ort.wasm', sidecar: { dimensions: 2, patch: [16, 16] } });
     // The model's new class joins the workspace; label 1 keeps the user's name ("Head"), and the user is told.
-    expect(store.getState().classes.map((c) => [c.value, c.name])).toEqual([[1, 'Head'], [2, 'Posterior'], [5, 'lesion']]);
+    expect(store.getState().classes.map((c) => [c.value, c.name])).toEqual([
+      [1, 'Head'],
+      [2, 'Posterior'],
+      [5, 'lesion'],
+    ]);
     expect(store.getState().messages.some((m) => m.severity === 'warning' && /label 1 "Anterior".*"Head"/.test(m.text))).toBe(true);
-    expect(store.getState().training.onnxModel).toEqual({ name: 'liver.onnx', summary: '2D model, windows 16×16, 2 classes (Anterior, lesion)', status: 'loading' });
+    expect(store.getState().training.onnxModel).toEqual({
+      name: 'liver.onnx',
+      summary: '2D model, windows 16×16, 2 classes (Anterior, lesion)',
+      status: 'loading',
+    });
 
     emit({ type: 'loaded', name: 'liver.onnx', inputs: ['image'], outputs: ['scores'] });
     expect(store.getState().training.onnxModel?.status).toBe('ready');
@@ -57,7 +73,11 @@ describe('an imported ONNX model in the app', () => {
 
   it('says what is wrong: no sidecar, a bad sidecar, training running, a crash', async () => {
     const { store, controller, sent, disposed } = setUp();
-    const errors = () => store.getState().messages.filter((m) => m.severity === 'error').map((m) => m.text);
+    const errors = () =>
+      store
+        .getState()
+        .messages.filter((m) => m.severity === 'error')
+        .map((m) => m.text);
     expect(await controller.open([new File([new Uint8Array(3)], 'liver.onnx')])).toBe(false);
     expect(errors().at(-1)).toMatch(/liver\.onnx needs its sidecar JSON/);
     expect(await controller.open(files({ ...SIDECAR, patch: [16] }))).toBe(false);

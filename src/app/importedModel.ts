@@ -51,8 +51,11 @@ export class ImportedModelController {
     };
     const model = files.find((f) => /\.onnx$/i.test(f.name));
     const json = files.find((f) => /\.json$/i.test(f.name));
-    if (!model) return tell('Choose the model\'s .onnx file together with its sidecar .json (both at once in the file dialog).');
-    if (!json) return tell(`${model.name} needs its sidecar JSON (spacing, normalisation, window and classes): choose both files at once. docs/onnx-models.md describes it.`);
+    if (!model) return tell("Choose the model's .onnx file together with its sidecar .json (both at once in the file dialog).");
+    if (!json)
+      return tell(
+        `${model.name} needs its sidecar JSON (spacing, normalisation, window and classes): choose both files at once. docs/onnx-models.md describes it.`,
+      );
     if (s.training.status === 'running' || s.training.status === 'starting' || s.training.status === 'paused') {
       return tell('A model is training: stop it first, then import the other model.');
     }
@@ -77,7 +80,12 @@ export class ImportedModelController {
     this.client.send({ type: 'load', model: new Uint8Array(await model.arrayBuffer()), sidecar, name: model.name, wasmUrl: this.wasmUrl() });
     this.syncVolumes(this.store.getState());
     this.sendWatch();
-    if (unusable.length > 0) s.pushMessage({ severity: 'warning', subject: SUBJECT, text: `${model.name} expects ${sidecar.channels === 1 ? 'grey' : 'RGB'} images, so it skips ${unusable.length} of the open images.` });
+    if (unusable.length > 0)
+      s.pushMessage({
+        severity: 'warning',
+        subject: SUBJECT,
+        text: `${model.name} expects ${sidecar.channels === 1 ? 'grey' : 'RGB'} images, so it skips ${unusable.length} of the open images.`,
+      });
     return true;
   }
 
@@ -108,10 +116,16 @@ export class ImportedModelController {
     const known = new Map(s.classes.map((c) => [c.value, c]));
     const added = sidecar.classes.filter((c) => !known.has(c.value));
     // A sidecar that names no class ("class 2" is parseSidecar's stand-in) has nothing to disagree about.
-    const renamed = sidecar.classes.filter((c) => known.has(c.value) && !/^class \d+$/.test(c.name) && known.get(c.value)!.name.toLowerCase() !== c.name.toLowerCase());
+    const renamed = sidecar.classes.filter(
+      (c) => known.has(c.value) && !/^class \d+$/.test(c.name) && known.get(c.value)!.name.toLowerCase() !== c.name.toLowerCase(),
+    );
     if (added.length > 0) s.setClasses([...s.classes, ...added.map((c) => makeClass(c.value, c.name))].sort((a, b) => a.value - b.value));
     if (renamed.length > 0) {
-      s.pushMessage({ severity: 'warning', subject: SUBJECT, text: `The model calls ${renamed.map((c) => `label ${c.value} "${c.name}"`).join(', ')}; this workspace names ${renamed.length === 1 ? 'it' : 'them'} ${renamed.map((c) => `"${known.get(c.value)!.name}"`).join(', ')}. Its predictions use the workspace's names.` });
+      s.pushMessage({
+        severity: 'warning',
+        subject: SUBJECT,
+        text: `The model calls ${renamed.map((c) => `label ${c.value} "${c.name}"`).join(', ')}; this workspace names ${renamed.length === 1 ? 'it' : 'them'} ${renamed.map((c) => `"${known.get(c.value)!.name}"`).join(', ')}. Its predictions use the workspace's names.`,
+      });
     }
   }
 
@@ -145,7 +159,11 @@ export class ImportedModelController {
     if (m.type === 'loaded') {
       const current = s.training.onnxModel;
       if (current) s.setTrainingPatch({ onnxModel: { ...current, status: 'ready' } });
-      s.pushMessage({ severity: 'info', subject: SUBJECT, text: `${m.name} is ready: ${current?.summary ?? ''}. Its pseudo-labels appear on the slice on screen; Predict all labels every volume.` });
+      s.pushMessage({
+        severity: 'info',
+        subject: SUBJECT,
+        text: `${m.name} is ready: ${current?.summary ?? ''}. Its pseudo-labels appear on the slice on screen; Predict all labels every volume.`,
+      });
       return;
     }
     if (m.type === 'error') {
@@ -157,7 +175,11 @@ export class ImportedModelController {
   }
 
   private onCrash(message: string): void {
-    this.store.getState().pushMessage({ severity: 'error', subject: SUBJECT, text: `The imported model's worker stopped (${message}). Your labels are safe; import the model again to go on.` });
+    this.store.getState().pushMessage({
+      severity: 'error',
+      subject: SUBJECT,
+      text: `The imported model's worker stopped (${message}). Your labels are safe; import the model again to go on.`,
+    });
     this.close();
   }
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { InputActivity } from './inputActivity.ts';
 
-describe('waiting for a pause in the user\'s input', () => {
+describe("waiting for a pause in the user's input", () => {
   it('resolves at once with no input, after the quiet time following input, and at the cap during endless input', async () => {
     let now = 0;
     const a = new InputActivity(() => now);

@@ -41,11 +41,7 @@ export function sidecarFile(name: string, classes: ClassDef[]): ExportFile {
  * All volumes in one archive, so the browser asks once and the folder arrives whole. Yields between volumes
  * and reports progress: a large dataset takes seconds to compress.
  */
-export async function zipExport(
-  entries: VolumeEntry[],
-  classes: ClassDef[],
-  onProgress?: (done: number, total: number) => void,
-): Promise<Uint8Array> {
+export async function zipExport(entries: VolumeEntry[], classes: ClassDef[], onProgress?: (done: number, total: number) => void): Promise<Uint8Array> {
   const tree: Record<string, Uint8Array> = {};
   const names = uniqueNames(entries.map((e) => baseName(e.volume.name)));
   for (let n = 0; n < entries.length; n++) {

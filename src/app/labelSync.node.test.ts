@@ -15,7 +15,6 @@ import { FakeWorker, useFakeWorker } from './testing/fakeWorker.ts';
  * undo and redo alike; when the page cannot tell what changed, the whole volume still goes.
  */
 
-
 describe('which k-slices an edit touched', () => {
   it('tells a new edit, an undo and a redo apart, and names their slices', () => {
     const store = createAppStore();
@@ -94,7 +93,12 @@ describe('label edits during training reach the worker', () => {
     // An import changes every slice: the whole volume goes.
     store.getState().replaceLabels(id, new Uint8Array(per * nk).fill(1), SliceProvenance.Imported);
     await vi.advanceTimersByTimeAsync(500);
-    expect(worker.received.slice(1).filter((m) => m.type === 'labels' || m.type === 'labelSlices').map((m) => m.type)).toEqual(['labels']);
+    expect(
+      worker.received
+        .slice(1)
+        .filter((m) => m.type === 'labels' || m.type === 'labelSlices')
+        .map((m) => m.type),
+    ).toEqual(['labels']);
     apply();
     expect(workerLabels).toEqual(entry().committed);
     controller.dispose();

@@ -22,7 +22,9 @@ describe('nnU-Net export from the workspace', () => {
     painted!.labels.voxels[360] = 1; // (0, 0, 3): a stroke in progress in a labeled slice, not committed, not exported
     const progress: string[] = [];
     const entries = s.getState().volumeOrder.map((id) => s.getState().volumes[id]!);
-    const out = await nnunetZip(entries, { datasetId: 3, datasetName: 'Demo', classes: CLASSES, includePseudoLabels: true }, (done, total, name) => progress.push(`${name} ${done}/${total}`));
+    const out = await nnunetZip(entries, { datasetId: 3, datasetName: 'Demo', classes: CLASSES, includePseudoLabels: true }, (done, total, name) =>
+      progress.push(`${name} ${done}/${total}`),
+    );
     // Two 12×10×8 int16 volumes: under one MiB each, one step each.
     expect(progress).toEqual(['painted 1/1', 'untouched 1/1']);
     const files = unzipSync(out.zip);
@@ -34,7 +36,10 @@ describe('nnU-Net export from the workspace', () => {
     ]);
     const labels = readNiftiLabelValues(files['Dataset003_Demo/labelsTr/painted.nii.gz']!, 'painted').values;
     expect([labels[360], labels[362 + 12], labels[0]]).toEqual([0, 2, 3]);
-    expect(JSON.parse(strFromU8(files['Dataset003_Demo/dataset.json']!))).toMatchObject({ numTraining: 1, labels: { background: 0, Anterior: 1, Posterior: 2, ignore: 3 } });
+    expect(JSON.parse(strFromU8(files['Dataset003_Demo/dataset.json']!))).toMatchObject({
+      numTraining: 1,
+      labels: { background: 0, Anterior: 1, Posterior: 2, ignore: 3 },
+    });
   });
 
   it('says why when nothing is labeled, and clears the progress bar', async () => {

@@ -35,8 +35,7 @@ export const SERVED_CONNECT_WIDENING: readonly string[] = ['http:', 'https:'];
 
 /** The policy as a header value; `extraScript` adds sources (the dev server's nonce for its injected preamble). */
 export function contentSecurityPolicy(opts: { meta?: boolean; extraScript?: readonly string[] } = {}): string {
-  const extra = (name: string): readonly string[] =>
-    name === 'script-src' ? (opts.extraScript ?? []) : name === 'connect-src' ? SERVED_CONNECT_WIDENING : [];
+  const extra = (name: string): readonly string[] => (name === 'script-src' ? (opts.extraScript ?? []) : name === 'connect-src' ? SERVED_CONNECT_WIDENING : []);
   return Object.entries(CSP_DIRECTIVES)
     .filter(([name]) => !(opts.meta && name === 'frame-ancestors'))
     .map(([name, sources]) => `${name} ${[...sources, ...extra(name)].join(' ')}`)

@@ -70,7 +70,10 @@ describe.skipIf(!existsSync(SERIES) || !existsSync(OTHER))('DICOM SEG in the app
     await openFilesCommand(other, nodeFolder(OTHER));
     const before = other.getState().volumes[other.getState().activeVolumeId!]!.committed.slice();
     await openFilesCommand(other, [memoryFile('labels_seg.dcm', seg)]);
-    const errors = other.getState().messages.filter((m) => m.severity === 'error').map((m) => `${m.subject}: ${m.text}`);
+    const errors = other
+      .getState()
+      .messages.filter((m) => m.severity === 'error')
+      .map((m) => `${m.subject}: ${m.text}`);
     expect(errors).toEqual([expect.stringMatching(/^labels_seg\.dcm: is a DICOM SEG of series [\d.]+, which is not open/)]);
     expect(Buffer.from(other.getState().volumes[other.getState().activeVolumeId!]!.committed).equals(Buffer.from(before))).toBe(true);
 
@@ -79,10 +82,16 @@ describe.skipIf(!existsSync(SERIES) || !existsSync(OTHER))('DICOM SEG in the app
     const entry = store.getState().volumes[volumeId]!;
     const src = entry.volume.source;
     if (src.format !== 'dicom' || !src.reference) throw new Error('expected a DICOM reference');
-    const moved = { ...src.reference, instances: src.reference.instances.map((i) => ({ ...i, position: i.position!.map((v) => v + 1) as [number, number, number] })) };
+    const moved = {
+      ...src.reference,
+      instances: src.reference.instances.map((i) => ({ ...i, position: i.position!.map((v) => v + 1) as [number, number, number] })),
+    };
     store.setState((s) => ({ volumes: { ...s.volumes, [volumeId]: { ...entry, volume: { ...entry.volume, source: { ...src, reference: moved } } } } }));
     await openFilesCommand(store, [memoryFile('labels_seg.dcm', seg)]);
-    const last = store.getState().messages.filter((m) => m.severity === 'error').map((m) => `${m.subject}: ${m.text}`);
+    const last = store
+      .getState()
+      .messages.filter((m) => m.severity === 'error')
+      .map((m) => `${m.subject}: ${m.text}`);
     expect(last).toEqual([expect.stringMatching(/^labels_seg\.dcm: frame 1 lies 1\.732 mm from slice 4 .*geometry does not match; nothing was imported/)]);
   });
 
@@ -91,7 +100,9 @@ describe.skipIf(!existsSync(SERIES) || !existsSync(OTHER))('DICOM SEG in the app
     await openFilesCommand(store, nodeFolder(SERIES));
     const entry = store.getState().volumes[store.getState().activeVolumeId!]!;
     expect(dicomSegExportBlocker(entry)).toBeNull();
-    expect(dicomSegExportBlocker({ ...entry, volume: { ...entry.volume, source: { format: 'nifti', fileName: 'a.nii', header: {} as never } } })).toMatch(/^DICOM SEG needs a volume opened from a DICOM series/);
+    expect(dicomSegExportBlocker({ ...entry, volume: { ...entry.volume, source: { format: 'nifti', fileName: 'a.nii', header: {} as never } } })).toMatch(
+      /^DICOM SEG needs a volume opened from a DICOM series/,
+    );
     expect(dicomSegExportBlocker(null)).toMatch(/Open a DICOM series/);
   });
 });

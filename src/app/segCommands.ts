@@ -83,7 +83,10 @@ export function applyOpenedSegs(store: AppStore, segs: { path: string; name: str
     };
     const entry = targetOf(store, seg);
     if (!entry) {
-      say('error', `${name}: is a DICOM SEG of series ${seg.referencedSeriesUID ?? '(not named)'}, which is not open; open that series (with the SEG or before it) to see its labels`);
+      say(
+        'error',
+        `${name}: is a DICOM SEG of series ${seg.referencedSeriesUID ?? '(not named)'}, which is not open; open that series (with the SEG or before it) to see its labels`,
+      );
       continue;
     }
     const { valueFor, added } = classMapper(store.getState().classes);
@@ -94,7 +97,10 @@ export function applyOpenedSegs(store: AppStore, segs: { path: string; name: str
       store.getState().setActiveVolume(entry.volume.id);
       if (overlaps > 0) say('warning', `${name}: ${overlaps} voxels belong to more than one segment; each took the last segment's class`);
       const classes = new Set(seg.segments.map((x) => x.label.toLowerCase())).size;
-      say('info', `${name}: DICOM SEG placed on ${entry.volume.name}: ${classes} class${classes === 1 ? '' : 'es'}, ${seg.frames.length} frame${seg.frames.length === 1 ? '' : 's'} (undo with Ctrl+Z).`);
+      say(
+        'info',
+        `${name}: DICOM SEG placed on ${entry.volume.name}: ${classes} class${classes === 1 ? '' : 'es'}, ${seg.frames.length} frame${seg.frames.length === 1 ? '' : 's'} (undo with Ctrl+Z).`,
+      );
     } catch (e) {
       say('error', `${name}: ${(e as Error).message}; nothing was imported`);
     }

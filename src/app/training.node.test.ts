@@ -17,7 +17,6 @@ vi.mock('./download.ts', () => ({ downloadBytes: (bytes: Uint8Array, name: strin
  * training worker, answering or not as each test needs.
  */
 
-
 async function startedRun() {
   const store = createAppStore();
   loadDemo(store);

@@ -39,7 +39,11 @@ describe('TrainingEventQueue', () => {
     vi.useFakeTimers();
     now = 0;
     applied = [];
-    queue = new TrainingEventQueue((m) => applied.push(label(m)), PACING, () => now);
+    queue = new TrainingEventQueue(
+      (m) => applied.push(label(m)),
+      PACING,
+      () => now,
+    );
   });
   afterEach(() => {
     queue.dispose();

@@ -13,11 +13,22 @@ import { FakeWorker } from './testing/fakeWorker.ts';
  * A stand-in Worker plays the training worker.
  */
 
-
 const settle = (): Promise<void> => new Promise((r) => setTimeout(r, 300));
 
 function ready(resumedAt: number | null): FromWorker {
-  return { type: 'ready', network: '2d', patch: [96, 96], parameters: 1000, modelSize: 'tiny', width: 4, depth: 2, labeledSlices: 2, validationSlices: 0, unlabeledSlices: 40, resumedAt };
+  return {
+    type: 'ready',
+    network: '2d',
+    patch: [96, 96],
+    parameters: 1000,
+    modelSize: 'tiny',
+    width: 4,
+    depth: 2,
+    labeledSlices: 2,
+    validationSlices: 0,
+    unlabeledSlices: 40,
+    resumedAt,
+  };
 }
 
 function step(n: number): FromWorker {

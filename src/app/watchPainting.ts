@@ -25,9 +25,13 @@ export function watchPainting(store: AppStore, onChange: (painting: boolean) => 
   const up = (): void => {
     if (!painting) return;
     painting = false;
-    setTimeout(() => setTimeout(() => {
-      if (!painting) onChange(false);
-    }, 0), 0);
+    setTimeout(
+      () =>
+        setTimeout(() => {
+          if (!painting) onChange(false);
+        }, 0),
+      0,
+    );
   };
   document.addEventListener('pointerdown', down, true);
   document.addEventListener('pointerup', up, true);

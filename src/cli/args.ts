@@ -138,7 +138,8 @@ export function parseSetting(s: string): { path: string[]; value: unknown } {
 function num(v: string | undefined, name: string, opts: { int?: boolean; min?: number; max?: number } = {}): number | null {
   if (v === undefined) return null;
   const n = Number(v);
-  if (!Number.isFinite(n) || (opts.int && !Number.isInteger(n))) throw new UsageError(`--${name} must be ${opts.int ? 'a whole number' : 'a number'}, got "${v}"`);
+  if (!Number.isFinite(n) || (opts.int && !Number.isInteger(n)))
+    throw new UsageError(`--${name} must be ${opts.int ? 'a whole number' : 'a number'}, got "${v}"`);
   if (opts.min !== undefined && n < opts.min) throw new UsageError(`--${name} must be at least ${opts.min}, got ${n}`);
   if (opts.max !== undefined && n > opts.max) throw new UsageError(`--${name} must be at most ${opts.max}, got ${n}`);
   return n;
@@ -244,10 +245,19 @@ export function parseCli(argv: string[]): CliArgs {
       };
     }
     case 'predict': {
-      if ((values.model === undefined) === (values.onnx === undefined)) throw new UsageError('give --model RUN (a model of ours) or --onnx MODEL.onnx (one trained elsewhere), one of them');
+      if ((values.model === undefined) === (values.onnx === undefined))
+        throw new UsageError('give --model RUN (a model of ours) or --onnx MODEL.onnx (one trained elsewhere), one of them');
       if (values.sidecar !== undefined && values.onnx === undefined) throw new UsageError('--sidecar goes with --onnx');
-      if (values.onnx !== undefined) return { command, onnx: values.onnx, sidecar: values.sidecar ?? null, images: required(values.images, 'images'), out: required(values.out, 'out') };
-      return { command, model: required(values.model, 'model'), images: required(values.images, 'images'), out: required(values.out, 'out'), backend: backend(values.backend), kernels: kernels(values.kernels) };
+      if (values.onnx !== undefined)
+        return { command, onnx: values.onnx, sidecar: values.sidecar ?? null, images: required(values.images, 'images'), out: required(values.out, 'out') };
+      return {
+        command,
+        model: required(values.model, 'model'),
+        images: required(values.images, 'images'),
+        out: required(values.out, 'out'),
+        backend: backend(values.backend),
+        kernels: kernels(values.kernels),
+      };
     }
     case 'eval':
       return { command, pred: required(values.pred, 'pred'), labels: required(values.labels, 'labels'), json: values.json ?? null };
@@ -266,6 +276,7 @@ function network(v: string | undefined): '2d' | '3d' | null {
 function patchSides(v: string | undefined): number[] | null {
   if (v === undefined) return null;
   const sides = v.split(/[x×,]/).map((s) => Number(s));
-  if (sides.length > 3 || sides.some((n) => !Number.isInteger(n) || n < 4)) throw new UsageError(`--patch must be a side or sides like 32x48x32 (integers ≥ 4), not "${v}"`);
+  if (sides.length > 3 || sides.some((n) => !Number.isInteger(n) || n < 4))
+    throw new UsageError(`--patch must be a side or sides like 32x48x32 (integers ≥ 4), not "${v}"`);
   return sides;
 }

@@ -30,11 +30,26 @@ async function runMain(argv: string[]): Promise<{ code: number; out: string; err
 describe('command line', () => {
   it('parses the train contract and rejects wrong arguments with a reason', () => {
     const a = parseCli(['train', '--data', 'd', '--preset', 'mean-teacher', '--labeled-fraction', '0.1', '--steps', '20', '--out', 'r']);
-    expect(a).toMatchObject({ command: 'train', preset: 'mean-teacher', labeledFraction: 0.1, steps: 20, seed: 1, backend: 'wasm', kernels: true, network: null, patch: null });
-    expect(parseCli(['predict', '--model', 'm', '--images', 'i', '--out', 'o', '--backend', 'webgpu', '--kernels', 'off'])).toMatchObject({ backend: 'webgpu', kernels: false });
+    expect(a).toMatchObject({
+      command: 'train',
+      preset: 'mean-teacher',
+      labeledFraction: 0.1,
+      steps: 20,
+      seed: 1,
+      backend: 'wasm',
+      kernels: true,
+      network: null,
+      patch: null,
+    });
+    expect(parseCli(['predict', '--model', 'm', '--images', 'i', '--out', 'o', '--backend', 'webgpu', '--kernels', 'off'])).toMatchObject({
+      backend: 'webgpu',
+      kernels: false,
+    });
     const tak = parseCli(['train', '--data', 'd', '--preset', 'tak', '--labeled-fraction', '0.1', '--network', '3d', '--patch', '16x32x32', '--out', 'r']);
     expect(tak).toMatchObject({ preset: 'tak', network: '3d', patch: [16, 32, 32] });
-    expect(parseCli(['train', '--data', 'd', '--preset', 'supervised', '--labeled-fraction', '0.1', '--patch', '64', '--out', 'r'])).toMatchObject({ patch: [64] });
+    expect(parseCli(['train', '--data', 'd', '--preset', 'supervised', '--labeled-fraction', '0.1', '--patch', '64', '--out', 'r'])).toMatchObject({
+      patch: [64],
+    });
     const bad: [string[], RegExp][] = [
       [['train', '--data', 'd', '--preset', 'nope', '--labeled-fraction', '0.1', '--out', 'r'], /unknown preset "nope"/],
       [['train', '--data', 'd', '--preset', 'supervised', '--labeled-fraction', '2', '--out', 'r'], /at most 1/],
@@ -54,7 +69,19 @@ describe('command line', () => {
 
   it('exits non-zero with one line for unreadable data', async () => {
     const err = vi.spyOn(console, 'error').mockImplementation(() => undefined);
-    const code = await main(['train', '--data', '/nonexistent/folder', '--preset', 'supervised', '--labeled-fraction', '0.5', '--steps', '1', '--out', join(tmpdir(), 'x')]);
+    const code = await main([
+      'train',
+      '--data',
+      '/nonexistent/folder',
+      '--preset',
+      'supervised',
+      '--labeled-fraction',
+      '0.5',
+      '--steps',
+      '1',
+      '--out',
+      join(tmpdir(), 'x'),
+    ]);
     expect(code).toBe(1);
     expect(err).toHaveBeenCalledTimes(1);
     expect(String(err.mock.calls[0]![0])).toMatch(/^pseudolab: data folder \/nonexistent\/folder does not exist$/);
@@ -64,14 +91,19 @@ describe('command line', () => {
 });
 
 describe('help', () => {
-  it('pseudolab --help lists every command; <command> --help prints that command\'s usage', async () => {
+  it("pseudolab --help lists every command; <command> --help prints that command's usage", async () => {
     for (const argv of [['--help'], ['-h'], ['help'], []]) {
       const all = await runMain(argv);
       expect(all.code, argv.join(' ')).toBe(0);
       for (const c of ['train', 'predict', 'eval']) expect(all.out).toMatch(new RegExp(`^  pseudolab ${c} --`, 'm'));
     }
     for (const command of ['train', 'predict', 'eval'] as const) {
-      for (const argv of [[command, '--help'], [command, '-h'], ['help', command], [command, '--out', 'x', '--help']]) {
+      for (const argv of [
+        [command, '--help'],
+        [command, '-h'],
+        ['help', command],
+        [command, '--out', 'x', '--help'],
+      ]) {
         const one = await runMain(argv);
         expect(one.code, argv.join(' ')).toBe(0);
         expect(one.out).toMatch(new RegExp(`^Usage: pseudolab ${command} --`));
@@ -88,19 +120,43 @@ describe('help', () => {
 });
 
 describe.skipIf(!existsSync(MONUSEG))('train → predict → eval on MoNuSeg PNG and TIFF images (needs ../shared/datasets/monuseg)', () => {
-  it('predicts 0/255 PNG masks of each image\'s size for PNG and TIFF inputs, and eval reports Dice and HD95 in pixels', async () => {
+  it("predicts 0/255 PNG masks of each image's size for PNG and TIFF inputs, and eval reports Dice and HD95 in pixels", async () => {
     const root = mkdtempSync(join(tmpdir(), 'pseudolab-cli2d-'));
     const data = join(root, 'monuseg');
     mkdirSync(join(data, 'img'), { recursive: true });
     mkdirSync(join(data, 'labelcol'), { recursive: true });
-    const [a, b] = readdirSync(join(MONUSEG, 'img')).filter((f) => f.endsWith('.png')).sort();
+    const [a, b] = readdirSync(join(MONUSEG, 'img'))
+      .filter((f) => f.endsWith('.png'))
+      .sort();
     for (const f of [a!, b!]) {
       copyFileSync(join(MONUSEG, 'img', f), join(data, 'img', f));
       copyFileSync(join(MONUSEG, 'labelcol', f), join(data, 'labelcol', f));
     }
     const run = join(root, 'run');
     await runTrain(
-      { command: 'train', data, preset: 'supervised', labeledFraction: 1, labeledSlices: null, steps: 2, minutes: null, seed: 3, out: run, split: null, backend: 'wasm', kernels: true, width: 4, depth: 2, evalEvery: 100, vlmSteps: null, batchLabeled: 1, batchUnlabeled: 0, network: '2d', patch: [64], set: [] },
+      {
+        command: 'train',
+        data,
+        preset: 'supervised',
+        labeledFraction: 1,
+        labeledSlices: null,
+        steps: 2,
+        minutes: null,
+        seed: 3,
+        out: run,
+        split: null,
+        backend: 'wasm',
+        kernels: true,
+        width: 4,
+        depth: 2,
+        evalEvery: 100,
+        vlmSteps: null,
+        batchLabeled: 1,
+        batchUnlabeled: 0,
+        network: '2d',
+        patch: [64],
+        set: [],
+      },
       () => undefined,
     );
 
@@ -109,7 +165,9 @@ describe.skipIf(!existsSync(MONUSEG))('train → predict → eval on MoNuSeg PNG
     mkdirSync(images);
     copyFileSync(join(data, 'img', a!), join(images, a!));
     const tif = b!.replace(/\.png$/, '.tif');
-    await sharp(join(data, 'img', b!)).tiff({ compression: 'lzw' }).toFile(join(images, tif));
+    await sharp(join(data, 'img', b!))
+      .tiff({ compression: 'lzw' })
+      .toFile(join(images, tif));
     const out = join(root, 'pred');
     const lines: string[] = [];
     await runPredict({ command: 'predict', model: run, images, out, backend: 'wasm', kernels: true }, (l) => lines.push(l));
@@ -141,7 +199,7 @@ describe.skipIf(!existsSync(MONUSEG))('train → predict → eval on MoNuSeg PNG
 });
 
 describe.skipIf(!existsSync(HIPPO))('train → predict → eval on a small Decathlon folder (needs ../shared/datasets/hippocampus)', () => {
-  it('writes a run, predicts label files with the images\' geometry, and evaluates them', async () => {
+  it("writes a run, predicts label files with the images' geometry, and evaluates them", async () => {
     const root = mkdtempSync(join(tmpdir(), 'pseudolab-cli-'));
     const data = join(root, 'Task04');
     mkdirSync(join(data, 'imagesTr'), { recursive: true });
@@ -156,7 +214,29 @@ describe.skipIf(!existsSync(HIPPO))('train → predict → eval on a small Decat
     const lines: string[] = [];
     const run = join(root, 'run');
     await runTrain(
-      { command: 'train', data, preset: 'mean-teacher', labeledFraction: 0.5, labeledSlices: 4, steps: 3, minutes: null, seed: 2, out: run, split: null, backend: 'wasm', kernels: true, width: 4, depth: 2, evalEvery: 2, vlmSteps: null, batchLabeled: null, batchUnlabeled: null, network: null, patch: null, set: [] },
+      {
+        command: 'train',
+        data,
+        preset: 'mean-teacher',
+        labeledFraction: 0.5,
+        labeledSlices: 4,
+        steps: 3,
+        minutes: null,
+        seed: 2,
+        out: run,
+        split: null,
+        backend: 'wasm',
+        kernels: true,
+        width: 4,
+        depth: 2,
+        evalEvery: 2,
+        vlmSteps: null,
+        batchLabeled: null,
+        batchUnlabeled: null,
+        network: null,
+        patch: null,
+        set: [],
+      },
       (l) => lines.push(l),
     );
     for (const f of ['model.pslb', 'config.json', 'split.json', 'log.csv', 'metrics.json']) expect(existsSync(join(run, f)), f).toBe(true);

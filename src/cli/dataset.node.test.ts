@@ -12,7 +12,11 @@ const HAS_MONUSEG = existsSync(join(MONUSEG, 'Train_Folder', 'img')) && existsSy
 
 /** The CSV as published, row by row (it quotes nothing). */
 function sentences(csv: string): Map<string, string> {
-  const rows = readFileSync(csv, 'utf8').replace(/^\uFEFF/, '').trim().split(/\r?\n/).slice(1);
+  const rows = readFileSync(csv, 'utf8')
+    .replace(/^\uFEFF/, '')
+    .trim()
+    .split(/\r?\n/)
+    .slice(1);
   return new Map(rows.map((r) => [r.slice(0, r.indexOf(',')).replace(/\.png$/, ''), r.slice(r.indexOf(',') + 1).trim()]));
 }
 
@@ -38,7 +42,10 @@ describe('--data folders the CLI reads', () => {
       { id: 'b', imagePath: join(dir, 'img', 'b.png'), labelPath: join(dir, 'labelcol', 'b.png'), description: 'Sparse.' },
       { id: 'c', imagePath: join(dir, 'img', 'c.png'), labelPath: null },
     ]);
-    expect(ds.warnings).toEqual(['Set: 1 image(s) have no mask of their name in labelcol/: c.png', 'text.csv: describes 1 image(s) that are not in Set/img/: ghost.png']);
+    expect(ds.warnings).toEqual([
+      'Set: 1 image(s) have no mask of their name in labelcol/: c.png',
+      'text.csv: describes 1 image(s) that are not in Set/img/: ghost.png',
+    ]);
     expect(splitFromRoles(ds.cases, 1)).toBeNull();
     const image = loadImage(ds.cases[0]!.imagePath);
     expect(image).toMatchObject({ channels: 3, geometry: { dims: [2, 2, 1] } });
@@ -51,7 +58,11 @@ describe('--data folders the CLI reads', () => {
     tinySet(join(root, 'Val_Folder'), ['v1.png'], ['v1.png']);
     tinySet(join(root, 'Test_Folder'), ['x1.png'], ['x1.png']);
     const ds = readDatasetFolder(root);
-    expect(ds.cases.map((c) => [c.id, c.role])).toEqual([['t1', 'train'], ['t2', 'train'], ['v1', 'validation']]);
+    expect(ds.cases.map((c) => [c.id, c.role])).toEqual([
+      ['t1', 'train'],
+      ['t2', 'train'],
+      ['v1', 'validation'],
+    ]);
     expect(ds.warnings).toEqual(['Test_Folder/ is left out: only Train_Folder/ and Val_Folder/ are read']);
     expect(splitFromRoles(ds.cases, 3)).toEqual({ seed: 3, train: ['t1', 't2'], val: ['v1'] });
     const empty = mkdtempSync(join(tmpdir(), 'pseudolab-ds-'));
@@ -90,7 +101,11 @@ describe.skipIf(!HAS_MONUSEG)('MoNuSeg from ../shared/datasets/monuseg (skipped:
       expect(c.description, c.id).toBe(text.get(c.id));
       expect(existsSync(c.labelPath!), c.id).toBe(true);
     }
-    expect(readdirSync(join(MONUSEG, 'Val_Folder', 'img')).map((f) => f.replace(/\.png$/, '')).sort()).toEqual(val.map((c) => c.id));
+    expect(
+      readdirSync(join(MONUSEG, 'Val_Folder', 'img'))
+        .map((f) => f.replace(/\.png$/, ''))
+        .sort(),
+    ).toEqual(val.map((c) => c.id));
     const split = splitFromRoles(ds.cases, 1)!;
     expect([split.train.length, split.val.length]).toEqual([24, 6]);
     // One case end to end through the app's readers.
@@ -106,7 +121,9 @@ describe.skipIf(!HAS_MONUSEG)('MoNuSeg from ../shared/datasets/monuseg (skipped:
     const dir = join(root, 'Train_Folder');
     mkdirSync(join(dir, 'img'), { recursive: true });
     mkdirSync(join(dir, 'labelcol'));
-    const names = readdirSync(join(MONUSEG, 'Train_Folder', 'img')).sort().slice(0, 2);
+    const names = readdirSync(join(MONUSEG, 'Train_Folder', 'img'))
+      .sort()
+      .slice(0, 2);
     for (const n of names) for (const sub of ['img', 'labelcol']) copyFileSync(join(MONUSEG, 'Train_Folder', sub, n), join(dir, sub, n));
     copyFileSync(join(MONUSEG, 'Train_Folder', 'Train_text.csv'), join(dir, 'Train_text.csv'));
     const ds = readDatasetFolder(dir);

@@ -75,14 +75,18 @@ function readImageMaskFolder(dir: string, role: DatasetRole | undefined, warning
   const folder = basename(dir);
   const masks = new Set(readdirSync(join(dir, MASKS_FOLDER)));
   const rows = new Map<string, DescriptionRow & { csv: string }>();
-  for (const csv of readdirSync(dir).filter((f) => /\.csv$/i.test(f)).sort()) {
+  for (const csv of readdirSync(dir)
+    .filter((f) => /\.csv$/i.test(f))
+    .sort()) {
     const table = readDescriptionsCsv(new Uint8Array(readFileSync(join(dir, csv))), `${folder}/${csv}`);
     for (const p of table.problems) warnings.push(p.message);
     for (const [key, row] of table.byName) if (!rows.has(key)) rows.set(key, { ...row, csv });
   }
   const unlabeled: string[] = [];
   const cases: Case[] = [];
-  for (const name of readdirSync(join(dir, IMAGES_FOLDER)).filter((f) => IMAGE_FILE.test(f) && !f.startsWith('.')).sort()) {
+  for (const name of readdirSync(join(dir, IMAGES_FOLDER))
+    .filter((f) => IMAGE_FILE.test(f) && !f.startsWith('.'))
+    .sort()) {
     const mask = maskNamesFor(name).find((m) => masks.has(m));
     if (!mask) unlabeled.push(name);
     const key = descriptionKey(name);
@@ -99,7 +103,8 @@ function readImageMaskFolder(dir: string, role: DatasetRole | undefined, warning
   if (unlabeled.length) warnings.push(`${folder}: ${unlabeled.length} image(s) have no mask of their name in ${MASKS_FOLDER}/: ${listNames(unlabeled)}`);
   const byCsv = new Map<string, string[]>();
   for (const r of rows.values()) byCsv.set(r.csv, [...(byCsv.get(r.csv) ?? []), r.image]);
-  for (const [csv, images] of byCsv) warnings.push(`${csv}: describes ${images.length} image(s) that are not in ${folder}/${IMAGES_FOLDER}/: ${listNames(images)}`);
+  for (const [csv, images] of byCsv)
+    warnings.push(`${csv}: describes ${images.length} image(s) that are not in ${folder}/${IMAGES_FOLDER}/: ${listNames(images)}`);
   return cases;
 }
 
@@ -149,7 +154,11 @@ export function readDatasetFolder(dir: string): DatasetFolder {
 /** The split a dataset fixes by its folders (train on Train_Folder, validate on Val_Folder), or null if it fixes none. */
 export function splitFromRoles(cases: readonly Case[], seed: number): CaseSplit | null {
   if (!cases.some((c) => c.role)) return null;
-  const ids = (role: DatasetRole) => cases.filter((c) => c.role === role && c.labelPath).map((c) => c.id).sort();
+  const ids = (role: DatasetRole) =>
+    cases
+      .filter((c) => c.role === role && c.labelPath)
+      .map((c) => c.id)
+      .sort();
   return { seed, train: ids('train'), val: ids('validation') };
 }
 
@@ -161,7 +170,8 @@ export function loadImage(path: string): Volume {
   const bytes = new Uint8Array(readFileSync(path));
   const format = detectFormat(path, bytes);
   if (format === 'png' || format === 'jpeg') return readImage2D(bytes, basename(path), format);
-  if (format === 'tiff') throw new Error(`${basename(path)}: train reads NIfTI, PNG and JPEG; TIFF is read by predict and eval (save the training images as PNG)`);
+  if (format === 'tiff')
+    throw new Error(`${basename(path)}: train reads NIfTI, PNG and JPEG; TIFF is read by predict and eval (save the training images as PNG)`);
   return readNifti(bytes, basename(path)).volume;
 }
 
@@ -173,14 +183,17 @@ export function loadLabels(path: string): { values: Uint8Array; dims: [number, n
     const m = readMaskImage(bytes, basename(path));
     return { values: m.values, dims: [m.width, m.height, 1] };
   }
-  if (format === 'tiff' || format === 'jpeg') throw new Error(`${basename(path)}: train reads NIfTI label maps and PNG masks; TIFF and JPEG masks are read by eval (save the masks as PNG)`);
+  if (format === 'tiff' || format === 'jpeg')
+    throw new Error(`${basename(path)}: train reads NIfTI label maps and PNG masks; TIFF and JPEG masks are read by eval (save the masks as PNG)`);
   const l = readNiftiLabelValues(bytes, basename(path));
   return { values: l.values, dims: l.dims };
 }
 
 export function niftiFilesIn(dir: string): string[] {
   if (!existsSync(dir)) throw new Error(`folder ${dir} does not exist`);
-  return readdirSync(dir).filter((f) => /\.nii(\.gz)?$/i.test(f)).sort();
+  return readdirSync(dir)
+    .filter((f) => /\.nii(\.gz)?$/i.test(f))
+    .sort();
 }
 
 /** Files predict and eval read, by name: NIfTI volumes and 2D images (PNG, JPEG, TIFF). */
@@ -193,7 +206,10 @@ export const PREDICTABLE_FILE = /\.(nii(\.gz)?|png|jpe?g|tiff?)$/i;
  */
 export function predictableFilesIn(dir: string, inner: string): { dir: string; files: string[] } {
   if (!isDir(dir)) throw new Error(`folder ${dir} does not exist`);
-  const list = (d: string) => readdirSync(d).filter((f) => PREDICTABLE_FILE.test(f) && !f.startsWith('.')).sort();
+  const list = (d: string) =>
+    readdirSync(d)
+      .filter((f) => PREDICTABLE_FILE.test(f) && !f.startsWith('.'))
+      .sort();
   const own = list(dir);
   if (own.length > 0 || !isDir(join(dir, inner))) return { dir, files: own };
   return { dir: join(dir, inner), files: list(join(dir, inner)) };

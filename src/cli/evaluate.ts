@@ -56,10 +56,14 @@ export async function runEval(args: EvalArgs, log: Log = console.log): Promise<v
     // A pixel is one unit along each axis: HD95 and ASD come out in pixels.
     perCase.push({ id: f, metrics: labelMetrics(pred.values, truth.values, truth.dims, truth.spacing ?? [1, 1, 1], classList) });
   }
-  const { byClass, mean } = summarise(perCase.map((p) => p.metrics), classList);
+  const { byClass, mean } = summarise(
+    perCase.map((p) => p.metrics),
+    classList,
+  );
   log(`${perCase.length} cases`);
   log(`${'class'.padEnd(10)}${'Dice'.padStart(8)}${'IoU'.padStart(8)}${`HD95 (${unit})`.padStart(11)}${`ASD (${unit})`.padStart(10)}`);
-  const row = (name: string, m: ClassMetrics | null | undefined) => `${name.padEnd(10)}${cell(m?.dice, 4)}${cell(m?.iou, 4)}${cell(m?.hd95, 2, 11)}${cell(m?.asd, 2, 10)}`;
+  const row = (name: string, m: ClassMetrics | null | undefined) =>
+    `${name.padEnd(10)}${cell(m?.dice, 4)}${cell(m?.iou, 4)}${cell(m?.hd95, 2, 11)}${cell(m?.asd, 2, 10)}`;
   for (const c of classList) log(row(String(c), byClass[c]));
   log(row('mean', mean));
   if (args.json) writeFileSync(args.json, JSON.stringify({ cases: perCase.length, distanceUnit: unit, byClass, mean, perCase }, null, 2));

@@ -29,7 +29,11 @@ async function quietMain(argv: string[]): Promise<{ code: number; out: string; e
 describe('pseudolab export: arguments', () => {
   it('parses the contract and refuses wrong arguments with a reason', () => {
     expect(parseExportArgs(['--format', 'nnunet', '--data', 'd', '--out', 'o', '--cases', 'a, b', '--pseudo-labels', 'off'])).toMatchObject({
-      format: 'nnunet', cases: ['a', 'b'], datasetId: 500, pseudoLabels: false, labeledSlices: null,
+      format: 'nnunet',
+      cases: ['a', 'b'],
+      datasetId: 500,
+      pseudoLabels: false,
+      labeledSlices: null,
     });
     expect(parseExportArgs(['--format', 'nifti', '--help'])).toBeNull();
     const bad: [string[], RegExp][] = [
@@ -53,38 +57,63 @@ describe('pseudolab export: arguments', () => {
   });
 });
 
-describe.skipIf(!existsSync(HIPPO) || !hasNibabel)('pseudolab export on hippocampus (skipped: needs ../shared/datasets/hippocampus and python3-nibabel)', () => {
-  it('writes a dataset nibabel accepts under nnU-Net\'s rules, ignore outside the N labeled slices', async () => {
-    const out = mkdtempSync(join(tmpdir(), 'nnunet-cli-'));
-    const r = await quietMain(['export', '--format', 'nnunet', '--data', HIPPO, '--cases', 'hippocampus_001,hippocampus_003', '--labeled-slices', '3', '--dataset-id', '7', '--out', out]);
-    expect(r).toMatchObject({ code: 0, err: '' });
-    const folder = join(out, 'Dataset007_Hippocampus');
-    const check = spawnSync(PYTHON, [CHECKER, folder], { encoding: 'utf8' });
-    expect(check.stdout.trim()).toBe('ok 2');
-    const json = JSON.parse(readFileSync(join(folder, 'dataset.json'), 'utf8'));
-    expect(json).toMatchObject({ channel_names: { 0: 'MRI' }, labels: { background: 0, Anterior: 1, Posterior: 2, ignore: 3 }, numTraining: 2, file_ending: '.nii.gz' });
-    const labels = readNiftiLabelValues(new Uint8Array(readFileSync(join(folder, 'labelsTr/hippocampus_001.nii.gz'))), 'l');
-    const per = labels.dims[0] * labels.dims[1];
-    let labeledSlices = 0;
-    for (let k = 0; k < labels.dims[2]; k++) if (labels.values.subarray(k * per, (k + 1) * per).some((v) => v !== 3)) labeledSlices++;
-    expect(labeledSlices).toBe(3);
-  });
+describe.skipIf(!existsSync(HIPPO) || !hasNibabel)(
+  'pseudolab export on hippocampus (skipped: needs ../shared/datasets/hippocampus and python3-nibabel)',
+  () => {
+    it("writes a dataset nibabel accepts under nnU-Net's rules, ignore outside the N labeled slices", async () => {
+      const out = mkdtempSync(join(tmpdir(), 'nnunet-cli-'));
+      const r = await quietMain([
+        'export',
+        '--format',
+        'nnunet',
+        '--data',
+        HIPPO,
+        '--cases',
+        'hippocampus_001,hippocampus_003',
+        '--labeled-slices',
+        '3',
+        '--dataset-id',
+        '7',
+        '--out',
+        out,
+      ]);
+      expect(r).toMatchObject({ code: 0, err: '' });
+      const folder = join(out, 'Dataset007_Hippocampus');
+      const check = spawnSync(PYTHON, [CHECKER, folder], { encoding: 'utf8' });
+      expect(check.stdout.trim()).toBe('ok 2');
+      const json = JSON.parse(readFileSync(join(folder, 'dataset.json'), 'utf8'));
+      expect(json).toMatchObject({
+        channel_names: { 0: 'MRI' },
+        labels: { background: 0, Anterior: 1, Posterior: 2, ignore: 3 },
+        numTraining: 2,
+        file_ending: '.nii.gz',
+      });
+      const labels = readNiftiLabelValues(new Uint8Array(readFileSync(join(folder, 'labelsTr/hippocampus_001.nii.gz'))), 'l');
+      const per = labels.dims[0] * labels.dims[1];
+      let labeledSlices = 0;
+      for (let k = 0; k < labels.dims[2]; k++) if (labels.values.subarray(k * per, (k + 1) * per).some((v) => v !== 3)) labeledSlices++;
+      expect(labeledSlices).toBe(3);
+    });
 
-  it('writes NIfTI label maps and the class sidecar with --format nifti', async () => {
-    const out = mkdtempSync(join(tmpdir(), 'nifti-cli-'));
-    expect((await quietMain(['export', '--format', 'nifti', '--data', HIPPO, '--cases', 'hippocampus_001', '--out', out])).code).toBe(0);
-    expect(readdirSync(out).sort()).toEqual(['classes.json', 'hippocampus_001_labels.nii.gz']);
-    const truth = readNiftiLabelValues(new Uint8Array(readFileSync(join(HIPPO, 'labelsTr/hippocampus_001.nii.gz'))), 't');
-    const back = readNiftiLabelValues(new Uint8Array(readFileSync(join(out, 'hippocampus_001_labels.nii.gz'))), 'b');
-    expect(back.values).toEqual(truth.values);
-    expect(back.ijkToLps).toEqual(truth.ijkToLps);
-  });
-});
+    it('writes NIfTI label maps and the class sidecar with --format nifti', async () => {
+      const out = mkdtempSync(join(tmpdir(), 'nifti-cli-'));
+      expect((await quietMain(['export', '--format', 'nifti', '--data', HIPPO, '--cases', 'hippocampus_001', '--out', out])).code).toBe(0);
+      expect(readdirSync(out).sort()).toEqual(['classes.json', 'hippocampus_001_labels.nii.gz']);
+      const truth = readNiftiLabelValues(new Uint8Array(readFileSync(join(HIPPO, 'labelsTr/hippocampus_001.nii.gz'))), 't');
+      const back = readNiftiLabelValues(new Uint8Array(readFileSync(join(out, 'hippocampus_001_labels.nii.gz'))), 'b');
+      expect(back.values).toEqual(truth.values);
+      expect(back.ijkToLps).toEqual(truth.ijkToLps);
+    });
+  },
+);
 
 describe.skipIf(!existsSync(MONUSEG) || !hasNibabel)('pseudolab export on MoNuSeg (skipped: needs ../shared/datasets/monuseg and python3-nibabel)', () => {
   it('writes RGB tiles as three channels', async () => {
     const out = mkdtempSync(join(tmpdir(), 'nnunet-rgb-'));
-    const ids = readdirSync(join(MONUSEG, 'img')).sort().slice(0, 2).map((f) => f.replace(/\.[^.]+$/, ''));
+    const ids = readdirSync(join(MONUSEG, 'img'))
+      .sort()
+      .slice(0, 2)
+      .map((f) => f.replace(/\.[^.]+$/, ''));
     expect((await quietMain(['export', '--format', 'nnunet', '--data', MONUSEG, '--cases', ids.join(','), '--out', out])).code).toBe(0);
     const folder = join(out, readdirSync(out)[0]!);
     expect(spawnSync(PYTHON, [CHECKER, folder], { encoding: 'utf8' }).stdout.trim()).toBe('ok 2');

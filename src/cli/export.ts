@@ -27,7 +27,7 @@ export interface ExportArgs {
 }
 
 export const EXPORT_USAGE = {
-  summary: 'write a labeled folder as an nnU-Net v2 dataset or as NIfTI label maps (--format seg: a DICOM series\' labels as DICOM SEG)',
+  summary: "write a labeled folder as an nnU-Net v2 dataset or as NIfTI label maps (--format seg: a DICOM series' labels as DICOM SEG)",
   synopsis: `pseudolab export --format nnunet|nifti --data DIR --out DIR [--cases ID,…] [--labeled-slices N]
                  [--dataset-id N] [--name NAME] [--pseudo-labels on|off] [--channel-names CT,…]`,
   details: `DIR is a Decathlon or MoNuSeg folder, as train reads it. Cases with a label file are labeled on every slice, or
@@ -52,7 +52,12 @@ export function parseExportArgs(argv: string[]): ExportArgs | null {
     v = parseArgs({
       args: argv,
       strict: true,
-      options: Object.fromEntries(['format', 'data', 'out', 'cases', 'labeled-slices', 'dataset-id', 'name', 'pseudo-labels', 'channel-names'].map((k) => [k, { type: 'string' as const }])),
+      options: Object.fromEntries(
+        ['format', 'data', 'out', 'cases', 'labeled-slices', 'dataset-id', 'name', 'pseudo-labels', 'channel-names'].map((k) => [
+          k,
+          { type: 'string' as const },
+        ]),
+      ),
     }).values as Record<string, string | undefined>;
   } catch (e) {
     throw new UsageError((e as Error).message.split('\n')[0]!);
@@ -73,7 +78,12 @@ export function parseExportArgs(argv: string[]): ExportArgs | null {
   };
   const pseudo = v['pseudo-labels'] ?? 'on';
   if (pseudo !== 'on' && pseudo !== 'off') throw new UsageError(`--pseudo-labels must be on or off, got "${pseudo}"`);
-  const list = (k: string): string[] | null => (v[k] === undefined ? null : v[k]!.split(',').map((s) => s.trim()).filter(Boolean));
+  const list = (k: string): string[] | null =>
+    v[k] === undefined
+      ? null
+      : v[k]!.split(',')
+          .map((s) => s.trim())
+          .filter(Boolean);
   return {
     format,
     data: need('data'),
@@ -149,10 +159,16 @@ export async function runExport(args: ExportArgs, log: (line: string) => void = 
     classes,
     includePseudoLabels: args.pseudoLabels,
     // The dataset's modality names a grey channel; RGB tiles keep R, G, B.
-    ...(args.channelNames ? { channelNames: args.channelNames } : folder.modality && sources.every((s) => s.volume.channels === 1) ? { channelNames: [folder.modality] } : {}),
+    ...(args.channelNames
+      ? { channelNames: args.channelNames }
+      : folder.modality && sources.every((s) => s.volume.channels === 1)
+        ? { channelNames: [folder.modality] }
+        : {}),
   });
   for (const files of nnunetDatasetFiles(plan, args.pseudoLabels)) for (const f of files) write(join(args.out, f.path), f.bytes);
-  log(`wrote ${join(args.out, plan.folder)}: ${plan.trainCases.length} training cases, ${plan.testCases.length} in imagesTs, labels ${JSON.stringify(plan.datasetJson.labels)}`);
+  log(
+    `wrote ${join(args.out, plan.folder)}: ${plan.trainCases.length} training cases, ${plan.testCases.length} in imagesTs, labels ${JSON.stringify(plan.datasetJson.labels)}`,
+  );
 }
 
 /** The export command's entry from main: help or run. */

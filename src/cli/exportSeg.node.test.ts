@@ -53,7 +53,21 @@ describe.skipIf(!existsSync(SERIES))('pseudolab export --format seg on a real se
     writeFileSync(join(TMP, 'labels.nii.gz'), writeNiftiLabels(values, volume));
     writeFileSync(join(TMP, 'classes.json'), writeLabelSidecar([makeClass(1, 'Anterior'), makeClass(2, 'Posterior')]));
     const out = join(TMP, 'out.dcm');
-    const code = await main(['export', '--format', 'seg', '--data', SERIES, '--labels', join(TMP, 'labels.nii.gz'), '--classes', join(TMP, 'classes.json'), '--provenance', 'painted', '--out', out]);
+    const code = await main([
+      'export',
+      '--format',
+      'seg',
+      '--data',
+      SERIES,
+      '--labels',
+      join(TMP, 'labels.nii.gz'),
+      '--classes',
+      join(TMP, 'classes.json'),
+      '--provenance',
+      'painted',
+      '--out',
+      out,
+    ]);
     expect(code).toBe(0);
     const seg = readDicomSeg(new Uint8Array(readFileSync(out)));
     expect(seg.segments.map((s) => [s.label, s.algorithmType])).toEqual([

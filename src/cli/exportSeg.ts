@@ -106,7 +106,8 @@ export function classesFromFile(text: string, file: string): ClassDef[] {
     } else if (/^\d+$/.test(key) && Number(key) > 0 && Number(key) < 256) {
       const c = makeClass(Number(key), typeof entry === 'string' ? entry : String((entry as { name?: unknown }).name ?? `Class ${key}`));
       const color = (entry as { color?: unknown }).color;
-      if (Array.isArray(color) && color.length === 3 && color.every((x) => Number.isInteger(x) && x >= 0 && x <= 255)) c.color = color as [number, number, number];
+      if (Array.isArray(color) && color.length === 3 && color.every((x) => Number.isInteger(x) && x >= 0 && x <= 255))
+        c.color = color as [number, number, number];
       classes.push(c);
     }
   }

@@ -14,18 +14,30 @@ const W = 40;
 const H = 30;
 
 function image2d(channels: 1 | 3, voxels: Uint8Array): Volume {
-  return { id: 'v', name: 'x.png', geometry: { dims: [W, H, 1], spacing: [1, 1, 1], ijkToLps: [...IDENTITY] as Mat4 }, channels, voxels, source: { format: 'image', fileName: 'x.png', mimeType: 'image/png' } };
+  return {
+    id: 'v',
+    name: 'x.png',
+    geometry: { dims: [W, H, 1], spacing: [1, 1, 1], ijkToLps: [...IDENTITY] as Mat4 },
+    channels,
+    voxels,
+    source: { format: 'image', fileName: 'x.png', mimeType: 'image/png' },
+  };
 }
 
 /** A W×H grey mask: `value` inside the square [x0, x0+10) × [10, 20), 0 elsewhere. */
 function square(x0: number, value: number): Uint8Array {
-  return new Uint8Array(W * H).map((_, n) => ((n % W) >= x0 && (n % W) < x0 + 10 && Math.floor(n / W) >= 10 && Math.floor(n / W) < 20 ? value : 0));
+  return new Uint8Array(W * H).map((_, n) => (n % W >= x0 && n % W < x0 + 10 && Math.floor(n / W) >= 10 && Math.floor(n / W) < 20 ? value : 0));
 }
 
 describe('predicted 2D masks', () => {
   it('a one-class model writes 0/255, several classes their values, as an 8-bit PNG named after the image', () => {
     const labels = new Uint8Array(W * H).map((_, n) => n % 3);
-    const one = encodePrediction('slide_7.tif', image2d(3, new Uint8Array(W * H * 3)), labels.map((v) => (v ? 1 : 0)), [1]);
+    const one = encodePrediction(
+      'slide_7.tif',
+      image2d(3, new Uint8Array(W * H * 3)),
+      labels.map((v) => (v ? 1 : 0)),
+      [1],
+    );
     expect(one.name).toBe('slide_7.png');
     const png = decodePng(one.bytes);
     expect([png.width, png.height, png.channels, png.depth]).toEqual([W, H, 1, 8]);
@@ -36,7 +48,10 @@ describe('predicted 2D masks', () => {
   });
 
   it('repeats a grey image into RGB for an RGB model and refuses other mismatches', () => {
-    const grey = image2d(1, new Uint8Array(W * H).map((_, n) => n % 251));
+    const grey = image2d(
+      1,
+      new Uint8Array(W * H).map((_, n) => n % 251),
+    );
     const rgb = matchChannels(grey, 3);
     expect(rgb.channels).toBe(3);
     expect([...rgb.voxels.slice(3, 6)]).toEqual([1, 1, 1]);
@@ -45,11 +60,13 @@ describe('predicted 2D masks', () => {
 });
 
 describe('finding and reading 2D inputs', () => {
-  it('takes a MoNuSeg folder\'s img/ when the folder itself holds no image, and reads TIFF like PNG', async () => {
+  it("takes a MoNuSeg folder's img/ when the folder itself holds no image, and reads TIFF like PNG", async () => {
     const root = mkdtempSync(join(tmpdir(), 'pseudolab-2d-'));
     mkdirSync(join(root, 'img'));
     const pixels = new Uint8Array(W * H * 3).map((_, n) => (n * 7) % 256);
-    await sharp(pixels, { raw: { width: W, height: H, channels: 3 } }).tiff({ compression: 'deflate' }).toFile(join(root, 'img', 'a.tiff'));
+    await sharp(pixels, { raw: { width: W, height: H, channels: 3 } })
+      .tiff({ compression: 'deflate' })
+      .toFile(join(root, 'img', 'a.tiff'));
     writeFileSync(join(root, 'img', 'notes.txt'), 'not an image');
     expect(predictableFilesIn(root, 'img')).toEqual({ dir: join(root, 'img'), files: ['a.tiff'] });
     const v = await readImageFile(join(root, 'img', 'a.tiff'));
@@ -65,7 +82,10 @@ describe('eval on 2D masks', () => {
     const pred = join(root, 'pred');
     mkdirSync(labels);
     mkdirSync(pred);
-    await sharp(square(10, 255), { raw: { width: W, height: H, channels: 1 } }).toColourspace('b-w').tiff({ compression: 'lzw' }).toFile(join(labels, 'case1.tif'));
+    await sharp(square(10, 255), { raw: { width: W, height: H, channels: 1 } })
+      .toColourspace('b-w')
+      .tiff({ compression: 'lzw' })
+      .toFile(join(labels, 'case1.tif'));
     // The prediction is the same square 3 pixels to the right: every boundary point is 0 or 3 pixels off.
     writeFileSync(join(pred, 'case1.png'), encodePng({ width: W, height: H, data: square(13, 255), depth: 8, channels: 1 }));
     const lines: string[] = [];
@@ -85,8 +105,15 @@ describe('eval on 2D masks', () => {
     mkdirSync(join(root, 'l'));
     mkdirSync(join(root, 'p'));
     writeFileSync(join(root, 'l', 'only.png'), encodePng({ width: W, height: H, data: square(0, 255), depth: 8, channels: 1 }));
-    await expect(runEval({ command: 'eval', pred: join(root, 'p'), labels: join(root, 'l'), json: null }, () => undefined)).rejects.toThrow(/no prediction of only in .* for label only\.png/);
-    expect(() => distanceUnit([{ file: 'a.nii.gz', spacing: [1, 1, 2] }, { file: 'b.png', spacing: null }])).toThrow(/a\.nii\.gz: mm.*b\.png: pixels/);
+    await expect(runEval({ command: 'eval', pred: join(root, 'p'), labels: join(root, 'l'), json: null }, () => undefined)).rejects.toThrow(
+      /no prediction of only in .* for label only\.png/,
+    );
+    expect(() =>
+      distanceUnit([
+        { file: 'a.nii.gz', spacing: [1, 1, 2] },
+        { file: 'b.png', spacing: null },
+      ]),
+    ).toThrow(/a\.nii\.gz: mm.*b\.png: pixels/);
     expect(distanceUnit([{ file: 'b.png', spacing: null }])).toBe('px');
     expect(distanceUnit([{ file: 'a.nii.gz', spacing: [1, 1, 2] }])).toBe('mm');
   });

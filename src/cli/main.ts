@@ -8,7 +8,9 @@ import { runTrain } from './train.ts';
 /** Where a wrong command line sends the user: that command's usage when the command is known, else the list. */
 function helpHint(argv: string[]): string {
   const command = argv[0];
-  return command === 'train' || command === 'predict' || command === 'eval' || command === 'export' ? `pseudolab ${command} --help shows its usage` : 'pseudolab --help lists the commands';
+  return command === 'train' || command === 'predict' || command === 'eval' || command === 'export'
+    ? `pseudolab ${command} --help shows its usage`
+    : 'pseudolab --help lists the commands';
 }
 
 /** The CLI's entry: returns the exit code; every failure is one line on stderr. */

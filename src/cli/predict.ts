@@ -49,7 +49,9 @@ export async function runPredict(args: PredictArgs, log: Log = console.log): Pro
     if (threeD) {
       if (!net3d) {
         net3d = createCheckpointPredictor3D(ckpt, [tv]);
-        log(`V-Net-3D width ${model.width} depth ${model.depth}, windows ${net3d.patch.join('×')}${net3d.takEncoder ? `; TAK prompts by the ${net3d.takEncoder}` : ''}`);
+        log(
+          `V-Net-3D width ${model.width} depth ${model.depth}, windows ${net3d.patch.join('×')}${net3d.takEncoder ? `; TAK prompts by the ${net3d.takEncoder}` : ''}`,
+        );
       }
       classes = await net3d.predictVolumeClasses(tv);
     } else {
@@ -61,7 +63,9 @@ export async function runPredict(args: PredictArgs, log: Log = console.log): Pro
       const { patch, recorded } = inferencePatch2D(ckpt, [tv]);
       if (!loggedWindow) {
         loggedWindow = true;
-        log(`ResUNet-2D width ${model.width} depth ${model.depth}, windows ${patch.join('×')}${recorded ? '' : ' (guessed: this model file predates recorded patches; re-save it with this version)'}`);
+        log(
+          `ResUNet-2D width ${model.width} depth ${model.depth}, windows ${patch.join('×')}${recorded ? '' : ' (guessed: this model file predates recorded patches; re-save it with this version)'}`,
+        );
       }
       classes = (await predictVolumeClasses(net2d, model, tv, patch))!;
     }

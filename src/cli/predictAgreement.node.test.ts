@@ -47,7 +47,24 @@ describe.skipIf(!existsSync(HIPPO))('train, predict and eval agree (needs ../sha
   async function trainPredictEval(network: '2d' | '3d', extra: string[]): Promise<{ train: number; predicted: number }> {
     const { root, data } = smallTask(8);
     const run = join(root, 'run');
-    const trainArgs = parseCli(['train', '--data', data, '--preset', 'supervised', '--labeled-fraction', '1', '--seed', '1', '--backend', 'wasm', '--network', network, '--out', run, ...extra]) as TrainArgs;
+    const trainArgs = parseCli([
+      'train',
+      '--data',
+      data,
+      '--preset',
+      'supervised',
+      '--labeled-fraction',
+      '1',
+      '--seed',
+      '1',
+      '--backend',
+      'wasm',
+      '--network',
+      network,
+      '--out',
+      run,
+      ...extra,
+    ]) as TrainArgs;
     await runTrain(trainArgs, () => undefined);
     const metrics = JSON.parse(readFileSync(join(run, 'metrics.json'), 'utf8'));
     const split = JSON.parse(readFileSync(join(run, 'split.json'), 'utf8')) as { val: string[] };
@@ -61,7 +78,7 @@ describe.skipIf(!existsSync(HIPPO))('train, predict and eval agree (needs ../sha
     return { train: metrics.mean.dice, predicted: scored.mean.dice };
   }
 
-  it('2D: predict + eval on the held-out cases equals train\'s own score', async () => {
+  it("2D: predict + eval on the held-out cases equals train's own score", async () => {
     const r = await trainPredictEval('2d', ['--steps', '60', '--width', '4', '--depth', '2']);
     console.log(`2D: train ${r.train.toFixed(4)}, predict+eval ${r.predicted.toFixed(4)}`);
     // A barely trained model still draws some structure (seeded: 0.018), so the two scores compare real maps.
@@ -69,8 +86,21 @@ describe.skipIf(!existsSync(HIPPO))('train, predict and eval agree (needs ../sha
     expect(Math.abs(r.predicted - r.train)).toBeLessThan(1e-3);
   }, 400_000);
 
-  it('3D: predict + eval on the held-out cases equals train\'s own score', async () => {
-    const r = await trainPredictEval('3d', ['--steps', '12', '--width', '4', '--depth', '2', '--patch', '16x32x32', '--batch-labeled', '2', '--batch-unlabeled', '2']);
+  it("3D: predict + eval on the held-out cases equals train's own score", async () => {
+    const r = await trainPredictEval('3d', [
+      '--steps',
+      '12',
+      '--width',
+      '4',
+      '--depth',
+      '2',
+      '--patch',
+      '16x32x32',
+      '--batch-labeled',
+      '2',
+      '--batch-unlabeled',
+      '2',
+    ]);
     console.log(`3D: train ${r.train.toFixed(4)}, predict+eval ${r.predicted.toFixed(4)}`);
     expect(Math.abs(r.predicted - r.train)).toBeLessThan(1e-3);
   }, 400_000);

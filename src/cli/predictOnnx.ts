@@ -21,7 +21,8 @@ export function sidecarPathFor(onnx: string, sidecar: string | null): string {
 export async function runPredictOnnx(args: PredictOnnxArgs, log: Log = console.log): Promise<void> {
   if (!existsSync(args.onnx)) throw new Error(`no ONNX model at ${args.onnx}`);
   const sidecarPath = sidecarPathFor(args.onnx, args.sidecar);
-  if (!existsSync(sidecarPath)) throw new Error(`no sidecar at ${sidecarPath}: an ONNX model needs one (spacing, normalisation, patch, classes; docs/onnx-models.md)`);
+  if (!existsSync(sidecarPath))
+    throw new Error(`no sidecar at ${sidecarPath}: an ONNX model needs one (spacing, normalisation, patch, classes; docs/onnx-models.md)`);
   const sidecar = parseSidecar(readFileSync(sidecarPath, 'utf8'), basename(sidecarPath));
   const runner = await createOnnxRunner(new Uint8Array(readFileSync(args.onnx)), { inputName: sidecar.inputName });
   try {

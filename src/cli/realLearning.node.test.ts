@@ -34,14 +34,21 @@ describe.skipIf(!existsSync(HIPPO))('real learning on hippocampus MRI (needs ../
       }
       return toTrainingVolume(v, l, [1, 2]);
     });
-    const cfg = presetConfig('supervised', { seed: 3, model: { width: 8, depth: 2 }, optimiser: { lr: 3e-3, warmupSteps: 10 }, validation: { fraction: 0.2, minLabeledSlices: 5 } });
+    const cfg = presetConfig('supervised', {
+      seed: 3,
+      model: { width: 8, depth: 2 },
+      optimiser: { lr: 3e-3, warmupSteps: 10 },
+      validation: { fraction: 0.2, minLabeledSlices: 5 },
+    });
     const trainer = new Trainer(volumes, 3, cfg);
     expect(trainer.pools.validation.length).toBeGreaterThan(10);
     const before = (await trainer.validate()).meanDice!;
     const t0 = performance.now();
     for (let s = 0; s < 160; s++) await trainer.trainStep();
     const after = await trainer.validate();
-    console.log(`hippocampus: validation Dice ${before.toFixed(3)} → ${after.meanDice!.toFixed(3)} (anterior ${after.dice[0]?.toFixed(3)}, posterior ${after.dice[1]?.toFixed(3)}) in 160 steps, ${((performance.now() - t0) / 160).toFixed(0)} ms/step`);
+    console.log(
+      `hippocampus: validation Dice ${before.toFixed(3)} → ${after.meanDice!.toFixed(3)} (anterior ${after.dice[0]?.toFixed(3)}, posterior ${after.dice[1]?.toFixed(3)}) in 160 steps, ${((performance.now() - t0) / 160).toFixed(0)} ms/step`,
+    );
     expect(before).toBeLessThan(0.1);
     expect(after.meanDice!).toBeGreaterThan(0.35);
     expect(after.meanDice! - before).toBeGreaterThan(0.25);
@@ -80,7 +87,9 @@ describe.skipIf(!existsSync(HIPPO))('real 3D learning on hippocampus MRI (needs 
       dice.push(r.losses.dice);
     }
     const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-    console.log(`hippocampus 3D: CE ${mean(ce.slice(0, 5)).toFixed(3)} → ${mean(ce.slice(-5)).toFixed(3)}, Dice loss ${mean(dice.slice(0, 5)).toFixed(3)} → ${mean(dice.slice(-5)).toFixed(3)} in 30 steps, ${((performance.now() - t0) / 30).toFixed(0)} ms/step`);
+    console.log(
+      `hippocampus 3D: CE ${mean(ce.slice(0, 5)).toFixed(3)} → ${mean(ce.slice(-5)).toFixed(3)}, Dice loss ${mean(dice.slice(0, 5)).toFixed(3)} → ${mean(dice.slice(-5)).toFixed(3)} in 30 steps, ${((performance.now() - t0) / 30).toFixed(0)} ms/step`,
+    );
     expect(mean(ce.slice(-5))).toBeLessThan(0.6 * mean(ce.slice(0, 5)));
     expect(mean(dice.slice(-5))).toBeLessThan(mean(dice.slice(0, 5)));
     t.dispose();

@@ -13,7 +13,7 @@ import { runPredict } from './predict.ts';
  * session's checkpoint and slide the window it trained in over NIfTI files, keeping the images' geometry.
  */
 describe('a 3D session checkpoint on the command line', () => {
-  it('predicts NIfTI files with the checkpoint\'s network and training window', async () => {
+  it("predicts NIfTI files with the checkpoint's network and training window", async () => {
     const { until, send, stop } = harness();
     const first = start();
     send(first);
@@ -31,7 +31,10 @@ describe('a 3D session checkpoint on the command line', () => {
     const v = first.volumes[0]!;
     const f32 = Float32Array.from(v.voxels as ArrayLike<number>);
     mkdirSync(images);
-    writeFileSync(join(images, 'case.nii'), makeNifti({ dims: [3, ...DIMS], datatype: 16, bitsPerVoxel: 32, data: new Uint8Array(f32.buffer), pixdim: [1, 1, 1, 2] }));
+    writeFileSync(
+      join(images, 'case.nii'),
+      makeNifti({ dims: [3, ...DIMS], datatype: 16, bitsPerVoxel: 32, data: new Uint8Array(f32.buffer), pixdim: [1, 1, 1, 2] }),
+    );
     const lines: string[] = [];
     await runPredict({ command: 'predict', model, images, out, backend: 'wasm', kernels: true }, (l) => lines.push(l));
     expect(lines[0]).toMatch(/V-Net-3D width 4 depth 2, windows 8×16×16/);

@@ -23,7 +23,10 @@ interface EvalCase {
 }
 
 /** Per-class metrics averaged over cases (a class absent from a case is skipped there), and their mean. */
-export function summarise(perCase: Record<number, ClassMetrics | null>[], classes: number[]): { byClass: Record<number, ClassMetrics | null>; mean: ClassMetrics | null } {
+export function summarise(
+  perCase: Record<number, ClassMetrics | null>[],
+  classes: number[],
+): { byClass: Record<number, ClassMetrics | null>; mean: ClassMetrics | null } {
   const byClass: Record<number, ClassMetrics | null> = {};
   for (const c of classes) {
     const scored = perCase.map((m) => m[c]).filter((m): m is ClassMetrics => m != null);
@@ -32,7 +35,15 @@ export function summarise(perCase: Record<number, ClassMetrics | null>[], classe
   return { byClass, mean: meanMetrics(byClass) };
 }
 
-async function evaluate(trainer: SegmentationRun, cases: EvalCase[], classValues: number[]): Promise<{ byClass: Record<number, ClassMetrics | null>; mean: ClassMetrics | null; perCase: { id: string; metrics: Record<number, ClassMetrics | null> }[] }> {
+async function evaluate(
+  trainer: SegmentationRun,
+  cases: EvalCase[],
+  classValues: number[],
+): Promise<{
+  byClass: Record<number, ClassMetrics | null>;
+  mean: ClassMetrics | null;
+  perCase: { id: string; metrics: Record<number, ClassMetrics | null> }[];
+}> {
   const perCase: { id: string; metrics: Record<number, ClassMetrics | null> }[] = [];
   const indices = classValues.map((_, n) => n + 1);
   for (const c of cases) {
@@ -41,7 +52,10 @@ async function evaluate(trainer: SegmentationRun, cases: EvalCase[], classValues
     const pred = (await predictVolume(trainer, c.volume))!;
     perCase.push({ id: c.id, metrics: labelMetrics(pred, c.truth, c.volume.dims, c.spacing, indices) });
   }
-  const { byClass, mean } = summarise(perCase.map((p) => p.metrics), indices);
+  const { byClass, mean } = summarise(
+    perCase.map((p) => p.metrics),
+    indices,
+  );
   return { byClass, mean, perCase };
 }
 
@@ -73,7 +87,12 @@ export async function runTrain(args: TrainArgs, log: Log = console.log): Promise
   if (labeledCases.length === 0) throw new Error(`${args.data} has no label files: training needs labels`);
   const split: CaseSplit = args.split
     ? readSplitFile(args.split)
-    : (splitFromRoles(folder.cases, args.seed) ?? seededSplit(labeledCases.map((c) => c.id), 0.2, args.seed));
+    : (splitFromRoles(folder.cases, args.seed) ??
+      seededSplit(
+        labeledCases.map((c) => c.id),
+        0.2,
+        args.seed,
+      ));
   const byId = new Map(folder.cases.map((c) => [c.id, c]));
   const missing = [...split.train, ...split.val].filter((id) => !byId.has(id));
   if (missing.length) throw new Error(`split names cases not in ${args.data}: ${missing.slice(0, 3).join(', ')}${missing.length > 3 ? '…' : ''}`);
@@ -118,7 +137,8 @@ export async function runTrain(args: TrainArgs, log: Log = console.log): Promise
   }
 
   const required = presetModelKind(args.preset);
-  if (args.network && required && args.network !== required) throw new Error(`preset ${args.preset} trains a ${required.toUpperCase()} network; drop --network ${args.network}`);
+  if (args.network && required && args.network !== required)
+    throw new Error(`preset ${args.preset} trains a ${required.toUpperCase()} network; drop --network ${args.network}`);
   const kind = args.network ?? required ?? '2d';
   const patch = args.patch;
   if (patch && kind === '2d' && patch.length === 3) throw new Error('--patch has three sides; a 2D network takes one or two (HxW)');
@@ -143,7 +163,9 @@ export async function runTrain(args: TrainArgs, log: Log = console.log): Promise
   writeFileSync(join(args.out, 'config.json'), JSON.stringify({ args, config: cfg, backend }, null, 2));
   writeFileSync(join(args.out, 'split.json'), JSON.stringify({ ...split, labeled: [...labeled].sort() }, null, 2));
   if (backend.customKernels) log(backend.customKernels.note);
-  log(`backend ${backend.name}${backend.adapter ? ` (${backend.adapter})` : ''}; ${split.train.length} training cases (${labeled.size} labeled, ${labeledSlices} labeled slices), ${split.val.length} validation cases`);
+  log(
+    `backend ${backend.name}${backend.adapter ? ` (${backend.adapter})` : ''}; ${split.train.length} training cases (${labeled.size} labeled, ${labeledSlices} labeled slices), ${split.val.length} validation cases`,
+  );
   log(`preset ${args.preset}, ${describeNetwork(trainer)}, ${trainer.student.count()} parameters, patch ${trainer.patch.join('×')}`);
 
   const stages = await textStages(trainer, cfg, train, { folder, args, caseIds: split.train, classValues }, log);
@@ -165,7 +187,17 @@ export async function runTrain(args: TrainArgs, log: Log = console.log): Promise
     const seconds = (performance.now() - started) / 1000;
     const t = r.text;
     csv.push(
-      [r.step, seconds.toFixed(1), r.lr.toExponential(3), r.lambdaU.toFixed(4), r.losses.total.toFixed(5), r.losses.ce.toFixed(5), r.losses.dice.toFixed(5), r.losses.consistency.toFixed(6), valDice]
+      [
+        r.step,
+        seconds.toFixed(1),
+        r.lr.toExponential(3),
+        r.lambdaU.toFixed(4),
+        r.losses.total.toFixed(5),
+        r.losses.ce.toFixed(5),
+        r.losses.dice.toFixed(5),
+        r.losses.consistency.toFixed(6),
+        valDice,
+      ]
         .concat(t ? [t.head, t.region, t.feat, t.tg].map((x) => x.toFixed(5)) : ['', '', '', ''])
         .join(','),
     );
@@ -189,10 +221,16 @@ export async function runTrain(args: TrainArgs, log: Log = console.log): Promise
   const names = Object.fromEntries(checkpoint.classes.map((c, n) => [n + 1, c.name]));
   writeFileSync(
     join(args.out, 'metrics.json'),
-    JSON.stringify({ steps: trainer.step, seconds, slicesPerSecond: slicesSeen / seconds, classes: names, byClass: final.byClass, mean: final.mean, perCase: final.perCase }, null, 2),
+    JSON.stringify(
+      { steps: trainer.step, seconds, slicesPerSecond: slicesSeen / seconds, classes: names, byClass: final.byClass, mean: final.mean, perCase: final.perCase },
+      null,
+      2,
+    ),
   );
   for (const [idx, name] of Object.entries(names)) log(`  ${name}: ${fmt(final.byClass[Number(idx)], unit)}`);
-  log(`done: ${trainer.step} steps in ${seconds.toFixed(0)} s (${(slicesSeen / seconds).toFixed(1)} slices/s); mean ${fmt(final.mean, unit)}; run saved to ${args.out}`);
+  log(
+    `done: ${trainer.step} steps in ${seconds.toFixed(0)} s (${(slicesSeen / seconds).toFixed(1)} slices/s); mean ${fmt(final.mean, unit)}; run saved to ${args.out}`,
+  );
   trainer.dispose();
   stages.text?.dispose();
   stages.tak?.dispose();

@@ -27,7 +27,17 @@ function task(labelDims: [number, number, number]): string {
   const root = mkdtempSync(join(tmpdir(), 'pseudolab-inputs-'));
   mkdirSync(join(root, 'imagesTr'));
   mkdirSync(join(root, 'labelsTr'));
-  writeFileSync(join(root, 'dataset.json'), JSON.stringify({ name: 't', labels: { '0': 'background', '1': 'organ' }, training: [{ image: './imagesTr/a.nii.gz', label: './labelsTr/a.nii.gz' }, { image: './imagesTr/b.nii.gz', label: './labelsTr/b.nii.gz' }] }));
+  writeFileSync(
+    join(root, 'dataset.json'),
+    JSON.stringify({
+      name: 't',
+      labels: { '0': 'background', '1': 'organ' },
+      training: [
+        { image: './imagesTr/a.nii.gz', label: './labelsTr/a.nii.gz' },
+        { image: './imagesTr/b.nii.gz', label: './labelsTr/b.nii.gz' },
+      ],
+    }),
+  );
   for (const id of ['a', 'b']) {
     writeFileSync(join(root, 'imagesTr', `${id}.nii.gz`), niftiGz([16, 16, 4], 'int16'));
     writeFileSync(join(root, 'labelsTr', `${id}.nii.gz`), niftiGz(id === 'a' ? labelDims : [16, 16, 4], 'uint8'));
@@ -37,12 +47,34 @@ function task(labelDims: [number, number, number]): string {
 
 describe('train refuses inputs that would train on the wrong voxels, naming the file', () => {
   const args = (data: string, extra: string[] = []): TrainArgs =>
-    parseCli(['train', '--data', data, '--preset', 'supervised', '--labeled-fraction', '1', '--steps', '1', '--width', '4', '--depth', '2', '--out', join(data, 'run'), ...extra]) as TrainArgs;
+    parseCli([
+      'train',
+      '--data',
+      data,
+      '--preset',
+      'supervised',
+      '--labeled-fraction',
+      '1',
+      '--steps',
+      '1',
+      '--width',
+      '4',
+      '--depth',
+      '2',
+      '--out',
+      join(data, 'run'),
+      ...extra,
+    ]) as TrainArgs;
 
   it('a label smaller or larger than its image', async () => {
-    for (const dims of [[12, 16, 4], [16, 16, 5]] as [number, number, number][]) {
+    for (const dims of [
+      [12, 16, 4],
+      [16, 16, 5],
+    ] as [number, number, number][]) {
       const data = task(dims);
-      await expect(runTrain(args(data, ['--split', writeSplit(data)]), () => undefined)).rejects.toThrow(new RegExp(`a\\.nii\\.gz: the label is ${dims.join('×')} but its image .* is 16×16×4`));
+      await expect(runTrain(args(data, ['--split', writeSplit(data)]), () => undefined)).rejects.toThrow(
+        new RegExp(`a\\.nii\\.gz: the label is ${dims.join('×')} but its image .* is 16×16×4`),
+      );
     }
   });
 

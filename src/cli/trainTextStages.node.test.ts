@@ -24,7 +24,30 @@ function smallFolder(): string {
 }
 
 function args(data: string, out: string, over: Partial<TrainArgs>): TrainArgs {
-  return { command: 'train', data, preset: 'supervised', labeledFraction: 0.5, labeledSlices: 4, steps: 2, minutes: null, seed: 1, out, split: null, backend: 'wasm', kernels: true, width: 4, depth: 2, evalEvery: 100, vlmSteps: 2, batchLabeled: 1, batchUnlabeled: 1, network: null, patch: null, set: [], ...over };
+  return {
+    command: 'train',
+    data,
+    preset: 'supervised',
+    labeledFraction: 0.5,
+    labeledSlices: 4,
+    steps: 2,
+    minutes: null,
+    seed: 1,
+    out,
+    split: null,
+    backend: 'wasm',
+    kernels: true,
+    width: 4,
+    depth: 2,
+    evalEvery: 100,
+    vlmSteps: 2,
+    batchLabeled: 1,
+    batchUnlabeled: 1,
+    network: null,
+    patch: null,
+    set: [],
+    ...over,
+  };
 }
 
 // The CLI sets up the text stages through the session's own modules (train/session/): these runs prove that path

@@ -37,20 +37,39 @@ export async function textStages(
     const tak = takPromptTexts(classDefs, d.folder.modality);
     const texts = workspaceTexts(classDefs, descriptions, d.folder.modality);
     const steps = d.args.vlmSteps ?? 0;
-    const pre = createVlmPretrainer(train, trainer.pools, { ...texts, classes: [...texts.classes, ...tak.position.slice(1), ...tak.shape.slice(1)] }, vlmImageSizeOf(trainer), { ...cfg, vlm: { ...cfg.vlm, steps } });
+    const pre = createVlmPretrainer(
+      train,
+      trainer.pools,
+      { ...texts, classes: [...texts.classes, ...tak.position.slice(1), ...tak.shape.slice(1)] },
+      vlmImageSizeOf(trainer),
+      { ...cfg, vlm: { ...cfg.vlm, steps } },
+    );
     logPool(pre.cfg.objective, pre.pool.texts.length, pre.pool.train.length, log);
     const emit = eventLog(log, steps, started);
     emit({ type: 'vlmRetrieval', report: await pre.retrieval() });
     for (let s = 0; s < steps; s++) await pretrainStep(pre, steps, { startedAt: started, retrievalEvery: 100, emit });
     const name = steps > 0 ? `learned text transformer (${steps} pre-training steps)` : 'learned text transformer (seeded, not pre-trained)';
-    const stage = await TakStage.start({ trainer, volumes: train, texts, tak, takVectors: null, saved: null, emit, learned: { provider: 'learned', name, embedder: pre, dispose: () => pre.dispose() } });
+    const stage = await TakStage.start({
+      trainer,
+      volumes: train,
+      texts,
+      tak,
+      takVectors: null,
+      saved: null,
+      emit,
+      learned: { provider: 'learned', name, embedder: pre, dispose: () => pre.dispose() },
+    });
     tak.position.forEach((t, k) => log(`  class ${k} position: ${t}`));
     tak.shape.forEach((t, k) => log(`  class ${k} shape: ${t}`));
     log(`the model now has ${trainer.student.count()} parameters`);
     return { text: null, tak: stage };
   }
   if (trainer.kind === '2d' && usesText(cfg.preset) && cfg.text.enabled) {
-    const texts = workspaceTexts(d.classValues.map((v) => makeClass(v, className(v))), descriptions, d.folder.modality);
+    const texts = workspaceTexts(
+      d.classValues.map((v) => makeClass(v, className(v))),
+      descriptions,
+      d.folder.modality,
+    );
     const emit = eventLog(log, cfg.vlm.steps, started);
     const stage = await VisionLanguageStage.start({ trainer, volumes: train, config: cfg, texts, textVectors: null, stored: null, emit, retrievalEvery: 100 });
     const pool = stage.pool;
@@ -70,10 +89,15 @@ function eventLog(log: Log, totalSteps: number, started: number): (m: FromWorker
   return (m) => {
     if (m.type === 'vlmStep' && (m.report.step % 50 === 0 || m.report.step === totalSteps)) {
       const r = m.report;
-      const terms = Object.entries(r.losses.terms).map(([k, v]) => `${k} ${v.toFixed(4)}`).join(' ');
-      log(`vlm step ${r.step}/${totalSteps}  loss ${r.losses.total.toFixed(4)} (${terms})  τ ${r.tau.toFixed(3)}  ${((performance.now() - started) / 1000).toFixed(0)} s`);
+      const terms = Object.entries(r.losses.terms)
+        .map(([k, v]) => `${k} ${v.toFixed(4)}`)
+        .join(' ');
+      log(
+        `vlm step ${r.step}/${totalSteps}  loss ${r.losses.total.toFixed(4)} (${terms})  τ ${r.tau.toFixed(3)}  ${((performance.now() - started) / 1000).toFixed(0)} s`,
+      );
     }
-    if (m.type === 'vlmRetrieval') log(`  retrieval at step ${m.report.step}: ${m.report.accuracy.toFixed(3)} over ${m.report.pairs} held-out pairs (chance ${m.report.chance.toFixed(3)})`);
+    if (m.type === 'vlmRetrieval')
+      log(`  retrieval at step ${m.report.step}: ${m.report.accuracy.toFixed(3)} over ${m.report.pairs} held-out pairs (chance ${m.report.chance.toFixed(3)})`);
     if (m.type === 'textEncoder') log(`prompts encoded by the ${m.name}, ${m.dim} wide`);
     if (m.type === 'notice' || m.type === 'error') log(`note: ${m.message}`);
   };

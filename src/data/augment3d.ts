@@ -91,7 +91,12 @@ export function canRotateInPlane(size: readonly [number, number, number], spacin
   return size[1] === size[2] && Math.abs(si - sj) <= ISOTROPIC_TOLERANCE * Math.max(si, sj);
 }
 
-export function drawGeometry3D(cfg: Augment3DConfig, size: readonly [number, number, number], spacing: readonly [number, number, number], rng: Random): Geometry3D {
+export function drawGeometry3D(
+  cfg: Augment3DConfig,
+  size: readonly [number, number, number],
+  spacing: readonly [number, number, number],
+  rng: Random,
+): Geometry3D {
   const flip: Geometry3D['flip'] = [rng.uniform() < cfg.flipProb[0], rng.uniform() < cfg.flipProb[1], rng.uniform() < cfg.flipProb[2]];
   // Drawn even when not allowed, so the stream a patch consumes does not depend on its volume's spacing.
   const turn = rng.uniform() < cfg.rot90Prob;

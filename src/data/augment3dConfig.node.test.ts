@@ -6,7 +6,14 @@ import { Random } from './random.ts';
 function patch(): Patch3D {
   const size: [number, number, number] = [4, 6, 6];
   const n = size[0] * size[1] * size[2];
-  return { size, channels: 1, image: Float32Array.from({ length: n }, (_, i) => Math.sin(i)), labels: Uint8Array.from({ length: n }, (_, i) => i % 3), mask: new Uint8Array(n).fill(1), inside: new Uint8Array(n).fill(1) };
+  return {
+    size,
+    channels: 1,
+    image: Float32Array.from({ length: n }, (_, i) => Math.sin(i)),
+    labels: Uint8Array.from({ length: n }, (_, i) => i % 3),
+    mask: new Uint8Array(n).fill(1),
+    inside: new Uint8Array(n).fill(1),
+  };
 }
 
 describe('3D augmentation follows the run config (augment.*)', () => {

@@ -94,11 +94,22 @@ describe('3D batches', () => {
       const b = sample3DBatch([tiny, big], pools, options(size, 3, 2, DEFAULT_AUGMENT_3D), rng);
       expect(b.size).toEqual(size);
       expect([b.labeledCount, b.unlabeledCount, b.channels]).toEqual([3, 2, 1]);
-      expect([b.xl.length, b.yl.length, b.ml.length, b.xuTeacher.length, b.xuStudent.length]).toEqual([3 * voxels, 3 * voxels, 3 * voxels, 2 * voxels, 2 * voxels]);
+      expect([b.xl.length, b.yl.length, b.ml.length, b.xuTeacher.length, b.xuStudent.length]).toEqual([
+        3 * voxels,
+        3 * voxels,
+        3 * voxels,
+        2 * voxels,
+        2 * voxels,
+      ]);
     }
     // The tiny volume alone: every patch holds it whole (90 voxels) and zeros elsewhere, even after gain and bias.
     const alone = buildVolumePools([tiny]);
-    const b = sample3DBatch([tiny], alone, options(size, 4, 4, DEFAULT_AUGMENT_3D, { perturb: { gain: 0.3, bias: 0.5, noiseProb: 1, noiseSd: 0.1 } }), new Random(2));
+    const b = sample3DBatch(
+      [tiny],
+      alone,
+      options(size, 4, 4, DEFAULT_AUGMENT_3D, { perturb: { gain: 0.3, bias: 0.5, noiseProb: 1, noiseSd: 0.1 } }),
+      new Random(2),
+    );
     for (let s = 0; s < 4; s++) {
       let ml = 0;
       let nonzero = 0;
@@ -122,7 +133,11 @@ describe('3D batches', () => {
   it('supervises only labeled slices of a partially labeled volume, and every labeled patch has supervision', () => {
     // The image encodes the slice: k + 1, so padding (0) and every slice can be told apart after flips and turns.
     const labeledK = new Set([5, 8, 15]);
-    const v = makeVolume([16, 16, 20], { image: (_i, _j, k) => k + 1, labeled: (_i, _j, k) => labeledK.has(k), labels: (i, _j, k) => (labeledK.has(k) && i < 8 ? 1 : 0) });
+    const v = makeVolume([16, 16, 20], {
+      image: (_i, _j, k) => k + 1,
+      labeled: (_i, _j, k) => labeledK.has(k),
+      labels: (i, _j, k) => (labeledK.has(k) && i < 8 ? 1 : 0),
+    });
     const pools = buildVolumePools([v]);
     const rng = new Random(3);
     let supervisedSlices = 0;
@@ -196,7 +211,11 @@ describe('3D batches', () => {
   });
 
   it('is reproducible from its seed', () => {
-    const v = makeVolume([12, 14, 10], { image: (i, j, k) => Math.sin(i + 2 * j + 3 * k), labels: (i) => (i < 3 ? 1 : 0), labeled: (_i, _j, k) => k % 3 === 0 });
+    const v = makeVolume([12, 14, 10], {
+      image: (i, j, k) => Math.sin(i + 2 * j + 3 * k),
+      labels: (i) => (i < 3 ? 1 : 0),
+      labeled: (_i, _j, k) => k % 3 === 0,
+    });
     const pools = buildVolumePools([v]);
     const opts = options([8, 8, 8], 2, 2, DEFAULT_AUGMENT_3D, { perturb: { gain: 0.2, bias: 0.2, noiseProb: 1, noiseSd: 0.1 } });
     const a = sample3DBatch([v], pools, opts, new Random(11));
@@ -212,7 +231,12 @@ describe('3D batches', () => {
     const dims: Triple = [20, 20, 20];
     const v = makeVolume(dims, { image: (i, j, k) => ((k * 20 + j) * 20 + i + 1) / 64, labeled: (_i, _j, k) => k === 0 });
     const pools = buildVolumePools([v]);
-    const b = sample3DBatch([v], pools, options([8, 8, 8], 0, 40, GEOMETRY_ONLY, { perturb: { gain: 0.3, bias: 0.3, noiseProb: 0, noiseSd: 0 } }), new Random(13));
+    const b = sample3DBatch(
+      [v],
+      pools,
+      options([8, 8, 8], 0, 40, GEOMETRY_ONLY, { perturb: { gain: 0.3, bias: 0.3, noiseProb: 0, noiseSd: 0 } }),
+      new Random(13),
+    );
     let largestChange = 0;
     let mirroredOrTurned = 0;
     for (let s = 0; s < 40; s++) {
@@ -293,7 +317,10 @@ describe('3D augmentation', () => {
       }
     }
     // …while a quarter turn does swap the in-plane axes: image = x becomes constant along x.
-    const byX = applyGeometry3D(codedPatch([1, 6, 6], (_z, _y, x) => x + 1), { flip: [false, false, false], rot90: 1 });
+    const byX = applyGeometry3D(
+      codedPatch([1, 6, 6], (_z, _y, x) => x + 1),
+      { flip: [false, false, false], rot90: 1 },
+    );
     for (let y = 0; y < 6; y++) expect(new Set(byX.image.subarray(y * 6, (y + 1) * 6)).size).toBe(1);
   });
 

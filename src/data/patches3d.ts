@@ -177,7 +177,13 @@ function forEachRow(
  * Copies the image of a window into `out` at `offset` (floats), DHWC. Voxels outside the volume are left as they
  * are, so a zeroed `out` gives zero padding. Sliding-window inference fills its batches with this.
  */
-export function copyPatchImage(v: TrainingVolume, start: readonly [number, number, number], size: readonly [number, number, number], out: Float32Array, offset = 0): void {
+export function copyPatchImage(
+  v: TrainingVolume,
+  start: readonly [number, number, number],
+  size: readonly [number, number, number],
+  out: Float32Array,
+  offset = 0,
+): void {
   const ch = v.channels;
   forEachRow(v.dims, start, size, (dst, src, n) => out.set(v.image.subarray(src * ch, (src + n) * ch), offset + dst * ch));
 }

@@ -22,7 +22,12 @@ describe('3D patch planning', () => {
     expectValid(plan, 4, BUDGET);
     expect(plan.patch).toEqual([48, 48, 48]);
     // 48 → 24 → 12 → 6: a fourth halving would leave feature maps under the minimum of 4.
-    expect(plan.strides).toEqual([[2, 2, 2], [2, 2, 2], [2, 2, 2], [1, 1, 1]]);
+    expect(plan.strides).toEqual([
+      [2, 2, 2],
+      [2, 2, 2],
+      [2, 2, 2],
+      [1, 1, 1],
+    ]);
   });
 
   it('pools a 0.8 × 0.8 × 5 mm volume in-plane only until the in-plane spacing catches up', () => {
@@ -52,7 +57,12 @@ describe('3D patch planning', () => {
     const small = plan3D([{ dims: [35, 50, 36], spacing: [1, 1, 1] }], { depth: 4, maxVoxels: BUDGET });
     expectValid(small, 4, BUDGET);
     // 36 → 18 → 9 → 4.5 along the slices: three halvings, then the feature maps are at the minimum.
-    expect(small.strides).toEqual([[2, 2, 2], [2, 2, 2], [2, 2, 2], [1, 1, 1]]);
+    expect(small.strides).toEqual([
+      [2, 2, 2],
+      [2, 2, 2],
+      [2, 2, 2],
+      [1, 1, 1],
+    ]);
     expect(small.patch).toEqual([40, 56, 40]);
     const unit = unitOf(small.strides);
     const need: Triple = [36, 50, 35];

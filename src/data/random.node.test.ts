@@ -51,9 +51,31 @@ function fractionWithin(xs: Float64Array | Float32Array, bound: number): number 
  */
 describe('Random', () => {
   it('repeats from a seed, differs between seeds, and reads seeds as uint32', () => {
-    const xs = draws(5, ((r) => () => r.uniform())(new Random(42)));
-    expect(draws(5, ((r) => () => r.uniform())(new Random(42)))).toEqual(xs);
-    expect(draws(5, ((r) => () => r.uniform())(new Random(43)))).not.toEqual(xs);
+    const xs = draws(
+      5,
+      (
+        (r) => () =>
+          r.uniform()
+      )(new Random(42)),
+    );
+    expect(
+      draws(
+        5,
+        (
+          (r) => () =>
+            r.uniform()
+        )(new Random(42)),
+      ),
+    ).toEqual(xs);
+    expect(
+      draws(
+        5,
+        (
+          (r) => () =>
+            r.uniform()
+        )(new Random(43)),
+      ),
+    ).not.toEqual(xs);
     // 2³² + 42 and 42 are the same uint32 seed; -1 is 0xffffffff.
     expect(new Random(2 ** 32 + 42).uniform()).toBe(new Random(42).uniform());
     expect(new Random(-1).uniform()).toBe(new Random(0xffffffff).uniform());

@@ -30,7 +30,12 @@ describe('image–text pairs for pre-training', () => {
   const pools = buildPools(volumes, { validationFraction: 0, minLabeledForValidation: Infinity }, new Random(1));
 
   it('makes a region pair per labeled slice and class, and description pairs per described volume', () => {
-    const pool = buildPairPool(volumes, pools, { ...DEFAULT_PAIR_OPTIONS, heldOutFraction: 0, classTexts: ['liver', 'lesion'], descriptions: ['first volume', ''] }, new Random(1));
+    const pool = buildPairPool(
+      volumes,
+      pools,
+      { ...DEFAULT_PAIR_OPTIONS, heldOutFraction: 0, classTexts: ['liver', 'lesion'], descriptions: ['first volume', ''] },
+      new Random(1),
+    );
     expect(pool.texts).toEqual(['liver', 'lesion', 'first volume']);
     expect(pool.classOfText).toEqual([1, 2, 0]);
     // 2 volumes × 2 labeled slices × 2 classes region pairs, and 4 description slices of volume a.
@@ -40,14 +45,24 @@ describe('image–text pairs for pre-training', () => {
   });
 
   it('holds out whole slices, so no slice both trains and scores', () => {
-    const pool = buildPairPool(volumes, pools, { ...DEFAULT_PAIR_OPTIONS, heldOutFraction: 0.5, classTexts: ['liver', 'lesion'], descriptions: ['x', 'y'] }, new Random(3));
+    const pool = buildPairPool(
+      volumes,
+      pools,
+      { ...DEFAULT_PAIR_OPTIONS, heldOutFraction: 0.5, classTexts: ['liver', 'lesion'], descriptions: ['x', 'y'] },
+      new Random(3),
+    );
     const trainSlices = new Set(pool.train.map((p) => `${p.volume}:${p.k}`));
     expect(pool.heldOut.length).toBeGreaterThan(0);
     for (const p of pool.heldOut) expect(trainSlices.has(`${p.volume}:${p.k}`)).toBe(false);
   });
 
   it('masks a region image to the neighbourhood of its class only', () => {
-    const pool = buildPairPool(volumes, pools, { ...DEFAULT_PAIR_OPTIONS, heldOutFraction: 0, classTexts: ['liver', 'lesion'], descriptions: [] }, new Random(1));
+    const pool = buildPairPool(
+      volumes,
+      pools,
+      { ...DEFAULT_PAIR_OPTIONS, heldOutFraction: 0, classTexts: ['liver', 'lesion'], descriptions: [] },
+      new Random(1),
+    );
     const ref = pool.train.find((p) => p.classIndex === 1)!;
     const img = pairImage(volumes[0]!, ref, [16, 16]);
     // The kept box is the square ± 3 px, i, j ∈ −1..8, of which 0..8 lie on the slice: 9 × 9 pixels stay.
@@ -55,11 +70,12 @@ describe('image–text pairs for pre-training', () => {
     expect(kept).toBe(9 * 9);
     // Nothing of the other class's square (i, j ∈ 10..13) survives: the image is 0 there.
     const window = { top: Math.round(3.5 - 8), left: Math.round(3.5 - 8) };
-    for (let j = 10; j <= 13; j++) for (let i = 10; i <= 13; i++) {
-      const y = j - window.top;
-      const x = i - window.left;
-      if (y < 16 && x < 16) expect(img[y * 16 + x]).toBe(0);
-    }
+    for (let j = 10; j <= 13; j++)
+      for (let i = 10; i <= 13; i++) {
+        const y = j - window.top;
+        const x = i - window.left;
+        if (y < 16 && x < 16) expect(img[y * 16 + x]).toBe(0);
+      }
     // The lesion's box, 7..16 clipped to 7..15, also keeps 9 × 9 pixels.
     const lesion = pool.train.find((p) => p.classIndex === 2)!;
     const lesionImg = pairImage(volumes[0]!, lesion, [16, 16]);
@@ -67,7 +83,12 @@ describe('image–text pairs for pre-training', () => {
   });
 
   it('samples batches of distinct texts, deterministically for a seed', () => {
-    const pool = buildPairPool(volumes, pools, { ...DEFAULT_PAIR_OPTIONS, heldOutFraction: 0, classTexts: ['liver', 'lesion'], descriptions: ['x', 'y'] }, new Random(1));
+    const pool = buildPairPool(
+      volumes,
+      pools,
+      { ...DEFAULT_PAIR_OPTIONS, heldOutFraction: 0, classTexts: ['liver', 'lesion'], descriptions: ['x', 'y'] },
+      new Random(1),
+    );
     expect(drawableTexts(pool)).toEqual([0, 1, 2, 3]);
     const a = samplePairBatch(volumes, pool, 8, [16, 16], noAugment, new Random(9));
     const b = samplePairBatch(volumes, pool, 8, [16, 16], noAugment, new Random(9));
@@ -82,7 +103,15 @@ describe('image–text pairs for pre-training', () => {
 
   it('shows a description pair whole: a slice larger than the input is shrunk by area averaging, not cropped', () => {
     // 8×4 slice, left half 0, right half 4 → shrunk to 2×4 (h × w): each output pixel averages a 2×2 block.
-    const v: TrainingVolume = { id: 'w', dims: [8, 4, 1], spacing: [1, 1, 1], channels: 1, image: Float32Array.from({ length: 32 }, (_, p) => (p % 8 >= 4 ? 4 : 0)), labels: new Uint8Array(32), labeled: new Uint8Array(32) };
+    const v: TrainingVolume = {
+      id: 'w',
+      dims: [8, 4, 1],
+      spacing: [1, 1, 1],
+      channels: 1,
+      image: Float32Array.from({ length: 32 }, (_, p) => (p % 8 >= 4 ? 4 : 0)),
+      labels: new Uint8Array(32),
+      labeled: new Uint8Array(32),
+    };
     expect(Array.from(shrinkSlice(v, 0, [2, 4]))).toEqual([0, 0, 4, 4, 0, 0, 4, 4]);
     expect(Array.from(pairImage(v, { volume: 0, k: 0, text: 0, kind: 'description', classIndex: 0 }, [2, 4]))).toEqual([0, 0, 4, 4, 0, 0, 4, 4]);
   });

@@ -235,7 +235,14 @@ function augmentImage(image: Float32Array, size: [number, number], channels: num
  * A batch of `count` pairs with distinct texts (fewer when fewer texts exist), each image augmented twice:
  * once for the cross-modal terms and once more for the image–image term.
  */
-export function samplePairBatch(volumes: readonly TrainingVolume[], pool: PairPool, count: number, size: [number, number], augment: AugmentConfig, rng: Random): PairBatch {
+export function samplePairBatch(
+  volumes: readonly TrainingVolume[],
+  pool: PairPool,
+  count: number,
+  size: [number, number],
+  augment: AugmentConfig,
+  rng: Random,
+): PairBatch {
   const byText = new Map<number, PairRef[]>();
   for (const p of pool.train) byText.set(p.text, [...(byText.get(p.text) ?? []), p]);
   const available = [...byText.keys()].sort((a, b) => a - b);

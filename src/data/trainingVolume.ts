@@ -91,7 +91,8 @@ export function trainingLabels(labels: LabelMap, classValues: readonly number[])
  */
 export function withLabels(v: TrainingVolume, labels: LabelMap, classValues: readonly number[]): TrainingVolume {
   const [ni, nj, nk] = v.dims;
-  if (labels.dims[0] !== ni || labels.dims[1] !== nj || labels.dims[2] !== nk) throw new Error(`labels of ${labels.dims.join('×')} for a volume of ${v.dims.join('×')}`);
+  if (labels.dims[0] !== ni || labels.dims[1] !== nj || labels.dims[2] !== nk)
+    throw new Error(`labels of ${labels.dims.join('×')} for a volume of ${v.dims.join('×')}`);
   return { ...v, ...trainingLabels(labels, classValues) };
 }
 

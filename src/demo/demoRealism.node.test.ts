@@ -32,10 +32,19 @@ describe('demo dataset images', () => {
   it('is not trivial: no intensity window finds the lesion, and none finds liver or vessel perfectly', () => {
     for (const d of rendered) {
       const x = d.volume.voxels;
-      for (const [cls, ceiling] of [[1, 0.95], [2, 0.3], [3, 0.95]] as const) {
+      for (const [cls, ceiling] of [
+        [1, 0.95],
+        [2, 0.3],
+        [3, 0.95],
+      ] as const) {
         const values = Array.from(x.filter((_, n) => d.truth[n] === cls)).sort((a, b) => a - b);
         let best = 0;
-        for (const [pLo, pHi] of [[0.02, 0.98], [0.05, 0.95], [0.1, 0.9], [0.25, 0.75]] as const) {
+        for (const [pLo, pHi] of [
+          [0.02, 0.98],
+          [0.05, 0.95],
+          [0.1, 0.9],
+          [0.25, 0.75],
+        ] as const) {
           const lo = values[Math.floor(pLo * values.length)]!;
           const hi = values[Math.floor(pHi * values.length)]!;
           let hit = 0;
@@ -105,8 +114,7 @@ describe('demo dataset images', () => {
     // each axis. Without the field the halves agree to within noise (standard error ≈ 0.5); with it they differ.
     const [ni, nj] = dims;
     const t = unbiased.tissue;
-    const isCore = (n: number): boolean =>
-      [n, n - 1, n + 1, n - ni, n + ni, n - ni * nj, n + ni * nj].every((m) => t[m] === Tissue.Liver);
+    const isCore = (n: number): boolean => [n, n - 1, n + 1, n - ni, n + ni, n - ni * nj, n + ni * nj].every((m) => t[m] === Tissue.Liver);
     const withNoise = (bias: typeof flat | undefined): Float32Array =>
       renderPhantom(bias ? { ...phantom, bias } : phantom, dims, spacing, new Random(2)).voxels;
     const halves = (x: Float32Array): number => {

@@ -121,11 +121,7 @@ function drawLesion(rng: Random, liver: Blob, vessel: Tube, halfHeight: number):
   for (let attempt = 0; attempt < 12; attempt++) {
     const u = normalize([rng.normal(), rng.normal(), 0.5 * rng.normal()]);
     const out = rng.range(0.3, 0.5) * blobRadiusScale(liver, u[0], u[1], u[2]);
-    centre = [
-      liver.centre[0] + out * u[0] * liver.radii[0],
-      liver.centre[1] + out * u[1] * liver.radii[1],
-      liver.centre[2] + out * u[2] * liver.radii[2],
-    ];
+    centre = [liver.centre[0] + out * u[0] * liver.radii[0], liver.centre[1] + out * u[1] * liver.radii[1], liver.centre[2] + out * u[2] * liver.radii[2]];
     const [vx, vy] = tubeCentreAt(vessel, centre[2], halfHeight);
     if (Math.hypot(centre[0] - vx, centre[1] - vy) > radius + vessel.radius + 2 * vessel.sway.amplitude[0]) break;
   }

@@ -13,7 +13,6 @@ function sameBytes(a: ArrayBufferView, b: ArrayBufferView): boolean {
   return Buffer.compare(Buffer.from(a.buffer, a.byteOffset, a.byteLength), Buffer.from(b.buffer, b.byteOffset, b.byteLength)) === 0;
 }
 
-
 describe('demo dataset', () => {
   // The first call in this process: includes JIT warm-up, as at app start.
   const t0 = performance.now();
@@ -21,7 +20,9 @@ describe('demo dataset', () => {
   const firstMs = performance.now() - t0;
   const t1 = performance.now();
   const again = generateDemoDataset();
-  console.log(`demo generation: ${firstMs.toFixed(0)} ms cold, ${(performance.now() - t1).toFixed(0)} ms warm, for ${demo.volumes.length} volumes of ${demo.volumes[0]!.geometry.dims.join('×')}`);
+  console.log(
+    `demo generation: ${firstMs.toFixed(0)} ms cold, ${(performance.now() - t1).toFixed(0)} ms warm, for ${demo.volumes.length} volumes of ${demo.volumes[0]!.geometry.dims.join('×')}`,
+  );
   const rendered = [0, 1, 2].map((index) => renderDemoVolume(DEMO_SEED, index));
 
   it('is byte-identical from the same seed and differs with another', () => {
@@ -240,7 +241,10 @@ describe('demo dataset', () => {
   it('describes each volume in words that match where the lesion and vena cava are drawn', () => {
     for (const [v, volume] of demo.volumes.entries()) {
       const text = volume.description!;
-      const m = /^The lesion lies (?:in the ((?:upper|lower|front|back|left|right)(?: (?:front|back|left|right))?) part of|near the centre of) the liver and measures about (\d+) mm\. The vena cava runs (behind|in front of) the liver, on its (left|right) side\.$/.exec(text);
+      const m =
+        /^The lesion lies (?:in the ((?:upper|lower|front|back|left|right)(?: (?:front|back|left|right))?) part of|near the centre of) the liver and measures about (\d+) mm\. The vena cava runs (behind|in front of) the liver, on its (left|right) side\.$/.exec(
+          text,
+        );
       expect(m, text).not.toBeNull();
       const dims = volume.geometry.dims;
       const truth = demo.groundTruth[v]!;

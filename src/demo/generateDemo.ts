@@ -97,7 +97,15 @@ export function renderDemoVolume(seed: number, index: number, dims: Vec3 = DEMO_
     geometry: {
       dims: [...dims],
       spacing: [...spacing],
-      ijkToLps: affineFromParts([[1, 0, 0], [0, 1, 0], [0, 0, 1]], spacing, origin),
+      ijkToLps: affineFromParts(
+        [
+          [1, 0, 0],
+          [0, 1, 0],
+          [0, 0, 1],
+        ],
+        spacing,
+        origin,
+      ),
     },
     channels: 1,
     voxels,

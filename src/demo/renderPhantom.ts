@@ -204,7 +204,7 @@ function paintTube(image: RenderedPhantom, grid: Grid, tube: Tube, id: Tissue): 
         const r = Math.sqrt(dx * dx + dy * dy);
         const d = r - tube.radius;
         // Edge width from the voxel size along the radial direction (the tube is nearly parallel to z).
-        const w = r > 1e-9 ? PARTIAL_VOLUME * Math.sqrt((dx * sx) ** 2 + (dy * sy) ** 2) / r : PARTIAL_VOLUME * sx;
+        const w = r > 1e-9 ? (PARTIAL_VOLUME * Math.sqrt((dx * sx) ** 2 + (dy * sy) ** 2)) / r : PARTIAL_VOLUME * sx;
         const weight = insideWeight(d, w);
         if (weight === 0) continue;
         const n = i + ni * (j + nj * k);

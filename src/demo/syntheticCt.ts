@@ -80,7 +80,14 @@ export function planSyntheticCt(spec: SyntheticCtSpec): SyntheticCtPlan {
     // Spleen: the patient's left, towards the back.
     { centre: [ax * 0.5, ay * 0.1, zr * 0.3], radii: [jitter(ax * 0.18), jitter(ay * 0.3), jitter(zr * 0.45)], hu: 45, label: 3 },
   ];
-  return { dims: [...spec.dims], spacing: [...spacing], seed, body: { radii: body, fat: Math.min(ax, ay) * 0.08 }, spine: { centre: [0, ay * 0.6], radius: ay * 0.18 }, organs };
+  return {
+    dims: [...spec.dims],
+    spacing: [...spacing],
+    seed,
+    body: { radii: body, fat: Math.min(ax, ay) * 0.08 },
+    spine: { centre: [0, ay * 0.6], radius: ay * 0.18 },
+    organs,
+  };
 }
 
 /**

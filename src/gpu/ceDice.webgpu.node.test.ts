@@ -12,7 +12,10 @@ const webgpu = await startWebGPUInNode();
 loadShadersFromDisk();
 
 function describeFailures(results: ReturnType<typeof judge>[]): string {
-  return results.filter((r) => !r.ok).map((r) => `${r.name}: ours ${r.oursErr}, tfjs ${r.tfjsErr}, bound ${r.bound}`).join('\n');
+  return results
+    .filter((r) => !r.ok)
+    .map((r) => `${r.name}: ours ${r.oursErr}, tfjs ${r.tfjsErr}, bound ${r.bound}`)
+    .join('\n');
 }
 
 describe('the CE + Dice reference is the tfjs-op route (cpu backend)', () => {
@@ -41,7 +44,9 @@ describe.skipIf(!webgpu.ok)(`fused softmax + CE + Dice on WebGPU (${webgpu.reaso
     await expectNoValidationErrors(async () => {
       const before = tf.memory().numTensors;
       const { ce, dice } = fusedCeDice(z, g, m, { includeBackground: false, eps: 1e-5 });
-      const grad = tf.grad((x: tf.Tensor) => tf.add(...Object.values(fusedCeDice(x, g, m, { includeBackground: false, eps: 1e-5 })) as [tf.Scalar, tf.Scalar]))(z);
+      const grad = tf.grad((x: tf.Tensor) =>
+        tf.add(...(Object.values(fusedCeDice(x, g, m, { includeBackground: false, eps: 1e-5 })) as [tf.Scalar, tf.Scalar])),
+      )(z);
       await grad.data();
       tf.dispose([ce, dice, grad]);
       expect(tf.memory().numTensors).toBe(before);

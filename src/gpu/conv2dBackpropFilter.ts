@@ -29,7 +29,16 @@ export const conv2dBackpropFilterKernel: CustomKernel = {
     if (dataFormat !== undefined && dataFormat !== 'NHWC') return { unsupported: `data format ${dataFormat}; only NHWC is handled` };
     if (dilations !== undefined && !tf.backend_util.tupleValuesAreOne(dilations)) return { unsupported: `dilations ${String(dilations)}; only 1 is handled` };
 
-    const info = tf.backend_util.computeConv2DInfo(x.shape as [number, number, number, number], filterShape, strides, 1, pad, dimRoundingMode, false, 'channelsLast');
+    const info = tf.backend_util.computeConv2DInfo(
+      x.shape as [number, number, number, number],
+      filterShape,
+      strides,
+      1,
+      pad,
+      dimRoundingMode,
+      false,
+      'channelsLast',
+    );
     const expected = [info.batchSize, info.outHeight, info.outWidth, info.outChannels];
     if (expected.some((v, i) => v !== dy.shape[i]) || filterShape[2] !== info.inChannels) {
       return { unsupported: `dy ${dy.shape.join('×')} does not match x ${x.shape.join('×')} and filter ${filterShape.join('×')}` };
@@ -51,10 +60,20 @@ export const conv2dBackpropFilterKernel: CustomKernel = {
       constants: { TAPS_ALIGNED: info.inChannels % 4 === 0 ? 1 : 0 },
       uniforms: (chunkLen) =>
         packUniforms([
-          ['u32', m], ['u32', n], ['u32', k], ['u32', chunkLen],
-          ['u32', info.inChannels], ['u32', info.filterWidth], ['u32', info.outHeight], ['u32', info.outWidth],
-          ['i32', info.inHeight], ['i32', info.inWidth], ['i32', info.strideHeight], ['i32', info.strideWidth],
-          ['i32', info.padInfo.top], ['i32', info.padInfo.left],
+          ['u32', m],
+          ['u32', n],
+          ['u32', k],
+          ['u32', chunkLen],
+          ['u32', info.inChannels],
+          ['u32', info.filterWidth],
+          ['u32', info.outHeight],
+          ['u32', info.outWidth],
+          ['i32', info.inHeight],
+          ['i32', info.inWidth],
+          ['i32', info.strideHeight],
+          ['i32', info.strideWidth],
+          ['i32', info.padInfo.top],
+          ['i32', info.padInfo.left],
         ]),
     });
   },

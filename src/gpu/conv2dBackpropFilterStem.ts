@@ -55,7 +55,14 @@ export function planStemFilterGradient(info: tf.backend_util.Conv2DInfo): StemPl
 }
 
 /** dW for `plan` into a new [kh, 3, 1, Co] tensor. */
-export function runStemFilterGradient(backend: WebGPUBackendInternals, x: tf.TensorInfo, dy: tf.TensorInfo, info: tf.backend_util.Conv2DInfo, plan: StemPlan, filterShape: readonly number[]): KernelResult {
+export function runStemFilterGradient(
+  backend: WebGPUBackendInternals,
+  x: tf.TensorInfo,
+  dy: tf.TensorInfo,
+  info: tf.backend_util.Conv2DInfo,
+  plan: StemPlan,
+  filterShape: readonly number[],
+): KernelResult {
   const m = 3 * info.filterHeight;
   const n = info.outChannels;
   const output = allocate(backend, filterShape);
@@ -65,10 +72,18 @@ export function runStemFilterGradient(backend: WebGPUBackendInternals, x: tf.Ten
     constants: { WG: WORKGROUP, NQ: plan.nq },
     buffers: [partial, x, dy],
     uniforms: packUniforms([
-      ['u32', m], ['u32', n], ['u32', info.batchSize * info.outHeight], ['u32', plan.rowsPer],
-      ['u32', info.filterHeight], ['u32', info.outHeight], ['u32', info.outWidth],
-      ['i32', info.inHeight], ['i32', info.inWidth], ['i32', info.strideHeight],
-      ['i32', info.padInfo.top], ['i32', info.padInfo.left],
+      ['u32', m],
+      ['u32', n],
+      ['u32', info.batchSize * info.outHeight],
+      ['u32', plan.rowsPer],
+      ['u32', info.filterHeight],
+      ['u32', info.outHeight],
+      ['u32', info.outWidth],
+      ['i32', info.inHeight],
+      ['i32', info.inWidth],
+      ['i32', info.strideHeight],
+      ['i32', info.padInfo.top],
+      ['i32', info.padInfo.left],
     ]),
     workgroups: plan.workgroups,
   });

@@ -84,7 +84,11 @@ function runConv3D({ inputs, attrs, backend }: Parameters<CustomKernel['run']>[0
   const { outDepth: Do, outHeight: Ho, outWidth: Wo, outChannels: Co, filterHeight: kh, filterWidth: kw } = info;
   if (filter.shape[3] !== Ci) return { unsupported: `filter expects ${filter.shape[3]} input channels, x has ${Ci}` };
   const outShape = [B, Do, Ho, Wo, Co];
-  for (const [what, shape] of [['x', x.shape], ['filter', filter.shape], ['y', outShape]] as const) {
+  for (const [what, shape] of [
+    ['x', x.shape],
+    ['filter', filter.shape],
+    ['y', outShape],
+  ] as const) {
     const reason = tensorLimitReason(backend, what, shape);
     if (reason) return { unsupported: reason };
   }
@@ -102,13 +106,27 @@ function runConv3D({ inputs, attrs, backend }: Parameters<CustomKernel['run']>[0
     constants: { WM: tiles.WM, WN: tiles.WN, TK: tiles.TK, CI_QUADS: Ci % 4 === 0 ? 1 : 0 },
     buffers: [y, x, filter],
     uniforms: packUniforms([
-      ['i32', D], ['i32', H], ['i32', W], ['i32', Ci],
-      ['i32', Do], ['i32', Ho], ['i32', Wo], ['i32', Co],
-      ['i32', info.filterDepth], ['i32', kh], ['i32', kw],
-      ['i32', info.strideDepth], ['i32', info.strideHeight], ['i32', info.strideWidth],
-      ['i32', info.padInfo.front], ['i32', info.padInfo.top], ['i32', info.padInfo.left],
-      ['i32', M], ['i32', K],
-      ['u32', mTiles], ['u32', nTiles],
+      ['i32', D],
+      ['i32', H],
+      ['i32', W],
+      ['i32', Ci],
+      ['i32', Do],
+      ['i32', Ho],
+      ['i32', Wo],
+      ['i32', Co],
+      ['i32', info.filterDepth],
+      ['i32', kh],
+      ['i32', kw],
+      ['i32', info.strideDepth],
+      ['i32', info.strideHeight],
+      ['i32', info.strideWidth],
+      ['i32', info.padInfo.front],
+      ['i32', info.padInfo.top],
+      ['i32', info.padInfo.left],
+      ['i32', M],
+      ['i32', K],
+      ['u32', mTiles],
+      ['u32', nTiles],
     ]),
     workgroups: gridFor(mTiles * nTiles),
   });

@@ -42,8 +42,14 @@ describe('CPU references match tfjs cpu', () => {
     const previous = tf.getBackend();
     await tf.setBackend('cpu');
     try {
-      const xv = values(x.reduce((a, b) => a * b), 7);
-      const fv = values(f.reduce((a, b) => a * b), 8);
+      const xv = values(
+        x.reduce((a, b) => a * b),
+        7,
+      );
+      const fv = values(
+        f.reduce((a, b) => a * b),
+        8,
+      );
       const { y, shape } = conv3dReference(xv, x, fv, f, s, pad);
       const yt = tf.conv3d(tf.tensor5d(xv, [...x]), tf.tensor5d(fv, [...f]), s, pad);
       expect(yt.shape).toEqual([...shape]);
@@ -59,7 +65,7 @@ describe('CPU references match tfjs cpu', () => {
 });
 
 describe('gemmTiles', () => {
-  it('keeps the shaders\' constraints for every width and shrinks M tiles for small problems', () => {
+  it("keeps the shaders' constraints for every width and shrinks M tiles for small problems", () => {
     for (const N of [1, 3, 4, 8, 16, 17, 32, 64, 128, 256]) {
       for (const M of [1, 100, 10_000, 1_000_000]) {
         const { WM, WN, TK } = gemmTiles(M, N);
@@ -87,7 +93,7 @@ describe.skipIf(!webgpu.ok)(`Conv3D and Conv3DBackpropInputV2 on WebGPU (${webgp
     });
   }
 
-  it('a dilated conv3d falls back to tfjs\'s kernel, logged, with tfjs\'s answer', async () => {
+  it("a dilated conv3d falls back to tfjs's kernel, logged, with tfjs's answer", async () => {
     const x = tf.tensor5d(values(1 * 7 * 6 * 7 * 2, 11), [1, 7, 6, 7, 2]);
     const f = tf.tensor5d(values(3 * 3 * 3 * 2 * 3, 12), [3, 3, 3, 2, 3]);
     const run = async (on: boolean) => {

@@ -31,8 +31,13 @@ function runConv3DBackpropInput({ inputs, attrs, backend }: Parameters<CustomKer
   const [B, D, H, W, Ci] = inputShape as Shape5;
   const { outDepth: Do, outHeight: Ho, outWidth: Wo, outChannels: Co, strideDepth: sd, strideHeight: sh, strideWidth: sw } = info;
   if (filter.shape[3] !== Ci) return { unsupported: `filter has ${filter.shape[3]} input channels, inputShape ${Ci}` };
-  if (dy.shape.join() !== [B, Do, Ho, Wo, Co].join()) return { unsupported: `dy ${dy.shape.join('×')} is not the forward output ${[B, Do, Ho, Wo, Co].join('×')}` };
-  for (const [what, shape] of [['dy', dy.shape], ['filter', filter.shape], ['dx', inputShape]] as const) {
+  if (dy.shape.join() !== [B, Do, Ho, Wo, Co].join())
+    return { unsupported: `dy ${dy.shape.join('×')} is not the forward output ${[B, Do, Ho, Wo, Co].join('×')}` };
+  for (const [what, shape] of [
+    ['dy', dy.shape],
+    ['filter', filter.shape],
+    ['dx', inputShape],
+  ] as const) {
     const reason = tensorLimitReason(backend, what, shape);
     if (reason) return { unsupported: reason };
   }
@@ -54,12 +59,25 @@ function runConv3DBackpropInput({ inputs, attrs, backend }: Parameters<CustomKer
     buffers: [dx, dy, filter],
     uniforms: packUniforms([
       ['i32', B],
-      ['i32', D], ['i32', H], ['i32', W], ['i32', Ci],
-      ['i32', Do], ['i32', Ho], ['i32', Wo], ['i32', Co],
-      ['i32', info.filterDepth], ['i32', info.filterHeight], ['i32', info.filterWidth],
-      ['i32', sd], ['i32', sh], ['i32', sw],
-      ['i32', info.padInfo.front], ['i32', info.padInfo.top], ['i32', info.padInfo.left],
-      ['u32', mTiles], ['u32', nTiles],
+      ['i32', D],
+      ['i32', H],
+      ['i32', W],
+      ['i32', Ci],
+      ['i32', Do],
+      ['i32', Ho],
+      ['i32', Wo],
+      ['i32', Co],
+      ['i32', info.filterDepth],
+      ['i32', info.filterHeight],
+      ['i32', info.filterWidth],
+      ['i32', sd],
+      ['i32', sh],
+      ['i32', sw],
+      ['i32', info.padInfo.front],
+      ['i32', info.padInfo.top],
+      ['i32', info.padInfo.left],
+      ['u32', mTiles],
+      ['u32', nTiles],
     ]),
     workgroups: [gx, gy, phases],
   });

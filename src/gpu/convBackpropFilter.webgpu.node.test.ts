@@ -36,7 +36,13 @@ describe('the CPU references match tfjs on its cpu backend', () => {
     if (previous) await tf.setBackend(previous);
   });
 
-  const cases3d: [string, [number, number, number, number, number], [number, number, number, number, number], number | [number, number, number], 'same' | 'valid'][] = [
+  const cases3d: [
+    string,
+    [number, number, number, number, number],
+    [number, number, number, number, number],
+    number | [number, number, number],
+    'same' | 'valid',
+  ][] = [
     ['k3 s1 same', [2, 4, 5, 3, 3], [3, 3, 3, 3, 2], 1, 'same'],
     ['k3 s2 same, odd', [1, 5, 7, 6, 2], [3, 3, 3, 2, 3], 2, 'same'],
     ['k[3,1,1] s[2,1,1] valid', [2, 7, 3, 4, 1], [3, 1, 1, 1, 5], [2, 1, 1], 'valid'],
@@ -45,8 +51,14 @@ describe('the CPU references match tfjs on its cpu backend', () => {
     it(`Conv3DBackpropFilterV2 ${name}`, async () => {
       const info = tf.backend_util.computeConv3DInfo(xShape, fShape, strides, 1, pad);
       const dyShape = [info.batchSize, info.outDepth, info.outHeight, info.outWidth, info.outChannels];
-      const xData = normals(1, xShape.reduce((a, b) => a * b));
-      const dyData = normals(2, dyShape.reduce((a, b) => a * b));
+      const xData = normals(
+        1,
+        xShape.reduce((a, b) => a * b),
+      );
+      const dyData = normals(
+        2,
+        dyShape.reduce((a, b) => a * b),
+      );
       const x = tf.tensor(xData, xShape);
       const dy = tf.tensor(dyData, dyShape);
       const t = tf.engine().runKernel('Conv3DBackpropFilterV2', { x, dy }, { strides, pad, filterShape: fShape } as unknown as tf.NamedAttrMap) as tf.Tensor;
@@ -65,8 +77,14 @@ describe('the CPU references match tfjs on its cpu backend', () => {
     it(`Conv2DBackpropFilter ${name}`, async () => {
       const info = tf.backend_util.computeConv2DInfo(xShape, fShape, stride, 1, pad);
       const dyShape = [info.batchSize, info.outHeight, info.outWidth, info.outChannels];
-      const xData = normals(3, xShape.reduce((a, b) => a * b));
-      const dyData = normals(4, dyShape.reduce((a, b) => a * b));
+      const xData = normals(
+        3,
+        xShape.reduce((a, b) => a * b),
+      );
+      const dyData = normals(
+        4,
+        dyShape.reduce((a, b) => a * b),
+      );
       const x = tf.tensor4d(xData, xShape);
       const dy = tf.tensor4d(dyData, dyShape as [number, number, number, number]);
       const attrs = { strides: stride, pad, dataFormat: 'NHWC', dimRoundingMode: undefined, filterShape: fShape } as unknown as tf.NamedAttrMap;
@@ -87,14 +105,19 @@ describe('the filter-gradient checks', () => {
 
   it('cover both shader shapes: workgroups of several k-groups (small outputs such as stems) and of one', () => {
     for (const kernel of ['Conv2DBackpropFilter', 'Conv3DBackpropFilterV2']) {
-      const names = convBackpropFilterChecks().filter((c) => c.kernel === kernel).map((c) => c.name);
+      const names = convBackpropFilterChecks()
+        .filter((c) => c.kernel === kernel)
+        .map((c) => c.name);
       expect(names.filter((n) => /\d+ k-groups/.test(n)).length, kernel).toBeGreaterThan(0);
       expect(names.filter((n) => /one k-group/.test(n) && !/\d+ k-groups/.test(n)).length, kernel).toBeGreaterThan(0);
     }
   });
 
   it('give a stem (one input channel, 27 or 9 rows) a workgroup of at least 64 threads', () => {
-    for (const [m, n] of [[27, 16], [9, 16]] as const) {
+    for (const [m, n] of [
+      [27, 16],
+      [9, 16],
+    ] as const) {
       const plan = planSplitK(m, n, 8 * 256 * 256);
       if ('unsupported' in plan) throw new Error(plan.unsupported);
       expect(plan.tiling.wm * plan.tiling.wn * plan.tiling.ks).toBeGreaterThanOrEqual(64);
@@ -142,7 +165,7 @@ describe.skipIf(!webgpu.ok)(`our filter-gradient kernels on WebGPU (${webgpu.rea
     tf.dispose([x, dy, w]);
   });
 
-  it('falls back to tfjs for NCHW, recording why, and still returns tfjs\'s answer', async () => {
+  it("falls back to tfjs for NCHW, recording why, and still returns tfjs's answer", async () => {
     resetKernelCounters();
     const x = tf.tensor4d(normals(5, 2 * 3 * 6 * 5), [2, 3, 6, 5]); // NCHW: 3 channels of 6×5
     const dy = tf.tensor4d(normals(6, 2 * 4 * 6 * 5), [2, 4, 6, 5]);

@@ -31,7 +31,11 @@ async function axpb(x: tf.Tensor, a: number, b: number, wg: number): Promise<Flo
     shader: 'test_axpb',
     constants: { WG: wg },
     buffers: [out, x],
-    uniforms: packUniforms([['u32', n], ['f32', a], ['f32', b]]),
+    uniforms: packUniforms([
+      ['u32', n],
+      ['f32', a],
+      ['f32', b],
+    ]),
     workgroups: gridFor(Math.ceil(n / wg)),
   });
   const t = tf.engine().makeTensorFromTensorInfo(out);
@@ -42,7 +46,13 @@ async function axpb(x: tf.Tensor, a: number, b: number, wg: number): Promise<Flo
 
 describe('packUniforms and gridFor', () => {
   it('lays 4-byte scalars out consecutively, padded to 16 bytes', () => {
-    const bytes = packUniforms([['u32', 7], ['f32', 0.5], ['i32', -3], ['u32', 1], ['f32', 2]]);
+    const bytes = packUniforms([
+      ['u32', 7],
+      ['f32', 0.5],
+      ['i32', -3],
+      ['u32', 1],
+      ['f32', 2],
+    ]);
     expect(bytes.byteLength).toBe(32);
     const v = new DataView(bytes);
     expect([v.getUint32(0, true), v.getFloat32(4, true), v.getInt32(8, true), v.getUint32(12, true), v.getFloat32(16, true)]).toEqual([7, 0.5, -3, 1, 2]);
@@ -82,9 +92,27 @@ describe.skipIf(!webgpu.ok)(`dispatchShader inside tfjs's command stream (${webg
     const out = await expectNoValidationErrors(async () => {
       const x = tf.fill([256], 4);
       const scratch = allocate(backend, [256]);
-      dispatchShader(backend, { shader: 'test_axpb', buffers: [scratch, x], uniforms: packUniforms([['u32', 256], ['f32', 1], ['f32', 1]]), workgroups: [4, 1, 1] });
+      dispatchShader(backend, {
+        shader: 'test_axpb',
+        buffers: [scratch, x],
+        uniforms: packUniforms([
+          ['u32', 256],
+          ['f32', 1],
+          ['f32', 1],
+        ]),
+        workgroups: [4, 1, 1],
+      });
       const final = allocate(backend, [256]);
-      dispatchShader(backend, { shader: 'test_axpb', buffers: [final, scratch], uniforms: packUniforms([['u32', 256], ['f32', 10], ['f32', 0]]), workgroups: [4, 1, 1] });
+      dispatchShader(backend, {
+        shader: 'test_axpb',
+        buffers: [final, scratch],
+        uniforms: packUniforms([
+          ['u32', 256],
+          ['f32', 10],
+          ['f32', 0],
+        ]),
+        workgroups: [4, 1, 1],
+      });
       release(backend, scratch);
       x.dispose();
       const t = tf.engine().makeTensorFromTensorInfo(final);

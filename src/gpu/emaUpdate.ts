@@ -59,7 +59,10 @@ export function emaBlend(teachers: readonly tf.Tensor[], students: readonly tf.T
   // Empty tensors have no buffer to copy; they need no work either.
   const work = teachers.map((_, i) => i).filter((i) => teachers[i]!.size > 0);
   const outs = new Map<number, tf.TensorInfo>();
-  for (const pack of emaPacks(work.map((i) => teachers[i]!.size), Math.min(maxPackFloats ?? Infinity, emaPackLimit(backend.device)))) {
+  for (const pack of emaPacks(
+    work.map((i) => teachers[i]!.size),
+    Math.min(maxPackFloats ?? Infinity, emaPackLimit(backend.device)),
+  )) {
     const members = pack.map((p) => work[p]!);
     const total = members.reduce((n, i) => n + teachers[i]!.size, 0);
     const packedTeacher = allocate(backend, [total]);
@@ -74,7 +77,11 @@ export function emaBlend(teachers: readonly tf.Tensor[], students: readonly tf.T
       shader: 'ema_update',
       constants: { WG },
       buffers: [packedTeacher, packedStudent],
-      uniforms: packUniforms([['u32', total], ['f32', a], ['f32', 1 - a]]),
+      uniforms: packUniforms([
+        ['u32', total],
+        ['f32', a],
+        ['f32', 1 - a],
+      ]),
       workgroups: gridFor(Math.ceil(total / WG)),
     });
     offset = 0;

@@ -22,7 +22,10 @@ loadShadersFromDisk();
 describe('emaPacks', () => {
   it('packs consecutive tensors up to the limit, the whole model in one pack when it fits', () => {
     expect(emaPacks([5, 3, 4, 2], 100)).toEqual([[0, 1, 2, 3]]);
-    expect(emaPacks([5, 3, 4, 2], 8)).toEqual([[0, 1], [2, 3]]);
+    expect(emaPacks([5, 3, 4, 2], 8)).toEqual([
+      [0, 1],
+      [2, 3],
+    ]);
     expect(emaPacks([], 8)).toEqual([]);
     expect(() => emaPacks([9], 8)).toThrow(/exceeds/);
   });
@@ -137,7 +140,15 @@ describe.skipIf(!webgpu.ok)(`fused training-loop kernels on WebGPU (${webgpu.rea
     const rng = new Random(9);
     const image = new Float32Array(ni * nj * nk);
     rng.fillNormal(image);
-    const v: TrainingVolume = { id: 'noise', dims: [ni, nj, nk], spacing: [1, 1, 1], channels: 1, image, labels: new Uint8Array(ni * nj * nk), labeled: new Uint8Array(ni * nj * nk) };
+    const v: TrainingVolume = {
+      id: 'noise',
+      dims: [ni, nj, nk],
+      spacing: [1, 1, 1],
+      channels: 1,
+      image,
+      labels: new Uint8Array(ni * nj * nk),
+      labeled: new Uint8Array(ni * nj * nk),
+    };
     const size: [number, number] = [12, 16];
     const ours = await expectNoValidationErrors(() => predictVolumeClasses(net, model, v, size));
     setCustomKernelsEnabled(false);
@@ -156,7 +167,15 @@ describe.skipIf(!webgpu.ok)(`fused training-loop kernels on WebGPU (${webgpu.rea
     const rng = new Random(11);
     const image = new Float32Array(ni * nj * nk);
     rng.fillNormal(image);
-    const v: TrainingVolume = { id: 'noise', dims: [ni, nj, nk], spacing: [1, 1, 1], channels: 1, image, labels: new Uint8Array(ni * nj * nk), labeled: new Uint8Array(ni * nj * nk) };
+    const v: TrainingVolume = {
+      id: 'noise',
+      dims: [ni, nj, nk],
+      spacing: [1, 1, 1],
+      channels: 1,
+      image,
+      labels: new Uint8Array(ni * nj * nk),
+      labeled: new Uint8Array(ni * nj * nk),
+    };
     const size: [number, number] = [12, 16];
     const ks = [3, 0, 2];
     const layers = await expectNoValidationErrors(() => predictSliceLayers(net, model, v, ks, size, 2));

@@ -65,7 +65,14 @@ interface ForwardResult {
   totals: tf.TensorInfo;
 }
 
-function runForward(backend: WebGPUBackendInternals, logits: tf.Tensor, target: tf.Tensor, mask: tf.Tensor, K: number, opts: FusedCeDiceOptions): ForwardResult {
+function runForward(
+  backend: WebGPUBackendInternals,
+  logits: tf.Tensor,
+  target: tf.Tensor,
+  mask: tf.Tensor,
+  K: number,
+  opts: FusedCeDiceOptions,
+): ForwardResult {
   const n = mask.size;
   const slots = 2 + 2 * K;
   const perThread = forwardVoxelsPerThread(n);
@@ -75,7 +82,10 @@ function runForward(backend: WebGPUBackendInternals, logits: tf.Tensor, target: 
     shader: 'softmax_ce_dice_forward',
     constants: { K, VOXELS_PER_THREAD: perThread },
     buffers: [partials, logits, target, mask],
-    uniforms: packUniforms([['u32', n], ['u32', groups]]),
+    uniforms: packUniforms([
+      ['u32', n],
+      ['u32', groups],
+    ]),
     workgroups: gridFor(groups),
   });
   const totals = allocate(backend, [slots]);
@@ -84,14 +94,26 @@ function runForward(backend: WebGPUBackendInternals, logits: tf.Tensor, target: 
     shader: 'softmax_ce_dice_reduce',
     constants: { K },
     buffers: [totals, losses, partials],
-    uniforms: packUniforms([['u32', groups], ['f32', opts.eps], ['u32', opts.includeBackground ? 0 : 1]]),
+    uniforms: packUniforms([
+      ['u32', groups],
+      ['f32', opts.eps],
+      ['u32', opts.includeBackground ? 0 : 1],
+    ]),
     workgroups: [1, 1, 1],
   });
   release(backend, partials);
   return { losses, totals };
 }
 
-function runBackward(backend: WebGPUBackendInternals, logits: tf.Tensor, target: tf.Tensor, mask: tf.Tensor, totals: tf.Tensor, dy: tf.Tensor, opts: FusedCeDiceOptions): tf.TensorInfo {
+function runBackward(
+  backend: WebGPUBackendInternals,
+  logits: tf.Tensor,
+  target: tf.Tensor,
+  mask: tf.Tensor,
+  totals: tf.Tensor,
+  dy: tf.Tensor,
+  opts: FusedCeDiceOptions,
+): tf.TensorInfo {
   const K = logits.shape[logits.rank - 1]!;
   const n = mask.size;
   const dz = allocate(backend, logits.shape);
@@ -99,7 +121,11 @@ function runBackward(backend: WebGPUBackendInternals, logits: tf.Tensor, target:
     shader: 'softmax_ce_dice_backward',
     constants: { K, WG: BACKWARD_WORKGROUP, VOXELS_PER_THREAD: BACKWARD_VOXELS_PER_THREAD },
     buffers: [dz, logits, target, mask, totals, dy],
-    uniforms: packUniforms([['u32', n], ['f32', opts.eps], ['u32', opts.includeBackground ? 0 : 1]]),
+    uniforms: packUniforms([
+      ['u32', n],
+      ['f32', opts.eps],
+      ['u32', opts.includeBackground ? 0 : 1],
+    ]),
     workgroups: gridFor(Math.ceil(n / (BACKWARD_WORKGROUP * BACKWARD_VOXELS_PER_THREAD))),
   });
   return dz;

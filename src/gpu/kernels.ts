@@ -9,4 +9,11 @@ import { meanKernel, sumKernel } from './reduceAxes.ts';
  * Every tfjs kernel we replace on the webgpu backend (one kernel file each; Sum and Mean share reduceAxes.ts). The fused training-loop kernels
  * (EMA, CE + Dice, text merge, label maps) are not tfjs kernels and are called by the engine directly.
  */
-export const CUSTOM_KERNELS: readonly CustomKernel[] = [conv3dKernel, conv3dBackpropInputKernel, conv3dBackpropFilterKernel, conv2dBackpropFilterKernel, sumKernel, meanKernel];
+export const CUSTOM_KERNELS: readonly CustomKernel[] = [
+  conv3dKernel,
+  conv3dBackpropInputKernel,
+  conv3dBackpropFilterKernel,
+  conv2dBackpropFilterKernel,
+  sumKernel,
+  meanKernel,
+];

@@ -37,7 +37,11 @@ export function logitsToLiveLayer(logits: tf.Tensor): PackedLiveLayer {
     shader: 'logits_to_live_layer',
     constants: { WG },
     buffers: [labels, uncertainty, logits],
-    uniforms: packUniforms([['u32', n], ['u32', K], ['f32', entropyNorm(K)]]),
+    uniforms: packUniforms([
+      ['u32', n],
+      ['u32', K],
+      ['f32', entropyNorm(K)],
+    ]),
     workgroups: gridFor(Math.ceil(words / WG)),
   });
   return {

@@ -29,7 +29,10 @@ export function logitsToLabels(logits: tf.Tensor): tf.Tensor1D {
     shader: 'logits_to_labels',
     constants: { WG },
     buffers: [labels, logits],
-    uniforms: packUniforms([['u32', n], ['u32', K]]),
+    uniforms: packUniforms([
+      ['u32', n],
+      ['u32', K],
+    ]),
     workgroups: gridFor(Math.ceil(words / WG)),
   });
   return tf.engine().makeTensorFromTensorInfo(labels) as tf.Tensor1D;

@@ -28,13 +28,18 @@ export interface ReductionView {
 }
 
 /** Normalises tfjs's `axis` attribute and views x as [A, R, C], or says why this case is not ours. */
-export function reductionView(shape: readonly number[], axis: number | number[] | null | undefined, keepDims: boolean): ReductionView | { unsupported: string } {
+export function reductionView(
+  shape: readonly number[],
+  axis: number | number[] | null | undefined,
+  keepDims: boolean,
+): ReductionView | { unsupported: string } {
   const rank = shape.length;
   // tfjs passes axis null for "all axes".
   const raw = axis === undefined || axis === null ? Array.from({ length: rank }, (_, i) => i) : Array.isArray(axis) ? axis : [axis];
   const axes = raw.map((v) => (v < 0 ? v + rank : v)).sort((p, q) => p - q);
   if (axes.length === 0) return { unsupported: 'no axes to reduce' };
-  if (axes.some((v, i) => !Number.isInteger(v) || v < 0 || v >= rank || (i > 0 && v === axes[i - 1]))) return { unsupported: `axes [${raw.join(', ')}] are not distinct axes of a rank-${rank} tensor` };
+  if (axes.some((v, i) => !Number.isInteger(v) || v < 0 || v >= rank || (i > 0 && v === axes[i - 1])))
+    return { unsupported: `axes [${raw.join(', ')}] are not distinct axes of a rank-${rank} tensor` };
   const first = axes[0]!;
   const last = axes.at(-1)!;
   if (last - first + 1 !== axes.length) return { unsupported: `axes [${axes.join(', ')}] are not one contiguous run` };
@@ -106,7 +111,11 @@ function runReduce({ inputs, attrs, backend }: KernelArgs, mean: boolean): Kerne
       shader: 'reduce_rows',
       constants: { WG: ROWS_WORKGROUP },
       buffers: [output, x],
-      uniforms: packUniforms([['u32', view.a], ['u32', view.r], ['f32', scale]]),
+      uniforms: packUniforms([
+        ['u32', view.a],
+        ['u32', view.r],
+        ['f32', scale],
+      ]),
       workgroups: gridFor(Math.ceil(view.a / ROWS_WORKGROUP)),
     });
     return { output };
@@ -114,7 +123,8 @@ function runReduce({ inputs, attrs, backend }: KernelArgs, mean: boolean): Kerne
   if (view.a > MAX_WORKGROUPS_PER_DIMENSION) return { unsupported: `${view.a} leading rows exceed one grid dimension` };
   const plan = planReduce(view);
   const length = view.a * view.c;
-  if (plan.slices * length > MAX_INDEX || 4 * plan.slices * length > backend.device.limits.maxStorageBufferBindingSize) return { unsupported: 'the partial sums exceed the binding limit' };
+  if (plan.slices * length > MAX_INDEX || 4 * plan.slices * length > backend.device.limits.maxStorageBufferBindingSize)
+    return { unsupported: 'the partial sums exceed the binding limit' };
 
   const output = allocate(backend, view.outShape);
   const target = plan.slices === 1 ? output : allocate(backend, [plan.slices, length]);
@@ -122,7 +132,13 @@ function runReduce({ inputs, attrs, backend }: KernelArgs, mean: boolean): Kerne
     shader: 'reduce_axes',
     constants: { TC: plan.tc, TR: plan.tr },
     buffers: [target, x],
-    uniforms: packUniforms([['u32', view.a], ['u32', view.r], ['u32', view.c], ['u32', plan.chunk], ['f32', scale]]),
+    uniforms: packUniforms([
+      ['u32', view.a],
+      ['u32', view.r],
+      ['u32', view.c],
+      ['u32', plan.chunk],
+      ['f32', scale],
+    ]),
     workgroups: [Math.ceil(view.c / plan.tc), plan.slices, view.a],
   });
   if (target !== output) {

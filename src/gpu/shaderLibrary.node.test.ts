@@ -30,8 +30,12 @@ describe('shader library includes', () => {
 
   it('expands every kernel in shaders/ completely, and each fragment is used by two or more kernels', () => {
     loadShadersFromDisk();
-    const kernels = readdirSync(SHADERS).filter((f) => f.endsWith('.wgsl')).map(shaderNameOf);
-    const fragments = readdirSync(`${SHADERS}/fragments`).filter((f) => f.endsWith('.wgsl')).map((f) => `fragments/${shaderNameOf(f)}`);
+    const kernels = readdirSync(SHADERS)
+      .filter((f) => f.endsWith('.wgsl'))
+      .map(shaderNameOf);
+    const fragments = readdirSync(`${SHADERS}/fragments`)
+      .filter((f) => f.endsWith('.wgsl'))
+      .map((f) => `fragments/${shaderNameOf(f)}`);
     expect(fragments.length).toBeGreaterThan(0);
     for (const k of kernels) {
       const text = shaderSource(k);

@@ -111,7 +111,11 @@ export function chooseTiling(m: number, n: number): GemmTiling {
 export function planSplitK(m: number, n: number, k: number): SplitKPlan | { unsupported: string } {
   const tiling = tuning.tiling ?? chooseTiling(m, n);
   const { wm, wn, tk, ks } = tiling;
-  if (!(wm >= 1 && wn >= 2 && wn % 2 === 0 && tk >= 1 && ks >= 1 && ks <= tk) || wm * wn * ks > MAX_WORKGROUP_THREADS || workgroupBytes(tiling) > WORKGROUP_STORAGE_BYTES) {
+  if (
+    !(wm >= 1 && wn >= 2 && wn % 2 === 0 && tk >= 1 && ks >= 1 && ks <= tk) ||
+    wm * wn * ks > MAX_WORKGROUP_THREADS ||
+    workgroupBytes(tiling) > WORKGROUP_STORAGE_BYTES
+  ) {
     return { unsupported: `tiling ${wm}×${wn}×${ks} threads, tk ${tk} breaks the shader's limits` };
   }
   const tilesM = Math.ceil(m / (BLOCK * wm));
@@ -182,7 +186,10 @@ export function runSplitKReduce(backend: WebGPUBackendInternals, out: tf.TensorI
     shader: 'split_k_reduce',
     constants: { WG: REDUCE_WORKGROUP },
     buffers: [out, partial],
-    uniforms: packUniforms([['u32', length], ['u32', slices]]),
+    uniforms: packUniforms([
+      ['u32', length],
+      ['u32', slices],
+    ]),
     workgroups: gridFor(Math.ceil(length / REDUCE_WORKGROUP)),
   });
 }

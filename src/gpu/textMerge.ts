@@ -30,7 +30,8 @@ export interface TextMergeResult {
 
 /** One pass of text_merge.wgsl over float32 `teacherLogits` and `textMask` of one shape [..., K], on webgpu. */
 export function textMerge(teacherLogits: tf.Tensor, textMask: tf.Tensor, merge: MergeForm, opts: TextMergeOptions = {}): TextMergeResult {
-  if (!tf.util.arraysEqual(teacherLogits.shape, textMask.shape)) throw new Error(`textMerge: logits ${teacherLogits.shape} and text mask ${textMask.shape} differ in shape`);
+  if (!tf.util.arraysEqual(teacherLogits.shape, textMask.shape))
+    throw new Error(`textMerge: logits ${teacherLogits.shape} and text mask ${textMask.shape} differ in shape`);
   if (teacherLogits.dtype !== 'float32' || textMask.dtype !== 'float32') throw new Error('textMerge: float32 inputs only');
   if (teacherLogits.rank < 1) throw new Error('textMerge: needs a class axis');
   const stats = opts.stats ?? true;
@@ -46,7 +47,12 @@ export function textMerge(teacherLogits: tf.Tensor, textMask: tf.Tensor, merge: 
     shader: 'text_merge',
     constants: { WG },
     buffers: [probs, confidence, entropy, teacherLogits, textMask],
-    uniforms: packUniforms([['u32', n], ['u32', K], ['u32', merge === 'sigmoid' ? 1 : 0], ['u32', stats ? 1 : 0]]),
+    uniforms: packUniforms([
+      ['u32', n],
+      ['u32', K],
+      ['u32', merge === 'sigmoid' ? 1 : 0],
+      ['u32', stats ? 1 : 0],
+    ]),
     workgroups: gridFor(Math.ceil(n / WG)),
   });
   const engine = tf.engine();

@@ -38,8 +38,18 @@ export interface WebGPUBackendInternals {
 }
 
 const REQUIRED: readonly (keyof WebGPUBackendInternals)[] = [
-  'device', 'queue', 'tensorMap', 'bufferManager', 'makeTensorInfo', 'uploadToGPU', 'disposeData',
-  'ensureCommandEncoderReady', 'endComputePassEncoder', 'submitQueue', 'uniformPendingDisposal', 'commandQueueOwnedIds',
+  'device',
+  'queue',
+  'tensorMap',
+  'bufferManager',
+  'makeTensorInfo',
+  'uploadToGPU',
+  'disposeData',
+  'ensureCommandEncoderReady',
+  'endComputePassEncoder',
+  'submitQueue',
+  'uniformPendingDisposal',
+  'commandQueueOwnedIds',
 ];
 
 /** True when `backend` looks like tfjs's WebGPUBackend with every internal our dispatcher needs. */

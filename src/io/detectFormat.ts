@@ -1,17 +1,6 @@
 import { gunzipPrefix, isGzip } from './gzip.ts';
 
-export type FileFormat =
-  | 'nifti'
-  | 'nifti-pair'
-  | 'dicom'
-  | 'png'
-  | 'jpeg'
-  | 'tiff'
-  | 'msd-json'
-  | 'gzip-other'
-  | 'zip'
-  | 'unknown'
-  | 'ignored';
+export type FileFormat = 'nifti' | 'nifti-pair' | 'dicom' | 'png' | 'jpeg' | 'tiff' | 'msd-json' | 'gzip-other' | 'zip' | 'unknown' | 'ignored';
 
 /** The last path segment. Paths in io always use '/', whatever the platform. */
 export function fileNameOf(path: string): string {

@@ -15,7 +15,15 @@ const present = existsSync(DATASETS) && sourcesPresent(sources);
 
 describe('the corpus verdicts', () => {
   const report = (messages: string[], volumes = 0) => ({
-    volumes: Array.from({ length: volumes }, () => ({ name: 'a.nii', dims: [2, 2, 1], channels: 1, voxelCount: 4, finiteGeometry: true, finiteVoxels: true, crc: 1 })),
+    volumes: Array.from({ length: volumes }, () => ({
+      name: 'a.nii',
+      dims: [2, 2, 1],
+      channels: 1,
+      voxelCount: 4,
+      finiteGeometry: true,
+      finiteVoxels: true,
+      crc: 1,
+    })),
     problems: messages.map((message) => ({ message, severity: 'error' })),
     names: ['a.nii'],
   });
@@ -37,7 +45,10 @@ describe.skipIf(!present)('malformed-input corpus, a sample of 40 cases (skipped
     const root = join(tmpdir(), `pseudolab-malformed-sample-${process.pid}`);
     const cases = await makeMalformedCorpus(root, sources, async (files) => {
       const inputs = Object.entries(files).map(([name, bytes]) => memoryFile(name, bytes));
-      return summarize(await openInputs(inputs), inputs.map((f) => f.name));
+      return summarize(
+        await openInputs(inputs),
+        inputs.map((f) => f.name),
+      );
     });
     expect(cases.length).toBeGreaterThan(300);
     const results = await runCorpus(root, sampleIds(root, 40), { child: await childCommand(process.cwd(), 1024), timeoutMs: 60_000, parallel: 2 });

@@ -21,7 +21,8 @@ beforeAll(() => {
   configureNodeCodecs();
 });
 
-const small = (values = [1, 2, 3, 4]) => makeNifti({ dims: [3, 2, 2, 1], datatype: 4, bitsPerVoxel: 16, data: bytesOf(new Int16Array(values)), qformCode: 1, sformCode: 1 });
+const small = (values = [1, 2, 3, 4]) =>
+  makeNifti({ dims: [3, 2, 2, 1], datatype: 4, bitsPerVoxel: 16, data: bytesOf(new Int16Array(values)), qformCode: 1, sformCode: 1 });
 const text = (s: string) => new TextEncoder().encode(s);
 
 describe('damaged and unknown files become problems that name the file; nothing throws', () => {
@@ -69,7 +70,11 @@ describe('damaged and unknown files become problems that name the file; nothing 
     const result = await openInputs([memoryFile('hippocampus_001.nii.gz', bytes.subarray(0, bytes.length >> 1))]);
     expect(result.volumes).toEqual([]);
     expect(result.problems).toEqual([
-      { file: 'hippocampus_001.nii.gz', severity: 'error', message: 'hippocampus_001.nii.gz: file is truncated — its gzip stream ends early (an incomplete download or copy?)' },
+      {
+        file: 'hippocampus_001.nii.gz',
+        severity: 'error',
+        message: 'hippocampus_001.nii.gz: file is truncated — its gzip stream ends early (an incomplete download or copy?)',
+      },
     ]);
   });
 });
@@ -104,7 +109,12 @@ describe('format comes from the bytes, the name only breaks ties', () => {
       if (done === 2 && timerRan) timerSeenDuringOpen = true;
     });
     expect(timerSeenDuringOpen).toBe(true);
-    expect(seen).toEqual([[1, 3], [2, 3], [3, 3], [3, 3]]);
+    expect(seen).toEqual([
+      [1, 3],
+      [2, 3],
+      [3, 3],
+      [3, 3],
+    ]);
   });
 });
 
@@ -139,12 +149,20 @@ describe.skipIf(!existsSync(DICOM))('several DICOM series in one drop (skipped: 
       ['HippoCrop', [35, 51, 32]],
       ['T1post', [512, 512, 22]],
     ]);
-    expect(result.problems).toEqual([{ file: 'dicom/hippocrop-series, dicom/mr-brain-t1post', severity: 'warning', message: '2 folders (hippocrop-series, mr-brain-t1post): holds 2 series; each opens as its own volume' }]);
+    expect(result.problems).toEqual([
+      {
+        file: 'dicom/hippocrop-series, dicom/mr-brain-t1post',
+        severity: 'warning',
+        message: '2 folders (hippocrop-series, mr-brain-t1post): holds 2 series; each opens as its own volume',
+      },
+    ]);
   });
 
   it('names the folder when both series sit in one', async () => {
     const files = ['hippocrop-series', 'mr-brain-t1post'].flatMap((s) =>
-      readdirSync(join(DICOM, s)).slice(0, 4).map((f) => ({ ...nodeFile(join(DICOM, s, f)), path: `study/${s}-${f}` })),
+      readdirSync(join(DICOM, s))
+        .slice(0, 4)
+        .map((f) => ({ ...nodeFile(join(DICOM, s, f)), path: `study/${s}-${f}` })),
     );
     const result = await openInputs(files);
     expect(result.volumes).toHaveLength(2);
@@ -174,7 +192,15 @@ describe('importing a label file onto an open volume', () => {
 
   it('imports a label whose geometry differs beyond 0.001 mm, with a warning', async () => {
     const v = await volumeFrom(small());
-    const shifted = labelNifti([3, 2, 2, 1], [0, 1, 1, 0], [[1, 0, 0, 0.5], [0, 1, 0, 0], [0, 0, 1, 0]]);
+    const shifted = labelNifti(
+      [3, 2, 2, 1],
+      [0, 1, 1, 0],
+      [
+        [1, 0, 0, 0.5],
+        [0, 1, 0, 0],
+        [0, 0, 1, 0],
+      ],
+    );
     const r = await importLabelFile(memoryFile('shifted.nii', shifted), v);
     expect(r.values).toEqual(new Uint8Array([0, 1, 1, 0]));
     expect(r.warnings).toEqual(["shifted.nii: its voxel-to-world matrix differs from image.nii's by more than 0.001 mm; labels were placed voxel by voxel"]);
@@ -186,14 +212,18 @@ describe('importing a label file onto an open volume', () => {
     const mask = encodePng({ width: 2, height: 2, data: new Uint8Array([0, 255, 255, 0]), depth: 8, channels: 1 });
     expect((await importLabelFile(memoryFile('mask.png', mask), v)).values).toEqual(new Uint8Array([0, 1, 1, 0]));
     const wide = encodePng({ width: 3, height: 2, data: new Uint8Array(6), depth: 8, channels: 1 });
-    await expect(importLabelFile(memoryFile('wide.png', wide), v)).rejects.toThrow('wide.png: mask size 3×2 does not match slide.png (2×2×1); nothing was imported');
+    await expect(importLabelFile(memoryFile('wide.png', wide), v)).rejects.toThrow(
+      'wide.png: mask size 3×2 does not match slide.png (2×2×1); nothing was imported',
+    );
     await expect(importLabelFile(memoryFile('notes.txt', text('hi')), v)).rejects.toThrow(/^notes\.txt: is not a label file/);
   });
 
   it('refuses a label file with values that are not classes', async () => {
     const v = await volumeFrom(small());
     const image = makeNifti({ dims: [3, 2, 2, 1], datatype: 16, bitsPerVoxel: 32, data: bytesOf(new Float32Array([0, 0.25, 1, 2])) });
-    await expect(importLabelFile(memoryFile('t1.nii', image), v)).rejects.toThrow(/^t1\.nii: label values must be whole numbers from 0 to 255, but it holds 0\.25/);
+    await expect(importLabelFile(memoryFile('t1.nii', image), v)).rejects.toThrow(
+      /^t1\.nii: label values must be whole numbers from 0 to 255, but it holds 0\.25/,
+    );
   });
 
   it.skipIf(!existsSync(HIPPO))('imports the hippocampus label onto its image and refuses another case (needs ../shared/datasets/hippocampus)', async () => {
@@ -219,10 +249,22 @@ describe('Node file adapters', () => {
   });
 
   it('keep a synthetic affine when the volume comes back from the file (sanity of the fixture writer)', async () => {
-    const srow: [number[], number[], number[]] = [[0, 0, 2, 1], [0, 3, 0, 2], [1, 0, 0, 3]];
+    const srow: [number[], number[], number[]] = [
+      [0, 0, 2, 1],
+      [0, 3, 0, 2],
+      [1, 0, 0, 3],
+    ];
     const bytes = makeNifti({ dims: [3, 2, 2, 2], datatype: 2, bitsPerVoxel: 8, data: new Uint8Array(8), sformCode: 1, srow });
     const v = (await openInputs([memoryFile('s.nii', bytes)])).volumes[0]!;
-    const expected = affineFromParts([[0, 0, 1], [0, -1, 0], [-1, 0, 0]], [1, 3, 2], [-1, -2, 3]);
+    const expected = affineFromParts(
+      [
+        [0, 0, 1],
+        [0, -1, 0],
+        [-1, 0, 0],
+      ],
+      [1, 3, 2],
+      [-1, -2, 3],
+    );
     v.geometry.ijkToLps.forEach((x, n) => expect(x).toBeCloseTo(expected[n]!, 6));
   });
 });

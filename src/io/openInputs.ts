@@ -121,7 +121,11 @@ async function openAll(files: InputFile[], result: OpenResult, tick: (what: stri
   const jsons = visible.filter((f) => fileNameOf(f.path).toLowerCase() === 'dataset.json').sort((a, b) => a.path.length - b.path.length);
   for (const json of jsons) {
     if (claimed.has(json.path)) continue;
-    const msd = await openMsdDataset(json, visible.filter((f) => !claimed.has(f.path)), (what) => tick(what));
+    const msd = await openMsdDataset(
+      json,
+      visible.filter((f) => !claimed.has(f.path)),
+      (what) => tick(what),
+    );
     result.volumes.push(...msd.volumes);
     result.labels.push(...msd.labels);
     opened.push(...msd.opened);
@@ -135,10 +139,14 @@ async function openAll(files: InputFile[], result: OpenResult, tick: (what: stri
   // 1b. A MoNuSeg-style folder takes the files of its img/ and labelcol/.
   for (const root of findImageMaskRoots(visible.filter((f) => !claimed.has(f.path)).map((f) => f.path))) {
     let ticked = 0;
-    const folder = await openMonusegFolder(root, visible.filter((f) => !claimed.has(f.path)), (what) => {
-      ticked++;
-      return tick(what);
-    });
+    const folder = await openMonusegFolder(
+      root,
+      visible.filter((f) => !claimed.has(f.path)),
+      (what) => {
+        ticked++;
+        return tick(what);
+      },
+    );
     result.volumes.push(...folder.volumes);
     result.labels.push(...folder.labels);
     opened.push(...folder.opened);

@@ -10,7 +10,11 @@ describe('messages never show raw library text', () => {
   });
 
   it('moves a raw fragment in parentheses out of one of our sentences', () => {
-    const p = problemAbout('x.png', 'x.png', fileError('x.png', "the PNG cannot be decoded (Cannot read properties of undefined (reading 'esize')); the file may be damaged"));
+    const p = problemAbout(
+      'x.png',
+      'x.png',
+      fileError('x.png', "the PNG cannot be decoded (Cannot read properties of undefined (reading 'esize')); the file may be damaged"),
+    );
     expect(p.message).not.toMatch(/esize|undefined/);
     expect(p.message).toMatch(/^x\.png: the PNG cannot be decoded/);
   });

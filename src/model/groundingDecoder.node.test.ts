@@ -23,7 +23,14 @@ beforeAll(async () => {
 /** Patch 4 (two ×2 stages of 8 channels), a 2-channel image skip, d = 5, texts of width 6. */
 const TINY: GroundingDecoderConfig = { patchDim: 6, patchSize: 4, textDim: 6, outDim: 5, width: 8, imageChannels: 2, skipWidth: 3 };
 
-function probeLoss(p: Params, cfg: GroundingDecoderConfig, patches: tf.Tensor4D, image: tf.Tensor4D | undefined, text: tf.Tensor2D, probe: tf.Tensor): () => tf.Scalar {
+function probeLoss(
+  p: Params,
+  cfg: GroundingDecoderConfig,
+  patches: tf.Tensor4D,
+  image: tf.Tensor4D | undefined,
+  text: tf.Tensor2D,
+  probe: tf.Tensor,
+): () => tf.Scalar {
   return () => tf.tidy(() => tf.sum(tf.mul(groundingLogits(p, groundingDecoder(p, cfg, patches, image), text), probe)) as tf.Scalar);
 }
 
@@ -63,11 +70,14 @@ describe('grounding decoder f_g / f_d', () => {
     const o = (await out.array()) as number[][][][];
     const norm = (a: number[]) => Math.sqrt(a.reduce((s, x) => s + x * x, 0));
     let maxErr = 0;
-    for (let b = 0; b < 2; b++) for (let i = 0; i < 3; i++) for (let j = 0; j < 4; j++) for (let k = 0; k < 3; k++) {
-      const pix = v[b]![i]![j]!;
-      const cos = pix.reduce((s, x, c) => s + x * t[k]![c]!, 0) / norm(pix) / norm(t[k]!);
-      maxErr = Math.max(maxErr, Math.abs(7 * cos - 0.5 - o[b]![i]![j]![k]!));
-    }
+    for (let b = 0; b < 2; b++)
+      for (let i = 0; i < 3; i++)
+        for (let j = 0; j < 4; j++)
+          for (let k = 0; k < 3; k++) {
+            const pix = v[b]![i]![j]!;
+            const cos = pix.reduce((s, x, c) => s + x * t[k]![c]!, 0) / norm(pix) / norm(t[k]!);
+            maxErr = Math.max(maxErr, Math.abs(7 * cos - 0.5 - o[b]![i]![j]![k]!));
+          }
     expect(maxErr).toBeLessThan(1e-5);
     // Cosines ignore the norms of either side; a zero feature vector gives 0, not NaN.
     expect(await maxAbsDiff(textActivation(tf.mul(vf, 3) as tf.Tensor4D, tf.mul(text, 0.1) as tf.Tensor2D), textActivation(vf, text))).toBeLessThan(1e-5);
@@ -100,7 +110,9 @@ describe('grounding decoder f_g / f_d', () => {
     value.dispose();
     await expectEveryParamGradient(p, grads);
     // The encoder may fine-tune through the decoder: the patch tokens get a gradient too.
-    const dPatches = await tf.grad((t: tf.Tensor) => tf.sum(tf.mul(groundingLogits(p, groundingDecoder(p, cfg, t as tf.Tensor4D, image), text), probe)))(patches).data();
+    const dPatches = await tf
+      .grad((t: tf.Tensor) => tf.sum(tf.mul(groundingLogits(p, groundingDecoder(p, cfg, t as tf.Tensor4D, image), text), probe)))(patches)
+      .data();
     expect(dPatches.every(Number.isFinite) && dPatches.some((v) => v !== 0)).toBe(true);
     // Central differences, step 3e-3, relative tolerance 2e-2, on the largest of 8 random entries per tensor.
     const names = ['up0.w', 'up1.g', 'skip.w', 'head.w', 'head.b', 'text.w', 'logit.scale', 'logit.bias'];
@@ -125,7 +137,14 @@ describe('grounding decoder f_g / f_d', () => {
   it('gives the same loss and gradients on the wasm backend as on cpu', async () => {
     const p = createGroundingDecoder(TINY, new Random(10));
     const rng = new Random(11);
-    const loss = probeLoss(p, TINY, randomTensor(rng, [2, 3, 2, 6]) as tf.Tensor4D, randomTensor(rng, [2, 12, 8, 2]) as tf.Tensor4D, randomTensor(rng, [3, 6]) as tf.Tensor2D, randomTensor(rng, [2, 12, 8, 3]));
+    const loss = probeLoss(
+      p,
+      TINY,
+      randomTensor(rng, [2, 3, 2, 6]) as tf.Tensor4D,
+      randomTensor(rng, [2, 12, 8, 2]) as tf.Tensor4D,
+      randomTensor(rng, [3, 6]) as tf.Tensor2D,
+      randomTensor(rng, [2, 12, 8, 3]),
+    );
     await expectWasmMatchesCpu(loss, p);
     p.dispose();
   });

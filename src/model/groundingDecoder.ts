@@ -119,7 +119,7 @@ export function groundingDecoderParamCount(cfg: GroundingDecoderConfig): number 
 export function groundingDecoder(p: Params, cfg: GroundingDecoderConfig, patches: tf.Tensor4D, image?: tf.Tensor4D): tf.Tensor4D {
   const [b, hp, wp, dp] = patches.shape;
   if (dp !== cfg.patchDim) throw new Error(`patch tokens have ${dp} features, the decoder expects ${cfg.patchDim}`);
-  if ((cfg.imageChannels > 0) !== (image !== undefined)) {
+  if (cfg.imageChannels > 0 !== (image !== undefined)) {
     throw new Error(cfg.imageChannels > 0 ? 'this decoder has an image skip: pass the image' : 'this decoder has no image skip: pass no image');
   }
   if (image) {

@@ -10,7 +10,10 @@ beforeAll(async () => {
 
 function randomTensor(rng: Random, shape: number[]): tf.Tensor {
   const n = shape.reduce((a, b) => a * b, 1);
-  return tf.tensor(Float32Array.from({ length: n }, () => rng.normal()), shape);
+  return tf.tensor(
+    Float32Array.from({ length: n }, () => rng.normal()),
+    shape,
+  );
 }
 
 async function maxRelErr(a: tf.Tensor, b: tf.Tensor): Promise<number> {
@@ -53,21 +56,28 @@ describe('conv2d with gradients as forward convolutions', () => {
     const y = await upsample2x(x).data();
     const xv = await x.data();
     expect(y[((0 * 6 + 3) * 10 + 7) * 2 + 1]).toBe(xv[((0 * 3 + 1) * 5 + 3) * 2 + 1]);
-    const g = await tf.grad((a: tf.Tensor) => tf.sum(tf.mul(upsample2x(a as tf.Tensor4D), t)))(x).data();
+    const g = await tf
+      .grad((a: tf.Tensor) => tf.sum(tf.mul(upsample2x(a as tf.Tensor4D), t)))(x)
+      .data();
     const tv = await t.data();
     let maxErr = 0;
-    for (let b = 0; b < 2; b++) for (let i = 0; i < 3; i++) for (let j = 0; j < 5; j++) for (let c = 0; c < 2; c++) {
-      let s = 0;
-      for (const di of [0, 1]) for (const dj of [0, 1]) s += tv[((b * 6 + 2 * i + di) * 10 + 2 * j + dj) * 2 + c]!;
-      maxErr = Math.max(maxErr, Math.abs(s - g[((b * 3 + i) * 5 + j) * 2 + c]!));
-    }
+    for (let b = 0; b < 2; b++)
+      for (let i = 0; i < 3; i++)
+        for (let j = 0; j < 5; j++)
+          for (let c = 0; c < 2; c++) {
+            let s = 0;
+            for (const di of [0, 1]) for (const dj of [0, 1]) s += tv[((b * 6 + 2 * i + di) * 10 + 2 * j + dj) * 2 + c]!;
+            maxErr = Math.max(maxErr, Math.abs(s - g[((b * 3 + i) * 5 + j) * 2 + c]!));
+          }
     expect(maxErr).toBeLessThan(1e-5);
   });
 
   it('leaky ReLU equals tfjs leakyRelu with the same gradient', async () => {
     const x = tf.tensor([-2, -0.5, 0.3, 4]);
     expect(await leakyRelu(x, 0.1).data()).toEqual(await tf.leakyRelu(x, 0.1).data());
-    const g = await tf.grad((t: tf.Tensor) => tf.sum(leakyRelu(t, 0.1)))(x).data();
+    const g = await tf
+      .grad((t: tf.Tensor) => tf.sum(leakyRelu(t, 0.1)))(x)
+      .data();
     expect(Array.from(g)).toEqual([0.1, 0.1, 1, 1].map((v) => Math.fround(v)));
   });
 });
@@ -80,7 +90,25 @@ describe('ResUNet-2D', () => {
     expect(y.shape).toEqual([2, 16, 24, 4]);
     // stem 3·3·3·8, per conv γ,β; enc0 2×(9·8·8); down1 9·8·16; enc1 2×9·16·16; down2 9·16·32; enc2 2×9·32·32;
     // up1 9·32·16, merge1 9·32·16, dec1 2×9·16·16; up0 9·16·8, merge0 9·16·8, dec0 2×9·8·8; head 8·4 + 4.
-    const convs: [number, number][] = [[3, 8], [8, 8], [8, 8], [8, 16], [16, 16], [16, 16], [16, 32], [32, 32], [32, 32], [32, 16], [32, 16], [16, 16], [16, 16], [16, 8], [16, 8], [8, 8], [8, 8]];
+    const convs: [number, number][] = [
+      [3, 8],
+      [8, 8],
+      [8, 8],
+      [8, 16],
+      [16, 16],
+      [16, 16],
+      [16, 32],
+      [32, 32],
+      [32, 32],
+      [32, 16],
+      [32, 16],
+      [16, 16],
+      [16, 16],
+      [16, 8],
+      [16, 8],
+      [8, 8],
+      [8, 8],
+    ];
     const expected = convs.reduce((n, [ci, co]) => n + 9 * ci * co + 2 * co, 0) + 8 * 4 + 4;
     expect(p.count()).toBe(expected);
     expect(() => resUNet2D(p, cfg, tf.zeros([1, 10, 16, 3]) as tf.Tensor4D)).toThrow(/divisible/);
@@ -103,7 +131,10 @@ describe('ResUNet-2D', () => {
       const g = grads[p.get(name).name]!;
       const values = await g.data();
       expect(values.every(Number.isFinite), name).toBe(true);
-      expect(values.some((v) => v !== 0), `${name} gets a gradient`).toBe(true);
+      expect(
+        values.some((v) => v !== 0),
+        `${name} gets a gradient`,
+      ).toBe(true);
     }
     // Central differences on weights of every kind of layer (float32: step 3e-3, 3 % tolerance).
     for (const name of ['stem.w', 'stem.g', 'enc0.c2.w', 'down1.w', 'enc2.c1.b', 'down2.w', 'up1.w', 'merge0.w', 'dec0.c1.w', 'head.w', 'head.b']) {
@@ -120,7 +151,9 @@ describe('ResUNet-2D', () => {
       const h = 3e-3;
       const numeric = ((await probe(h)) - (await probe(-h))) / (2 * h);
       v.assign(tf.tensor(base, v.shape));
-      expect(Math.abs(numeric - analytic), `${name}: numeric ${numeric} vs analytic ${analytic}`).toBeLessThan(0.03 * Math.max(Math.abs(analytic), 1e-3) + 2e-4);
+      expect(Math.abs(numeric - analytic), `${name}: numeric ${numeric} vs analytic ${analytic}`).toBeLessThan(
+        0.03 * Math.max(Math.abs(analytic), 1e-3) + 2e-4,
+      );
     }
     p.dispose();
   });

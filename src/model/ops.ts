@@ -30,7 +30,15 @@ export function conv2dFilterGrad(x: tf.Tensor4D, dy: tf.Tensor4D, filterShape: [
     const [kh, kw] = filterShape;
     const info = tf.backend_util.computeConv2DInfo(x.shape, filterShape, stride, 1, pad);
     const { top, bottom, left, right } = info.padInfo;
-    const xp = top || bottom || left || right ? tf.pad(x, [[0, 0], [top, bottom], [left, right], [0, 0]]) : x;
+    const xp =
+      top || bottom || left || right
+        ? tf.pad(x, [
+            [0, 0],
+            [top, bottom],
+            [left, right],
+            [0, 0],
+          ])
+        : x;
     const xt = tf.transpose(xp, [3, 1, 2, 0]) as tf.Tensor4D; // [ci, Hp, Wp, B]
     const f = tf.transpose(dy, [1, 2, 0, 3]) as tf.Tensor4D; // [Ho, Wo, B, co]
     const full = tf.conv2d(xt, f, 1, 'valid', 'NHWC', stride); // [ci, Hp − s(Ho−1), Wp − s(Wo−1), co]
@@ -45,7 +53,12 @@ export function conv2dInputGrad(dy: tf.Tensor4D, w: tf.Tensor4D, xShape: [number
     const [kh, kw] = w.shape;
     if (stride === 1 && pad === 'same' && kh % 2 === 1 && kw % 2 === 1) return tf.conv2d(dy, flippedTransposed(w), 1, 'same');
     if (stride === 1 && pad === 'valid') {
-      const padded = tf.pad(dy, [[0, 0], [kh - 1, kh - 1], [kw - 1, kw - 1], [0, 0]]);
+      const padded = tf.pad(dy, [
+        [0, 0],
+        [kh - 1, kh - 1],
+        [kw - 1, kw - 1],
+        [0, 0],
+      ]);
       return tf.conv2d(padded, flippedTransposed(w), 1, 'valid');
     }
     return tf.conv2dTranspose(dy, w, xShape, stride, pad);
@@ -62,10 +75,7 @@ export function conv2d(x: tf.Tensor4D, w: tf.Tensor4D, stride = 1, pad: Padding 
       value: tf.conv2d(xs, ws, stride, pad),
       gradFunc: (dy, saved) => {
         const [sx, sw] = saved as [tf.Tensor4D, tf.Tensor4D];
-        return [
-          conv2dInputGrad(dy as tf.Tensor4D, sw, sx.shape, stride, pad),
-          conv2dFilterGrad(sx, dy as tf.Tensor4D, sw.shape, stride, pad),
-        ];
+        return [conv2dInputGrad(dy as tf.Tensor4D, sw, sx.shape, stride, pad), conv2dFilterGrad(sx, dy as tf.Tensor4D, sw.shape, stride, pad)];
       },
     };
   });

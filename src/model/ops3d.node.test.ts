@@ -17,7 +17,6 @@ afterAll(async () => {
 
 type Shape5 = [number, number, number, number, number];
 
-
 interface Run {
   y: Float32Array;
   dx: Float32Array;
@@ -84,7 +83,9 @@ describe('conv3d', () => {
   }
 
   // On wasm these run as 2D convolutions over slices (slicedConv3dApplies); the route itself, checked on cpu.
-  for (const [name, xs, ws] of convCases.filter(([, , ws, strides, pad]) => pad === 'same' && strides.every((s) => s === 1) && ws.slice(0, 3).every((k) => k % 2 === 1))) {
+  for (const [name, xs, ws] of convCases.filter(
+    ([, , ws, strides, pad]) => pad === 'same' && strides.every((s) => s === 1) && ws.slice(0, 3).every((k) => k % 2 === 1),
+  )) {
     it(`${name} as 2D convolutions over slices: value and both gradients match tfjs's cpu conv3d within 1e-5 relative`, async () => {
       const seed = xs.reduce((a, b) => a * 13 + b, 2);
       const ours = await valueAndGrads((x, w) => conv3dBySlices(x, w), xs, ws, seed);
@@ -115,7 +116,12 @@ describe('conv3d', () => {
     const x = randomTensor(rng, [1, 4, 6, 6, 2]) as tf.Tensor5D;
     const w = randomTensor(rng, [3, 3, 3, 2, 2]) as tf.Tensor5D;
     const down = randomTensor(rng, [1, 2, 2, 2, 3]) as tf.Tensor5D;
-    const step = () => tf.dispose(tf.grads((a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) => tf.sum(conv3d(conv3d(a as tf.Tensor5D, b as tf.Tensor5D, [1, 2, 2]), c as tf.Tensor5D, [1, 2, 2])))([x, w, down]));
+    const step = () =>
+      tf.dispose(
+        tf.grads((a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) =>
+          tf.sum(conv3d(conv3d(a as tf.Tensor5D, b as tf.Tensor5D, [1, 2, 2]), c as tf.Tensor5D, [1, 2, 2])),
+        )([x, w, down]),
+      );
     expectNoTensorLeak(step);
   });
 });
@@ -163,7 +169,9 @@ describe('upConv3d (kernel == stride transposed convolution)', () => {
     // If this starts passing, tfjs registered a gradient for Conv3DBackpropInputV2 and upConv3d could use it.
     const x = tf.ones([1, 2, 2, 2, 2]);
     const w = tf.ones([2, 2, 2, 3, 2]);
-    expect(() => tf.grad((a: tf.Tensor) => tf.sum(tf.conv3dTranspose(a as tf.Tensor5D, w as tf.Tensor5D, [1, 4, 4, 4, 3], 2, 'valid')))(x)).toThrow(/Conv3DBackpropInputV2/);
+    expect(() => tf.grad((a: tf.Tensor) => tf.sum(tf.conv3dTranspose(a as tf.Tensor5D, w as tf.Tensor5D, [1, 4, 4, 4, 3], 2, 'valid')))(x)).toThrow(
+      /Conv3DBackpropInputV2/,
+    );
   });
 
   it('refuses a kernel that differs from the stride', () => {
@@ -174,7 +182,9 @@ describe('upConv3d (kernel == stride transposed convolution)', () => {
     const rng = new Random(6);
     const x = randomTensor(rng, [1, 2, 2, 3, 3]);
     const w = randomTensor(rng, [2, 2, 2, 2, 3]);
-    expectNoTensorLeak(() => tf.dispose(tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.square(upConv3d(a as tf.Tensor5D, b as tf.Tensor5D, [2, 2, 2]))))([x, w])));
+    expectNoTensorLeak(() =>
+      tf.dispose(tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.square(upConv3d(a as tf.Tensor5D, b as tf.Tensor5D, [2, 2, 2]))))([x, w])),
+    );
   });
 });
 
@@ -184,7 +194,8 @@ describe('matMulRows', () => {
     const a = randomTensor(rng, [23, 5]) as tf.Tensor2D;
     const b = randomTensor(rng, [4, 5]) as tf.Tensor2D;
     const probe = randomTensor(rng, [23, 4]);
-    const f = (maxRows: number) => tf.grads((x: tf.Tensor, y: tf.Tensor) => tf.sum(tf.mul(matMulRows(x as tf.Tensor2D, y as tf.Tensor2D, true, maxRows), probe)))([a, b]);
+    const f = (maxRows: number) =>
+      tf.grads((x: tf.Tensor, y: tf.Tensor) => tf.sum(tf.mul(matMulRows(x as tf.Tensor2D, y as tf.Tensor2D, true, maxRows), probe)))([a, b]);
     expect(maxRelErr(await matMulRows(a, b, true, 7).data(), await tf.matMul(a, b, false, true).data())).toBeLessThan(1e-6);
     const [da, db] = f(7);
     const [ea, eb] = f(1000);
@@ -205,7 +216,9 @@ describe('on the wasm backend', () => {
     const dy = randomTensor(rng, [1, 2, 3, 3, 3]) as tf.Tensor5D;
     const run = async () => ({
       transposed: (await tf.conv3dTranspose(x, w, [1, 4, 6, 6, 3], 2, 'valid').data()) as Float32Array,
-      filter: (await (tf.engine().runKernel('Conv3DBackpropFilterV2', { x: big, dy }, { strides: [2, 2, 2], pad: 'same', filterShape: [3, 3, 3, 2, 3] }) as tf.Tensor).data()) as Float32Array,
+      filter: (await (
+        tf.engine().runKernel('Conv3DBackpropFilterV2', { x: big, dy }, { strides: [2, 2, 2], pad: 'same', filterShape: [3, 3, 3, 2, 3] }) as tf.Tensor
+      ).data()) as Float32Array,
     });
     const cpu = await run();
     await tf.setBackend('wasm');
@@ -220,7 +233,12 @@ describe('on the wasm backend', () => {
 
   it('conv3d and upConv3d values and gradients match cpu within 1e-5 relative', async () => {
     const cases: [string, (x: tf.Tensor5D, w: tf.Tensor5D) => tf.Tensor5D, number[], number[]][] = [
-      ...convCases.map(([name, xs, ws, strides, pad]): [string, (x: tf.Tensor5D, w: tf.Tensor5D) => tf.Tensor5D, number[], number[]] => [name, (x, w) => conv3d(x, w, strides, pad), xs, ws]),
+      ...convCases.map(([name, xs, ws, strides, pad]): [string, (x: tf.Tensor5D, w: tf.Tensor5D) => tf.Tensor5D, number[], number[]] => [
+        name,
+        (x, w) => conv3d(x, w, strides, pad),
+        xs,
+        ws,
+      ]),
       ['upConv 2×2×2', (x, w) => upConv3d(x, w, [2, 2, 2]), [2, 2, 3, 4, 3], [2, 2, 2, 5, 3]],
       ['upConv 1×2×2', (x, w) => upConv3d(x, w, [1, 2, 2]), [1, 3, 2, 3, 4], [1, 2, 2, 2, 4]],
     ];

@@ -48,7 +48,10 @@ export function matMulRows(a: tf.Tensor2D, b: tf.Tensor2D, transposeB: boolean, 
   if (rows <= maxRows) return tf.matMul(a, b, false, transposeB);
   const sizes: number[] = [];
   for (let start = 0; start < rows; start += maxRows) sizes.push(Math.min(maxRows, rows - start));
-  return tf.concat(tf.split(a, sizes, 0).map((slab) => tf.matMul(slab, b, false, transposeB)), 0) as tf.Tensor2D;
+  return tf.concat(
+    tf.split(a, sizes, 0).map((slab) => tf.matMul(slab, b, false, transposeB)),
+    0,
+  ) as tf.Tensor2D;
 }
 
 function product(values: readonly number[]): number {
@@ -123,7 +126,11 @@ function interleaveZeros(t: tf.Tensor5D, strides: Strides3D): tf.Tensor5D {
     const s = strides[axis - 1]!;
     const n = shape[axis]!;
     if (s === 1 || n === 1) continue;
-    out = tf.pad(tf.reshape(out, [product(shape.slice(0, axis + 1)), 1, product(shape.slice(axis + 1))]), [[0, 0], [0, s - 1], [0, 0]]);
+    out = tf.pad(tf.reshape(out, [product(shape.slice(0, axis + 1)), 1, product(shape.slice(axis + 1))]), [
+      [0, 0],
+      [0, s - 1],
+      [0, 0],
+    ]);
     shape[axis] = n * s;
     out = tf.reshape(out, shape);
   }
@@ -141,13 +148,30 @@ function padSpatial(x: tf.Tensor5D, pads: SpatialPads): tf.Tensor5D {
   const [b, d, h, w, c] = x.shape;
   const [dp, hp, wp] = [d + front + back, h + top + bottom, w + left + right];
   let t: tf.Tensor = x;
-  if (top || bottom || left || right) t = tf.pad(tf.reshape(t, [b * d, h, w, c]), [[0, 0], [top, bottom], [left, right], [0, 0]]);
-  if (front || back) t = tf.pad(tf.reshape(t, [b, d, hp * wp * c]), [[0, 0], [front, back], [0, 0]]);
+  if (top || bottom || left || right)
+    t = tf.pad(tf.reshape(t, [b * d, h, w, c]), [
+      [0, 0],
+      [top, bottom],
+      [left, right],
+      [0, 0],
+    ]);
+  if (front || back)
+    t = tf.pad(tf.reshape(t, [b, d, hp * wp * c]), [
+      [0, 0],
+      [front, back],
+      [0, 0],
+    ]);
   return tf.reshape(t, [b, dp, hp, wp, c]);
 }
 
 /** ∂L/∂x of y = conv3d(x, w, strides, pad), as one forward convolution (no backprop kernel needed). */
-export function conv3dInputGrad(dy: tf.Tensor5D, w: tf.Tensor5D, xShape: [number, number, number, number, number], strides: Strides3D, pad: Padding): tf.Tensor5D {
+export function conv3dInputGrad(
+  dy: tf.Tensor5D,
+  w: tf.Tensor5D,
+  xShape: [number, number, number, number, number],
+  strides: Strides3D,
+  pad: Padding,
+): tf.Tensor5D {
   return tf.tidy(() => {
     const [kd, kh, kw] = w.shape;
     const odd = kd % 2 === 1 && kh % 2 === 1 && kw % 2 === 1;
@@ -173,11 +197,21 @@ export function conv3dInputGrad(dy: tf.Tensor5D, w: tf.Tensor5D, xShape: [number
  * ∂L/∂w of y = conv3d(x, w, strides, pad), as one forward convolution: the input's channels become the batch, the
  * batch becomes the channels, and ∂L/∂y, dilated by the stride, is the filter.
  */
-export function conv3dFilterGrad(x: tf.Tensor5D, dy: tf.Tensor5D, filterShape: [number, number, number, number, number], strides: Strides3D, pad: Padding): tf.Tensor5D {
+export function conv3dFilterGrad(
+  x: tf.Tensor5D,
+  dy: tf.Tensor5D,
+  filterShape: [number, number, number, number, number],
+  strides: Strides3D,
+  pad: Padding,
+): tf.Tensor5D {
   return tf.tidy(() => {
     const [kd, kh, kw] = filterShape;
     const { front, back, top, bottom, left, right } = tf.backend_util.computeConv3DInfo(x.shape, filterShape, strides, 1, pad).padInfo;
-    const xp = padSpatial(x, [[front, back], [top, bottom], [left, right]]);
+    const xp = padSpatial(x, [
+      [front, back],
+      [top, bottom],
+      [left, right],
+    ]);
     const xt = tf.transpose(xp, [4, 1, 2, 3, 0]) as tf.Tensor5D; // [ci, Dp, Hp, Wp, B]
     const f = tf.transpose(dy, [1, 2, 3, 0, 4]) as tf.Tensor5D; // [Do, Ho, Wo, B, co]
     const full = tf.conv3d(xt, f, 1, 'valid', 'NDHWC', strides); // [ci, Dp − s(Do − 1), …, co]
@@ -199,7 +233,14 @@ export function slicedConv3dApplies(backend: string, kernel: readonly number[], 
  */
 function sliceStack(x: tf.Tensor5D, before: number, after: number): tf.Tensor4D {
   const [b, d, h, w, c] = x.shape;
-  const padded = before || after ? tf.pad(tf.reshape(x, [b, d, h * w * c]), [[0, 0], [before, after], [0, 0]]) : x;
+  const padded =
+    before || after
+      ? tf.pad(tf.reshape(x, [b, d, h * w * c]), [
+          [0, 0],
+          [before, after],
+          [0, 0],
+        ])
+      : x;
   return tf.reshape(padded, [b * (d + before + after), h, w, c]) as tf.Tensor4D;
 }
 
@@ -310,7 +351,8 @@ export function conv3dByKernel(x: tf.Tensor5D, w: tf.Tensor5D, strides: Strides3
         const g = dy as tf.Tensor5D;
         // Stride 1 'same' with odd kernels: ∂x is a plain forward conv, the fastest kernel on every backend.
         const plainInput = strides.every((s) => s === 1) && pad === 'same' && kernel.every((k) => k % 2 === 1);
-        if (!TRUSTED_CONV3D_BACKPROP.has(tf.getBackend())) return [conv3dInputGrad(g, sw, sx.shape, strides, pad), conv3dFilterGrad(sx, g, sw.shape, strides, pad)];
+        if (!TRUSTED_CONV3D_BACKPROP.has(tf.getBackend()))
+          return [conv3dInputGrad(g, sw, sx.shape, strides, pad), conv3dFilterGrad(sx, g, sw.shape, strides, pad)];
         return [
           plainInput ? conv3dInputGrad(g, sw, sx.shape, strides, pad) : tf.conv3dTranspose(g, sw, sx.shape, strides, pad),
           tf.engine().runKernel('Conv3DBackpropFilterV2', { x: sx, dy: g }, { strides, pad, filterShape: sw.shape }) as tf.Tensor5D,

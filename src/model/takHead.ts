@@ -122,6 +122,13 @@ export function dynamicHead(cfg: TakHeadConfig, features: tf.Tensor5D, theta: tf
 }
 
 /** Class logits from TAK's head in one call: controller, then dynamic head. */
-export function takLogits(p: Params, cfg: TakHeadConfig, textPos: tf.Tensor2D, textShape: tf.Tensor2D, deepest: tf.Tensor5D, features: tf.Tensor5D): tf.Tensor5D {
+export function takLogits(
+  p: Params,
+  cfg: TakHeadConfig,
+  textPos: tf.Tensor2D,
+  textShape: tf.Tensor2D,
+  deepest: tf.Tensor5D,
+  features: tf.Tensor5D,
+): tf.Tensor5D {
   return tf.tidy(() => dynamicHead(cfg, features, controllerParams(p, cfg, textPos, textShape, deepest)));
 }

@@ -88,7 +88,14 @@ describe('text transformer', () => {
   it('embedding lookup: gather forward, one-hot matmul gradient equal to tfjs gather’s, repeated ids summed', async () => {
     const rng = new Random(3);
     const table = randomTensor(rng, [6, 4]) as tf.Tensor2D;
-    const ids = tf.tensor2d([[0, 3, 3], [5, 3, 1]], undefined, 'int32');
+    const ids = tf.tensor2d(
+      [
+        [0, 3, 3],
+        [5, 3, 1],
+      ],
+      undefined,
+      'int32',
+    );
     const probe = randomTensor(rng, [6, 4]);
     expect(await maxAbsDiff(embeddingLookup(table, ids), tf.gather(table, tf.reshape(ids, [-1])))).toBe(0);
     const ours = await tf.grad((t: tf.Tensor) => tf.sum(tf.mul(embeddingLookup(t as tf.Tensor2D, ids), probe)))(table);

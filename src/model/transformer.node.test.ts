@@ -86,7 +86,9 @@ describe('transformer building blocks', () => {
       expect(Math.abs(approx[n]! - exact[n]!)).toBeLessThan(1e-3);
       expect(Math.abs(viaErf[n]! - exact[n]!)).toBeLessThan(1e-5);
     });
-    const g = await tf.grad((t: tf.Tensor) => tf.sum(gelu(t)))(tf.tensor(xs)).data();
+    const g = await tf
+      .grad((t: tf.Tensor) => tf.sum(gelu(t)))(tf.tensor(xs))
+      .data();
     const h = 1e-3;
     const numeric = await tf.div(tf.sub(gelu(tf.tensor(xs.map((x) => x + h))), gelu(tf.tensor(xs.map((x) => x - h)))), 2 * h).data();
     xs.forEach((_, n) => expect(Math.abs(g[n]! - numeric[n]!)).toBeLessThan(2e-3));
@@ -100,7 +102,10 @@ describe('transformer building blocks', () => {
     addMultiHeadSelfAttention(p, rng, 'attn', D, heads);
     for (const part of ['q', 'v', 'out']) p.get(`attn.${part}.b`).assign(randomTensor(rng, [1, D], 0.1));
     const x = randomTensor(rng, [2, 5, D]);
-    const mask = [[1, 1, 1, 1, 1], [1, 1, 1, 0, 0]];
+    const mask = [
+      [1, 1, 1, 1, 1],
+      [1, 1, 1, 0, 0],
+    ];
     const y = await multiHeadSelfAttention(p, 'attn', x as tf.Tensor3D, heads, tf.tensor2d(mask)).array();
     const xs = (await x.array()) as number[][][];
     const weights = async (part: string) => (await p.get(`attn.${part}.w`).array()) as number[][];
@@ -145,7 +150,10 @@ describe('transformer building blocks', () => {
     expect(() => addTransformerBlock(new Params(), rng, 'bad', 10, 4, 4)).toThrow(/divisible/);
     const x = randomTensor(rng, [2, 5, 16]) as tf.Tensor3D;
     const probe = randomTensor(rng, [2, 5, 16]);
-    const mask = tf.tensor2d([[1, 1, 1, 1, 1], [1, 1, 1, 0, 0]]);
+    const mask = tf.tensor2d([
+      [1, 1, 1, 1, 1],
+      [1, 1, 1, 0, 0],
+    ]);
     const { grads } = tf.variableGrads(() => tf.sum(tf.mul(transformerBlock(p, 'blk', x, 4, mask), probe)) as tf.Scalar, p.variables());
     await expectEveryParamGradient(p, grads);
     p.dispose();

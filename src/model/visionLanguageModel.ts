@@ -37,7 +37,10 @@ export function visionLanguageConfig(
   imageSize: [number, number],
   inChannels: number,
   vocabSize: number,
-  over: Partial<Pick<VisionLanguageConfig, 'embedDim' | 'initialTau' | 'textSource'>> & { vit?: Partial<ViTConfig>; text?: Partial<TextTransformerConfig> } = {},
+  over: Partial<Pick<VisionLanguageConfig, 'embedDim' | 'initialTau' | 'textSource'>> & {
+    vit?: Partial<ViTConfig>;
+    text?: Partial<TextTransformerConfig>;
+  } = {},
 ): VisionLanguageConfig {
   return {
     vit: { ...DEFAULT_VIT, ...over.vit, imageSize, inChannels },

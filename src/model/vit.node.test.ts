@@ -84,7 +84,18 @@ describe('ViT image encoder', () => {
     // gradient's relative error is all rounding): relative tolerance 2e-2. The step is 5 % of the tensor's RMS,
     // within [1e-3, 1e-2]: [CLS] and position embeddings start at std 0.02, and the first layer norm divides
     // the [CLS] token by its own small spread, so a fixed 1e-2 step would leave the linear regime.
-    const names = ['patch.w', 'patch.b', 'cls', 'pos', 'block0.ln1.g', 'block0.attn.k.w', 'block0.attn.out.w', 'block1.mlp.fc1.w', 'block1.mlp.fc2.b', 'norm.g'];
+    const names = [
+      'patch.w',
+      'patch.b',
+      'cls',
+      'pos',
+      'block0.ln1.g',
+      'block0.attn.k.w',
+      'block0.attn.out.w',
+      'block1.mlp.fc1.w',
+      'block1.mlp.fc2.b',
+      'norm.g',
+    ];
     await expectCentralDifferences(p, names, grads, loss, rng, rmsStep);
     tf.dispose(grads);
     p.dispose();

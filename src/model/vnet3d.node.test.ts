@@ -11,13 +11,26 @@ beforeAll(async () => {
 });
 
 // A thick-slice volume: the first level keeps the slice axis, the second halves all three.
-const anisotropic: VNet3DConfig = { inChannels: 2, numClasses: 3, width: 4, depth: 2, strides: [[1, 2, 2], [2, 2, 2]] };
+const anisotropic: VNet3DConfig = {
+  inChannels: 2,
+  numClasses: 3,
+  width: 4,
+  depth: 2,
+  strides: [
+    [1, 2, 2],
+    [2, 2, 2],
+  ],
+};
 
 describe('V-Net 3D shapes and parameters', () => {
   it('returns every encoder stage, the last decoder features and per-class logits at the input resolution', () => {
     const p = createVNet3D(anisotropic, new Random(1));
     const out = vNet3DForward(p, anisotropic, tf.zeros([2, 4, 8, 8, 2]) as tf.Tensor5D);
-    expect(out.encoder.map((e) => e.shape)).toEqual([[2, 4, 8, 8, 4], [2, 4, 4, 4, 8], [2, 2, 2, 2, 16]]);
+    expect(out.encoder.map((e) => e.shape)).toEqual([
+      [2, 4, 8, 8, 4],
+      [2, 4, 4, 4, 8],
+      [2, 2, 2, 2, 16],
+    ]);
     expect(out.decoder.shape).toEqual([2, 4, 8, 8, 4]);
     expect(out.logits.shape).toEqual([2, 4, 8, 8, 3]);
     const iso = { inChannels: 1, numClasses: 2, width: 2, depth: 3 };
@@ -32,8 +45,23 @@ describe('V-Net 3D shapes and parameters', () => {
     // stem 27·2·4, enc0 2×27·4·4; down1 (1·2·2)·4·8, enc1 2×27·8·8; down2 8·8·16, enc2 2×27·16·16;
     // up1 8·16·8, merge1 27·16·8, dec1 2×27·8·8; up0 4·8·4, merge0 27·8·4, dec0 2×27·4·4; head 4·3 + 3.
     const convs: [number, number, number][] = [
-      [27, 2, 4], [27, 4, 4], [27, 4, 4], [4, 4, 8], [27, 8, 8], [27, 8, 8], [8, 8, 16], [27, 16, 16], [27, 16, 16],
-      [8, 16, 8], [27, 16, 8], [27, 8, 8], [27, 8, 8], [4, 8, 4], [27, 8, 4], [27, 4, 4], [27, 4, 4],
+      [27, 2, 4],
+      [27, 4, 4],
+      [27, 4, 4],
+      [4, 4, 8],
+      [27, 8, 8],
+      [27, 8, 8],
+      [8, 8, 16],
+      [27, 16, 16],
+      [27, 16, 16],
+      [8, 16, 8],
+      [27, 16, 8],
+      [27, 8, 8],
+      [27, 8, 8],
+      [4, 8, 4],
+      [27, 8, 4],
+      [27, 4, 4],
+      [27, 4, 4],
     ];
     const expected = convs.reduce((n, [k, ci, co]) => n + k * ci * co + 2 * co, 0) + 4 * 3 + 3;
     expect(vNet3DParamCount(anisotropic)).toBe(expected);
@@ -41,7 +69,17 @@ describe('V-Net 3D shapes and parameters', () => {
     const configs: VNet3DConfig[] = [
       anisotropic,
       { inChannels: 1, numClasses: 2, width: 1, depth: 4 },
-      { inChannels: 3, numClasses: 5, width: 2, depth: 3, strides: [[1, 2, 2], [1, 2, 2], [2, 1, 2]] },
+      {
+        inChannels: 3,
+        numClasses: 5,
+        width: 2,
+        depth: 3,
+        strides: [
+          [1, 2, 2],
+          [1, 2, 2],
+          [2, 1, 2],
+        ],
+      },
       { inChannels: 1, numClasses: 2, width: 3, depth: 0 },
     ];
     for (const cfg of configs) {
@@ -76,7 +114,17 @@ describe('V-Net 3D gradients', () => {
   // Slope 1 makes the network smooth (instance norm, convolutions, up-convolutions, skips and residuals remain),
   // so central differences are reliable; 4×16×16 keeps 2×4×4 voxels at the deepest level, where instance norm
   // over fewer voxels would be too curved for the step.
-  const smooth: VNet3DConfig = { inChannels: 1, numClasses: 2, width: 2, depth: 2, strides: [[1, 2, 2], [2, 2, 2]], negativeSlope: 1 };
+  const smooth: VNet3DConfig = {
+    inChannels: 1,
+    numClasses: 2,
+    width: 2,
+    depth: 2,
+    strides: [
+      [1, 2, 2],
+      [2, 2, 2],
+    ],
+    negativeSlope: 1,
+  };
 
   it('every parameter gets a finite, non-zero gradient that matches central differences', async () => {
     const p = createVNet3D(smooth, new Random(6));

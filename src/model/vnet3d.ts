@@ -198,7 +198,8 @@ export function vNet3D(p: Params, cfg: VNet3DConfig, x: tf.Tensor5D): tf.Tensor5
 export function vNet3DActivationFloats(cfg: VNet3DConfig, patch: [number, number, number], batch: number): number {
   const strides = vNet3DStrides(cfg);
   const unit = vNet3DDivisor(cfg);
-  if (patch.some((n, a) => n % unit[a]! !== 0)) throw new Error(`patch ${patch.join('×')} is not divisible by the product of the V-Net's strides ${unit.join('×')}`);
+  if (patch.some((n, a) => n % unit[a]! !== 0))
+    throw new Error(`patch ${patch.join('×')} is not divisible by the product of the V-Net's strides ${unit.join('×')}`);
   const NORM = 6;
   const ACT = 5;
   const CONV_UNIT = 1 + NORM + ACT;

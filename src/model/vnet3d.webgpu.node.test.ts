@@ -30,7 +30,6 @@ async function on<T>(backend: 'cpu' | 'webgpu', f: () => Promise<T>): Promise<T>
   }
 }
 
-
 /** Value and gradients of Σ probe·f(inputs), read back with await, on the active backend. */
 async function valueAndGrads(f: (...t: tf.Tensor[]) => tf.Tensor, shapes: number[][], seed: number): Promise<Float32Array[]> {
   const rng = new Random(seed);
@@ -81,14 +80,28 @@ describe.skipIf(!webgpu.ok)(`WebGPU traps of tfjs 4.22 at rank 5, and the workar
     // gradients (for backends whose backprop kernels are untrusted) pad.
     await on('webgpu', async () => {
       expect(() => tf.reverse(tf.ones([3, 3, 3, 2, 2]), [0, 1, 2])).toThrow();
-      const padded = await captureValidationError(async () => tf.pad(tf.ones([1, 4, 4, 4, 2]), [[0, 0], [1, 1], [1, 1], [1, 1], [0, 0]]).data());
+      const padded = await captureValidationError(async () =>
+        tf
+          .pad(tf.ones([1, 4, 4, 4, 2]), [
+            [0, 0],
+            [1, 1],
+            [1, 1],
+            [1, 1],
+            [0, 0],
+          ])
+          .data(),
+      );
       expect(padded.error, 'tfjs pads rank 5 now').toMatch(/vec5/);
     });
   });
 
   it('instance norm at rank 5 (moments over three axes) matches cpu with its gradients', async () => {
     const f = (x: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => instanceNorm(x, g, b);
-    const shapes = [[2, 4, 8, 8, 16], [1, 1, 1, 1, 16], [1, 1, 1, 1, 16]];
+    const shapes = [
+      [2, 4, 8, 8, 16],
+      [1, 1, 1, 1, 16],
+      [1, 1, 1, 1, 16],
+    ];
     const cpu = await valueAndGrads((x, g, b) => f(x!, g!, b!), shapes, 23);
     const gpu = await on('webgpu', () => expectNoValidationErrors(() => valueAndGrads((x, g, b) => f(x!, g!, b!), shapes, 23)));
     gpu.forEach((v, n) => expect(maxRelErr(v, cpu[n]!), `output ${n}`).toBeLessThan(1e-5));
@@ -140,7 +153,16 @@ describe.skipIf(!webgpu.ok)(`V-Net 3D on WebGPU (${webgpu.reason})`, () => {
   // Anisotropic strides so both block shapes run; 2 × 4×8×8 voxels keep SwiftShader to a few seconds. Every
   // workaround is on this path: [1,1,1,1,C] scales and shifts (trap 1), relu-form leaky ReLU (trap 3), matMul
   // up-convolutions (trap 2), the rank-4 filter flip in the conv input gradient, moments-based instance norm.
-  const cfg: VNet3DConfig = { inChannels: 1, numClasses: 3, width: 4, depth: 2, strides: [[1, 2, 2], [2, 2, 2]] };
+  const cfg: VNet3DConfig = {
+    inChannels: 1,
+    numClasses: 3,
+    width: 4,
+    depth: 2,
+    strides: [
+      [1, 2, 2],
+      [2, 2, 2],
+    ],
+  };
 
   interface Pass {
     logits: Float32Array;
@@ -155,7 +177,11 @@ describe.skipIf(!webgpu.ok)(`V-Net 3D on WebGPU (${webgpu.reason})`, () => {
     const x = randomTensor(rng, [2, 4, 8, 8, 1]) as tf.Tensor5D;
     const target = randomTensor(rng, [2, 4, 8, 8, 3]);
     const out = vNet3DForward(p, cfg, x);
-    expect(out.encoder.map((e) => e.shape)).toEqual([[2, 4, 8, 8, 4], [2, 4, 4, 4, 8], [2, 2, 2, 2, 16]]);
+    expect(out.encoder.map((e) => e.shape)).toEqual([
+      [2, 4, 8, 8, 4],
+      [2, 4, 4, 4, 8],
+      [2, 2, 2, 2, 16],
+    ]);
     const { value, grads } = tf.variableGrads(() => tf.mean(tf.square(tf.sub(vNet3DForward(p, cfg, x).logits, target))) as tf.Scalar, p.variables());
     await expectEveryParamGradient(p, grads);
     const result: Pass = {

@@ -323,7 +323,12 @@ export class Autosaver {
   }
 
   private async saveLabelsNow(id: string): Promise<void> {
-    const chunked = await chunkLabels(id, () => this.store.getState().volumes[id], this.labelHashes.get(id), () => this.deltas.lastSeqOf(id));
+    const chunked = await chunkLabels(
+      id,
+      () => this.store.getState().volumes[id],
+      this.labelHashes.get(id),
+      () => this.deltas.lastSeqOf(id),
+    );
     if (!chunked) return;
     const { version } = chunked.record;
     const { folds } = chunked;

@@ -43,7 +43,9 @@ export async function adoptStoredWorkspace(
   if (!stored) return result;
   const { workspace } = stored;
   if (workspace.schema !== SCHEMA_VERSION) {
-    result.problems.push(`The saved workspace uses storage format ${workspace.schema}; this version reads ${SCHEMA_VERSION}. This tab's workspace replaces it.`);
+    result.problems.push(
+      `The saved workspace uses storage format ${workspace.schema}; this version reads ${SCHEMA_VERSION}. This tab's workspace replaces it.`,
+    );
     return result;
   }
   const recs = new Map(stored.volumes.map((v) => [v.id, v]));
@@ -101,7 +103,11 @@ export async function adoptStoredWorkspace(
         if (description === '') delete volume.description;
         else volume.description = description;
       }
-      entries[id] = { ...makeEntry(volume, got?.labels, workspace.labelSources[id] ?? null), validation: workspace.validation?.[id] ?? [], view: workspace.views[id] ?? null };
+      entries[id] = {
+        ...makeEntry(volume, got?.labels, workspace.labelSources[id] ?? null),
+        validation: workspace.validation?.[id] ?? [],
+        view: workspace.views[id] ?? null,
+      };
     }
     result.volumeIds.push(id);
     if (got) {
@@ -134,7 +140,8 @@ export async function adoptStoredWorkspace(
     const values = new Set(workspace.classes.map((c) => c.value));
     const classes: ClassDef[] = [...workspace.classes, ...s.classes.filter((c) => !values.has(c.value))];
     const active = s.activeVolumeId && volumes[s.activeVolumeId] ? s.activeVolumeId : (order[0] ?? null);
-    const activeClassValue = s.activeClassValue !== null && classes.some((c) => c.value === s.activeClassValue) ? s.activeClassValue : (classes[0]?.value ?? null);
+    const activeClassValue =
+      s.activeClassValue !== null && classes.some((c) => c.value === s.activeClassValue) ? s.activeClassValue : (classes[0]?.value ?? null);
     return { volumes, history, volumeOrder: order, activeVolumeId: active, classes, activeClassValue };
   });
   result.restored = true;

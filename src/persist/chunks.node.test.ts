@@ -198,7 +198,11 @@ describe('chunked storage of large volumes', () => {
       },
     });
     const v = volume('old', [32, 24, 6]);
-    const labels = { dims: [32, 24, 6] as Vec3, voxels: new Uint8Array(32 * 24 * 6), slices: [new Uint8Array(32), new Uint8Array(24), new Uint8Array(6)] as [Uint8Array, Uint8Array, Uint8Array] };
+    const labels = {
+      dims: [32, 24, 6] as Vec3,
+      voxels: new Uint8Array(32 * 24 * 6),
+      slices: [new Uint8Array(32), new Uint8Array(24), new Uint8Array(6)] as [Uint8Array, Uint8Array, Uint8Array],
+    };
     labels.voxels[100] = 2;
     labels.slices[2][0] = SliceProvenance.Painted;
     const workspace: WorkspaceRecord = {

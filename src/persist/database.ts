@@ -1,13 +1,5 @@
 import { openDB, type DBSchema, type IDBPDatabase, type IDBPTransaction, type StoreNames } from 'idb';
-import {
-  allocateVoxels,
-  chunkView,
-  voxelBytes,
-  type LabelDeltaRecord,
-  type LabelsRecord,
-  type VolumeRecord,
-  type WorkspaceRecord,
-} from './records.ts';
+import { allocateVoxels, chunkView, voxelBytes, type LabelDeltaRecord, type LabelsRecord, type VolumeRecord, type WorkspaceRecord } from './records.ts';
 import { inflateSync } from 'fflate';
 import type { Volume } from '../volume/Volume.ts';
 import type { ModelSize } from '../train/modelSize.ts';
@@ -99,7 +91,11 @@ export async function openDatabase(): Promise<Database> {
         db.createObjectStore('runs');
         db.createObjectStore('runLayers');
         // The single checkpoint of version ≤ 4 is filed under its run's key, with an empty history.
-        if (oldVersion >= 2) void tx.objectStore('checkpoints').get(LEGACY_CHECKPOINT_KEY).then((old) => (old ? migrateLegacyCheckpoint(tx, old) : undefined));
+        if (oldVersion >= 2)
+          void tx
+            .objectStore('checkpoints')
+            .get(LEGACY_CHECKPOINT_KEY)
+            .then((old) => (old ? migrateLegacyCheckpoint(tx, old) : undefined));
       }
     },
   });
@@ -188,7 +184,8 @@ export async function writeVolumeVoxels(
   try {
     if (layout) {
       const bytes = voxelBytes(voxels);
-      if (bytes.byteLength !== layout.byteLength) throw new Error(`${record.volume.name}: ${bytes.byteLength} voxel bytes, the record says ${layout.byteLength}`);
+      if (bytes.byteLength !== layout.byteLength)
+        throw new Error(`${record.volume.name}: ${bytes.byteLength} voxel bytes, the record says ${layout.byteLength}`);
       const chunks = tx.objectStore('voxelChunks');
       for (let index = 0; index < layout.count; index++) {
         // slice(): a typed-array view clones its whole buffer, so each record gets a buffer of its own.
@@ -235,12 +232,7 @@ export async function readVoxelChunks(db: Database, record: VolumeRecord): Promi
  * in the same transaction, so storage never holds chunks without the deltas they lack, nor deltas twice over
  * chunks that already hold them (harmless too: replaying an absolute delta is idempotent).
  */
-export async function writeLabels(
-  db: Database,
-  record: LabelsRecord,
-  chunks: { index: number; deflated: Uint8Array }[],
-  foldedThrough = -1,
-): Promise<void> {
+export async function writeLabels(db: Database, record: LabelsRecord, chunks: { index: number; deflated: Uint8Array }[], foldedThrough = -1): Promise<void> {
   const tx = db.transaction(['labels', 'labelChunks', 'labelDeltas'], 'readwrite');
   const puts: Promise<unknown>[] = chunks.map((c) => tx.objectStore('labelChunks').put(c.deflated, [record.id, c.index]));
   puts.push(tx.objectStore('labels').put(record));

@@ -19,7 +19,12 @@ describe('deflateInSlices', () => {
     let pauses = 0;
     let clock = 0;
     // Each clock read advances 5 ms: with a 8 ms slice it pauses every second piece.
-    const out = await deflateInSlices(bytes, async () => void pauses++, 8, () => (clock += 5));
+    const out = await deflateInSlices(
+      bytes,
+      async () => void pauses++,
+      8,
+      () => (clock += 5),
+    );
     expect(same(inflateSync(out), bytes)).toBe(true);
     expect(out.length).toBeLessThan(bytes.length / 4);
     expect(pauses).toBeGreaterThan(3);

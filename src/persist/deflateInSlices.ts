@@ -10,7 +10,12 @@ const PIECE_BYTES = 256 * 1024;
  * Deflates `bytes` (raw DEFLATE, level 1, readable by `inflateSync`) in pieces, awaiting `pause` whenever more
  * than `sliceMs` of work has run since the last pause, so compaction shares the main thread with input and drawing.
  */
-export async function deflateInSlices(bytes: Uint8Array, pause: () => Promise<void>, sliceMs: number, now: () => number = () => performance.now()): Promise<Uint8Array> {
+export async function deflateInSlices(
+  bytes: Uint8Array,
+  pause: () => Promise<void>,
+  sliceMs: number,
+  now: () => number = () => performance.now(),
+): Promise<Uint8Array> {
   const out: Uint8Array[] = [];
   const stream = new Deflate({ level: 1 }, (data) => {
     out.push(data);

@@ -76,7 +76,13 @@ describe('workspace persistence', () => {
   it('saves an edited image description with the next write and restores it; a cleared one stays cleared', async () => {
     db = await openDatabase();
     const store = createAppStore();
-    store.getState().addVolumes([{ volume: { ...volume('a'), description: 'As opened.' } }, { volume: volume('b') }, { volume: { ...volume('c'), description: 'To clear.' } }]);
+    store
+      .getState()
+      .addVolumes([
+        { volume: { ...volume('a'), description: 'As opened.' } },
+        { volume: volume('b') },
+        { volume: { ...volume('c'), description: 'To clear.' } },
+      ]);
     const saver = new Autosaver(store, db, fast);
     await saver.flush();
     saver.start();
@@ -91,7 +97,11 @@ describe('workspace persistence', () => {
     const again = createAppStore();
     await restoreWorkspace(db, again, () => null);
     const s = again.getState();
-    expect(['a', 'b', 'c'].map((id) => s.volumes[id]!.volume.description)).toEqual(['The nuclei density in the upper right is high.', 'Added later.', undefined]);
+    expect(['a', 'b', 'c'].map((id) => s.volumes[id]!.volume.description)).toEqual([
+      'The nuclei density in the upper right is high.',
+      'Added later.',
+      undefined,
+    ]);
   });
 
   it('restores a workspace saved before descriptions could be edited, with the description each volume was opened with', async () => {
@@ -119,7 +129,14 @@ describe('workspace persistence', () => {
     live[3] = 1;
     store.getState().commitStroke('a', 2);
     live[4] = 1; // stroke in progress, not committed
-    const second = collectChange(store.getState(), new Set(['a', 'b']), new Map([['a', 0], ['b', 0]]));
+    const second = collectChange(
+      store.getState(),
+      new Set(['a', 'b']),
+      new Map([
+        ['a', 0],
+        ['b', 0],
+      ]),
+    );
     expect(second.volumes).toHaveLength(0);
     expect(second.labels).toEqual(['a']);
     // The saved labels hold voxel 3 but not the uncommitted voxel 4.
@@ -130,7 +147,14 @@ describe('workspace persistence', () => {
     const saved = again.getState().volumes['a']!.labels.voxels;
     expect([saved[3], saved[4]]).toEqual([1, 0]);
     store.getState().removeVolume('b');
-    const third = collectChange(store.getState(), new Set(['a', 'b']), new Map([['a', 1], ['b', 0]]));
+    const third = collectChange(
+      store.getState(),
+      new Set(['a', 'b']),
+      new Map([
+        ['a', 1],
+        ['b', 0],
+      ]),
+    );
     expect(third.deleted).toEqual(['b']);
     expect(third.labels).toHaveLength(0);
   });
@@ -216,7 +240,11 @@ describe('training checkpoints in IndexedDB', () => {
     expect(await readRuns(db)).toEqual([]);
     const key = 'mean-teacher/2d/tiny';
     const summary = { key, preset: 'mean-teacher', network: '2d' as const, size: 'tiny' as const, step: 40, savedAt: 9, classValues: [1, 2] };
-    await writeRun(db, { bytes: new Uint8Array([1, 2, 3]), step: 40, preset: 'mean-teacher', classValues: [1, 2], savedAt: 9 }, { ...summary, classes: [], losses: [], validation: [] });
+    await writeRun(
+      db,
+      { bytes: new Uint8Array([1, 2, 3]), step: 40, preset: 'mean-teacher', classValues: [1, 2], savedAt: 9 },
+      { ...summary, classes: [], losses: [], validation: [] },
+    );
     expect(await readCheckpoint(db, key)).toMatchObject({ step: 40, classValues: [1, 2] });
   });
 });

@@ -204,10 +204,12 @@ export function makeLabelDelta(
 /** Replays a stored delta onto restored labels; a delta that does not fit the labels is an error, not a guess. */
 export function applyLabelDelta(labels: LabelMap, delta: LabelDeltaRecord): void {
   const n = labels.voxels.length;
-  if (delta.indices.length !== delta.values.length) throw new Error(`edit ${delta.seq} holds ${delta.indices.length} indices and ${delta.values.length} values`);
+  if (delta.indices.length !== delta.values.length)
+    throw new Error(`edit ${delta.seq} holds ${delta.indices.length} indices and ${delta.values.length} values`);
   for (let m = 0; m < delta.indices.length; m++) if (delta.indices[m]! >= n) throw new Error(`edit ${delta.seq} writes voxel ${delta.indices[m]} of ${n}`);
   for (let a = 0; a < 3; a++) {
-    if (delta.slices[a]!.length !== labels.slices[a as 0 | 1 | 2].length) throw new Error(`edit ${delta.seq} has ${delta.slices[a]!.length} slice flags on axis ${a}, expected ${labels.slices[a as 0 | 1 | 2].length}`);
+    if (delta.slices[a]!.length !== labels.slices[a as 0 | 1 | 2].length)
+      throw new Error(`edit ${delta.seq} has ${delta.slices[a]!.length} slice flags on axis ${a}, expected ${labels.slices[a as 0 | 1 | 2].length}`);
   }
   for (let m = 0; m < delta.indices.length; m++) labels.voxels[delta.indices[m]!] = delta.values[m]!;
   for (let a = 0; a < 3; a++) labels.slices[a as 0 | 1 | 2].set(delta.slices[a]!);

@@ -29,7 +29,16 @@ export type RegenerateVoxels = (volume: Omit<Volume, 'voxels'>) => Volume['voxel
  * labeled-slice flags, classes, tool settings, each volume's view and the active volume.
  */
 export async function restoreWorkspace(db: Database, store: AppStore, regenerate: RegenerateVoxels): Promise<RestoreResult> {
-  const none: RestoreResult = { restored: false, volumeIds: [], labelVersions: new Map(), savedAt: null, problems: [], labelHashes: new Map(), orphanIds: [], deltaSeqs: new Map() };
+  const none: RestoreResult = {
+    restored: false,
+    volumeIds: [],
+    labelVersions: new Map(),
+    savedAt: null,
+    problems: [],
+    labelHashes: new Map(),
+    orphanIds: [],
+    deltaSeqs: new Map(),
+  };
   const stored = await readWorkspace(db);
   if (!stored) return none;
   const { workspace } = stored;

@@ -11,7 +11,12 @@ const yieldToPage = (): Promise<void> => new Promise((r) => setTimeout(r, 0));
  * A byte buffer (labels, or uncertainty with `onlyWhere`: zero wherever that buffer is) as deflated pieces of whole slices (a 512²×300 volume is 75 MB raw; mostly background, it deflates
  * to a few hundred kB), yielding to the page between pieces so a save during training never freezes the viewer.
  */
-export async function packLabels(labels: Uint8Array, dims: readonly [number, number, number], onlyWhere?: Uint8Array, pause: () => Promise<void> = yieldToPage): Promise<Uint8Array[]> {
+export async function packLabels(
+  labels: Uint8Array,
+  dims: readonly [number, number, number],
+  onlyWhere?: Uint8Array,
+  pause: () => Promise<void> = yieldToPage,
+): Promise<Uint8Array[]> {
   const per = dims[0] * dims[1];
   const slicesPerPiece = Math.max(1, Math.floor(PIECE_BYTES / Math.max(1, per)));
   const pieces: Uint8Array[] = [];

@@ -2,7 +2,18 @@ import 'fake-indexeddb/auto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { encodeCheckpoint, type Checkpoint } from '../train/checkpoint.ts';
 import { presetConfig } from '../train/config.ts';
-import { clearDatabase, deleteRun, openDatabase, readCheckpoint, readRunLayers, readRuns, writeRun, writeRunLayer, type Database, type RunRecord } from './database.ts';
+import {
+  clearDatabase,
+  deleteRun,
+  openDatabase,
+  readCheckpoint,
+  readRunLayers,
+  readRuns,
+  writeRun,
+  writeRunLayer,
+  type Database,
+  type RunRecord,
+} from './database.ts';
 import { findResumable, newestRun, runKey } from './runKey.ts';
 
 let db: Database | null = null;
@@ -19,7 +30,10 @@ function checkpointBytes(preset: 'mean-teacher' | 'supervised', width: number, s
   const c: Checkpoint = {
     version: 1,
     config: presetConfig(preset, { model: { kind: '2d', width, depth: 2 } }),
-    classes: [{ value: 1, name: 'Liver' }, { value: 3, name: 'Tumour' }],
+    classes: [
+      { value: 1, name: 'Liver' },
+      { value: 3, name: 'Tumour' },
+    ],
     numClasses: 3,
     inChannels: 1,
     step,
@@ -32,7 +46,18 @@ function checkpointBytes(preset: 'mean-teacher' | 'supervised', width: number, s
 }
 
 function run(preset: string, size: 'tiny' | 'small', step: number, savedAt: number): RunRecord {
-  return { key: runKey(preset, '2d', size), preset, network: '2d', size, step, savedAt, classValues: [1, 3], classes: [], losses: [{ step, total: 1, ce: 0.5, dice: 0.5, consistency: 0 }], validation: [] };
+  return {
+    key: runKey(preset, '2d', size),
+    preset,
+    network: '2d',
+    size,
+    step,
+    savedAt,
+    classValues: [1, 3],
+    classes: [],
+    losses: [{ step, total: 1, ce: 0.5, dice: 0.5, consistency: 0 }],
+    validation: [],
+  };
 }
 
 describe('checkpoints kept per method, network and size', () => {
@@ -40,8 +65,16 @@ describe('checkpoints kept per method, network and size', () => {
     db = await openDatabase();
     const a = run('mean-teacher', 'tiny', 581, 10);
     const b = run('supervised', 'tiny', 12, 20);
-    await writeRun(db, { bytes: checkpointBytes('mean-teacher', 4, 581), step: 581, preset: 'mean-teacher', classValues: [1, 3], savedAt: 10, network: '2d', size: 'tiny' }, a);
-    await writeRun(db, { bytes: checkpointBytes('supervised', 4, 12), step: 12, preset: 'supervised', classValues: [1, 3], savedAt: 20, network: '2d', size: 'tiny' }, b);
+    await writeRun(
+      db,
+      { bytes: checkpointBytes('mean-teacher', 4, 581), step: 581, preset: 'mean-teacher', classValues: [1, 3], savedAt: 10, network: '2d', size: 'tiny' },
+      a,
+    );
+    await writeRun(
+      db,
+      { bytes: checkpointBytes('supervised', 4, 12), step: 12, preset: 'supervised', classValues: [1, 3], savedAt: 20, network: '2d', size: 'tiny' },
+      b,
+    );
     const runs = await readRuns(db);
     expect(runs.map((r) => r.key).sort()).toEqual(['mean-teacher/2d/tiny', 'supervised/2d/tiny']);
     expect(newestRun(runs)?.key).toBe('supervised/2d/tiny');
@@ -86,7 +119,10 @@ describe('checkpoints kept per method, network and size', () => {
     const runs = await readRuns(db);
     expect(runs).toHaveLength(1);
     expect(runs[0]).toMatchObject({ key: 'mean-teacher/2d/tiny', step: 581, size: 'tiny', network: '2d', savedAt: 77, losses: [] });
-    expect(runs[0]!.classes).toEqual([{ value: 1, name: 'Liver' }, { value: 3, name: 'Tumour' }]);
+    expect(runs[0]!.classes).toEqual([
+      { value: 1, name: 'Liver' },
+      { value: 3, name: 'Tumour' },
+    ]);
     const moved = await readCheckpoint(db, 'mean-teacher/2d/tiny');
     expect(moved).toMatchObject({ step: 581, size: 'tiny', network: '2d' });
     expect(Array.from(moved!.bytes)).toEqual(Array.from(bytes));

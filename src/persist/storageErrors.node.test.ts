@@ -13,7 +13,9 @@ describe('storage errors in words', () => {
     expect(storageErrorReason(broken)).toBe('storage stopped working');
     expect(storageErrorReason(other)).toBe('saving failed');
     expect(describeStorageError(full)).toMatch(/^Browser storage is full\./);
-    expect(describeStorageError(broken)).toBe('Browser storage stopped working (Connection closed). Your changes are kept in this tab only — export your labels before closing it.');
+    expect(describeStorageError(broken)).toBe(
+      'Browser storage stopped working (Connection closed). Your changes are kept in this tab only — export your labels before closing it.',
+    );
     expect(describeStorageError('disk on fire')).toBe('Saving failed: disk on fire. Your changes are kept in this tab only; saving will be retried.');
   });
 });

@@ -12,10 +12,7 @@ function volume(id: string, dims: Vec3 = [4, 3, 5], format: 'demo' | 'nifti' = '
     geometry: { dims, spacing: [1, 1, 1], ijkToLps: IDENTITY },
     channels: 1,
     voxels: new Float32Array(dims[0] * dims[1] * dims[2]),
-    source:
-      format === 'demo'
-        ? { format: 'demo', seed: 1, index: 0, generator: 2 }
-        : { format: 'image', fileName: `${id}.png`, mimeType: 'image/png' },
+    source: format === 'demo' ? { format: 'demo', seed: 1, index: 0, generator: 2 } : { format: 'image', fileName: `${id}.png`, mimeType: 'image/png' },
   };
 }
 
@@ -171,7 +168,10 @@ describe('opening data', () => {
     store.getState().addOpened({
       volumes: [volume('mri')],
       labels: [{ volumeId: 'mri', fileName: 'mri_label.nii.gz', labels }],
-      classes: [{ value: 1, name: 'Anterior' }, { value: 2, name: 'Posterior' }],
+      classes: [
+        { value: 1, name: 'Anterior' },
+        { value: 2, name: 'Posterior' },
+      ],
     });
     const s = store.getState();
     expect(s.volumeOrder).toEqual(['mri']);
@@ -233,7 +233,7 @@ describe('image descriptions', () => {
     expect(store.getState().volumes['nope']).toBeUndefined();
   });
 
-  it('keeps descriptions that came with opened images, and holds a validation folder\'s labeled images out of training', () => {
+  it("keeps descriptions that came with opened images, and holds a validation folder's labeled images out of training", () => {
     const store = createAppStore();
     const train = { ...volume('train', [4, 3, 1]), description: 'The nuclei are sparsely distributed.' };
     const val = volume('val', [4, 3, 1]);
@@ -242,7 +242,9 @@ describe('image descriptions', () => {
       markAllSlices(l, SliceProvenance.Imported);
       return { volumeId: id, fileName: `${id}.png`, labels: l };
     };
-    store.getState().addOpened({ volumes: [train, val], labels: [labels('train'), labels('val')], classes: [{ value: 1, name: 'Nucleus' }], validationVolumeIds: ['val'] });
+    store
+      .getState()
+      .addOpened({ volumes: [train, val], labels: [labels('train'), labels('val')], classes: [{ value: 1, name: 'Nucleus' }], validationVolumeIds: ['val'] });
     const s = store.getState();
     expect(s.volumes['train']!.volume.description).toBe('The nuclei are sparsely distributed.');
     expect(s.volumes['train']!.validation).toEqual([]);

@@ -83,8 +83,7 @@ export const createLabelsSlice: StateCreator<AppState, [], [], LabelsSlice> = (s
     applyEdit(entry.labels, edit, direction);
     syncCommitted(entry, edit, direction);
     const rest = from.slice(0, -1);
-    const next: EditHistory =
-      direction === 'backward' ? { undo: rest, redo: [...h.redo, edit] } : { undo: [...h.undo, edit], redo: rest };
+    const next: EditHistory = direction === 'backward' ? { undo: rest, redo: [...h.redo, edit] } : { undo: [...h.undo, edit], redo: rest };
     set((s) => ({ volumes: { ...s.volumes, [id]: bump(entry) }, history: { ...s.history, [id]: next } }));
     return true;
   };

@@ -45,7 +45,10 @@ describe('model layers in the store', () => {
 
 describe('stored layer settings', () => {
   it('read back what was stored', () => {
-    const stored = JSON.stringify({ styles: { pseudo: { visible: false, opacity: 0.4 }, uncertainty: { visible: true, opacity: 0.7 } }, confidenceThreshold: 0.8 });
+    const stored = JSON.stringify({
+      styles: { pseudo: { visible: false, opacity: 0.4 }, uncertainty: { visible: true, opacity: 0.7 } },
+      confidenceThreshold: 0.8,
+    });
     const l = parseStoredLayers(stored);
     expect(l.styles.pseudo).toEqual({ visible: false, opacity: 0.4 });
     expect(l.styles.uncertainty).toEqual({ visible: true, opacity: 0.7 });

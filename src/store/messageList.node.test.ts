@@ -63,7 +63,12 @@ describe('message list', () => {
     expect(m.text).toMatch(/press Start/);
     expect(m.details).toMatch(/ASSERTIONS/);
     // Raw text up front with the raw text as details too: said plainly, the given details kept.
-    const crash = tidyMessage({ severity: 'error', subject: 'Training', text: "The training worker stopped: TypeError: Cannot read properties of undefined (reading 'x')", details: 'stack…' });
+    const crash = tidyMessage({
+      severity: 'error',
+      subject: 'Training',
+      text: "The training worker stopped: TypeError: Cannot read properties of undefined (reading 'x')",
+      details: 'stack…',
+    });
     expect(crash.text).toMatch(/internal engine error/);
     expect(crash.details).toBe('stack…');
     // Already explained where it was raised: left as it is.
@@ -72,7 +77,7 @@ describe('message list', () => {
   });
 
   // A new run's status beside the last run's errors read as if the new run had failed.
-  it('clears the last run of a topic: its errors and old warnings, not the new run\'s own notes', () => {
+  it("clears the last run of a topic: its errors and old warnings, not the new run's own notes", () => {
     let list: AppMessage[] = addMessage([], { severity: 'error', subject: 'Training', text: 'Out of memory' }, 1, T0).list;
     list = addMessage(list, { severity: 'error', subject: 'scan.nii', text: 'cannot be read' }, 2, T0).list;
     list = addMessage(list, { severity: 'warning', subject: 'Training', text: 'Stop took too long' }, 3, T0).list;

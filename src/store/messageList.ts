@@ -65,7 +65,10 @@ export function addMessage(list: readonly AppMessage[], raw: NewAppMessage, newI
   const m = tidyMessage(raw);
   const existing = list.find((e) => sameMessage(e, m));
   if (existing) {
-    return { list: list.map((e) => (e === existing ? { ...e, count: e.count + 1, at: now, ...(m.details !== undefined ? { details: m.details } : {}) } : e)), id: existing.id };
+    return {
+      list: list.map((e) => (e === existing ? { ...e, count: e.count + 1, at: now, ...(m.details !== undefined ? { details: m.details } : {}) } : e)),
+      id: existing.id,
+    };
   }
   return { list: [...list, { ...m, id: newId, count: 1, at: now }].slice(-MAX_MESSAGES), id: newId };
 }

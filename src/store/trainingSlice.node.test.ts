@@ -36,7 +36,15 @@ describe('network choice', () => {
     const s = () => store.getState();
     s().setNetwork('3d');
     const requested = { patch: [16, 28, 28] as [number, number, number], batchLabeled: 2, batchUnlabeled: 2, width: 4 };
-    s().applyTrainingEvent({ type: 'memory', estimateBytes: 2 ** 28, budgetBytes: 2 ** 31, budgetSource: 'the WebAssembly heap', reason: null, requested, used: requested });
+    s().applyTrainingEvent({
+      type: 'memory',
+      estimateBytes: 2 ** 28,
+      budgetBytes: 2 ** 31,
+      budgetSource: 'the WebAssembly heap',
+      reason: null,
+      requested,
+      used: requested,
+    });
     expect(s().training.memory?.estimateBytes).toBe(2 ** 28);
     s().resetTrainingRun();
     expect(s().training.network).toBe('3d');

@@ -107,7 +107,16 @@ export interface TrainingSliceState {
    * false when it is held in this tab only (a read-only tab, full or failed storage: `problem` says why), when
    * Export model still downloads it from memory.
    */
-  checkpoint: { step: number; savedAt: number; preset: string; classValues: number[]; network: ModelKind; size?: ModelSize; stored: boolean; problem?: string } | null;
+  checkpoint: {
+    step: number;
+    savedAt: number;
+    preset: string;
+    classValues: number[];
+    network: ModelKind;
+    size?: ModelSize;
+    stored: boolean;
+    problem?: string;
+  } | null;
   /** Every stored run (one per method, network and size): what Start resumes, and what switching would keep. */
   savedRuns: RunSummary[];
   /** The panel shows a stored run as the last session left it (history, pseudo-labels) until Start resumes it. */
@@ -186,7 +195,14 @@ function layerFor(state: AppState, volumeId: string): PredictionLayer | null {
   const entry = state.volumes[volumeId];
   if (!entry) return null;
   const n = entry.labels.voxels.length;
-  return { labels: new Uint8Array(n), uncertainty: new Uint8Array(n), sliceStep: new Int32Array(entry.labels.dims[2]).fill(-1), version: 0, rejected: [], text: null };
+  return {
+    labels: new Uint8Array(n),
+    uncertainty: new Uint8Array(n),
+    sliceStep: new Int32Array(entry.labels.dims[2]).fill(-1),
+    version: 0,
+    rejected: [],
+    text: null,
+  };
 }
 
 export const createTrainingSlice: StateCreator<AppState, [], [], TrainingSlice> = (set, get) => {
@@ -274,7 +290,10 @@ export const createTrainingSlice: StateCreator<AppState, [], [], TrainingSlice> 
           return; // handled by the controller (a download, a message)
         case 'step': {
           const r = m.report;
-          const losses = thin([...s.training.losses, { step: r.step, total: r.losses.total, ce: r.losses.ce, dice: r.losses.dice, consistency: r.losses.consistency }]);
+          const losses = thin([
+            ...s.training.losses,
+            { step: r.step, total: r.losses.total, ce: r.losses.ce, dice: r.losses.dice, consistency: r.losses.consistency },
+          ]);
           return patch({ step: r.step, epoch: m.epoch, slicesPerSecond: m.slicesPerSecond, stepsPerSecond: m.stepsPerSecond, elapsedMs: m.elapsedMs, losses });
         }
         case 'validation':
@@ -316,7 +335,12 @@ export const createTrainingSlice: StateCreator<AppState, [], [], TrainingSlice> 
           return; // stored by the controller, which owns the database
         case 'error':
           // A run that failed before pre-training took a step has no pre-training figures to show.
-          return patch({ error: m.message, errorDetails: m.details ?? null, engineFailure: m.engine ?? null, vlm: s.training.vlm && s.training.vlm.losses.length === 0 ? null : s.training.vlm });
+          return patch({
+            error: m.message,
+            errorDetails: m.details ?? null,
+            engineFailure: m.engine ?? null,
+            vlm: s.training.vlm && s.training.vlm.losses.length === 0 ? null : s.training.vlm,
+          });
       }
     },
   };

@@ -19,7 +19,9 @@ describe('classPrompts (TAK name / position / shape; PromptSSL/DuSSS combined)',
         'An MR scan of the liver, which lies in the right upper abdomen, in front of and lateral to the vena cava, reaching toward the midline, and is large, smooth, wedge-shaped: thick laterally, thinning toward the midline; uniformly mid-grey.',
     });
     expect(classPrompts(lesion, 'MR').position).toBe('The liver lesion lies inside the liver, between its centre and its edge.');
-    expect(classPrompts(vessel, 'MR').shape).toBe('The inferior vena cava is a thin tube, round in cross-section, curving gently from slice to slice; the brightest structure.');
+    expect(classPrompts(vessel, 'MR').shape).toBe(
+      'The inferior vena cava is a thin tube, round in cross-section, curving gently from slice to slice; the brightest structure.',
+    );
   });
 
   it('names the scan after the modality, with a generic fallback', () => {
@@ -38,7 +40,13 @@ describe('classPrompts (TAK name / position / shape; PromptSSL/DuSSS combined)',
   });
 
   it('reads the modality off the volume where the volume carries one', () => {
-    const base = { id: 'v', name: 'v', geometry: { dims: [1, 1, 1], spacing: [1, 1, 1], ijkToLps: [] }, channels: 1, voxels: new Uint8Array(1) } as unknown as Volume;
+    const base = {
+      id: 'v',
+      name: 'v',
+      geometry: { dims: [1, 1, 1], spacing: [1, 1, 1], ijkToLps: [] },
+      channels: 1,
+      voxels: new Uint8Array(1),
+    } as unknown as Volume;
     expect(modalityOfVolume({ ...base, source: { format: 'demo', seed: 1, index: 0, generator: 2 } })).toBe('MR');
     expect(modalityOfVolume({ ...base, source: { format: 'dicom', fileNames: [], seriesInstanceUID: '1', modality: 'CT' } })).toBe('CT');
     expect(modalityOfVolume({ ...base, source: { format: 'image', fileName: 'a.png', mimeType: 'image/png' } })).toBeUndefined();
@@ -56,12 +64,16 @@ describe('classPrompts (TAK name / position / shape; PromptSSL/DuSSS combined)',
     expect(p.position).toBe('The nucleus lies in its usual anatomical position.');
     expect(p.shape).toBe('The nucleus has its usual shape and appearance.');
     expect(p.combined).toBe('A microscopy image of the nucleus.');
-    expect(classPrompts(cls('Nucleus', '', 'small, round, dark purple'), 'microscopy').combined).toBe('A microscopy image of the nucleus, which is small, round, dark purple.');
+    expect(classPrompts(cls('Nucleus', '', 'small, round, dark purple'), 'microscopy').combined).toBe(
+      'A microscopy image of the nucleus, which is small, round, dark purple.',
+    );
   });
 
   it('turns position fragments into sentences by their first word', () => {
     const position = (text: string): string => classPrompts(cls('Hippocampus', text), 'MR').position;
-    expect(position('medial temporal lobe, anterior to the posterior hippocampus')).toBe('The hippocampus lies in the medial temporal lobe, anterior to the posterior hippocampus.');
+    expect(position('medial temporal lobe, anterior to the posterior hippocampus')).toBe(
+      'The hippocampus lies in the medial temporal lobe, anterior to the posterior hippocampus.',
+    );
     expect(position('anterior to the brainstem')).toBe('The hippocampus lies anterior to the brainstem.');
     expect(position('behind the amygdala;')).toBe('The hippocampus lies behind the amygdala.');
     expect(position('located in the temporal lobe')).toBe('The hippocampus is located in the temporal lobe.');

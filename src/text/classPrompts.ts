@@ -131,26 +131,200 @@ function modalityOpening(modality: string | null | undefined): string {
  * ("The liver" would give "of the the liver"), acronyms and mixed case ("IVC", "T2 lesion") kept.
  */
 function className(cls: ClassDef): string {
-  const words = cls.name.trim().split(/\s+/).filter((w) => w.length > 0);
+  const words = cls.name
+    .trim()
+    .split(/\s+/)
+    .filter((w) => w.length > 0);
   if (words.length > 1 && /^(the|a|an)$/i.test(words[0]!)) words.shift();
   if (words.length === 0) return `class ${cls.value}`;
   return words.map((w) => (/^\p{Lu}[\p{Ll}'-]*$/u.test(w) ? w.toLowerCase() : w)).join(' ');
 }
 
 /** First words after which a fragment is already a verb phrase: "lies behind the liver". */
-const VERBS = new Set(['lies', 'lie', 'sits', 'runs', 'extends', 'occupies', 'fills', 'surrounds', 'borders', 'abuts', 'touches', 'wraps', 'lines', 'covers', 'crosses', 'passes', 'courses', 'arises', 'drains', 'is', 'are', 'has', 'have', 'looks', 'appears', 'forms', 'consists', 'resembles', 'shows', 'measures', 'contains', 'reaches']);
+const VERBS = new Set([
+  'lies',
+  'lie',
+  'sits',
+  'runs',
+  'extends',
+  'occupies',
+  'fills',
+  'surrounds',
+  'borders',
+  'abuts',
+  'touches',
+  'wraps',
+  'lines',
+  'covers',
+  'crosses',
+  'passes',
+  'courses',
+  'arises',
+  'drains',
+  'is',
+  'are',
+  'has',
+  'have',
+  'looks',
+  'appears',
+  'forms',
+  'consists',
+  'resembles',
+  'shows',
+  'measures',
+  'contains',
+  'reaches',
+]);
 /** First words that need "is": "located in the pelvis". */
-const PARTICIPLES = new Set(['located', 'situated', 'found', 'seen', 'positioned', 'placed', 'centred', 'centered', 'attached', 'connected', 'surrounded', 'bordered', 'enclosed', 'embedded', 'shaped', 'composed', 'made', 'visible']);
+const PARTICIPLES = new Set([
+  'located',
+  'situated',
+  'found',
+  'seen',
+  'positioned',
+  'placed',
+  'centred',
+  'centered',
+  'attached',
+  'connected',
+  'surrounded',
+  'bordered',
+  'enclosed',
+  'embedded',
+  'shaped',
+  'composed',
+  'made',
+  'visible',
+]);
 /** First words of a place: "behind the liver", "inside the liver". */
-const PREPOSITIONS = new Set(['in', 'inside', 'within', 'at', 'on', 'behind', 'beside', 'between', 'below', 'above', 'under', 'beneath', 'over', 'near', 'along', 'around', 'across', 'through', 'throughout', 'toward', 'towards', 'against', 'just', 'immediately', 'directly', 'mostly', 'usually', 'typically', 'often', 'from', 'outside', 'among', 'alongside', 'into', 'upon', 'beyond', 'opposite']);
+const PREPOSITIONS = new Set([
+  'in',
+  'inside',
+  'within',
+  'at',
+  'on',
+  'behind',
+  'beside',
+  'between',
+  'below',
+  'above',
+  'under',
+  'beneath',
+  'over',
+  'near',
+  'along',
+  'around',
+  'across',
+  'through',
+  'throughout',
+  'toward',
+  'towards',
+  'against',
+  'just',
+  'immediately',
+  'directly',
+  'mostly',
+  'usually',
+  'typically',
+  'often',
+  'from',
+  'outside',
+  'among',
+  'alongside',
+  'into',
+  'upon',
+  'beyond',
+  'opposite',
+]);
 /**
  * Words that are a relation only when "to"/"of" follows ("anterior to the stomach", "next to the spine") and
  * otherwise start a place ("medial temporal lobe").
  */
-const RELATIVE_DIRECTIONS = new Set(['anterior', 'posterior', 'medial', 'lateral', 'superior', 'inferior', 'proximal', 'distal', 'adjacent', 'next', 'close', 'deep', 'superficial', 'caudal', 'cranial', 'dorsal', 'ventral', 'left', 'right']);
+const RELATIVE_DIRECTIONS = new Set([
+  'anterior',
+  'posterior',
+  'medial',
+  'lateral',
+  'superior',
+  'inferior',
+  'proximal',
+  'distal',
+  'adjacent',
+  'next',
+  'close',
+  'deep',
+  'superficial',
+  'caudal',
+  'cranial',
+  'dorsal',
+  'ventral',
+  'left',
+  'right',
+]);
 const DETERMINERS = new Set(['the', 'a', 'an', 'its', 'each', 'both', 'one', 'either', 'every', 'all']);
 /** Nouns that make a shape fragment a noun phrase needing an article: "thin tube, …" → "is a thin tube, …". */
-const SHAPE_NOUNS = new Set(['tube', 'structure', 'sphere', 'ball', 'disc', 'disk', 'ring', 'band', 'line', 'sheet', 'layer', 'wedge', 'crescent', 'cylinder', 'cone', 'pyramid', 'mass', 'blob', 'sac', 'pouch', 'loop', 'cluster', 'network', 'shell', 'cap', 'plate', 'bean', 'organ', 'nodule', 'lesion', 'cyst', 'ellipse', 'ellipsoid', 'ovoid', 'triangle', 'circle', 'spot', 'dot', 'patch', 'strip', 'cord', 'column', 'bundle', 'tree', 'funnel', 'dome', 'arc', 'arch', 'spiral', 'coil', 'lobe', 'bulb', 'channel', 'vessel', 'region', 'area', 'shape', 'outline', 'body', 'gland']);
+const SHAPE_NOUNS = new Set([
+  'tube',
+  'structure',
+  'sphere',
+  'ball',
+  'disc',
+  'disk',
+  'ring',
+  'band',
+  'line',
+  'sheet',
+  'layer',
+  'wedge',
+  'crescent',
+  'cylinder',
+  'cone',
+  'pyramid',
+  'mass',
+  'blob',
+  'sac',
+  'pouch',
+  'loop',
+  'cluster',
+  'network',
+  'shell',
+  'cap',
+  'plate',
+  'bean',
+  'organ',
+  'nodule',
+  'lesion',
+  'cyst',
+  'ellipse',
+  'ellipsoid',
+  'ovoid',
+  'triangle',
+  'circle',
+  'spot',
+  'dot',
+  'patch',
+  'strip',
+  'cord',
+  'column',
+  'bundle',
+  'tree',
+  'funnel',
+  'dome',
+  'arc',
+  'arch',
+  'spiral',
+  'coil',
+  'lobe',
+  'bulb',
+  'channel',
+  'vessel',
+  'region',
+  'area',
+  'shape',
+  'outline',
+  'body',
+  'gland',
+]);
 
 interface Description {
   /** The prompt sentence. */
@@ -193,7 +367,10 @@ function shapePredicate(fragment: string): string {
   if (VERBS.has(first)) return fragment;
   if (DETERMINERS.has(first) || PARTICIPLES.has(first)) return `is ${fragment}`;
   const firstClause = fragment.split(/[,;:]/)[0] ?? '';
-  const nounPhrase = firstClause.toLowerCase().split(' ').some((w) => SHAPE_NOUNS.has(w));
+  const nounPhrase = firstClause
+    .toLowerCase()
+    .split(' ')
+    .some((w) => SHAPE_NOUNS.has(w));
   return nounPhrase ? `is ${article(fragment)} ${fragment}` : `is ${fragment}`;
 }
 

@@ -1,6 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { Random } from '../data/random.ts';
-import { lookupPrompt, makePromptBank, missingPrompts, normalizeVector, parsePromptBank, PROMPT_BANK_FORMAT, serializePromptBank, type PromptBank } from './promptBank.ts';
+import {
+  lookupPrompt,
+  makePromptBank,
+  missingPrompts,
+  normalizeVector,
+  parsePromptBank,
+  PROMPT_BANK_FORMAT,
+  serializePromptBank,
+  type PromptBank,
+} from './promptBank.ts';
 
 const FILE = 'liver-prompts.json';
 const ENCODER = { provider: 'biomedclip', name: 'BiomedCLIP-PubMedBERT_256-vit_base_patch16_224' };
@@ -8,11 +17,21 @@ const ENCODER = { provider: 'biomedclip', name: 'BiomedCLIP-PubMedBERT_256-vit_b
 function randomBank(dim: number, texts: string[], seed = 1): PromptBank {
   const rng = new Random(seed);
   // Not unit length on purpose: the bank must normalise what a careless tool wrote.
-  return makePromptBank(ENCODER, dim, texts.map((text) => ({ text, vector: Array.from({ length: dim }, () => 3 * rng.normal()) })));
+  return makePromptBank(
+    ENCODER,
+    dim,
+    texts.map((text) => ({ text, vector: Array.from({ length: dim }, () => 3 * rng.normal()) })),
+  );
 }
 
 /** A file as text, from a header and entries, so each case changes one thing. */
-function file(overrides: Record<string, unknown> = {}, entries: unknown = [{ text: 'An MR scan of the liver.', vector: [1, 0, 0, 0] }, { text: 'The liver is large.', vector: [0, 2, 0, 0] }]): string {
+function file(
+  overrides: Record<string, unknown> = {},
+  entries: unknown = [
+    { text: 'An MR scan of the liver.', vector: [1, 0, 0, 0] },
+    { text: 'The liver is large.', vector: [0, 2, 0, 0] },
+  ],
+): string {
   return JSON.stringify({ format: PROMPT_BANK_FORMAT, version: 1, encoder: ENCODER, dim: 4, entries, ...overrides });
 }
 
@@ -62,17 +81,32 @@ describe('prompt bank file', () => {
       [file({}, []), `${FILE}: "entries" is empty; the bank has no prompts`],
       [file({}, ['liver']), `${FILE}: entries[0] must be an object with "text" and "vector", found a string`],
       [file({}, [{ vector: [1, 0, 0, 0] }]), `${FILE}: entries[0] has no text (expected a non-empty string)`],
-      [file({}, [{ text: 'a', vector: [1, 0, 0, 0] }, { text: 'b', vector: [1, 0, 0] }]), `${FILE}: entries[1] ("b") has 3 numbers, but dim is 4`],
+      [
+        file({}, [
+          { text: 'a', vector: [1, 0, 0, 0] },
+          { text: 'b', vector: [1, 0, 0] },
+        ]),
+        `${FILE}: entries[1] ("b") has 3 numbers, but dim is 4`,
+      ],
       [file({}, [{ text: 'a', vector: 'oops' }]), `${FILE}: entries[0] ("a"): "vector" must be a list of numbers, found a string`],
       [file({}, [{ text: 'a', vector: [1, 0, null, 0] }]), `${FILE}: entries[0] ("a"): vector[2] is null, not a finite number`],
       [file({}, [{ text: 'a', vector: [1, '0', 0, 0] }]), `${FILE}: entries[0] ("a"): vector[1] is "0", not a finite number`],
       [file({}, [{ text: 'a', vector: [0, 0, 0, 0] }]), `${FILE}: entries[0] ("a"): the vector is all zeros and has no direction`],
-      [file({}, [{ text: 'The liver.', vector: [1, 0, 0, 0] }, { text: 'b', vector: [0, 1, 0, 0] }, { text: 'the LIVER .', vector: [0, 0, 1, 0] }]), `${FILE}: entries[2] ("the LIVER .") repeats the text of entries[0] (texts are compared after normalisation)`],
+      [
+        file({}, [
+          { text: 'The liver.', vector: [1, 0, 0, 0] },
+          { text: 'b', vector: [0, 1, 0, 0] },
+          { text: 'the LIVER .', vector: [0, 0, 1, 0] },
+        ]),
+        `${FILE}: entries[2] ("the LIVER .") repeats the text of entries[0] (texts are compared after normalisation)`,
+      ],
     ];
     for (const [text, message] of cases) expect(() => parsePromptBank(text, FILE), String(message)).toThrow(message);
     // JSON's overflow to Infinity is caught too (JSON.stringify cannot write it, so write the text by hand).
     const infinite = file().replace('[1,0,0,0]', '[1,1e999,0,0]');
-    expect(() => parsePromptBank(infinite, FILE)).toThrow(`${FILE}: entries[0] ("An MR scan of the liver."): vector[1] is Infinity (too large for a number), not a finite number`);
+    expect(() => parsePromptBank(infinite, FILE)).toThrow(
+      `${FILE}: entries[0] ("An MR scan of the liver."): vector[1] is Infinity (too large for a number), not a finite number`,
+    );
   });
 
   it('normalizeVector scales to unit length, keeps unit vectors bit for bit, and refuses what has no direction', () => {
@@ -85,7 +119,9 @@ describe('prompt bank file', () => {
   });
 
   it('makePromptBank validates entries built in memory the same way', () => {
-    expect(() => makePromptBank(ENCODER, 2, [{ text: 'a', vector: [1, 0, 0] }], 'pretrained provider')).toThrow('pretrained provider: entries[0] ("a") has 3 numbers, but dim is 2');
+    expect(() => makePromptBank(ENCODER, 2, [{ text: 'a', vector: [1, 0, 0] }], 'pretrained provider')).toThrow(
+      'pretrained provider: entries[0] ("a") has 3 numbers, but dim is 2',
+    );
     expect(() => makePromptBank(ENCODER, 0, [])).toThrow(/dim must be a positive integer/);
   });
 });

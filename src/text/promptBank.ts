@@ -62,7 +62,12 @@ export function normalizeVector(v: ArrayLike<number>): Float32Array {
  * A bank from entries in memory (a provider that computed its own vectors); vectors are normalised and
  * validated the same way as a loaded file, and errors name `source`.
  */
-export function makePromptBank(encoder: PromptBankEncoder, dim: number, entries: readonly { text: string; vector: ArrayLike<number> }[], source = 'prompt bank'): PromptBank {
+export function makePromptBank(
+  encoder: PromptBankEncoder,
+  dim: number,
+  entries: readonly { text: string; vector: ArrayLike<number> }[],
+  source = 'prompt bank',
+): PromptBank {
   if (!Number.isInteger(dim) || dim < 1) throw new Error(`${source}: dim must be a positive integer, got ${JSON.stringify(dim)}`);
   const seen = new Map<string, number>();
   const out = entries.map((entry, i) => {
@@ -92,7 +97,9 @@ export function parsePromptBank(text: string, fileName: string): PromptBank {
   }
   if (!isRecord(json)) throw new Error(`${fileName} is not a prompt bank: expected a JSON object, found ${describeJson(json)}`);
   if (json.format !== PROMPT_BANK_FORMAT) {
-    throw new Error(`${fileName} is not a prompt bank: "format" is ${json.format === undefined ? 'missing' : JSON.stringify(json.format)}, expected "${PROMPT_BANK_FORMAT}"`);
+    throw new Error(
+      `${fileName} is not a prompt bank: "format" is ${json.format === undefined ? 'missing' : JSON.stringify(json.format)}, expected "${PROMPT_BANK_FORMAT}"`,
+    );
   }
   if (json.version !== PROMPT_BANK_VERSION) {
     throw new Error(`${fileName}: prompt bank version ${JSON.stringify(json.version)} is not supported (this app reads version ${PROMPT_BANK_VERSION})`);
@@ -102,7 +109,8 @@ export function parsePromptBank(text: string, fileName: string): PromptBank {
     throw new Error(`${fileName}: "encoder" must be an object with non-empty strings "provider" and "name"`);
   }
   const dim = json.dim;
-  if (typeof dim !== 'number' || !Number.isInteger(dim) || dim < 1) throw new Error(`${fileName}: "dim" must be a positive integer, found ${JSON.stringify(dim)}`);
+  if (typeof dim !== 'number' || !Number.isInteger(dim) || dim < 1)
+    throw new Error(`${fileName}: "dim" must be a positive integer, found ${JSON.stringify(dim)}`);
   const entries = json.entries;
   if (!Array.isArray(entries)) throw new Error(`${fileName}: "entries" must be a list, found ${describeJson(entries)}`);
   if (entries.length === 0) throw new Error(`${fileName}: "entries" is empty; the bank has no prompts`);

@@ -85,7 +85,10 @@ describe('text augmentation (DuSSS T2T)', () => {
     // Clauses stay in their sentence: each output sentence is a permutation of one input sentence.
     const two = 'A, b and c. D; e.';
     for (let seed = 0; seed < 20; seed++) {
-      const sentences = clauseShuffle(two, new Random(seed)).split('.').filter((s) => s.trim()).map((s) => sorted(s).join(' '));
+      const sentences = clauseShuffle(two, new Random(seed))
+        .split('.')
+        .filter((s) => s.trim())
+        .map((s) => sorted(s).join(' '));
       expect(sentences.sort()).toEqual(['a , b and c', 'd ; e'].map((s) => sorted(s).join(' ')).sort());
     }
   });

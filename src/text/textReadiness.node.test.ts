@@ -1,7 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { describeTextReadiness, retrievalHelps, type TextReadinessInput } from './textReadiness.ts';
 
-const base: TextReadinessInput = { preset: 'promptssl', provider: 'learned', encoderName: null, phase: null, pretrainStep: 0, pretrainTotal: 300, retrieval: null };
+const base: TextReadinessInput = {
+  preset: 'promptssl',
+  provider: 'learned',
+  encoderName: null,
+  phase: null,
+  pretrainStep: 0,
+  pretrainTotal: 300,
+  retrieval: null,
+};
 
 describe('text readiness', () => {
   // The text encoder made here starts from random weights: a panel that implied the descriptions are read would mislead.

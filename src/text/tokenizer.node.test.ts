@@ -92,7 +92,18 @@ describe('buildTokenizer', () => {
         expect(Array.from(ids)).not.toContain(UNK_ID);
       }
     }
-    expect(withMonuseg.tokenize('The nuclei density in the upper right is high.')).toEqual(['the', 'nuclei', 'density', 'in', 'the', 'upper', 'right', 'is', 'high', '.']);
+    expect(withMonuseg.tokenize('The nuclei density in the upper right is high.')).toEqual([
+      'the',
+      'nuclei',
+      'density',
+      'in',
+      'the',
+      'upper',
+      'right',
+      'is',
+      'high',
+      '.',
+    ]);
   });
 
   it('is deterministic: the same corpus gives the same vocabulary, whatever its order', () => {
@@ -189,7 +200,9 @@ describe('buildTokenizer', () => {
   it('never exceeds maxSize, and a small vocabulary still round-trips every text', () => {
     const rng = new Random(11);
     const letters = 'abcdefghijklmnopqrstuvwxyz';
-    const random = Array.from({ length: 600 }, () => Array.from({ length: rng.int(1, 12) }, () => Array.from({ length: rng.int(3, 10) }, () => letters[rng.int(0, 25)]).join('')).join(' '));
+    const random = Array.from({ length: 600 }, () =>
+      Array.from({ length: rng.int(1, 12) }, () => Array.from({ length: rng.int(3, 10) }, () => letters[rng.int(0, 25)]).join('')).join(' '),
+    );
     const big = [...corpus, ...random];
     for (const maxSize of [200, 500, 2000]) {
       const t = buildTokenizer(big, { maxSize });
@@ -203,7 +216,24 @@ describe('buildTokenizer', () => {
   });
 
   it('a small vocabulary spends part of its budget on learned pieces, which shorten the words that did not fit', () => {
-    const endings = ['ma', 'mas', 'matous', 'matosis', 'genic', 'genesis', 'id', 'ids', 'logy', 'lytic', 'phobia', 'static', 'tropic', 'sarcoma', 'plasty', 'cele'];
+    const endings = [
+      'ma',
+      'mas',
+      'matous',
+      'matosis',
+      'genic',
+      'genesis',
+      'id',
+      'ids',
+      'logy',
+      'lytic',
+      'phobia',
+      'static',
+      'tropic',
+      'sarcoma',
+      'plasty',
+      'cele',
+    ];
     const words = endings.map((e) => `carcino${e}`);
     const texts = words.flatMap((w) => Array.from({ length: 5 }, () => w));
     const floor = buildTokenizer([], { includeBase: false }).vocabSize;

@@ -129,7 +129,8 @@ export function buildTokenizer(corpus: readonly string[], opts: BuildTokenizerOp
   for (const c of BASE_LETTERS) vocab.add(c);
   for (const c of BASE_PUNCTUATION) vocab.add(c);
   for (const c of BASE_LETTERS) vocab.add(CONTINUATION + c);
-  if (vocab.size > maxSize) throw new RangeError(`buildTokenizer: maxSize ${maxSize} is below the ${vocab.size} tokens every vocabulary needs (specials and the alphabet)`);
+  if (vocab.size > maxSize)
+    throw new RangeError(`buildTokenizer: maxSize ${maxSize} is below the ${vocab.size} tokens every vocabulary needs (specials and the alphabet)`);
   // From here on every step adds only while there is room (tryAdd).
 
   // 3. Other characters of the corpus (Greek letters, symbols), most frequent first. A character is a word
@@ -144,7 +145,10 @@ export function buildTokenizer(corpus: readonly string[], opts: BuildTokenizerOp
   //    alternate so a cut keeps some of each.
   if (includeBase) {
     const room = Math.floor(vocab.remaining / 4);
-    const pieces = interleave(BASE_SUFFIXES.map((s) => CONTINUATION + s), BASE_PREFIXES).filter((p) => !vocab.has(p));
+    const pieces = interleave(
+      BASE_SUFFIXES.map((s) => CONTINUATION + s),
+      BASE_PREFIXES,
+    ).filter((p) => !vocab.has(p));
     for (const p of pieces.slice(0, room)) vocab.tryAdd(p);
   }
 
@@ -180,9 +184,11 @@ export function tokenizerFromJSON(json: unknown): Tokenizer {
     // Ids depend on how text is split; a different normalisation would silently feed the encoder other words.
     throw new Error(`tokenizer: built with text normalisation ${JSON.stringify(j.normalization)}, this app uses ${NORMALIZATION_VERSION}`);
   }
-  if (typeof j.maxWordChars !== 'number' || !Number.isInteger(j.maxWordChars) || j.maxWordChars < 1) throw new Error('tokenizer: maxWordChars must be a positive integer');
+  if (typeof j.maxWordChars !== 'number' || !Number.isInteger(j.maxWordChars) || j.maxWordChars < 1)
+    throw new Error('tokenizer: maxWordChars must be a positive integer');
   const vocab: unknown = j.vocab;
-  if (!Array.isArray(vocab) || !vocab.every((t): t is string => typeof t === 'string' && t.length > 0)) throw new Error('tokenizer: vocab must be a list of non-empty strings');
+  if (!Array.isArray(vocab) || !vocab.every((t): t is string => typeof t === 'string' && t.length > 0))
+    throw new Error('tokenizer: vocab must be a list of non-empty strings');
   const tokens = vocab as string[];
   SPECIAL_TOKENS.forEach((t, i) => {
     if (tokens[i] !== t) throw new Error(`tokenizer: vocab[${i}] must be ${t}, got ${JSON.stringify(tokens[i])}`);
@@ -300,7 +306,8 @@ function createTokenizer(tokens: readonly string[], maxWordChars: number): Token
       for (let n = 0; n < idList.length; n++) {
         const id = idList[n]!;
         const token = vocab[id];
-        if (token === undefined || !Number.isInteger(id)) throw new RangeError(`tokenizer: id ${id} at position ${n} is outside the vocabulary of ${vocab.length}`);
+        if (token === undefined || !Number.isInteger(id))
+          throw new RangeError(`tokenizer: id ${id} at position ${n} is outside the vocabulary of ${vocab.length}`);
         if (id === PAD_ID || id === CLS_ID || id === SEP_ID) continue;
         if (token.startsWith(CONTINUATION) && words.length > 0) words[words.length - 1] += token.slice(CONTINUATION.length);
         else words.push(token.startsWith(CONTINUATION) ? token.slice(CONTINUATION.length) : token);

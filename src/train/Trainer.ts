@@ -46,7 +46,8 @@ export class Trainer extends SegmentationTrainer {
    */
   override attachTextGuidance(tg: TextGuidance): void {
     const [h, w] = tg.imageSize;
-    if (h !== this.patch[0] || w !== this.patch[1]) throw new Error(`the vision–language model sees ${h}×${w} images, the training patch is ${this.patch.join('×')}`);
+    if (h !== this.patch[0] || w !== this.patch[1])
+      throw new Error(`the vision–language model sees ${h}×${w} images, the training patch is ${this.patch.join('×')}`);
     if (tg.numClasses !== this.numClasses) throw new Error(`the text mask has ${tg.numClasses} classes, the network ${this.numClasses}`);
     this.guidance?.dispose();
     this.guidance = tg;
@@ -122,7 +123,15 @@ export class Trainer extends SegmentationTrainer {
 
   /** Class probabilities of some slices of one of the run's volumes. */
   predictSlices(volumeIndex: number, ks: number[], which: 'predictor' | 'student' = 'predictor', batchSize = 8): Promise<SlicePrediction[]> {
-    return predictSlices(which === 'student' ? this.student : this.predictor, this.model, this.volume(volumeIndex), ks, this.inferenceSize, batchSize, this.previewOverlap);
+    return predictSlices(
+      which === 'student' ? this.student : this.predictor,
+      this.model,
+      this.volume(volumeIndex),
+      ks,
+      this.inferenceSize,
+      batchSize,
+      this.previewOverlap,
+    );
   }
 
   /**
@@ -153,7 +162,11 @@ export class Trainer extends SegmentationTrainer {
    * [nj, ni, K] row-major. The ViT sees the training patch, so a larger slice is covered in overlapping patches and
    * blended like the segmentation (predictWindows); eq 8's s_c is then per patch, as it was in training.
    */
-  async predictTextSlices(volumeIndex: number, ks: number[], batchSize = 4): Promise<{ k: number; text: Float32Array; merged: Float32Array; activation: Float32Array }[] | null> {
+  async predictTextSlices(
+    volumeIndex: number,
+    ks: number[],
+    batchSize = 4,
+  ): Promise<{ k: number; text: Float32Array; merged: Float32Array; activation: Float32Array }[] | null> {
     const tg = this.guidance;
     const v = this.volumes[volumeIndex];
     if (!tg || !v) return null;

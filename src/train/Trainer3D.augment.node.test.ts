@@ -17,7 +17,14 @@ async function firstLoss(overrides: DeepPartial<TrainConfig>): Promise<number> {
   const label = createLabelMap(demo.volumes[0]!.geometry.dims);
   label.voxels.set(demo.groundTruth[0]!);
   markAllSlices(label, SliceProvenance.Imported);
-  const cfg = presetConfig('supervised', { seed: 4, model: { kind: '3d', width: 4, depth: 1 }, patch3d: [8, 8, 8], batchLabeled: 2, validation: { fraction: 0 }, ...overrides });
+  const cfg = presetConfig('supervised', {
+    seed: 4,
+    model: { kind: '3d', width: 4, depth: 1 },
+    patch3d: [8, 8, 8],
+    batchLabeled: 2,
+    validation: { fraction: 0 },
+    ...overrides,
+  });
   const t = new Trainer3D([toTrainingVolume(demo.volumes[0]!, label, [1, 2, 3])], 4, cfg);
   const r = await t.trainStep();
   t.dispose();

@@ -40,7 +40,16 @@ function workspace(labeledSlices: number[]): TrainingVolume[] {
         }
       }
     }
-    return { id: `v${v}`, dims: [ni, nj, nk], spacing: [1, 1, 1], channels: 1, image, labels: v === 0 ? labels : new Uint8Array(labels.length), labeled, truth: labels } as TrainingVolume & { truth: Uint8Array };
+    return {
+      id: `v${v}`,
+      dims: [ni, nj, nk],
+      spacing: [1, 1, 1],
+      channels: 1,
+      image,
+      labels: v === 0 ? labels : new Uint8Array(labels.length),
+      labeled,
+      truth: labels,
+    } as TrainingVolume & { truth: Uint8Array };
   });
 }
 
@@ -121,7 +130,14 @@ describe('3D training (V-Net teacher–student)', () => {
   it('segments an unseen volume after 50 steps: Dice of both structures above 0.5', async () => {
     const volumes = workspace([...Array(16).keys()]);
     const truth = (volumes[1] as TrainingVolume & { truth: Uint8Array }).truth;
-    const cfg = presetConfig('supervised', { seed: 3, model: { kind: '3d', width: 4, depth: 2 }, patch3d: [8, 16, 16], batchLabeled: 2, optimiser: { lr: 3e-3, warmupSteps: 5 }, validation: { fraction: 0, minLabeledSlices: 1000 } });
+    const cfg = presetConfig('supervised', {
+      seed: 3,
+      model: { kind: '3d', width: 4, depth: 2 },
+      patch3d: [8, 16, 16],
+      batchLabeled: 2,
+      optimiser: { lr: 3e-3, warmupSteps: 5 },
+      validation: { fraction: 0, minLabeledSlices: 1000 },
+    });
     const t = new Trainer3D([volumes[0]!], 3, cfg);
     for (let s = 0; s < 50; s++) await t.trainStep();
     const pred = (await t.predictVolumeClasses(volumes[1]!))!;
@@ -133,7 +149,7 @@ describe('3D training (V-Net teacher–student)', () => {
         if (pred[p] === c) sum++;
         if (truth[p] === c) sum++;
       }
-      expect(2 * inter / sum, `class ${c}`).toBeGreaterThan(0.5);
+      expect((2 * inter) / sum, `class ${c}`).toBeGreaterThan(0.5);
     }
     t.dispose();
   }, 120_000);
@@ -150,4 +166,3 @@ describe('3D training (V-Net teacher–student)', () => {
     t.dispose();
   }, 120_000);
 });
-

@@ -55,7 +55,15 @@ export class Trainer3D extends SegmentationTrainer {
       const probe = vNet3DForward(this.student, this.model, tf.zeros([1, ...this.patch, this.model.inChannels]) as tf.Tensor5D);
       return probe.encoder.map((e) => e.shape[4]);
     });
-    if (cfg.tak.enabled) this.takHead = { textDim: 0, featureChannels: cfg.model.width, deepChannels: this.stageChannels.at(-1)!, hidden: cfg.tak.controllerHidden, headChannels: cfg.tak.headChannels, numClasses };
+    if (cfg.tak.enabled)
+      this.takHead = {
+        textDim: 0,
+        featureChannels: cfg.model.width,
+        deepChannels: this.stageChannels.at(-1)!,
+        hidden: cfg.tak.controllerHidden,
+        headChannels: cfg.tak.headChannels,
+        numClasses,
+      };
     this.resetOptimiser();
   }
 
@@ -89,7 +97,8 @@ export class Trainer3D extends SegmentationTrainer {
   override attachTakTexts(t: TakTextVectors): void {
     if (!this.takHead) throw new Error('this run has no text-driven head (preset tak)');
     const K = this.numClasses;
-    if (t.position.length !== K * t.dim || t.shape.length !== K * t.dim) throw new Error(`TAK needs ${K} position and shape prompts (background first) of width ${t.dim}`);
+    if (t.position.length !== K * t.dim || t.shape.length !== K * t.dim)
+      throw new Error(`TAK needs ${K} position and shape prompts (background first) of width ${t.dim}`);
     if (this.takHead.textDim === 0) {
       if (this.step > 0) throw new Error('TAK texts must be attached before training starts');
       this.takHead = { ...this.takHead, textDim: t.dim };
@@ -136,7 +145,13 @@ export class Trainer3D extends SegmentationTrainer {
     const b = sample3DBatch(
       this.trainVolumes,
       this.volumePools,
-      { size: this.patch, labeled: cfg.batchLabeled, unlabeled: useUnlabeled ? cfg.batchUnlabeled : 0, augment: augment3DConfig(cfg.augment), perturb: cfg.perturb },
+      {
+        size: this.patch,
+        labeled: cfg.batchLabeled,
+        unlabeled: useUnlabeled ? cfg.batchUnlabeled : 0,
+        augment: augment3DConfig(cfg.augment),
+        perturb: cfg.perturb,
+      },
       this.sampling,
     );
     const [D, H, W] = this.patch;
@@ -166,7 +181,13 @@ export class Trainer3D extends SegmentationTrainer {
     const sources: ContrastSources = await contrastSources(batch, this.patch, this.numClasses, teacherProbs, this.cfg.tak.entropyThreshold);
     const prompts = { position: takText.position, shape: takText.shape };
     return (l: Forward, u: Forward | null) => (stage: number) =>
-      stageContrast({ student: this.student, patch: this.patch, numClasses: this.numClasses, tak: this.cfg.tak, rng: this.contrastRng, prompts }, stage, l.encoder[stage] as tf.Tensor5D, (u?.encoder[stage] as tf.Tensor5D | undefined) ?? null, sources);
+      stageContrast(
+        { student: this.student, patch: this.patch, numClasses: this.numClasses, tak: this.cfg.tak, rng: this.contrastRng, prompts },
+        stage,
+        l.encoder[stage] as tf.Tensor5D,
+        (u?.encoder[stage] as tf.Tensor5D | undefined) ?? null,
+        sources,
+      );
   }
 
   protected override extraReport(extras: ReadonlyMap<string, { value: number; weight: number }>): Partial<StepReport> {
@@ -195,7 +216,13 @@ export class Trainer3D extends SegmentationTrainer {
   }
 
   /** Class index of every voxel of a volume, by sliding windows over the whole of it, with progress. */
-  predictVolumeClasses(v: TrainingVolume, onProgress?: (done: number, total: number) => void, shouldStop?: () => boolean, batchSize = 2, overlap = 0.5): Promise<Uint8Array | null> {
+  predictVolumeClasses(
+    v: TrainingVolume,
+    onProgress?: (done: number, total: number) => void,
+    shouldStop?: () => boolean,
+    batchSize = 2,
+    overlap = 0.5,
+  ): Promise<Uint8Array | null> {
     return predictVolumeClasses3D(this.windowNet('predictor'), v, { batchSize, overlap, onProgress, shouldStop });
   }
 

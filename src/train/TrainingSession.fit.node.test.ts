@@ -17,7 +17,11 @@ function harness() {
     events.push(m);
     notify();
   });
-  const until = async <T extends FromWorker['type']>(type: T, pred: (m: Extract<FromWorker, { type: T }>) => boolean = () => true, ms = 120_000): Promise<Extract<FromWorker, { type: T }>> => {
+  const until = async <T extends FromWorker['type']>(
+    type: T,
+    pred: (m: Extract<FromWorker, { type: T }>) => boolean = () => true,
+    ms = 120_000,
+  ): Promise<Extract<FromWorker, { type: T }>> => {
     const end = Date.now() + ms;
     for (;;) {
       const found = events.find((m) => m.type === type && pred(m as Extract<FromWorker, { type: T }>));
@@ -35,34 +39,54 @@ function harness() {
 function start(volumes: WorkerVolume[], checkpoint: Uint8Array | null = null): Extract<ToWorker, { type: 'start' }> {
   // The app's own config (app/training.ts) with every setting on Auto.
   const config = presetConfig('mean-teacher', { seed: 1, model: { kind: '2d' }, validation: { everySteps: 20 } });
-  return { type: 'start', config, classes: [{ value: 1, name: 'Tumour' }], volumes, backendOrder: ['wasm'], skipSoftware: true, customKernels: true, modelSize: 'auto', wasmPaths: '', checkpoint, checkpointEveryMs: 3_600_000, texts: null, textVectors: null, tak: null, takVectors: null };
+  return {
+    type: 'start',
+    config,
+    classes: [{ value: 1, name: 'Tumour' }],
+    volumes,
+    backendOrder: ['wasm'],
+    skipSoftware: true,
+    customKernels: true,
+    modelSize: 'auto',
+    wasmPaths: '',
+    checkpoint,
+    checkpointEveryMs: 3_600_000,
+    texts: null,
+    textVectors: null,
+    tak: null,
+    takVectors: null,
+  };
 }
 
 describe('2D runs fitted to the backend, and engine failures', () => {
-  it.skipIf(!existsSync(MR))(`fits a 512² MR series (${MR}) into the WebAssembly heap before the first step`, async () => {
-    const opened = await openInputs(nodeFolder(MR));
-    const v = opened.volumes[0]!;
-    const [ni, nj, nk] = v.geometry.dims;
-    const labels = new Uint8Array(ni * nj * nk);
-    const slices: [Uint8Array, Uint8Array, Uint8Array] = [new Uint8Array(ni), new Uint8Array(nj), new Uint8Array(nk)];
-    for (const k of [10, 12]) {
-      labels.fill(1, (k * nj + 240) * ni + 200, (k * nj + 240) * ni + 260);
-      slices[2][k] = 1;
-    }
-    const { session, until, send } = harness();
-    send(start([{ id: v.id, validation: [], dims: [ni, nj, nk], spacing: [...v.geometry.spacing], channels: 1, voxels: v.voxels, labels, slices }]));
-    const memory = await until('memory2d');
-    send({ type: 'stop' });
-    // The small size 'auto' picks at a 256² patch and 4 + 4 is several times the 2 GiB budget; what runs fits.
-    expect(memory.requested).toMatchObject({ patch: [256, 256], batchLabeled: 4, batchUnlabeled: 4 });
-    expect(memory.reason).toMatch(/over the 2048 MiB available/);
-    expect(memory.used).not.toBeNull();
-    expect(memory.estimateBytes).toBeLessThanOrEqual(memory.budgetBytes);
-    const ready = await until('ready');
-    expect(ready.patch).toEqual(memory.used!.patch);
-    await until('state', (m) => m.state === 'stopped');
-    session.dispose();
-  }, 180_000);
+  it.skipIf(!existsSync(MR))(
+    `fits a 512² MR series (${MR}) into the WebAssembly heap before the first step`,
+    async () => {
+      const opened = await openInputs(nodeFolder(MR));
+      const v = opened.volumes[0]!;
+      const [ni, nj, nk] = v.geometry.dims;
+      const labels = new Uint8Array(ni * nj * nk);
+      const slices: [Uint8Array, Uint8Array, Uint8Array] = [new Uint8Array(ni), new Uint8Array(nj), new Uint8Array(nk)];
+      for (const k of [10, 12]) {
+        labels.fill(1, (k * nj + 240) * ni + 200, (k * nj + 240) * ni + 260);
+        slices[2][k] = 1;
+      }
+      const { session, until, send } = harness();
+      send(start([{ id: v.id, validation: [], dims: [ni, nj, nk], spacing: [...v.geometry.spacing], channels: 1, voxels: v.voxels, labels, slices }]));
+      const memory = await until('memory2d');
+      send({ type: 'stop' });
+      // The small size 'auto' picks at a 256² patch and 4 + 4 is several times the 2 GiB budget; what runs fits.
+      expect(memory.requested).toMatchObject({ patch: [256, 256], batchLabeled: 4, batchUnlabeled: 4 });
+      expect(memory.reason).toMatch(/over the 2048 MiB available/);
+      expect(memory.used).not.toBeNull();
+      expect(memory.estimateBytes).toBeLessThanOrEqual(memory.budgetBytes);
+      const ready = await until('ready');
+      expect(ready.patch).toEqual(memory.used!.patch);
+      await until('state', (m) => m.state === 'stopped');
+      session.dispose();
+    },
+    180_000,
+  );
 
   it('says a WebAssembly abort in plain words with the raw text as details, and a fresh session resumes from the checkpoint', async () => {
     const demo = generateDemoDataset({ count: 1, dims: [32, 32, 6] });
@@ -71,7 +95,16 @@ describe('2D runs fitted to the backend, and engine failures', () => {
       const l = demo.initialLabels[0]!;
       const slices: [Uint8Array, Uint8Array, Uint8Array] = [l.slices[0].slice(), l.slices[1].slice(), l.slices[2].slice()];
       slices[2][2] = 1;
-      return { id: d.id, validation: [], dims: d.geometry.dims, spacing: d.geometry.spacing, channels: 1, voxels: d.voxels.slice(), labels: demo.groundTruth[0]!.slice(), slices };
+      return {
+        id: d.id,
+        validation: [],
+        dims: d.geometry.dims,
+        spacing: d.geometry.spacing,
+        channels: 1,
+        voxels: d.voxels.slice(),
+        labels: demo.groundTruth[0]!.slice(),
+        slices,
+      };
     };
     const first = harness();
     first.send(start([volume()]));

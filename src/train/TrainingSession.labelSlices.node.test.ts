@@ -34,7 +34,27 @@ it('writes the changed k-slices into the labels it trains on', async () => {
   const k = flags[2].findIndex((f) => f === 0);
   expect(k).toBeGreaterThanOrEqual(0);
   const config = presetConfig('supervised', { model: { width: 4, depth: 2 }, batchLabeled: 2, batchUnlabeled: 2 });
-  session.handle({ type: 'start', config, classes: [{ value: 1, name: 'A' }, { value: 2, name: 'B' }, { value: 3, name: 'C' }], volumes: vs, backendOrder: ['wasm'], skipSoftware: true, customKernels: true, modelSize: 'tiny', wasmPaths: '', checkpoint: null, checkpointEveryMs: 1e9, texts: null, textVectors: null, tak: null, takVectors: null });
+  session.handle({
+    type: 'start',
+    config,
+    classes: [
+      { value: 1, name: 'A' },
+      { value: 2, name: 'B' },
+      { value: 3, name: 'C' },
+    ],
+    volumes: vs,
+    backendOrder: ['wasm'],
+    skipSoftware: true,
+    customKernels: true,
+    modelSize: 'tiny',
+    wasmPaths: '',
+    checkpoint: null,
+    checkpointEveryMs: 1e9,
+    texts: null,
+    textVectors: null,
+    tak: null,
+    takVectors: null,
+  });
   await wait((m) => m.type === 'step');
   const inside = session as unknown as { trainingVolumes: TrainingVolume[]; trainer: { pools: { labeled: unknown[] } } };
   const labeledBefore = inside.trainer.pools.labeled.length;

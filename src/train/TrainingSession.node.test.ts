@@ -38,24 +38,69 @@ function harness() {
       }
     }
   });
-  const until = <T extends FromWorker['type']>(type: T, pred: (m: Extract<FromWorker, { type: T }>) => boolean = () => true): Promise<Extract<FromWorker, { type: T }>> =>
+  const until = <T extends FromWorker['type']>(
+    type: T,
+    pred: (m: Extract<FromWorker, { type: T }>) => boolean = () => true,
+  ): Promise<Extract<FromWorker, { type: T }>> =>
     new Promise((resolve, reject) => {
       const found = events.find((m) => m.type === type && pred(m as Extract<FromWorker, { type: T }>));
       if (found) return resolve(found as Extract<FromWorker, { type: T }>);
-      const timer = setTimeout(() => reject(new Error(`no ${type} event; got ${events.filter((e) => e.type !== "step" && e.type !== "prediction").map((e) => e.type + (e.type === "error" ? ": " + e.message : "")).join(", ")}`)), 60_000);
-      waiters.push({ pred: (m) => m.type === type && pred(m as Extract<FromWorker, { type: T }>), resolve: (m) => { clearTimeout(timer); resolve(m as Extract<FromWorker, { type: T }>); } });
+      const timer = setTimeout(
+        () =>
+          reject(
+            new Error(
+              `no ${type} event; got ${events
+                .filter((e) => e.type !== 'step' && e.type !== 'prediction')
+                .map((e) => e.type + (e.type === 'error' ? ': ' + e.message : ''))
+                .join(', ')}`,
+            ),
+          ),
+        60_000,
+      );
+      waiters.push({
+        pred: (m) => m.type === type && pred(m as Extract<FromWorker, { type: T }>),
+        resolve: (m) => {
+          clearTimeout(timer);
+          resolve(m as Extract<FromWorker, { type: T }>);
+        },
+      });
     });
   const send = (m: ToWorker) => session.handle(m);
   return { session, events, until, send };
 }
 
-describe('training session (the worker\'s engine, driven through its protocol)', () => {
+describe("training session (the worker's engine, driven through its protocol)", () => {
   it('trains, serves predictions for watched slices, takes label edits, checkpoints on pause and resumes from it', async () => {
     const { session, events, until, send } = harness();
     const volumes = demoVolumes();
-    const config = presetConfig('mean-teacher', { model: { width: 4, depth: 2 }, batchLabeled: 2, batchUnlabeled: 2, validation: { everySteps: 3, minLabeledSlices: 3, fraction: 0.34 } });
-    const classes = [{ value: 1, name: 'Organ' }, { value: 2, name: 'Lesion' }, { value: 3, name: 'Vessel' }];
-    send({ type: 'start', config, classes, volumes, backendOrder: ['wasm'], skipSoftware: true, customKernels: true, modelSize: 'tiny', wasmPaths: '', checkpoint: null, checkpointEveryMs: 3_600_000, texts: null, textVectors: null, tak: null, takVectors: null });
+    const config = presetConfig('mean-teacher', {
+      model: { width: 4, depth: 2 },
+      batchLabeled: 2,
+      batchUnlabeled: 2,
+      validation: { everySteps: 3, minLabeledSlices: 3, fraction: 0.34 },
+    });
+    const classes = [
+      { value: 1, name: 'Organ' },
+      { value: 2, name: 'Lesion' },
+      { value: 3, name: 'Vessel' },
+    ];
+    send({
+      type: 'start',
+      config,
+      classes,
+      volumes,
+      backendOrder: ['wasm'],
+      skipSoftware: true,
+      customKernels: true,
+      modelSize: 'tiny',
+      wasmPaths: '',
+      checkpoint: null,
+      checkpointEveryMs: 3_600_000,
+      texts: null,
+      textVectors: null,
+      tak: null,
+      takVectors: null,
+    });
     const backend = await until('backend');
     expect(backend.choice.name).toBe('wasm');
     const ready = await until('ready');
@@ -102,7 +147,23 @@ describe('training session (the worker\'s engine, driven through its protocol)',
 
     // A new session resumes from the checkpoint at its step.
     const second2 = harness();
-    second2.send({ type: 'start', config, classes, volumes: demoVolumes(), backendOrder: ['wasm'], skipSoftware: true, customKernels: true, modelSize: 'tiny', wasmPaths: '', checkpoint: ckpt.bytes, checkpointEveryMs: 3_600_000, texts: null, textVectors: null, tak: null, takVectors: null });
+    second2.send({
+      type: 'start',
+      config,
+      classes,
+      volumes: demoVolumes(),
+      backendOrder: ['wasm'],
+      skipSoftware: true,
+      customKernels: true,
+      modelSize: 'tiny',
+      wasmPaths: '',
+      checkpoint: ckpt.bytes,
+      checkpointEveryMs: 3_600_000,
+      texts: null,
+      textVectors: null,
+      tak: null,
+      takVectors: null,
+    });
     const again = await second2.until('ready');
     expect(again.resumedAt).toBe(ckpt.step);
     const next = await second2.until('step');
@@ -114,8 +175,28 @@ describe('training session (the worker\'s engine, driven through its protocol)',
 
   it('says plainly when there is nothing labeled to learn from', async () => {
     const { session, until, send } = harness();
-    const volumes = demoVolumes().map((v) => ({ ...v, labels: new Uint8Array(v.labels.length), slices: [new Uint8Array(32), new Uint8Array(32), new Uint8Array(8)] as [Uint8Array, Uint8Array, Uint8Array] }));
-    send({ type: 'start', config: presetConfig('supervised', { model: { width: 4, depth: 2 } }), classes: [{ value: 1, name: 'A' }], volumes, backendOrder: ['wasm'], skipSoftware: true, customKernels: true, modelSize: 'tiny', wasmPaths: '', checkpoint: null, checkpointEveryMs: 1e9, texts: null, textVectors: null, tak: null, takVectors: null });
+    const volumes = demoVolumes().map((v) => ({
+      ...v,
+      labels: new Uint8Array(v.labels.length),
+      slices: [new Uint8Array(32), new Uint8Array(32), new Uint8Array(8)] as [Uint8Array, Uint8Array, Uint8Array],
+    }));
+    send({
+      type: 'start',
+      config: presetConfig('supervised', { model: { width: 4, depth: 2 } }),
+      classes: [{ value: 1, name: 'A' }],
+      volumes,
+      backendOrder: ['wasm'],
+      skipSoftware: true,
+      customKernels: true,
+      modelSize: 'tiny',
+      wasmPaths: '',
+      checkpoint: null,
+      checkpointEveryMs: 1e9,
+      texts: null,
+      textVectors: null,
+      tak: null,
+      takVectors: null,
+    });
     const err = await until('error');
     expect(err.message).toMatch(/No labeled slices/);
     session.dispose();
@@ -138,7 +219,23 @@ describe('training session (the worker\'s engine, driven through its protocol)',
     });
     const classes = DEMO_CLASSES.map((c) => ({ value: c.value, name: c.name }));
     const texts = workspaceTexts(DEMO_CLASSES, ['a liver with one lesion', 'a liver without lesion'], 'MR');
-    send({ type: 'start', config, classes, volumes, backendOrder: ['wasm'], skipSoftware: true, customKernels: true, modelSize: 'tiny', wasmPaths: '', checkpoint: null, checkpointEveryMs: 3_600_000, texts, textVectors: null, tak: null, takVectors: null });
+    send({
+      type: 'start',
+      config,
+      classes,
+      volumes,
+      backendOrder: ['wasm'],
+      skipSoftware: true,
+      customKernels: true,
+      modelSize: 'tiny',
+      wasmPaths: '',
+      checkpoint: null,
+      checkpointEveryMs: 3_600_000,
+      texts,
+      textVectors: null,
+      tak: null,
+      takVectors: null,
+    });
     send({ type: 'watch', volumeId: volumes[0]!.id, ks: [4] });
     expect((await until('phase')).phase).toBe('pretraining');
     const retrieval = await until('vlmRetrieval');
@@ -178,7 +275,23 @@ describe('training session (the worker\'s engine, driven through its protocol)',
     session.dispose();
     // …so a resumed run goes straight to segmentation, without pre-training again.
     const second = harness();
-    second.send({ type: 'start', config, classes, volumes: demoVolumes(), backendOrder: ['wasm'], skipSoftware: true, customKernels: true, modelSize: 'tiny', wasmPaths: '', checkpoint: ckpt.bytes, checkpointEveryMs: 3_600_000, texts, textVectors: null, tak: null, takVectors: null });
+    second.send({
+      type: 'start',
+      config,
+      classes,
+      volumes: demoVolumes(),
+      backendOrder: ['wasm'],
+      skipSoftware: true,
+      customKernels: true,
+      modelSize: 'tiny',
+      wasmPaths: '',
+      checkpoint: ckpt.bytes,
+      checkpointEveryMs: 3_600_000,
+      texts,
+      textVectors: null,
+      tak: null,
+      takVectors: null,
+    });
     expect((await second.until('ready')).resumedAt).toBe(ckpt.step);
     expect((await second.until('phase')).phase).toBe('training');
     await second.until('step', (m) => m.report.step > ckpt.step && m.report.text !== null);

@@ -40,7 +40,11 @@ async function run(vs: WorkerVolume[], checkpoint: Uint8Array | null, steps: num
   const start: ToWorker = {
     type: 'start',
     config: presetConfig('supervised', { model: { width: 4, depth: 2 }, batchLabeled: 2 }),
-    classes: [{ value: 1, name: 'Organ' }, { value: 2, name: 'Lesion' }, { value: 3, name: 'Vessel' }],
+    classes: [
+      { value: 1, name: 'Organ' },
+      { value: 2, name: 'Lesion' },
+      { value: 3, name: 'Vessel' },
+    ],
     volumes: vs,
     backendOrder: ['wasm'],
     skipSoftware: true,

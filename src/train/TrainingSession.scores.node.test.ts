@@ -37,7 +37,11 @@ describe('slice scores of the watched volume', () => {
       session.handle(
         startMessage({
           config: presetConfig('mean-teacher', { model: { width: 4, depth: 2 }, batchLabeled: 1, batchUnlabeled: 1, patch: [16, 16] }),
-          classes: [{ value: 1, name: 'Organ' }, { value: 2, name: 'Lesion' }, { value: 3, name: 'Vessel' }],
+          classes: [
+            { value: 1, name: 'Organ' },
+            { value: 2, name: 'Lesion' },
+            { value: 3, name: 'Vessel' },
+          ],
           volumes: [w],
         }),
       );

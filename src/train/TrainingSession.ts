@@ -136,7 +136,9 @@ export class TrainingSession {
   private fail(e: unknown): void {
     const raw = e instanceof Error ? e.message : String(e);
     const explained = explainEngineFailure(raw, this.backend?.name ?? null, this.checkpoints.savedStep);
-    this.emit(explained.engine ? { type: 'error', message: explained.message, details: explained.details, engine: explained.engine } : { type: 'error', message: raw });
+    this.emit(
+      explained.engine ? { type: 'error', message: explained.message, details: explained.details, engine: explained.engine } : { type: 'error', message: raw },
+    );
     this.setState('error');
   }
 
@@ -169,12 +171,16 @@ export class TrainingSession {
     const rates = new StepRates();
     while (!this.ending) {
       this.labels.apply(run);
-      if (this.live.watch?.fresh) await share.doing('predicting the slices on screen', () => this.live.serve(run, { sweep: false, slow: this.slow }, this.emit));
+      if (this.live.watch?.fresh)
+        await share.doing('predicting the slices on screen', () => this.live.serve(run, { sweep: false, slow: this.slow }, this.emit));
       if (this.predictAll.requested) {
         this.predictAll.requested = false;
-        await share.doing('predicting all volumes', () => predictAllVolumes(run, { stop: () => this.predictAll.cancelled || this.ending, cancelled: () => this.predictAll.cancelled, emit: this.emit }));
+        await share.doing('predicting all volumes', () =>
+          predictAllVolumes(run, { stop: () => this.predictAll.cancelled || this.ending, cancelled: () => this.predictAll.cancelled, emit: this.emit }),
+        );
       }
-      if (this.checkpoints.requested || (this.state === 'running' && this.checkpoints.due(t.step))) await share.doing('saving a checkpoint', () => this.saveCheckpoint());
+      if (this.checkpoints.requested || (this.state === 'running' && this.checkpoints.due(t.step)))
+        await share.doing('saving a checkpoint', () => this.saveCheckpoint());
       if (this.state !== 'running') {
         share.activity = 'waiting';
         if (this.state === 'paused' && !this.hasWork()) await new Promise<void>((r) => (this.wake = r));

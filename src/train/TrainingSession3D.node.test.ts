@@ -16,7 +16,7 @@ import { CLASSES, demoVolumes, DIMS, harness, PATCH, start } from './testing/ses
  */
 
 describe('training session with the 3D network', () => {
-  it('mean teacher: ready with three patch sides → steps → the watched slice\'s prediction → predict-all → checkpoint → resume', async () => {
+  it("mean teacher: ready with three patch sides → steps → the watched slice's prediction → predict-all → checkpoint → resume", async () => {
     const { until, send, events, stop } = harness();
     const first = start();
     const volumeId = first.volumes[0]!.id;
@@ -82,7 +82,6 @@ describe('training session with the 3D network', () => {
     expect(resumed).toMatchObject({ network: '3d', resumedAt: ckpt.step, patch: PATCH });
     expect((await again.until('step')).report.step).toBe(ckpt.step + 1);
     await again.stop();
-
   }, 300_000);
 
   it('cancelling predict-all stops inside the volume being predicted, and training goes on', async () => {
@@ -221,7 +220,12 @@ describe('training session with the 3D network', () => {
     const tak = takPromptTexts(DEMO_CLASSES, 'MR');
     const all = [...tak.position, ...tak.shape];
     const dim = 6;
-    const bank = { provider: 'import' as const, name: 'bank.json', dim, entries: all.map((text, n) => ({ text, vector: Float32Array.from({ length: dim }, (_, d) => (d === n % dim ? 2 : 0.1)) })) };
+    const bank = {
+      provider: 'import' as const,
+      name: 'bank.json',
+      dim,
+      entries: all.map((text, n) => ({ text, vector: Float32Array.from({ length: dim }, (_, d) => (d === n % dim ? 2 : 0.1)) })),
+    };
     const config = presetConfig('tak', { patch3d: PATCH, validation: { everySteps: 1000 } });
 
     const full = harness();

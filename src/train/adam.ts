@@ -58,7 +58,10 @@ export class Adam {
   }
 
   assign(state: { step: number; m: NamedArray[]; v: NamedArray[] }): void {
-    for (const [arrays, map] of [[state.m, this.m], [state.v, this.v]] as const) {
+    for (const [arrays, map] of [
+      [state.m, this.m],
+      [state.v, this.v],
+    ] as const) {
       for (const a of arrays) {
         const t = map.get(a.name);
         if (!t) throw new Error(`optimiser state for unknown parameter ${a.name}`);

@@ -22,15 +22,23 @@ export interface BackendOptions {
 
 /** Installs our kernels on a started webgpu backend and applies the switch; says what happened. */
 function startCustomKernels(want: boolean, software: boolean): NonNullable<BackendChoice['customKernels']> {
-  if (!hasShaderSources()) return { on: false, note: 'our WGSL kernels were not bundled with this build; tfjs\'s kernels run' };
+  if (!hasShaderSources()) return { on: false, note: "our WGSL kernels were not bundled with this build; tfjs's kernels run" };
   installCustomKernels(CUSTOM_KERNELS);
   tuneSplitKForAdapter(software);
   setCustomKernelsEnabled(want);
   const on = customKernelsActive();
-  return { on, note: on ? `our WGSL kernels run (${CUSTOM_KERNELS.map((k) => k.kernelName).join(', ')}) and the fused training kernels` : "our WGSL kernels are switched off; tfjs's kernels run" };
+  return {
+    on,
+    note: on
+      ? `our WGSL kernels run (${CUSTOM_KERNELS.map((k) => k.kernelName).join(', ')}) and the fused training kernels`
+      : "our WGSL kernels are switched off; tfjs's kernels run",
+  };
 }
 
-async function tryWebGPU(notes: string[], skipSoftware: boolean): Promise<{ adapter: string; software: boolean; limits: NonNullable<BackendChoice['gpuLimits']> } | null> {
+async function tryWebGPU(
+  notes: string[],
+  skipSoftware: boolean,
+): Promise<{ adapter: string; software: boolean; limits: NonNullable<BackendChoice['gpuLimits']> } | null> {
   const gpu = (globalThis.navigator as Navigator | undefined)?.gpu;
   if (!gpu) {
     notes.push('WebGPU: this browser offers no WebGPU (navigator.gpu is missing).');
@@ -58,7 +66,11 @@ async function tryWebGPU(notes: string[], skipSoftware: boolean): Promise<{ adap
   try {
     if (await tf.setBackend('webgpu')) {
       await tf.ready();
-      return { adapter: text, software, limits: { maxStorageBufferBindingSize: adapter.limits.maxStorageBufferBindingSize, maxBufferSize: adapter.limits.maxBufferSize } };
+      return {
+        adapter: text,
+        software,
+        limits: { maxStorageBufferBindingSize: adapter.limits.maxStorageBufferBindingSize, maxBufferSize: adapter.limits.maxBufferSize },
+      };
     }
   } catch (e) {
     notes.push(`WebGPU: the adapter was found but tfjs could not start on it (${(e as Error).message}).`);
@@ -89,7 +101,15 @@ export async function chooseBackend(order: readonly BackendName[] = BACKEND_ORDE
   for (const name of order) {
     if (name === 'webgpu') {
       const gpu = await tryWebGPU(notes, (opts.skipSoftware ?? true) && cpuFollows('webgpu'));
-      if (gpu !== null) return { name, adapter: gpu.adapter, software: gpu.software, notes, gpuLimits: gpu.limits, customKernels: startCustomKernels(opts.customKernels ?? true, gpu.software) };
+      if (gpu !== null)
+        return {
+          name,
+          adapter: gpu.adapter,
+          software: gpu.software,
+          notes,
+          gpuLimits: gpu.limits,
+          customKernels: startCustomKernels(opts.customKernels ?? true, gpu.software),
+        };
       continue;
     }
     try {

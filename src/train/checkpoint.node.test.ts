@@ -2,13 +2,20 @@ import { describe, expect, it } from 'vitest';
 import { decodeCheckpoint, encodeCheckpoint, type Checkpoint } from './checkpoint.ts';
 import { presetConfig } from './config.ts';
 
-const arr = (name: string, shape: number[], start: number) => ({ name, shape, values: Float32Array.from({ length: shape.reduce((a, b) => a * b) }, (_, n) => start + n / 8) });
+const arr = (name: string, shape: number[], start: number) => ({
+  name,
+  shape,
+  values: Float32Array.from({ length: shape.reduce((a, b) => a * b) }, (_, n) => start + n / 8),
+});
 
 describe('checkpoint files', () => {
   const c: Checkpoint = {
     version: 1,
     config: presetConfig('mean-teacher'),
-    classes: [{ value: 1, name: 'Anterior' }, { value: 2, name: 'Posterior' }],
+    classes: [
+      { value: 1, name: 'Anterior' },
+      { value: 2, name: 'Posterior' },
+    ],
     numClasses: 3,
     inChannels: 1,
     step: 120,
@@ -23,7 +30,7 @@ describe('checkpoint files', () => {
     expect(back).toEqual({ ...c, text: null, tak: null });
   });
 
-  it('carries a 3D TAK run\'s network kind and prompt vectors, so resume and prediction see the same class texts', () => {
+  it("carries a 3D TAK run's network kind and prompt vectors, so resume and prediction see the same class texts", () => {
     const K = 3;
     const dim = 4;
     const tak: NonNullable<Checkpoint['tak']> = {
@@ -43,9 +50,14 @@ describe('checkpoint files', () => {
     expect(back.student).toEqual(c.student);
   });
 
-  it('carries the text presets\' vision–language model, tokenizer and decoder', () => {
+  it("carries the text presets' vision–language model, tokenizer and decoder", () => {
     const text: NonNullable<Checkpoint['text']> = {
-      model: { vit: { inChannels: 1, patchSize: 8, imageSize: [32, 32], dim: 16, depth: 1, heads: 1, mlpRatio: 4 }, text: { vocabSize: 50, maxLength: 8, dim: 16, depth: 1, heads: 1, mlpRatio: 4 }, embedDim: 16, initialTau: 0.07 },
+      model: {
+        vit: { inChannels: 1, patchSize: 8, imageSize: [32, 32], dim: 16, depth: 1, heads: 1, mlpRatio: 4 },
+        text: { vocabSize: 50, maxLength: 8, dim: 16, depth: 1, heads: 1, mlpRatio: 4 },
+        embedDim: 16,
+        initialTau: 0.07,
+      },
       tokenizer: { format: 'pseudolab-wordpiece', version: 1, normalization: 1, maxWordChars: 64, vocab: ['[PAD]', '[CLS]', 'liver'] },
       pretrainSteps: 40,
       texts: { background: 'bg', classes: ['a', 'b'], descriptions: ['', 'x'] },
@@ -58,7 +70,19 @@ describe('checkpoint files', () => {
     expect(decodeCheckpoint(encodeCheckpoint({ ...c, text })).text).toEqual(text);
     expect(decodeCheckpoint(encodeCheckpoint({ ...c, text: { ...text, decoder: null } })).text!.decoder).toBeNull();
     // A fixed provider's run keeps its vectors instead of a tokenizer.
-    const fixed = { ...text, tokenizer: null, vectors: { provider: 'import' as const, name: 'bank.json', dim: 3, entries: [{ text: 'a', vector: Float32Array.from([1, 0, 0]) }, { text: 'b', vector: Float32Array.from([0, 0.6, 0.8]) }] } };
+    const fixed = {
+      ...text,
+      tokenizer: null,
+      vectors: {
+        provider: 'import' as const,
+        name: 'bank.json',
+        dim: 3,
+        entries: [
+          { text: 'a', vector: Float32Array.from([1, 0, 0]) },
+          { text: 'b', vector: Float32Array.from([0, 0.6, 0.8]) },
+        ],
+      },
+    };
     expect(decodeCheckpoint(encodeCheckpoint({ ...c, text: fixed })).text).toEqual(fixed);
   });
 

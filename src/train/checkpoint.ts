@@ -132,10 +132,11 @@ export function encodeCheckpoint(c: Checkpoint): Uint8Array {
   out.set(header, 8);
   const data = new Float32Array(out.buffer, dataStart, offset);
   let n = 0;
-  for (const [, arrays] of groups) for (const a of arrays) {
-    data.set(a.values, n);
-    n += a.values.length;
-  }
+  for (const [, arrays] of groups)
+    for (const a of arrays) {
+      data.set(a.values, n);
+      n += a.values.length;
+    }
   return out;
 }
 
@@ -203,7 +204,9 @@ export function decodeCheckpoint(bytes: Uint8Array): Checkpoint {
           vectors: header.text.vectors ? { ...header.text.vectors, entries: pick('text.vectors').map((a) => ({ text: a.name, vector: a.values })) } : null,
         }
       : null,
-    tak: header.tak ? { ...header.tak, position: pick('tak.position')[0]?.values ?? new Float32Array(0), shape: pick('tak.shape')[0]?.values ?? new Float32Array(0) } : null,
+    tak: header.tak
+      ? { ...header.tak, position: pick('tak.position')[0]?.values ?? new Float32Array(0), shape: pick('tak.shape')[0]?.values ?? new Float32Array(0) }
+      : null,
     ...(header.inference ? { inference: header.inference } : {}),
   };
 }
@@ -217,7 +220,11 @@ export function peekCheckpoint(bytes: Uint8Array): { config: TrainConfig; step: 
   const headerLength = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(4, true);
   if (8 + headerLength > bytes.length) return null;
   try {
-    const h = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + headerLength))) as { config: TrainConfig; step: number; classes: Checkpoint['classes'] };
+    const h = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + headerLength))) as {
+      config: TrainConfig;
+      step: number;
+      classes: Checkpoint['classes'];
+    };
     return { config: h.config, step: h.step, classes: h.classes };
   } catch {
     return null;

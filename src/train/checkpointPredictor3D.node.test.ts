@@ -20,13 +20,15 @@ function volumes(): TrainingVolume[] {
   const image = new Float32Array(n);
   const labels = new Uint8Array(n);
   const labeled = new Uint8Array(n);
-  for (let k = 0; k < 16; k++) for (let j = 0; j < 16; j++) for (let i = 0; i < 16; i++) {
-    const p = (k * 16 + j) * 16 + i;
-    const inside = (i - 7) ** 2 + (j - 8) ** 2 + (k - 8) ** 2 <= 12;
-    image[p] = (inside ? 2 : 0) + 0.3 * rng.normal();
-    labels[p] = inside ? 1 : 0;
-    labeled[p] = k % 2;
-  }
+  for (let k = 0; k < 16; k++)
+    for (let j = 0; j < 16; j++)
+      for (let i = 0; i < 16; i++) {
+        const p = (k * 16 + j) * 16 + i;
+        const inside = (i - 7) ** 2 + (j - 8) ** 2 + (k - 8) ** 2 <= 12;
+        image[p] = (inside ? 2 : 0) + 0.3 * rng.normal();
+        labels[p] = inside ? 1 : 0;
+        labeled[p] = k % 2;
+      }
   return [{ id: 'v', dims: [16, 16, 16], spacing: [1, 1, 1], channels: 1, image, labels, labeled } as TrainingVolume];
 }
 
@@ -39,7 +41,14 @@ describe('a 3D checkpoint as a predictor', () => {
     it(`${preset}: predicts exactly what the run that saved it predicts`, async () => {
       const vs = volumes();
       // 'auto' patch, as the CLI saves it: the predictor plans the same window over the same volumes.
-      const cfg = presetConfig(preset, { seed: 4, model: { kind: '3d', width: 4, depth: 2 }, patchVoxels: 8 * 8 * 8, batchLabeled: 1, batchUnlabeled: 1, tak: { samplesPerClass: 4 } });
+      const cfg = presetConfig(preset, {
+        seed: 4,
+        model: { kind: '3d', width: 4, depth: 2 },
+        patchVoxels: 8 * 8 * 8,
+        batchLabeled: 1,
+        batchUnlabeled: 1,
+        tak: { samplesPerClass: 4 },
+      });
       const t = new Trainer3D(vs, 2, cfg);
       if (preset === 'tak') {
         const rng = new Random(2);

@@ -53,7 +53,14 @@ export function createCheckpointPredictor3D(c: Checkpoint, volumes: readonly Tra
   let texts: { position: tf.Tensor2D; shape: tf.Tensor2D } | null = null;
   if (c.config.tak.enabled) {
     if (!c.tak) throw new Error('this TAK model has no saved prompt vectors; it cannot draw its classes');
-    head = { textDim: c.tak.dim, featureChannels: width, deepChannels: vNet3DLevelChannels(model, depth), hidden: c.config.tak.controllerHidden, headChannels: c.config.tak.headChannels, numClasses: c.numClasses };
+    head = {
+      textDim: c.tak.dim,
+      featureChannels: width,
+      deepChannels: vNet3DLevelChannels(model, depth),
+      hidden: c.config.tak.controllerHidden,
+      headChannels: c.config.tak.headChannels,
+      numClasses: c.numClasses,
+    };
     createTakHead(head, new Random(0), net);
     texts = { position: tf.tensor2d(c.tak.position, [c.numClasses, c.tak.dim]), shape: tf.tensor2d(c.tak.shape, [c.numClasses, c.tak.dim]) };
   }

@@ -25,7 +25,8 @@ export function describeRun3DChange(requested: Summary, used: Summary): string[]
   const out: string[] = [];
   const unit = used.patch.length === 2 ? 'pixels' : 'voxels';
   if (requested.patch.join() !== used.patch.join()) out.push(`patch ${requested.patch.join('×')} → ${used.patch.join('×')} ${unit}`);
-  if (requested.batchLabeled !== used.batchLabeled || requested.batchUnlabeled !== used.batchUnlabeled) out.push(`batch ${batch(requested)} → ${batch(used)} patches`);
+  if (requested.batchLabeled !== used.batchLabeled || requested.batchUnlabeled !== used.batchUnlabeled)
+    out.push(`batch ${batch(requested)} → ${batch(used)} patches`);
   if (requested.width !== used.width) out.push(`width ${requested.width} → ${used.width} channels`);
   return out;
 }

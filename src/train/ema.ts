@@ -21,7 +21,11 @@ export function emaUpdate(teacher: Params, student: Params, step: number, alpha:
   const a = emaDecay(step, alpha);
   if (customKernelsActive()) {
     const names = student.names();
-    emaUpdateOnGPU(names.map((name) => teacher.get(name)), names.map((name) => student.get(name)), a);
+    emaUpdateOnGPU(
+      names.map((name) => teacher.get(name)),
+      names.map((name) => student.get(name)),
+      a,
+    );
     return;
   }
   tf.tidy(() => {

@@ -15,14 +15,23 @@ export interface ExplainedFailure {
 }
 
 /** What the WebAssembly engine says when its heap cannot grow or a kernel read past it. */
-const WASM_MEMORY = /Aborted\(|abort\(|memory access out of bounds|out of memory|Cannot enlarge memory|Array buffer allocation failed|RangeError: (WebAssembly\.Memory|Invalid typed array length|Array buffer)|could not allocate|_malloc|OOM/i;
+const WASM_MEMORY =
+  /Aborted\(|abort\(|memory access out of bounds|out of memory|Cannot enlarge memory|Array buffer allocation failed|RangeError: (WebAssembly\.Memory|Invalid typed array length|Array buffer)|could not allocate|_malloc|OOM/i;
 /** What WebGPU says when the GPU device is lost or a buffer could not be made. */
 const GPU_LOST = /device (was |is )?lost|GPUDevice|destroyed|DXGI_ERROR|context lost/i;
 const GPU_MEMORY = /GPUOutOfMemoryError|out of memory|allocation failed|Failed to allocate/i;
 
 /** A backend's name as the panel shows it. */
 function backendWords(backend: string | null): string {
-  return backend === 'wasm' ? 'the CPU (WebAssembly) engine' : backend === 'webgpu' ? 'the GPU (WebGPU)' : backend === 'webgl' ? 'the GPU (WebGL)' : backend === 'cpu' ? 'the CPU (JavaScript) engine' : 'the training engine';
+  return backend === 'wasm'
+    ? 'the CPU (WebAssembly) engine'
+    : backend === 'webgpu'
+      ? 'the GPU (WebGPU)'
+      : backend === 'webgl'
+        ? 'the GPU (WebGL)'
+        : backend === 'cpu'
+          ? 'the CPU (JavaScript) engine'
+          : 'the training engine';
 }
 
 /**
@@ -31,7 +40,10 @@ function backendWords(backend: string | null): string {
  */
 export function explainEngineFailure(raw: string, backend: string | null, checkpointStep: number | null): ExplainedFailure {
   const where = backendWords(backend);
-  const resume = checkpointStep !== null ? `Press Resume to continue from the model saved at step ${checkpointStep}` : 'Press Start to train again (no model had been saved yet)';
+  const resume =
+    checkpointStep !== null
+      ? `Press Resume to continue from the model saved at step ${checkpointStep}`
+      : 'Press Start to train again (no model had been saved yet)';
   const gpu = backend === 'webgpu' || backend === 'webgl';
   if (gpu && GPU_LOST.test(raw)) {
     return {

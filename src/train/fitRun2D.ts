@@ -49,5 +49,8 @@ export function fitRun2D(
     batchUnlabeled: shape.batchUnlabeled > 0 ? fitted.batchUnlabeled : config.batchUnlabeled,
     model: { ...config.model, width: fitted.model.width },
   };
-  return { config: next, event: { type: 'memory2d', ...base, estimateBytes: checkFit2D(fitted, limits).estimate.totalBytes, reason: first.reason, used: summary(fitted) } };
+  return {
+    config: next,
+    event: { type: 'memory2d', ...base, estimateBytes: checkFit2D(fitted, limits).estimate.totalBytes, reason: first.reason, used: summary(fitted) },
+  };
 }

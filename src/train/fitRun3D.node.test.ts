@@ -7,7 +7,7 @@ import { fitRun3D, memoryLimitsFor } from './fitRun3D.ts';
 const volume = { dims: [96, 96, 48], spacing: [1, 1, 2], channels: 1 } as unknown as TrainingVolume;
 
 describe('the 3D memory verdict', () => {
-  it('takes its budget from the WebGPU adapter\'s limits, or the WebAssembly heap', () => {
+  it("takes its budget from the WebGPU adapter's limits, or the WebAssembly heap", () => {
     const gpu = memoryLimitsFor({ name: 'webgpu', software: false, gpuLimits: { maxStorageBufferBindingSize: 2 ** 30, maxBufferSize: 2 ** 31 } });
     expect(gpu.limits).toEqual({ maxBindingBytes: 2 ** 30, budgetBytes: 2 * 2 ** 30 });
     expect(gpu.source).toBe('WebGPU adapter limits (1024 MiB per buffer)');
@@ -42,7 +42,7 @@ describe('the 3D memory verdict', () => {
     expect(changes).toContain('batch 4 labeled + 4 unlabeled → 1 labeled + 1 unlabeled patches');
   });
 
-  it('keeps a resumed model\'s width and says it may still not fit; a hopeless budget gives no run', () => {
+  it("keeps a resumed model's width and says it may still not fit; a hopeless budget gives no run", () => {
     const cfg = presetConfig('mean-teacher', { model: { kind: '3d', width: 32, depth: 2 }, patch3d: [16, 32, 32], batchLabeled: 1, batchUnlabeled: 1 });
     const tight = { maxBindingBytes: 2 ** 30, budgetBytes: 40 * 2 ** 20 };
     const fresh = fitRun3D(cfg, [volume], 4, tight, 'test', { keepWidth: false });

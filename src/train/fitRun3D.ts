@@ -13,12 +13,25 @@ const WASM_BUDGET_BYTES = 2 * 2 ** 30;
  * from budgetFor; the CPU backends live in the WebAssembly (or JavaScript) heap; WebGL hides its memory entirely,
  * so it gets the same 2 GiB a real GPU is assumed to lend a tab.
  */
-export function memoryLimitsFor(backend: Pick<BackendChoice, 'name' | 'software' | 'gpuLimits'>, deviceMemoryGiB?: number): { limits: GpuLimits; source: string } {
+export function memoryLimitsFor(
+  backend: Pick<BackendChoice, 'name' | 'software' | 'gpuLimits'>,
+  deviceMemoryGiB?: number,
+): { limits: GpuLimits; source: string } {
   if (backend.name === 'webgpu' && backend.gpuLimits) {
     const limits = budgetFor({ ...backend.gpuLimits, software: backend.software }, deviceMemoryGiB);
-    return { limits, source: `WebGPU adapter limits (${Math.round(limits.maxBindingBytes / 2 ** 20)} MiB per buffer${backend.software ? '; a software GPU shares the machine’s memory' : ''})` };
+    return {
+      limits,
+      source: `WebGPU adapter limits (${Math.round(limits.maxBindingBytes / 2 ** 20)} MiB per buffer${backend.software ? '; a software GPU shares the machine’s memory' : ''})`,
+    };
   }
-  const source = backend.name === 'wasm' ? 'the WebAssembly heap' : backend.name === 'cpu' ? 'the JavaScript heap' : backend.name === 'webgl' ? 'a 2 GiB budget (WebGL does not report its memory)' : 'a 2 GiB budget';
+  const source =
+    backend.name === 'wasm'
+      ? 'the WebAssembly heap'
+      : backend.name === 'cpu'
+        ? 'the JavaScript heap'
+        : backend.name === 'webgl'
+          ? 'a 2 GiB budget (WebGL does not report its memory)'
+          : 'a 2 GiB budget';
   // The WebGPU minimum per binding when the adapter's own limit is unknown; the CPU heaps have no per-buffer limit.
   const maxBindingBytes = backend.name === 'webgpu' ? 128 * 2 ** 20 : WASM_BUDGET_BYTES;
   return { limits: { maxBindingBytes, budgetBytes: WASM_BUDGET_BYTES }, source };

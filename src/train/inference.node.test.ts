@@ -37,7 +37,11 @@ describe('tiled inference of large slices', () => {
     const rng = new Random(6);
     const small = volume(40, 28, () => rng.normal());
     // The same slice in a volume of other slices: its labels come from windows over it alone, so they must match.
-    const big = { ...small, dims: [40, 28, 3] as [number, number, number], image: new Float32Array([...small.image.map((x) => -x), ...small.image, ...small.image.map((x) => 2 * x)]) };
+    const big = {
+      ...small,
+      dims: [40, 28, 3] as [number, number, number],
+      image: new Float32Array([...small.image.map((x) => -x), ...small.image, ...small.image.map((x) => 2 * x)]),
+    };
     const patch: [number, number] = [32, 32];
     const [alone] = await predictSlices(net, model, small, [0], patch, 2);
     const [inStack] = await predictSlices(net, model, big, [1], patch, 5);
@@ -75,14 +79,24 @@ describe('tiled inference of large slices', () => {
     // A pointwise "network": whatever windows cover a pixel, each sees the same value there, so any convex blend
     // of them must give back f(x) exactly (up to float rounding).
     const run = (x: tf.Tensor4D) => [tf.concat([x, tf.mul(x, 2)], 3), tf.concat([tf.exp(x), tf.neg(x)], 3)];
-    for (const size of [[16, 16], [64, 64], [16, 24]] as [number, number][]) {
+    for (const size of [
+      [16, 16],
+      [64, 64],
+      [16, 24],
+    ] as [number, number][]) {
       const out = await predictWindows(two, [1, 0], size, 3, 2, run);
       expect(out.map((o) => o.k)).toEqual([1, 0]);
       for (const { k, maps } of out) {
         let worst = 0;
         for (let p = 0; p < 45 * 37; p++) {
           const x = two.image[k * 45 * 37 + p]!;
-          worst = Math.max(worst, Math.abs(maps[0]![2 * p]! - x), Math.abs(maps[0]![2 * p + 1]! - 2 * x), Math.abs(maps[1]![2 * p]! - Math.exp(x)) / Math.exp(x), Math.abs(maps[1]![2 * p + 1]! + x));
+          worst = Math.max(
+            worst,
+            Math.abs(maps[0]![2 * p]! - x),
+            Math.abs(maps[0]![2 * p + 1]! - 2 * x),
+            Math.abs(maps[1]![2 * p]! - Math.exp(x)) / Math.exp(x),
+            Math.abs(maps[1]![2 * p + 1]! + x),
+          );
         }
         expect(worst).toBeLessThan(1e-5);
       }

@@ -4,7 +4,15 @@ import type { TrainingVolume } from '../data/trainingVolume.ts';
 import { predictWindows, tileStarts } from './inference.ts';
 
 function blank(n: number): TrainingVolume {
-  return { id: 'v', dims: [n, n, 1], spacing: [1, 1, 1], channels: 1, image: new Float32Array(n * n), labels: new Uint8Array(n * n), labeled: new Uint8Array(n * n) };
+  return {
+    id: 'v',
+    dims: [n, n, 1],
+    spacing: [1, 1, 1],
+    channels: 1,
+    image: new Float32Array(n * n),
+    labels: new Uint8Array(n * n),
+    labeled: new Uint8Array(n * n),
+  };
 }
 
 beforeAll(async () => {
@@ -16,10 +24,18 @@ describe('predictWindows overlap', () => {
   it('covers a slice with fewer windows at less overlap, each pixel normalised', async () => {
     const count = async (overlap?: number): Promise<{ windows: number; map: Float32Array }> => {
       let windows = 0;
-      const [out] = await predictWindows(blank(64), [0], [32, 32], 1, 2, (x) => {
-        windows += x.shape[0];
-        return [tf.fill([x.shape[0], 32, 32, 2], 0.5)];
-      }, overlap);
+      const [out] = await predictWindows(
+        blank(64),
+        [0],
+        [32, 32],
+        1,
+        2,
+        (x) => {
+          windows += x.shape[0];
+          return [tf.fill([x.shape[0], 32, 32, 2], 0.5)];
+        },
+        overlap,
+      );
       return { windows, map: out!.maps[0]! };
     };
     const none = await count(0);

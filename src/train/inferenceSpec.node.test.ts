@@ -66,7 +66,9 @@ describe('inference spec: every prediction in windows of the training patch', ()
     // A file from before the record: the patch is guessed from the volumes to predict, and says so.
     const old = { ...ckpt, inference: undefined };
     expect(inferencePatch2D(old, [{ ...volumes[0]!, dims: [300, 200, 4] }]).recorded).toBe(false);
-    expect(() => inferencePatch2D({ ...ckpt, inference: { patch: [8, 8], normalisation: 'ct-window' as never } }, volumes)).toThrow(/normalised by 'ct-window'/);
+    expect(() => inferencePatch2D({ ...ckpt, inference: { patch: [8, 8], normalisation: 'ct-window' as never } }, volumes)).toThrow(
+      /normalised by 'ct-window'/,
+    );
     trainer.dispose();
   });
 
@@ -93,10 +95,21 @@ describe('inference spec: every prediction in windows of the training patch', ()
     const { volumes: raw, truth: rawTruth } = demoVolumes(4, [48, 48, 10], 3);
     const framed = raw.map((v, n) => {
       const p = padInPlane(v, rawTruth[n]!, [4, 20, 12, 8][n]!);
-      return { volume: { ...p.volume, labels: v.labels.length && n < 3 ? labelsOf(p.truth) : p.volume.labels, labeled: n < 3 ? new Uint8Array(p.truth.length).fill(1) : p.volume.labeled }, truth: p.truth };
+      return {
+        volume: {
+          ...p.volume,
+          labels: v.labels.length && n < 3 ? labelsOf(p.truth) : p.volume.labels,
+          labeled: n < 3 ? new Uint8Array(p.truth.length).fill(1) : p.volume.labeled,
+        },
+        truth: p.truth,
+      };
     });
     const cfg = presetConfig('supervised', { seed: 2, model: { width: 8, depth: 2 }, patch: [32, 32], optimiser: { lr: 3e-3, warmupSteps: 10 } });
-    const trainer = new Trainer(framed.slice(0, 3).map((f) => f.volume), 4, cfg);
+    const trainer = new Trainer(
+      framed.slice(0, 3).map((f) => f.volume),
+      4,
+      cfg,
+    );
     for (let s = 0; s < 120; s++) await trainer.trainStep();
     const score = async (v: TrainingVolume, t: Uint8Array): Promise<number> => {
       const pred = (await predictVolumeClasses(trainer.predictor, trainer.model, v, trainer.inferenceSize))!;

@@ -52,7 +52,11 @@ describe('engine hygiene', () => {
         }
         return l;
       });
-      const t = new Trainer(demo.volumes.map((v, n) => toTrainingVolume(v, labels[n]!, [1, 2, 3])), 4, presetConfig('mean-teacher', { seed: 9, model: { width: 4, depth: 2 } }));
+      const t = new Trainer(
+        demo.volumes.map((v, n) => toTrainingVolume(v, labels[n]!, [1, 2, 3])),
+        4,
+        presetConfig('mean-teacher', { seed: 9, model: { width: 4, depth: 2 } }),
+      );
       const out: number[] = [];
       for (let s = 0; s < 3; s++) out.push((await t.trainStep()).losses.total);
       t.dispose();

@@ -46,7 +46,7 @@ describe('losses against hand-computed values', () => {
     expect(Array.from(await g.data())).toEqual([0, 0, 0, 0]);
   });
 
-  it('pseudo-label CE uses the teacher\'s confident argmax only', async () => {
+  it("pseudo-label CE uses the teacher's confident argmax only", async () => {
     const teacher = tf.tensor([0.1, 0.9, 0.55, 0.45], [1, 2, 2]);
     // Voxel 0 pseudo-label 1 (conf 0.9): −log 0.75. Voxel 1 pseudo-label 0 (conf 0.55).
     expect(await val(pseudoLabelCrossEntropy(logits, teacher, 0))).toBeCloseTo((-Math.log(0.75) - Math.log(0.5)) / 2, 6);
@@ -64,7 +64,10 @@ describe('losses against hand-computed values', () => {
 describe('partial labels', () => {
   it('an unlabeled slice contributes nothing to the supervised loss, whatever its content', async () => {
     const rng = new Random(3);
-    const logits = tf.tensor(Float32Array.from({ length: 2 * 4 * 4 * 3 }, () => rng.normal()), [2, 4, 4, 3]);
+    const logits = tf.tensor(
+      Float32Array.from({ length: 2 * 4 * 4 * 3 }, () => rng.normal()),
+      [2, 4, 4, 3],
+    );
     const labels = Float32Array.from({ length: 2 * 4 * 4 }, () => rng.int(0, 2));
     const target = tf.oneHot(tf.tensor(labels, [2, 4, 4], 'int32'), 3).toFloat();
     // Slice 0 labeled, slice 1 not.
@@ -72,7 +75,9 @@ describe('partial labels', () => {
     const garbage = tf.concat([tf.slice(target, [0, 0, 0, 0], [1, -1, -1, -1]), tf.oneHot(tf.fill([1, 4, 4], 2, 'int32'), 3).toFloat()]);
     for (const f of [maskedCrossEntropy, (l: tf.Tensor, t: tf.Tensor, m: tf.Tensor) => maskedSoftDice(tf.softmax(l), t, m)]) {
       expect(await val(f(logits, target, mask))).toBeCloseTo(await val(f(logits, garbage, mask)), 6);
-      const g = await tf.grad((l: tf.Tensor) => f(l, target, mask))(logits).data();
+      const g = await tf
+        .grad((l: tf.Tensor) => f(l, target, mask))(logits)
+        .data();
       const second = g.slice(4 * 4 * 3);
       expect(second.every((v) => v === 0)).toBe(true);
     }

@@ -64,7 +64,12 @@ export function maskedSoftDice(probs: tf.Tensor, target: tf.Tensor, mask: tf.Ten
  * (src/gpu/fusedCeDice.ts); otherwise, or for a case that kernel does not take, the two functions above, which
  * stay the reference route.
  */
-export function maskedCeDice(logits: tf.Tensor, target: tf.Tensor, mask: tf.Tensor, opts: DiceOptions = { includeBackground: false, eps: 1e-5 }): { ce: tf.Scalar; dice: tf.Scalar } {
+export function maskedCeDice(
+  logits: tf.Tensor,
+  target: tf.Tensor,
+  mask: tf.Tensor,
+  opts: DiceOptions = { includeBackground: false, eps: 1e-5 },
+): { ce: tf.Scalar; dice: tf.Scalar } {
   if (customKernelsActive() && fusedCeDiceUnsupported(logits, target, mask) === null) return fusedCeDice(logits, target, mask, opts);
   return tf.tidy(() => ({ ce: maskedCrossEntropy(logits, target, mask), dice: maskedSoftDice(softmaxClasses(logits), target, mask, opts) }));
 }
@@ -117,7 +122,8 @@ function hardLabels(teacherProbs: tf.Tensor): { hard: tf.Tensor; top: tf.Tensor 
  */
 export function hardPseudoCeDice(studentLogits: tf.Tensor, teacherProbs: tf.Tensor, threshold: number, includeBackground: boolean): tf.Scalar {
   // max_k p_k ≥ 0 always, so threshold ≤ 0 makes pseudoLabelCrossEntropy's confidence mask all ones.
-  if (threshold > 0) return tf.add(pseudoLabelCrossEntropy(studentLogits, teacherProbs, threshold), hardPseudoDice(studentLogits, teacherProbs, includeBackground)) as tf.Scalar;
+  if (threshold > 0)
+    return tf.add(pseudoLabelCrossEntropy(studentLogits, teacherProbs, threshold), hardPseudoDice(studentLogits, teacherProbs, includeBackground)) as tf.Scalar;
   return tf.tidy(() => {
     const { hard, top } = hardLabels(teacherProbs);
     const { ce, dice } = maskedCeDice(studentLogits, hard, tf.onesLike(top), { includeBackground, eps: 1e-5 });

@@ -2,7 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { vNet3DActivationFloats, vNet3DParamCount } from '../model/vnet3d.ts';
 import { checkFit, estimateRun3DMemory, largestFitting, type Run3DShape } from './memoryEstimate.ts';
 
-const run: Run3DShape = { model: { inChannels: 1, numClasses: 3, width: 16, depth: 3 }, patch: [64, 64, 64], batchLabeled: 2, batchUnlabeled: 2, teacher: true };
+const run: Run3DShape = {
+  model: { inChannels: 1, numClasses: 3, width: 16, depth: 3 },
+  patch: [64, 64, 64],
+  batchLabeled: 2,
+  batchUnlabeled: 2,
+  teacher: true,
+};
 
 describe('GPU memory estimate of a 3D run', () => {
   it('counts five copies of the weights with a teacher, and kept activations twice per student batch', () => {

@@ -51,7 +51,13 @@ export function estimateRun3DMemory(r: Run3DShape): MemoryEstimate {
   const teacherBytes = r.teacher && r.batchUnlabeled > 0 ? 4 * Math.ceil(kept(r.batchUnlabeled) / 10) : 0;
   const voxels = r.patch[0] * r.patch[1] * r.patch[2];
   const largestTensorBytes = 4 * Math.max(r.batchLabeled, r.batchUnlabeled) * voxels * 2 * vNet3DLevelChannels(r.model, 0);
-  return { weightBytes, activationBytes, teacherBytes, totalBytes: Math.ceil(POOL_FACTOR * (weightBytes + activationBytes + teacherBytes)), largestTensorBytes };
+  return {
+    weightBytes,
+    activationBytes,
+    teacherBytes,
+    totalBytes: Math.ceil(POOL_FACTOR * (weightBytes + activationBytes + teacherBytes)),
+    largestTensorBytes,
+  };
 }
 
 export interface FitVerdict {
@@ -65,7 +71,11 @@ export function checkFit(r: Run3DShape, limits: GpuLimits): FitVerdict {
   const estimate = estimateRun3DMemory(r);
   const mib = (b: number) => `${Math.round(b / 2 ** 20)} MiB`;
   if (estimate.largestTensorBytes > limits.maxBindingBytes) {
-    return { fits: false, estimate, reason: `its largest tensor needs ${mib(estimate.largestTensorBytes)}, over this GPU's ${mib(limits.maxBindingBytes)} per buffer` };
+    return {
+      fits: false,
+      estimate,
+      reason: `its largest tensor needs ${mib(estimate.largestTensorBytes)}, over this GPU's ${mib(limits.maxBindingBytes)} per buffer`,
+    };
   }
   if (estimate.totalBytes > limits.budgetBytes) {
     return { fits: false, estimate, reason: `it needs about ${mib(estimate.totalBytes)}, over the ${mib(limits.budgetBytes)} budget` };
@@ -83,7 +93,11 @@ export function largestFitting(r: Run3DShape, limits: GpuLimits): Run3DShape | n
   for (let guard = 0; guard < 200; guard++) {
     if (checkFit(cur, limits).fits) return cur;
     if (cur.batchLabeled > 1 || cur.batchUnlabeled > 1) {
-      cur = { ...cur, batchLabeled: Math.max(1, Math.floor(cur.batchLabeled / 2)), batchUnlabeled: Math.min(cur.batchUnlabeled, Math.max(1, Math.floor(cur.batchUnlabeled / 2))) };
+      cur = {
+        ...cur,
+        batchLabeled: Math.max(1, Math.floor(cur.batchLabeled / 2)),
+        batchUnlabeled: Math.min(cur.batchUnlabeled, Math.max(1, Math.floor(cur.batchUnlabeled / 2))),
+      };
       continue;
     }
     const unit = vNet3DDivisor(cur.model);

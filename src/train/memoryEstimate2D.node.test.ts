@@ -12,7 +12,14 @@ import { Trainer } from './Trainer.ts';
 const GiB = 2 ** 30;
 const wasm = { maxBindingBytes: 2 * GiB, budgetBytes: 2 * GiB };
 /** What 'auto' picks for a 512² scan on WebAssembly: the small size, one level deeper for large slices. */
-const small512: Run2DShape = { model: { inChannels: 1, numClasses: 2, width: 8, depth: 4 }, patch: [256, 256], batchLabeled: 4, batchUnlabeled: 4, teacher: true, inferenceBatch: 8 };
+const small512: Run2DShape = {
+  model: { inChannels: 1, numClasses: 2, width: 8, depth: 4 },
+  patch: [256, 256],
+  batchLabeled: 4,
+  batchUnlabeled: 4,
+  teacher: true,
+  inferenceBatch: 8,
+};
 
 function slices(n: number, k: number, channels: 1 | 3 = 1): TrainingVolume {
   const rng = new Random(1);
@@ -96,7 +103,14 @@ describe('memory estimate of a 2D run', () => {
       { model: { inChannels: 1, numClasses: 2, width: 8, depth: 3 }, patch: [96, 96], batchLabeled: 2, batchUnlabeled: 2, teacher: true, inferenceBatch: 2 },
     ];
     for (const s of shapes) {
-      const cfg = presetConfig('mean-teacher', { seed: 1, model: { kind: '2d', width: s.model.width, depth: s.model.depth }, patch: s.patch, batchLabeled: s.batchLabeled, batchUnlabeled: s.batchUnlabeled, validation: { fraction: 0, minLabeledSlices: 1e9 } });
+      const cfg = presetConfig('mean-teacher', {
+        seed: 1,
+        model: { kind: '2d', width: s.model.width, depth: s.model.depth },
+        patch: s.patch,
+        batchLabeled: s.batchLabeled,
+        batchUnlabeled: s.batchUnlabeled,
+        validation: { fraction: 0, minLabeledSlices: 1e9 },
+      });
       const t = new Trainer([slices(s.patch[0], 3)], 2, cfg);
       await t.trainStep();
       await t.predictSlices(0, [0, 1], 'predictor', s.inferenceBatch);

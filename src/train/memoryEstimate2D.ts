@@ -64,7 +64,8 @@ export function resUNet2DParamCount(cfg: ResUNet2DConfig): number {
   const conv = (k: number, cin: number, cout: number) => k * k * cin * cout + 2 * cout;
   const c0 = levelChannels(cfg, 0);
   let n = conv(3, cfg.inChannels, c0) + 2 * conv(3, c0, c0);
-  for (let d = 1; d <= cfg.depth; d++) n += conv(3, levelChannels(cfg, d - 1), levelChannels(cfg, d)) + 2 * conv(3, levelChannels(cfg, d), levelChannels(cfg, d));
+  for (let d = 1; d <= cfg.depth; d++)
+    n += conv(3, levelChannels(cfg, d - 1), levelChannels(cfg, d)) + 2 * conv(3, levelChannels(cfg, d), levelChannels(cfg, d));
   for (let d = cfg.depth - 1; d >= 0; d--) {
     const c = levelChannels(cfg, d);
     n += conv(3, levelChannels(cfg, d + 1), c) + conv(3, 2 * c, c) + 2 * conv(3, c, c);
@@ -96,7 +97,13 @@ export function estimateRun2DMemory(r: Run2DShape): MemoryEstimate2D {
   const pixels = r.patch[0] * r.patch[1];
   const biggest = Math.max(r.batchLabeled, r.batchUnlabeled, r.inferenceBatch);
   const largestTensorBytes = 4 * biggest * pixels * 2 * levelChannels(r.model, 0);
-  return { weightBytes, stepBytes, inferenceBytes, totalBytes: Math.ceil(OVERHEAD_FACTOR * (weightBytes + Math.max(stepBytes, inferenceBytes))), largestTensorBytes };
+  return {
+    weightBytes,
+    stepBytes,
+    inferenceBytes,
+    totalBytes: Math.ceil(OVERHEAD_FACTOR * (weightBytes + Math.max(stepBytes, inferenceBytes))),
+    largestTensorBytes,
+  };
 }
 
 export interface FitVerdict2D {
@@ -111,7 +118,11 @@ const mib = (b: number) => `${Math.round(b / 2 ** 20)} MiB`;
 export function checkFit2D(r: Run2DShape, limits: GpuLimits): FitVerdict2D {
   const estimate = estimateRun2DMemory(r);
   if (estimate.largestTensorBytes > limits.maxBindingBytes) {
-    return { fits: false, estimate, reason: `its largest tensor needs ${mib(estimate.largestTensorBytes)}, over the ${mib(limits.maxBindingBytes)} one buffer may hold` };
+    return {
+      fits: false,
+      estimate,
+      reason: `its largest tensor needs ${mib(estimate.largestTensorBytes)}, over the ${mib(limits.maxBindingBytes)} one buffer may hold`,
+    };
   }
   if (estimate.totalBytes > limits.budgetBytes) {
     return { fits: false, estimate, reason: `it needs about ${mib(estimate.totalBytes)}, over the ${mib(limits.budgetBytes)} available` };

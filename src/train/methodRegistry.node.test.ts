@@ -28,7 +28,14 @@ describe('the method registry', () => {
     registerMethod(toyMethod);
     expect(findMethod('toy')).toBe(toyMethod);
     // A method registered at run time is outside the built-in name union, hence the cast.
-    const cfg = presetConfig('toy' as PresetName, { seed: 2, model: { width: 4, depth: 2 }, patch: [16, 16], batchLabeled: 2, batchUnlabeled: 2, consistency: { rampUpSteps: 0 } });
+    const cfg = presetConfig('toy' as PresetName, {
+      seed: 2,
+      model: { width: 4, depth: 2 },
+      patch: [16, 16],
+      batchLabeled: 2,
+      batchUnlabeled: 2,
+      consistency: { rampUpSteps: 0 },
+    });
     expect(cfg.preset).toBe('toy');
     expect(cfg.consistency).toMatchObject({ kind: 'pseudo-ce', threshold: 0.5 });
     const trainer = new Trainer(describedWorkspace(3), 3, cfg);

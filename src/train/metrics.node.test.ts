@@ -37,20 +37,31 @@ describe('distances in millimetres', () => {
 
   it('identical masks score Dice 1 and zero distance', () => {
     const dims: Vec3 = [10, 9, 4];
-    const mask = volumeWith(dims, [[2, 2, 1], [3, 2, 1], [3, 3, 1], [3, 3, 2]]);
+    const mask = volumeWith(dims, [
+      [2, 2, 1],
+      [3, 2, 1],
+      [3, 3, 1],
+      [3, 3, 2],
+    ]);
     expect(binaryMetrics(mask, mask, dims, [1, 2, 3])).toEqual({ dice: 1, iou: 1, hd95: 0, asd: 0 });
   });
 
   it('matches a brute-force reference on random blobs, including 2D', () => {
-    for (const [seed, dims, spacing] of [[1, [14, 11, 7], [0.8, 1.1, 2.0]], [2, [20, 17, 1], [0.5, 0.5, 1]], [3, [9, 9, 9], [1, 1, 1]]] as [number, Vec3, Vec3][]) {
+    for (const [seed, dims, spacing] of [
+      [1, [14, 11, 7], [0.8, 1.1, 2.0]],
+      [2, [20, 17, 1], [0.5, 0.5, 1]],
+      [3, [9, 9, 9], [1, 1, 1]],
+    ] as [number, Vec3, Vec3][]) {
       const rng = new Random(seed);
       const blob = (): Uint8Array => {
         const c: Vec3 = [rng.range(2, dims[0] - 2), rng.range(2, dims[1] - 2), rng.range(0, dims[2])];
         const r = rng.range(2, 5);
         const m = new Uint8Array(dims[0] * dims[1] * dims[2]);
-        for (let k = 0; k < dims[2]; k++) for (let j = 0; j < dims[1]; j++) for (let i = 0; i < dims[0]; i++) {
-          if (Math.hypot(i - c[0], (j - c[1]) * 1.3, (k - c[2]) * 0.8) < r + rng.range(-0.5, 0.5)) m[i + dims[0] * (j + dims[1] * k)] = 1;
-        }
+        for (let k = 0; k < dims[2]; k++)
+          for (let j = 0; j < dims[1]; j++)
+            for (let i = 0; i < dims[0]; i++) {
+              if (Math.hypot(i - c[0], (j - c[1]) * 1.3, (k - c[2]) * 0.8) < r + rng.range(-0.5, 0.5)) m[i + dims[0] * (j + dims[1] * k)] = 1;
+            }
         return m;
       };
       const a = blob();
@@ -99,10 +110,11 @@ describe('per-class metrics and means', () => {
     const dims: Vec3 = [10, 10, 1];
     const a = new Uint8Array(100);
     const b = new Uint8Array(100);
-    for (let j = 0; j < 4; j++) for (let i = 0; i < 4; i++) {
-      a[i + 10 * j] = 1;
-      b[i + 2 + 10 * j] = 1;
-    }
+    for (let j = 0; j < 4; j++)
+      for (let i = 0; i < 4; i++) {
+        a[i + 10 * j] = 1;
+        b[i + 2 + 10 * j] = 1;
+      }
     const m = binaryMetrics(a, b, dims, [1, 1, 1])!;
     expect(m.dice).toBeCloseTo(0.5, 12);
     expect(m.iou).toBeCloseTo(8 / 24, 12);

@@ -101,14 +101,7 @@ export function surface(mask: Uint8Array, dims: Vec3): Uint8Array {
         const n = i + ni * (j + nj * k);
         if (!mask[n]) continue;
         const edge = i === 0 || j === 0 || i === ni - 1 || j === nj - 1 || (is3d && (k === 0 || k === nk - 1));
-        if (
-          edge ||
-          !mask[n - 1] ||
-          !mask[n + 1] ||
-          !mask[n - ni] ||
-          !mask[n + ni] ||
-          (is3d && (!mask[n - ni * nj] || !mask[n + ni * nj]))
-        ) {
+        if (edge || !mask[n - 1] || !mask[n + 1] || !mask[n - ni] || !mask[n + ni] || (is3d && (!mask[n - ni * nj] || !mask[n + ni * nj]))) {
           out[n] = 1;
         }
       }

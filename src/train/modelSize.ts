@@ -23,9 +23,12 @@ export const MODEL_SIZE_LABELS: Record<ModelSizeChoice, string> = {
  * can afford only the tiniest model, the CPU a small one, a real GPU the standard one. Large images (pathology
  * tiles, 512² CT) get one more level down, for context, at little extra cost.
  */
-export function resolveModelSize(choice: ModelSizeChoice, backend: Pick<BackendChoice, 'name' | 'software'>, largestSide: number): { size: ModelSize; parts: SizedParts } {
-  const size: ModelSize =
-    choice !== 'auto' ? choice : backend.software ? 'tiny' : backend.name === 'wasm' || backend.name === 'cpu' ? 'small' : 'standard';
+export function resolveModelSize(
+  choice: ModelSizeChoice,
+  backend: Pick<BackendChoice, 'name' | 'software'>,
+  largestSide: number,
+): { size: ModelSize; parts: SizedParts } {
+  const size: ModelSize = choice !== 'auto' ? choice : backend.software ? 'tiny' : backend.name === 'wasm' || backend.name === 'cpu' ? 'small' : 'standard';
   const deep = largestSide >= 192 ? 1 : 0;
   const parts: Record<ModelSize, SizedParts> = {
     tiny: { model: { width: 4, depth: 2 + deep }, batchLabeled: 2, batchUnlabeled: 2 },

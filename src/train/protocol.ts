@@ -193,7 +193,7 @@ export type FromWorker =
   | { type: 'checkpoint'; step: number; bytes: Uint8Array }
   /**
    * `message` is for the user; `details` the engine's own text (shown behind a toggle); `engine` when the backend
-   * itself failed and the worker must be recreated to go on. 
+   * itself failed and the worker must be recreated to go on.
    */
   | { type: 'error'; message: string; details?: string; engine?: EngineFailure }
   /** Something the user should know that is not a failure (e.g. a stage restarts). */

@@ -83,7 +83,13 @@ describe('3D sliding-window inference', () => {
         const [a, b] = maps as [Float32Array, Float32Array];
         for (let q = 0; q < (k1 - k0) * ni * nj; q++) {
           const x = v.image[k0 * ni * nj + q]!;
-          worst = Math.max(worst, Math.abs(a[2 * q]! - x), Math.abs(a[2 * q + 1]! - 2 * x), Math.abs(b[2 * q]! - Math.exp(x)) / Math.exp(x), Math.abs(b[2 * q + 1]! + x));
+          worst = Math.max(
+            worst,
+            Math.abs(a[2 * q]! - x),
+            Math.abs(a[2 * q + 1]! - 2 * x),
+            Math.abs(b[2 * q]! - Math.exp(x)) / Math.exp(x),
+            Math.abs(b[2 * q + 1]! + x),
+          );
         }
       }
       expect(worst).toBeLessThan(1e-5);
@@ -127,7 +133,8 @@ describe('3D sliding-window inference', () => {
       for (const y0 of tileStarts(nj, h, 0.5)) {
         for (const x0 of tileStarts(ni, w, 0.5)) {
           let sum = 0;
-          for (let z = 0; z < d; z++) for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) if (inside(x0 + x, y0 + y, z0 + z)) sum += v.image[((z0 + z) * nj + y0 + y) * ni + x0 + x]!;
+          for (let z = 0; z < d; z++)
+            for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) if (inside(x0 + x, y0 + y, z0 + z)) sum += v.image[((z0 + z) * nj + y0 + y) * ni + x0 + x]!;
           const mean = sum / (d * h * w);
           for (let z = 0; z < d; z++) {
             for (let y = 0; y < h; y++) {

@@ -169,7 +169,8 @@ export async function slidingWindow3D(v: TrainingVolume, opts: SlidingWindow3DOp
       tf.dispose(tensors);
     }
     for (const vals of values) {
-      if (vals.length !== B * windowVoxels * K) throw new RangeError(`slidingWindow3D: run returned ${vals.length} values, expected [${B}, ${d}, ${h}, ${w}, ${K}]`);
+      if (vals.length !== B * windowVoxels * K)
+        throw new RangeError(`slidingWindow3D: run returned ${vals.length} values, expected [${B}, ${d}, ${h}, ${w}, ${K}]`);
     }
     maps = values.length;
     for (let b = 0; b < count; b++) {

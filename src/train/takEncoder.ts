@@ -47,8 +47,18 @@ export function fixedTakEncoder(v: FixedTextVectors, texts: TakPromptTexts): Tak
  * pre-trained (the app starts TAK at once). Its vocabulary is built from the workspace texts and TAK's prompts, so
  * every prompt word has its own token.
  */
-export function learnedTakEncoder(volumes: readonly TrainingVolume[], pools: SlicePools, texts: WorkspaceTexts | null, tak: TakPromptTexts, imageSize: [number, number], cfg: TrainConfig): TakEncoder {
+export function learnedTakEncoder(
+  volumes: readonly TrainingVolume[],
+  pools: SlicePools,
+  texts: WorkspaceTexts | null,
+  tak: TakPromptTexts,
+  imageSize: [number, number],
+  cfg: TrainConfig,
+): TakEncoder {
   const base = texts ?? { background: tak.position[0]!, classes: [], descriptions: [] };
-  const pre = createVlmPretrainer(volumes, pools, { ...base, classes: [...base.classes, ...tak.position.slice(1), ...tak.shape.slice(1)] }, imageSize, { ...cfg, vlm: { ...cfg.vlm, steps: 0 } });
+  const pre = createVlmPretrainer(volumes, pools, { ...base, classes: [...base.classes, ...tak.position.slice(1), ...tak.shape.slice(1)] }, imageSize, {
+    ...cfg,
+    vlm: { ...cfg.vlm, steps: 0 },
+  });
   return { provider: 'learned', name: 'learned text transformer (seeded, not pre-trained)', embedder: pre, dispose: () => pre.dispose() };
 }

@@ -59,11 +59,25 @@ function ClassItem({ c, position, count }: { c: ClassDef; position: number; coun
           }}
           onChange={(e) => update(c.value, { name: e.currentTarget.value.replace(/[\r\n]+/g, ' ') })}
         />
-        <span className="class-value" title="Voxel value in exported label files">{c.value}</span>
-        <button className="icon-button" aria-label={open ? 'Hide description' : 'Edit description'} aria-expanded={open} title="Position and shape description (used for text guidance), and the class's place in the list" onClick={() => setOpen((o) => !o)}>
+        <span className="class-value" title="Voxel value in exported label files">
+          {c.value}
+        </span>
+        <button
+          className="icon-button"
+          aria-label={open ? 'Hide description' : 'Edit description'}
+          aria-expanded={open}
+          title="Position and shape description (used for text guidance), and the class's place in the list"
+          onClick={() => setOpen((o) => !o)}
+        >
           ✎
         </button>
-        <button className="icon-button danger-hover" aria-label={`Delete ${c.name}`} data-testid="class-delete" title="Delete class" onClick={() => setConfirming(true)}>
+        <button
+          className="icon-button danger-hover"
+          aria-label={`Delete ${c.name}`}
+          data-testid="class-delete"
+          title="Delete class"
+          onClick={() => setConfirming(true)}
+        >
           <TrashIcon />
         </button>
       </div>
@@ -75,7 +89,13 @@ function ClassItem({ c, position, count }: { c: ClassDef; position: number; coun
             <button className="small" aria-label="Move up" title="Move up in the list" disabled={position === 0} onClick={() => move(c.value, position - 1)}>
               ↑ Up
             </button>
-            <button className="small" aria-label="Move down" title="Move down in the list" disabled={position === count - 1} onClick={() => move(c.value, position + 1)}>
+            <button
+              className="small"
+              aria-label="Move down"
+              title="Move down in the list"
+              disabled={position === count - 1}
+              onClick={() => move(c.value, position + 1)}
+            >
               ↓ Down
             </button>
           </div>

@@ -22,17 +22,29 @@ export function ConfirmDialog({ title, body, confirmLabel, onConfirm, onCancel, 
     cancelRef.current?.focus();
   }, []);
   return (
-    <dialog ref={ref} className="dialog" data-testid="confirm-dialog" onCancel={(e) => { e.preventDefault(); onCancel(); }}>
+    <dialog
+      ref={ref}
+      className="dialog"
+      data-testid="confirm-dialog"
+      onCancel={(e) => {
+        e.preventDefault();
+        onCancel();
+      }}
+    >
       <h2>{title}</h2>
       <p>{body}</p>
       <div className="dialog-buttons">
-        <button ref={cancelRef} onClick={onCancel}>Cancel</button>
+        <button ref={cancelRef} onClick={onCancel}>
+          Cancel
+        </button>
         {secondary && (
           <button className={secondary.danger ? 'danger' : undefined} data-testid="confirm-secondary" onClick={secondary.onClick}>
             {secondary.label}
           </button>
         )}
-        <button className={confirmKind} data-testid="confirm-ok" onClick={onConfirm}>{confirmLabel}</button>
+        <button className={confirmKind} data-testid="confirm-ok" onClick={onConfirm}>
+          {confirmLabel}
+        </button>
       </div>
     </dialog>
   );

@@ -1,11 +1,5 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import {
-  allowedDicomwebOrigin,
-  reloadToConnect,
-  rememberDicomwebUrl,
-  rememberedDicomwebUrl,
-  takeReopenRequest,
-} from '../app/dicomwebConnectPolicy.ts';
+import { allowedDicomwebOrigin, reloadToConnect, rememberDicomwebUrl, rememberedDicomwebUrl, takeReopenRequest } from '../app/dicomwebConnectPolicy.ts';
 import { openDicomwebSeriesCommand, storeSegCommand, storeSegUnavailableReason, type CommandOutcome } from '../app/dicomwebCommands.ts';
 import { parseDicomwebUrl } from '../io/dicomweb/dicomwebErrors.ts';
 import { connectDicomweb, DicomwebError, type DicomwebServer } from '../io/dicomweb/dicomwebServer.ts';
@@ -138,7 +132,15 @@ export function DicomWebDialog({ onClose }: { onClose: () => void }) {
   const pct = progress && progress.total > 0 ? Math.round((100 * progress.done) / progress.total) : 0;
 
   return (
-    <dialog ref={ref} className="dialog dicomweb-dialog" data-testid="dicomweb-dialog" onCancel={(e) => { e.preventDefault(); onClose(); }}>
+    <dialog
+      ref={ref}
+      className="dialog dicomweb-dialog"
+      data-testid="dicomweb-dialog"
+      onCancel={(e) => {
+        e.preventDefault();
+        onClose();
+      }}
+    >
       <h2>Open from DICOMweb server</h2>
       <form
         className="dicomweb-connect"
@@ -158,17 +160,19 @@ export function DicomWebDialog({ onClose }: { onClose: () => void }) {
           autoComplete="off"
           onChange={(e) => setUrl(e.currentTarget.value)}
         />
-        <button type="submit" className="primary" data-testid="dicomweb-connect" disabled={busy}>Connect</button>
+        <button type="submit" className="primary" data-testid="dicomweb-connect" disabled={busy}>
+          Connect
+        </button>
       </form>
       <p className="dicomweb-note">
-        Pseudolab talks to this one server and nothing else: studies are listed and series loaded from it, and labels
-        are stored back to it only when you press Store.
+        Pseudolab talks to this one server and nothing else: studies are listed and series loaded from it, and labels are stored back to it only when you press
+        Store.
       </p>
       {needsReload && (
         <div className="dicomweb-reload" data-testid="dicomweb-reload-note">
           <p>
-            For your safety this page may connect to one server only, fixed when the page starts. Reload to allow{' '}
-            <b>{new URL(needsReload).origin}</b> instead{allowedDicomwebOrigin() ? ` of ${allowedDicomwebOrigin()}` : ''}?{' '}
+            For your safety this page may connect to one server only, fixed when the page starts. Reload to allow <b>{new URL(needsReload).origin}</b> instead
+            {allowedDicomwebOrigin() ? ` of ${allowedDicomwebOrigin()}` : ''}?{' '}
             {saveKind === 'saving' || saveKind === 'pending'
               ? 'Your latest changes are being saved; the reload waits until they are.'
               : saveKind === 'error'
@@ -191,11 +195,17 @@ export function DicomWebDialog({ onClose }: { onClose: () => void }) {
           {status.detail && <div className="dicomweb-detail">{status.detail}</div>}
         </div>
       )}
-      {status.kind === 'busy' && <p className="dicomweb-busy" data-testid="dicomweb-busy">{status.what}</p>}
+      {status.kind === 'busy' && (
+        <p className="dicomweb-busy" data-testid="dicomweb-busy">
+          {status.what}
+        </p>
+      )}
       {progress && busy && (
         <div className="progress" role="progressbar" aria-valuenow={pct} aria-label={progress.label} data-testid="dicomweb-progress">
           <div className="progress-fill" style={{ width: `${pct}%` }} />
-          <span className="progress-label">{progress.label} — {progress.done}/{progress.total}</span>
+          <span className="progress-label">
+            {progress.label} — {progress.done}/{progress.total}
+          </span>
         </div>
       )}
       {studies && (
@@ -206,7 +216,15 @@ export function DicomWebDialog({ onClose }: { onClose: () => void }) {
           ) : (
             <div className="dicomweb-table-wrap">
               <table className="dicomweb-table" data-testid="dicomweb-studies">
-                <thead><tr><th>Patient</th><th>Date</th><th>Description</th><th>Modality</th><th>Series</th></tr></thead>
+                <thead>
+                  <tr>
+                    <th>Patient</th>
+                    <th>Date</th>
+                    <th>Description</th>
+                    <th>Modality</th>
+                    <th>Series</th>
+                  </tr>
+                </thead>
                 <tbody>
                   {studies.map((s) => (
                     <tr
@@ -222,7 +240,10 @@ export function DicomWebDialog({ onClose }: { onClose: () => void }) {
                         }
                       }}
                     >
-                      <td>{s.patientName || '—'}{s.patientId && <span className="dicomweb-muted"> {s.patientId}</span>}</td>
+                      <td>
+                        {s.patientName || '—'}
+                        {s.patientId && <span className="dicomweb-muted"> {s.patientId}</span>}
+                      </td>
                       <td>{s.date || '—'}</td>
                       <td>{s.description || '—'}</td>
                       <td data-testid="dicomweb-study-modalities">{s.modalities.join(', ') || '—'}</td>
@@ -239,7 +260,15 @@ export function DicomWebDialog({ onClose }: { onClose: () => void }) {
         <section>
           <h3>Series of {study.description || study.patientName || 'the study'}</h3>
           <table className="dicomweb-table" data-testid="dicomweb-series">
-            <thead><tr><th>#</th><th>Modality</th><th>Description</th><th>Instances</th><th /></tr></thead>
+            <thead>
+              <tr>
+                <th>#</th>
+                <th>Modality</th>
+                <th>Description</th>
+                <th>Instances</th>
+                <th />
+              </tr>
+            </thead>
             <tbody>
               {series.map((s) => (
                 <tr key={s.seriesInstanceUID} data-testid="dicomweb-series-row" data-modality={s.modality}>
@@ -248,7 +277,9 @@ export function DicomWebDialog({ onClose }: { onClose: () => void }) {
                   <td>{s.description || '—'}</td>
                   <td>{s.instanceCount ?? '—'}</td>
                   <td>
-                    <button data-testid="dicomweb-open" disabled={busy} onClick={() => void open(s)}>Open</button>
+                    <button data-testid="dicomweb-open" disabled={busy} onClick={() => void open(s)}>
+                      Open
+                    </button>
                   </td>
                 </tr>
               ))}
@@ -271,7 +302,9 @@ export function DicomWebDialog({ onClose }: { onClose: () => void }) {
         </section>
       )}
       <div className="dialog-buttons">
-        <button data-testid="dicomweb-close" onClick={onClose}>Close</button>
+        <button data-testid="dicomweb-close" onClick={onClose}>
+          Close
+        </button>
       </div>
     </dialog>
   );

@@ -31,7 +31,12 @@ export function Guide({ onClose }: { onClose: () => void }) {
       <div className="guide-head">
         <h2 id="guide-title">Getting started</h2>
         <span className="guide-note">Label a few slices; the model learns from them and labels the rest.</span>
-        <button className="small guide-close" data-testid="guide-dismiss" onClick={onClose} title="Hide the guide (it comes back from Guide in the top bar, or from ?)">
+        <button
+          className="small guide-close"
+          data-testid="guide-dismiss"
+          onClick={onClose}
+          title="Hide the guide (it comes back from Guide in the top bar, or from ?)"
+        >
           Got it, hide
         </button>
       </div>

@@ -8,13 +8,23 @@ export function ShortcutsHelp({ onClose, onShowGuide }: { onClose: () => void; o
     if (ref.current && !ref.current.open) ref.current.showModal();
   }, []);
   return (
-    <dialog ref={ref} className="dialog" onCancel={(e) => { e.preventDefault(); onClose(); }} data-testid="shortcuts-help">
+    <dialog
+      ref={ref}
+      className="dialog"
+      onCancel={(e) => {
+        e.preventDefault();
+        onClose();
+      }}
+      data-testid="shortcuts-help"
+    >
       <h2>Keyboard and mouse</h2>
       <table className="shortcuts">
         <tbody>
           {SHORTCUT_HELP.map(([k, what]) => (
             <tr key={k}>
-              <td><kbd>{k}</kbd></td>
+              <td>
+                <kbd>{k}</kbd>
+              </td>
               <td>{what}</td>
             </tr>
           ))}

@@ -29,7 +29,11 @@ export function SliceScroller({ view }: { view: ViewName }) {
   };
   const max = scores ? Math.max(...scores, 1e-6) : 1;
   const strip = scores ? (
-    <div className="uncertainty-strip" data-testid="uncertainty-strip" title="Where the model is unsure, slice by slice (teacher–student disagreement): label the bright slices next">
+    <div
+      className="uncertainty-strip"
+      data-testid="uncertainty-strip"
+      title="Where the model is unsure, slice by slice (teacher–student disagreement): label the bright slices next"
+    >
       {Array.from(scores, (v, k) => (
         <span key={k} style={{ bottom: `${(100 * k) / slice.count}%`, height: `${100 / slice.count}%`, opacity: 0.15 + 0.85 * (v / max) }} />
       ))}
@@ -37,39 +41,39 @@ export function SliceScroller({ view }: { view: ViewName }) {
   ) : null;
   return (
     <>
-    {strip}
-    <div
-      ref={ref}
-      className="slice-scroller"
-      data-testid={`slice-scroller-${view}`}
-      data-labeled-slices={labeled.join(',')}
-      data-current={slice.index}
-      data-aligned={slice.aligned ? 'true' : 'false'}
-      role="slider"
-      aria-label={`${view} slice`}
-      aria-valuemin={1}
-      aria-valuemax={slice.count}
-      aria-valuenow={slice.index + 1}
-      title={
-        slice.aligned
-          ? `Slice ${slice.index + 1} of ${slice.count}; ${labeled.length} labeled. Click or drag to move.`
-          : `This view cuts across the volume's slices: the marks are the nearest slices', ${labeled.length} labeled. Click or drag to move.`
-      }
-      // Across the grid the marks only approximate what the view shows: dim them rather than claim they match.
-      style={slice.aligned ? undefined : { opacity: 0.45 }}
-      onPointerDown={(e) => {
-        e.currentTarget.setPointerCapture(e.pointerId);
-        jump(e.clientY);
-      }}
-      onPointerMove={(e) => {
-        if (e.buttons & 1) jump(e.clientY);
-      }}
-    >
-      {labeled.map((n) => (
-        <span key={n} className={`tick ${PROVENANCE_CLASS[flags[n]!] ?? ''}`} style={{ bottom: pos(n) }} />
-      ))}
-      <span className="thumb" style={{ bottom: pos(slice.index) }} />
-    </div>
+      {strip}
+      <div
+        ref={ref}
+        className="slice-scroller"
+        data-testid={`slice-scroller-${view}`}
+        data-labeled-slices={labeled.join(',')}
+        data-current={slice.index}
+        data-aligned={slice.aligned ? 'true' : 'false'}
+        role="slider"
+        aria-label={`${view} slice`}
+        aria-valuemin={1}
+        aria-valuemax={slice.count}
+        aria-valuenow={slice.index + 1}
+        title={
+          slice.aligned
+            ? `Slice ${slice.index + 1} of ${slice.count}; ${labeled.length} labeled. Click or drag to move.`
+            : `This view cuts across the volume's slices: the marks are the nearest slices', ${labeled.length} labeled. Click or drag to move.`
+        }
+        // Across the grid the marks only approximate what the view shows: dim them rather than claim they match.
+        style={slice.aligned ? undefined : { opacity: 0.45 }}
+        onPointerDown={(e) => {
+          e.currentTarget.setPointerCapture(e.pointerId);
+          jump(e.clientY);
+        }}
+        onPointerMove={(e) => {
+          if (e.buttons & 1) jump(e.clientY);
+        }}
+      >
+        {labeled.map((n) => (
+          <span key={n} className={`tick ${PROVENANCE_CLASS[flags[n]!] ?? ''}`} style={{ bottom: pos(n) }} />
+        ))}
+        <span className="thumb" style={{ bottom: pos(slice.index) }} />
+      </div>
     </>
   );
 }

@@ -27,12 +27,18 @@ export function StatusBar() {
       <span title="Label under the cursor">{hover && hover.value ? `Label ${label ? label.name : hover.label ? `#${hover.label}` : 'background'}` : ''}</span>
       <span className="spacer" />
       {window && (
-        <span data-testid="window-level" data-width={windowWidthLevel(window).width} data-level={windowWidthLevel(window).level} title={`Window width and level (centre): intensities ${fmt(window[0])} to ${fmt(window[1])} run from black to white`}>
+        <span
+          data-testid="window-level"
+          data-width={windowWidthLevel(window).width}
+          data-level={windowWidthLevel(window).level}
+          title={`Window width and level (centre): intensities ${fmt(window[0])} to ${fmt(window[1])} run from black to white`}
+        >
           {formatWindowLevel(window)}
         </span>
       )}
-      {g && entry && (
-        lengthUnit(entry.volume) === 'mm' ? (
+      {g &&
+        entry &&
+        (lengthUnit(entry.volume) === 'mm' ? (
           <span title="Dimensions and voxel size">
             {g.dims.join('×')} · {g.spacing.map((s) => s.toFixed(2)).join('×')} mm
           </span>
@@ -40,8 +46,7 @@ export function StatusBar() {
           <span data-testid="image-size" title="Image size in pixels; the file gives no physical pixel size, so lengths are in pixels">
             {g.dims.slice(0, 2).join('×')} px
           </span>
-        )
-      )}
+        ))}
     </footer>
   );
 }

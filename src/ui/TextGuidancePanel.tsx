@@ -130,9 +130,13 @@ function TakTextPanel() {
       <h3 className="subhead">Text prompts · TAK</h3>
       <p className="hint">
         Each class’s description of where it lies and what shape it has (yours, or built-in anatomy defaults) sets up{' '}
-        <Term symbol="TAK: the controller, an MLP that turns [T_pos, T_shape, F] into each class's dynamic head">a small part of the network that draws that class</Term>
+        <Term symbol="TAK: the controller, an MLP that turns [T_pos, T_shape, F] into each class's dynamic head">
+          a small part of the network that draws that class
+        </Term>
         , and training{' '}
-        <Term symbol="TAK: L_con, the contrastive alignment of V-Net features to the class texts (eq. 2, weight λ_c)">pulls the 3D network’s features toward the matching text</Term>
+        <Term symbol="TAK: L_con, the contrastive alignment of V-Net features to the class texts (eq. 2, weight λ_c)">
+          pulls the 3D network’s features toward the matching text
+        </Term>
         .
       </p>
       <TextReadinessHint preset="tak" />
@@ -164,7 +168,11 @@ export function TextGuidancePanel() {
   const termSymbols = terms.map((t) => TERM_SYMBOLS[t] ?? t).join('; ');
   const lossSeries = [
     { name: 'total', color: '#e4e7ee', points: (vlm?.losses ?? []).map((l) => [l.step, l.total] as [number, number]) },
-    ...terms.map((t) => ({ name: TERM_NAMES[t] ?? t, color: TERM_COLOURS[t] ?? '#a3e635', points: (vlm?.losses ?? []).map((l) => [l.step, l.terms[t] ?? 0] as [number, number]) })),
+    ...terms.map((t) => ({
+      name: TERM_NAMES[t] ?? t,
+      color: TERM_COLOURS[t] ?? '#a3e635',
+      points: (vlm?.losses ?? []).map((l) => [l.step, l.terms[t] ?? 0] as [number, number]),
+    })),
   ];
   const retrieval = vlm?.retrieval ?? [];
   const latest = retrieval[retrieval.length - 1];
@@ -188,27 +196,53 @@ export function TextGuidancePanel() {
           pre-training teaches an image model and a text model to agree on your slices and descriptions
         </Term>
         ; then each class’s description{' '}
-        <Term symbol={preset === 'promptssl' ? 'PromptSSL: prompt-guided mask (eq. 8) merged with the teacher, L_semi (eq. 13–15)' : 'DuSSS: text-guided mask (eq. 11) merged with the teacher, L_semi (eq. 16–18)'}>
+        <Term
+          symbol={
+            preset === 'promptssl'
+              ? 'PromptSSL: prompt-guided mask (eq. 8) merged with the teacher, L_semi (eq. 13–15)'
+              : 'DuSSS: text-guided mask (eq. 11) merged with the teacher, L_semi (eq. 16–18)'
+          }
+        >
           marks where that class should be, and this mark corrects the teacher’s pseudo-label
         </Term>
         .
       </p>
       <TextReadinessHint preset={preset === 'promptssl' ? 'promptssl' : 'duss'} />
       {pretraining && vlm && (
-        <div className="progress inline" role="progressbar" aria-valuemin={0} aria-valuemax={vlm.totalSteps} aria-valuenow={vlm.step} data-testid="vlm-progress">
+        <div
+          className="progress inline"
+          role="progressbar"
+          aria-valuemin={0}
+          aria-valuemax={vlm.totalSteps}
+          aria-valuenow={vlm.step}
+          data-testid="vlm-progress"
+        >
           <div className="progress-fill" style={{ width: `${(100 * vlm.step) / Math.max(1, vlm.totalSteps)}%` }} />
-          <span className="progress-label" title={`Contrastive temperature τ ${vlm.tau.toFixed(3)}: learned; lower means the model picks one text over the others more sharply`}>
+          <span
+            className="progress-label"
+            title={`Contrastive temperature τ ${vlm.tau.toFixed(3)}: learned; lower means the model picks one text over the others more sharply`}
+          >
             Pre-training {vlm.step}/{vlm.totalSteps} steps
           </span>
         </div>
       )}
       {pretraining && (
-        <button data-testid="skip-pretraining" disabled={status !== 'running'} onClick={() => c?.skipPretraining()} title="Stop aligning now and start segmentation training with the model as it is">
+        <button
+          data-testid="skip-pretraining"
+          disabled={status !== 'running'}
+          onClick={() => c?.skipPretraining()}
+          title="Stop aligning now and start segmentation training with the model as it is"
+        >
           Go on to segmentation
         </button>
       )}
       <TextProviderPicker />
-      <button className="small" data-testid="export-prompt-bank" onClick={() => void c?.exportPromptBank()} title="Download every class prompt and image description with its vector, as a prompt bank file">
+      <button
+        className="small"
+        data-testid="export-prompt-bank"
+        onClick={() => void c?.exportPromptBank()}
+        title="Download every class prompt and image description with its vector, as a prompt bank file"
+      >
         Export prompt bank
       </button>
       {vlm && (
@@ -217,8 +251,12 @@ export function TextGuidancePanel() {
             Pre-training loss
           </h4>
           <LineChart series={lossSeries} logY xLabel="step" testId="vlm-loss-chart" formatY={(y) => (y >= 0.1 ? y.toFixed(2) : y.toExponential(0))} />
-          <h4 className="minihead" title="Image→text retrieval: the share of held-out slices whose own text is the most similar of all the workspace's texts. Clearly above chance means the descriptions carry a signal.">
-            Slices matched to their own text {latest ? `${(100 * latest.accuracy).toFixed(0)} % (chance ${(100 * latest.chance).toFixed(0)} %, ${latest.pairs} held-out pairs)` : '–'}
+          <h4
+            className="minihead"
+            title="Image→text retrieval: the share of held-out slices whose own text is the most similar of all the workspace's texts. Clearly above chance means the descriptions carry a signal."
+          >
+            Slices matched to their own text{' '}
+            {latest ? `${(100 * latest.accuracy).toFixed(0)} % (chance ${(100 * latest.chance).toFixed(0)} %, ${latest.pairs} held-out pairs)` : '–'}
           </h4>
           <LineChart series={retrievalSeries} yRange={[0, 1]} xLabel="step" testId="vlm-retrieval-chart" formatY={(y) => y.toFixed(2)} />
         </>

@@ -96,7 +96,9 @@ export function ToolPanel() {
             title={`${t.label} (${TOOL_KEYS[t.tool]}) — ${t.help}`}
             onClick={() => setTool(t.tool)}
           >
-            <span className="tool-icon" aria-hidden="true">{t.icon}</span>
+            <span className="tool-icon" aria-hidden="true">
+              {t.icon}
+            </span>
             <span>{t.label}</span>
           </button>
         ))}
@@ -127,16 +129,34 @@ export function ToolPanel() {
           value={tools.brushSizeMm}
           onChange={(e) => setBrushSize(Number(e.currentTarget.value))}
         />
-        <span className="unit" data-testid="brush-size-unit">{px ? 'px' : 'mm'}</span>
+        <span className="unit" data-testid="brush-size-unit">
+          {px ? 'px' : 'mm'}
+        </span>
       </label>
       {tools.tool === 'threshold' && (
         <div className="field threshold" title="The threshold brush paints only voxels whose intensity lies in this range">
           <span>Range</span>
-          <input type="number" className="num" aria-label="Threshold minimum" value={tools.thresholdRange[0]} onChange={(e) => setThresholdRange([Number(e.currentTarget.value), tools.thresholdRange[1]])} />
+          <input
+            type="number"
+            className="num"
+            aria-label="Threshold minimum"
+            value={tools.thresholdRange[0]}
+            onChange={(e) => setThresholdRange([Number(e.currentTarget.value), tools.thresholdRange[1]])}
+          />
           <span>–</span>
-          <input type="number" className="num" aria-label="Threshold maximum" value={tools.thresholdRange[1]} onChange={(e) => setThresholdRange([tools.thresholdRange[0], Number(e.currentTarget.value)])} />
+          <input
+            type="number"
+            className="num"
+            aria-label="Threshold maximum"
+            value={tools.thresholdRange[1]}
+            onChange={(e) => setThresholdRange([tools.thresholdRange[0], Number(e.currentTarget.value)])}
+          />
           {window && (
-            <button className="small" title="Use the current window as the range" onClick={() => setThresholdRange([Math.round(window[0]), Math.round(window[1])])}>
+            <button
+              className="small"
+              title="Use the current window as the range"
+              onClick={() => setThresholdRange([Math.round(window[0]), Math.round(window[1])])}
+            >
               = window
             </button>
           )}
@@ -145,7 +165,15 @@ export function ToolPanel() {
       <h3 className="subhead">Labels</h3>
       <label className="field" title="Label opacity (, and .)">
         <span>Opacity</span>
-        <input type="range" data-testid="label-opacity" min={0} max={1} step={0.05} value={tools.labelOpacity} onChange={(e) => setOpacity(Number(e.currentTarget.value))} />
+        <input
+          type="range"
+          data-testid="label-opacity"
+          min={0}
+          max={1}
+          step={0.05}
+          value={tools.labelOpacity}
+          onChange={(e) => setOpacity(Number(e.currentTarget.value))}
+        />
         <span className="unit">{Math.round(tools.labelOpacity * 100)}%</span>
       </label>
       <label className="check" title="Draw label outlines (O)">

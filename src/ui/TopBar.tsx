@@ -33,7 +33,10 @@ export function TopBar({ onHelp, onGuide, guideShown }: { onHelp: () => void; on
 
   const openList = (list: FileList | null): void => {
     if (!list || list.length === 0) return;
-    void openFilesCommand(appStore, [...list].map((f) => fromFile(f)));
+    void openFilesCommand(
+      appStore,
+      [...list].map((f) => fromFile(f)),
+    );
   };
 
   return (
@@ -43,7 +46,9 @@ export function TopBar({ onHelp, onGuide, guideShown }: { onHelp: () => void; on
         <span>Pseudolab</span>
       </div>
       <div className="toolbar-group">
-        <button onClick={openFilePicker} title="Open NIfTI, DICOM, PNG or JPEG files, and a CSV of image descriptions (Ctrl+O)">Open files</button>
+        <button onClick={openFilePicker} title="Open NIfTI, DICOM, PNG or JPEG files, and a CSV of image descriptions (Ctrl+O)">
+          Open files
+        </button>
         <input
           type="file"
           multiple
@@ -55,10 +60,17 @@ export function TopBar({ onHelp, onGuide, guideShown }: { onHelp: () => void; on
             e.currentTarget.value = '';
           }}
         />
-        <button onClick={() => folderRef.current?.click()} title="Open a folder: a DICOM series, a Medical Segmentation Decathlon dataset, or a MoNuSeg folder (img/, labelcol/ and a CSV of descriptions)">
+        <button
+          onClick={() => folderRef.current?.click()}
+          title="Open a folder: a DICOM series, a Medical Segmentation Decathlon dataset, or a MoNuSeg folder (img/, labelcol/ and a CSV of descriptions)"
+        >
           Open folder
         </button>
-        <button data-testid="open-dicomweb" onClick={() => setServerOpen(true)} title="Browse a PACS or other DICOMweb server, open a series from it, and store labels back as DICOM SEG">
+        <button
+          data-testid="open-dicomweb"
+          onClick={() => setServerOpen(true)}
+          title="Browse a PACS or other DICOMweb server, open a series from it, and store labels back as DICOM SEG"
+        >
           Open from server
         </button>
         {serverOpen && <DicomWebDialog onClose={() => setServerOpen(false)} />}
@@ -83,7 +95,11 @@ export function TopBar({ onHelp, onGuide, guideShown }: { onHelp: () => void; on
         </button>
       </div>
       <div className="toolbar-group">
-        <button disabled={!hasVolume} onClick={() => importRef.current?.click()} title="Import a label file (NIfTI or PNG mask) onto the active volume, sizes must match; or a DICOM SEG onto its series">
+        <button
+          disabled={!hasVolume}
+          onClick={() => importRef.current?.click()}
+          title="Import a label file (NIfTI or PNG mask) onto the active volume, sizes must match; or a DICOM SEG onto its series"
+        >
           Import labels
         </button>
         <input
@@ -114,7 +130,11 @@ export function TopBar({ onHelp, onGuide, guideShown }: { onHelp: () => void; on
           accept=".nii,.gz,.dcm,.json,application/dicom"
           onChange={(e) => {
             const list = e.currentTarget.files;
-            if (list?.length) void importPredictionsCommand(appStore, [...list].map((f) => fromFile(f)));
+            if (list?.length)
+              void importPredictionsCommand(
+                appStore,
+                [...list].map((f) => fromFile(f)),
+              );
             e.currentTarget.value = '';
           }}
         />
@@ -131,18 +151,38 @@ export function TopBar({ onHelp, onGuide, guideShown }: { onHelp: () => void; on
           </button>
           {exportOpen && (
             <div className="menu" role="menu" onMouseLeave={() => setExportOpen(false)}>
-              <button role="menuitem" data-testid="export-active" onClick={() => { setExportOpen(false); exportActiveLabelsCommand(appStore); }}>
+              <button
+                role="menuitem"
+                data-testid="export-active"
+                onClick={() => {
+                  setExportOpen(false);
+                  exportActiveLabelsCommand(appStore);
+                }}
+              >
                 Active volume (.nii.gz + .json)
               </button>
-              <button role="menuitem" data-testid="export-all" onClick={() => { setExportOpen(false); void exportAllLabelsCommand(appStore); }}>
+              <button
+                role="menuitem"
+                data-testid="export-all"
+                onClick={() => {
+                  setExportOpen(false);
+                  void exportAllLabelsCommand(appStore);
+                }}
+              >
                 All {volumeCount} volumes (.zip)
               </button>
               <button
                 role="menuitem"
                 data-testid="export-dicom-seg"
                 disabled={segBlocker !== null}
-                title={segBlocker ?? 'The active series\' labels as a DICOM Segmentation in its study: one segment per class (painted MANUAL, accepted pseudo-labels SEMIAUTOMATIC), frames on the source slices'}
-                onClick={() => { setExportOpen(false); exportDicomSegCommand(appStore); }}
+                title={
+                  segBlocker ??
+                  "The active series' labels as a DICOM Segmentation in its study: one segment per class (painted MANUAL, accepted pseudo-labels SEMIAUTOMATIC), frames on the source slices"
+                }
+                onClick={() => {
+                  setExportOpen(false);
+                  exportDicomSegCommand(appStore);
+                }}
               >
                 DICOM SEG (.dcm)
               </button>
@@ -150,18 +190,44 @@ export function TopBar({ onHelp, onGuide, guideShown }: { onHelp: () => void; on
                 role="menuitem"
                 data-testid="export-nnunet"
                 title="All volumes as an nnU-Net v2 dataset (imagesTr, labelsTr, dataset.json) for training on a cluster; voxels outside labeled slices get nnU-Net's ignore label, unlabeled volumes go to imagesTs"
-                onClick={() => { setExportOpen(false); void exportNnunetCommand(appStore, { datasetId: nnunetId, datasetName: nnunetName, includePseudoLabels: nnunetPseudoLabels }); }}
+                onClick={() => {
+                  setExportOpen(false);
+                  void exportNnunetCommand(appStore, { datasetId: nnunetId, datasetName: nnunetName, includePseudoLabels: nnunetPseudoLabels });
+                }}
               >
                 nnU-Net dataset (.zip)
               </button>
-              <label className="menu-option" title="Count slices whose pseudo-label you accepted as labeled in the nnU-Net dataset (you reviewed them); off keeps painted and imported slices only">
-                <input type="checkbox" data-testid="export-nnunet-pseudo" checked={nnunetPseudoLabels} onChange={(e) => setNnunetPseudoLabels(e.currentTarget.checked)} />
+              <label
+                className="menu-option"
+                title="Count slices whose pseudo-label you accepted as labeled in the nnU-Net dataset (you reviewed them); off keeps painted and imported slices only"
+              >
+                <input
+                  type="checkbox"
+                  data-testid="export-nnunet-pseudo"
+                  checked={nnunetPseudoLabels}
+                  onChange={(e) => setNnunetPseudoLabels(e.currentTarget.checked)}
+                />
                 with accepted pseudo-labels
               </label>
               <label className="menu-option" title="nnU-Net's dataset number (1–999) and name: the folder becomes Dataset<number>_<name>">
                 Dataset
-                <input type="number" className="menu-number" data-testid="export-nnunet-id" min={1} max={999} value={nnunetId} onChange={(e) => setNnunetId(Math.min(999, Math.max(1, Math.round(Number(e.currentTarget.value)) || 1)))} />
-                <input type="text" className="menu-text" data-testid="export-nnunet-name" value={nnunetName} spellCheck={false} onChange={(e) => setNnunetName(e.currentTarget.value)} />
+                <input
+                  type="number"
+                  className="menu-number"
+                  data-testid="export-nnunet-id"
+                  min={1}
+                  max={999}
+                  value={nnunetId}
+                  onChange={(e) => setNnunetId(Math.min(999, Math.max(1, Math.round(Number(e.currentTarget.value)) || 1)))}
+                />
+                <input
+                  type="text"
+                  className="menu-text"
+                  data-testid="export-nnunet-name"
+                  value={nnunetName}
+                  spellCheck={false}
+                  onChange={(e) => setNnunetName(e.currentTarget.value)}
+                />
               </label>
             </div>
           )}
@@ -169,7 +235,12 @@ export function TopBar({ onHelp, onGuide, guideShown }: { onHelp: () => void; on
       </div>
       <div className="spacer" />
       <SaveStatus />
-      <button data-testid="guide-toggle" aria-pressed={guideShown} onClick={onGuide} title={guideShown ? 'Hide the getting-started guide' : 'Show the getting-started guide: open files, pick a class, paint, Start, review'}>
+      <button
+        data-testid="guide-toggle"
+        aria-pressed={guideShown}
+        onClick={onGuide}
+        title={guideShown ? 'Hide the getting-started guide' : 'Show the getting-started guide: open files, pick a class, paint, Start, review'}
+      >
         Guide
       </button>
       <button className="icon-button" onClick={onHelp} title="Keyboard shortcuts (?)" aria-label="Keyboard shortcuts">

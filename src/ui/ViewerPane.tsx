@@ -49,21 +49,35 @@ function ViewportFrame({ view, mode, elRef }: { view: ViewName; mode: '2d' | '3d
   return (
     <div className={`viewport-frame view-${view}${visible ? '' : ' hidden'}${active ? ' focused' : ''}`}>
       <div className="viewport-header">
-        <span className="viewport-title" data-testid={`view-title-${view}`}>{title}</span>
+        <span className="viewport-title" data-testid={`view-title-${view}`}>
+          {title}
+        </span>
         {slice && slice.count > 1 && (
           <span
             className="viewport-slice"
             data-testid={`slice-index-${view}`}
             data-aligned={aligned ? 'true' : 'false'}
-            title={aligned ? `Slice ${slice.index + 1} of ${slice.count} along the volume's ${AXIS_NAMES[slice.axis]} axis` : `This view cuts across the volume's slices; nearest ${AXIS_NAMES[slice.axis]}-slice at its centre`}
+            title={
+              aligned
+                ? `Slice ${slice.index + 1} of ${slice.count} along the volume's ${AXIS_NAMES[slice.axis]} axis`
+                : `This view cuts across the volume's slices; nearest ${AXIS_NAMES[slice.axis]}-slice at its centre`
+            }
           >
             {aligned ? '' : '≈ '}
             {slice.index + 1} / {slice.count}
           </span>
         )}
-        {labeled && <span className="badge" title="This slice is labeled: ground truth for training">labeled</span>}
+        {labeled && (
+          <span className="badge" title="This slice is labeled: ground truth for training">
+            labeled
+          </span>
+        )}
         {!aligned && visible && (
-          <span className="badge" data-testid={`oblique-${view}`} title="Painting is off in this view: it cuts across the volume's slice grid. Switch Views to acquisition grid (G).">
+          <span
+            className="badge"
+            data-testid={`oblique-${view}`}
+            title="Painting is off in this view: it cuts across the volume's slice grid. Switch Views to acquisition grid (G)."
+          >
             across slices: no painting
           </span>
         )}
@@ -204,7 +218,13 @@ export function ViewerPane() {
   }, [controller, entry?.volume.id, slices]);
 
   return (
-    <div ref={grid} className={`viewer-grid ${mode === '2d' ? 'one' : 'three'}`} data-testid="viewer" data-ready={controller ? 'true' : 'false'} data-volume-id={entry?.volume.id ?? ''}>
+    <div
+      ref={grid}
+      className={`viewer-grid ${mode === '2d' ? 'one' : 'three'}`}
+      data-testid="viewer"
+      data-ready={controller ? 'true' : 'false'}
+      data-volume-id={entry?.volume.id ?? ''}
+    >
       <ViewportFrame view="axial" mode={mode} elRef={axial} />
       <ViewportFrame view="coronal" mode={mode} elRef={coronal} />
       <ViewportFrame view="sagittal" mode={mode} elRef={sagittal} />

@@ -25,7 +25,11 @@ function VolumeItem({ id }: { id: string }) {
       data-total={p.total}
       aria-current={active ? 'true' : undefined}
     >
-      <button className="volume-select" onClick={() => setActive(id)} title={`${volume.name} — ${ni}×${nj}×${nk} voxels${volume.description ? `\n“${volume.description}”` : ''}`}>
+      <button
+        className="volume-select"
+        onClick={() => setActive(id)}
+        title={`${volume.name} — ${ni}×${nj}×${nk} voxels${volume.description ? `\n“${volume.description}”` : ''}`}
+      >
         <span className="volume-name">{volume.name}</span>
         <span className="volume-meta">
           {kind} · {nk > 1 ? `${ni}×${nj}×${nk}` : `${ni}×${nj}`}
@@ -40,7 +44,12 @@ function VolumeItem({ id }: { id: string }) {
           </span>
         </span>
       </button>
-      <button className="icon-button remove" aria-label={`Close ${volume.name}`} title="Close this volume (its labels are discarded)" onClick={() => setConfirming(true)}>
+      <button
+        className="icon-button remove"
+        aria-label={`Close ${volume.name}`}
+        title="Close this volume (its labels are discarded)"
+        onClick={() => setConfirming(true)}
+      >
         ×
       </button>
       {confirming && (

@@ -16,7 +16,10 @@ describe('plainRunError', () => {
   });
 
   it('leaves a plain message alone and drops details that repeat it', () => {
-    expect(plainRunError('Paint at least one slice first.', 'Paint at least one slice first.')).toEqual({ text: 'Paint at least one slice first.', details: null });
+    expect(plainRunError('Paint at least one slice first.', 'Paint at least one slice first.')).toEqual({
+      text: 'Paint at least one slice first.',
+      details: null,
+    });
     expect(plainRunError('Paint at least one slice first.', 'more')).toEqual({ text: 'Paint at least one slice first.', details: 'more' });
   });
 });

@@ -29,7 +29,9 @@ export function useModelLayers(controller: ViewerController | null, volumeId: st
     const sources: ModelLayerSources | null =
       prediction || predicted
         ? {
-            live: prediction ? { labels: prediction.labels, uncertainty: prediction.uncertainty, sliceStep: prediction.sliceStep, rejected: prediction.rejected } : null,
+            live: prediction
+              ? { labels: prediction.labels, uncertainty: prediction.uncertainty, sliceStep: prediction.sliceStep, rejected: prediction.rejected }
+              : null,
             ...(t ? { textMask: t.labels, merged: t.merged } : {}),
             ...(plane ? { activation: plane } : {}),
             ...(predicted ? { predictions: predicted } : {}),

@@ -46,7 +46,14 @@ describe('cameraOnSlice', () => {
         const cam = camera(g, 'grid', view, [g.dims[0] / 3 + 0.3, g.dims[1] / 2 - 0.4, g.dims[2] / 2 + 0.45]);
         const axis = sliceInfoOf(g, view, '3d', 'grid', cam.focalPoint, cam.viewPlaneNormal).axis;
         const count = g.dims[axis];
-        for (const [asked, expected] of [[0, 0], [1, 1], [Math.floor(count / 2), Math.floor(count / 2)], [count - 1, count - 1], [count + 5, count - 1], [-3, 0]]) {
+        for (const [asked, expected] of [
+          [0, 0],
+          [1, 1],
+          [Math.floor(count / 2), Math.floor(count / 2)],
+          [count - 1, count - 1],
+          [count + 5, count - 1],
+          [-3, 0],
+        ]) {
           const moved = cameraOnSlice(g, cam, asked!);
           // Slice index → world → slice index: the new focal point lies on that slice's centre plane.
           expect(worldToVoxel(g, moved.focalPoint)[axis]).toBeCloseTo(expected!, 9);

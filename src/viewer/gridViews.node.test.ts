@@ -10,17 +10,7 @@ import {
   type Vec3,
   type VolumeGeometry,
 } from '../volume/geometry.ts';
-import {
-  gridViews,
-  indexAt,
-  isGridAligned,
-  PATIENT_PLANES,
-  shiftToSlice,
-  sliceAxisOf,
-  slicesCrossed,
-  viewPlanes,
-  viewSlice,
-} from './gridViews.ts';
+import { gridViews, indexAt, isGridAligned, PATIENT_PLANES, shiftToSlice, sliceAxisOf, slicesCrossed, viewPlanes, viewSlice } from './gridViews.ts';
 import { strokeSlices } from './strokes.ts';
 import { add, HAVE_MR_SERIES, mrSeriesGeometry, paintDisk, syntheticOblique } from './testing/geometries.ts';
 
@@ -76,7 +66,11 @@ describe('grid views', () => {
     const g = syntheticOblique();
     expectGridViewsExact(g);
     const views = gridViews(g);
-    expect(views).toMatchObject({ axial: { axis: 2, looksLike: 'axial' }, coronal: { axis: 1, looksLike: 'coronal' }, sagittal: { axis: 0, looksLike: 'sagittal' } });
+    expect(views).toMatchObject({
+      axial: { axis: 2, looksLike: 'axial' },
+      coronal: { axis: 1, looksLike: 'coronal' },
+      sagittal: { axis: 0, looksLike: 'sagittal' },
+    });
     // Radiological: seen from the feet, patient left (+x) on screen right, voxel rows level.
     const a = views.axial.plane;
     expect(dot(a.viewPlaneNormal, [0, 0, -1])).toBeGreaterThan(0.9);
@@ -91,7 +85,18 @@ describe('grid views', () => {
   });
 
   it('on an axis-aligned volume, grid and patient frames are the same cameras', () => {
-    const g = geometryFromAffine([40, 50, 30], affineFromParts([[1, 0, 0], [0, 1, 0], [0, 0, 1]], [1, 1, 2], [0, 0, 0]));
+    const g = geometryFromAffine(
+      [40, 50, 30],
+      affineFromParts(
+        [
+          [1, 0, 0],
+          [0, 1, 0],
+          [0, 0, 1],
+        ],
+        [1, 1, 2],
+        [0, 0, 0],
+      ),
+    );
     const grid = viewPlanes(g, 'grid');
     for (const v of ['axial', 'coronal', 'sagittal'] as const) {
       grid[v].viewPlaneNormal.forEach((x, c) => expect(x).toBeCloseTo(PATIENT_PLANES[v].viewPlaneNormal[c]!, 12));

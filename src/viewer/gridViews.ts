@@ -1,13 +1,4 @@
-import {
-  axisStep,
-  dot,
-  invert,
-  normalize,
-  transformPoint,
-  type Vec3,
-  type VolumeGeometry,
-  type VoxelAxis,
-} from '../volume/geometry.ts';
+import { axisStep, dot, invert, normalize, transformPoint, type Vec3, type VolumeGeometry, type VoxelAxis } from '../volume/geometry.ts';
 
 /**
  * Which planes the three views show, and which voxel-grid slice each view is on. Pure maths over a volume's

@@ -12,13 +12,7 @@ export interface VoxelSample {
  * Samples a volume and its labels at a world point: the voxel whose centre is nearest, its `channels` values
  * (interleaved, i fastest) and its label.
  */
-export function sampleAt(
-  g: VolumeGeometry,
-  channels: number,
-  voxels: ArrayLike<number>,
-  labels: ArrayLike<number>,
-  world: Vec3,
-): VoxelSample {
+export function sampleAt(g: VolumeGeometry, channels: number, voxels: ArrayLike<number>, labels: ArrayLike<number>, world: Vec3): VoxelSample {
   const voxel = voxelOf(g, world);
   const { dims } = g;
   const inside = voxel[0] >= 0 && voxel[0] < dims[0] && voxel[1] >= 0 && voxel[1] < dims[1] && voxel[2] >= 0 && voxel[2] < dims[2];

@@ -7,7 +7,13 @@ import { takeWrittenBox, type SliceWriteRecord } from './labelWrites.ts';
 function slices(width: number, height: number, depth: number) {
   const buffer = new Uint8Array(width * height * depth);
   const managers = Array.from({ length: depth }, (_, k) =>
-    utilities.VoxelManager.createImageVoxelManager({ width, height, scalarData: buffer.subarray(k * width * height, (k + 1) * width * height), numberOfComponents: 1, id: `k${k}` }),
+    utilities.VoxelManager.createImageVoxelManager({
+      width,
+      height,
+      scalarData: buffer.subarray(k * width * height, (k + 1) * width * height),
+      numberOfComponents: 1,
+      id: `k${k}`,
+    }),
   );
   return { buffer, managers, records: managers as unknown as SliceWriteRecord[] };
 }

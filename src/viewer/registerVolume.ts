@@ -138,9 +138,7 @@ export function registerVolume(volume: Volume, labels: LabelMap, window: [number
   const planes = slicePlanes(volume.geometry);
   const sliceLength = dims[0] * dims[1];
   const frameOfReferenceUID =
-    volume.source.format === 'dicom' && volume.source.frameOfReferenceUID
-      ? volume.source.frameOfReferenceUID
-      : `pseudolab-for-${volume.id}`;
+    volume.source.format === 'dicom' && volume.source.frameOfReferenceUID ? volume.source.frameOfReferenceUID : `pseudolab-for-${volume.id}`;
   const imageIds: string[] = [];
   const labelImageIds: string[] = [];
   for (let k = 0; k < dims[2]; k++) {
@@ -199,7 +197,10 @@ export function registerOverlay(volume: Volume, reg: RegisteredVolume, buffer: U
   for (let k = 0; k < dims[2]; k++) {
     const id = `${SCHEME}:${volume.id}:${kind}:${k}`;
     const data = sliceOf(buffer, k, sliceLength);
-    setImageMetadata(id, moduleSet(planes[k]!, [dims[0], dims[1]], data, 1, { uid: `${volume.id}-${kind}`, modality: 'SEG' }, frameOfReferenceUID, [0, 255], k + 1));
+    setImageMetadata(
+      id,
+      moduleSet(planes[k]!, [dims[0], dims[1]], data, 1, { uid: `${volume.id}-${kind}`, modality: 'SEG' }, frameOfReferenceUID, [0, 255], k + 1),
+    );
     putLocalImage(id, data, planes[k]!, [dims[0], dims[1]], 1, reg.imageIds[k], [0, 255]);
     imageIds.push(id);
   }

@@ -8,17 +8,9 @@ import type { SliceInfo, ViewMode, ViewName } from './viewTypes.ts';
  * it looks like (a sagittal acquisition's k-slices read "Sagittal" in the axial slot); a patient-axis view, or a
  * grid view that no longer lies on the grid, keeps its slot's name.
  */
-export function sliceInfoOf(
-  g: VolumeGeometry,
-  view: ViewName,
-  mode: ViewMode,
-  frame: ViewFrame,
-  focalPoint: Vec3,
-  viewPlaneNormal: Vec3,
-): SliceInfo {
+export function sliceInfoOf(g: VolumeGeometry, view: ViewName, mode: ViewMode, frame: ViewFrame, focalPoint: Vec3, viewPlaneNormal: Vec3): SliceInfo {
   const s = viewSlice(g, focalPoint, viewPlaneNormal);
   const slot = mode === '3d' && view !== 'single' ? view : null;
   const looksLike = slot ? (frame === 'grid' && s.aligned ? gridViews(g)[slot].looksLike : slot) : null;
   return { view, axis: s.axis, index: s.index, count: s.count, aligned: s.aligned, looksLike };
 }
-

@@ -127,4 +127,3 @@ describe('strokeSlices', () => {
     expect(refusalMessage(8.6)).toMatch(/9 slices.*acquisition grid.*key G/);
   });
 });
-

@@ -31,16 +31,26 @@ export function listenToViews(elements: ViewerElements, h: ViewInputHandlers): (
   let hoverFrame = 0;
   for (const view of [...ORTHO_VIEWS, 'single'] as ViewName[]) {
     const el = elements[view];
-    on<PointerEvent>(el, 'pointerdown', (ev) => {
-      h.activate(view);
-      h.press(view, ev);
-    }, true);
+    on<PointerEvent>(
+      el,
+      'pointerdown',
+      (ev) => {
+        h.activate(view);
+        h.press(view, ev);
+      },
+      true,
+    );
     // The belt to the braces of `press`: cornerstone's tools start on mousedown.
-    on<MouseEvent>(el, 'mousedown', (ev) => {
-      if (!h.blocksMouseDown(view, ev)) return;
-      ev.preventDefault();
-      ev.stopImmediatePropagation();
-    }, true);
+    on<MouseEvent>(
+      el,
+      'mousedown',
+      (ev) => {
+        if (!h.blocksMouseDown(view, ev)) return;
+        ev.preventDefault();
+        ev.stopImmediatePropagation();
+      },
+      true,
+    );
     on<MouseEvent>(el, 'mousemove', (ev) => {
       h.activate(view);
       cancelAnimationFrame(hoverFrame);

@@ -1,10 +1,4 @@
-import {
-  Enums as CoreEnums,
-  getRenderingCapabilities,
-  init as initCore,
-  type RenderingEngine,
-  type Types,
-} from '@cornerstonejs/core';
+import { Enums as CoreEnums, getRenderingCapabilities, init as initCore, type RenderingEngine, type Types } from '@cornerstonejs/core';
 import { init as initTools, synchronizers, type Types as ToolTypes } from '@cornerstonejs/tools';
 import { installMetadataProvider } from './metadataProvider.ts';
 import { chooseRenderScale, scaleDevicePixelRatio, storedRenderScale } from './renderScale.ts';

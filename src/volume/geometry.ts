@@ -7,12 +7,7 @@
 export type Vec3 = [number, number, number];
 
 /** Row-major 4×4 matrix: world = M · [i, j, k, 1]ᵀ. */
-export type Mat4 = [
-  number, number, number, number,
-  number, number, number, number,
-  number, number, number, number,
-  number, number, number, number,
-];
+export type Mat4 = [number, number, number, number, number, number, number, number, number, number, number, number, number, number, number, number];
 
 export interface VolumeGeometry {
   /** Voxel counts along i (fastest in memory), j, k. */
@@ -33,11 +28,7 @@ export function mat4At(m: Mat4, row: number, col: number): number {
 
 export function transformPoint(m: Mat4, p: Vec3): Vec3 {
   const [x, y, z] = p;
-  return [
-    m[0] * x + m[1] * y + m[2] * z + m[3],
-    m[4] * x + m[5] * y + m[6] * z + m[7],
-    m[8] * x + m[9] * y + m[10] * z + m[11],
-  ];
+  return [m[0] * x + m[1] * y + m[2] * z + m[3], m[4] * x + m[5] * y + m[6] * z + m[7], m[8] * x + m[9] * y + m[10] * z + m[11]];
 }
 
 /** Column c of the 3×3 part: the world step of one voxel along axis c. */
@@ -66,10 +57,22 @@ export function dot(a: Vec3, b: Vec3): number {
 export function affineFromParts(directions: [Vec3, Vec3, Vec3], spacing: Vec3, origin: Vec3): Mat4 {
   const [di, dj, dk] = directions;
   return [
-    di[0] * spacing[0], dj[0] * spacing[1], dk[0] * spacing[2], origin[0],
-    di[1] * spacing[0], dj[1] * spacing[1], dk[1] * spacing[2], origin[1],
-    di[2] * spacing[0], dj[2] * spacing[1], dk[2] * spacing[2], origin[2],
-    0, 0, 0, 1,
+    di[0] * spacing[0],
+    dj[0] * spacing[1],
+    dk[0] * spacing[2],
+    origin[0],
+    di[1] * spacing[0],
+    dj[1] * spacing[1],
+    dk[1] * spacing[2],
+    origin[1],
+    di[2] * spacing[0],
+    dj[2] * spacing[1],
+    dk[2] * spacing[2],
+    origin[2],
+    0,
+    0,
+    0,
+    1,
   ];
 }
 
@@ -117,12 +120,7 @@ export function worldToVoxel(g: VolumeGeometry, world: Vec3): Vec3 {
 
 /** RAS ↔ LPS is the same flip both ways: negate the first two world rows. */
 export function flipRasLps(m: Mat4): Mat4 {
-  return [
-    -m[0], -m[1], -m[2], -m[3],
-    -m[4], -m[5], -m[6], -m[7],
-    m[8], m[9], m[10], m[11],
-    m[12], m[13], m[14], m[15],
-  ];
+  return [-m[0], -m[1], -m[2], -m[3], -m[4], -m[5], -m[6], -m[7], m[8], m[9], m[10], m[11], m[12], m[13], m[14], m[15]];
 }
 
 /**

@@ -16,10 +16,14 @@ const n = dims[0] * dims[1] * dims[2];
 const index = (i: number, j: number, k: number): number => i + dims[0] * (j + dims[1] * k);
 
 describe('diffVoxels', () => {
-  it('finds every changed voxel in ascending order, past the collector\'s first capacity, at any alignment', () => {
+  it("finds every changed voxel in ascending order, past the collector's first capacity, at any alignment", () => {
     const rand = lcg(7);
     // Offsets 1 and 3 put the two buffers out of step with each other and with 4-byte words.
-    for (const [offA, offB] of [[0, 0], [1, 1], [1, 3]] as const) {
+    for (const [offA, offB] of [
+      [0, 0],
+      [1, 1],
+      [1, 3],
+    ] as const) {
       const committed = new Uint8Array(n + offA).subarray(offA);
       const current = new Uint8Array(n + offB).subarray(offB);
       const expected: number[] = [];

@@ -192,12 +192,7 @@ export function diffVoxels(committed: Uint8Array, current: Uint8Array): Pick<Lab
  * `diffVoxels` restricted to a box: the same edit whenever every difference lies inside it, in the same
  * (ascending linear) order, at a cost of the box's size. The box is clipped to the volume.
  */
-export function diffVoxelsInBox(
-  committed: Uint8Array,
-  current: Uint8Array,
-  dims: Vec3,
-  box: VoxelBox,
-): Pick<LabelEdit, 'indices' | 'before' | 'after'> {
+export function diffVoxelsInBox(committed: Uint8Array, current: Uint8Array, dims: Vec3, box: VoxelBox): Pick<LabelEdit, 'indices' | 'before' | 'after'> {
   if (committed.length !== current.length) throw new Error('diffVoxelsInBox: buffers differ in length');
   if (current.length !== voxelCount(dims)) throw new Error('diffVoxelsInBox: buffer and dims disagree');
   const [ni, nj] = dims;

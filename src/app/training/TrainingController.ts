@@ -65,7 +65,12 @@ export class TrainingController {
     this.runs = new SavedRuns(store, db);
     this.labels = new LabelStream(store, () => this.client);
     this.encoders = new TextEncoders(store);
-    this.texts = new TextSync(store, this.encoders, () => this.client, () => this.volumeIds);
+    this.texts = new TextSync(
+      store,
+      this.encoders,
+      () => this.client,
+      () => this.volumeIds,
+    );
     this.unsubscribe = store.subscribe((s, prev) => {
       if (!this.client) return;
       if (s.volumes !== prev.volumes) this.labels.onVolumesChanged(s, prev);
@@ -210,7 +215,11 @@ export class TrainingController {
 
   predictAll(): void {
     if (!this.client) {
-      this.store.getState().pushMessage({ severity: 'error', subject: 'Predict all', text: 'Start training (or resume a saved model) first: predictions come from the running model.' });
+      this.store.getState().pushMessage({
+        severity: 'error',
+        subject: 'Predict all',
+        text: 'Start training (or resume a saved model) first: predictions come from the running model.',
+      });
       return;
     }
     this.store.getState().setTrainingPatch({ predictAll: { running: true, done: 0, total: 1 }, fullPredictions: {} });
@@ -281,7 +290,11 @@ export class TrainingController {
       return;
     }
     if (!this.client || !this.texts.runningTexts) {
-      s.pushMessage({ severity: 'info', subject: 'Export prompt bank', text: 'The learned text encoder lives in a running PromptSSL or DuSSS run: start one, then export.' });
+      s.pushMessage({
+        severity: 'info',
+        subject: 'Export prompt bank',
+        text: 'The learned text encoder lives in a running PromptSSL or DuSSS run: start one, then export.',
+      });
       return;
     }
     this.client.send({ type: 'exportPromptBank' });

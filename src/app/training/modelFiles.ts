@@ -21,7 +21,11 @@ export async function exportModel(store: AppStore, runs: SavedRuns): Promise<voi
   const held = runs.held;
   const latest = held && (!stored || held.step >= stored.step) ? held : stored;
   if (!latest) {
-    s.pushMessage({ severity: 'info', subject: 'Export model', text: 'There is no model yet: train for a little while (it is kept on pause, on stop and every minute or 25 steps).' });
+    s.pushMessage({
+      severity: 'info',
+      subject: 'Export model',
+      text: 'There is no model yet: train for a little while (it is kept on pause, on stop and every minute or 25 steps).',
+    });
     return;
   }
   downloadBytes(latest.bytes, `pseudolab-model-step${latest.step}.pslb`, 'application/octet-stream');
@@ -38,7 +42,9 @@ export async function importModel(store: AppStore, runs: SavedRuns, running: () 
     const values = c.classes.map((x) => x.value);
     const known = s.classes.map((x) => x.value);
     if (values.length !== known.length || values.some((v, n) => v !== known[n])) {
-      throw new Error(`it predicts ${c.classes.map((x) => x.name).join(', ')}; this workspace's classes are ${s.classes.map((x) => x.name).join(', ') || 'none'}`);
+      throw new Error(
+        `it predicts ${c.classes.map((x) => x.name).join(', ')}; this workspace's classes are ${s.classes.map((x) => x.name).join(', ') || 'none'}`,
+      );
     }
     if (!runs.db) throw new Error('browser storage is unavailable, so the model cannot be kept');
     const network = c.config.model.kind;

@@ -37,7 +37,11 @@ export function nextUncertainSlice(s: AppState): number | null {
   const scores = s.training.sliceScores[id]?.scores;
   const entry = s.volumes[id];
   if (!scores || !entry) {
-    s.pushMessage({ severity: 'info', subject: 'Review', text: 'Slice uncertainty is measured every 50 training steps on the volume on screen; it is not ready yet.' });
+    s.pushMessage({
+      severity: 'info',
+      subject: 'Review',
+      text: 'Slice uncertainty is measured every 50 training steps on the volume on screen; it is not ready yet.',
+    });
     return null;
   }
   const rejected = new Set(s.training.predictions[id]?.rejected ?? []);

@@ -10,7 +10,7 @@ import { backendOrderOf, gatherRunInputs } from './runInputs.ts';
  */
 
 describe('the inputs of a run', () => {
-  it('copies the volumes and labels, with each volume\'s labels version', () => {
+  it("copies the volumes and labels, with each volume's labels version", () => {
     const store = createAppStore();
     loadDemo(store);
     const s = store.getState();

@@ -26,9 +26,20 @@ export function gatherRunInputs(s: AppState): { inputs: RunInputs | null; notice
   const channels = active?.volume.channels ?? 1;
   const entries = s.volumeOrder.map((id) => s.volumes[id]!).filter((e) => e.volume.channels === channels);
   if (entries.length < s.volumeOrder.length) {
-    notices.push({ severity: 'warning', subject: 'Training', text: `${s.volumeOrder.length - entries.length} volume(s) of another kind (grey vs colour) are left out of this run.` });
+    notices.push({
+      severity: 'warning',
+      subject: 'Training',
+      text: `${s.volumeOrder.length - entries.length} volume(s) of another kind (grey vs colour) are left out of this run.`,
+    });
   }
-  const labeledSlices = entries.reduce((n, e) => n + e.labels.slices[2].filter((p) => p !== 0).length + e.labels.slices[0].filter((p) => p !== 0).length + e.labels.slices[1].filter((p) => p !== 0).length, 0);
+  const labeledSlices = entries.reduce(
+    (n, e) =>
+      n +
+      e.labels.slices[2].filter((p) => p !== 0).length +
+      e.labels.slices[0].filter((p) => p !== 0).length +
+      e.labels.slices[1].filter((p) => p !== 0).length,
+    0,
+  );
   if (labeledSlices === 0) {
     notices.push({ severity: 'error', subject: 'Training', text: 'Label at least one slice first: paint a structure, or mark a slice as labeled.' });
     return { inputs: null, notices };

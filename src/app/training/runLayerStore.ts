@@ -39,7 +39,15 @@ export class RunLayerStore {
       if (!labels) continue;
       if (r.kind === 'full') fullPredictions[r.volumeId] = labels;
       else if (r.kind === 'uncertainty') uncertainty.set(r.volumeId, labels);
-      else predictions[r.volumeId] = { labels, uncertainty: new Uint8Array(labels.length), sliceStep: r.sliceStep ?? new Int32Array(r.dims[2]).fill(-1), version: 1, rejected: [], text: null };
+      else
+        predictions[r.volumeId] = {
+          labels,
+          uncertainty: new Uint8Array(labels.length),
+          sliceStep: r.sliceStep ?? new Int32Array(r.dims[2]).fill(-1),
+          version: 1,
+          rejected: [],
+          text: null,
+        };
     }
     // Without its uncertainty a restored pseudo-label would pass any confidence threshold and show its doubtful voxels.
     for (const [id, u] of uncertainty) {
@@ -71,7 +79,14 @@ export class RunLayerStore {
         const dims = this.store.getState().volumes[volumeId]?.labels.dims;
         if (!dims || this.storedFull.has(labels)) continue;
         this.storedFull.add(labels);
-        await writeRunLayer(db, { run: key, volumeId, kind: 'full', dims: [dims[0], dims[1], dims[2]], sliceStep: null, pieces: await packLabels(labels, dims, undefined, whenInputQuiet) });
+        await writeRunLayer(db, {
+          run: key,
+          volumeId,
+          kind: 'full',
+          dims: [dims[0], dims[1], dims[2]],
+          sliceStep: null,
+          pieces: await packLabels(labels, dims, undefined, whenInputQuiet),
+        });
       }
     } catch {
       // Layers are a convenience for the next visit; the checkpoint itself was stored (or its problem told).

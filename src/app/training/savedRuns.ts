@@ -46,7 +46,12 @@ export class SavedRuns {
       const runs = await readRuns(this.db);
       const s = this.store.getState();
       const c = newestRun(runs);
-      s.setTrainingPatch({ savedRuns: runs.map(summaryOf), checkpoint: c ? { step: c.step, savedAt: c.savedAt, preset: c.preset, classValues: c.classValues, network: c.network, size: c.size, stored: true } : null });
+      s.setTrainingPatch({
+        savedRuns: runs.map(summaryOf),
+        checkpoint: c
+          ? { step: c.step, savedAt: c.savedAt, preset: c.preset, classValues: c.classValues, network: c.network, size: c.size, stored: true }
+          : null,
+      });
       if (!c || running()) return;
       // The saved model's method, network and size become the panel's choice, so Start resumes it.
       if ((PRESETS as readonly string[]).includes(c.preset)) s.setPreset(c.preset as PresetName);
@@ -54,7 +59,16 @@ export class SavedRuns {
       s.setModelSize(c.size);
       const layers = await this.layersOf(c.key);
       if (running()) return;
-      s.setTrainingPatch({ restored: true, step: c.step, epoch: c.epoch ?? 0, elapsedMs: c.elapsedMs ?? 0, losses: c.losses, validation: c.validation, trainedClasses: c.classes, ...layers });
+      s.setTrainingPatch({
+        restored: true,
+        step: c.step,
+        epoch: c.epoch ?? 0,
+        elapsedMs: c.elapsedMs ?? 0,
+        losses: c.losses,
+        validation: c.validation,
+        trainedClasses: c.classes,
+        ...layers,
+      });
     } catch {
       // A damaged checkpoint store only means training starts afresh.
     }
@@ -77,7 +91,12 @@ export class SavedRuns {
   }
 
   /** The stored run a Start with these choices continues, with its checkpoint; null when there is none. */
-  async resumable(want: { preset: string; network: ModelKind; size: ModelSizeChoice; classValues: readonly number[] }): Promise<{ bytes: Uint8Array; run: RunRecord | null } | null> {
+  async resumable(want: {
+    preset: string;
+    network: ModelKind;
+    size: ModelSizeChoice;
+    classValues: readonly number[];
+  }): Promise<{ bytes: Uint8Array; run: RunRecord | null } | null> {
     if (!this.db) return null;
     const runs = await readRuns(this.db).catch(() => [] as RunRecord[]);
     const match = findResumable(runs, want);
@@ -114,7 +133,7 @@ export class SavedRuns {
     this.lastCheckpoint = { bytes, step };
     let problem: string | undefined;
     if (!this.db) {
-      problem = 'this tab cannot write to the browser\'s storage';
+      problem = "this tab cannot write to the browser's storage";
     } else {
       try {
         const t = s.training;
@@ -143,10 +162,25 @@ export class SavedRuns {
     }
     // Otherwise the model is in this tab only, and the user is told once per kind of problem how to keep it.
     if (problem && problem !== this.checkpointProblem) {
-      s.pushMessage({ severity: 'warning', subject: 'Training', text: `The model at step ${step} is kept in this tab only (${problem}): use Export model to keep it in a file.` });
+      s.pushMessage({
+        severity: 'warning',
+        subject: 'Training',
+        text: `The model at step ${step} is kept in this tab only (${problem}): use Export model to keep it in a file.`,
+      });
     }
     this.checkpointProblem = problem ?? null;
-    s.setTrainingPatch({ checkpoint: { step, savedAt: record.savedAt, preset: record.preset, classValues, network: record.network, size, stored: !problem, ...(problem ? { problem } : {}) } });
+    s.setTrainingPatch({
+      checkpoint: {
+        step,
+        savedAt: record.savedAt,
+        preset: record.preset,
+        classValues,
+        network: record.network,
+        size,
+        stored: !problem,
+        ...(problem ? { problem } : {}),
+      },
+    });
   }
 
   /** Deletes the model the panel shows (its checkpoint, history and stored layers); other methods' models stay. */

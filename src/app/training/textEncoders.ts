@@ -36,7 +36,11 @@ export class TextEncoders {
     try {
       const bank = parsePromptBank(fileText, fileName);
       this.use(promptBankEncoder(bank, fileName));
-      s.pushMessage({ severity: 'info', subject: fileName, text: `Prompt bank loaded: ${bank.entries.length} texts, ${bank.dim}-d, from ${bank.encoder.name}. The next text-guided run uses it.` });
+      s.pushMessage({
+        severity: 'info',
+        subject: fileName,
+        text: `Prompt bank loaded: ${bank.entries.length} texts, ${bank.dim}-d, from ${bank.encoder.name}. The next text-guided run uses it.`,
+      });
     } catch (e) {
       s.pushMessage({ severity: 'error', subject: fileName, text: (e as Error).message });
     }
@@ -50,7 +54,10 @@ export class TextEncoders {
       // Loaded on demand: transformers.js and its ONNX runtime are large, and most sessions never pick a model.
       const { loadPretrainedTextEncoder } = await import('../../text/encoders/pretrainedTextEncoder.ts');
       const map = new Map<string, Blob>(files.map((f) => [f.webkitRelativePath || f.name, f]));
-      const encoder = await loadPretrainedTextEncoder({ kind: 'files', files: map }, { name: folder, onnxWasmUrl: new URL('ort-wasm/ort-wasm-simd-threaded.asyncify.wasm', document.baseURI).href });
+      const encoder = await loadPretrainedTextEncoder(
+        { kind: 'files', files: map },
+        { name: folder, onnxWasmUrl: new URL('ort-wasm/ort-wasm-simd-threaded.asyncify.wasm', document.baseURI).href },
+      );
       this.use(encoder);
       s.pushMessage({ severity: 'info', subject: folder, text: `Pretrained text encoder loaded (${encoder.dim}-d). The next text-guided run uses it.` });
     } catch (e) {
@@ -73,7 +80,11 @@ export class TextEncoders {
     try {
       return await this.vectorsOf([...new Set([...tak.position, ...tak.shape])]);
     } catch (e) {
-      this.store.getState().pushMessage({ severity: 'info', subject: 'Text encoder', text: `TAK's prompts are encoded by the learned text transformer instead: ${(e as Error).message}` });
+      this.store.getState().pushMessage({
+        severity: 'info',
+        subject: 'Text encoder',
+        text: `TAK's prompts are encoded by the learned text transformer instead: ${(e as Error).message}`,
+      });
       return null;
     }
   }
@@ -93,7 +104,12 @@ export class TextEncoders {
   private async vectorsOf(all: string[]): Promise<FixedTextVectors> {
     const p = this.provider!;
     const vectors = await p.encode(all);
-    return { provider: p.kind === 'pretrained' ? 'pretrained' : 'import', name: p.name, dim: p.dim, entries: all.map((text, n) => ({ text, vector: vectors[n]! })) };
+    return {
+      provider: p.kind === 'pretrained' ? 'pretrained' : 'import',
+      name: p.name,
+      dim: p.dim,
+      entries: all.map((text, n) => ({ text, vector: vectors[n]! })),
+    };
   }
 
   private use(p: TextEncoderProvider): void {

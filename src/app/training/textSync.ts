@@ -14,7 +14,11 @@ const TEXT_SYNC_MS = 600;
 /** Class prompts and descriptions of these volumes, in this order. */
 export function textsOfVolumes(s: AppState, volumeIds: readonly string[]): WorkspaceTexts {
   const first = volumeIds.length ? s.volumes[volumeIds[0]!]?.volume : undefined;
-  return workspaceTexts(s.classes, volumeIds.map((id) => s.volumes[id]?.volume.description), first ? modalityOfVolume(first) : undefined);
+  return workspaceTexts(
+    s.classes,
+    volumeIds.map((id) => s.volumes[id]?.volume.description),
+    first ? modalityOfVolume(first) : undefined,
+  );
 }
 
 /**
@@ -25,7 +29,10 @@ export function takTextsOfVolumes(s: AppState, runVolumeIds: readonly string[]):
   const ids = runVolumeIds.length ? runVolumeIds : s.volumeOrder;
   const first = ids.length ? s.volumes[ids[0]!]?.volume : undefined;
   const datasetName = ids.map((id) => s.volumes[id]?.volume.name ?? '').join(' ');
-  return takPromptTexts(s.classes.map((c) => withAnatomyDefaults(c, datasetName)), first ? modalityOfVolume(first) : undefined);
+  return takPromptTexts(
+    s.classes.map((c) => withAnatomyDefaults(c, datasetName)),
+    first ? modalityOfVolume(first) : undefined,
+  );
 }
 
 /** The texts a run starts with: for the text-guided methods and TAK, with their vectors when an encoder was chosen. */
@@ -99,7 +106,9 @@ export class TextSync {
         try {
           vectors = await this.encoders.vectorsFor(next);
         } catch (e) {
-          this.store.getState().pushMessage({ severity: 'warning', subject: 'Text encoder', text: `The new description is not used yet: ${(e as Error).message}` });
+          this.store
+            .getState()
+            .pushMessage({ severity: 'warning', subject: 'Text encoder', text: `The new description is not used yet: ${(e as Error).message}` });
           return;
         }
         this.sentTexts = next;

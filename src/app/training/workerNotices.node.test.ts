@@ -5,11 +5,24 @@ import { noticeOf } from './workerNotices.ts';
 /* The message area hears of the worker's errors and of a network too big for its memory, whichever section is open. */
 
 const requested = { patch: [64, 64, 64] as [number, number, number], batchLabeled: 2, batchUnlabeled: 2, width: 16 };
-const memory = (reason: string | null, used: typeof requested | null): FromWorker => ({ type: 'memory', estimateBytes: 3e9, budgetBytes: 1e9, budgetSource: 'the WebAssembly heap', reason, requested, used });
+const memory = (reason: string | null, used: typeof requested | null): FromWorker => ({
+  type: 'memory',
+  estimateBytes: 3e9,
+  budgetBytes: 1e9,
+  budgetSource: 'the WebAssembly heap',
+  reason,
+  requested,
+  used,
+});
 
 describe('worker notices', () => {
   it('pass on errors with their details, and notices as information', () => {
-    expect(noticeOf({ type: 'error', message: 'Out of memory', details: 'Aborted()' })).toEqual({ severity: 'error', subject: 'Training', text: 'Out of memory', details: 'Aborted()' });
+    expect(noticeOf({ type: 'error', message: 'Out of memory', details: 'Aborted()' })).toEqual({
+      severity: 'error',
+      subject: 'Training',
+      text: 'Out of memory',
+      details: 'Aborted()',
+    });
     expect(noticeOf({ type: 'notice', message: 'Resumed at step 40' })).toEqual({ severity: 'info', subject: 'Training', text: 'Resumed at step 40' });
   });
 

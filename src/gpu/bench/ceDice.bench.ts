@@ -43,7 +43,8 @@ function makeInputs(spatial: readonly number[], K: number): Inputs {
 
 /** CE + Dice and ∂(CE + Dice)/∂z through one route; returns [ce, dice, ∂z] for the timer to dispose. */
 function lossAndGradient(on: boolean, { logits, target, mask }: Inputs): tf.Tensor[] {
-  const route = (z: tf.Tensor) => (on ? fusedCeDice(z, target, mask, OPTIONS) : { ce: maskedCrossEntropy(z, target, mask), dice: maskedSoftDice(softmaxClasses(z), target, mask, OPTIONS) });
+  const route = (z: tf.Tensor) =>
+    on ? fusedCeDice(z, target, mask, OPTIONS) : { ce: maskedCrossEntropy(z, target, mask), dice: maskedSoftDice(softmaxClasses(z), target, mask, OPTIONS) };
   const { value, grads } = tf.valueAndGrads((z: tf.Tensor) => {
     const { ce, dice } = route(z);
     return tf.add(ce, dice) as tf.Scalar;

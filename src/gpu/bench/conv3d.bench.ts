@@ -13,7 +13,12 @@ import type { BenchCase } from './types.ts';
 
 const BATCH = 8;
 const WIDTH = 16;
-const LEVELS: readonly [number, number, number][] = [[32, 48, 32], [16, 24, 16], [8, 12, 8], [4, 6, 4]];
+const LEVELS: readonly [number, number, number][] = [
+  [32, 48, 32],
+  [16, 24, 16],
+  [8, 12, 8],
+  [4, 6, 4],
+];
 
 type Shape5 = [number, number, number, number, number];
 
@@ -41,7 +46,10 @@ function withSwitch(on: boolean, make: () => tf.Tensor): tf.Tensor {
 
 /** Inputs are made on the first run and freed by dispose; run sets the switch itself and restores it. */
 function forwardCase(name: string, spatial: [number, number, number], ci: number, co: number): BenchCase {
-  const inputs = lazyInputs([[BATCH, ...spatial, ci], [3, 3, 3, ci, co]]);
+  const inputs = lazyInputs([
+    [BATCH, ...spatial, ci],
+    [3, 3, 3, ci, co],
+  ]);
   const voxels = BATCH * spatial[0] * spatial[1] * spatial[2];
   return {
     kernel: 'Conv3D',
@@ -56,7 +64,10 @@ function forwardCase(name: string, spatial: [number, number, number], ci: number
 }
 
 function backpropInputCase(name: string, spatial: [number, number, number], ci: number, co: number): BenchCase {
-  const inputs = lazyInputs([[BATCH, ...spatial, co], [3, 3, 3, ci, co]]);
+  const inputs = lazyInputs([
+    [BATCH, ...spatial, co],
+    [3, 3, 3, ci, co],
+  ]);
   const voxels = BATCH * spatial[0] * spatial[1] * spatial[2];
   return {
     kernel: 'Conv3DBackpropInputV2',
@@ -64,7 +75,13 @@ function backpropInputCase(name: string, spatial: [number, number, number], ci: 
     flops: 2 * voxels * ci * 27 * co,
     run: (on) => {
       const [dy, f] = inputs.get();
-      return withSwitch(on, () => tf.engine().runKernel('Conv3DBackpropInputV2', { dy: dy!, filter: f! }, { strides: [1, 1, 1], pad: 'same', inputShape: [BATCH, ...spatial, ci] }) as tf.Tensor);
+      return withSwitch(
+        on,
+        () =>
+          tf
+            .engine()
+            .runKernel('Conv3DBackpropInputV2', { dy: dy!, filter: f! }, { strides: [1, 1, 1], pad: 'same', inputShape: [BATCH, ...spatial, ci] }) as tf.Tensor,
+      );
     },
     dispose: inputs.dispose,
   };

@@ -105,10 +105,11 @@ function emaCase(name: string, make: (rng: Random) => Params): BenchCase {
       const { s, t } = nets.get();
       return on ? emaBlend(t, s, 0.99) : t.map((w, i) => tf.add(tf.mul(w, 0.99), tf.mul(s[i]!, 1 - 0.99)));
     },
-    dispose: () => nets.dispose(({ student, teacher }) => {
-      student.dispose();
-      teacher.dispose();
-    }),
+    dispose: () =>
+      nets.dispose(({ student, teacher }) => {
+        student.dispose();
+        teacher.dispose();
+      }),
   };
 }
 

@@ -100,7 +100,17 @@ async function runChecks(only: string | null): Promise<void> {
     entry.ok = !entry.error && !entry.validationError && entry.results.length > 0 && entry.results.every((r) => r.ok);
     report.checks.push(entry);
     for (const r of entry.results) {
-      row([check.kernel, r.name, r.ok ? 'ok' : 'FAIL', r.oursErr.toExponential(2), r.tfjsErr === null ? '—' : r.tfjsErr.toExponential(2), r.bound.toExponential(2)], r.ok ? 'ok' : 'bad');
+      row(
+        [
+          check.kernel,
+          r.name,
+          r.ok ? 'ok' : 'FAIL',
+          r.oursErr.toExponential(2),
+          r.tfjsErr === null ? '—' : r.tfjsErr.toExponential(2),
+          r.bound.toExponential(2),
+        ],
+        r.ok ? 'ok' : 'bad',
+      );
     }
     if (entry.error || entry.validationError) row([check.kernel, check.name, 'FAIL', entry.error ?? entry.validationError ?? '', '', ''], 'bad');
     progress.value = (i + 1) / checks.length;
@@ -114,7 +124,14 @@ async function runBench(only: string | null, reps: number): Promise<void> {
   for (let i = 0; i < cases.length; i++) {
     const timing = await timeBenchCase(cases[i]!, reps);
     report.bench.push(timing);
-    row([timing.kernel, timing.name, timing.oursMs.toFixed(2), timing.tfjsMs.toFixed(2), `${timing.ratio.toFixed(2)}×`, timing.oursGflops === null ? '—' : timing.oursGflops.toFixed(1)]);
+    row([
+      timing.kernel,
+      timing.name,
+      timing.oursMs.toFixed(2),
+      timing.tfjsMs.toFixed(2),
+      `${timing.ratio.toFixed(2)}×`,
+      timing.oursGflops === null ? '—' : timing.oursGflops.toFixed(1),
+    ]);
     progress.value = (i + 1) / cases.length;
     summary.textContent = `${report.adapter}: ${i + 1} of ${cases.length} benchmarks run`;
   }

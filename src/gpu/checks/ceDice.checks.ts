@@ -78,7 +78,7 @@ function makeCase(s: CaseSpec): CeDiceCase {
   for (let v = 0; v < n; v++) {
     if (s.target === 'soft') {
       let total = 0;
-      for (let k = 0; k < K; k++) total += (target[v * K + k] = rng.uniform() + 0.05);
+      for (let k = 0; k < K; k++) total += target[v * K + k] = rng.uniform() + 0.05;
       for (let k = 0; k < K; k++) target[v * K + k]! /= total;
     } else {
       target[v * K + rng.int(0, K - 1)] = 1;
@@ -143,7 +143,13 @@ export function ceDiceChecks(): KernelCheck[] {
       const ref = ceDiceReference(c, { ...opts, upstream: s.upstream });
       const name = caseName(s);
       return [
-        { name: `${name}: [CE, Dice]`, ours: ours.losses, tfjs: tfjs?.losses ?? null, reference: Float32Array.from([ref.ce, ref.dice]), tolerance: LOSS_TOLERANCE },
+        {
+          name: `${name}: [CE, Dice]`,
+          ours: ours.losses,
+          tfjs: tfjs?.losses ?? null,
+          reference: Float32Array.from([ref.ce, ref.dice]),
+          tolerance: LOSS_TOLERANCE,
+        },
         { name: `${name}: ∂L/∂z`, ours: ours.grad, tfjs: tfjs?.grad ?? null, reference: Float32Array.from(ref.grad), tolerance: GRAD_TOLERANCE },
       ];
     },

@@ -94,7 +94,11 @@ async function ours(kernels: readonly string[], make: () => tf.Tensor): Promise<
   const data = await withKernels(true, make);
   kernels.forEach((k, i) => {
     if ((customKernelCalls().get(k) ?? 0) <= before[i]!) {
-      const why = fallbackLog().filter((f) => f.kernelName === k).map((f) => f.reason).join('; ') || 'not installed?';
+      const why =
+        fallbackLog()
+          .filter((f) => f.kernelName === k)
+          .map((f) => f.reason)
+          .join('; ') || 'not installed?';
       throw new Error(`our ${k} kernel did not run (${why})`);
     }
   });
@@ -110,13 +114,15 @@ function forwardCheck(c: ConvCase, seed: number): KernelCheck {
       const xv = uniformValues(size(c.x), seed);
       const fv = uniformValues(size(fShape), seed + 1);
       const make = () => tf.conv3d(tf.tensor5d(xv, [...c.x]), tf.tensor5d(fv, [...fShape]), c.strides, c.pad);
-      return [{
-        name: `Conv3D ${describeCase(c)}: y`,
-        ours: await ours(['Conv3D'], make),
-        tfjs: await withKernels(false, make),
-        reference: conv3dReference(xv, c.x, fv, fShape, c.strides, c.pad).y,
-        tolerance: TOLERANCE,
-      }];
+      return [
+        {
+          name: `Conv3D ${describeCase(c)}: y`,
+          ours: await ours(['Conv3D'], make),
+          tfjs: await withKernels(false, make),
+          reference: conv3dReference(xv, c.x, fv, fShape, c.strides, c.pad).y,
+          tolerance: TOLERANCE,
+        },
+      ];
     },
   };
 }
@@ -130,14 +136,23 @@ function backpropInputCheck(c: ConvCase, seed: number): KernelCheck {
       const dyShape = outputShape(c);
       const dyv = uniformValues(size(dyShape), seed);
       const fv = uniformValues(size(fShape), seed + 1);
-      const make = () => tf.engine().runKernel('Conv3DBackpropInputV2', { dy: tf.tensor5d(dyv, [...dyShape]), filter: tf.tensor5d(fv, [...fShape]) }, { strides: c.strides, pad: c.pad, inputShape: [...c.x] }) as tf.Tensor;
-      return [{
-        name: `Conv3DBackpropInputV2 ${describeCase(c)}: dx`,
-        ours: await ours(['Conv3DBackpropInputV2'], make),
-        tfjs: await withKernels(false, make),
-        reference: conv3dBackpropInputReference(dyv, dyShape, fv, fShape, c.x, c.strides, c.pad),
-        tolerance: TOLERANCE,
-      }];
+      const make = () =>
+        tf
+          .engine()
+          .runKernel(
+            'Conv3DBackpropInputV2',
+            { dy: tf.tensor5d(dyv, [...dyShape]), filter: tf.tensor5d(fv, [...fShape]) },
+            { strides: c.strides, pad: c.pad, inputShape: [...c.x] },
+          ) as tf.Tensor;
+      return [
+        {
+          name: `Conv3DBackpropInputV2 ${describeCase(c)}: dx`,
+          ours: await ours(['Conv3DBackpropInputV2'], make),
+          tfjs: await withKernels(false, make),
+          reference: conv3dBackpropInputReference(dyv, dyShape, fv, fShape, c.x, c.strides, c.pad),
+          tolerance: TOLERANCE,
+        },
+      ];
     },
   };
 }
@@ -159,13 +174,15 @@ function gradientCheck(c: ConvCase, seed: number): KernelCheck {
         const loss = (x: tf.Tensor) => tf.sum(tf.mul(tf.conv3d(x as tf.Tensor5D, f, c.strides, c.pad), r));
         return tf.grads(loss)([tf.tensor5d(xv, [...c.x])])[0]!;
       };
-      return [{
-        name: `tf.grads of Σ conv3d(x, f)·r ${describeCase(c)}: ∂x`,
-        ours: await ours(['Conv3D', 'Conv3DBackpropInputV2'], make),
-        tfjs: await withKernels(false, make),
-        reference: conv3dBackpropInputReference(rv, yShape, fv, fShape, c.x, c.strides, c.pad),
-        tolerance: TOLERANCE,
-      }];
+      return [
+        {
+          name: `tf.grads of Σ conv3d(x, f)·r ${describeCase(c)}: ∂x`,
+          ours: await ours(['Conv3D', 'Conv3DBackpropInputV2'], make),
+          tfjs: await withKernels(false, make),
+          reference: conv3dBackpropInputReference(rv, yShape, fv, fShape, c.x, c.strides, c.pad),
+          tolerance: TOLERANCE,
+        },
+      ];
     },
   };
 }

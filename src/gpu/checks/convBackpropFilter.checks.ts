@@ -155,7 +155,10 @@ function check2D(c: Case2D, seed: number): KernelCheck {
   const stride = typeof c.strides === 'number' ? `s${c.strides}` : `s[${c.strides.join(',')}]`;
   const route = c.viaGradient ? ', via tf.conv2d gradient' : '';
   const stemPlan = c.gemmOnly ? null : planStemFilterGradient(info);
-  const kernelNote = stemPlan && !('unsupported' in stemPlan) ? `, stem kernel, ${stemPlan.slices} row run${stemPlan.slices === 1 ? '' : 's'}` : splitKNote(kh * kw * ci, co, k, c.oneGroup);
+  const kernelNote =
+    stemPlan && !('unsupported' in stemPlan)
+      ? `, stem kernel, ${stemPlan.slices} row run${stemPlan.slices === 1 ? '' : 's'}`
+      : splitKNote(kh * kw * ci, co, k, c.oneGroup);
   const name = `x ${c.xShape.join('×')}, k${kh}×${kw} ${stride} ${c.pad}, ${ci} → ${co}${kernelNote}${c.oneGroup ? ', one k-group' : ''}${c.gemmOnly ? ', split-K GEMM (stem kernel off)' : ''}${route}`;
   return {
     kernel: 'Conv2DBackpropFilter',

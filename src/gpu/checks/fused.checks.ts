@@ -184,13 +184,15 @@ function labelsCheck(shape: readonly [number, number, number, number], seed: num
         // the CPU (argmaxClasses; logitsToLabelsReference is the same rule, packed).
         const probs = await withKernels(false, async () => (await readAll([tf.tidy(() => softmaxClasses(lt))]))[0]!);
         const reference = logitsToLabelsReference(logits, K);
-        return [{
-          name: `labels ${shape.join('×')}`,
-          ours: packedBytes(words),
-          tfjs: packedBytes(logitsToLabelsReference(probs, K)),
-          reference: packedBytes(reference),
-          tolerance: EXACT,
-        }];
+        return [
+          {
+            name: `labels ${shape.join('×')}`,
+            ours: packedBytes(words),
+            tfjs: packedBytes(logitsToLabelsReference(probs, K)),
+            reference: packedBytes(reference),
+            tolerance: EXACT,
+          },
+        ];
       } finally {
         lt.dispose();
       }
@@ -221,8 +223,20 @@ function liveLayerCheck(shape: readonly [number, number, number, number], seed: 
         const probs = await withKernels(false, async () => (await readAll([tf.tidy(() => softmaxClasses(lt))]))[0]!);
         const reference = liveLayerReference(logits, K);
         return [
-          { name: `live labels ${shape.join('×')}`, ours: Float32Array.from(unpackLabels(labelWords as Int32Array, n)), tfjs: Float32Array.from(argmaxClasses(probs, K)), reference: Float32Array.from(unpackLabels(reference.labels, n)), tolerance: EXACT },
-          { name: `live uncertainty ${shape.join('×')}`, ours: Float32Array.from(unpackLabels(uncertaintyWords as Int32Array, n)), tfjs: Float32Array.from(uncertaintyBytes(probs, K)), reference: Float32Array.from(unpackLabels(reference.uncertainty, n)), tolerance: UNCERTAINTY_TOLERANCE },
+          {
+            name: `live labels ${shape.join('×')}`,
+            ours: Float32Array.from(unpackLabels(labelWords as Int32Array, n)),
+            tfjs: Float32Array.from(argmaxClasses(probs, K)),
+            reference: Float32Array.from(unpackLabels(reference.labels, n)),
+            tolerance: EXACT,
+          },
+          {
+            name: `live uncertainty ${shape.join('×')}`,
+            ours: Float32Array.from(unpackLabels(uncertaintyWords as Int32Array, n)),
+            tfjs: Float32Array.from(uncertaintyBytes(probs, K)),
+            reference: Float32Array.from(unpackLabels(reference.uncertainty, n)),
+            tolerance: UNCERTAINTY_TOLERANCE,
+          },
         ];
       } finally {
         lt.dispose();
@@ -238,9 +252,13 @@ export function fusedChecks(): KernelCheck[] {
     emaCheck({ name: 'teacher sharing the student’s buffers', sizes: [144, 16, 2, 2305, 33], a: 0.5, sharedBuffers: true, seed: 2 }),
     emaCheck({ name: 'first step', sizes: [9, 10], a: 0, sharedBuffers: false, seed: 3 }),
     emaCheck({ name: 'several packs', sizes: [1, 3, 7, 16, 257, 1000, 4099, 5, 65], a: 0.9, sharedBuffers: false, packFloats: 4100, seed: 4 }),
-    ...([[2, 17, 31, 2], [1, 13, 41, 3], [3, 7, 11, 5]] as const).flatMap((shape, i) =>
-      (['softmax', 'sigmoid'] as const).map((merge, j) => mergeCheck({ shape, merge, seed: 10 + 2 * i + j })),
-    ),
+    ...(
+      [
+        [2, 17, 31, 2],
+        [1, 13, 41, 3],
+        [3, 7, 11, 5],
+      ] as const
+    ).flatMap((shape, i) => (['softmax', 'sigmoid'] as const).map((merge, j) => mergeCheck({ shape, merge, seed: 10 + 2 * i + j }))),
     labelsCheck([2, 17, 31, 2], 20),
     labelsCheck([1, 13, 41, 3], 21),
     labelsCheck([3, 7, 11, 5], 22),

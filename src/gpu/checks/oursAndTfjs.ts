@@ -11,7 +11,11 @@ export async function oursAndTfjs(kernelName: string, call: () => tf.Tensor): Pr
     const ours = (await oursT.data()) as Float32Array;
     oursT.dispose();
     if ((customKernelCalls().get(kernelName) ?? 0) <= before) {
-      const why = fallbackLog().filter((f) => f.kernelName === kernelName).map((f) => f.reason).join('; ') || 'not installed?';
+      const why =
+        fallbackLog()
+          .filter((f) => f.kernelName === kernelName)
+          .map((f) => f.reason)
+          .join('; ') || 'not installed?';
       throw new Error(`our ${kernelName} did not run (${why})`);
     }
     setCustomKernelsEnabled(false);

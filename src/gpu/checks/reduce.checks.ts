@@ -62,7 +62,15 @@ function reduceCheck(c: ReduceCase, mean: boolean, seed: number): KernelCheck {
         const axes = c.axes ?? undefined;
         const call = () => (mean ? tf.mean(x, axes, c.keepDims) : tf.sum(x, axes, c.keepDims));
         const { ours, tfjs } = await oursAndTfjs(kernelName, call);
-        return [{ name: `${kernelName} ${describe(c)}`, ours, tfjs, reference: reduceAxesReference(data, c.shape, c.axes ?? c.shape.map((_, i) => i), mean), tolerance: TOLERANCE }];
+        return [
+          {
+            name: `${kernelName} ${describe(c)}`,
+            ours,
+            tfjs,
+            reference: reduceAxesReference(data, c.shape, c.axes ?? c.shape.map((_, i) => i), mean),
+            tolerance: TOLERANCE,
+          },
+        ];
       } finally {
         x.dispose();
       }

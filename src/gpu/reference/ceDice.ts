@@ -37,7 +37,8 @@ export interface CeDiceReferenceResult {
 export function ceDiceReference(c: CeDiceCase, opts: CeDiceReferenceOptions): CeDiceReferenceResult {
   const K = c.classes;
   const N = c.mask.length;
-  if (c.logits.length !== N * K || c.target.length !== N * K) throw new Error(`ceDiceReference: ${c.logits.length} logits and ${c.target.length} targets do not match ${N} voxels × ${K} classes`);
+  if (c.logits.length !== N * K || c.target.length !== N * K)
+    throw new Error(`ceDiceReference: ${c.logits.length} logits and ${c.target.length} targets do not match ${N} voxels × ${K} classes`);
   const [dCe, dDice] = opts.upstream ?? [1, 1];
   const first = opts.includeBackground ? 0 : 1;
   const scored = K - first;
@@ -91,7 +92,7 @@ export function ceDiceReference(c: CeDiceCase, opts: CeDiceReferenceOptions): Ce
       }
       const d = denom[k]! + opts.eps;
       // ∂/∂p_k of −(1/K') (2I_k + ε)/(D_k + ε), with ∂I_k/∂p_k = m g_k and ∂D_k/∂p_k = m.
-      a[k] = (-dDice / scored) * (2 * m * c.target[base + k]! * d - (2 * inter[k]! + opts.eps) * m) / (d * d);
+      a[k] = ((-dDice / scored) * (2 * m * c.target[base + k]! * d - (2 * inter[k]! + opts.eps) * m)) / (d * d);
       pa += probs[base + k]! * a[k]!;
     }
     for (let k = 0; k < K; k++) {

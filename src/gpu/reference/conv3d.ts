@@ -26,7 +26,14 @@ function geometry(inputShape: Shape5D, fShape: Shape5D, strides: Strides3, pad: 
 }
 
 /** y[b,od,oh,ow,co] = Σ x[b, od·sd − front + kz, oh·sh − top + ky, ow·sw − left + kx, ci] · f[kz,ky,kx,ci,co]. */
-export function conv3dReference(x: Float32Array, xShape: Shape5D, f: Float32Array, fShape: Shape5D, strides: Strides3, pad: Conv3DPad): { y: Float32Array; shape: Shape5D } {
+export function conv3dReference(
+  x: Float32Array,
+  xShape: Shape5D,
+  f: Float32Array,
+  fShape: Shape5D,
+  strides: Strides3,
+  pad: Conv3DPad,
+): { y: Float32Array; shape: Shape5D } {
   const info = geometry(xShape, fShape, strides, pad);
   const [B, D, H, W, Ci] = xShape;
   const [kd, kh, kw, , Co] = fShape;
@@ -70,7 +77,15 @@ export function conv3dReference(x: Float32Array, xShape: Shape5D, f: Float32Arra
  * ∂L/∂x of y = conv3d(x, f) given dy = ∂L/∂y: dx[b,d,h,w,ci] = Σ dy[b,od,oh,ow,co] · f[kz,ky,kx,ci,co] over the
  * taps where d + front − kz = od·sd (exactly divisible and 0 ≤ od < Do), likewise for h and w.
  */
-export function conv3dBackpropInputReference(dy: Float32Array, dyShape: Shape5D, f: Float32Array, fShape: Shape5D, inputShape: Shape5D, strides: Strides3, pad: Conv3DPad): Float32Array {
+export function conv3dBackpropInputReference(
+  dy: Float32Array,
+  dyShape: Shape5D,
+  f: Float32Array,
+  fShape: Shape5D,
+  inputShape: Shape5D,
+  strides: Strides3,
+  pad: Conv3DPad,
+): Float32Array {
   const info = geometry(inputShape, fShape, strides, pad);
   const [B, D, H, W, Ci] = inputShape;
   const [kd, kh, kw, , Co] = fShape;

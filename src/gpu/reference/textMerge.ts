@@ -21,7 +21,8 @@ const EPS = 1e-6;
 const TINY = 1e-12;
 
 export function textMergeReference(logits: Float32Array, text: Float32Array, K: number, merge: MergeForm): TextMergeMaps {
-  if (logits.length !== text.length || logits.length % K !== 0) throw new Error(`textMergeReference: ${logits.length} logits, ${text.length} text values, K = ${K}`);
+  if (logits.length !== text.length || logits.length % K !== 0)
+    throw new Error(`textMergeReference: ${logits.length} logits, ${text.length} text values, K = ${K}`);
   const n = logits.length / K;
   const probs = new Float32Array(n * K);
   const confidence = new Float32Array(n);
@@ -32,11 +33,11 @@ export function textMergeReference(logits: Float32Array, text: Float32Array, K: 
     if (merge === 'softmax') {
       let m = -Infinity;
       for (let c = 0; c < K; c++) m = Math.max(m, logits[v * K + c]! + text[v * K + c]!);
-      for (let c = 0; c < K; c++) sum += (p[c] = Math.exp(logits[v * K + c]! + text[v * K + c]! - m));
+      for (let c = 0; c < K; c++) sum += p[c] = Math.exp(logits[v * K + c]! + text[v * K + c]! - m);
       for (let c = 0; c < K; c++) p[c]! /= sum;
       sum = 1;
     } else {
-      for (let c = 0; c < K; c++) sum += (p[c] = 1 / (1 + Math.exp(-(logits[v * K + c]! + text[v * K + c]!))));
+      for (let c = 0; c < K; c++) sum += p[c] = 1 / (1 + Math.exp(-(logits[v * K + c]! + text[v * K + c]!)));
       sum = Math.max(sum, EPS);
     }
     let best = 0;

@@ -113,7 +113,11 @@ export async function assembleSeries(files: DicomFileInfo[], onProgress?: Progre
     }
   }
   for (const [note, { file, count }] of noted) {
-    problems.push({ file: subject, severity: 'warning', message: `${name}: ${file}${count > 1 ? ` and ${count - 1} other file${count > 2 ? 's' : ''}` : ''}: ${note}` });
+    problems.push({
+      file: subject,
+      severity: 'warning',
+      message: `${name}: ${file}${count > 1 ? ` and ${count - 1} other file${count > 2 ? 's' : ''}` : ''}: ${note}`,
+    });
   }
 
   const row: Vec3 = ref.orientation ? normalize([ref.orientation[0], ref.orientation[1], ref.orientation[2]]) : [1, 0, 0];
@@ -141,7 +145,9 @@ export async function assembleSeries(files: DicomFileInfo[], onProgress?: Progre
   const depth = (s: Slice): number => dot(s.position!, normal);
   if (allPositioned) {
     if (stacked.length > 0) {
-      warn(`${stacked.join(', ')} ${stacked.length > 1 ? 'have' : 'has'} several frames but no per-frame positions; frames stacked ${spacingHint} mm apart (${hintSource})`);
+      warn(
+        `${stacked.join(', ')} ${stacked.length > 1 ? 'have' : 'has'} several frames but no per-frame positions; frames stacked ${spacingHint} mm apart (${hintSource})`,
+      );
     }
     slices.sort((a, b) => depth(a) - depth(b));
     const unique = slices.filter((s, n) => n === 0 || Math.abs(depth(s) - depth(slices[n - 1]!)) >= 1e-3);
@@ -171,7 +177,9 @@ export async function assembleSeries(files: DicomFileInfo[], onProgress?: Progre
     const lo = Math.min(...gaps);
     const hi = Math.max(...gaps);
     if (hi - lo > 0.1 * ((hi + lo) / 2)) {
-      warn(`slice spacing is uneven (${lo.toFixed(2)} to ${hi.toFixed(2)} mm; missing slices?); shown with the mean spacing, so distances along the stack are approximate`);
+      warn(
+        `slice spacing is uneven (${lo.toFixed(2)} to ${hi.toFixed(2)} mm; missing slices?); shown with the mean spacing, so distances along the stack are approximate`,
+      );
     }
   } else {
     origin = slices[0]?.position ?? [0, 0, 0];
@@ -222,7 +230,8 @@ export async function assembleSeries(files: DicomFileInfo[], onProgress?: Progre
     const eightBit = slices.every((sl) => sl.info.bitsAllocated === 8 && sl.info.rescaleSlope === 1 && sl.info.rescaleIntercept === 0);
     const kind = chooseStorage(min, max, integral, eightBit);
     const length = perSlice * n;
-    voxels = kind === 'u8' ? new Uint8Array(length) : kind === 'i16' ? new Int16Array(length) : kind === 'u16' ? new Uint16Array(length) : new Float32Array(length);
+    voxels =
+      kind === 'u8' ? new Uint8Array(length) : kind === 'i16' ? new Int16Array(length) : kind === 'u16' ? new Uint16Array(length) : new Float32Array(length);
     for (let s = 0; s < n; s++) {
       const v = decoded[s]!;
       const { rescaleSlope: m, rescaleIntercept: b } = slices[s]!.info;

@@ -45,9 +45,7 @@ describe('DICOM fields are checked before pixels are read', () => {
   });
 
   it('ignores a degenerate orientation and a zero or NaN SliceThickness, naming each', async () => {
-    const r = await open([
-      ['a.dcm', slice(0, { orientation: [1, 0, 0, 1, 0, 0], raw: { '0018,0050': ['DS', '0'] } })],
-    ]);
+    const r = await open([['a.dcm', slice(0, { orientation: [1, 0, 0, 1, 0, 0], raw: { '0018,0050': ['DS', '0'] } })]]);
     expect(r.volumes).toHaveLength(1);
     expect(r.volumes[0]!.geometry.spacing.every((v) => Number.isFinite(v) && v > 0)).toBe(true);
     expect(messages(r)).toMatch(/ImageOrientationPatient \(0020,0037\) is 1\\0\\0\\1\\0\\0: its row and column directions are not perpendicular/);
@@ -68,7 +66,10 @@ describe('DICOM fields are checked before pixels are read', () => {
   it.each([
     ['abc', /NumberOfFrames \(0028,0008\) is "abc", not a whole number/],
     ['1000000000', /NumberOfFrames \(0028,0008\) is "1000000000", not a whole number from 1 to 100000/],
-    ['2', /PixelData \(7FE0,0010\) holds 24 bytes, fewer than Rows × Columns × SamplesPerPixel × BitsAllocated\/8 × NumberOfFrames = 3 × 4 × 1 × 16\/8 × 2 = 48 bytes/],
+    [
+      '2',
+      /PixelData \(7FE0,0010\) holds 24 bytes, fewer than Rows × Columns × SamplesPerPixel × BitsAllocated\/8 × NumberOfFrames = 3 × 4 × 1 × 16\/8 × 2 = 48 bytes/,
+    ],
   ])('refuses NumberOfFrames %s by name', (frames, message) => {
     expect(() => parseDicomFile(slice(0, { raw: { '0028,0008': ['IS', frames] } }), 'f.dcm')).toThrow(message);
   });

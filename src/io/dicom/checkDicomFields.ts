@@ -120,9 +120,12 @@ export function checkNativePixelLength(p: PixelLayout, length: number, present: 
   const needed = frame * p.numberOfFrames;
   const formula = `Rows × Columns × ${p.photometricInterpretation === 'YBR_FULL_422' ? '2 (YBR_FULL_422)' : 'SamplesPerPixel'} × BitsAllocated/8 × NumberOfFrames = ${p.rows} × ${p.columns} × ${p.photometricInterpretation === 'YBR_FULL_422' ? 2 : p.samplesPerPixel} × ${p.bitsAllocated}/8 × ${p.numberOfFrames} = ${needed} bytes`;
   if (present < Math.min(length, needed)) {
-    throw new Error(`file is truncated — its PixelData (7FE0,0010) should hold ${needed} bytes (${p.numberOfFrames} frame${p.numberOfFrames > 1 ? 's' : ''} of ${p.columns}×${p.rows}), only ${present} are present`);
+    throw new Error(
+      `file is truncated — its PixelData (7FE0,0010) should hold ${needed} bytes (${p.numberOfFrames} frame${p.numberOfFrames > 1 ? 's' : ''} of ${p.columns}×${p.rows}), only ${present} are present`,
+    );
   }
   if (length === needed || length === needed + 1) return;
-  if (length < needed) throw new Error(`its PixelData (7FE0,0010) holds ${length} bytes, fewer than ${formula}; the file is truncated or one of those fields is wrong`);
+  if (length < needed)
+    throw new Error(`its PixelData (7FE0,0010) holds ${length} bytes, fewer than ${formula}; the file is truncated or one of those fields is wrong`);
   throw new Error(`its PixelData (7FE0,0010) holds ${length} bytes, but ${formula}; one of those fields is wrong, so its pixels cannot be placed`);
 }

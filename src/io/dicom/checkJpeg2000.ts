@@ -1,6 +1,12 @@
 import type { DicomFileInfo } from './parseDicomFile.ts';
 
-const JPEG_2000_SYNTAXES = new Set(['1.2.840.10008.1.2.4.90', '1.2.840.10008.1.2.4.91', '1.2.840.10008.1.2.4.201', '1.2.840.10008.1.2.4.202', '1.2.840.10008.1.2.4.203']);
+const JPEG_2000_SYNTAXES = new Set([
+  '1.2.840.10008.1.2.4.90',
+  '1.2.840.10008.1.2.4.91',
+  '1.2.840.10008.1.2.4.201',
+  '1.2.840.10008.1.2.4.202',
+  '1.2.840.10008.1.2.4.203',
+]);
 
 export function isJpeg2000(transferSyntax: string): boolean {
   return JPEG_2000_SYNTAXES.has(transferSyntax);
@@ -41,10 +47,14 @@ export function checkJpeg2000Stream(bytes: Uint8Array, info: DicomFileInfo): voi
   const height = v.getUint32(12) - v.getUint32(20);
   const components = v.getUint16(40);
   if (width !== info.columns || height !== info.rows) {
-    throw new Error(`its JPEG 2000 codestream holds a ${width}×${height} image, but its Columns × Rows (0028,0011 / 0028,0010) say ${info.columns}×${info.rows}`);
+    throw new Error(
+      `its JPEG 2000 codestream holds a ${width}×${height} image, but its Columns × Rows (0028,0011 / 0028,0010) say ${info.columns}×${info.rows}`,
+    );
   }
   if (components !== info.samplesPerPixel) {
-    throw new Error(`its JPEG 2000 codestream holds ${components} component${components === 1 ? '' : 's'}, but its SamplesPerPixel (0028,0002) is ${info.samplesPerPixel}`);
+    throw new Error(
+      `its JPEG 2000 codestream holds ${components} component${components === 1 ? '' : 's'}, but its SamplesPerPixel (0028,0002) is ${info.samplesPerPixel}`,
+    );
   }
   // Fragments are padded to an even length; the last marker before any padding must be EOC (FFD9).
   let end = cs.length;

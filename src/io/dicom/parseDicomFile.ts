@@ -130,7 +130,10 @@ function parseWithOrWithoutPreamble(bytes: Uint8Array): DataSet {
     return dicomParser.parseDicom(full, options);
   }
   const explicit = /^[A-Z]{2}$/.test(String.fromCharCode(bytes[4]!, bytes[5]!));
-  return dicomParser.parseDicom(bytes, { ...options, TransferSyntaxUID: explicit ? '1.2.840.10008.1.2.1' : '1.2.840.10008.1.2' } as dicomParser.ParseDicomOptions);
+  return dicomParser.parseDicom(bytes, {
+    ...options,
+    TransferSyntaxUID: explicit ? '1.2.840.10008.1.2.1' : '1.2.840.10008.1.2',
+  } as dicomParser.ParseDicomOptions);
 }
 
 /**
@@ -190,7 +193,10 @@ export function parseDicomFile(bytes: Uint8Array, path: string): DicomFileInfo {
   const rows = ds.uint16(TAG.rows);
   const columns = ds.uint16(TAG.columns);
   if (ds.elements[TAG.pixelData] && (!rows || !columns)) {
-    throw fileError(fileName, `its ${!rows ? 'Rows (0028,0010)' : 'Columns (0028,0011)'} is ${(!rows ? rows : columns) ?? 'missing'}; an image needs at least one row and one column`);
+    throw fileError(
+      fileName,
+      `its ${!rows ? 'Rows (0028,0010)' : 'Columns (0028,0011)'} is ${(!rows ? rows : columns) ?? 'missing'}; an image needs at least one row and one column`,
+    );
   }
   if (!ds.elements[TAG.pixelData] || !rows || !columns) {
     const modality = ds.string(TAG.modality)?.trim() ?? '';
@@ -203,7 +209,10 @@ export function parseDicomFile(bytes: Uint8Array, path: string): DicomFileInfo {
   if (imageType.includes('MOSAIC') || ds.elements[TAG.mosaicImages]) {
     const count = ds.elements[TAG.mosaicImages] ? ds.uint16(TAG.mosaicImages) : undefined;
     const tiles = count ? `${count} slices tiled into one image` : 'slices tiled into one image';
-    throw fileError(fileName, `is a Siemens mosaic (${tiles}), which is not unpacked here; convert its series to NIfTI with dcm2niix (dcm2niix -z y -o OUT_FOLDER SERIES_FOLDER) and open the .nii.gz`);
+    throw fileError(
+      fileName,
+      `is a Siemens mosaic (${tiles}), which is not unpacked here; convert its series to NIfTI with dcm2niix (dcm2niix -z y -o OUT_FOLDER SERIES_FOLDER) and open the .nii.gz`,
+    );
   }
   const seriesInstanceUID = ds.string(TAG.seriesUID) ?? 'unknown-series';
   const shared = ds.elements[TAG.sharedGroups]?.items?.[0]?.dataSet;
@@ -230,7 +239,9 @@ export function parseDicomFile(bytes: Uint8Array, path: string): DicomFileInfo {
       // A fragment never holds more than one frame, so more frames than fragments cannot be true.
       const fragments = el.fragments?.length ?? 0;
       if (numberOfFrames > Math.max(1, fragments)) {
-        throw new Error(`its NumberOfFrames (0028,0008) is ${numberOfFrames}, but its compressed PixelData (7FE0,0010) holds only ${fragments} fragment${fragments === 1 ? '' : 's'}`);
+        throw new Error(
+          `its NumberOfFrames (0028,0008) is ${numberOfFrames}, but its compressed PixelData (7FE0,0010) holds only ${fragments} fragment${fragments === 1 ? '' : 's'}`,
+        );
       }
     } else if (bitsAllocated !== 1) {
       checkNativePixelLength(layout, el.length, Math.max(0, ds.byteArray.length - el.dataOffset));

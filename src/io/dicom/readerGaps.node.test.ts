@@ -208,7 +208,9 @@ describe('Siemens mosaic', () => {
   it('is refused with a sentence naming dcm2niix, whether ImageType or the private count says mosaic', () => {
     const pixels = new Int16Array(12);
     const byType = makeDicom({ ...base, seriesUID: '1.2.3.60', pixels, raw: { '0008,0008': ['CS', 'ORIGINAL\\PRIMARY\\M\\ND\\MOSAIC'] } });
-    expect(() => parseDicomFile(byType, 'mosaic.dcm')).toThrow(/^mosaic\.dcm: is a Siemens mosaic \(slices tiled into one image\).*convert its series to NIfTI with dcm2niix/);
+    expect(() => parseDicomFile(byType, 'mosaic.dcm')).toThrow(
+      /^mosaic\.dcm: is a Siemens mosaic \(slices tiled into one image\).*convert its series to NIfTI with dcm2niix/,
+    );
     const byCount = makeDicom({ ...base, seriesUID: '1.2.3.61', pixels, rawUs: { '0019,100a': 36 } });
     expect(() => parseDicomFile(byCount, 'count.dcm')).toThrow(/^count\.dcm: is a Siemens mosaic \(36 slices tiled into one image\).*dcm2niix/);
   });
@@ -372,7 +374,15 @@ describe.skipIf(!hasPillow)('baseline JPEG colour in DICOM against Pillow (skipp
       // The two readings of a stream differ by far more than decoder rounding, so the check can tell them apart.
       const raw = reference.raw;
       if (raw) expect(Math.max(...reference.rgb.map((v, k) => Math.abs(v - raw[k]!)))).toBeGreaterThan(20);
-      const fixture: DicomSliceFixture = { ...base, seriesUID: `1.2.3.51.${n}`, rows: h, columns: w, samplesPerPixel: 3, photometric: c.photometric, pixels: new Uint8Array(2) };
+      const fixture: DicomSliceFixture = {
+        ...base,
+        seriesUID: `1.2.3.51.${n}`,
+        rows: h,
+        columns: w,
+        samplesPerPixel: 3,
+        photometric: c.photometric,
+        pixels: new Uint8Array(2),
+      };
       const r = await open([[`jpeg-colour-${n}.dcm`, encapsulated(fixture, '1.2.840.10008.1.2.4.50', c.stream)]]);
       expect(r.problems.filter((p) => p.severity === 'error')).toEqual([]);
       const got = [...r.volumes[0]!.voxels];

@@ -55,7 +55,11 @@ function decodedText(ds: DicomFileInfo['dataSet'], tag: string, decoder: TextDec
 export function seriesReference(slices: { info: DicomFileInfo; frame: number }[], ref: DicomFileInfo): DicomSeriesReference {
   const study: DicomStudyFields = {};
   // One character set is decoded as such; with code extensions (several values) the first named one is used.
-  const charset = (ref.dataSet.string(SPECIFIC_CHARACTER_SET) ?? '').split('\\').map((v) => v.trim()).find((v) => v !== '') ?? '';
+  const charset =
+    (ref.dataSet.string(SPECIFIC_CHARACTER_SET) ?? '')
+      .split('\\')
+      .map((v) => v.trim())
+      .find((v) => v !== '') ?? '';
   const decoder = new TextDecoder(DECODER_LABELS[charset] ?? 'windows-1252');
   for (const [keyword, tag] of Object.entries(STUDY_TAGS) as [keyof DicomStudyFields, string][]) {
     const value = decodedText(ref.dataSet, tag, decoder);

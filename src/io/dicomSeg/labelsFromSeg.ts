@@ -53,7 +53,9 @@ export function labelsFromSeg(seg: DicomSegContent, volume: Volume, classValueFo
   seg.frames.forEach((frame, f) => {
     const where = `frame ${f + 1}`;
     if (frame.orientation && frame.orientation.some((v, n) => Math.abs(v - (want[n] ?? NaN)) > ORIENTATION_TOLERANCE)) {
-      throw new Error(`${where} is oriented ${frame.orientation.join('\\')}, ${volume.name} ${want.map((v) => +v.toFixed(6)).join('\\')}; the geometry does not match`);
+      throw new Error(
+        `${where} is oriented ${frame.orientation.join('\\')}, ${volume.name} ${want.map((v) => +v.toFixed(6)).join('\\')}; the geometry does not match`,
+      );
     }
     let k = frame.sourceSopInstanceUID ? byInstance.get(`${frame.sourceSopInstanceUID}|${frame.sourceFrameNumber ?? ''}`) : undefined;
     const expected = (kk: number): Vec3 => instances[kk]?.position ?? transformPoint(m, [0, 0, kk]);
@@ -68,7 +70,9 @@ export function labelsFromSeg(seg: DicomSegContent, volume: Volume, classValueFo
       const miss = Math.hypot(frame.position[0] - e[0], frame.position[1] - e[1], frame.position[2] - e[2]);
       if (miss > POSITION_TOLERANCE_MM) {
         const depth = dot([frame.position[0] - e[0], frame.position[1] - e[1], frame.position[2] - e[2]], normal);
-        throw new Error(`${where} lies ${miss.toFixed(3)} mm from slice ${k + 1} of ${volume.name} (${depth.toFixed(3)} mm along the normal); the geometry does not match`);
+        throw new Error(
+          `${where} lies ${miss.toFixed(3)} mm from slice ${k + 1} of ${volume.name} (${depth.toFixed(3)} mm along the normal); the geometry does not match`,
+        );
       }
     }
     const segment = segmentsByNumber.get(frame.segmentNumber);

@@ -201,7 +201,12 @@ export function writeDicomSeg(input: DicomSegInput, options: DicomSegOptions = {
       PlanePositionSequence: [{ ImagePositionPatient: positionOf(f.k).map(decimalString) }],
       SegmentIdentificationSequence: [{ ReferencedSegmentNumber: f.segmentNumber }],
     })),
-    PixelData: [packBinaryFrames(frames.map((f) => f.mask), rows * columns).buffer],
+    PixelData: [
+      packBinaryFrames(
+        frames.map((f) => f.mask),
+        rows * columns,
+      ).buffer,
+    ],
     _vrMap: { PixelData: 'OB' },
   };
   if (dataset.StudyDescription === undefined) delete dataset.StudyDescription;

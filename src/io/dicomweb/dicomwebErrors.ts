@@ -21,7 +21,7 @@ export function dicomwebFailure(error: unknown, url: string, action: string): Di
   } else if (status === 0) {
     message =
       `No answer from ${where} while trying to ${action}. Either the server is not running or the address is wrong, ` +
-      'or the server does not allow this page to read its answers (it must send CORS headers for this page\'s ' +
+      "or the server does not allow this page to read its answers (it must send CORS headers for this page's " +
       'address; a hospital sets that in the reverse proxy in front of its PACS). Check the address, then ask whoever runs the server.';
   } else if (status === 404) {
     message =

@@ -90,7 +90,9 @@ describe.skipIf(unavailable !== null)(`DICOMweb client against a real Orthanc${u
     expect((notFound as DicomwebError).detail).toBe('HTTP status 404');
 
     // Port 9 (discard) on loopback: nothing listens there.
-    const down = await connectDicomweb('http://127.0.0.1:9/dicom-web').listStudies().catch((e: unknown) => e);
+    const down = await connectDicomweb('http://127.0.0.1:9/dicom-web')
+      .listStudies()
+      .catch((e: unknown) => e);
     expect((down as DicomwebError).message).toMatch(/^No answer from http:\/\/127\.0\.0\.1:9\/dicom-web/);
   });
 });

@@ -69,7 +69,10 @@ function personName(v: unknown): string {
     const pn = v as { Alphabetic?: unknown; Ideographic?: unknown };
     const text = typeof pn.Alphabetic === 'string' ? pn.Alphabetic : typeof pn.Ideographic === 'string' ? pn.Ideographic : '';
     // DICOM separates family^given^middle^prefix^suffix; trailing empty components carry no meaning.
-    return text.split('^').filter((p) => p.trim() !== '').join(', ');
+    return text
+      .split('^')
+      .filter((p) => p.trim() !== '')
+      .join(', ');
   }
   return '';
 }

@@ -32,7 +32,9 @@ describe('2D images are refused by their header size before anything is allocate
 
   it('refuses a 2³¹−1 × 1 PNG at once instead of allocating gigabytes', () => {
     const t = performance.now();
-    expect(() => readImage2D(pngWithSize(2 ** 31 - 1, 1), 'wide.png', 'png')).toThrow(/wide\.png: its IHDR width\/height gives 2147483647×1 pixels, more than the 256 megapixels/);
+    expect(() => readImage2D(pngWithSize(2 ** 31 - 1, 1), 'wide.png', 'png')).toThrow(
+      /wide\.png: its IHDR width\/height gives 2147483647×1 pixels, more than the 256 megapixels/,
+    );
     expect(performance.now() - t).toBeLessThan(1000);
   });
 

@@ -35,7 +35,8 @@ function sampleKind(image: GeoTIFFImage, samples: number): { bits: number; forma
   const bits = image.getBitsPerSample(0);
   const format = image.getSampleFormat(0);
   for (let s = 1; s < samples; s++) {
-    if (image.getBitsPerSample(s) !== bits || image.getSampleFormat(s) !== format) throw new Error('its samples differ in bit depth or type, which is not supported');
+    if (image.getBitsPerSample(s) !== bits || image.getSampleFormat(s) !== format)
+      throw new Error('its samples differ in bit depth or type, which is not supported');
   }
   return { bits, format };
 }
@@ -66,7 +67,8 @@ export async function decodeTiffPixels(bytes: Uint8Array): Promise<ImagePixels> 
   const width = image.getWidth();
   const height = image.getHeight();
   if (!(width > 0 && height > 0)) throw new Error(`the TIFF says its image is ${width}×${height} pixels; the file may be damaged`);
-  if (width * height > MAX_PIXELS) throw new Error(`the TIFF image is ${width}×${height} pixels, too large to open whole; cut it into tiles (e.g. 1000×1000) and open those`);
+  if (width * height > MAX_PIXELS)
+    throw new Error(`the TIFF image is ${width}×${height} pixels, too large to open whole; cut it into tiles (e.g. 1000×1000) and open those`);
   const samples = image.getSamplesPerPixel();
   const photometric = image.fileDirectory.getValue('PhotometricInterpretation') as number | undefined;
   const { bits, format } = sampleKind(image, samples);
@@ -101,6 +103,9 @@ export async function decodeTiffPixels(bytes: Uint8Array): Promise<ImagePixels> 
   if (data.length < width * height * channels) throw new Error(`the TIFF is truncated — it holds ${data.length} of ${width * height * channels} values`);
   // geotiff hangs width/height onto the array it returns; a plain view of the same memory is what Volumes hold.
   // Below 8 bits (1-bit masks, 4-bit grey) it gives one value per pixel already.
-  const plain = data instanceof Uint16Array ? new Uint16Array(data.buffer, data.byteOffset, width * height * channels) : new Uint8Array(data.buffer, data.byteOffset, width * height * channels);
+  const plain =
+    data instanceof Uint16Array
+      ? new Uint16Array(data.buffer, data.byteOffset, width * height * channels)
+      : new Uint8Array(data.buffer, data.byteOffset, width * height * channels);
   return { width, height, channels, data: plain };
 }

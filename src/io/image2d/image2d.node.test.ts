@@ -53,7 +53,15 @@ describe('PNG as a single-slice volume', () => {
   });
 
   it('expands a palette, and unpacks 1-bit grey', () => {
-    const palette = png({ data: new Uint8Array([0, 1, 1, 0, 1, 0]), depth: 8, channels: 1, palette: [[200, 0, 0], [0, 0, 200]] });
+    const palette = png({
+      data: new Uint8Array([0, 1, 1, 0, 1, 0]),
+      depth: 8,
+      channels: 1,
+      palette: [
+        [200, 0, 0],
+        [0, 0, 200],
+      ],
+    });
     const v = readImage2D(palette, 'p.png', 'png');
     expect(v.channels).toBe(3);
     expect([...v.voxels.slice(0, 6)]).toEqual([200, 0, 0, 0, 0, 200]);
@@ -95,7 +103,9 @@ describe('PNG masks', () => {
   });
 
   it('keeps other values as class values', () => {
-    expect(readMaskImage(png({ data: new Uint8Array([0, 1, 2, 3, 2, 255]), depth: 8, channels: 1 }), 'm.png').values).toEqual(new Uint8Array([0, 1, 2, 3, 2, 255]));
+    expect(readMaskImage(png({ data: new Uint8Array([0, 1, 2, 3, 2, 255]), depth: 8, channels: 1 }), 'm.png').values).toEqual(
+      new Uint8Array([0, 1, 2, 3, 2, 255]),
+    );
   });
 
   it('refuses a colour mask and 16-bit values above 255, naming the file', () => {
@@ -117,7 +127,13 @@ describe.skipIf(!existsSync(MONUSEG))('MoNuSeg H&E tiles (skipped: needs ../shar
     const ref = decodePng(bytes);
     const at = (x: number, y: number) => [...v.voxels.slice((y * 1000 + x) * 3, (y * 1000 + x) * 3 + 3)];
     const refAt = (x: number, y: number) => [...ref.data.slice((y * 1000 + x) * ref.channels, (y * 1000 + x) * ref.channels + 3)];
-    for (const [x, y] of [[0, 0], [999, 0], [500, 500], [0, 999]] as const) expect(at(x, y)).toEqual(refAt(x, y));
+    for (const [x, y] of [
+      [0, 0],
+      [999, 0],
+      [500, 500],
+      [0, 999],
+    ] as const)
+      expect(at(x, y)).toEqual(refAt(x, y));
 
     const maskBytes = new Uint8Array(readFileSync(join(MONUSEG, 'labelcol', name)));
     const m = readMaskImage(maskBytes, name);

@@ -14,12 +14,22 @@ type Compression = 'none' | 'lzw' | 'deflate' | 'packbits' | 'jpeg';
 const W = 37; // odd sizes: rows that do not fill a strip or tile evenly
 const H = 23;
 
-function tiff(pixels: Uint8Array | Uint16Array, channels: 1 | 3 | 4, compression: Compression, extra: { predictor?: 'horizontal'; tile?: boolean } = {}): Promise<Uint8Array> {
+function tiff(
+  pixels: Uint8Array | Uint16Array,
+  channels: 1 | 3 | 4,
+  compression: Compression,
+  extra: { predictor?: 'horizontal'; tile?: boolean } = {},
+): Promise<Uint8Array> {
   let img = sharp(pixels, { raw: { width: W, height: H, channels } });
   if (pixels instanceof Uint16Array) img = img.toColourspace('grey16');
   else if (channels === 1) img = img.toColourspace('b-w');
   return img
-    .tiff({ compression, quality: 100, ...(extra.predictor ? { predictor: extra.predictor } : {}), ...(extra.tile ? { tile: true, tileWidth: 16, tileHeight: 16 } : {}) })
+    .tiff({
+      compression,
+      quality: 100,
+      ...(extra.predictor ? { predictor: extra.predictor } : {}),
+      ...(extra.tile ? { tile: true, tileWidth: 16, tileHeight: 16 } : {}),
+    })
     .toBuffer()
     .then((b) => new Uint8Array(b));
 }
@@ -83,7 +93,14 @@ describe('TIFF as a single-slice volume', () => {
 
   it('refuses floating-point pixels with a reason', async () => {
     // libtiff through sharp writes 8 bits; geotiff's own writer keeps the floats.
-    const float = writeArrayBuffer(new Float32Array(W * H).fill(0.5), { width: W, height: H, BitsPerSample: [32], SampleFormat: [3], SamplesPerPixel: 1, PhotometricInterpretation: 1 });
+    const float = writeArrayBuffer(new Float32Array(W * H).fill(0.5), {
+      width: W,
+      height: H,
+      BitsPerSample: [32],
+      SampleFormat: [3],
+      SamplesPerPixel: 1,
+      PhotometricInterpretation: 1,
+    });
     await expect(openImage2D(new Uint8Array(float), 'f.tif', 'tiff')).rejects.toThrow(/^f\.tif: holds 32-bit floating-point pixels/);
   });
 });
@@ -91,9 +108,15 @@ describe('TIFF as a single-slice volume', () => {
 describe('TIFF masks', () => {
   it('reads a 1-bit mask as class 1, and names the CCITT fax compression it cannot decode', async () => {
     const bw = new Uint8Array(W * H).map((_, n) => (n % 7 < 3 ? 255 : 0));
-    const oneBit = (compression: 'packbits' | 'ccittfax4') => sharp(bw, { raw: { width: W, height: H, channels: 1 } }).toColourspace('b-w').tiff({ compression, bitdepth: 1 }).toBuffer();
+    const oneBit = (compression: 'packbits' | 'ccittfax4') =>
+      sharp(bw, { raw: { width: W, height: H, channels: 1 } })
+        .toColourspace('b-w')
+        .tiff({ compression, bitdepth: 1 })
+        .toBuffer();
     expect((await readMaskImage2D(new Uint8Array(await oneBit('packbits')), 'bits.tif', 'tiff')).values).toEqual(bw.map((x) => (x ? 1 : 0)));
-    await expect(readMaskImage2D(new Uint8Array(await oneBit('ccittfax4')), 'fax.tif', 'tiff')).rejects.toThrow(/^fax\.tif: uses CCITT Group 4 fax compression, which cannot be decoded here; save it with LZW/);
+    await expect(readMaskImage2D(new Uint8Array(await oneBit('ccittfax4')), 'fax.tif', 'tiff')).rejects.toThrow(
+      /^fax\.tif: uses CCITT Group 4 fax compression, which cannot be decoded here; save it with LZW/,
+    );
   });
 
   it('reads a 0/255 TIFF mask as class 1 and keeps class values', async () => {
@@ -119,7 +142,10 @@ describe('TIFF in openInputs', () => {
 
   it('opens a MoNuSeg-style folder of TIFF images with PNG and TIFF masks in labelcol/', async () => {
     const bw = new Uint8Array(W * H).map((_, n) => (n % 5 === 0 ? 255 : 0));
-    const pngMask = await sharp(bw, { raw: { width: W, height: H, channels: 1 } }).toColourspace('b-w').png().toBuffer();
+    const pngMask = await sharp(bw, { raw: { width: W, height: H, channels: 1 } })
+      .toColourspace('b-w')
+      .png()
+      .toBuffer();
     const result = await openInputs([
       memoryFile('Test_Folder/img/a.tif', await tiff(rgb, 3, 'lzw')),
       memoryFile('Test_Folder/img/b.tif', await tiff(rgb, 3, 'deflate')),
@@ -127,7 +153,10 @@ describe('TIFF in openInputs', () => {
       memoryFile('Test_Folder/labelcol/b.tif', await tiff(bw, 1, 'packbits')),
     ]);
     expect(result.problems).toEqual([]);
-    expect(result.volumes.map((v) => [v.name, v.channels])).toEqual([['a.tif', 3], ['b.tif', 3]]);
+    expect(result.volumes.map((v) => [v.name, v.channels])).toEqual([
+      ['a.tif', 3],
+      ['b.tif', 3],
+    ]);
     expect(result.labels).toHaveLength(2);
     for (const l of result.labels) expect(l.labels.voxels).toEqual(bw.map((x) => (x ? 1 : 0)));
   });

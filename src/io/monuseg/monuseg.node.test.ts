@@ -17,22 +17,39 @@ const HAS_MONUSEG = existsSync(join(TRAIN, 'img')) && existsSync(join(TRAIN, 'Tr
 const text = (s: string) => new TextEncoder().encode(s);
 /** The CSV as published, row by row (it quotes nothing), to check the app against the file, not against itself. */
 function sentences(csv: string): Map<string, string> {
-  const rows = readFileSync(csv, 'utf8').replace(/^\uFEFF/, '').trim().split(/\r?\n/).slice(1);
+  const rows = readFileSync(csv, 'utf8')
+    .replace(/^\uFEFF/, '')
+    .trim()
+    .split(/\r?\n/)
+    .slice(1);
   return new Map(rows.map((r) => [r.slice(0, r.indexOf(',')), r.slice(r.indexOf(',') + 1).trim()]));
 }
 const grey = (w: number, h: number, values: number[]) => encodePng({ width: w, height: h, data: new Uint8Array(values), depth: 8, channels: 1 });
 /** H&E-like pink: the channels differ, so it stays RGB (an RGB image whose channels agree opens as grey). */
-const rgb = (w: number, h: number) => encodePng({ width: w, height: h, data: new Uint8Array(w * h * 3).map((_, n) => [220, 150, 200][n % 3]!), depth: 8, channels: 3 });
+const rgb = (w: number, h: number) =>
+  encodePng({ width: w, height: h, data: new Uint8Array(w * h * 3).map((_, n) => [220, 150, 200][n % 3]!), depth: 8, channels: 3 });
 
 describe('the MoNuSeg layout', () => {
   it('finds folders with img/ and labelcol/, pairs masks by name and knows Train_Folder from Val_Folder', () => {
-    expect(findImageMaskRoots(['M/Train_Folder/img/a.png', 'M/Train_Folder/labelcol/a.png', 'M/Val_Folder/img/b.png', 'M/Val_Folder/labelcol/b.png', 'X/img/c.png', 'img/d.png', 'labelcol/d.png'])).toEqual([
-      '',
-      'M/Train_Folder',
-      'M/Val_Folder',
-    ]);
+    expect(
+      findImageMaskRoots([
+        'M/Train_Folder/img/a.png',
+        'M/Train_Folder/labelcol/a.png',
+        'M/Val_Folder/img/b.png',
+        'M/Val_Folder/labelcol/b.png',
+        'X/img/c.png',
+        'img/d.png',
+        'labelcol/d.png',
+      ]),
+    ).toEqual(['', 'M/Train_Folder', 'M/Val_Folder']);
     expect(maskNamesFor('covid_1.jpg')).toEqual(['covid_1.jpg', 'covid_1.png', 'mask_covid_1.jpg', 'mask_covid_1.png']);
-    expect(['Train_Folder', 'Val_Folder', 'validation', 'Test_Folder', 'img'].map(roleOfFolder)).toEqual(['train', 'validation', 'validation', undefined, undefined]);
+    expect(['Train_Folder', 'Val_Folder', 'validation', 'Test_Folder', 'img'].map(roleOfFolder)).toEqual([
+      'train',
+      'validation',
+      'validation',
+      undefined,
+      undefined,
+    ]);
   });
 
   it('opens images with their masks as class Nucleus, reports images without a mask and masks without an image', async () => {
@@ -42,7 +59,10 @@ describe('the MoNuSeg layout', () => {
       memoryFile('Set/labelcol/a.png', grey(3, 2, [0, 255, 255, 0, 0, 255])),
       memoryFile('Set/labelcol/z.png', grey(3, 2, [0, 0, 0, 0, 0, 0])),
     ]);
-    expect(result.volumes.map((v) => [v.name, v.channels])).toEqual([['a.png', 3], ['b.png', 3]]);
+    expect(result.volumes.map((v) => [v.name, v.channels])).toEqual([
+      ['a.png', 3],
+      ['b.png', 3],
+    ]);
     expect(result.classes).toEqual([{ value: 1, name: 'Nucleus' }]);
     expect(result.labels.map((l) => [l.volumeId, [...l.labels.voxels]])).toEqual([[result.volumes[0]!.id, [0, 1, 1, 0, 0, 1]]]);
     expect(result.problems.map((p) => p.message)).toEqual([
@@ -65,7 +85,7 @@ describe.skipIf(!HAS_MONUSEG)('MoNuSeg from ../shared/datasets/monuseg (skipped:
     return result.volumes.filter((v) => names.has(v.name));
   };
 
-  it('opens without a word: each *_text.xlsx is its CSV\'s twin, and progress reaches every file', () => {
+  it("opens without a word: each *_text.xlsx is its CSV's twin, and progress reaches every file", () => {
     expect(result.problems).toEqual([]);
     expect(result.volumes).toHaveLength(30);
     expect(progress.at(-1)).toBe(files.length);
@@ -73,7 +93,9 @@ describe.skipIf(!HAS_MONUSEG)('MoNuSeg from ../shared/datasets/monuseg (skipped:
 
   it('opens Train_Folder: 24 H&E images with their masks as class Nucleus and their 24 sentences, matched by name', () => {
     const train = inFolder('Train_Folder');
-    const images = readdirSync(join(TRAIN, 'img')).filter((f) => f.endsWith('.png')).sort();
+    const images = readdirSync(join(TRAIN, 'img'))
+      .filter((f) => f.endsWith('.png'))
+      .sort();
     expect(images).toHaveLength(24);
     expect(train.map((v) => v.name)).toEqual(images);
     for (const v of train) expect(v).toMatchObject({ channels: 3, geometry: { dims: [1000, 1000, 1] } });
@@ -90,7 +112,7 @@ describe.skipIf(!HAS_MONUSEG)('MoNuSeg from ../shared/datasets/monuseg (skipped:
     expect(Object.fromEntries(train.map((v) => [v.name, v.description]))).toEqual(Object.fromEntries(expected));
   });
 
-  it('opens Val_Folder\'s 6 images with their sentences, set aside for validation', () => {
+  it("opens Val_Folder's 6 images with their sentences, set aside for validation", () => {
     const val = inFolder('Val_Folder');
     expect(val).toHaveLength(6);
     expect([...(result.validationVolumeIds ?? [])].sort()).toEqual(val.map((v) => v.id).sort());

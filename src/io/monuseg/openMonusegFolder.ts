@@ -51,7 +51,9 @@ export async function openMonusegFolder(root: string, files: InputFile[], afterE
     }
     result.volumes.push(volume);
     result.opened.push({ volume, path: image.path });
-    const mask = maskNamesFor(image.name).map((n) => masks.get(n)).find((m) => m !== undefined);
+    const mask = maskNamesFor(image.name)
+      .map((n) => masks.get(n))
+      .find((m) => m !== undefined);
     if (!mask) unlabeled.push(image.name);
     else {
       usedMasks.add(mask);

@@ -32,7 +32,10 @@ describe('dataset.json', () => {
     expect(ds).toEqual({
       name: 'BrainTumour',
       root: 'Task01',
-      classes: [{ value: 1, name: 'edema' }, { value: 2, name: 'non-enhancing tumour' }],
+      classes: [
+        { value: 1, name: 'edema' },
+        { value: 2, name: 'non-enhancing tumour' },
+      ],
       modalities: ['FLAIR', 'T1w'],
       cases: [{ image: './imagesTr/a.nii.gz', label: './labelsTr/a.nii.gz' }],
       tests: ['./imagesTs/b.nii.gz'],
@@ -41,7 +44,10 @@ describe('dataset.json', () => {
 
   it("reads nnU-Net v2's name → value labels and channel names", () => {
     const ds = parseMsdDataset(JSON.stringify({ labels: { background: 0, liver: 1, tumour: 2 }, channel_names: { '0': 'CT' } }), 'dataset.json');
-    expect(ds.classes).toEqual([{ value: 1, name: 'liver' }, { value: 2, name: 'tumour' }]);
+    expect(ds.classes).toEqual([
+      { value: 1, name: 'liver' },
+      { value: 2, name: 'tumour' },
+    ]);
     expect(ds.modalities).toEqual(['CT']);
     expect(ds.root).toBe('');
   });
@@ -57,7 +63,10 @@ describe.skipIf(!existsSync(HIPPO))('the hippocampus Decathlon folder (skipped: 
     const files = [hippo('dataset.json'), ...cases.flatMap((c) => [hippo(`imagesTr/${c}`), hippo(`labelsTr/${c}`)])];
     const progress: number[] = [];
     const result = await openInputs(files, (done) => progress.push(done));
-    expect(result.classes).toEqual([{ value: 1, name: 'Anterior' }, { value: 2, name: 'Posterior' }]);
+    expect(result.classes).toEqual([
+      { value: 1, name: 'Anterior' },
+      { value: 2, name: 'Posterior' },
+    ]);
     expect(result.volumes.map((v) => v.name)).toEqual(cases);
     expect(result.volumes.map((v) => v.voxels.constructor.name)).toEqual(['Uint8Array', 'Float32Array', 'Float32Array']);
     expect(result.labels.map((l) => l.volumeId)).toEqual(result.volumes.map((v) => v.id));
@@ -70,7 +79,11 @@ describe.skipIf(!existsSync(HIPPO))('the hippocampus Decathlon folder (skipped: 
     }
     // Only the subset was opened: one warning says how many listed cases are not here.
     expect(result.problems).toEqual([
-      { file: 'hippocampus/dataset.json', severity: 'warning', message: 'hippocampus/dataset.json: lists 220 training cases; 217 of their images were not among the opened files' },
+      {
+        file: 'hippocampus/dataset.json',
+        severity: 'warning',
+        message: 'hippocampus/dataset.json: lists 220 training cases; 217 of their images were not among the opened files',
+      },
     ]);
     expect(progress.at(-1)).toBe(files.length);
     expect(progress.every((d, n) => n === 0 || d >= progress[n - 1]!)).toBe(true);
@@ -80,7 +93,11 @@ describe.skipIf(!existsSync(HIPPO))('the hippocampus Decathlon folder (skipped: 
     const meta = JSON.parse(readFileSync(join(HIPPO, 'dataset.json'), 'utf8'));
     // Deliberately paired with another case's label: 34×52×35 against 36×52×38.
     meta.training = [{ image: './imagesTr/hippocampus_004.nii.gz', label: './labelsTr/hippocampus_003.nii.gz' }];
-    const result = await openInputs([json('hippocampus/dataset.json', meta), hippo('imagesTr/hippocampus_004.nii.gz'), hippo('labelsTr/hippocampus_003.nii.gz')]);
+    const result = await openInputs([
+      json('hippocampus/dataset.json', meta),
+      hippo('imagesTr/hippocampus_004.nii.gz'),
+      hippo('labelsTr/hippocampus_003.nii.gz'),
+    ]);
     expect(result.volumes.map((v) => [v.name, v.geometry.dims])).toEqual([['hippocampus_004.nii.gz', [36, 52, 38]]]);
     expect(result.labels).toEqual([]);
     expect(result.problems).toEqual([
@@ -113,7 +130,11 @@ describe('Decathlon and nnU-Net folders (fixtures)', () => {
     expect([...result.volumes[0]!.voxels]).toEqual([1, 2, 3, 4]);
     expect([...result.labels[0]!.labels.voxels]).toEqual([0, 1, 1, 0]);
     expect(result.problems).toEqual([
-      { file: 'Task01/imagesTr/brain_001.nii.gz', severity: 'warning', message: 'brain_001.nii.gz: holds 2 channels (FLAIR, T1w); only the first (FLAIR) is opened' },
+      {
+        file: 'Task01/imagesTr/brain_001.nii.gz',
+        severity: 'warning',
+        message: 'brain_001.nii.gz: holds 2 channels (FLAIR, T1w); only the first (FLAIR) is opened',
+      },
     ]);
   });
 
@@ -143,7 +164,9 @@ describe('Decathlon and nnU-Net folders (fixtures)', () => {
     ];
     const result = await openInputs(files);
     expect(result.volumes).toHaveLength(1);
-    expect(result.problems.map((p) => p.message)).toEqual(['T/dataset.json: 1 training image opens unlabeled because its label file was not among the opened files']);
+    expect(result.problems.map((p) => p.message)).toEqual([
+      'T/dataset.json: 1 training image opens unlabeled because its label file was not among the opened files',
+    ]);
   });
 
   it('still opens the images when dataset.json is broken, and names it', async () => {

@@ -17,7 +17,7 @@ export function joinNiftiPair(hdrBytes: Uint8Array, imgBytes: Uint8Array, hdrNam
   if (!NI1.every((b, n) => magic[n] === b)) {
     throw fileError(
       hdrName,
-      'is an Analyze 7.5 (or NIfTI-2) .hdr/.img pair, which is not read here; convert it to one .nii.gz first, e.g. with nibabel: python3 -c "import nibabel as nib; nib.save(nib.load(\'x.hdr\'), \'x.nii.gz\')"',
+      "is an Analyze 7.5 (or NIfTI-2) .hdr/.img pair, which is not read here; convert it to one .nii.gz first, e.g. with nibabel: python3 -c \"import nibabel as nib; nib.save(nib.load('x.hdr'), 'x.nii.gz')\"",
     );
   }
   const little = hdr[0] === 0x5c && hdr[1] === 0x01 && hdr[2] === 0x00; // sizeof_hdr 348 little-endian

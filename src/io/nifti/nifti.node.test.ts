@@ -65,7 +65,11 @@ describe.skipIf(!existsSync(HIPPO))('NIfTI reading of real files (skipped: needs
 });
 
 describe('NIfTI reading of every voxel type and geometry rule (fixtures)', () => {
-  const rasSform: [number[], number[], number[]] = [[2, 0, 0, 10], [0, 2, 0, 20], [0, 0, 4, 30]];
+  const rasSform: [number[], number[], number[]] = [
+    [2, 0, 0, 10],
+    [0, 2, 0, 20],
+    [0, 0, 4, 30],
+  ];
 
   it('reads NIfTI-2 with scaling and sform', () => {
     const bytes = makeNifti({
@@ -137,12 +141,31 @@ describe('NIfTI reading of every voxel type and geometry rule (fixtures)', () =>
 
   it('prefers sform, then qform (with qfac), then voxel sizes alone', () => {
     const data = new Uint8Array(8);
-    const both = makeNifti({ dims: [3, 2, 2, 2], datatype: 2, bitsPerVoxel: 8, data, qformCode: 1, sformCode: 2, srow: rasSform, qoffset: [1, 2, 3], pixdim: [1, 1, 1, 1] });
+    const both = makeNifti({
+      dims: [3, 2, 2, 2],
+      datatype: 2,
+      bitsPerVoxel: 8,
+      data,
+      qformCode: 1,
+      sformCode: 2,
+      srow: rasSform,
+      qoffset: [1, 2, 3],
+      pixdim: [1, 1, 1, 1],
+    });
     expectMatClose(readNifti(both, 'b.nii').volume.geometry.ijkToLps, flipRasLps([2, 0, 0, 10, 0, 2, 0, 20, 0, 0, 4, 30, 0, 0, 0, 1]));
 
     // qform only: 90° about z (quaternion d = sin 45°), voxel sizes 1, 2, 3, qfac −1 flips k.
     const q = Math.SQRT1_2;
-    const qform = makeNifti({ dims: [3, 2, 2, 2], datatype: 2, bitsPerVoxel: 8, data, qformCode: 1, quatern: [0, 0, q], qoffset: [5, 6, 7], pixdim: [-1, 1, 2, 3] });
+    const qform = makeNifti({
+      dims: [3, 2, 2, 2],
+      datatype: 2,
+      bitsPerVoxel: 8,
+      data,
+      qformCode: 1,
+      quatern: [0, 0, q],
+      qoffset: [5, 6, 7],
+      pixdim: [-1, 1, 2, 3],
+    });
     const ras: Mat4 = [0, -2, 0, 5, 1, 0, 0, 6, 0, 0, -3, 7, 0, 0, 0, 1];
     expectMatClose(readNifti(qform, 'q.nii').volume.geometry.ijkToLps, flipRasLps(ras));
     // nifti-reader-js, an independent implementation of the same formula, agrees.
@@ -154,7 +177,19 @@ describe('NIfTI reading of every voxel type and geometry rule (fixtures)', () =>
 
   it('converts metres and microns to millimetres', () => {
     const data = new Uint8Array(1);
-    const metres = makeNifti({ dims: [3, 1, 1, 1], datatype: 2, bitsPerVoxel: 8, data, sformCode: 1, srow: [[0.001, 0, 0, 0.1], [0, 0.001, 0, 0], [0, 0, 0.002, 0]], xyztUnits: 1 });
+    const metres = makeNifti({
+      dims: [3, 1, 1, 1],
+      datatype: 2,
+      bitsPerVoxel: 8,
+      data,
+      sformCode: 1,
+      srow: [
+        [0.001, 0, 0, 0.1],
+        [0, 0.001, 0, 0],
+        [0, 0, 0.002, 0],
+      ],
+      xyztUnits: 1,
+    });
     expectMatClose(readNifti(metres, 'm.nii').volume.geometry.ijkToLps, [-1, 0, 0, -100, 0, -1, 0, 0, 0, 0, 2, 0, 0, 0, 0, 1]);
   });
 

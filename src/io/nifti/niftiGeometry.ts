@@ -43,10 +43,22 @@ export function qformMatrix(h: NiftiGeometryHeader): Mat4 {
     [2 * (qb * qd - a * qc), 2 * (qc * qd + a * qb), a * a + qd * qd - qc * qc - qb * qb],
   ] as const;
   return [
-    R[0][0] * dx, R[0][1] * dy, R[0][2] * dz, h.qoffset[0],
-    R[1][0] * dx, R[1][1] * dy, R[1][2] * dz, h.qoffset[1],
-    R[2][0] * dx, R[2][1] * dy, R[2][2] * dz, h.qoffset[2],
-    0, 0, 0, 1,
+    R[0][0] * dx,
+    R[0][1] * dy,
+    R[0][2] * dz,
+    h.qoffset[0],
+    R[1][0] * dx,
+    R[1][1] * dy,
+    R[1][2] * dz,
+    h.qoffset[1],
+    R[2][0] * dx,
+    R[2][1] * dy,
+    R[2][2] * dz,
+    h.qoffset[2],
+    0,
+    0,
+    0,
+    1,
   ];
 }
 

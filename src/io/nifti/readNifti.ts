@@ -110,7 +110,10 @@ function parse(bytes: Uint8Array, fileName: string): Parsed {
   const typeName = SUPPORTED_TYPES[code];
   if (!typeName) {
     const name = UNSUPPORTED_TYPES[code] ?? `code ${code}`;
-    throw fileError(fileName, `its voxel type ${name} is not supported (use uint8, int8, int16, uint16, int32, uint32, int64, uint64, float32, float64 or RGB24; nibabel or fslmaths can convert it)`);
+    throw fileError(
+      fileName,
+      `its voxel type ${name} is not supported (use uint8, int8, int16, uint16, int32, uint32, int64, uint64, float32, float64 or RGB24; nibabel or fslmaths can convert it)`,
+    );
   }
   const bytesPerVoxel = header.numBitsPerVoxel / 8;
   const voxelsPerFrame = dims[0] * dims[1] * dims[2];
@@ -130,7 +133,9 @@ function parse(bytes: Uint8Array, fileName: string): Parsed {
     geometryHeader: geometryHeader(header, raw),
     dims,
     frames,
-    frameBytes: viewIsSafe(inflated, frames, offset, bytesPerVoxel) ? new Uint8Array(raw, offset, frameLength) : new Uint8Array(raw.slice(offset, offset + frameLength)),
+    frameBytes: viewIsSafe(inflated, frames, offset, bytesPerVoxel)
+      ? new Uint8Array(raw, offset, frameLength)
+      : new Uint8Array(raw.slice(offset, offset + frameLength)),
   };
 }
 
@@ -276,7 +281,10 @@ export function readNiftiLabelValues(bytes: Uint8Array, fileName: string): Nifti
   const { volume, frames } = readNifti(bytes, fileName);
   if (frames > 1) {
     // Which of the frames is the label map cannot be guessed; taking the first silently once labeled the wrong one.
-    throw fileError(fileName, `holds ${frames} label maps (4D, dim[4] and beyond); a label file holds one 3D label map — save the one you mean as its own file`);
+    throw fileError(
+      fileName,
+      `holds ${frames} label maps (4D, dim[4] and beyond); a label file holds one 3D label map — save the one you mean as its own file`,
+    );
   }
   if (volume.channels !== 1) throw fileError(fileName, 'is an RGB image; a label file holds one class value per voxel');
   return { dims: volume.geometry.dims, ijkToLps: volume.geometry.ijkToLps, values: toLabelValues(volume.voxels, fileName) };

@@ -7,7 +7,7 @@ import { readNifti } from './readNifti.ts';
 // Opening a 512×512×600 CT held the inflated file and a copy of its voxels at once: twice the volume at the peak.
 // The voxels view the inflated buffer where that buffer is ours alone; these tests pin where that holds.
 describe('NIfTI voxels without a second copy', () => {
-  const values = Int16Array.from({ length: 4 * 3 * 5 }, (_, n) => (n * 37) % 2000 - 1000);
+  const values = Int16Array.from({ length: 4 * 3 * 5 }, (_, n) => ((n * 37) % 2000) - 1000);
   const dims = [3, 4, 3, 5];
 
   it('views the inflated buffer of a .nii.gz: no copy, values exact, the header the only extra bytes', () => {
@@ -33,7 +33,7 @@ describe('NIfTI voxels without a second copy', () => {
     expect([...volume.voxels]).toEqual([...values]);
   });
 
-  it('copies from an uncompressed file, whose bytes stay the caller\'s', () => {
+  it("copies from an uncompressed file, whose bytes stay the caller's", () => {
     const bytes = makeNifti({ dims, datatype: 4, bitsPerVoxel: 16, data: bytesOf(values) });
     const { volume } = readNifti(bytes, 'ct.nii');
     bytes.fill(0, 352);

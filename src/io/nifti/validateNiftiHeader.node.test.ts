@@ -30,9 +30,23 @@ describe('NIfTI headers are checked field by field before voxels are read', () =
 
   it('refuses non-finite or singular geometry, naming the field', () => {
     expect(() => readNifti(setF32(base(), 80, Infinity), 'p.nii')).toThrow(/its pixdim\[1\] is Infinity/);
-    const singular = base({ sformCode: 1, srow: [[1, 0, 0, 0], [0, 1, 0, 0], [1, 1, 0, 0]] });
+    const singular = base({
+      sformCode: 1,
+      srow: [
+        [1, 0, 0, 0],
+        [0, 1, 0, 0],
+        [1, 1, 0, 0],
+      ],
+    });
     expect(() => readNifti(singular, 's.nii')).toThrow(/its sform \(srow_x\/y\/z\) gives axis k a voxel size of 0 mm/);
-    const flat = base({ sformCode: 1, srow: [[1, 0, 1, 0], [0, 1, 1, 0], [0, 0, 0, 0]] });
+    const flat = base({
+      sformCode: 1,
+      srow: [
+        [1, 0, 1, 0],
+        [0, 1, 1, 0],
+        [0, 0, 0, 0],
+      ],
+    });
     expect(() => readNifti(flat, 'f.nii')).toThrow(/its sform \(srow_x\/y\/z\) is singular/);
     const nanRow = setF32(base({ sformCode: 1 }), 280 + 4, NaN);
     expect(() => readNifti(nanRow, 'n.nii')).toThrow(/its srow_x \(sform\) holds 1, NaN, 0, 0/);
@@ -47,7 +61,9 @@ describe('NIfTI headers are checked field by field before voxels are read', () =
   it('refuses a volume larger than one image may be before inflating it (a 4 GiB size field that wraps)', () => {
     const big = makeNifti({ dims: [3, 2048, 2048, 1024], datatype: 2, bitsPerVoxel: 8, data: new Uint8Array(1024) });
     const t = performance.now();
-    expect(() => readNifti(gzipSync(big), 'big.nii.gz')).toThrow(/^big\.nii\.gz: its dim fields declare 2048×2048×1024 voxels \(4\.0 GiB\), more than the 2\.0 GiB/);
+    expect(() => readNifti(gzipSync(big), 'big.nii.gz')).toThrow(
+      /^big\.nii\.gz: its dim fields declare 2048×2048×1024 voxels \(4\.0 GiB\), more than the 2\.0 GiB/,
+    );
     expect(performance.now() - t).toBeLessThan(2000);
   });
 

@@ -151,7 +151,10 @@ function checkAxes(cols: number[][], field: string, fail: (reason: string) => ne
 export function checkScaledValues(stored: ArrayLike<number | bigint>, scaled: ArrayLike<number>, fileName: string, slope: number, inter: number): void {
   for (let n = 0; n < scaled.length; n++) {
     if (!Number.isFinite(scaled[n]!) && Number.isFinite(Number(stored[n]!))) {
-      throw fileError(fileName, `its scl_slope (${slope}) and scl_inter (${inter}) turn the stored value ${stored[n]} into ${scaled[n]}; the scaling is damaged`);
+      throw fileError(
+        fileName,
+        `its scl_slope (${slope}) and scl_inter (${inter}) turn the stored value ${stored[n]} into ${scaled[n]}; the scaling is damaged`,
+      );
     }
   }
 }

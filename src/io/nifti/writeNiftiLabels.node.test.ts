@@ -102,7 +102,15 @@ describe('label export for volumes that did not come from NIfTI', () => {
     const c = Math.cos(0.3);
     const s = Math.sin(0.3);
     // Rotated about z, k pointing down (left-handed), anisotropic voxels.
-    const ijkToLps = affineFromParts([[c, s, 0], [-s, c, 0], [0, 0, -1]], [0.7, 0.8, 3], [-100, 50, 20]);
+    const ijkToLps = affineFromParts(
+      [
+        [c, s, 0],
+        [-s, c, 0],
+        [0, 0, -1],
+      ],
+      [0.7, 0.8, 3],
+      [-100, 50, 20],
+    );
     const volume = syntheticVolume(ijkToLps, [6, 5, 4]);
     const labels = someLabels(120);
     const gz = writeNiftiLabels(labels, volume);
@@ -116,11 +124,31 @@ describe('label export for volumes that did not come from NIfTI', () => {
 
   it("round-trips rotations near 180° (the quaternion formula's delicate branches), either handedness", () => {
     const rotations: [Vec3, Vec3, Vec3][] = [
-      [[1, 0, 0], [0, -1, 0], [0, 0, -1]], // 180° about x
-      [[-1, 0, 0], [0, 1, 0], [0, 0, -1]], // 180° about y
-      [[-1, 0, 0], [0, -1, 0], [0, 0, 1]], // 180° about z (LPS ↔ RAS)
-      [[0, 1, 0], [1, 0, 0], [0, 0, -1]], // axes swapped
-      [[0, 0, 1], [1, 0, 0], [0, 1, 0]], // sagittal acquisition
+      [
+        [1, 0, 0],
+        [0, -1, 0],
+        [0, 0, -1],
+      ], // 180° about x
+      [
+        [-1, 0, 0],
+        [0, 1, 0],
+        [0, 0, -1],
+      ], // 180° about y
+      [
+        [-1, 0, 0],
+        [0, -1, 0],
+        [0, 0, 1],
+      ], // 180° about z (LPS ↔ RAS)
+      [
+        [0, 1, 0],
+        [1, 0, 0],
+        [0, 0, -1],
+      ], // axes swapped
+      [
+        [0, 0, 1],
+        [1, 0, 0],
+        [0, 1, 0],
+      ], // sagittal acquisition
     ];
     for (const [n, r] of rotations.entries()) {
       for (const flip of [1, -1]) {
@@ -138,7 +166,18 @@ describe('label export for volumes that did not come from NIfTI', () => {
   });
 
   it('refuses a label buffer of the wrong size', () => {
-    const volume = syntheticVolume(affineFromParts([[1, 0, 0], [0, 1, 0], [0, 0, 1]], [1, 1, 1], [0, 0, 0]), [2, 2, 2]);
+    const volume = syntheticVolume(
+      affineFromParts(
+        [
+          [1, 0, 0],
+          [0, 1, 0],
+          [0, 0, 1],
+        ],
+        [1, 1, 1],
+        [0, 0, 0],
+      ),
+      [2, 2, 2],
+    );
     expect(() => writeNiftiLabels(new Uint8Array(7), volume)).toThrow('label buffer has 7 voxels, synthetic has 8');
   });
 });

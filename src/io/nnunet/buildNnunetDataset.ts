@@ -65,7 +65,10 @@ function channelCount(cases: readonly NnunetSourceCase[]): 1 | 3 {
   const rgb = cases.some((c) => c.volume.channels === 3);
   if (rgb) {
     const odd = cases.find((c) => c.volume.channels === 1 && c.volume.source.format !== 'image');
-    if (odd) throw new Error(`nnU-Net export: ${odd.volume.name} has one channel while other images are RGB; nnU-Net needs the same channels in every case (export them as separate datasets)`);
+    if (odd)
+      throw new Error(
+        `nnU-Net export: ${odd.volume.name} has one channel while other images are RGB; nnU-Net needs the same channels in every case (export them as separate datasets)`,
+      );
   }
   return rgb ? 3 : 1;
 }
@@ -136,7 +139,13 @@ const suffix = (c: number): string => `_${String(c).padStart(4, '0')}${NNUNET_FI
 export type NnunetStep = { kind: 'file'; file: NnunetFile } | { kind: 'progress'; caseName: string; bytes: number };
 
 /** The files of one case, step by step: its channels, then for a training case its label map with `ignore`. */
-function* caseSteps(plan: NnunetPlan, name: string, source: NnunetSourceCase, training: boolean, includePseudoLabels: boolean): Generator<NnunetStep, void, void> {
+function* caseSteps(
+  plan: NnunetPlan,
+  name: string,
+  source: NnunetSourceCase,
+  training: boolean,
+  includePseudoLabels: boolean,
+): Generator<NnunetStep, void, void> {
   const { volume, labels, committed } = source;
   // The label map first: `committed` is the store's buffer, and a stroke committed while a page yields changes it.
   const mapped = training ? nnunetLabelVoxels(labels, committed, plan.labelPlan, includePseudoLabels) : null;

@@ -34,7 +34,8 @@ function largestDifference(a: Mat4, b: Mat4): number {
 function gridProblem(dims: Vec3, ijkToLps: Mat4, v: OpenVolumeRef): string | null {
   if (dims.some((d, n) => d !== v.geometry.dims[n])) return `is ${dimsText(dims)} voxels, ${v.name} is ${dimsText(v.geometry.dims)}`;
   const off = largestDifference(ijkToLps, v.geometry.ijkToLps);
-  if (off > GRID_TOLERANCE_MM) return `has ${v.name}'s size but its voxel-to-world matrix differs by up to ${off.toPrecision(3)} mm (resampled, or another series)`;
+  if (off > GRID_TOLERANCE_MM)
+    return `has ${v.name}'s size but its voxel-to-world matrix differs by up to ${off.toPrecision(3)} mm (resampled, or another series)`;
   return null;
 }
 
@@ -50,14 +51,21 @@ export function matchPrediction(fileName: string, dims: Vec3, ijkToLps: Mat4, vo
   const byName = volumes.find((v, n) => exported[n]!.toLowerCase() === wanted || predictionCaseName(v.name).toLowerCase() === wanted);
   if (byName) {
     const problem = gridProblem(dims, ijkToLps, byName);
-    if (problem) return { ok: false, message: `is named after ${byName.name} but ${problem}; it was not imported. Predict on the exported image itself, without resampling.` };
+    if (problem)
+      return {
+        ok: false,
+        message: `is named after ${byName.name} but ${problem}; it was not imported. Predict on the exported image itself, without resampling.`,
+      };
     return { ok: true, volumeId: byName.id, by: 'name' };
   }
   const sameGrid = volumes.filter((v) => gridProblem(dims, ijkToLps, v) === null);
   if (sameGrid.length === 1) return { ok: true, volumeId: sameGrid[0]!.id, by: 'geometry' };
   const open = volumes.length ? `open volumes: ${exported.slice(0, 5).join(', ')}${volumes.length > 5 ? ', …' : ''}` : 'no volume is open';
   if (sameGrid.length > 1) {
-    return { ok: false, message: `names no open volume (${open}), and ${sameGrid.length} of them share its grid; rename it after its case (e.g. ${exported[volumes.indexOf(sameGrid[0]!)]}.nii.gz).` };
+    return {
+      ok: false,
+      message: `names no open volume (${open}), and ${sameGrid.length} of them share its grid; rename it after its case (e.g. ${exported[volumes.indexOf(sameGrid[0]!)]}.nii.gz).`,
+    };
   }
   return { ok: false, message: `names no open volume (${open}) and no open volume has its grid (${dimsText(dims)} voxels); open its image first.` };
 }

@@ -93,7 +93,12 @@ describe('nnU-Net export: labels and files', () => {
   it('refuses a workspace with nothing labeled, and grey volumes beside RGB images', () => {
     const empty = syntheticVolume('empty');
     expect(() => planNnunetDataset([sourceCase(empty, createLabelMap(empty.geometry.dims))], OPTIONS)).toThrow(/label at least one slice/);
-    const rgb: Volume = { ...syntheticVolume('photo', [4, 3, 1]), channels: 3, voxels: new Uint8Array(36), source: { format: 'image', fileName: 'photo.png', mimeType: 'image/png' } };
+    const rgb: Volume = {
+      ...syntheticVolume('photo', [4, 3, 1]),
+      channels: 3,
+      voxels: new Uint8Array(36),
+      source: { format: 'image', fileName: 'photo.png', mimeType: 'image/png' },
+    };
     const labels = createLabelMap(rgb.geometry.dims);
     labels.slices[2][0] = SliceProvenance.Painted;
     const grey = syntheticVolume('mr');
@@ -124,7 +129,7 @@ describe('nnU-Net export: labels and files', () => {
   });
 });
 
-describe.skipIf(!hasNibabel)('nnU-Net export re-read by nibabel under nnU-Net\'s integrity rules (skipped: needs /usr/bin/python3 with nibabel)', () => {
+describe.skipIf(!hasNibabel)("nnU-Net export re-read by nibabel under nnU-Net's integrity rules (skipped: needs /usr/bin/python3 with nibabel)", () => {
   it(`passes for the synthetic${existsSync(HIPPO) ? ' + hippocampus' : ''} workspace`, () => {
     const folder = writeDataset(OUT, testWorkspace(), OPTIONS);
     expect(verify(folder)).toEqual({ ok: true, lines: [`ok ${existsSync(HIPPO) ? 2 : 1}`] });
@@ -144,7 +149,14 @@ describe.skipIf(!hasNibabel)('nnU-Net export re-read by nibabel under nnU-Net\'s
     });
     const folder = writeDataset(OUT, cases, { ...OPTIONS, classes: [makeClass(1, 'Nucleus')] });
     expect(verify(folder)).toEqual({ ok: true, lines: ['ok 2'] });
-    expect(readdirSync(join(folder, 'imagesTr')).sort()).toEqual(['tile_a_0000.nii.gz', 'tile_a_0001.nii.gz', 'tile_a_0002.nii.gz', 'tile_b_0000.nii.gz', 'tile_b_0001.nii.gz', 'tile_b_0002.nii.gz']);
+    expect(readdirSync(join(folder, 'imagesTr')).sort()).toEqual([
+      'tile_a_0000.nii.gz',
+      'tile_a_0001.nii.gz',
+      'tile_a_0002.nii.gz',
+      'tile_b_0000.nii.gz',
+      'tile_b_0001.nii.gz',
+      'tile_b_0002.nii.gz',
+    ]);
     const green = readNifti(new Uint8Array(readFileSync(join(folder, 'imagesTr/tile_a_0001.nii.gz'))), 'g').volume.voxels;
     expect(Array.from(green.subarray(0, 3))).toEqual([7, 28, 49]); // voxel n's G is interleaved byte 3n + 1
   });

@@ -124,7 +124,15 @@ export async function compareNifti(path: string): Promise<Comparison> {
   try {
     ref = parsePythonJson(python(READ_NIFTI, [path]));
   } catch (e) {
-    return { file: basename(path), reference: 'nibabel', verdict: 'reference-failed', detail: String((e as Error).message).split('\n').slice(-2).join(' ') };
+    return {
+      file: basename(path),
+      reference: 'nibabel',
+      verdict: 'reference-failed',
+      detail: String((e as Error).message)
+        .split('\n')
+        .slice(-2)
+        .join(' '),
+    };
   }
   const ours = await openOne(paths.filter((p) => existsSync(p)));
   if (!ours.volume) return { file: basename(path), reference: 'nibabel', verdict: 'refused', detail: ours.message };
@@ -141,7 +149,9 @@ export async function compareNifti(path: string): Promise<Comparison> {
     file: basename(path),
     reference: 'nibabel',
     verdict: problems.length ? 'mismatch' : 'match',
-    detail: problems.length ? problems.join('; ') : `${v.geometry.dims.join('×')}, affine within ${affineDiff.toExponential(1)}, values within ${valueDiff.toExponential(1)}`,
+    detail: problems.length
+      ? problems.join('; ')
+      : `${v.geometry.dims.join('×')}, affine within ${affineDiff.toExponential(1)}, values within ${valueDiff.toExponential(1)}`,
   };
 }
 
@@ -179,14 +189,22 @@ print(json.dumps(out))
 
 /** Compares our assembly of a DICOM series with pydicom's reading of each file. */
 export async function compareDicomPydicom(dir: string): Promise<Comparison> {
-  const slices = JSON.parse(python(READ_DICOM, [dir])) as { position: Vec3; orientation: number[]; spacing: number[]; rows: number; columns: number; values: number[] }[];
+  const slices = JSON.parse(python(READ_DICOM, [dir])) as {
+    position: Vec3;
+    orientation: number[];
+    spacing: number[];
+    rows: number;
+    columns: number;
+    values: number[];
+  }[];
   const r = await openInputs(nodeFolder(dir));
   const v = r.volumes[0];
   const name = basename(dir);
   if (!v) return { file: name, reference: 'pydicom', verdict: 'refused', detail: r.problems.map((p) => p.message).join(' | ') };
   const problems: string[] = [];
   const [nx, ny, nz] = v.geometry.dims;
-  if (nz !== slices.length || nx !== slices[0]!.columns || ny !== slices[0]!.rows) problems.push(`dims ${v.geometry.dims.join('×')} vs ${slices[0]!.columns}×${slices[0]!.rows}×${slices.length}`);
+  if (nz !== slices.length || nx !== slices[0]!.columns || ny !== slices[0]!.rows)
+    problems.push(`dims ${v.geometry.dims.join('×')} vs ${slices[0]!.columns}×${slices[0]!.rows}×${slices.length}`);
   // Each pydicom slice must sit where our matrix puts it, with the same values.
   const toIjk = invert(v.geometry.ijkToLps);
   let worstPosition = 0;
@@ -199,7 +217,7 @@ export async function compareDicomPydicom(dir: string): Promise<Comparison> {
       problems.push(`a slice at ${s.position.join(', ')} lies outside our volume`);
       continue;
     }
-    const ours = (v.voxels as ArrayLike<number>) as { subarray?: unknown } & ArrayLike<number>;
+    const ours = v.voxels as ArrayLike<number> as { subarray?: unknown } & ArrayLike<number>;
     for (let p = 0; p < nx * ny; p++) worstValue = Math.max(worstValue, Math.abs(ours[k * nx * ny + p]! - s.values[p]!));
   }
   const spacingDiff = Math.max(Math.abs(v.geometry.spacing[0] - slices[0]!.spacing[1]!), Math.abs(v.geometry.spacing[1] - slices[0]!.spacing[0]!));
@@ -211,7 +229,9 @@ export async function compareDicomPydicom(dir: string): Promise<Comparison> {
     file: name,
     reference: 'pydicom',
     verdict: problems.length ? 'mismatch' : 'match',
-    detail: problems.length ? problems.join('; ') : `${v.geometry.dims.join('×')}, every slice at its position (within ${worstPosition.toExponential(1)} voxels), values exact`,
+    detail: problems.length
+      ? problems.join('; ')
+      : `${v.geometry.dims.join('×')}, every slice at its position (within ${worstPosition.toExponential(1)} voxels), values exact`,
   };
 }
 
@@ -226,7 +246,8 @@ export async function compareDicomDcm2niix(dir: string, tmp: string): Promise<Co
   mkdirSync(out, { recursive: true });
   const run = spawnSync('dcm2niix', ['-z', 'n', '-b', 'n', '-f', 'series', '-o', out, dir], { encoding: 'utf8' });
   const nii = readdirSync(out).filter((f) => f.endsWith('.nii'));
-  if (run.status !== 0 || nii.length === 0) return { file: name, reference: 'dcm2niix', verdict: 'reference-failed', detail: run.stdout.split('\n').slice(-3).join(' ') };
+  if (run.status !== 0 || nii.length === 0)
+    return { file: name, reference: 'dcm2niix', verdict: 'reference-failed', detail: run.stdout.split('\n').slice(-3).join(' ') };
   const ref = parsePythonJson<{ shape: number[]; affine: number[][]; values: number[] }>(python(READ_NIFTI, [join(out, nii[0]!)]));
   const r = await openInputs(nodeFolder(dir));
   const v = r.volumes[0];
@@ -262,7 +283,9 @@ export async function compareDicomDcm2niix(dir: string, tmp: string): Promise<Co
     file: name,
     reference: 'dcm2niix',
     verdict: problems.length ? 'mismatch' : 'match',
-    detail: problems.length ? problems.join('; ') : `${v.geometry.dims.join('×')} vs dcm2niix ${ref.shape.join('×')}: same voxels at the same world positions (grid offset ${worstOffset.toExponential(1)} voxels)`,
+    detail: problems.length
+      ? problems.join('; ')
+      : `${v.geometry.dims.join('×')} vs dcm2niix ${ref.shape.join('×')}: same voxels at the same world positions (grid offset ${worstOffset.toExponential(1)} voxels)`,
   };
 }
 

@@ -68,13 +68,17 @@ export async function childCommand(repoRoot: string, memMb: number): Promise<Run
 
 /** `count` case ids spread evenly over the sorted corpus, so a sample touches every group. */
 export function sampleIds(root: string, count: number): string[] {
-  const all = readdirSync(root).filter((d) => existsSync(join(root, d, 'case.json'))).sort();
+  const all = readdirSync(root)
+    .filter((d) => existsSync(join(root, d, 'case.json')))
+    .sort();
   const step = all.length / count;
   return Array.from({ length: Math.min(count, all.length) }, (_, n) => all[Math.floor(n * step)]!);
 }
 
 export async function runCorpus(root: string, ids: string[] | null, o: RunOptions, onResult?: (r: CaseResult) => void): Promise<CaseResult[]> {
-  const all = readdirSync(root).filter((d) => existsSync(join(root, d, 'case.json'))).sort();
+  const all = readdirSync(root)
+    .filter((d) => existsSync(join(root, d, 'case.json')))
+    .sort();
   const chosen = ids ? all.filter((d) => ids.includes(d)) : all;
   const results: CaseResult[] = [];
   let next = 0;

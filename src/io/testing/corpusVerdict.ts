@@ -65,11 +65,16 @@ export function classify(meta: CaseMeta, report: CaseReport | null, timedOut: bo
   const subjects = new Set([...report.names, ...report.volumes.map((v) => v.name)]);
   for (const p of report.problems) {
     if (isRawLibraryText(p.message)) return { outcome: 'raw-message', why: p.message };
-    const named = [...subjects].some((s) => p.message.startsWith(`${s}:`)) || /^(MR|CT|[A-Z]{2}) series|^folder |^\d+ folders|^the opened files/.test(p.message) || report.names.some((n) => p.message.includes(n));
+    const named =
+      [...subjects].some((s) => p.message.startsWith(`${s}:`)) ||
+      /^(MR|CT|[A-Z]{2}) series|^folder |^\d+ folders|^the opened files/.test(p.message) ||
+      report.names.some((n) => p.message.includes(n));
     if (!named) return { outcome: 'raw-message', why: `names no file: ${p.message}` };
   }
   if (report.volumes.length === 0) {
-    return report.problems.some((p) => p.severity === 'error') ? { outcome: 'named-error', why: report.problems[0]!.message } : { outcome: 'wrong', why: 'nothing opened and nothing said' };
+    return report.problems.some((p) => p.severity === 'error')
+      ? { outcome: 'named-error', why: report.problems[0]!.message }
+      : { outcome: 'wrong', why: 'nothing opened and nothing said' };
   }
   for (const v of report.volumes) {
     const expected = v.dims.reduce((a, b) => a * b, 1) * v.channels;

@@ -143,10 +143,7 @@ export function makeDicom(f: DicomSliceFixture): Uint8Array {
   const even = pixelBytes.length % 2 === 0 ? pixelBytes : concat([pixelBytes, new Uint8Array(1)]);
   elements.push({ tag: [0x7fe0, 0x0010], vr: bits === 8 ? 'OB' : 'OW', value: even });
 
-  const metaBody = encodeDataSet([
-    { tag: [0x0002, 0x0001], vr: 'OB', value: new Uint8Array([0, 1]) },
-    text([0x0002, 0x0010], 'UI', '1.2.840.10008.1.2.1'),
-  ]);
+  const metaBody = encodeDataSet([{ tag: [0x0002, 0x0001], vr: 'OB', value: new Uint8Array([0, 1]) }, text([0x0002, 0x0010], 'UI', '1.2.840.10008.1.2.1')]);
   const groupLength = new Uint8Array(4);
   new DataView(groupLength.buffer).setUint32(0, metaBody.length, true);
   const meta = concat([encodeElement({ tag: [0x0002, 0x0000], vr: 'UL', value: groupLength }), metaBody]);

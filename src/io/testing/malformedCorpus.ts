@@ -57,7 +57,10 @@ function withField(header: Uint8Array, f: Field, value: number): Uint8Array {
 
 /** The hostile values each field gets: zero, negative, NaN/Inf for floats, the type's maximum, and one bit flip. */
 function hostileValues(f: Field, current: number): [string, number][] {
-  const out: [string, number][] = [['zero', 0], ['minus1', -1]];
+  const out: [string, number][] = [
+    ['zero', 0],
+    ['minus1', -1],
+  ];
   if (f.type === 'f32') out.push(['nan', NaN], ['inf', Infinity], ['huge', 3.4e38], ['tiny', 1e-30]);
   if (f.type === 'i16') out.push(['max', 32767], ['min', -32768]);
   if (f.type === 'i32') out.push(['max', 2147483647]);
@@ -151,7 +154,7 @@ export async function makeMalformedCorpus(
   for (let n = 0; n < 30; n++) {
     const at = 10 + flips.next().value!;
     const bad = gz.slice();
-    bad[at]! ^= 1 << n % 8;
+    bad[at]! ^= 1 << (n % 8);
     add(`gzip-flip-${n}-at-${at}`, 'gzip', 'same', { 'image.nii.gz': bad }, pristine);
   }
   for (const [label, at, value] of [
@@ -231,13 +234,14 @@ export async function makeMalformedCorpus(
       if (bytes) add(`dicom-${name}-${value}`, 'dicom field', 'sane', { 'slice.dcm': bytes });
     }
   }
-  for (const fraction of [0.05, 0.2, 0.5, 0.9, 0.99]) add(`dicom-cut-${fraction}`, 'truncation', 'sane', { 'slice.dcm': slice0.subarray(0, Math.floor(slice0.length * fraction)) });
+  for (const fraction of [0.05, 0.2, 0.5, 0.9, 0.99])
+    add(`dicom-cut-${fraction}`, 'truncation', 'sane', { 'slice.dcm': slice0.subarray(0, Math.floor(slice0.length * fraction)) });
   const dflips = positions(11, 800);
   for (let n = 0; n < 40; n++) {
     const bad = slice0.slice();
     const at = 132 + dflips.next().value!;
     if (at >= bad.length) continue;
-    bad[at]! ^= 1 << n % 8;
+    bad[at]! ^= 1 << (n % 8);
     add(`dicom-flip-${n}-at-${at}`, 'dicom bit flip', 'sane', { 'slice.dcm': bad });
   }
   add('dicom-no-preamble', 'dicom variant', 'sane', { 'slice.dcm': slice0.subarray(132) });
@@ -251,13 +255,22 @@ export async function makeMalformedCorpus(
     v.setUint32(20, h);
     return b;
   };
-  for (const [w, h] of [[0, 1000], [1000, 0], [2 ** 31 - 1, 1], [65535, 65535], [1000, 999], [1001, 1000]] as const) add(`png-size-${w}x${h}`, 'png', 'sane', { 'image.png': pngSize(w, h) });
-  for (const fraction of [0.001, 0.02, 0.5, 0.99]) add(`png-cut-${fraction}`, 'truncation', 'sane', { 'image.png': png.subarray(0, Math.floor(png.length * fraction)) });
+  for (const [w, h] of [
+    [0, 1000],
+    [1000, 0],
+    [2 ** 31 - 1, 1],
+    [65535, 65535],
+    [1000, 999],
+    [1001, 1000],
+  ] as const)
+    add(`png-size-${w}x${h}`, 'png', 'sane', { 'image.png': pngSize(w, h) });
+  for (const fraction of [0.001, 0.02, 0.5, 0.99])
+    add(`png-cut-${fraction}`, 'truncation', 'sane', { 'image.png': png.subarray(0, Math.floor(png.length * fraction)) });
   const pflips = positions(5, 4000);
   for (let n = 0; n < 20; n++) {
     const bad = png.slice();
     const at = 8 + pflips.next().value!;
-    bad[at]! ^= 1 << n % 8;
+    bad[at]! ^= 1 << (n % 8);
     add(`png-flip-${n}-at-${at}`, 'png bit flip', 'sane', { 'image.png': bad });
   }
   const mask = new Uint8Array(readFileSync(sources.mask));
@@ -270,8 +283,6 @@ export async function makeMalformedCorpus(
   for (const c of await makeTiffJpegCases()) add(c.id, c.group, 'sane', c.files);
   return cases;
 }
-
-
 
 function setDicomText(bytes: Uint8Array, tag: string, value: string): Uint8Array | null {
   const ds = dicomParser.parseDicom(bytes);

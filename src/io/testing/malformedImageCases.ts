@@ -78,18 +78,26 @@ export async function makeTiffJpegCases(): Promise<{ id: string; group: string; 
   // JPEG: sizes in the frame header, truncations, flips in the headers (tables and frame) and in the scan.
   const size = jpegSizeField(jpeg);
   if (size !== null) {
-    for (const [h, w] of [[0, 64], [48, 0], [65535, 65535], [49, 64], [48, 65], [1, 1]] as const) {
+    for (const [h, w] of [
+      [0, 64],
+      [48, 0],
+      [65535, 65535],
+      [49, 64],
+      [48, 65],
+      [1, 1],
+    ] as const) {
       const b = jpeg.slice();
       b.set([h >> 8, h & 255, w >> 8, w & 255], size);
       add(`jpeg-size-${w}x${h}`, 'jpeg', 'image.jpg', b);
     }
   }
-  for (const fraction of [0.001, 0.05, 0.3, 0.7, 0.99]) add(`jpeg-cut-${fraction}`, 'truncation', 'image.jpg', jpeg.subarray(0, Math.floor(jpeg.length * fraction)));
+  for (const fraction of [0.001, 0.05, 0.3, 0.7, 0.99])
+    add(`jpeg-cut-${fraction}`, 'truncation', 'image.jpg', jpeg.subarray(0, Math.floor(jpeg.length * fraction)));
   const jflips = positions(13, Math.min(jpeg.length - 4, 700));
   for (let n = 0; n < 20; n++) {
     const bad = jpeg.slice();
     const at = 2 + jflips.next().value!;
-    bad[at]! ^= 1 << n % 8;
+    bad[at]! ^= 1 << (n % 8);
     add(`jpeg-flip-${n}-at-${at}`, 'jpeg bit flip', 'image.jpg', bad);
   }
 
@@ -112,7 +120,8 @@ export async function makeTiffJpegCases(): Promise<{ id: string; group: string; 
         if (b) add(`tiff-${compression}-${name}-${value}`, 'tiff field', 'image.tif', b);
       }
     }
-    for (const fraction of [0.002, 0.1, 0.5, 0.9, 0.999]) add(`tiff-${compression}-cut-${fraction}`, 'truncation', 'image.tif', tiff.subarray(0, Math.floor(tiff.length * fraction)));
+    for (const fraction of [0.002, 0.1, 0.5, 0.9, 0.999])
+      add(`tiff-${compression}-cut-${fraction}`, 'truncation', 'image.tif', tiff.subarray(0, Math.floor(tiff.length * fraction)));
   }
   const [, plain] = tiffs[1]!;
   const ifdAt = new DataView(plain.buffer, plain.byteOffset).getUint32(4, plain[0] === 0x49);
@@ -120,7 +129,7 @@ export async function makeTiffJpegCases(): Promise<{ id: string; group: string; 
   for (let n = 0; n < 20; n++) {
     const bad = plain.slice();
     const at = Math.min(plain.length - 1, n < 4 ? n + 2 : ifdAt + tflips.next().value!);
-    bad[at]! ^= 1 << n % 8;
+    bad[at]! ^= 1 << (n % 8);
     add(`tiff-flip-${n}-at-${at}`, 'tiff bit flip', 'image.tif', bad);
   }
   return cases;

@@ -43,7 +43,11 @@ export function makeNifti(f: NiftiFixture): Uint8Array {
   h.sform_code = f.sformCode ?? 0;
   [h.quatern_b, h.quatern_c, h.quatern_d] = f.quatern ?? [0, 0, 0];
   [h.qoffset_x, h.qoffset_y, h.qoffset_z] = f.qoffset ?? [0, 0, 0];
-  const srow = f.srow ?? [[1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 1, 0]];
+  const srow = f.srow ?? [
+    [1, 0, 0, 0],
+    [0, 1, 0, 0],
+    [0, 0, 1, 0],
+  ];
   h.affine = [[...srow[0]], [...srow[1]], [...srow[2]], [0, 0, 0, 1]];
   h.description = 'test fixture';
   h.magic = v2 ? 'n+2' : 'n+1';

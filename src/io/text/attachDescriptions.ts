@@ -102,14 +102,21 @@ export function describeOpenVolumes(
   tables: readonly DescriptionTable[],
   volumes: readonly Volume[],
 ): { descriptions: { volumeId: string; description: string }[]; problems: Problem[]; summaries: { file: string; text: string }[] } {
-  const opened = volumes.map((volume) => ({ volume, path: volume.source.format === 'nifti' || volume.source.format === 'image' ? volume.source.fileName : volume.name }));
+  const opened = volumes.map((volume) => ({
+    volume,
+    path: volume.source.format === 'nifti' || volume.source.format === 'image' ? volume.source.fileName : volume.name,
+  }));
   const { assigned, outcomes } = matchDescriptions(tables, opened, false);
   const problems: Problem[] = [];
   const summaries: { file: string; text: string }[] = [];
   for (const { table, missing, matched } of outcomes) {
     const name = fileNameOf(table.file);
     if (matched === 0) {
-      problems.push({ file: table.file, severity: 'warning', message: `${name}: names none of the open images (${listNames([...table.byName.values()].map((r) => r.image))}); no description was set` });
+      problems.push({
+        file: table.file,
+        severity: 'warning',
+        message: `${name}: names none of the open images (${listNames([...table.byName.values()].map((r) => r.image))}); no description was set`,
+      });
       continue;
     }
     summaries.push({ file: table.file, text: `${name}: descriptions set for ${plural(matched, 'open image')}.` });

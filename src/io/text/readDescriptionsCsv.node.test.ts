@@ -8,7 +8,10 @@ const texts = (csv: string | Uint8Array, path = 'data/text.csv') => {
 
 describe('a CSV of image descriptions', () => {
   it("reads LViT's Image, Description columns into a map keyed by image name without extension", () => {
-    const t = readDescriptionsCsv('Image,Description\nTCGA-A.png,The nuclei are evenly distributed.\nTCGA-B.png,The nuclei density in the upper right is high.\n', 'Train_text.csv');
+    const t = readDescriptionsCsv(
+      'Image,Description\nTCGA-A.png,The nuclei are evenly distributed.\nTCGA-B.png,The nuclei density in the upper right is high.\n',
+      'Train_text.csv',
+    );
     expect(t.problems).toEqual([]);
     expect([...t.byName.keys()]).toEqual(['tcga-a', 'tcga-b']);
     expect(t.byName.get('tcga-b')).toEqual({ image: 'TCGA-B.png', description: 'The nuclei density in the upper right is high.', row: 3 });
@@ -27,7 +30,17 @@ describe('a CSV of image descriptions', () => {
   });
 
   it('names the file and the row of each malformed row, and keeps every good row', () => {
-    const csv = ['Image,Description', 'a.png,Good.', 'b.png', ',No image here.', 'c.png,The nuclei, dense.', 'a.png,Another text.', '', 'd.png,"never closed', 'e.png,Lost.'].join('\n');
+    const csv = [
+      'Image,Description',
+      'a.png,Good.',
+      'b.png',
+      ',No image here.',
+      'c.png,The nuclei, dense.',
+      'a.png,Another text.',
+      '',
+      'd.png,"never closed',
+      'e.png,Lost.',
+    ].join('\n');
     const t = texts(csv, 'Train_Folder/Train_text.csv');
     expect(t.byName).toEqual({ a: 'Good.', c: 'The nuclei, dense.' });
     expect(t.problems).toEqual([
@@ -37,14 +50,21 @@ describe('a CSV of image descriptions', () => {
       'Train_text.csv: row 6: describes a.png again (first in row 2); the first description is kept',
       'Train_text.csv: row 8: a quoted field is never closed, so the rest of the file reads as one field; the row was skipped',
     ]);
-    expect(readDescriptionsCsv(csv, 'Train_Folder/Train_text.csv').problems.every((p) => p.file === 'Train_Folder/Train_text.csv' && p.severity === 'warning')).toBe(true);
+    expect(
+      readDescriptionsCsv(csv, 'Train_Folder/Train_text.csv').problems.every((p) => p.file === 'Train_Folder/Train_text.csv' && p.severity === 'warning'),
+    ).toBe(true);
   });
 
   it('says so when the first row names no image and description columns', () => {
     const t = readDescriptionsCsv('case,dice\n1,0.8\n', 'metrics.csv');
     expect(t.byName.size).toBe(0);
     expect(t.problems).toEqual([
-      { file: 'metrics.csv', severity: 'error', message: 'metrics.csv: has no image column (Image, File or Filename) and description column (Description or Text) in its first row; no descriptions were read from it' },
+      {
+        file: 'metrics.csv',
+        severity: 'error',
+        message:
+          'metrics.csv: has no image column (Image, File or Filename) and description column (Description or Text) in its first row; no descriptions were read from it',
+      },
     ]);
     expect(readDescriptionsCsv('', 'empty.csv').problems).toHaveLength(1);
   });

@@ -35,7 +35,11 @@ export function descriptionKey(name: string): string {
   return fileNameOf(name.trim().replace(/\\/g, '/')).replace(IMAGE_EXTENSION, '').toLowerCase();
 }
 
-const headerKey = (h: string): string => h.trim().toLowerCase().replace(/[\s_-]+/g, '');
+const headerKey = (h: string): string =>
+  h
+    .trim()
+    .toLowerCase()
+    .replace(/[\s_-]+/g, '');
 
 function columnsOf(header: readonly string[]): { image: number; description: number } | null {
   const keys = header.map(headerKey);
@@ -73,7 +77,10 @@ export function readDescriptionsCsv(content: string | Uint8Array, path: string):
     }
   }
   if (!delimiter || !columns) {
-    problem('has no image column (Image, File or Filename) and description column (Description or Text) in its first row; no descriptions were read from it', 'error');
+    problem(
+      'has no image column (Image, File or Filename) and description column (Description or Text) in its first row; no descriptions were read from it',
+      'error',
+    );
     return table;
   }
 
@@ -104,7 +111,9 @@ export function readDescriptionsCsv(content: string | Uint8Array, path: string):
     if (fields.length > header.length && columns.description === header.length - 1) {
       // An unquoted comma inside the last column: keep the whole sentence, but say how to write it.
       description = fields.slice(columns.description).join(delimiter);
-      problem(`row ${row}: has ${fields.length} fields where the header has ${header.length}; the description was read up to the end of the row (put descriptions that contain "${delimiter}" in double quotes)`);
+      problem(
+        `row ${row}: has ${fields.length} fields where the header has ${header.length}; the description was read up to the end of the row (put descriptions that contain "${delimiter}" in double quotes)`,
+      );
     }
     description = description.trim();
     if (image === '') {

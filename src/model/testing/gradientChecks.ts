@@ -11,7 +11,10 @@ export async function expectEveryParamGradient(p: Params, grads: tf.NamedTensorM
   for (const name of p.names()) {
     const g = await grads[p.get(name).name]!.data();
     expect(g.every(Number.isFinite), name).toBe(true);
-    expect(g.some((v) => v !== 0), `${name} gets a gradient`).toBe(true);
+    expect(
+      g.some((v) => v !== 0),
+      `${name} gets a gradient`,
+    ).toBe(true);
   }
 }
 

@@ -4,7 +4,10 @@ import type { Random } from '../../data/random.ts';
 /** A float32 tensor of seeded N(0, scale²) draws: tests need inputs and probes that are random yet repeatable. */
 export function randomTensor(rng: Random, shape: number[], scale = 1): tf.Tensor {
   const n = shape.reduce((a, b) => a * b, 1);
-  return tf.tensor(Float32Array.from({ length: n }, () => rng.normal() * scale), shape);
+  return tf.tensor(
+    Float32Array.from({ length: n }, () => rng.normal() * scale),
+    shape,
+  );
 }
 
 /** max |a − b| over every element, read back as one number so a tolerance can be asserted on it. */

@@ -22,7 +22,6 @@ export const DTYPE_SUFFIX: Record<PretrainedDtype, string> = {
 };
 const DTYPE_PREFERENCE: PretrainedDtype[] = ['fp32', 'fp16', 'q8', 'int8', 'uint8', 'q4', 'q4f16', 'bnb4'];
 
-
 export interface ModelReader {
   /** Folder or URL, for names and messages. */
   readonly label: string;
@@ -91,8 +90,7 @@ export function urlReader(baseUrl: string, allowRemote: boolean): ModelReader {
   if (!local && !allowRemote) {
     throw new PretrainedTextEncoderError(
       'remote-not-allowed',
-      `${base.href} is not on this machine; loading a model from ${base.host} needs the user's explicit permission ` +
-        `(allowRemote).`,
+      `${base.href} is not on this machine; loading a model from ${base.host} needs the user's explicit permission ` + `(allowRemote).`,
     );
   }
   // Each file is fetched once per load even though transformers.js may ask twice (Node reads the ONNX file
@@ -136,15 +134,10 @@ export async function readJson(reader: ModelReader, file: string): Promise<Recor
   }
 }
 
-export async function findOnnxFile(
-  reader: ModelReader,
-  wanted: PretrainedDtype | undefined,
-): Promise<{ modelFile: string; dtype: PretrainedDtype }> {
+export async function findOnnxFile(reader: ModelReader, wanted: PretrainedDtype | undefined): Promise<{ modelFile: string; dtype: PretrainedDtype }> {
   // A URL cannot be listed, and every guess costs a request, so there only the asked-for (or fp32) is tried.
   const dtypes = wanted ? [wanted] : reader.list ? DTYPE_PREFERENCE : ['fp32' as const];
-  const candidates = dtypes.flatMap((dtype) =>
-    ONNX_BASE_NAMES.map((base) => ({ modelFile: `onnx/${base}${DTYPE_SUFFIX[dtype]}.onnx`, dtype })),
-  );
+  const candidates = dtypes.flatMap((dtype) => ONNX_BASE_NAMES.map((base) => ({ modelFile: `onnx/${base}${DTYPE_SUFFIX[dtype]}.onnx`, dtype })));
   for (const candidate of candidates) {
     // For a URL this downloads the file, once: transformers.js's own read is then served from the reader.
     if (await reader.has(candidate.modelFile)) return candidate;

@@ -65,10 +65,7 @@ function withoutFile(files: Map<string, Uint8Array>, path: string): Map<string, 
   return copy;
 }
 
-async function expectLoadError(
-  load: Promise<TextEncoderProvider>,
-  code: PretrainedTextEncoderError['code'],
-): Promise<PretrainedTextEncoderError> {
+async function expectLoadError(load: Promise<TextEncoderProvider>, code: PretrainedTextEncoderError['code']): Promise<PretrainedTextEncoderError> {
   const err = await load.then(
     () => undefined,
     (e: unknown) => e,
@@ -147,19 +144,13 @@ describe('loadPretrainedTextEncoder from picked files', () => {
 
 describe('loadPretrainedTextEncoder errors', () => {
   it.each(['config.json', 'tokenizer.json', 'tokenizer_config.json'])('names a missing %s', async (file) => {
-    const err = await expectLoadError(
-      loadPretrainedTextEncoder({ kind: 'files', files: withoutFile(tiny.files, file) }),
-      'missing-file',
-    );
+    const err = await expectLoadError(loadPretrainedTextEncoder({ kind: 'files', files: withoutFile(tiny.files, file) }), 'missing-file');
     expect(err.file).toBe(file);
     expect(err.message).toContain(`has no ${file}`);
   });
 
   it('names the ONNX files it looked for when the graph is missing', async () => {
-    const err = await expectLoadError(
-      loadPretrainedTextEncoder({ kind: 'files', files: withoutFile(tiny.files, 'onnx/model.onnx') }),
-      'missing-file',
-    );
+    const err = await expectLoadError(loadPretrainedTextEncoder({ kind: 'files', files: withoutFile(tiny.files, 'onnx/model.onnx') }), 'missing-file');
     expect(err.message).toContain('onnx/text_model.onnx or onnx/model.onnx');
     expect(err.message).toContain('It holds config.json, tokenizer.json, tokenizer_config.json');
   });
@@ -174,10 +165,7 @@ describe('loadPretrainedTextEncoder errors', () => {
 
   it('refuses a graph without text_embeds, listing what it has', async () => {
     const noProjection = makeTinyClipTextModel({ seed: 7, outputName: 'pooler_output' });
-    const err = await expectLoadError(
-      loadPretrainedTextEncoder({ kind: 'files', files: noProjection.files }),
-      'wrong-architecture',
-    );
+    const err = await expectLoadError(loadPretrainedTextEncoder({ kind: 'files', files: noProjection.files }), 'wrong-architecture');
     expect(err.message).toContain('gives [pooler_output, last_hidden_state]');
     expect(err.file).toBe('onnx/model.onnx');
   });
@@ -237,10 +225,7 @@ describe('loadPretrainedTextEncoder from a URL', () => {
   });
 
   it('names a file the server does not have', async () => {
-    const err = await expectLoadError(
-      loadPretrainedTextEncoder({ kind: 'url', baseUrl: `${base}/missing-folder/`, allowRemote: false }),
-      'missing-file',
-    );
+    const err = await expectLoadError(loadPretrainedTextEncoder({ kind: 'url', baseUrl: `${base}/missing-folder/`, allowRemote: false }), 'missing-file');
     expect(err.file).toBe('config.json');
     expect(err.message).toContain('/models/tiny-clip/missing-folder/ has no config.json');
   });
@@ -256,10 +241,7 @@ describe('loadPretrainedTextEncoder from a URL', () => {
 
   it('with allowRemote, asks the given URL and nothing else', async () => {
     const before = requested.length;
-    await expectLoadError(
-      loadPretrainedTextEncoder({ kind: 'url', baseUrl: 'https://models.example.org/clip/', allowRemote: true }),
-      'fetch-failed',
-    );
+    await expectLoadError(loadPretrainedTextEncoder({ kind: 'url', baseUrl: 'https://models.example.org/clip/', allowRemote: true }), 'fetch-failed');
     expect(requested.slice(before)).toEqual(['https://models.example.org/clip/config.json']);
   });
 });

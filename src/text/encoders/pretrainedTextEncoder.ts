@@ -44,7 +44,6 @@ export type PretrainedModelSource =
    */
   | { kind: 'url'; baseUrl: string; allowRemote: boolean };
 
-
 export interface PretrainedTextEncoderOptions {
   /** Shown to people; defaults to the config's `_name_or_path`, else the folder or URL. */
   name?: string;
@@ -73,10 +72,7 @@ const FEEDABLE_INPUTS = ['input_ids', 'attention_mask', 'token_type_ids'];
 const TOKENIZER_FILES = ['tokenizer.json', 'tokenizer_config.json'];
 const DEFAULT_BATCH_SIZE = 32;
 
-export async function loadPretrainedTextEncoder(
-  source: PretrainedModelSource,
-  opts: PretrainedTextEncoderOptions = {},
-): Promise<TextEncoderProvider> {
+export async function loadPretrainedTextEncoder(source: PretrainedModelSource, opts: PretrainedTextEncoderOptions = {}): Promise<TextEncoderProvider> {
   const reader = source.kind === 'files' ? filesReader(source.files) : urlReader(source.baseUrl, source.allowRemote);
 
   // 1. Check the folder ourselves first: transformers.js would report a missing file as a path under our
@@ -113,15 +109,9 @@ export async function loadPretrainedTextEncoder(
   if (tokenizerLoad.status === 'rejected' || modelLoad.status === 'rejected') {
     if (modelLoad.status === 'fulfilled') void modelLoad.value.dispose().catch(() => undefined);
     const [file, reason]: [string, unknown] =
-      modelLoad.status === 'rejected'
-        ? [modelFile, modelLoad.reason]
-        : ['tokenizer.json', (tokenizerLoad as PromiseRejectedResult).reason];
+      modelLoad.status === 'rejected' ? [modelFile, modelLoad.reason] : ['tokenizer.json', (tokenizerLoad as PromiseRejectedResult).reason];
     if (reason instanceof PretrainedTextEncoderError) throw reason;
-    throw new PretrainedTextEncoderError(
-      'invalid-file',
-      `Could not load ${file}: ${reason instanceof Error ? reason.message : String(reason)}`,
-      file,
-    );
+    throw new PretrainedTextEncoderError('invalid-file', `Could not load ${file}: ${reason instanceof Error ? reason.message : String(reason)}`, file);
   }
   const tokenizer = tokenizerLoad.value;
   const model = modelLoad.value;

@@ -13,7 +13,12 @@ export function promptBankEncoder(bank: PromptBank, fileName: string): TextEncod
     async encode(texts: string[]): Promise<Float32Array[]> {
       const missing = missingPrompts(bank, texts);
       if (missing.length > 0) {
-        throw new Error(`${fileName} has no vector for ${missing.length} text(s): ${missing.slice(0, 3).map((t) => `"${t}"`).join(', ')}${missing.length > 3 ? ' …' : ''}; export the current prompts, encode them with ${bank.encoder.name} and import the bank again`);
+        throw new Error(
+          `${fileName} has no vector for ${missing.length} text(s): ${missing
+            .slice(0, 3)
+            .map((t) => `"${t}"`)
+            .join(', ')}${missing.length > 3 ? ' …' : ''}; export the current prompts, encode them with ${bank.encoder.name} and import the bank again`,
+        );
       }
       return texts.map((t) => lookupPrompt(bank, t)!);
     },

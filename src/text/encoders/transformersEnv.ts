@@ -9,7 +9,6 @@ import { PretrainedTextEncoderError } from './pretrainedTextEncoderError.ts';
 /** The WebAssembly build onnxruntime-web's WebGPU bundle (what transformers.js imports) loads for wasm and webgpu. */
 export const ONNX_WASM_FILE = 'ort-wasm-simd-threaded.asyncify.wasm';
 
-
 /** Never fetched: transformers.js forms paths under it, and our cache and fetch answer them. */
 const MOUNT_ROOT = '/__pseudolab_text_encoder__/';
 /** Where transformers.js would go if remote loading were ever re-enabled: a name that cannot resolve. */
@@ -59,10 +58,7 @@ async function blockedFetch(input: string | URL): Promise<Response> {
   const url = String(input);
   // Optional files transformers.js probes (generation_config.json, …) that the folder lacks.
   if (url.startsWith(MOUNT_ROOT) || url.startsWith(NO_REMOTE_HOST)) return new Response(null, { status: 404 });
-  throw new PretrainedTextEncoderError(
-    'network-blocked',
-    `transformers.js tried to fetch ${url}; the text encoder may not use the network.`,
-  );
+  throw new PretrainedTextEncoderError('network-blocked', `transformers.js tried to fetch ${url}; the text encoder may not use the network.`);
 }
 
 export function claimTransformersEnv(env: typeof Transformers.env, onnxWasmUrl: string | undefined): void {

@@ -148,7 +148,11 @@ export abstract class SegmentationTrainer implements SegmentationRun {
    * Prepares the method's extra terms that need more than the student's outputs (TAK's L_con: voxels drawn from
    * labels and confident pseudo-labels); returns how the kit aligns one stage given the step's encoder features.
    */
-  protected async prepareAlignment(_batch: StepBatch, _teacherProbs: tf.Tensor | null, _weights: ReadonlyMap<string, number>): Promise<((labeled: Forward, unlabeled: Forward | null) => (stage: number) => tf.Scalar) | null> {
+  protected async prepareAlignment(
+    _batch: StepBatch,
+    _teacherProbs: tf.Tensor | null,
+    _weights: ReadonlyMap<string, number>,
+  ): Promise<((labeled: Forward, unlabeled: Forward | null) => (stage: number) => tf.Scalar) | null> {
     return null;
   }
   /** The network's part of a step report (3D: TAK's L_con). */
@@ -170,7 +174,13 @@ export abstract class SegmentationTrainer implements SegmentationRun {
     const batch = this.sample(useUnlabeled);
 
     // 2. Schedules: learning rate, λ_u(t) = λ · exp(−5(1 − t)²), and each extra term's weight.
-    const lr = learningRate(this.step, { lr: cfg.optimiser.lr, warmupSteps: cfg.optimiser.warmupSteps, kind: cfg.optimiser.schedule, totalSteps: cfg.optimiser.totalSteps, minFactor: 0.05 });
+    const lr = learningRate(this.step, {
+      lr: cfg.optimiser.lr,
+      warmupSteps: cfg.optimiser.warmupSteps,
+      kind: cfg.optimiser.schedule,
+      totalSteps: cfg.optimiser.totalSteps,
+      minFactor: 0.05,
+    });
     const lambdaU = useUnlabeled ? cfg.consistency.weight * sigmoidRampUp(this.step, cfg.consistency.rampUpSteps) : 0;
     const extras = method.extraTerms?.(cfg) ?? [];
     const weights = new Map(extras.map((t) => [t.key, t.weight(this.step, cfg)]));
@@ -249,7 +259,16 @@ export abstract class SegmentationTrainer implements SegmentationRun {
     const [total, ce, dice, consistency] = read as [number, number, number, number];
     const extraReport = new Map(extras.map((t, n) => [t.key, { value: read[4 + n]!, weight: weights.get(t.key)! }]));
     const extra = extras.length > 0 ? { extra: Object.fromEntries(extraReport) } : {};
-    return { step: this.step, lr, lambdaU, losses: { total, ce, dice, consistency }, text: auxiliary, ...extra, ...this.extraReport(extraReport), ms: performance.now() - t0 };
+    return {
+      step: this.step,
+      lr,
+      lambdaU,
+      losses: { total, ce, dice, consistency },
+      text: auxiliary,
+      ...extra,
+      ...this.extraReport(extraReport),
+      ms: performance.now() - t0,
+    };
   }
 
   /** Dice per class over the labeled voxels of the validation slices, with the predicting network. */
@@ -295,7 +314,9 @@ export abstract class SegmentationTrainer implements SegmentationRun {
   restore(c: Checkpoint): void {
     const inChannels = this.volumes[0]!.channels;
     if (c.numClasses !== this.numClasses || c.inChannels !== inChannels) {
-      throw new Error(`the saved model predicts ${c.numClasses - 1} classes from ${c.inChannels}-channel images; this workspace needs ${this.numClasses - 1} from ${inChannels}`);
+      throw new Error(
+        `the saved model predicts ${c.numClasses - 1} classes from ${c.inChannels}-channel images; this workspace needs ${this.numClasses - 1} from ${inChannels}`,
+      );
     }
     this.student.assign(c.student);
     const teacher = this.teacher;

@@ -16,4 +16,3 @@ export const promptssl = {
   switches: { ema: { enabled: true }, text: { ...PROMPTSSL_TEXT, enabled: true }, vlm: { objective: 'glsc' } },
   unlabeledLoss: textSemiLoss,
 } satisfies TrainingMethod;
-

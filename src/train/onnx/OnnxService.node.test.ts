@@ -28,7 +28,18 @@ describe.skipIf(!hasOnnxPython())('the imported-model worker service (skipped: n
     execFileSync('/usr/bin/python3', [join(__dirname, 'testing/tiny_onnx.py'), dir]);
     const events: FromOnnxWorker[] = [];
     const service = new OnnxService((m) => events.push(m));
-    const sidecar = parseSidecar(JSON.stringify({ dimensions: 2, patch: [8, 8], classes: [{ value: 4, name: 'mid' }, { value: 9, name: 'high' }], normalisation: { kind: 'range', min: 0, max: 100 } }), 'm.json');
+    const sidecar = parseSidecar(
+      JSON.stringify({
+        dimensions: 2,
+        patch: [8, 8],
+        classes: [
+          { value: 4, name: 'mid' },
+          { value: 9, name: 'high' },
+        ],
+        normalisation: { kind: 'range', min: 0, max: 100 },
+      }),
+      'm.json',
+    );
     service.handle({ type: 'load', model: new Uint8Array(readFileSync(join(dir, 'tiny2d.onnx'))), sidecar, name: 'tiny2d.onnx', wasmUrl: '' });
     await until(events, (e) => e.some((m) => m.type === 'loaded' || m.type === 'error'));
     expect(events[0]).toMatchObject({ type: 'loaded', name: 'tiny2d.onnx', inputs: ['image'] });

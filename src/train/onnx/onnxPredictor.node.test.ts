@@ -28,7 +28,19 @@ function hasOnnxPython(): boolean {
 }
 
 const sidecar = (over: Record<string, unknown>): OnnxSidecar =>
-  parseSidecar(JSON.stringify({ dimensions: 2, patch: [8, 8], classes: [{ value: 1, name: 'a' }, { value: 2, name: 'b' }], normalisation: { kind: 'range', min: 0, max: 100 }, ...over }), 'model.json');
+  parseSidecar(
+    JSON.stringify({
+      dimensions: 2,
+      patch: [8, 8],
+      classes: [
+        { value: 1, name: 'a' },
+        { value: 2, name: 'b' },
+      ],
+      normalisation: { kind: 'range', min: 0, max: 100 },
+      ...over,
+    }),
+    'model.json',
+  );
 
 /** A non-square image whose intensity varies along i and j differently, so swapped axes give other classes. */
 function ramp(dims: [number, number, number], spacing: [number, number, number] = [1, 1, 1]): OnnxImage {

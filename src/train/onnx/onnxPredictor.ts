@@ -40,7 +40,9 @@ export class OnnxPredictor {
     private readonly image: OnnxImage,
   ) {
     if (image.channels !== sidecar.channels) {
-      throw new Error(`the model expects ${sidecar.channels === 1 ? 'grey (1-channel)' : 'RGB (3-channel)'} images; this one has ${image.channels} channel${image.channels === 1 ? '' : 's'}`);
+      throw new Error(
+        `the model expects ${sidecar.channels === 1 ? 'grey (1-channel)' : 'RGB (3-channel)'} images; this one has ${image.channels} channel${image.channels === 1 ? '' : 's'}`,
+      );
     }
     this.numClasses = sidecar.classes.length + 1;
     // Per-image statistics over the whole volume, once: every window and slice is then normalised alike.
@@ -101,7 +103,11 @@ export class OnnxPredictor {
   private async predictGrid(g: Grid, onProgress?: (done: number, total: number) => void): Promise<Grid> {
     const { spacing, dimensions } = this.sidecar;
     const target: [number, number, number] = spacing
-      ? [resampledSize(g.dims[0], this.image.spacing[0], spacing[0]), resampledSize(g.dims[1], this.image.spacing[1], spacing[1]), dimensions === 3 ? resampledSize(g.dims[2], this.image.spacing[2], spacing[2]) : g.dims[2]]
+      ? [
+          resampledSize(g.dims[0], this.image.spacing[0], spacing[0]),
+          resampledSize(g.dims[1], this.image.spacing[1], spacing[1]),
+          dimensions === 3 ? resampledSize(g.dims[2], this.image.spacing[2], spacing[2]) : g.dims[2],
+        ]
       : g.dims;
     const onModelGrid = await this.windows(resampleGrid(g, target), onProgress);
     return resampleGrid(onModelGrid, g.dims);
@@ -145,7 +151,9 @@ export class OnnxPredictor {
           }
           const out = await this.runner.run(input, shape);
           if (out.dims[1] !== K || out.data.length !== K * pz * plane) {
-            throw new Error(`the model answered ${out.dims.join('×')} for a ${shape.join('×')} window; the sidecar's ${K - 1} classes need [1, ${K}, ${shape.slice(2).join(', ')}]`);
+            throw new Error(
+              `the model answered ${out.dims.join('×')} for a ${shape.join('×')} window; the sidecar's ${K - 1} classes need [1, ${K}, ${shape.slice(2).join(', ')}]`,
+            );
           }
           const probs = this.sidecar.output === 'logits' ? softmaxChannelsFirst(out.data, K) : out.data;
           for (let z = 0; z < pz; z++) {

@@ -10,11 +10,13 @@ describe('linear resampling between voxel grids', () => {
   it('keeps a constant, and a linear ramp away from the edges, on every axis and channel', () => {
     const dims: [number, number, number] = [12, 10, 8];
     const data = new Float32Array(12 * 10 * 8 * 2);
-    for (let z = 0; z < 8; z++) for (let y = 0; y < 10; y++) for (let x = 0; x < 12; x++) {
-      const v = ((z * 10 + y) * 12 + x) * 2;
-      data[v] = 7;
-      data[v + 1] = x / 12 + 2 * (y / 10) + 3 * (z / 8);
-    }
+    for (let z = 0; z < 8; z++)
+      for (let y = 0; y < 10; y++)
+        for (let x = 0; x < 12; x++) {
+          const v = ((z * 10 + y) * 12 + x) * 2;
+          data[v] = 7;
+          data[v + 1] = x / 12 + 2 * (y / 10) + 3 * (z / 8);
+        }
     const out = resampleGrid({ data, dims, channels: 2 }, [24, 5, 16]);
     expect(out.dims).toEqual([24, 5, 16]);
     for (let n = 0; n < out.data.length; n += 2) expect(out.data[n]).toBeCloseTo(7, 5);

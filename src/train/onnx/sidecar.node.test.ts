@@ -1,13 +1,32 @@
 import { describe, expect, it } from 'vitest';
 import { describeSidecar, parseSidecar } from './sidecar.ts';
 
-const good = { dimensions: 3, patch: [64, 128, 128], spacing: [0.8, 0.8, 2.5], classes: [{ value: 1, name: 'liver' }, { value: 2 }], normalisation: { kind: 'zscore', mean: 90, std: 40, clip: [-200, 300] } };
+const good = {
+  dimensions: 3,
+  patch: [64, 128, 128],
+  spacing: [0.8, 0.8, 2.5],
+  classes: [{ value: 1, name: 'liver' }, { value: 2 }],
+  normalisation: { kind: 'zscore', mean: 90, std: 40, clip: [-200, 300] },
+};
 const parse = (o: unknown) => parseSidecar(JSON.stringify(o), 'liver.json');
 
 describe('the ONNX sidecar', () => {
   it('reads a complete nnU-Net-like sidecar, with defaults for what it leaves out', () => {
     const s = parse(good);
-    expect(s).toEqual({ dimensions: 3, patch: [64, 128, 128], spacing: [0.8, 0.8, 2.5], channels: 1, normalisation: { kind: 'zscore', mean: 90, std: 40, clip: [-200, 300] }, classes: [{ value: 1, name: 'liver' }, { value: 2, name: 'class 2' }], output: 'logits', overlap: 0.5, inputName: null });
+    expect(s).toEqual({
+      dimensions: 3,
+      patch: [64, 128, 128],
+      spacing: [0.8, 0.8, 2.5],
+      channels: 1,
+      normalisation: { kind: 'zscore', mean: 90, std: 40, clip: [-200, 300] },
+      classes: [
+        { value: 1, name: 'liver' },
+        { value: 2, name: 'class 2' },
+      ],
+      output: 'logits',
+      overlap: 0.5,
+      inputName: null,
+    });
     expect(describeSidecar(s)).toBe('3D model, windows 64×128×128 at 0.8×0.8×2.5 mm, 2 classes (liver, class 2)');
   });
 

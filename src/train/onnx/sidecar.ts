@@ -55,7 +55,8 @@ function normalisationOf(x: unknown, file: string): OnnxNormalisation {
       if (!isNum(n.mean) || !isNum(n.std) || n.std <= 0) fail(file, '"normalisation" zscore needs a number "mean" and a positive "std"');
       const clip = n.clip as unknown;
       if (clip === undefined) return { kind: 'zscore', mean: n.mean, std: n.std };
-      if (!Array.isArray(clip) || clip.length !== 2 || !isNum(clip[0]) || !isNum(clip[1]) || clip[0] >= clip[1]) return fail(file, '"normalisation.clip" must be [low, high] with low < high');
+      if (!Array.isArray(clip) || clip.length !== 2 || !isNum(clip[0]) || !isNum(clip[1]) || clip[0] >= clip[1])
+        return fail(file, '"normalisation.clip" must be [low, high] with low < high');
       return { kind: 'zscore', mean: n.mean, std: n.std, clip: [clip[0], clip[1]] };
     }
     case 'zscore-per-image':

@@ -15,7 +15,11 @@ export function checkpointDue(t: { sinceMs: number; everyMs: number; stepsSince:
 }
 
 /** A run as a checkpoint, with its text stage (2D text presets) or TAK's prompt vectors (3D): the app's and the CLI's. */
-export async function runCheckpoint(trainer: SegmentationRun, classes: Checkpoint['classes'], stages: { text: VisionLanguageStage | null; tak: TakStage | null }): Promise<Checkpoint> {
+export async function runCheckpoint(
+  trainer: SegmentationRun,
+  classes: Checkpoint['classes'],
+  stages: { text: VisionLanguageStage | null; tak: TakStage | null },
+): Promise<Checkpoint> {
   const text = stages.text ? await stages.text.checkpoint(trainer) : null;
   return checkpointOf(trainer, classes, { text, tak: stages.tak?.vectors ?? null });
 }

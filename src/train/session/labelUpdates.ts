@@ -26,7 +26,12 @@ export class LabelUpdates {
     const index = run ? run.volumes.findIndex((v) => v.id === m.volumeId) : -1;
     const trained = run?.trainingVolumes[index];
     if (!run || index < 0 || !trained) return;
-    const labels = this.pending.get(m.volumeId)?.labels ?? classValuesOf(trained.labels, run.classes.map((c) => c.value));
+    const labels =
+      this.pending.get(m.volumeId)?.labels ??
+      classValuesOf(
+        trained.labels,
+        run.classes.map((c) => c.value),
+      );
     writeKSlices(labels, trained.dims[0] * trained.dims[1], m.ks, m.values);
     this.pending.set(m.volumeId, { labels, slices: m.slices });
   }

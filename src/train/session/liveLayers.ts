@@ -19,7 +19,10 @@ export function activationBytes(mask: Float32Array, K: number): Uint8Array {
 }
 
 /** Which slices a refresh predicts: those on screen (only the first when steps are slow), and in 2D a few more in turn. */
-export function refreshSlices(a: { onScreen: readonly number[]; nk: number; slow: boolean; volumetric: boolean; sweep: boolean; cursor: number }): { ks: number[]; cursor: number } {
+export function refreshSlices(a: { onScreen: readonly number[]; nk: number; slow: boolean; volumetric: boolean; sweep: boolean; cursor: number }): {
+  ks: number[];
+  cursor: number;
+} {
   const ks = new Set((a.slow && !a.volumetric ? a.onScreen.slice(0, 1) : a.onScreen).filter((k) => k >= 0 && k < a.nk));
   let cursor = a.cursor;
   // 3D predicts a slab around the slices on screen: its neighbours cost almost nothing more, far slices a slab each.
@@ -78,7 +81,13 @@ export class LiveLayers {
         step: t.step,
         labels: classValuesOf(labels, values),
         uncertainty,
-        text: tx ? { labels: classValuesOf(argmaxClasses(tx.text, K), values), merged: classValuesOf(argmaxClasses(tx.merged, K), values), activation: activationBytes(tx.activation, K) } : null,
+        text: tx
+          ? {
+              labels: classValuesOf(argmaxClasses(tx.text, K), values),
+              merged: classValuesOf(argmaxClasses(tx.merged, K), values),
+              activation: activationBytes(tx.activation, K),
+            }
+          : null,
       });
     });
   }

@@ -13,13 +13,30 @@ const wasm: BackendChoice = { name: 'wasm', adapter: null, software: false, note
 
 function volumes(side: number) {
   const dims: [number, number, number] = [side, side, 4];
-  const w = { id: 'v', validation: [], dims, spacing: [1, 1, 1] as [number, number, number], channels: 1 as const, voxels: new Float32Array(side * side * 4), labels: new Uint8Array(side * side * 4), slices: createLabelMap(dims).slices };
+  const w = {
+    id: 'v',
+    validation: [],
+    dims,
+    spacing: [1, 1, 1] as [number, number, number],
+    channels: 1 as const,
+    voxels: new Float32Array(side * side * 4),
+    labels: new Uint8Array(side * side * 4),
+    slices: createLabelMap(dims).slices,
+  };
   return [toTrainingVolume(asVolume(w), createLabelMap(dims), [1])];
 }
 
 function resolve(a: { saved: Checkpoint | null; side: number; size?: 'tiny' | 'auto' }) {
   const events: FromWorker[] = [];
-  const out = resolveRunConfig({ config: presetConfig('mean-teacher'), modelSize: a.size ?? 'tiny', backend: wasm, saved: a.saved, volumes: volumes(a.side), numClasses: 2, emit: (m) => events.push(m) });
+  const out = resolveRunConfig({
+    config: presetConfig('mean-teacher'),
+    modelSize: a.size ?? 'tiny',
+    backend: wasm,
+    saved: a.saved,
+    volumes: volumes(a.side),
+    numClasses: 2,
+    emit: (m) => events.push(m),
+  });
   return { ...out, events };
 }
 

@@ -36,7 +36,14 @@ export function resolveRunConfig(a: {
   let size: ModelSize;
   const resumed = a.saved?.config ?? null;
   if (resumed) {
-    config = { ...config, model: resumed.model, batchLabeled: resumed.batchLabeled, batchUnlabeled: resumed.batchUnlabeled, patch3d: resumed.patch3d, patchVoxels: resumed.patchVoxels };
+    config = {
+      ...config,
+      model: resumed.model,
+      batchLabeled: resumed.batchLabeled,
+      batchUnlabeled: resumed.batchUnlabeled,
+      patch3d: resumed.patch3d,
+      patchVoxels: resumed.patchVoxels,
+    };
     // …and the window it learned and predicts in (inferenceSpec.ts), even when the open volumes would plan another.
     const recorded = a.saved?.inference?.patch;
     if (recorded?.length === 2 && resumed.model.kind === '2d') config = { ...config, patch: [recorded[0]!, recorded[1]!] };
@@ -56,13 +63,19 @@ export function resolveRunConfig(a: {
   if (config.model.kind === '3d') {
     const fit = fitRun3D(config, a.volumes, a.numClasses, limits, source, keepWidth);
     a.emit(fit.event);
-    if (!fit.event.used) throw new Error(`The 3D network does not fit on this backend even at its smallest: ${fit.event.reason}. Pick the 2D network, or a backend with more memory.`);
+    if (!fit.event.used)
+      throw new Error(
+        `The 3D network does not fit on this backend even at its smallest: ${fit.event.reason}. Pick the 2D network, or a backend with more memory.`,
+      );
     return { config: fit.config, size };
   }
   // A 512² scan at the size 'auto' picks can need several times WebAssembly's heap, which the engine reports only as
   // "Aborted()" mid-step: the largest run that fits trains instead, and the panel says so.
   const fit = fitRun2D(config, a.volumes, a.numClasses, limits, source, keepWidth);
   a.emit(fit.event);
-  if (!fit.event.used) throw new Error(`The network does not fit in ${source} even at its smallest: ${fit.event.reason}. Pick a smaller model size, or a backend with more memory.`);
+  if (!fit.event.used)
+    throw new Error(
+      `The network does not fit in ${source} even at its smallest: ${fit.event.reason}. Pick a smaller model size, or a backend with more memory.`,
+    );
   return { config: fit.config, size };
 }

@@ -52,7 +52,12 @@ export function trainingVolumesOf(volumes: WorkerVolume[], classValues: readonly
  * fresh ones) and the reason as an error event. TAK's head exists only once its prompt vectors are attached: the
  * saved ones go in before the weights.
  */
-export function resumeOrFresh(build: () => SegmentationRun, saved: Checkpoint, config: TrainConfig, emit: (m: FromWorker) => void): { trainer: SegmentationRun; resumedAt: number | null } {
+export function resumeOrFresh(
+  build: () => SegmentationRun,
+  saved: Checkpoint,
+  config: TrainConfig,
+  emit: (m: FromWorker) => void,
+): { trainer: SegmentationRun; resumedAt: number | null } {
   const trainer = build();
   try {
     if (trainer.kind === '3d' && config.tak.enabled) {
@@ -73,7 +78,10 @@ export function resumeOrFresh(build: () => SegmentationRun, saved: Checkpoint, c
  * network, and the resume from a checkpoint. `ending` lets a 3D pass of windows stop early on Stop.
  */
 export function prepareRun(m: StartMessage, backend: BackendChoice, emit: (e: FromWorker) => void, ending: () => boolean): PreparedRun {
-  const trainingVolumes = trainingVolumesOf(m.volumes, m.classes.map((c) => c.value));
+  const trainingVolumes = trainingVolumesOf(
+    m.volumes,
+    m.classes.map((c) => c.value),
+  );
   const volumes = m.volumes.map((w) => ({ id: w.id, dims: w.dims, validation: w.validation }));
   const saved = m.checkpoint ? decodeCheckpoint(m.checkpoint) : null;
   const numClasses = m.classes.length + 1;

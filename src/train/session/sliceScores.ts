@@ -34,7 +34,8 @@ export async function scoreSlices(run: PreparedRun, volumeIndex: number, ending:
   const threeD = t.kind === '3d';
   const chunk = threeD ? nk : SCORE_CHUNK_SLICES;
   const volume = run.trainingVolumes[volumeIndex]!;
-  const predict = (ks: number[], which: 'predictor' | 'student'): Promise<SlicePrediction[]> => predictProbabilities(t, volumeIndex, volume, ks, which, { batch: threeD ? 2 : 8, overlap2D: run.previewOverlap2D });
+  const predict = (ks: number[], which: 'predictor' | 'student'): Promise<SlicePrediction[]> =>
+    predictProbabilities(t, volumeIndex, volume, ks, which, { batch: threeD ? 2 : 8, overlap2D: run.previewOverlap2D });
   for (let k0 = 0; k0 < nk; k0 += chunk) {
     const ks = Array.from({ length: Math.min(chunk, nk - k0) }, (_, n) => k0 + n);
     const main = await predict(ks, 'predictor');

@@ -21,10 +21,19 @@ export class StepRates {
   }
 
   /** Counts one step (its labeled batch, and its unlabeled one where the method uses it) and says the rates so far. */
-  count(step: number, cfg: Pick<TrainConfig, 'batchLabeled' | 'batchUnlabeled' | 'consistency'>, labeledSlices: number): { epoch: number; slicesPerSecond: number; stepsPerSecond: number; elapsedMs: number } {
+  count(
+    step: number,
+    cfg: Pick<TrainConfig, 'batchLabeled' | 'batchUnlabeled' | 'consistency'>,
+    labeledSlices: number,
+  ): { epoch: number; slicesPerSecond: number; stepsPerSecond: number; elapsedMs: number } {
     this.seen += cfg.batchLabeled + (cfg.consistency.weight > 0 ? cfg.batchUnlabeled : 0);
     this.steps++;
     const elapsedMs = this.now() - this.startedAt;
-    return { epoch: (step * cfg.batchLabeled) / Math.max(1, labeledSlices), slicesPerSecond: this.seen / (elapsedMs / 1000), stepsPerSecond: this.steps / (elapsedMs / 1000), elapsedMs };
+    return {
+      epoch: (step * cfg.batchLabeled) / Math.max(1, labeledSlices),
+      slicesPerSecond: this.seen / (elapsedMs / 1000),
+      stepsPerSecond: this.steps / (elapsedMs / 1000),
+      elapsedMs,
+    };
   }
 }

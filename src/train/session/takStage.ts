@@ -50,7 +50,11 @@ export class TakStage {
     const { trainer, tak, emit } = a;
     if (!tak) throw new Error('TAK needs each class’s position and shape prompts');
     const fixed = a.takVectors ? fixedTakEncoder(a.takVectors, tak) : null;
-    if (a.takVectors && !fixed) emit({ type: 'notice', message: `${a.takVectors.name} has no vector for some of TAK’s position and shape prompts: the learned text transformer encodes them instead.` });
+    if (a.takVectors && !fixed)
+      emit({
+        type: 'notice',
+        message: `${a.takVectors.name} has no vector for some of TAK’s position and shape prompts: the learned text transformer encodes them instead.`,
+      });
     const encoder = fixed ?? a.learned ?? learnedTakEncoder(a.volumes, trainer.pools, a.texts, tak, vlmImageSizeOf(trainer), trainer.cfg);
     if (a.saved) {
       const stage = new TakStage(encoder, a.saved, emit);
@@ -80,7 +84,10 @@ export class TakStage {
   private async encode(trainer: SegmentationRun, texts: TakPromptTexts, encoder: TakEncoder): Promise<void> {
     const v = await encodeTakTexts(encoder.embedder, texts, encoder.name);
     if (v.dim !== this.vectors.dim) {
-      this.emit({ type: 'notice', message: `The class prompts were not re-encoded: the ${encoder.name} gives ${v.dim}-wide vectors, and this model’s text-driven head reads ${this.vectors.dim}. Its prompts stay as they were.` });
+      this.emit({
+        type: 'notice',
+        message: `The class prompts were not re-encoded: the ${encoder.name} gives ${v.dim}-wide vectors, and this model’s text-driven head reads ${this.vectors.dim}. Its prompts stay as they were.`,
+      });
       return;
     }
     trainer.attachTakTexts(v);
@@ -92,7 +99,14 @@ export class TakStage {
 
   private emitEncoder(step: number): void {
     const v = this.vectors;
-    this.emit({ type: 'textEncoder', provider: v.provider ?? 'learned', name: `${v.encoder} (position and shape prompts of TAK’s text-driven head)`, dim: v.dim, texts: (2 * v.position.length) / v.dim, step });
+    this.emit({
+      type: 'textEncoder',
+      provider: v.provider ?? 'learned',
+      name: `${v.encoder} (position and shape prompts of TAK’s text-driven head)`,
+      dim: v.dim,
+      texts: (2 * v.position.length) / v.dim,
+      step,
+    });
   }
 
   dispose(): void {

@@ -22,12 +22,28 @@ export class TextStages {
     const resumed = run.resumedAt !== null ? run.saved : null;
     const t = run.trainer;
     if (t.kind === '3d' && run.config.tak.enabled) {
-      this.tak = await TakStage.start({ trainer: t, volumes: run.trainingVolumes, texts: m.texts, tak: m.tak, takVectors: m.takVectors, saved: resumed?.tak ?? null, emit: this.emit });
+      this.tak = await TakStage.start({
+        trainer: t,
+        volumes: run.trainingVolumes,
+        texts: m.texts,
+        tak: m.tak,
+        takVectors: m.takVectors,
+        saved: resumed?.tak ?? null,
+        emit: this.emit,
+      });
     }
     if (stopped()) return;
     if (t.kind === '2d' && usesText(run.config.preset) && run.config.text.enabled) {
       if (!m.texts) throw new Error(`${run.config.preset} needs the class prompts and image descriptions`);
-      this.text = await VisionLanguageStage.start({ trainer: t, volumes: run.trainingVolumes, config: run.config, texts: m.texts, textVectors: m.textVectors, stored: resumed?.text ?? null, emit: this.emit });
+      this.text = await VisionLanguageStage.start({
+        trainer: t,
+        volumes: run.trainingVolumes,
+        config: run.config,
+        texts: m.texts,
+        textVectors: m.textVectors,
+        stored: resumed?.text ?? null,
+        emit: this.emit,
+      });
     }
   }
 

@@ -14,7 +14,12 @@ import { Trainer3D } from '../Trainer3D.ts';
 export type { SegmentationRun };
 
 /** The network for a run's config: the 2D ResUNet or the 3D V-Net, over the same volumes and held-out slices. */
-export function createTrainer(volumes: TrainingVolume[], numClasses: number, config: TrainConfig, validation?: { volume: number; k: number }[]): SegmentationRun {
+export function createTrainer(
+  volumes: TrainingVolume[],
+  numClasses: number,
+  config: TrainConfig,
+  validation?: { volume: number; k: number }[],
+): SegmentationRun {
   return config.model.kind === '3d' ? new Trainer3D(volumes, numClasses, config, validation) : new Trainer(volumes, numClasses, config, validation);
 }
 
@@ -22,7 +27,14 @@ export function createTrainer(volumes: TrainingVolume[], numClasses: number, con
  * Class probabilities of some slices of one of the run's volumes. 2D previews may overlap their windows less than
  * validation does (`overlap2D`; the trainer's own predictSlices is validation's); 3D uses the run's previewOverlap.
  */
-export function predictProbabilities(t: SegmentationRun, volumeIndex: number, volume: TrainingVolume, ks: number[], which: 'predictor' | 'student', o: { batch: number; overlap2D: number }): Promise<SlicePrediction[]> {
+export function predictProbabilities(
+  t: SegmentationRun,
+  volumeIndex: number,
+  volume: TrainingVolume,
+  ks: number[],
+  which: 'predictor' | 'student',
+  o: { batch: number; overlap2D: number },
+): Promise<SlicePrediction[]> {
   if (!(t instanceof Trainer)) return t.predictSlices(volumeIndex, ks, which, o.batch);
   return predictSlices(which === 'student' ? t.student : t.predictor, t.model, volume, ks, t.inferenceSize, o.batch, o.overlap2D);
 }
@@ -31,7 +43,13 @@ export function predictProbabilities(t: SegmentationRun, volumeIndex: number, vo
  * The layers the viewer paints for some slices (class indices, uncertainty bytes). 2D with our kernels makes them
  * on the GPU; otherwise they come from the probabilities, in 2D at the previews' own overlap.
  */
-export async function predictLayers(t: SegmentationRun, volumeIndex: number, volume: TrainingVolume, ks: number[], o: { batch: number; overlap2D: number }): Promise<SliceLayer[]> {
+export async function predictLayers(
+  t: SegmentationRun,
+  volumeIndex: number,
+  volume: TrainingVolume,
+  ks: number[],
+  o: { batch: number; overlap2D: number },
+): Promise<SliceLayer[]> {
   if (!(t instanceof Trainer)) return t.predictLayers(volumeIndex, ks, o.batch);
   const onGPU = t.predictLiveLayers(volumeIndex, ks, o.batch);
   if (onGPU) return onGPU;
@@ -41,7 +59,11 @@ export async function predictLayers(t: SegmentationRun, volumeIndex: number, vol
 }
 
 /** The text presets' layers of some slices (text mask, merged pseudo-label, activation); null without them. */
-export function predictTextLayers(t: SegmentationRun, volumeIndex: number, ks: number[]): Promise<{ k: number; text: Float32Array; merged: Float32Array; activation: Float32Array }[] | null> {
+export function predictTextLayers(
+  t: SegmentationRun,
+  volumeIndex: number,
+  ks: number[],
+): Promise<{ k: number; text: Float32Array; merged: Float32Array; activation: Float32Array }[] | null> {
   return t instanceof Trainer && t.textGuidance ? t.predictTextSlices(volumeIndex, ks) : Promise.resolve(null);
 }
 
@@ -51,10 +73,21 @@ export function predictTextLayers(t: SegmentationRun, volumeIndex: number, ks: n
  * slow). Progress counts slices in both (a 3D pass reports windows, scaled here to the volume's slices); null when
  * `shouldStop` ended it early.
  */
-export function predictVolume(t: SegmentationRun, volume: TrainingVolume, o: { onProgress?: (slicesDone: number) => void; shouldStop?: () => boolean; overlap3D?: number } = {}): Promise<Uint8Array | null> {
+export function predictVolume(
+  t: SegmentationRun,
+  volume: TrainingVolume,
+  o: { onProgress?: (slicesDone: number) => void; shouldStop?: () => boolean; overlap3D?: number } = {},
+): Promise<Uint8Array | null> {
   const nk = volume.dims[2];
   const progress = o.onProgress;
-  if (t instanceof Trainer3D) return t.predictVolumeClasses(volume, progress ? (d, n) => progress(Math.floor((d / Math.max(1, n)) * nk)) : undefined, o.shouldStop, 2, o.overlap3D ?? 0.5);
+  if (t instanceof Trainer3D)
+    return t.predictVolumeClasses(
+      volume,
+      progress ? (d, n) => progress(Math.floor((d / Math.max(1, n)) * nk)) : undefined,
+      o.shouldStop,
+      2,
+      o.overlap3D ?? 0.5,
+    );
   return t.predictVolumeClasses(volume, progress ? (d) => progress(d) : undefined, o.shouldStop);
 }
 
@@ -73,7 +106,9 @@ export function planarPatch(t: SegmentationRun): [number, number] {
 /** The network in words for logs: its kind, size and, in 3D, the strides its plan chose. */
 export function describeNetwork(t: SegmentationRun): string {
   const { width, depth } = t.cfg.model;
-  return t instanceof Trainer3D ? `V-Net-3D width ${width} depth ${depth} strides ${t.model.strides!.map((s) => s.join('')).join(',')}` : `ResUNet-2D width ${width} depth ${depth}`;
+  return t instanceof Trainer3D
+    ? `V-Net-3D width ${width} depth ${depth} strides ${t.model.strides!.map((s) => s.join('')).join(',')}`
+    : `ResUNet-2D width ${width} depth ${depth}`;
 }
 
 /**
@@ -81,7 +116,11 @@ export function describeNetwork(t: SegmentationRun): string {
  * 'auto' (resuming and predicting then slide the same window whatever the data), and TAK's prompt vectors with
  * the texts they encode when the caller has them.
  */
-export async function checkpointOf(t: SegmentationRun, classes: Checkpoint['classes'], extras: { text?: TextCheckpoint | null; tak?: TakCheckpoint | null } = {}): Promise<Checkpoint> {
+export async function checkpointOf(
+  t: SegmentationRun,
+  classes: Checkpoint['classes'],
+  extras: { text?: TextCheckpoint | null; tak?: TakCheckpoint | null } = {},
+): Promise<Checkpoint> {
   if (t.kind === '2d') return t.toCheckpoint(classes, extras.text ?? null);
   const base = await t.toCheckpoint(classes);
   return { ...base, config: { ...base.config, patch3d: [t.patch[0]!, t.patch[1]!, t.patch[2]!] }, tak: extras.tak ?? base.tak };

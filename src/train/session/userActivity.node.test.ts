@@ -11,10 +11,13 @@ describe('training yields to the user', () => {
 
   it('a hold during steady input ends at the cap; Stop ends it at once', async () => {
     let now = 0;
-    const activity = new UserActivity(() => now, async (ms) => {
-      now += ms;
-      activity.note();
-    });
+    const activity = new UserActivity(
+      () => now,
+      async (ms) => {
+        now += ms;
+        activity.note();
+      },
+    );
     activity.note();
     await activity.hold(() => false);
     expect(now).toBe(HOLD_MAX_MS);

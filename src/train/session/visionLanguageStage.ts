@@ -13,7 +13,11 @@ const RETRIEVAL_EVERY_STEPS = 25;
  * One step of stage 1 with its events: the step's losses, and every `retrievalEvery` steps (and at the last) the
  * held-out retrieval. Shared by the session (a step between messages) and the CLI (all steps up front).
  */
-export async function pretrainStep(pre: VlmPretrainer, total: number, a: { startedAt: number; retrievalEvery: number; emit: (m: FromWorker) => void }): Promise<void> {
+export async function pretrainStep(
+  pre: VlmPretrainer,
+  total: number,
+  a: { startedAt: number; retrievalEvery: number; emit: (m: FromWorker) => void },
+): Promise<void> {
   const report = await pre.trainStep();
   a.emit({ type: 'vlmStep', report, totalSteps: total, elapsedMs: performance.now() - a.startedAt });
   if (report.step % a.retrievalEvery === 0 || report.step === total) a.emit({ type: 'vlmRetrieval', report: await pre.retrieval() });
@@ -65,7 +69,11 @@ export class VisionLanguageStage {
     const savedSource = a.stored?.vectors ? `${a.stored.vectors.provider}:${a.stored.vectors.name}` : 'learned';
     const wanted = a.textVectors ? `${a.textVectors.provider}:${a.textVectors.name}` : savedSource;
     const kept = a.stored && wanted === savedSource ? a.stored : null;
-    if (a.stored && !kept) a.emit({ type: 'notice', message: 'The text encoder changed since the model was saved: the vision–language model is pre-trained again; segmentation resumes where it was.' });
+    if (a.stored && !kept)
+      a.emit({
+        type: 'notice',
+        message: 'The text encoder changed since the model was saved: the vision–language model is pre-trained again; segmentation resumes where it was.',
+      });
     const pre = createVlmPretrainer(a.volumes, a.trainer.pools, a.texts, planarPatch(a.trainer), a.config, kept, a.textVectors);
     const stage = new VisionLanguageStage(pre, a.texts, a.emit, a.retrievalEvery ?? RETRIEVAL_EVERY_STEPS);
     if (kept?.decoder) {
@@ -114,7 +122,12 @@ export class VisionLanguageStage {
     const texts = [...new Set([this.texts.background, ...this.texts.classes, ...this.texts.descriptions].filter((t) => t.trim()))];
     const flat = await pre.embedTexts(texts);
     const E = pre.model.embedDim;
-    return { type: 'promptBank', name: `pseudolab ${pre.cfg.objective} (${pre.step} steps)`, dim: E, entries: texts.map((text, n) => ({ text, vector: flat.slice(n * E, (n + 1) * E) })) };
+    return {
+      type: 'promptBank',
+      name: `pseudolab ${pre.cfg.objective} (${pre.step} steps)`,
+      dim: E,
+      entries: texts.map((text, n) => ({ text, vector: flat.slice(n * E, (n + 1) * E) })),
+    };
   }
 
   checkpoint(trainer: SegmentationRun): Promise<TextCheckpoint> {
@@ -128,7 +141,14 @@ export class VisionLanguageStage {
     const texts = this.texts.classes.length + 1;
     this.emit(
       src?.kind === 'fixed'
-        ? { type: 'textEncoder', provider: src.provider, name: `${src.name} (frozen, ${src.dim}-d; head aligned by ${objective}, ${pre.step} steps)`, dim: src.dim, texts, step }
+        ? {
+            type: 'textEncoder',
+            provider: src.provider,
+            name: `${src.name} (frozen, ${src.dim}-d; head aligned by ${objective}, ${pre.step} steps)`,
+            dim: src.dim,
+            texts,
+            step,
+          }
         : { type: 'textEncoder', provider: 'learned', name: `in-browser transformer (${objective}, ${pre.step} steps)`, dim: pre.model.embedDim, texts, step },
     );
   }

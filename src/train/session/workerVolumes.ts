@@ -28,6 +28,7 @@ export function classValuesOf(indices: Uint8Array, classValues: readonly number[
 
 /** Writes k-slices `ks`, given one after another in `values`, into a whole volume's labels. */
 export function writeKSlices(labels: Uint8Array, perSlice: number, ks: readonly number[], values: Uint8Array): void {
-  if (values.length !== ks.length * perSlice) throw new Error(`${ks.length} slices of ${perSlice} voxels need ${ks.length * perSlice} values, got ${values.length}`);
+  if (values.length !== ks.length * perSlice)
+    throw new Error(`${ks.length} slices of ${perSlice} voxels need ${ks.length * perSlice} values, got ${values.length}`);
   ks.forEach((k, n) => labels.set(values.subarray(n * perSlice, (n + 1) * perSlice), k * perSlice));
 }

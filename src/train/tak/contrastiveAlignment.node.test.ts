@@ -2,7 +2,15 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Random } from '../../data/random.ts';
-import { contrastiveLoss, createTextProjections, gatherRows, sampleStageVoxels, stageAlignmentLoss, voxelEntropy, type VoxelSource } from './contrastiveAlignment.ts';
+import {
+  contrastiveLoss,
+  createTextProjections,
+  gatherRows,
+  sampleStageVoxels,
+  stageAlignmentLoss,
+  voxelEntropy,
+  type VoxelSource,
+} from './contrastiveAlignment.ts';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -74,7 +82,10 @@ describe('sampling voxels per class and stage', () => {
     classes[at(3, 1, 1)] = 2; // eligible 0: a high-entropy voxel is never drawn
     classes[at(0, 0, 0)] = 1; // not a cell centre
     eligible[at(0, 0, 0)] = 1;
-    const src: VoxelSource[] = [{ classes, eligible }, { classes, eligible }];
+    const src: VoxelSource[] = [
+      { classes, eligible },
+      { classes, eligible },
+    ];
     const s = sampleStageVoxels(src, { full: [4, 4, 4], stage: [2, 2, 2] }, [1, 2], 40, new Random(1));
     // Element 0: class 1 at cell 0, class 2 at cell 7; element 1 the same, offset by 8 cells.
     expect([...s.rows].sort((a, b) => a - b)).toEqual([0, 7, 8, 15]);
@@ -89,7 +100,8 @@ describe('sampling voxels per class and stage', () => {
     const eligible = new Uint8Array(8).fill(1);
     const counts = new Array(8).fill(0);
     const rng = new Random(3);
-    for (let t = 0; t < 4000; t++) for (const r of sampleStageVoxels([{ classes, eligible }], { full: [2, 2, 2], stage: [2, 2, 2] }, [1], 2, rng).rows) counts[r]++;
+    for (let t = 0; t < 4000; t++)
+      for (const r of sampleStageVoxels([{ classes, eligible }], { full: [2, 2, 2], stage: [2, 2, 2] }, [1], 2, rng).rows) counts[r]++;
     for (const c of counts) expect(Math.abs(c - 1000)).toBeLessThan(120);
   });
 });
@@ -124,7 +136,10 @@ describe('one stage of the alignment', () => {
     const textPos = tf.randomNormal([3, 6], 0, 1, 'float32', 8) as tf.Tensor2D;
     const textShape = tf.randomNormal([3, 6], 0, 1, 'float32', 9) as tf.Tensor2D;
     const sample = { rows: Int32Array.from([0, 3, 9, 12]), classes: Int32Array.from([1, 1, 2, 2]) };
-    const { value, grads } = tf.variableGrads(() => stageAlignmentLoss(proj, 1, feats as unknown as tf.Tensor5D, sample, textPos, textShape, [1, 2], { tau: 0.1, denominator: 'negatives' }), [feats, ...proj.variables()]);
+    const { value, grads } = tf.variableGrads(
+      () => stageAlignmentLoss(proj, 1, feats as unknown as tf.Tensor5D, sample, textPos, textShape, [1, 2], { tau: 0.1, denominator: 'negatives' }),
+      [feats, ...proj.variables()],
+    );
     expect(Number.isFinite(await scalar(value))).toBe(true);
     const g = (await grads[feats.name]!.data()) as Float32Array;
     // Only the drawn rows (of 16 voxels × 8 channels) get a gradient.
@@ -136,7 +151,10 @@ describe('one stage of the alignment', () => {
     for (const name of proj.names().filter((n) => n.startsWith('tak.proj1.'))) {
       const v = proj.get(name);
       const gv = (await grads[v.name]!.data()) as Float32Array;
-      expect(gv.some((x) => x !== 0), name).toBe(true);
+      expect(
+        gv.some((x) => x !== 0),
+        name,
+      ).toBe(true);
       expect(gv.every(Number.isFinite), name).toBe(true);
     }
     tf.dispose(grads);

@@ -178,7 +178,13 @@ export interface AlignmentConfig {
  * The MLPs that map T_k^p and T_k^s to each aligned stage's width (Sec. 3.3: "applying an MLP to T_k^p, T_k^s, we
  * map them into the corresponding dimensions"): Linear → ReLU → Linear, one pair per stage.
  */
-export function createTextProjections(textDim: number, stageChannels: readonly number[], stages: readonly number[], rng: Random, p: Params = new Params()): Params {
+export function createTextProjections(
+  textDim: number,
+  stageChannels: readonly number[],
+  stages: readonly number[],
+  rng: Random,
+  p: Params = new Params(),
+): Params {
   for (const s of stages) {
     const c = stageChannels[s]!;
     for (const kind of ['pos', 'shape']) {

@@ -25,7 +25,8 @@ export async function contrastSources(
 ): Promise<ContrastSources> {
   const n = patch[0] * patch[1] * patch[2];
   const labeled: VoxelSource[] = [];
-  for (let b = 0; b < batch.labeledCount; b++) labeled.push({ classes: batch.labels.subarray(b * n, (b + 1) * n), eligible: batch.mask.subarray(b * n, (b + 1) * n) });
+  for (let b = 0; b < batch.labeledCount; b++)
+    labeled.push({ classes: batch.labels.subarray(b * n, (b + 1) * n), eligible: batch.mask.subarray(b * n, (b + 1) * n) });
   const unlabeled: VoxelSource[] = [];
   if (teacherProbs) {
     const probs = (await teacherProbs.data()) as Float32Array;
@@ -33,7 +34,8 @@ export async function contrastSources(
     const h = voxelEntropy(probs, numClasses);
     const cls = argmaxClasses(probs, numClasses);
     const eligible = Uint8Array.from(h, (x) => (x <= limit ? 1 : 0));
-    for (let b = 0; b < batch.unlabeledCount; b++) unlabeled.push({ classes: cls.subarray(b * n, (b + 1) * n), eligible: eligible.subarray(b * n, (b + 1) * n) });
+    for (let b = 0; b < batch.unlabeledCount; b++)
+      unlabeled.push({ classes: cls.subarray(b * n, (b + 1) * n), eligible: eligible.subarray(b * n, (b + 1) * n) });
   }
   return { labeled, unlabeled };
 }
@@ -70,5 +72,8 @@ export function stageContrast(ctx: StageContrastContext, stage: number, fl: tf.T
     rows = Int32Array.from([...sl.rows, ...Array.from(su.rows, (r) => r + offset)]);
     cls = Int32Array.from([...sl.classes, ...su.classes]);
   }
-  return stageAlignmentLoss(ctx.student, stage, features, { rows, classes: cls }, ctx.prompts.position, ctx.prompts.shape, classes, { tau: ctx.tak.tau, denominator: ctx.tak.denominator });
+  return stageAlignmentLoss(ctx.student, stage, features, { rows, classes: cls }, ctx.prompts.position, ctx.prompts.shape, classes, {
+    tau: ctx.tak.tau,
+    denominator: ctx.tak.denominator,
+  });
 }

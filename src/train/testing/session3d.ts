@@ -43,12 +43,27 @@ export function harness(onEvent?: (m: FromWorker, session: TrainingSession) => v
       }
     }
   });
-  const until = <T extends FromWorker['type']>(type: T, pred: (m: Extract<FromWorker, { type: T }>) => boolean = () => true, ms = 90_000): Promise<Extract<FromWorker, { type: T }>> =>
+  const until = <T extends FromWorker['type']>(
+    type: T,
+    pred: (m: Extract<FromWorker, { type: T }>) => boolean = () => true,
+    ms = 90_000,
+  ): Promise<Extract<FromWorker, { type: T }>> =>
     new Promise((resolve, reject) => {
       const match = (m: FromWorker) => m.type === type && pred(m as Extract<FromWorker, { type: T }>);
       const found = events.find(match);
       if (found) return resolve(found as Extract<FromWorker, { type: T }>);
-      const timer = setTimeout(() => reject(new Error(`no ${type} event; got ${events.filter((e) => e.type !== 'step' && e.type !== 'prediction').map((e) => e.type + (e.type === 'error' || e.type === 'notice' ? `: ${e.message}` : '')).join(', ')}`)), ms);
+      const timer = setTimeout(
+        () =>
+          reject(
+            new Error(
+              `no ${type} event; got ${events
+                .filter((e) => e.type !== 'step' && e.type !== 'prediction')
+                .map((e) => e.type + (e.type === 'error' || e.type === 'notice' ? `: ${e.message}` : ''))
+                .join(', ')}`,
+            ),
+          ),
+        ms,
+      );
       waiters.push({ pred: match, resolve: (m) => (clearTimeout(timer), resolve(m as Extract<FromWorker, { type: T }>)) });
     });
   const send = (m: ToWorker) => session.handle(m);

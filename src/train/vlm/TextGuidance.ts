@@ -1,7 +1,13 @@
 import * as tf from '@tensorflow/tfjs';
 import { logSoftmaxClasses, sumClasses } from '../../model/classAxis.ts';
 import type { Random } from '../../data/random.ts';
-import { createGroundingDecoder, DEFAULT_GROUNDING_DECODER, groundingDecoder, groundingLogits, type GroundingDecoderConfig } from '../../model/groundingDecoder.ts';
+import {
+  createGroundingDecoder,
+  DEFAULT_GROUNDING_DECODER,
+  groundingDecoder,
+  groundingLogits,
+  type GroundingDecoderConfig,
+} from '../../model/groundingDecoder.ts';
 import type { NamedArray, Params } from '../../model/params.ts';
 import { dense } from '../../model/transformer.ts';
 import { upsample2x } from '../../model/ops.ts';
@@ -128,7 +134,12 @@ export class TextGuidance {
   }
 
   /** The decoder's loss on a labeled batch and its gradient for every decoder weight (trainStep's first half; tests read it). */
-  lossAndGradients(xl: tf.Tensor4D, yl: tf.Tensor4D, ml: tf.Tensor4D, present: tf.Tensor2D): { value: tf.Scalar; grads: tf.NamedTensorMap; parts: tf.Scalar[] } {
+  lossAndGradients(
+    xl: tf.Tensor4D,
+    yl: tf.Tensor4D,
+    ml: tf.Tensor4D,
+    present: tf.Tensor2D,
+  ): { value: tf.Scalar; grads: tf.NamedTensorMap; parts: tf.Scalar[] } {
     const { cfg } = this;
     const parts: tf.Scalar[] = [];
     const { value, grads } = tf.tidy(() =>
@@ -149,9 +160,17 @@ export class TextGuidance {
             : zero;
         const projectedText = dense(this.decoder, 'text', this.classText) as tf.Tensor2D;
         const feat =
-          cfg.featWeight > 0 ? featureSupervisionLoss({ features: f.vf, masks: f.mask, textEmb: projectedText, present, temperature, pixelWeight: ml }).loss : zero;
-        const tg = cfg.tgWeight > 0 ? textGuidedLoss({ features: f.vf, masks: f.mask, textEmb: projectedText, temperature, present, pixelWeight: ml }).loss : zero;
-        const total = tf.addN([tf.mul(head, cfg.headWeight), tf.mul(region, cfg.regionWeight), tf.mul(feat, cfg.featWeight), tf.mul(tg, cfg.tgWeight)]) as tf.Scalar;
+          cfg.featWeight > 0
+            ? featureSupervisionLoss({ features: f.vf, masks: f.mask, textEmb: projectedText, present, temperature, pixelWeight: ml }).loss
+            : zero;
+        const tg =
+          cfg.tgWeight > 0 ? textGuidedLoss({ features: f.vf, masks: f.mask, textEmb: projectedText, temperature, present, pixelWeight: ml }).loss : zero;
+        const total = tf.addN([
+          tf.mul(head, cfg.headWeight),
+          tf.mul(region, cfg.regionWeight),
+          tf.mul(feat, cfg.featWeight),
+          tf.mul(tg, cfg.tgWeight),
+        ]) as tf.Scalar;
         parts.push(tf.keep(head), tf.keep(region), tf.keep(feat), tf.keep(tg));
         return total;
       }, this.decoder.variables()),

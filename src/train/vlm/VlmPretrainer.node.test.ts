@@ -16,9 +16,18 @@ beforeAll(async () => {
 function pretrainer(objective: VlmObjective, seed = 1): VlmPretrainer {
   const volumes = workspace(seed);
   const pools = buildPools(volumes, { validationFraction: 0, minLabeledForValidation: Infinity }, new Random(seed));
-  const pool = buildPairPool(volumes, pools, { ...DEFAULT_PAIR_OPTIONS, heldOutFraction: 0.25, classTexts: CLASS_TEXTS, descriptions: volumes.map((_, n) => DESCRIPTIONS[n % 2]!) }, new Random(seed));
+  const pool = buildPairPool(
+    volumes,
+    pools,
+    { ...DEFAULT_PAIR_OPTIONS, heldOutFraction: 0.25, classTexts: CLASS_TEXTS, descriptions: volumes.map((_, n) => DESCRIPTIONS[n % 2]!) },
+    new Random(seed),
+  );
   const tokenizer = buildTokenizer([...CLASS_TEXTS, ...DESCRIPTIONS]);
-  const model = visionLanguageConfig([32, 32], 1, tokenizer.vocabSize, { embedDim: 32, vit: { dim: 32, depth: 1, heads: 2, patchSize: 8 }, text: { dim: 32, depth: 1, heads: 2, maxLength: 16 } });
+  const model = visionLanguageConfig([32, 32], 1, tokenizer.vocabSize, {
+    embedDim: 32,
+    vit: { dim: 32, depth: 1, heads: 2, patchSize: 8 },
+    text: { dim: 32, depth: 1, heads: 2, maxLength: 16 },
+  });
   return new VlmPretrainer(volumes, pool, tokenizer, model, { ...DEFAULT_VLM_PRETRAIN, objective, batch: 4, lr: 3e-3, warmupSteps: 5, maxTokens: 16 }, seed);
 }
 
@@ -39,7 +48,9 @@ describe('vision–language pre-training on a small workspace', () => {
         if (s > 5) expect(tf.memory().numTensors).toBe(tensors);
       }
       const after = await p.retrieval();
-      console.log(`${objective}: retrieval ${before.accuracy.toFixed(2)} → ${after.accuracy.toFixed(2)} (chance ${after.chance.toFixed(2)}, ${after.pairs} held-out pairs); loss ${losses[0]!.toFixed(3)} → ${losses.at(-1)!.toFixed(3)}`);
+      console.log(
+        `${objective}: retrieval ${before.accuracy.toFixed(2)} → ${after.accuracy.toFixed(2)} (chance ${after.chance.toFixed(2)}, ${after.pairs} held-out pairs); loss ${losses[0]!.toFixed(3)} → ${losses.at(-1)!.toFixed(3)}`,
+      );
       expect(after.accuracy).toBeGreaterThan(after.chance + 0.25);
       expect(after.accuracy).toBeGreaterThan(before.accuracy);
       p.dispose();
@@ -51,7 +62,13 @@ describe('vision–language pre-training on a small workspace', () => {
     const pools = buildPools(volumes, { validationFraction: 0, minLabeledForValidation: Infinity }, new Random(2));
     const pool = buildPairPool(volumes, pools, { ...DEFAULT_PAIR_OPTIONS, classTexts: ['disc', ''], descriptions: [] }, new Random(2));
     const tokenizer = buildTokenizer(['disc']);
-    const model = visionLanguageConfig([32, 32], 1, tokenizer.vocabSize, { embedDim: 16, vit: { dim: 16, depth: 1, heads: 2 }, text: { dim: 16, depth: 1, heads: 2, maxLength: 8 } });
-    expect(() => new VlmPretrainer(volumes, pool, tokenizer, model, DEFAULT_VLM_PRETRAIN, 2)).toThrow(/two different texts. Add a description to at least two images/);
+    const model = visionLanguageConfig([32, 32], 1, tokenizer.vocabSize, {
+      embedDim: 16,
+      vit: { dim: 16, depth: 1, heads: 2 },
+      text: { dim: 16, depth: 1, heads: 2, maxLength: 8 },
+    });
+    expect(() => new VlmPretrainer(volumes, pool, tokenizer, model, DEFAULT_VLM_PRETRAIN, 2)).toThrow(
+      /two different texts. Add a description to at least two images/,
+    );
   });
 });

@@ -79,7 +79,8 @@ export class VlmPretrainer {
     /** A fixed provider's vector of every text the run uses (normalised text → unit vector). */
     private textVectors: Map<string, Float32Array> | null = null,
   ) {
-    if ((model.textSource?.kind ?? 'learned') === 'learned' ? !tokenizer : !textVectors) throw new Error('the text side needs a tokenizer (learned) or vectors (fixed provider)');
+    if ((model.textSource?.kind ?? 'learned') === 'learned' ? !tokenizer : !textVectors)
+      throw new Error('the text side needs a tokenizer (learned) or vectors (fixed provider)');
     if (pool.texts.length < 2) throw new Error(PAIRS_NEEDED);
     const root = new Random(seed);
     this.params = createVisionLanguageModel(model, root.fork('vlm-init'));

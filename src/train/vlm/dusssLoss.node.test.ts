@@ -122,7 +122,8 @@ describe('DuSSS IMC (eq 9) and L_VLM', () => {
     const ge = (t: tf.Tensor[], o: number): GaussianEmbedding => ({ emb: t[o] as tf.Tensor2D, mu: t[o + 1] as tf.Tensor2D, sigma: t[o + 2] as tf.Tensor2D });
     for (const literalDenominator of [false, true]) {
       const f = (...t: tf.Tensor[]) =>
-        dusssLoss({ image: ge(t, 0), text: ge(t, 3), imageAug: ge(t, 6), textAug: ge(t, 9), logTau: t[12]!, a: 0.3, b: 0.1, lambda: 0.5, literalDenominator }).total;
+        dusssLoss({ image: ge(t, 0), text: ge(t, 3), imageAug: ge(t, 6), textAug: ge(t, 9), logTau: t[12]!, a: 0.3, b: 0.1, lambda: 0.5, literalDenominator })
+          .total;
       const grads = tf.grads(f)(x);
       await expectEveryInputGradient(grads, (n) => `input ${n}`);
     }

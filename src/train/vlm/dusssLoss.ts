@@ -29,7 +29,11 @@ export interface SssContrastOptions {
  * The SSS InfoNCE between the rows of `x` and `y` (pairs matched on the index). rowToColumn is eq 6 (anchor in
  * `x`), columnToRow eq 7 (anchor in `y`); `loss` is their mean, eq 8.
  */
-export function sssInfoNce(x: GaussianEmbedding, y: GaussianEmbedding, opts: SssContrastOptions): { loss: tf.Scalar; rowToColumn: tf.Scalar; columnToRow: tf.Scalar } {
+export function sssInfoNce(
+  x: GaussianEmbedding,
+  y: GaussianEmbedding,
+  opts: SssContrastOptions,
+): { loss: tf.Scalar; rowToColumn: tf.Scalar; columnToRow: tf.Scalar } {
   return tf.tidy(() => {
     const u = uncertainSimilarityMatrix(x, y, {
       a: opts.a,

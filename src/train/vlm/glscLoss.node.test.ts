@@ -24,9 +24,18 @@ const r = Math.SQRT1_2;
 const patches = tf.tensor3d([2, 0, 2, 2, 0, 3, 1, 0, 0, 1, -5, 0], [3, 2, 2]);
 const texts = tf.tensor2d([1, 0, 0, 1, -1, 0], [3, 2]);
 const COS = [
-  [[1, 0, -1], [r, r, -r]],
-  [[0, 1, 0], [1, 0, -1]],
-  [[0, 1, 0], [-1, 0, 1]],
+  [
+    [1, 0, -1],
+    [r, r, -r],
+  ],
+  [
+    [0, 1, 0],
+    [1, 0, -1],
+  ],
+  [
+    [0, 1, 0],
+    [-1, 0, 1],
+  ],
 ];
 const VAR = [0.25, 0.5, 0, 1, 0.25, 0.25];
 
@@ -47,7 +56,10 @@ describe('GLsc local semantic constraint (PromptSSL eq 1–2)', () => {
     expectClose(await arr(patchTextCosine(patches, texts)), COS.flat(2));
     const cos = patchTextCosine(patches, texts);
     expectClose(await arr(patchTextVariance(cos)), VAR);
-    expectClose(await arr(patchTextVariance(cos, true)), VAR.map((v) => 2 * v));
+    expectClose(
+      await arr(patchTextVariance(cos, true)),
+      VAR.map((v) => 2 * v),
+    );
     // A batch of two has one mismatched text: population variance 0; unbiased undefined → 0 (the floor then applies).
     const two = patchTextCosine(tf.slice(patches, [0, 0, 0], [2, -1, -1]) as tf.Tensor3D, tf.slice(texts, [0, 0], [2, -1]) as tf.Tensor2D);
     expectClose(await arr(patchTextVariance(two)), [0, 0, 0, 0]);
@@ -56,18 +68,36 @@ describe('GLsc local semantic constraint (PromptSSL eq 1–2)', () => {
 
   it('L_LS with logits sim/(σ_k² τ), σ_k² floored at 1e-3', async () => {
     // Weights 1/σ²: image 0 (4, 2), image 1 (1/1e-3 = 1000, 1), image 2 (4, 4). τ = 0.5.
-    const weights = [[4, 2], [1000, 1], [4, 4]];
+    const weights = [
+      [4, 2],
+      [1000, 1],
+      [4, 4],
+    ];
     const got = await val(localSemanticLoss(patches, texts, { logTau: tf.scalar(Math.log(0.5)) }));
     expect(got).toBeCloseTo(lsByHand(weights, 0.5), 5);
     // A larger floor binds on more patches: 0.3 → image 0 (1/0.3, 2), image 1 (1/0.3, 1), image 2 (1/0.3, 1/0.3).
     const f = 1 / 0.3;
     const floored = await val(localSemanticLoss(patches, texts, { tau: tf.scalar(0.5) }, { sigmaSqFloor: 0.3 }));
-    expect(floored).toBeCloseTo(lsByHand([[f, 2], [f, 1], [f, f]], 0.5), 5);
+    expect(floored).toBeCloseTo(
+      lsByHand(
+        [
+          [f, 2],
+          [f, 1],
+          [f, f],
+        ],
+        0.5,
+      ),
+      5,
+    );
   });
 
-  it('the mean-over-patches normalisation keeps each image\'s mean weight at 1', async () => {
+  it("the mean-over-patches normalisation keeps each image's mean weight at 1", async () => {
     // Image 0: (4, 2)/3; image 1: (1000, 1)/500.5; image 2: (4, 4)/4.
-    const weights = [[4 / 3, 2 / 3], [1000 / 500.5, 1 / 500.5], [1, 1]];
+    const weights = [
+      [4 / 3, 2 / 3],
+      [1000 / 500.5, 1 / 500.5],
+      [1, 1],
+    ];
     const got = await val(localSemanticLoss(patches, texts, { tau: tf.scalar(1) }, { weightNormalization: 'meanOverPatches' }));
     expect(got).toBeCloseTo(lsByHand(weights, 1), 5);
   });
@@ -126,7 +156,16 @@ describe('GLsc global semantic constraint (PromptSSL eq 3–7)', () => {
     const out = glscLoss(inputs);
     // Patches of image 0: (1,0), (0.6,0.8) → cos with texts (0.6, −0.6), (1, 0.28); image 1: (0,1), (−0.6,0.8) →
     // (0.8, 0.8), (0.28, 1). Batch of two: σ² = 0 → floor 1e-3 → weight 1000 everywhere.
-    const cos = [[[0.6, -0.6], [1, 0.28]], [[0.8, 0.8], [0.28, 1]]];
+    const cos = [
+      [
+        [0.6, -0.6],
+        [1, 0.28],
+      ],
+      [
+        [0.8, 0.8],
+        [0.28, 1],
+      ],
+    ];
     let ls = 0;
     cos.forEach((img, i) => img.forEach((row) => (ls += lse(row.map((c) => (1000 * c) / 0.5)) - (1000 * row[i]!) / 0.5)));
     ls /= 4;

@@ -76,6 +76,9 @@ describe('InfoNCE', () => {
     const c = Math.E / (Math.E + 1);
     const rows = [s - 1, 1 - s, 0.5, 0.5 - 1];
     const cols = [c - 1, 1 - c, 1 - c, c - 1]; // entries (0,0), (0,1), (1,0), (1,1): column j holds (L_0j, L_1j)
-    expectClose(g, rows.map((r, n) => (r + cols[n]!) / 2));
+    expectClose(
+      g,
+      rows.map((r, n) => (r + cols[n]!) / 2),
+    );
   });
 });

@@ -11,7 +11,11 @@ beforeAll(async () => {
   await tf.setBackend('cpu');
 });
 
-const texts = (n: number): WorkspaceTexts => ({ background: 'mid grey noise with nothing on it', classes: CLASS_TEXTS, descriptions: Array.from({ length: n }, (_, i) => DESCRIPTIONS[i % 2]!) });
+const texts = (n: number): WorkspaceTexts => ({
+  background: 'mid grey noise with nothing on it',
+  classes: CLASS_TEXTS,
+  descriptions: Array.from({ length: n }, (_, i) => DESCRIPTIONS[i % 2]!),
+});
 
 function setup(preset: PresetName) {
   const volumes = describedWorkspace(4);
@@ -81,7 +85,10 @@ describe('text-guided semi-supervised training (stage 2)', () => {
       expect(g, name).toBeDefined();
       const values = await g!.data();
       expect(Array.from(values).every(Number.isFinite), name).toBe(true);
-      expect(Array.from(values).some((x) => x !== 0), `${name} has an all-zero gradient`).toBe(true);
+      expect(
+        Array.from(values).some((x) => x !== 0),
+        `${name} has an all-zero gradient`,
+      ).toBe(true);
     }
     tf.dispose([value, xl, yl, ml, present, ...parts, ...Object.values(grads)]);
     tg.dispose();

@@ -105,7 +105,13 @@ describe('L_region (PromptSSL eq 9) and L_feat (eq 10)', () => {
   });
 
   it('L_feat pushes the mask of an absent class towards empty, and only that mask', async () => {
-    const g = await arr(tf.grad((m: tf.Tensor) => featureSupervisionLoss({ features, masks: m as tf.Tensor4D, textEmb, present, temperature: tau1, absentWeight: 1, absentAsNegatives: false }).absentMass)(oneHot));
+    const g = await arr(
+      tf.grad(
+        (m: tf.Tensor) =>
+          featureSupervisionLoss({ features, masks: m as tf.Tensor4D, textEmb, present, temperature: tau1, absentWeight: 1, absentAsNegatives: false })
+            .absentMass,
+      )(oneHot),
+    );
     // ∂/∂m of mean(m) over 2 pixels, one absent pair: ½ on image 1 class 0 (entries 4 and 6), 0 elsewhere.
     expectClose(g, [0, 0, 0, 0, 0.5, 0, 0.5, 0]);
     // Padding does not count: with pixel 1 of image 1 padded, its mass is 1/1 and its gradient 0.
@@ -129,7 +135,12 @@ describe('L_tg (DuSSS eq 12)', () => {
     // Anchors restricted to class 0; class 1 stays a candidate.
     const some = textGuidedInfoNce(v, textEmb, tau1, tf.tensor2d([1, 0], [1, 2]));
     expect(await val(some.loss)).toBeCloseTo((r2t[0]! + t2r[0]!) / 2, 6);
-    const pooled = textGuidedLoss({ features: tf.tensor4d([1, 0, 1, 1], [1, 1, 2, 2]), masks: tf.tensor4d([1, 0, 0, 1], [1, 1, 2, 2]), textEmb, temperature: tau1 });
+    const pooled = textGuidedLoss({
+      features: tf.tensor4d([1, 0, 1, 1], [1, 1, 2, 2]),
+      masks: tf.tensor4d([1, 0, 0, 1], [1, 1, 2, 2]),
+      textEmb,
+      temperature: tau1,
+    });
     expect(await val(pooled.loss)).toBeCloseTo(await val(out.loss), 6);
   });
 });
@@ -142,9 +153,30 @@ describe('decoder losses: gradients', () => {
     const pres = tf.tensor2d([1, 1, 0, 0, 1, 1], [2, 3]);
     const scores = tf.tensor2d([0.9, 0.5, 0.2, 0.1, 0.8, 0.7], [2, 3]);
     const losses = {
-      region: (t: tf.Tensor[]) => regionAlignmentLoss({ features: t[0] as tf.Tensor4D, masks: promptGuidedMask(t[1] as tf.Tensor4D, scores), textEmb: t[2] as tf.Tensor2D, present: pres, temperature: { logTau: t[3]! } }).loss,
-      feat: (t: tf.Tensor[]) => featureSupervisionLoss({ features: t[0] as tf.Tensor4D, masks: promptGuidedMask(t[1] as tf.Tensor4D, scores), textEmb: t[2] as tf.Tensor2D, present: pres, temperature: { logTau: t[3]! } }).loss,
-      tg: (t: tf.Tensor[]) => textGuidedLoss({ features: t[0] as tf.Tensor4D, masks: textGuidedMaskSigmoid(t[1] as tf.Tensor4D), textEmb: t[2] as tf.Tensor2D, present: pres, temperature: { logTau: t[3]! } }).loss,
+      region: (t: tf.Tensor[]) =>
+        regionAlignmentLoss({
+          features: t[0] as tf.Tensor4D,
+          masks: promptGuidedMask(t[1] as tf.Tensor4D, scores),
+          textEmb: t[2] as tf.Tensor2D,
+          present: pres,
+          temperature: { logTau: t[3]! },
+        }).loss,
+      feat: (t: tf.Tensor[]) =>
+        featureSupervisionLoss({
+          features: t[0] as tf.Tensor4D,
+          masks: promptGuidedMask(t[1] as tf.Tensor4D, scores),
+          textEmb: t[2] as tf.Tensor2D,
+          present: pres,
+          temperature: { logTau: t[3]! },
+        }).loss,
+      tg: (t: tf.Tensor[]) =>
+        textGuidedLoss({
+          features: t[0] as tf.Tensor4D,
+          masks: textGuidedMaskSigmoid(t[1] as tf.Tensor4D),
+          textEmb: t[2] as tf.Tensor2D,
+          present: pres,
+          temperature: { logTau: t[3]! },
+        }).loss,
     };
     for (const [name, f] of Object.entries(losses)) {
       const grads = tf.grads((...t: tf.Tensor[]) => f(t) as tf.Scalar)(x);
@@ -216,11 +248,19 @@ describe('L_semi (PromptSSL eq 13–15, DuSSS eq 16–18)', () => {
       { merge: 'sigmoid' as const, target: 'binary' as const },
     ];
     for (const opts of configs) {
-      const [gs, gt, gx] = tf.grads((s: tf.Tensor, t: tf.Tensor, x: tf.Tensor) => semiLoss(s as tf.Tensor4D, t as tf.Tensor4D, x as tf.Tensor4D, both, opts).total)([student, teacher, textMask]);
+      const [gs, gt, gx] = tf.grads(
+        (s: tf.Tensor, t: tf.Tensor, x: tf.Tensor) => semiLoss(s as tf.Tensor4D, t as tf.Tensor4D, x as tf.Tensor4D, both, opts).total,
+      )([student, teacher, textMask]);
       const s = await arr(gs!);
       expect(s.every(Number.isFinite) && Math.max(...s.map(Math.abs)) > 1e-3, JSON.stringify(opts)).toBe(true);
-      expect((await arr(gt!)).every((g) => g === 0), JSON.stringify(opts)).toBe(true);
-      expect((await arr(gx!)).every((g) => g === 0), JSON.stringify(opts)).toBe(true);
+      expect(
+        (await arr(gt!)).every((g) => g === 0),
+        JSON.stringify(opts),
+      ).toBe(true);
+      expect(
+        (await arr(gx!)).every((g) => g === 0),
+        JSON.stringify(opts),
+      ).toBe(true);
     }
   });
 });

@@ -136,7 +136,13 @@ export type RegionTextInfoNce = {
  *    the same text; counting them would push identical positives apart), so they are left out, not made positives.
  * Absent pairs are never anchors: their masks are noise, their "positive" has nothing to align with.
  */
-export function regionTextInfoNce(regionEmb: tf.Tensor3D, textEmb: tf.Tensor2D, present: tf.Tensor2D, temperature: Temperature, opts: RegionTextOptions = {}): RegionTextInfoNce {
+export function regionTextInfoNce(
+  regionEmb: tf.Tensor3D,
+  textEmb: tf.Tensor2D,
+  present: tf.Tensor2D,
+  temperature: Temperature,
+  opts: RegionTextOptions = {},
+): RegionTextInfoNce {
   return tf.tidy(() => {
     const [batch, classes] = present.shape;
     const logits = regionTextLogits(regionEmb, textEmb, temperature); // [B, K, K]
@@ -301,7 +307,13 @@ export interface SemiOptions {
  * on SwiftShader), as do shapes that broadcast.
  */
 export function mergedPseudoLabel(teacherLogits: tf.Tensor4D, textMask: tf.Tensor4D, merge: SemiOptions['merge']): tf.Tensor4D {
-  if (merge === 'softmax' && customKernelsActive() && tf.util.arraysEqual(teacherLogits.shape, textMask.shape) && teacherLogits.dtype === 'float32' && textMask.dtype === 'float32') {
+  if (
+    merge === 'softmax' &&
+    customKernelsActive() &&
+    tf.util.arraysEqual(teacherLogits.shape, textMask.shape) &&
+    teacherLogits.dtype === 'float32' &&
+    textMask.dtype === 'float32'
+  ) {
     return textMerge(teacherLogits, textMask, merge, { stats: false }).probs as tf.Tensor4D;
   }
   return tf.tidy(() => {
@@ -331,7 +343,8 @@ export function softTargetCrossEntropy(studentLogits: tf.Tensor4D, target: tf.Te
 
 function checkMode(opts: SemiOptions): TargetMode {
   const mode = opts.target ?? 'normalize';
-  if (mode === 'binary' && opts.merge === 'softmax') throw new Error("target 'binary' needs merge 'sigmoid': a softmax merged target is a distribution over classes");
+  if (mode === 'binary' && opts.merge === 'softmax')
+    throw new Error("target 'binary' needs merge 'sigmoid': a softmax merged target is a distribution over classes");
   return mode;
 }
 
@@ -339,7 +352,13 @@ function checkMode(opts: SemiOptions): TargetMode {
  * L_semi^merged (PromptSSL eq 13, DuSSS eq 16): CE(y_u^s, σ(y_u^t + y_u^text)). Softmax merge: the target is a
  * softmax over classes, used as is. Sigmoid merge: a per-class sigmoid, turned into a target by `target`.
  */
-export function semiMergedLoss(studentLogits: tf.Tensor4D, teacherLogits: tf.Tensor4D, textMask: tf.Tensor4D, pixelWeight: tf.Tensor4D, opts: SemiOptions): tf.Scalar {
+export function semiMergedLoss(
+  studentLogits: tf.Tensor4D,
+  teacherLogits: tf.Tensor4D,
+  textMask: tf.Tensor4D,
+  pixelWeight: tf.Tensor4D,
+  opts: SemiOptions,
+): tf.Scalar {
   return tf.tidy(() => {
     const mode = checkMode(opts);
     const target = mergedPseudoLabel(teacherLogits, textMask, opts.merge);

@@ -69,7 +69,12 @@ export function createVlmPretrainer(
 }
 
 /** Stage 2 on a pre-trained model: the class prompts (background first) embedded by its text encoder. */
-export async function createTextGuidance(pretrainer: VlmPretrainer, texts: WorkspaceTexts, cfg: TrainConfig, savedDecoder?: NamedArray[] | null): Promise<TextGuidance> {
+export async function createTextGuidance(
+  pretrainer: VlmPretrainer,
+  texts: WorkspaceTexts,
+  cfg: TrainConfig,
+  savedDecoder?: NamedArray[] | null,
+): Promise<TextGuidance> {
   const embeddings = await pretrainer.embedTexts([texts.background, ...texts.classes]);
   const tg = new TextGuidance(pretrainer.params, pretrainer.model, embeddings, texts.classes.length + 1, cfg.text, new Random(cfg.seed).fork('text-decoder'));
   if (savedDecoder) tg.decoder.assign(savedDecoder);

@@ -89,7 +89,10 @@ describe('GLsc / SSS pieces against hand values', () => {
       expectClose(await arr(u.ds), ds);
       expectClose(await arr(u.d2w), D2W);
       expectClose(await arr(u.weight), weight);
-      expectClose(await arr(u.simHat), cos.map((c, n) => 1 - (1 - c) * weight[n]!));
+      expectClose(
+        await arr(u.simHat),
+        cos.map((c, n) => 1 - (1 - c) * weight[n]!),
+      );
     }
     // Raw: 3·(1,0) − 2·(0.6,0.8) = (1.8, −1.6) → D_s² = 3.24 + 2.56 = 5.8.
     const raw = uncertainSimilarityMatrix(img, txt, { a: 0.5, b: 1, lambda: 1, form: 'glsc', normalizeForDs: false });

@@ -133,8 +133,7 @@ export function uncertainSimilarityMatrix(x: GaussianEmbedding, y: GaussianEmbed
       : semanticDistance(x.emb, y.emb, floor);
     const d2w = wasserstein2(x.mu, x.sigma, y.mu, y.sigma);
     const du = uncertaintyLevel(d2w, opts.a, opts.b) as tf.Tensor2D;
-    let weight =
-      opts.form === 'glsc' ? relativeUncertaintyGlsc(du, ds, opts.lambda, floor) : sssWeight(relativeUncertaintyDusss(du, ds, floor), opts.lambda);
+    let weight = opts.form === 'glsc' ? relativeUncertaintyGlsc(du, ds, opts.lambda, floor) : sssWeight(relativeUncertaintyDusss(du, ds, floor), opts.lambda);
     if (opts.detach) weight = stopGradient(weight);
     const simHat = uncertainSimilarity(sim, weight) as tf.Tensor2D;
     return { sim, ds, d2w, du, weight: weight as tf.Tensor2D, simHat };

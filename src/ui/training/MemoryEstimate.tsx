@@ -10,7 +10,13 @@ export function MemoryEstimate() {
   const changes = m.used ? describeRun3DChange(m.requested, m.used) : [];
   const name = m.type === 'memory2d' ? 'The network' : 'The 3D network';
   return (
-    <div className="memory-estimate" data-testid="memory-estimate" data-fits={m.reason === null} data-pool={memoryPool(backend)} title={`Estimated from the ${m.type === 'memory2d' ? 'ResUNet' : 'V-Net'}’s shapes before training starts; the budget is ${m.budgetSource}.`}>
+    <div
+      className="memory-estimate"
+      data-testid="memory-estimate"
+      data-fits={m.reason === null}
+      data-pool={memoryPool(backend)}
+      title={`Estimated from the ${m.type === 'memory2d' ? 'ResUNet' : 'V-Net'}’s shapes before training starts; the budget is ${m.budgetSource}.`}
+    >
       <p className="hint" data-testid="memory-line">
         {memoryEstimateLine(m, backend)}
       </p>

@@ -27,7 +27,13 @@ export function MethodSelect({ value, disabled, onChange }: { value: PresetName;
   return (
     <label className="field">
       <span>Method</span>
-      <select data-testid="method-select" value={value} disabled={disabled} onChange={(e) => onChange(e.currentTarget.value as PresetName)} title="The training method (docs: METHOD.md); change it while training is stopped">
+      <select
+        data-testid="method-select"
+        value={value}
+        disabled={disabled}
+        onChange={(e) => onChange(e.currentTarget.value as PresetName)}
+        title="The training method (docs: METHOD.md); change it while training is stopped"
+      >
         {PRESETS.map((p) => (
           <option key={p} value={p}>
             {PRESET_LABELS[p]}

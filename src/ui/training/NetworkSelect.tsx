@@ -26,7 +26,19 @@ export function networkLabel(kind: ModelKind): string {
  * The network select. A method that needs one network (`held`) locks it, and the reason is shown beside the
  * select; otherwise it is chosen while training is stopped.
  */
-export function NetworkSelect({ preset, value, held, disabled, onChange }: { preset: PresetName; value: ModelKind; held: boolean; disabled: boolean; onChange: (kind: ModelKind) => void }) {
+export function NetworkSelect({
+  preset,
+  value,
+  held,
+  disabled,
+  onChange,
+}: {
+  preset: PresetName;
+  value: ModelKind;
+  held: boolean;
+  disabled: boolean;
+  onChange: (kind: ModelKind) => void;
+}) {
   return (
     <>
       <label className="field" title={held ? NETWORK_LOCK_REASONS[preset] : NETWORK_TITLE}>

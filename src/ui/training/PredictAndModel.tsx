@@ -16,7 +16,12 @@ export function PredictAndModel() {
     <>
       <h3 className="subhead">Predictions</h3>
       <div className="button-row">
-        <button data-testid="predict-all" disabled={p?.running} onClick={() => (onnx ? importedModel()?.predictAll() : c?.predictAll())} title={onnx ? `Run ${onnx.name} on every volume` : 'Run the model on every volume'}>
+        <button
+          data-testid="predict-all"
+          disabled={p?.running}
+          onClick={() => (onnx ? importedModel()?.predictAll() : c?.predictAll())}
+          title={onnx ? `Run ${onnx.name} on every volume` : 'Run the model on every volume'}
+        >
           Predict all
         </button>
         {p?.running && (
@@ -24,7 +29,12 @@ export function PredictAndModel() {
             Cancel
           </button>
         )}
-        <button data-testid="export-predictions" disabled={predicted === 0 || p?.running} onClick={() => c?.exportPredictions()} title="Download the predictions as NIfTI files with each image's geometry">
+        <button
+          data-testid="export-predictions"
+          disabled={predicted === 0 || p?.running}
+          onClick={() => c?.exportPredictions()}
+          title="Download the predictions as NIfTI files with each image's geometry"
+        >
           Export ({predicted})
         </button>
       </div>
@@ -45,10 +55,19 @@ export function PredictAndModel() {
             : `Model at step ${checkpoint.step} is in this tab only, not saved (${checkpoint.problem ?? 'storage unavailable'}): export it to keep it.`}
       </p>
       <div className="button-row">
-        <button data-testid="export-model" disabled={!checkpoint} onClick={() => void c?.exportModel()} title="Download the model (weights, optimiser state, step)">
+        <button
+          data-testid="export-model"
+          disabled={!checkpoint}
+          onClick={() => void c?.exportModel()}
+          title="Download the model (weights, optimiser state, step)"
+        >
           Export model
         </button>
-        <button data-testid="import-model" onClick={() => importRef.current?.click()} title="Load a model file exported from Pseudolab; training resumes from it">
+        <button
+          data-testid="import-model"
+          onClick={() => importRef.current?.click()}
+          title="Load a model file exported from Pseudolab; training resumes from it"
+        >
           Import model
         </button>
         <input

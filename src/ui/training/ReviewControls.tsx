@@ -24,18 +24,43 @@ export function ReviewControls() {
     <>
       {/* The section's header says "Review"; this names the slice the buttons act on. */}
       {focus && <h3 className="subhead">Slice {focus.k + 1}</h3>}
-      <p className="hint">{!hasPrediction ? 'No pseudo-label for this slice yet.' : imported ? `Prediction imported from ${imported}.` : onnx ? `Pseudo-label from ${onnx}.` : `Pseudo-label from step ${step}.`}</p>
+      <p className="hint">
+        {!hasPrediction
+          ? 'No pseudo-label for this slice yet.'
+          : imported
+            ? `Prediction imported from ${imported}.`
+            : onnx
+              ? `Pseudo-label from ${onnx}.`
+              : `Pseudo-label from step ${step}.`}
+      </p>
       <div className="button-row">
-        <button data-testid="accept-slice" disabled={!hasPrediction} onClick={() => c?.acceptSlice()} title="Accept the pseudo-label of this slice as labels (A); undo with Ctrl+Z">
+        <button
+          data-testid="accept-slice"
+          disabled={!hasPrediction}
+          onClick={() => c?.acceptSlice()}
+          title="Accept the pseudo-label of this slice as labels (A); undo with Ctrl+Z"
+        >
           ✓ Accept slice
         </button>
-        <button data-testid="reject-slice" disabled={!hasPrediction} onClick={() => c?.rejectSlice()} title="Hide this slice's pseudo-label until the model changes its mind (X)">
+        <button
+          data-testid="reject-slice"
+          disabled={!hasPrediction}
+          onClick={() => c?.rejectSlice()}
+          title="Hide this slice's pseudo-label until the model changes its mind (X)"
+        >
           ✕ Reject
         </button>
       </div>
       <div className="button-row wrap">
         {classes.map((cl) => (
-          <button key={cl.value} className="small" data-testid="accept-class" disabled={!hasPrediction} onClick={() => c?.acceptSlice(cl.value)} title={`Accept only ${cl.name} from the pseudo-label`}>
+          <button
+            key={cl.value}
+            className="small"
+            data-testid="accept-class"
+            disabled={!hasPrediction}
+            onClick={() => c?.acceptSlice(cl.value)}
+            title={`Accept only ${cl.name} from the pseudo-label`}
+          >
             <i className="dot" style={{ background: hexColor(cl.color) }} /> {cl.name}
           </button>
         ))}

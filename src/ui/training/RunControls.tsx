@@ -20,7 +20,20 @@ export const RunControls = memo(function RunControls() {
   const t = useApp(
     useShallow((s) => {
       const r = s.training;
-      return { status: r.status, stopping: r.stopping, step: r.step, preset: r.preset, network: r.network, modelSize: r.modelSize, checkpoint: r.checkpoint, savedRuns: r.savedRuns, backend: r.backend, backendPreference: r.backendPreference, customKernels: r.customKernels, info: r.info };
+      return {
+        status: r.status,
+        stopping: r.stopping,
+        step: r.step,
+        preset: r.preset,
+        network: r.network,
+        modelSize: r.modelSize,
+        checkpoint: r.checkpoint,
+        savedRuns: r.savedRuns,
+        backend: r.backend,
+        backendPreference: r.backendPreference,
+        customKernels: r.customKernels,
+        info: r.info,
+      };
     }),
   );
   const setPreset = useApp((s) => s.setPreset);
@@ -87,7 +100,13 @@ export const RunControls = memo(function RunControls() {
       <NetworkSelect preset={t.preset} value={network} held={held !== null} disabled={busy} onChange={setNetwork} />
       <label className="field">
         <span>Backend</span>
-        <select data-testid="backend-select" value={t.backendPreference} disabled={busy} onChange={(e) => setBackend(e.currentTarget.value as 'auto' | BackendName)} title="Where training runs. Auto picks the fastest hardware backend and says why others were passed over.">
+        <select
+          data-testid="backend-select"
+          value={t.backendPreference}
+          disabled={busy}
+          onChange={(e) => setBackend(e.currentTarget.value as 'auto' | BackendName)}
+          title="Where training runs. Auto picks the fastest hardware backend and says why others were passed over."
+        >
           {/* While a run is on, Auto names the backend it chose. */}
           <option value="auto">{busy && t.backend ? `Auto: ${BACKEND_LABELS[t.backend.name]}` : 'Auto (fastest available)'}</option>
           {BACKEND_ORDER.map((b) => (
@@ -97,13 +116,22 @@ export const RunControls = memo(function RunControls() {
           ))}
         </select>
       </label>
-      <label className="check" title="WebGPU only: run our own WGSL kernels (3D convolutions, filter gradients, fused losses and teacher update) instead of tfjs's. Turn off to compare speed or results.">
+      <label
+        className="check"
+        title="WebGPU only: run our own WGSL kernels (3D convolutions, filter gradients, fused losses and teacher update) instead of tfjs's. Turn off to compare speed or results."
+      >
         <input type="checkbox" data-testid="custom-kernels" checked={t.customKernels} disabled={busy} onChange={(e) => setKernels(e.currentTarget.checked)} />
         <span>Our GPU kernels</span>
       </label>
       <label className="field">
         <span>Model</span>
-        <select data-testid="model-size-select" value={busy && t.info ? t.info.modelSize : t.modelSize} disabled={busy} onChange={(e) => setSize(e.currentTarget.value as ModelSizeChoice)} title="Network size: bigger learns more but each step costs more. A resumed model keeps its size.">
+        <select
+          data-testid="model-size-select"
+          value={busy && t.info ? t.info.modelSize : t.modelSize}
+          disabled={busy}
+          onChange={(e) => setSize(e.currentTarget.value as ModelSizeChoice)}
+          title="Network size: bigger learns more but each step costs more. A resumed model keeps its size."
+        >
           {MODEL_SIZES.map((m) => (
             <option key={m} value={m}>
               {MODEL_SIZE_LABELS[m]}
@@ -117,7 +145,17 @@ export const RunControls = memo(function RunControls() {
             ▶ Resume
           </button>
         ) : (
-          <button data-testid="train-start" className="primary" disabled={busy} onClick={begin} title={runningText ? 'Training runs: Pause or Stop it (the model is saved either way)' : "Train on this workspace's labeled slices (and unlabeled ones, for mean teacher) on your own GPU"}>
+          <button
+            data-testid="train-start"
+            className="primary"
+            disabled={busy}
+            onClick={begin}
+            title={
+              runningText
+                ? 'Training runs: Pause or Stop it (the model is saved either way)'
+                : "Train on this workspace's labeled slices (and unlabeled ones, for mean teacher) on your own GPU"
+            }
+          >
             {runningText ?? `▶ ${resumeText}`}
           </button>
         )}

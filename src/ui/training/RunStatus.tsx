@@ -23,14 +23,34 @@ export const RunStatus = memo(function RunStatus() {
   const t = useApp(
     useShallow((s) => {
       const r = s.training;
-      return { status: r.status, stopping: r.stopping, restored: r.restored, step: r.step, epoch: r.epoch, losses: r.losses, backend: r.backend, checkpoint: r.checkpoint, preset: r.preset, network: r.network, modelSize: r.modelSize, info: r.info, slicesPerSecond: r.slicesPerSecond, stepsPerSecond: r.stepsPerSecond, elapsedMs: r.elapsedMs };
+      return {
+        status: r.status,
+        stopping: r.stopping,
+        restored: r.restored,
+        step: r.step,
+        epoch: r.epoch,
+        losses: r.losses,
+        backend: r.backend,
+        checkpoint: r.checkpoint,
+        preset: r.preset,
+        network: r.network,
+        modelSize: r.modelSize,
+        info: r.info,
+        slicesPerSecond: r.slicesPerSecond,
+        stepsPerSecond: r.stepsPerSecond,
+        elapsedMs: r.elapsedMs,
+      };
     }),
   );
   const lastLoss = t.losses[t.losses.length - 1]?.total;
   const backend = t.backend;
   // After a reload the panel shows the stored run as it stood; Start (Resume) continues it.
   const restoredAt = t.status === 'idle' && t.restored && t.checkpoint ? t.checkpoint.step : null;
-  const restoredChosen = !!t.checkpoint && t.checkpoint.preset === t.preset && t.checkpoint.network === (presetModelKind(t.preset) ?? t.network) && (t.modelSize === 'auto' || t.modelSize === t.checkpoint.size);
+  const restoredChosen =
+    !!t.checkpoint &&
+    t.checkpoint.preset === t.preset &&
+    t.checkpoint.network === (presetModelKind(t.preset) ?? t.network) &&
+    (t.modelSize === 'auto' || t.modelSize === t.checkpoint.size);
   return (
     <div
       className={`train-status status-${t.stopping ? 'stopping' : restoredAt !== null ? 'paused' : t.status}`}
@@ -41,9 +61,14 @@ export const RunStatus = memo(function RunStatus() {
       data-backend={backend?.name ?? ''}
     >
       <div className="train-status-line">
-        <span className="status-pill" data-testid="status-pill">{restoredAt !== null ? `paused at step ${restoredAt}` : t.status === 'idle' ? 'not started' : t.stopping ? 'stopping…' : t.status}</span>
+        <span className="status-pill" data-testid="status-pill">
+          {restoredAt !== null ? `paused at step ${restoredAt}` : t.status === 'idle' ? 'not started' : t.stopping ? 'stopping…' : t.status}
+        </span>
         {backend && (
-          <span className="backend" title={[backend.adapter ? `Adapter: ${backend.adapter}` : null, ...backend.notes].filter(Boolean).join('\n') || 'The fastest backend available'}>
+          <span
+            className="backend"
+            title={[backend.adapter ? `Adapter: ${backend.adapter}` : null, ...backend.notes].filter(Boolean).join('\n') || 'The fastest backend available'}
+          >
             {BACKEND_LABELS[backend.name]}
             {backend.adapter ? ` · ${backend.adapter}` : ''}
           </span>
@@ -99,7 +124,9 @@ export const RunStatus = memo(function RunStatus() {
       </dl>
       {t.info && (
         <p className="hint" data-testid="run-info" data-network={t.info.network}>
-          {networkLabel(t.info.network)}, {t.info.modelSize} model (width {t.info.width}, depth {t.info.depth}, {t.info.parameters.toLocaleString()} parameters), patch {t.info.patch.join('×')} · {t.info.labeledSlices} labeled slices train, {t.info.validationSlices} validate, {t.info.unlabeledSlices} feed the unlabeled term
+          {networkLabel(t.info.network)}, {t.info.modelSize} model (width {t.info.width}, depth {t.info.depth}, {t.info.parameters.toLocaleString()}{' '}
+          parameters), patch {t.info.patch.join('×')} · {t.info.labeledSlices} labeled slices train, {t.info.validationSlices} validate,{' '}
+          {t.info.unlabeledSlices} feed the unlabeled term
           {t.info.resumedAt !== null ? ` · resumed at step ${t.info.resumedAt}` : ''}
         </p>
       )}

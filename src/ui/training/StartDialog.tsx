@@ -7,7 +7,21 @@ function runName(r: RunSummary): string {
 }
 
 /** Asked before a Start that would leave the shown model behind or overwrite it: keep it, or start afresh without it. */
-export function StartDialog({ shown, replaces, next, onCancel, onKeep, onDiscard }: { shown: RunSummary; replaces: boolean; next: string; onCancel: () => void; onKeep: () => void; onDiscard: () => void }) {
+export function StartDialog({
+  shown,
+  replaces,
+  next,
+  onCancel,
+  onKeep,
+  onDiscard,
+}: {
+  shown: RunSummary;
+  replaces: boolean;
+  next: string;
+  onCancel: () => void;
+  onKeep: () => void;
+  onDiscard: () => void;
+}) {
   const name = runName(shown);
   if (replaces) {
     return (

@@ -15,7 +15,8 @@ export function TrainingCharts() {
     { name: 'CE', color: '#38bdf8', points: losses.map((l) => [l.step, l.ce] as [number, number]) },
     { name: 'Dice', color: '#f472b6', points: losses.map((l) => [l.step, l.dice] as [number, number]) },
   ];
-  if (losses.some((l) => l.consistency > 0)) lossSeries.push({ name: 'consistency', color: '#fbbf24', points: losses.map((l) => [l.step, l.consistency] as [number, number]) });
+  if (losses.some((l) => l.consistency > 0))
+    lossSeries.push({ name: 'consistency', color: '#fbbf24', points: losses.map((l) => [l.step, l.consistency] as [number, number]) });
   const diceSeries = classes.map((c, n) => ({
     name: c.name,
     color: hexColor(colours.find((x) => x.value === c.value)?.color ?? [200, 200, 200]),

@@ -57,7 +57,11 @@ export function testWorkspace(): NnunetSourceCase[] {
     const labels = createLabelMap(hippo.geometry.dims);
     const [ni, nj] = labels.dims;
     const per = ni * nj;
-    for (const [k, provenance] of [[10, SliceProvenance.Painted], [20, SliceProvenance.Painted], [15, SliceProvenance.AcceptedPseudoLabel]] as const) {
+    for (const [k, provenance] of [
+      [10, SliceProvenance.Painted],
+      [20, SliceProvenance.Painted],
+      [15, SliceProvenance.AcceptedPseudoLabel],
+    ] as const) {
       for (let m = 0; m < per; m++) {
         const v = truth.values[k * per + m]!;
         labels.voxels[k * per + m] = v === 2 ? 3 : v;

@@ -74,9 +74,39 @@ export const TINY_CLIP_SPECIAL_TOKENS = {
 } as const;
 
 const DEFAULT_WORDS: readonly string[] = [
-  'a', 'the', 'of', 'in', 'and', 'with', 'left', 'right', 'upper', 'lower', 'small', 'large',
-  'liver', 'lesion', 'kidney', 'spleen', 'tumor', 'cyst', 'mass', 'vena', 'cava', 'aorta', 'lobe',
-  'hypointense', 'hyperintense', 'enhancing', 'round', 'wedge', 'shaped', 'photo', 'scan', 'mri', 'ct',
+  'a',
+  'the',
+  'of',
+  'in',
+  'and',
+  'with',
+  'left',
+  'right',
+  'upper',
+  'lower',
+  'small',
+  'large',
+  'liver',
+  'lesion',
+  'kidney',
+  'spleen',
+  'tumor',
+  'cyst',
+  'mass',
+  'vena',
+  'cava',
+  'aorta',
+  'lobe',
+  'hypointense',
+  'hyperintense',
+  'enhancing',
+  'round',
+  'wedge',
+  'shaped',
+  'photo',
+  'scan',
+  'mri',
+  'ct',
 ];
 
 export function makeTinyClipTextModel(options: TinyClipTextModelOptions = {}): TinyClipTextModel {
@@ -151,7 +181,9 @@ function buildVocab(words: readonly string[]): string[] {
     ...words.map((w) => w.toLowerCase()),
     ...letters,
     ...letters.map((c) => `##${c}`),
-    '.', ',', '-',
+    '.',
+    ',',
+    '-',
   ];
   return [...new Set(tokens)];
 }
@@ -257,14 +289,7 @@ function makeWeights(seed: number, V: number, H: number, E: number, P: number): 
 // ---------------------------------------------------------------------------------------------------------
 // ONNX graph
 
-function encodeTinyClipOnnx(
-  w: TinyClipTextWeights,
-  V: number,
-  H: number,
-  E: number,
-  P: number,
-  outputName: string,
-): Uint8Array {
+function encodeTinyClipOnnx(w: TinyClipTextWeights, V: number, H: number, E: number, P: number, outputName: string): Uint8Array {
   const nodes = [
     node('Gather', ['token_embedding', 'input_ids'], ['token_embeds']),
     // Position rows 0..L-1, with L read from the ids' shape so one graph serves every sequence length.
@@ -346,9 +371,7 @@ function int64Tensor(name: string, dims: number[], values: number[]): Uint8Array
 
 /** A tensor-typed ValueInfoProto; string dims are symbolic (dim_param), numbers fixed (dim_value). */
 function valueInfo(name: string, elemType: number, dims: (string | number)[]): Uint8Array {
-  const shape = message(
-    dims.map((d) => bytesField(1, message([typeof d === 'number' ? varintField(1, d) : stringField(2, d)]))),
-  );
+  const shape = message(dims.map((d) => bytesField(1, message([typeof d === 'number' ? varintField(1, d) : stringField(2, d)]))));
   const tensorType = message([varintField(1, elemType), bytesField(2, shape)]);
   return message([stringField(1, name), bytesField(2, message([bytesField(1, tensorType)]))]);
 }

@@ -13,5 +13,7 @@ export const toyMethod = {
   text: 'none',
   switches: { ema: { enabled: true }, consistency: { kind: 'pseudo-ce', threshold: 0.5 } },
   unlabeledLoss: (kit, u, cfg) => kit.pseudoLabelCrossEntropy(u.studentLogits, u.teacherProbs, cfg.consistency.threshold),
-  extraTerms: () => [{ key: 'toy', weight: (step) => (step >= 1 ? 0.25 : 0), loss: (kit, _cfg, u) => (u ? kit.softmaxMse(u.studentLogits, u.teacherProbs) : kit.zero()) }],
+  extraTerms: () => [
+    { key: 'toy', weight: (step) => (step >= 1 ? 0.25 : 0), loss: (kit, _cfg, u) => (u ? kit.softmaxMse(u.studentLogits, u.teacherProbs) : kit.zero()) },
+  ],
 } satisfies TrainingMethod;

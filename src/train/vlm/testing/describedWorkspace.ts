@@ -45,4 +45,3 @@ export function describedWorkspace(seed: number): TrainingVolume[] {
 
 export const CLASS_TEXTS = ['round bright disc', 'thin dark horizontal bar'];
 export const DESCRIPTIONS = ['the disc lies in the upper half', 'the disc lies in the lower half'];
-
