@@ -1,7 +1,6 @@
 import { readRunLayers, writeRunLayer, type Database } from '../../persist/database.ts';
 import { packLabels, unpackLabels } from '../../persist/runLayers.ts';
 import type { AppStore } from '../../store/appStore.ts';
-import { whenInputQuiet } from '../inputActivity.ts';
 import type { PredictionLayer } from '../../store/trainingSlice.ts';
 
 /** A run's layers as the panel shows them: pseudo-labels (with uncertainty) and the results of Predict all. */
@@ -69,9 +68,9 @@ export class RunLayerStore {
         if (!dims) continue;
         this.stored.set(id, layer.version);
         const sliceStep = layer.sliceStep.slice();
-        // Layers are stored for the next visit: that waits for a pause in the user's input, piece by piece.
-        const pieces = await packLabels(layer.labels, dims, undefined, whenInputQuiet);
-        const uncertain = await packLabels(layer.uncertainty, dims, layer.labels, whenInputQuiet);
+        // Deflated in slices of a few milliseconds (packLabels), so storing a layer never holds the page for long.
+        const pieces = await packLabels(layer.labels, dims);
+        const uncertain = await packLabels(layer.uncertainty, dims, layer.labels);
         await writeRunLayer(db, { run: key, volumeId, kind: 'pseudo', dims: [dims[0], dims[1], dims[2]], sliceStep, pieces });
         await writeRunLayer(db, { run: key, volumeId, kind: 'uncertainty', dims: [dims[0], dims[1], dims[2]], sliceStep: null, pieces: uncertain });
       }
@@ -85,7 +84,7 @@ export class RunLayerStore {
           kind: 'full',
           dims: [dims[0], dims[1], dims[2]],
           sliceStep: null,
-          pieces: await packLabels(labels, dims, undefined, whenInputQuiet),
+          pieces: await packLabels(labels, dims),
         });
       }
     } catch {
