@@ -19,11 +19,11 @@
  * steps are short, so the worker sends results several times a second).
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { loadavg } from 'node:os';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { chromium } from '@playwright/test';
+import { cpuByThread, printCpu, printProfile, summary } from './latencyReport.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -152,70 +152,6 @@ function installProbe() {
   };
 }
 
-/**
- * CPU seconds used so far by each thread of this script's browser, keyed "process type / thread name" (from
- * /proc): the page's main thread, the training worker, the GPU process that rasterises WebGL in software.
- */
-function cpuByThread() {
-  const out = {};
-  const rows = execFileSync('ps', ['-eo', 'pid=,ppid='])
-    .toString()
-    .trim()
-    .split('\n')
-    .map((l) => l.trim().split(/\s+/).map(Number));
-  const children = new Map();
-  for (const [pid, ppid] of rows) children.set(ppid, [...(children.get(ppid) ?? []), pid]);
-  const ours = [];
-  const walk = (pid) => {
-    for (const c of children.get(pid) ?? []) {
-      if (c === server.pid) continue;
-      ours.push(c);
-      walk(c);
-    }
-  };
-  walk(process.pid);
-  for (const pid of ours) {
-    let cmd;
-    let tids;
-    try {
-      cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-      tids = readdirSync(`/proc/${pid}/task`);
-    } catch {
-      continue;
-    }
-    if (!/chrom/i.test(cmd.split('\0')[0] ?? '')) continue;
-    const type = /--type=([\w-]+)/.exec(cmd)?.[1] ?? 'browser';
-    for (const tid of tids) {
-      try {
-        const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
-        const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')).replace(/\d+$/, '');
-        const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-        const key = `${type} / ${name}`;
-        out[key] = (out[key] ?? 0) + (Number(fields[11]) + Number(fields[12])) / 100;
-      } catch {
-        // the thread ended
-      }
-    }
-  }
-  return out;
-}
-
-function printCpu(title, before, after, wallS) {
-  const d = Object.entries(after)
-    .map(([k, v]) => [k, v - (before[k] ?? 0)])
-    .filter(([, v]) => v >= 0.05)
-    .sort((a, b) => b[1] - a[1]);
-  console.log(`\n${title}: CPU seconds by browser thread over ${wallS.toFixed(0)} s wall (load average ${loadavg()[0].toFixed(1)}):`);
-  for (const [k, v] of d.slice(0, 12)) console.log(`  ${v.toFixed(2).padStart(7)} s  ${k}`);
-}
-
-const pct = (xs, p) => {
-  if (xs.length === 0) return NaN;
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.ceil(p * s.length) - 1)];
-};
-const summary = (xs) => ({ n: xs.length, p50: pct(xs, 0.5), p95: pct(xs, 0.95), max: pct(xs, 1) });
-
 async function measure(page, kind, view, act) {
   await page.evaluate(({ kind, view }) => window.__arm(kind, view), { kind, view });
   await act();
@@ -332,54 +268,19 @@ async function waitViewer(page, name) {
   await page.waitForTimeout(3000);
 }
 
-/** Self and total (inclusive) time by function in a CPU profile, the top `n` of each. */
-function printProfile(title, profile, n = 20) {
-  const byId = new Map(profile.nodes.map((x) => [x.id, x]));
-  const parent = new Map();
-  for (const x of profile.nodes) for (const c of x.children ?? []) parent.set(c, x.id);
-  const self = new Map();
-  const total = new Map();
-  const dt = profile.timeDeltas ?? [];
-  let all = 0;
-  const keyOf = (node) => {
-    const f = node.callFrame;
-    return `${f.functionName || '(anonymous)'} ${f.url.split('/').pop()}:${f.lineNumber + 1}`;
-  };
-  (profile.samples ?? []).forEach((id, i) => {
-    const d = (dt[i + 1] ?? 0) / 1000;
-    all += d;
-    const node = byId.get(id);
-    self.set(keyOf(node), (self.get(keyOf(node)) ?? 0) + d);
-    const seen = new Set();
-    for (let x = id; x !== undefined; x = parent.get(x)) {
-      const k = keyOf(byId.get(x));
-      if (seen.has(k)) continue;
-      seen.add(k);
-      total.set(k, (total.get(k) ?? 0) + d);
-    }
-  });
-  const show = (m, what) => {
-    console.log(`\n${title}: ${all.toFixed(0)} ms sampled, top ${what}:`);
-    for (const [k, ms] of [...m.entries()].sort((a, b) => b[1] - a[1]).slice(0, n))
-      console.log(`  ${ms.toFixed(0).padStart(7)} ms ${((100 * ms) / all).toFixed(1).padStart(5)}%  ${k}`);
-  };
-  show(self, 'self time');
-  show(total, 'total time');
-}
-
 async function observe(label) {
   const s = Number(values.observe);
   if (!(s > 0)) return;
-  const cpu0 = cpuByThread();
+  const cpu0 = cpuByThread(server.pid);
   const wall0 = Date.now();
   await new Promise((r) => setTimeout(r, s * 1000));
-  printCpu(`${label}, no input`, cpu0, cpuByThread(), (Date.now() - wall0) / 1000);
+  printCpu(`${label}, no input`, cpu0, cpuByThread(server.pid), (Date.now() - wall0) / 1000);
 }
 
 async function round(page, label, rows, row) {
   await observe(label);
   const t = await page.evaluate(() => performance.now());
-  const cpu0 = cpuByThread();
+  const cpu0 = cpuByThread(server.pid);
   const wall0 = Date.now();
   const cdp = values.profile ? await page.context().newCDPSession(page) : null;
   if (cdp) {
@@ -403,7 +304,7 @@ async function round(page, label, rows, row) {
     printProfile(label, profile);
     if (values['profile-out']) writeFileSync(`${values['profile-out']}-${label.split(' ')[0]}.cpuprofile`, JSON.stringify(profile));
   }
-  printCpu(label, cpu0, cpuByThread(), (Date.now() - wall0) / 1000);
+  printCpu(label, cpu0, cpuByThread(server.pid), (Date.now() - wall0) / 1000);
   return blockers(page, t);
 }
 

@@ -1,17 +1,10 @@
 import { PRESETS, type PresetName } from '../../train/config.ts';
-
-/** What each training method is called in the panel: its name, then what it learns from. */
-const PRESET_LABELS: Record<PresetName, string> = {
-  supervised: 'Supervised (labeled slices only)',
-  'mean-teacher': 'Mean teacher (labeled + unlabeled)',
-  promptssl: 'PromptSSL (mean teacher + prompt-guided mask)',
-  duss: 'DuSSS (mean teacher + text-guided mask)',
-  tak: 'TAK (3D V-Net guided by class descriptions)',
-};
+import { findMethod } from '../../train/methods/registry.ts';
 
 /** The full label of a method, as the select shows it. */
 export function methodLabel(preset: PresetName): string {
-  return PRESET_LABELS[preset];
+  // Each method declares its own label (train/methods/*.ts); the panel shows what the registry says.
+  return findMethod(preset)?.label ?? preset;
 }
 
 /**
@@ -19,7 +12,7 @@ export function methodLabel(preset: PresetName): string {
  * build does not know; it is then shown as stored.
  */
 export function methodShortName(preset: string): string {
-  return (PRESET_LABELS as Record<string, string>)[preset]?.split(' (')[0] ?? preset;
+  return findMethod(preset)?.label.split(' (')[0] ?? preset;
 }
 
 /** The training method select; a method is chosen while training is stopped. */
@@ -36,7 +29,7 @@ export function MethodSelect({ value, disabled, onChange }: { value: PresetName;
       >
         {PRESETS.map((p) => (
           <option key={p} value={p}>
-            {PRESET_LABELS[p]}
+            {methodLabel(p)}
           </option>
         ))}
       </select>

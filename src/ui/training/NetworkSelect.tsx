@@ -1,4 +1,5 @@
 import type { ModelKind, PresetName } from '../../train/config.ts';
+import { findMethod } from '../../train/methods/registry.ts';
 
 const NETWORK_LABELS: Record<ModelKind, string> = {
   '2d': '2D ResUNet · slices',
@@ -10,12 +11,8 @@ const NETWORK_TITLE =
   '3D: a V-Net learns from blocks of the volume, so it sees the slices above and below: slower and hungrier for memory, ' +
   'but it keeps structures consistent across slices. Choose while training is stopped.';
 
-/** Why a preset holds the network, in the words the panel shows beside the locked choice. */
-const NETWORK_LOCK_REASONS: Partial<Record<PresetName, string>> = {
-  tak: 'TAK trains the 3D network: the part that draws each class from its description reads the V-Net’s features of whole blocks of the volume.',
-  promptssl: 'PromptSSL trains the 2D network: its prompt-guided mask comes from a vision transformer over slices.',
-  duss: 'DuSSS trains the 2D network: its text-guided mask comes from a vision transformer over slices.',
-};
+/** Why a method holds the network, in its own words (train/methods/*.ts), shown beside the locked choice. */
+const lockReason = (preset: PresetName): string | undefined => findMethod(preset)?.networkReason;
 
 /** The network's name and what it learns from, as the select and the run's summary line show it. */
 export function networkLabel(kind: ModelKind): string {
@@ -41,7 +38,7 @@ export function NetworkSelect({
 }) {
   return (
     <>
-      <label className="field" title={held ? NETWORK_LOCK_REASONS[preset] : NETWORK_TITLE}>
+      <label className="field" title={held ? lockReason(preset) : NETWORK_TITLE}>
         <span>Network</span>
         <select
           data-testid="network-select"
@@ -49,7 +46,7 @@ export function NetworkSelect({
           disabled={disabled || held}
           aria-describedby={held ? 'network-lock' : undefined}
           onChange={(e) => onChange(e.currentTarget.value as ModelKind)}
-          title={held ? NETWORK_LOCK_REASONS[preset] : NETWORK_TITLE}
+          title={held ? lockReason(preset) : NETWORK_TITLE}
         >
           {(['2d', '3d'] as const).map((k) => (
             <option key={k} value={k}>
@@ -60,7 +57,7 @@ export function NetworkSelect({
       </label>
       {held && (
         <p className="hint network-lock" id="network-lock" data-testid="network-lock">
-          {NETWORK_LOCK_REASONS[preset]}
+          {lockReason(preset)}
         </p>
       )}
     </>
