@@ -46,6 +46,8 @@ export class TrainingController {
   private readonly stopWatchingInput: () => void;
   /** When the worker was last told of the user's input. */
   private inputToldAt = -Infinity;
+  /** Starts waiting for the stopped run's worker to go (see start). */
+  private readonly onRunEnd: (() => void)[] = [];
   private volumeIds: string[] = [];
   private readonly labels: LabelStream;
   private readonly encoders: TextEncoders;
@@ -106,7 +108,13 @@ export class TrainingController {
 
   /** Starts or resumes a run; `discard`: a stored run (its key) the user chose to delete rather than keep. */
   async start(opts: { discard?: string } = {}): Promise<void> {
-    if (this.client) return;
+    if (this.client) {
+      // After Stop the old worker still sends its last checkpoint before it goes (keepCheckpoint, or Stop's grace
+      // timer, ends it). A Start pressed meanwhile waits for that instead of being ignored.
+      if (this.store.getState().training.status !== 'stopped') return;
+      await new Promise<void>((resolve) => this.onRunEnd.push(resolve));
+      if (this.client) return;
+    }
     if (opts.discard) await this.runs.discard(opts.discard);
     const s = this.store.getState();
     const { inputs, notices } = gatherRunInputs(s);
@@ -342,6 +350,7 @@ export class TrainingController {
     this.labels.cancel();
     this.client?.dispose();
     this.client = null;
+    for (const resolve of this.onRunEnd.splice(0)) resolve();
   }
 
   /** The worker starts its next step when the user pauses (train/session/userActivity.ts); told at most every 150 ms. */
