@@ -1,3 +1,4 @@
+import type { ValidationPoint } from '../store/trainingSlice.ts';
 import type { ModelKind } from '../train/config.ts';
 import type { ModelSize, ModelSizeChoice } from '../train/modelSize.ts';
 
@@ -23,6 +24,14 @@ export interface RunSummary {
   step: number;
   savedAt: number;
   classValues: number[];
+  /**
+   * The held-out slices the run's validation measured ("volumeId:k", sorted), so runs are compared only on the same
+   * ones; absent in records stored before it was kept.
+   */
+  validationSlices?: string[];
+  /** The trained classes (names for the per-class Dice) and the validation history, for the methods' comparison. */
+  classes?: { value: number; name: string }[];
+  validation?: ValidationPoint[];
 }
 
 export function sameClassValues(a: readonly number[], b: readonly number[]): boolean {

@@ -108,6 +108,10 @@ describe("training session (the worker's engine, driven through its protocol)", 
     const labeledK = [...demoVolumes()[0]!.slices[2]].filter((p) => p !== 0).length;
     expect(ready.labeledSlices + ready.validationSlices).toBe(labeledK);
     expect(ready.validationSlices).toBe(Math.round(labeledK * 0.34));
+    // Named, so the app can tell whether two runs were validated on the same slices.
+    const ids = new Set(volumes.map((v) => v.id));
+    expect(ready.validationSet).toHaveLength(ready.validationSlices);
+    expect(ready.validationSet!.every((s) => ids.has(s.slice(0, s.lastIndexOf(':'))))).toBe(true);
     send({ type: 'watch', volumeId: volumes[0]!.id, ks: [3] });
     const p = await until('prediction', (m) => m.k === 3);
     expect(p.labels).toHaveLength(32 * 32);

@@ -158,6 +158,11 @@ export type FromWorker =
       depth: number;
       labeledSlices: number;
       validationSlices: number;
+      /**
+       * Which slices validation measures, as "volumeId:k", sorted: runs are comparable only on the same ones. Absent
+       * from senders that predate it.
+       */
+      validationSet?: string[];
       unlabeledSlices: number;
       resumedAt: number | null;
     }

@@ -1,6 +1,7 @@
 import { useApp } from '../store/appStore.ts';
 import { Section } from './Section.tsx';
 import { TextGuidancePanel } from './TextGuidancePanel.tsx';
+import { MethodComparison } from './training/MethodComparison.tsx';
 import { PredictAndModel } from './training/PredictAndModel.tsx';
 import { ReviewControls } from './training/ReviewControls.tsx';
 import { RunControls } from './training/RunControls.tsx';
@@ -25,6 +26,7 @@ export function TrainingPanel() {
           <TrainingCharts />
         </div>
       </Section>
+      <MethodComparison />
       <Section id="training-review" title="Review">
         <div className="training">
           <ReviewControls />

@@ -1,14 +1,16 @@
 import { deleteRun, readCheckpoint, readRuns, writeRun, type Database, type RunRecord } from '../../persist/database.ts';
-import { findResumable, newestRun, runKey, sizeOfWidth, type RunSummary } from '../../persist/runKey.ts';
+import { findResumable, runKey, sizeOfWidth, type RunSummary } from '../../persist/runKey.ts';
 import type { AppStore } from '../../store/appStore.ts';
 import { peekCheckpoint } from '../../train/checkpoint.ts';
 import { PRESETS, type ModelKind, type PresetName } from '../../train/config.ts';
 import type { ModelSize, ModelSizeChoice } from '../../train/modelSize.ts';
+import { preferredRun } from './methodComparison.ts';
 import { RunLayerStore, type RunLayers } from './runLayerStore.ts';
 
-/** What the panel needs of a stored run, without its history. */
+/** What the panel needs of a stored run: no loss history; the validation history for the methods' comparison. */
 function summaryOf(r: RunSummary): RunSummary {
-  return { key: r.key, preset: r.preset, network: r.network, size: r.size, step: r.step, savedAt: r.savedAt, classValues: r.classValues };
+  const { key, preset, network, size, step, savedAt, classValues, validationSlices, classes, validation } = r;
+  return { key, preset, network, size, step, savedAt, classValues, ...(validationSlices ? { validationSlices } : {}), classes, validation };
 }
 
 /**
@@ -36,23 +38,26 @@ export class SavedRuns {
   }
 
   /**
-   * Shows the newest stored run as the last session left it: its loss and validation history, its pseudo-labels and
+   * Shows a stored run as the last session left it: its loss and validation history, its pseudo-labels and
    * predictions, its step, method, network and size; and lists every stored run so the panel can offer to resume.
+   * The run shown is the one winning on the shared validation slices, else the newest (methodComparison.ts).
    * `running` is asked again after each read: a run started meanwhile owns the panel.
    */
   async showNewest(running: () => boolean): Promise<void> {
     if (!this.db) return;
+    const presetBefore = this.store.getState().training.preset;
     try {
       const runs = await readRuns(this.db);
       const s = this.store.getState();
-      const c = newestRun(runs);
+      const c = preferredRun(runs);
       s.setTrainingPatch({
         savedRuns: runs.map(summaryOf),
         checkpoint: c
           ? { step: c.step, savedAt: c.savedAt, preset: c.preset, classValues: c.classValues, network: c.network, size: c.size, stored: true }
           : null,
       });
-      if (!c || running()) return;
+      // A method the user chose while the runs were read is theirs: the stored run does not override it.
+      if (!c || running() || s.training.preset !== presetBefore) return;
       // The saved model's method, network and size become the panel's choice, so Start resumes it.
       if ((PRESETS as readonly string[]).includes(c.preset)) s.setPreset(c.preset as PresetName);
       s.setNetwork(c.network);
@@ -127,6 +132,7 @@ export class SavedRuns {
   async keep(step: number, bytes: Uint8Array, run: { network: ModelKind; size: ModelSize | null }): Promise<void> {
     const s = this.store.getState();
     const classValues = s.training.trainedClasses.map((c) => c.value);
+    const validationSlices = s.training.info?.validationSet;
     const size = run.size ?? sizeOfWidth(peekCheckpoint(bytes)?.config.model.width ?? 16);
     const record = { bytes, step, preset: s.training.preset, classValues, savedAt: Date.now(), network: run.network, size };
     const key = runKey(record.preset, record.network, size);
@@ -145,6 +151,7 @@ export class SavedRuns {
           step,
           savedAt: record.savedAt,
           classValues,
+          ...(validationSlices ? { validationSlices } : {}),
           classes: t.trainedClasses,
           losses: t.losses.filter((l) => l.step <= step),
           validation: t.validation.filter((v) => v.step <= step),

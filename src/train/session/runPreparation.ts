@@ -123,6 +123,7 @@ export function readyEvent(run: PreparedRun): Extract<FromWorker, { type: 'ready
     depth: run.config.model.depth,
     labeledSlices: t.pools.labeled.length,
     validationSlices: t.pools.validation.length,
+    validationSet: t.pools.validation.map((s) => `${run.volumes[s.volume]!.id}:${s.k}`).sort(),
     unlabeledSlices: t.pools.unlabeled.length,
     resumedAt: run.resumedAt,
   };
