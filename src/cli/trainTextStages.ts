@@ -5,7 +5,7 @@ import { TakStage } from '../train/session/takStage.ts';
 import { vlmImageSizeOf, type SegmentationRun } from '../train/session/trainerOps.ts';
 import { pretrainStep, VisionLanguageStage } from '../train/session/visionLanguageStage.ts';
 import { createVlmPretrainer } from '../train/vlm/textStage.ts';
-import { withAnatomyDefaults } from '../text/anatomyDefaults.ts';
+import { classesForText, withAnatomyDefaults } from '../text/anatomyDefaults.ts';
 import { takPromptTexts } from '../text/takPrompts.ts';
 import { workspaceTexts } from '../text/workspaceTexts.ts';
 import { makeClass } from '../volume/classes.ts';
@@ -65,11 +65,8 @@ export async function textStages(
     return { text: null, tak: stage };
   }
   if (trainer.kind === '2d' && usesText(cfg.preset) && cfg.text.enabled) {
-    const texts = workspaceTexts(
-      d.classValues.map((v) => makeClass(v, className(v))),
-      descriptions,
-      d.folder.modality,
-    );
+    const classDefs = d.classValues.map((v) => makeClass(v, className(v)));
+    const texts = workspaceTexts(classesForText(classDefs, d.folder.name ?? d.args.data, cfg.text.anatomyPrompts === true), descriptions, d.folder.modality);
     const emit = eventLog(log, cfg.vlm.steps, started);
     const stage = await VisionLanguageStage.start({ trainer, volumes: train, config: cfg, texts, textVectors: null, stored: null, emit, retrievalEvery: 100 });
     const pool = stage.pool;

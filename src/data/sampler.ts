@@ -1,5 +1,6 @@
 import { augment, jitterIntensity, type AugmentConfig } from './augment2d.ts';
 import type { Random } from './random.ts';
+import { strongAugment, type StrongAugmentConfig } from './strongAugment2d.ts';
 import { extractSlice, randomWindow } from './slices2d.ts';
 import { labeledCountInSlice, type TrainingVolume } from './trainingVolume.ts';
 
@@ -88,6 +89,8 @@ export interface BatchOptions {
   augment: AugmentConfig;
   /** The student's extra perturbation on unlabeled slices (mean teacher needs two views to be consistent). */
   perturb: Pick<AugmentConfig, 'gain' | 'bias' | 'noiseProb' | 'noiseSd'>;
+  /** Strong augmentation of the student's unlabeled view only (strongAugment2d.ts); absent or all off: none. */
+  strong?: StrongAugmentConfig;
 }
 
 export function sampleBatch(volumes: readonly TrainingVolume[], pools: SlicePools, opts: BatchOptions, rng: Random): Batch2D {
@@ -120,7 +123,8 @@ export function sampleBatch(volumes: readonly TrainingVolume[], pools: SlicePool
     const v = volumes[ref.volume]!;
     const s = augment(extractSlice(v, ref.k, opts.size, randomWindow(v, ref.k, opts.size, rng)), opts.augment, rng);
     batch.xuTeacher.set(s.image, b * px * ch);
-    batch.xuStudent.set(jitterIntensity(s.image, opts.perturb, rng), b * px * ch);
+    const student = jitterIntensity(s.image, opts.perturb, rng);
+    batch.xuStudent.set(opts.strong ? strongAugment(student, h, w, ch, opts.strong, rng) : student, b * px * ch);
   }
   return batch;
 }

@@ -104,3 +104,11 @@ export function withAnatomyDefaults(cls: ClassDef, datasetName = ''): ClassDef {
   if (!entry) return cls;
   return { ...cls, position: cls.position.trim() || entry.position, shape: cls.shape.trim() || entry.shape };
 }
+
+/**
+ * The classes a text preset describes: with `anatomy`, each filled from the defaults as the app fills them
+ * (textSync.ts), so the class texts carry position and shape; without, exactly as given (often a bare name).
+ */
+export function classesForText(classes: readonly ClassDef[], datasetName: string, anatomy: boolean): ClassDef[] {
+  return classes.map((c) => (anatomy ? withAnatomyDefaults(c, datasetName) : c));
+}

@@ -64,7 +64,14 @@ export class Trainer extends SegmentationTrainer {
     const b = sampleBatch(
       this.volumes,
       this.pools,
-      { size: this.patch, labeled: cfg.batchLabeled, unlabeled: useUnlabeled ? cfg.batchUnlabeled : 0, augment: cfg.augment, perturb: cfg.perturb },
+      {
+        size: this.patch,
+        labeled: cfg.batchLabeled,
+        unlabeled: useUnlabeled ? cfg.batchUnlabeled : 0,
+        augment: cfg.augment,
+        perturb: cfg.perturb,
+        strong: cfg.strongAugment,
+      },
       this.sampling,
     );
     const [h, w] = b.size;

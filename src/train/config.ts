@@ -1,4 +1,5 @@
 import { DEFAULT_AUGMENT, type AugmentConfig } from '../data/augment2d.ts';
+import { NO_STRONG_AUGMENT, type StrongAugmentConfig } from '../data/strongAugment2d.ts';
 import { findMethod, METHOD_NAMES, methodNamed, type MethodName } from './methods/registry.ts';
 import { PROMPTSSL_TEXT, type TextGuidanceConfig } from './vlm/textGuidanceConfig.ts';
 import { DEFAULT_VLM_PRETRAIN, type VlmPretrainConfig } from './vlm/vlmPretrainConfig.ts';
@@ -73,12 +74,19 @@ export interface TrainConfig {
     /** Steps over which λ_u ramps up as exp(−5(1 − t)²). */
     rampUpSteps: number;
     /**
+     * When > 0 and the run's length is known (optimiser.totalSteps), the ramp lasts this share of it instead of
+     * rampUpSteps, so a longer run ramps longer, as the reference mean teachers do (docs/semi-supervision-audit.md).
+     */
+    rampUpFraction: number;
+    /**
      * 'mse' between softmax outputs (mean teacher), 'pseudo-ce' against the teacher's confident argmax, or
      * 'pseudo-ce-dice': CE + Dice against the teacher's pseudo-labels (TAK eq 4).
      */
     kind: 'mse' | 'pseudo-ce' | 'pseudo-ce-dice';
     /** Teacher confidence below which 'pseudo-ce' ignores a voxel. */
     threshold: number;
+    /** 'mse' only: teacher confidence (max class probability) below which a voxel is left out; 0 = every voxel. */
+    mseConfidence: number;
   };
   /**
    * The text-guided terms of `promptssl` and `duss` (off in the other presets). With text on, the unlabeled term is
@@ -93,6 +101,12 @@ export interface TrainConfig {
     textTerm: boolean;
     /** How a non-distribution target enters the CE (textMaskLosses.ts TargetMode); 'normalize' by default. */
     target: 'normalize' | 'raw' | 'binary';
+    /**
+     * Fill empty class position and shape descriptions from the built-in anatomy defaults (src/text/anatomyDefaults.ts)
+     * before the class texts are made, as the app does, so a class named only "Anterior" is described by where it lies
+     * and what form it has (TAK Table 5: position and shape prompts beat names).
+     */
+    anatomyPrompts: boolean;
   };
   /** Stage 1: vision–language pre-training on the workspace's (slice or region, text) pairs. */
   vlm: VlmPretrainConfig & {
@@ -130,11 +144,19 @@ export interface TrainConfig {
     conClasses: 'foreground' | 'all';
   };
   /** EMA teacher θ_t ← α θ_t + (1 − α) θ_s (DuSSS eq 13); off in `supervised`, whose predictions come from the student. */
-  ema: { enabled: boolean; alpha: number };
+  ema: {
+    enabled: boolean;
+    alpha: number;
+    /** With alphaRampSteps > 0, α itself rises linearly from alphaStart to alpha over that many steps. */
+    alphaStart: number;
+    alphaRampSteps: number;
+  };
   /** Augmentation of every training slice. */
   augment: AugmentConfig;
   /** Extra intensity perturbation of the student's view of unlabeled slices. */
   perturb: Pick<AugmentConfig, 'gain' | 'bias' | 'noiseProb' | 'noiseSd'>;
+  /** 2D: strong augmentation of the student's unlabeled view only (weak-to-strong consistency); all off by default. */
+  strongAugment: StrongAugmentConfig;
   validation: {
     /** Share of labeled slices held out for validation Dice (when the user marked none). */
     fraction: number;
@@ -156,8 +178,8 @@ export const DEFAULT_CONFIG: TrainConfig = {
   batchUnlabeled: 4,
   optimiser: { lr: 2e-3, warmupSteps: 30, schedule: 'constant', totalSteps: 0, weightDecay: 1e-5 },
   supervised: { ceWeight: 1, diceWeight: 1, diceIncludesBackground: false },
-  consistency: { weight: 1, rampUpSteps: 300, kind: 'mse', threshold: 0.8 },
-  text: { ...PROMPTSSL_TEXT, enabled: false, merged: true, textTerm: true, target: 'normalize' },
+  consistency: { weight: 1, rampUpSteps: 300, rampUpFraction: 0, kind: 'mse', threshold: 0.8, mseConfidence: 0 },
+  text: { ...PROMPTSSL_TEXT, enabled: false, merged: true, textTerm: true, target: 'normalize', anatomyPrompts: false },
   vlm: { ...DEFAULT_VLM_PRETRAIN, steps: 300, patchSize: 8, dim: 64, depth: 2 },
   tak: {
     enabled: false,
@@ -172,9 +194,10 @@ export const DEFAULT_CONFIG: TrainConfig = {
     denominator: 'negatives',
     conClasses: 'foreground',
   },
-  ema: { enabled: true, alpha: 0.99 },
+  ema: { enabled: true, alpha: 0.99, alphaStart: 0.99, alphaRampSteps: 0 },
   augment: DEFAULT_AUGMENT,
   perturb: { gain: 0.1, bias: 0.1, noiseProb: 1, noiseSd: 0.1 },
+  strongAugment: NO_STRONG_AUGMENT,
   validation: { fraction: 0.2, minLabeledSlices: 5, everySteps: 25 },
 };
 

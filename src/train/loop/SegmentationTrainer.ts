@@ -18,6 +18,7 @@ import type { TakTextVectors } from '../tak/takVectors.ts';
 import type { TextGuidance, TextHeadReport } from '../vlm/TextGuidance.ts';
 import { lossKit } from './lossKit.ts';
 import type { StepReport, ValidationReport } from './reports.ts';
+import { consistencyRampLength, emaAlphaAt } from './schedules.ts';
 import type { SegmentationRun } from './segmentationRun.ts';
 
 /** A step's sampled batch as the loop needs it: counts, and its tensors made on demand inside the loop's tidy. */
@@ -181,7 +182,7 @@ export abstract class SegmentationTrainer implements SegmentationRun {
       totalSteps: cfg.optimiser.totalSteps,
       minFactor: 0.05,
     });
-    const lambdaU = useUnlabeled ? cfg.consistency.weight * sigmoidRampUp(this.step, cfg.consistency.rampUpSteps) : 0;
+    const lambdaU = useUnlabeled ? cfg.consistency.weight * sigmoidRampUp(this.step, consistencyRampLength(cfg)) : 0;
     const extras = method.extraTerms?.(cfg) ?? [];
     const weights = new Map(extras.map((t) => [t.key, t.weight(this.step, cfg)]));
 
@@ -248,7 +249,7 @@ export abstract class SegmentationTrainer implements SegmentationRun {
       if (g) byName.set(name, g);
     }
     this.optimiser.apply(byName, lr);
-    if (teacher) emaUpdate(teacher, this.student, this.step, cfg.ema.alpha);
+    if (teacher) emaUpdate(teacher, this.student, this.step, emaAlphaAt(this.step, cfg.ema));
 
     // 6. One read-back per step (never dataSync on WebGPU: WEBGPU.md trap 6), then release everything.
     const stacked = tf.stack([value, ...parts]);

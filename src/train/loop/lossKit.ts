@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { TrainConfig } from '../config.ts';
 import { hardPseudoCeDice, pseudoLabelCrossEntropy, softmaxMse } from '../losses.ts';
 import type { LossKit, UnlabeledViews } from '../methods/method.ts';
+import { confidentSoftmaxMse } from './confidentMse.ts';
 import { semiLoss } from '../vlm/textMaskLosses.ts';
 
 /**
@@ -13,6 +14,7 @@ export function lossKit(alignStage: ((stage: number) => tf.Scalar) | null): Loss
     zero: () => tf.scalar(0),
     mean: (terms) => tf.div(tf.addN(terms), terms.length) as tf.Scalar,
     softmaxMse,
+    confidentSoftmaxMse,
     pseudoLabelCrossEntropy,
     hardPseudoCeDice,
     semiLoss: (u: UnlabeledViews & { textMask: tf.Tensor }, cfg: TrainConfig) => {

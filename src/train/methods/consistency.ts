@@ -5,13 +5,16 @@ import type { LossKit, UnlabeledViews } from './method.ts';
 /**
  * The teacher–student consistency term the config's `consistency.kind` names: 'mse' between class probabilities
  * (Mean teachers are better role models, Tarvainen & Valpola, NeurIPS 2017: the consistency cost J),
+ * optionally only where the teacher is confident (consistency.mseConfidence, loop/confidentMse.ts),
  * 'pseudo-ce' against the teacher's confident argmax, or 'pseudo-ce-dice', CE + Dice against its pseudo-labels
  * (Leveraging Textual Anatomical Knowledge for Class-Imbalanced Semi-Supervised Multi-Organ Segmentation, TAK, eq 4).
  */
 export function consistencyLoss(kit: LossKit, u: UnlabeledViews, cfg: TrainConfig): Scalar {
-  const { kind, threshold } = cfg.consistency;
+  const { kind, threshold, mseConfidence } = cfg.consistency;
   if (kind === 'pseudo-ce-dice') return kit.hardPseudoCeDice(u.studentLogits, u.teacherProbs, threshold, cfg.supervised.diceIncludesBackground);
-  return kind === 'mse' ? kit.softmaxMse(u.studentLogits, u.teacherProbs) : kit.pseudoLabelCrossEntropy(u.studentLogits, u.teacherProbs, threshold);
+  if (kind === 'mse')
+    return mseConfidence > 0 ? kit.confidentSoftmaxMse(u.studentLogits, u.teacherProbs, mseConfidence) : kit.softmaxMse(u.studentLogits, u.teacherProbs);
+  return kit.pseudoLabelCrossEntropy(u.studentLogits, u.teacherProbs, threshold);
 }
 
 /**

@@ -28,6 +28,8 @@ export interface LossKit {
   mean(terms: Scalar[]): Scalar;
   /** Mean squared difference of class probabilities (mean teacher). */
   softmaxMse(studentLogits: Tensor, teacherProbs: Tensor): Scalar;
+  /** The same, averaged over voxels where the teacher's top class probability is at least `confidence`. */
+  confidentSoftmaxMse(studentLogits: Tensor, teacherProbs: Tensor, confidence: number): Scalar;
   /** CE against the teacher's argmax where it is at least `threshold` confident. */
   pseudoLabelCrossEntropy(studentLogits: Tensor, teacherProbs: Tensor, threshold: number): Scalar;
   /** CE + soft Dice against the teacher's one-hot argmax. */
