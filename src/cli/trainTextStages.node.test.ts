@@ -77,6 +77,8 @@ describe.skipIf(!existsSync(HIPPO))('pseudolab train with text (needs ../shared/
     expect(log).toMatch(/vision–language pre-training \(glsc\)/);
     expect(log).toMatch(/vlm step 2\/2 /);
     expect(log).toMatch(/retrieval at step 2: /);
+    // Class texts are logged; without text.anatomyPrompts a class without descriptions is its name alone.
+    expect(log).toMatch(/class 1 text: [^\n]*\.$/m);
     const saved = decodeCheckpoint(new Uint8Array(readFileSync(join(out, 'model.pslb'))));
     expect(saved.text?.pretrainSteps).toBe(2);
     expect(saved.text?.decoder?.length).toBeGreaterThan(0);

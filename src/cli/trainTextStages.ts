@@ -71,6 +71,7 @@ export async function textStages(
     const stage = await VisionLanguageStage.start({ trainer, volumes: train, config: cfg, texts, textVectors: null, stored: null, emit, retrievalEvery: 100 });
     const pool = stage.pool;
     logPool(pool.objective, pool.texts, pool.pairs, log);
+    texts.classes.forEach((t, k) => log(`  class ${k + 1} text: ${t}`));
     while (!(await stage.step(trainer, false, started))) {}
     return { text: stage, tak: null };
   }
