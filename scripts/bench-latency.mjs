@@ -90,6 +90,8 @@ function installProbe() {
     (e) => rendered.push({ t: performance.now(), view: e.target?.closest?.('[data-testid^="viewport-"]')?.getAttribute('data-testid') ?? '' }),
     true,
   );
+  // Every view draw, for the per-round counts: draws nobody asked for (model layers, timers) are what input waits behind.
+  window.__rendered = rendered;
   window.__loaf = [];
   try {
     new PerformanceObserver((list) => {
@@ -143,7 +145,9 @@ function installProbe() {
           while (!done()) await frame();
           const end = await frame();
           clearTimeout(deadline);
-          resolve({ ms: end - t0 });
+          // How many view draws the wait held (the measured view's own and any other view's): each costs CPU.
+          const draws = rendered.filter((r) => r.t >= t0 && r.t <= end).length;
+          resolve({ ms: end - t0, draws });
         };
         void poll();
       };
@@ -165,14 +169,18 @@ async function sliceChanges(page, n) {
   await page.evaluate(() => document.activeElement instanceof HTMLElement && document.activeElement.blur());
   const out = [];
   let timeouts = 0;
+  let draws = 0;
   for (let i = 0; i < n; i++) {
     const key = Math.floor(i / 4) % 2 === 0 ? 'ArrowUp' : 'ArrowDown';
     const r = await measure(page, 'slice', 'viewport-axial', () => page.keyboard.press(key));
     if (r.timeout) timeouts++;
-    else out.push(r.ms);
+    else {
+      out.push(r.ms);
+      draws += r.draws;
+    }
     await page.waitForTimeout(150 + Math.random() * 150);
   }
-  return { ms: out, timeouts };
+  return { ms: out, timeouts, draws: draws / Math.max(1, out.length) };
 }
 
 /** `n` clicks on the labels' outline switch: each changes how every view draws the labels. */
@@ -180,14 +188,18 @@ async function clicks(page, n) {
   const target = page.getByTestId('label-outline');
   const out = [];
   let timeouts = 0;
+  let draws = 0;
   for (let i = 0; i < n; i++) {
     const r = await measure(page, 'click', 'viewport-axial', () => target.click());
     if (r.timeout) timeouts++;
-    else out.push(r.ms);
+    else {
+      out.push(r.ms);
+      draws += r.draws;
+    }
     await page.waitForTimeout(150 + Math.random() * 150);
   }
   if (n % 2 === 1) await target.click();
-  return { ms: out, timeouts };
+  return { ms: out, timeouts, draws: draws / Math.max(1, out.length) };
 }
 
 /** One brush stroke of `n` moves across the axial view, each timed until the view has drawn it. */
@@ -201,10 +213,14 @@ async function brushMoves(page, n, row) {
   await page.mouse.down();
   const out = [];
   let timeouts = 0;
+  let draws = 0;
   for (let i = 1; i <= n; i++) {
     const r = await measure(page, 'brush', 'viewport-axial', () => page.mouse.move(x0 + i * 4, y + (i % 5)));
     if (r.timeout) timeouts++;
-    else out.push(r.ms);
+    else {
+      out.push(r.ms);
+      draws += r.draws;
+    }
   }
   await page.mouse.up();
   // Leave the brush: the next slice and click samples must not paint.
@@ -212,7 +228,7 @@ async function brushMoves(page, n, row) {
     .getByTestId('tool-pan')
     .click()
     .catch(() => undefined);
-  return { ms: out, timeouts };
+  return { ms: out, timeouts, draws: draws / Math.max(1, out.length) };
 }
 
 /** Long animation frames since `t`, summed by the script that ran longest in each (its function and file). */
@@ -296,9 +312,19 @@ async function round(page, label, rows, row) {
   }
   const slice = await sliceChanges(page, SAMPLES);
   const click = await clicks(page, SAMPLES);
-  rows.push({ label, kind: 'slice change', ...summary(slice.ms), timeouts: slice.timeouts });
-  rows.push({ label, kind: 'click', ...summary(click.ms), timeouts: click.timeouts });
-  rows.push({ label, kind: 'brush move', ...summary(brush.ms), timeouts: brush.timeouts });
+  rows.push({ label, kind: 'slice change', ...summary(slice.ms), timeouts: slice.timeouts, draws: slice.draws });
+  rows.push({ label, kind: 'click', ...summary(click.ms), timeouts: click.timeouts, draws: click.draws });
+  rows.push({ label, kind: 'brush move', ...summary(brush.ms), timeouts: brush.timeouts, draws: brush.draws });
+  const views = await page.evaluate((t) => {
+    const by = {};
+    for (const r of window.__rendered) if (r.t >= t) by[r.view] = (by[r.view] ?? 0) + 1;
+    return by;
+  }, t);
+  console.log(
+    `\n${label}: view draws over the round: ${Object.entries(views)
+      .map(([v, n]) => `${v.replace('viewport-', '')} ${n}`)
+      .join(', ')}`,
+  );
   if (cdp) {
     const { profile } = await cdp.send('Profiler.stop');
     printProfile(label, profile);
@@ -371,9 +397,9 @@ try {
   await browser.close();
   const f = (x) => (Number.isFinite(x) ? x.toFixed(0) : '–');
   console.log(`\nInteraction latency on ${what}, ${SAMPLES} samples each (ms from the input event to the frame after its effect):`);
-  console.log('| state | interaction | p50 ms | p95 ms | max ms | timeouts (20 s) |');
-  console.log('|---|---|---|---|---|---|');
-  for (const r of rows) console.log(`| ${r.label} | ${r.kind} | ${f(r.p50)} | ${f(r.p95)} | ${f(r.max)} | ${r.timeouts} |`);
+  console.log('| state | interaction | p50 ms | p95 ms | max ms | timeouts (20 s) | view draws per sample |');
+  console.log('|---|---|---|---|---|---|---|');
+  for (const r of rows) console.log(`| ${r.label} | ${r.kind} | ${f(r.p50)} | ${f(r.p95)} | ${f(r.max)} | ${r.timeouts} | ${r.draws.toFixed(1)} |`);
 } finally {
   try {
     process.kill(-server.pid);

@@ -13,11 +13,12 @@ import { ModelOverlays, type ModelLayerSources, type ModelLayerView } from './Mo
 import { registerVolume, unregisterVolume, type RegisteredVolume } from './registerVolume.ts';
 import { sliceInfoOf } from './sliceInfo.ts';
 import { StrokeGestures } from './StrokeGestures.ts';
+import { toolChanges } from './toolChanges.ts';
 import { applyToolSettings, createToolGroup } from './tools.ts';
 import { listenToViews } from './viewInput.ts';
-import { createWindowSync, enableViewports, ensureCornerstone } from './viewports.ts';
+import { createWindowSync, enableViewports, ensureCornerstone, orientViews } from './viewports.ts';
 import { captureViewState, restoredView, voiOfWindow, type VoiRange } from './viewState.ts';
-import { ORTHO_VIEWS, viewsFor, type SliceInfo, type ViewerCallbacks, type ViewerElements, type ViewMode, type ViewName } from './viewTypes.ts';
+import { viewsFor, type SliceInfo, type ViewerCallbacks, type ViewerElements, type ViewMode, type ViewName } from './viewTypes.ts';
 
 export { ORTHO_VIEWS, type HoverInfo, type SliceInfo, type ViewerCallbacks, type ViewerElements, type ViewName } from './viewTypes.ts';
 
@@ -45,6 +46,8 @@ export class ViewerController {
   private voiSyncHolds = 0;
   private lastHoverView: ViewName = 'axial';
   private tools: ToolSettings | null = null;
+  /** The settings cornerstone has (null: none yet for the volume on screen), so only what changed is applied. */
+  private appliedTools: ToolSettings | null = null;
   private classes: ClassDef[] = [];
   private activeClass: number | null = null;
   private stopListening: () => void;
@@ -101,6 +104,7 @@ export class ViewerController {
     const reg = registerVolume(volume, labels, window);
     // Styling waits for `ready`: colours and styles need the labelmap representation to exist first.
     this.shown = { volume, labels, reg, mode, ready: false };
+    this.appliedTools = null;
     // The first view to get the volume announces its window, and the synchronizer would push it into views that
     // have no volume yet (a TypeError in cornerstone on every open): each view gets the window below instead.
     this.voiSyncHolds++;
@@ -298,12 +302,13 @@ export class ViewerController {
     this.enabledMode = mode;
   }
 
+  /** Tool modes and label styles each redraw the views when set: one more render would draw every view twice. */
   private applyTools(): void {
     if (!this.tools || !this.shown?.ready) return;
-    const group = this.shown.mode === '3d' ? this.ortho : this.single;
-    applyToolSettings(group, this.tools, this.shown.mode === '3d');
-    applyLabelmapStyle(this.shown.reg.segmentationId, viewsFor(this.shown.mode), this.tools);
-    this.engine.render();
+    const changed = toolChanges(this.appliedTools, this.tools);
+    this.appliedTools = this.tools;
+    if (changed.bindings) applyToolSettings(this.shown.mode === '3d' ? this.ortho : this.single, this.tools, this.shown.mode === '3d');
+    if (changed.style) applyLabelmapStyle(this.shown.reg.segmentationId, viewsFor(this.shown.mode), this.tools);
   }
 
   private applyClasses(): void {
@@ -313,15 +318,8 @@ export class ViewerController {
     this.engine.render();
   }
 
-  /** Orients the three views for the current frame; each camera is reset to the volume's centre. */
   private applyViewFrame(): void {
-    if (!this.shown || this.shown.mode !== '3d') return;
-    const planes = viewPlanes(this.shown.volume.geometry, this.viewFrame);
-    for (const v of ORTHO_VIEWS) {
-      const vp = this.engine.getViewport(v) as Types.IVolumeViewport | undefined;
-      const p = planes[v];
-      vp?.setOrientation({ viewPlaneNormal: [...p.viewPlaneNormal], viewUp: [...p.viewUp] }, false);
-    }
+    if (this.shown?.mode === '3d') orientViews(this.engine, viewPlanes(this.shown.volume.geometry, this.viewFrame));
   }
 
   /** Moves every view along its normal so its plane passes through `world`. */

@@ -3,6 +3,7 @@ import { init as initTools, synchronizers, type Types as ToolTypes } from '@corn
 import { installMetadataProvider } from './metadataProvider.ts';
 import { chooseRenderScale, scaleDevicePixelRatio, storedRenderScale } from './renderScale.ts';
 import { addAllTools } from './tools.ts';
+import type { OrthoView, ViewPlane } from './gridViews.ts';
 import { ORTHO_VIEWS, viewsFor, type ViewerElements, type ViewMode } from './viewTypes.ts';
 
 let initPromise: Promise<void> | null = null;
@@ -57,4 +58,13 @@ export function createWindowSync(engineId: string): ReturnType<typeof synchroniz
   const sync = synchronizers.createVOISynchronizer(`${engineId}-voi`, { syncInvertState: false, syncColormap: false });
   for (const id of ORTHO_VIEWS) sync.add({ renderingEngineId: engineId, viewportId: id });
   return sync;
+}
+
+/** Orients the three views on `planes` (grid or patient axes); each camera is reset to the volume's centre. */
+export function orientViews(engine: RenderingEngine, planes: Readonly<Record<OrthoView, ViewPlane>>): void {
+  for (const v of ORTHO_VIEWS) {
+    const vp = engine.getViewport(v) as Types.IVolumeViewport | undefined;
+    const p = planes[v];
+    vp?.setOrientation({ viewPlaneNormal: [...p.viewPlaneNormal], viewUp: [...p.viewUp] }, false);
+  }
 }
