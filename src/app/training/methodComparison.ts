@@ -13,6 +13,8 @@ import { newestRun, sameClassValues, type RunSummary } from '../../persist/runKe
 export const TIE = 0.0005;
 /** Ranked runs whose lengths differ by this factor or more get a caution: the longer may lead by training longer. */
 const LENGTH_RATIO = 2;
+/** Below this many held-out slices a ranking gets a caution: Dice on one or two slices swings from step to step. */
+const FEW_SLICES = 3;
 
 export interface ClassDice {
   name: string;
@@ -48,8 +50,8 @@ export interface MethodComparison {
   winner: ComparisonRow | null;
   /** How many slices the ranked rows were validated on; null when nothing is ranked. */
   sliceCount: number | null;
-  /** A caution about the ranking in words (runs of very different lengths); null when there is none. */
-  caution: string | null;
+  /** Cautions about the ranking in words (very few held-out slices, runs of very different lengths). */
+  cautions: string[];
 }
 
 function scoresOf(r: RunSummary): Pick<ComparisonRow, 'latest' | 'best' | 'curve'> {
@@ -118,14 +120,17 @@ export function compareRuns(runs: readonly RunSummary[]): MethodComparison {
     winner.winner = true;
     for (const r of ranked) r.behind = r.latest!.mean - winner.latest!.mean;
   }
-  let caution: string | null = null;
+  const sliceCount = reference?.validationSlices?.length ?? null;
+  const cautions: string[] = [];
   if (ranked.length >= 2) {
+    if (sliceCount !== null && sliceCount < FEW_SLICES)
+      cautions.push(`Measured on ${sliceCount === 1 ? 'one held-out slice' : `${sliceCount} held-out slices`}: hold out more for a surer ranking.`);
     const steps = ranked.map((r) => r.step);
     const [low, high] = [Math.min(...steps), Math.max(...steps)];
     if (high >= LENGTH_RATIO * Math.max(low, 1))
-      caution = `These runs trained for ${low} to ${high} steps: a longer run may lead only because it trained longer.`;
+      cautions.push(`These runs trained for ${low} to ${high} steps: a longer run may lead only because it trained longer.`);
   }
-  return { rows: [...ranked, ...others], winner, sliceCount: reference?.validationSlices?.length ?? null, caution };
+  return { rows: [...ranked, ...others], winner, sliceCount, cautions };
 }
 
 /**

@@ -5,7 +5,7 @@ import { Section } from '../Section.tsx';
 import { methodShortName } from './MethodSelect.tsx';
 import './methodComparison.css';
 
-const SPARK_W = 56;
+const SPARK_W = 44;
 const SPARK_H = 18;
 
 const dice = (v: number | null): string => (v === null ? '–' : v.toFixed(3));
@@ -82,11 +82,11 @@ export function MethodComparison() {
   const runs = useApp((s) => s.training.savedRuns);
   const comparison = useMemo(() => compareRuns(runs), [runs]);
   const [shown, setShown] = useState<string | null>(null);
-  const { rows, winner, sliceCount, caution } = comparison;
+  const { rows, winner, sliceCount, cautions } = comparison;
   const detail = rows.find((r) => r.key === shown) ?? winner ?? null;
   const ranked = rows.filter((r) => r.ranked).length;
   return (
-    <Section id="training-methods" title="Methods on this workspace" defaultOpen={rows.length > 0}>
+    <Section id="training-methods" title="Methods on this workspace" defaultOpen>
       <div className="training method-comparison" data-testid="method-comparison">
         {rows.length > 0 && (
           <>
@@ -114,7 +114,11 @@ export function MethodComparison() {
         )}
         {ranked >= 2 && !winner && <p className="hint">The ranked runs are even to three decimals.</p>}
         {ranked >= 2 && rows.length > ranked && <p className="hint">Runs validated on other slices or classes are shown, not ranked.</p>}
-        {caution && <p className="hint">{caution}</p>}
+        {cautions.map((c) => (
+          <p key={c} className="hint" data-testid="mc-caution">
+            {c}
+          </p>
+        ))}
       </div>
     </Section>
   );
