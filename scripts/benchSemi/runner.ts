@@ -4,8 +4,7 @@
  * the benchmark yields the cores to interactive work on a shared machine.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, realpathSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { crossCheck, type PerCase } from './crossCheck.ts';
 import type { DatasetSpec } from './datasets.ts';
 import { commandsOf, decideRun, heldOutFolders, trainSplitFile, type Run, type RunDecision } from './matrix.ts';
@@ -63,7 +62,8 @@ export function prepareHeldOut(spec: DatasetSpec, out: string): void {
     mkdirSync(to, { recursive: true });
     for (const id of ids) {
       const link = `${to}/${id}.nii.gz`;
-      if (!existsSync(link)) symlinkSync(resolve(`${from}/${id}.nii.gz`), link);
+      // The real path, so the links outlive a snapshot folder that reached the data through a link of its own.
+      if (!existsSync(link)) symlinkSync(realpathSync(`${from}/${id}.nii.gz`), link);
     }
   }
 }
