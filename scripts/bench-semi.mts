@@ -54,7 +54,10 @@ async function main(): Promise<number> {
       console.log(`${decision.padEnd(5)} ${describe(run)}  (${run.dir})`);
       for (const args of [run.train, run.predict, run.eval]) console.log(`        pseudolab ${args.join(' ')}`);
     }
-    console.log(`${runs.length} runs: ${plan.filter((p) => p.decision === 'skip').length} finished, ${plan.filter((p) => p.decision !== 'skip').length} to run`);
+    const count = (d: string) => plan.filter((p) => p.decision === d).length;
+    console.log(
+      `${runs.length} runs: ${count('skip')} finished, ${count('fresh') + count('redo')} to run (${count('redo')} of them half-done)${count('stale') ? `, ${count('stale')} stale (finished under other command lines: the run would refuse)` : ''}`,
+    );
     return 0;
   }
   const stale = plan.filter((p) => p.decision === 'stale');

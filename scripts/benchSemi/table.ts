@@ -116,7 +116,7 @@ export function renderResults(t: TableInput): string {
   if (t.results.length === 0) lines.push('No run has finished yet.');
   else if (disagree.length === 0)
     lines.push(
-      `Train's own final score and predict + eval agree within ${AGREEMENT} Dice on the cases both scored, in ${checked.length} of ${t.results.length} finished runs (the others had none in common).`,
+      `Train's own final score and predict + eval agree within ${AGREEMENT} Dice on the cases both scored, in ${checked.length} of ${t.results.length} finished runs${checked.length < t.results.length ? ' (the others scored no case in common)' : ''}.`,
     );
   else
     lines.push(
