@@ -35,7 +35,7 @@ function Sparkline({ row }: { row: ComparisonRow }) {
 
 function Row({ row, onShow }: { row: ComparisonRow; onShow: (key: string) => void }) {
   const latest = row.latest?.mean ?? null;
-  const facts = `${row.network.toUpperCase()} · ${row.size} · ${row.step} steps`;
+  const facts = `${row.network.toUpperCase()} · ${row.size} · ${row.step} step${row.step === 1 ? '' : 's'}`;
   const best = row.best ? ` · best ${dice(row.best.mean)} at ${row.best.step}` : '';
   return (
     // Focusable so the per-class Dice (the detail line) is reachable from the keyboard, not only on hover.
