@@ -8,14 +8,7 @@ const chart = {
   xMax: 180,
   yMax: 1,
   series: [
-    {
-      name: 'supervised',
-      points: [
-        [0, 0],
-        [90, 0.5],
-        [180, 1],
-      ] as [number, number][],
-    },
+    { name: 'supervised', points: [[0, 0], [90, 0.5], [180, 1]] as [number, number][] },
     { name: 'mean-teacher & co', points: [[10, 0.2]] as [number, number][] },
   ],
   target: { y: 0.7, label: 'target 0.70' },

@@ -143,6 +143,15 @@ export interface TrainConfig {
     /** Background gets L_con samples too ('all'), or only the structures ('foreground'; with one structure, all). */
     conClasses: 'foreground' | 'all';
   };
+  /** BCP (Bidirectional Copy-Paste, Bai et al., CVPR 2023): read by the `bcp` method only. */
+  bcp: {
+    /** α: weight of the loss on the voxels pasted from unlabeled samples, against pseudo-labels (BCP: 0.5). */
+    alpha: number;
+    /** β: side of the pasted box as a share of the patch's, along every axis (BCP: 2/3). */
+    boxRatio: number;
+    /** Steps of copy-paste between labeled samples before the teacher takes part; it starts as a copy of the student. */
+    pretrainSteps: number;
+  };
   /** EMA teacher θ_t ← α θ_t + (1 − α) θ_s (DuSSS eq 13); off in `supervised`, whose predictions come from the student. */
   ema: {
     enabled: boolean;
@@ -194,6 +203,7 @@ export const DEFAULT_CONFIG: TrainConfig = {
     denominator: 'negatives',
     conClasses: 'foreground',
   },
+  bcp: { alpha: 0.5, boxRatio: 2 / 3, pretrainSteps: 200 },
   ema: { enabled: true, alpha: 0.99, alphaStart: 0.99, alphaRampSteps: 0 },
   augment: DEFAULT_AUGMENT,
   perturb: { gain: 0.1, bias: 0.1, noiseProb: 1, noiseSd: 0.1 },

@@ -13,9 +13,9 @@ beforeAll(async () => {
 
 describe('the method registry', () => {
   it('declares every built-in method once, and config.ts reads its answers from it', () => {
-    expect(PRESETS).toEqual(['supervised', 'mean-teacher', 'promptssl', 'duss', 'tak']);
+    expect(PRESETS).toEqual(['supervised', 'mean-teacher', 'promptssl', 'duss', 'tak', 'bcp']);
     expect(new Set(allMethods().map((m) => m.label)).size).toBe(allMethods().length);
-    expect(PRESETS.map(presetModelKind)).toEqual([null, null, '2d', '2d', '3d']);
+    expect(PRESETS.map(presetModelKind)).toEqual([null, null, '2d', '2d', '3d', null]);
     expect(PRESETS.filter(usesText)).toEqual(['promptssl', 'duss']);
     expect(methodNamed('tak').text).toBe('class-prompts');
     expect(presetConfig('tak').model.kind).toBe('3d');

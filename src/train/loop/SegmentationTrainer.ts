@@ -17,6 +17,8 @@ import { methodNamed } from '../methods/registry.ts';
 import type { TakTextVectors } from '../tak/takVectors.ts';
 import type { TextGuidance, TextHeadReport } from '../vlm/TextGuidance.ts';
 import { lossKit } from './lossKit.ts';
+import { mixedLoss } from './mixedLoss.ts';
+import { mixKit } from './mixKit.ts';
 import type { StepReport, ValidationReport } from './reports.ts';
 import { consistencyRampLength, emaAlphaAt } from './schedules.ts';
 import type { SegmentationRun } from './segmentationRun.ts';
@@ -59,6 +61,8 @@ export abstract class SegmentationTrainer implements SegmentationRun {
   readonly method: TrainingMethod;
   protected readonly root: Random;
   protected readonly sampling: Random;
+  /** The copy-paste boxes of a mixing method: a stream of its own, so other methods' draws stay as they were. */
+  private readonly mixing: Random;
   private teacherParams: Params | null = null;
 
   constructor(
@@ -77,6 +81,7 @@ export abstract class SegmentationTrainer implements SegmentationRun {
       this.root.fork('validation-split'),
     );
     this.sampling = this.root.fork('sampling');
+    this.mixing = this.root.fork('mixing');
   }
 
   /** Adam over every weight of the student (again after weights joined it: nothing was learned yet). */
@@ -168,10 +173,14 @@ export abstract class SegmentationTrainer implements SegmentationRun {
     this.checkReady();
     const t0 = performance.now();
     const { cfg, method } = this;
+    // A mixing method's warm-up learns from labeled samples alone; at its end the teacher restarts as the student.
+    const mixer = method.mixer ?? null;
+    const warmup = mixer ? mixer.warmupSteps(cfg) : 0;
+    if (mixer && warmup > 0 && this.step === warmup) this.resetTeacher();
     const teacher = this.teacher;
 
     // 1. Sample a batch on the CPU: labeled samples with their masks, unlabeled ones in two views.
-    const useUnlabeled = cfg.consistency.weight > 0 && cfg.batchUnlabeled > 0;
+    const useUnlabeled = mixer ? this.step >= warmup && cfg.batchUnlabeled > 0 : cfg.consistency.weight > 0 && cfg.batchUnlabeled > 0;
     const batch = this.sample(useUnlabeled);
 
     // 2. Schedules: learning rate, λ_u(t) = λ · exp(−5(1 − t)²), and each extra term's weight.
@@ -183,6 +192,8 @@ export abstract class SegmentationTrainer implements SegmentationRun {
       minFactor: 0.05,
     });
     const lambdaU = useUnlabeled ? cfg.consistency.weight * sigmoidRampUp(this.step, consistencyRampLength(cfg)) : 0;
+    // A mixing method weights its pseudo-labeled voxels itself (BCP's α), with no ramp.
+    const pseudoWeight = mixer && useUnlabeled ? mixer.pseudoWeight(this.step, cfg) : 0;
     const extras = method.extraTerms?.(cfg) ?? [];
     const weights = new Map(extras.map((t) => [t.key, t.weight(this.step, cfg)]));
 
@@ -209,14 +220,28 @@ export abstract class SegmentationTrainer implements SegmentationRun {
 
       // 4. The loss and its gradient with respect to the student only.
       ({ value, grads } = tf.tidy(() => {
-        const { x, y, m } = batch.labeled();
-        const xuStudent = teacherOut ? batch.studentView() : null;
+        const labeled = batch.labeled();
+        const { x, y, m } = labeled;
+        // A mixing method's inputs, built outside the gradient tape from the labeled batch and the teacher's view.
+        const unlabeled = mixer && teacherOut ? { x: batch.teacherView(), teacherProbs: teacherOut.probs } : null;
+        const mixed = mixer ? mixer.mix(mixKit(this.mixing), { labeled, unlabeled }, cfg) : null;
+        const xuStudent = teacherOut && !mixed ? batch.studentView() : null;
         return tf.variableGrads(() => {
-          // L_sup on labeled voxels only: CE + soft Dice (PromptSSL eq 12, DuSSS eq 15, TAK eq 3).
-          const l = this.forward(this.student, x);
-          const { ce, dice } = maskedCeDice(l.logits, y, m, { includeBackground: cfg.supervised.diceIncludesBackground, eps: 1e-5 });
-          let total = tf.add(tf.mul(ce, cfg.supervised.ceWeight), tf.mul(dice, cfg.supervised.diceWeight)) as tf.Scalar;
+          let l: Forward;
+          let ce: tf.Scalar;
+          let dice: tf.Scalar;
+          let total: tf.Scalar;
           let cons: tf.Scalar = tf.scalar(0);
+          if (mixed) {
+            // The student sees the mixed images only: ground-truth voxels as L_sup, pseudo-labeled ones weighted.
+            l = this.forward(this.student, mixed.x);
+            ({ ce, dice, pseudo: cons, total } = mixedLoss(l.logits, mixed, pseudoWeight, cfg.supervised));
+          } else {
+            // L_sup on labeled voxels only: CE + soft Dice (PromptSSL eq 12, DuSSS eq 15, TAK eq 3).
+            l = this.forward(this.student, x);
+            ({ ce, dice } = maskedCeDice(l.logits, y, m, { includeBackground: cfg.supervised.diceIncludesBackground, eps: 1e-5 }));
+            total = tf.add(tf.mul(ce, cfg.supervised.ceWeight), tf.mul(dice, cfg.supervised.diceWeight)) as tf.Scalar;
+          }
           let u: Forward | null = null;
           let views: UnlabeledViews | null = null;
           if (teacherOut && xuStudent) {
@@ -263,7 +288,7 @@ export abstract class SegmentationTrainer implements SegmentationRun {
     return {
       step: this.step,
       lr,
-      lambdaU,
+      lambdaU: mixer ? pseudoWeight : lambdaU,
       losses: { total, ce, dice, consistency },
       text: auxiliary,
       ...extra,

@@ -1,3 +1,4 @@
+import { bcp } from './bcp.ts';
 import { duss } from './duss.ts';
 import { meanTeacher } from './meanTeacher.ts';
 import type { TrainingMethod } from './method.ts';
@@ -10,7 +11,7 @@ import { tak } from './tak.ts';
  * line here; config.ts (presets), the CLI, the session and the panels all read this list. Tfjs-free: the page
  * reads it.
  */
-const BUILT_IN = [supervised, meanTeacher, promptssl, duss, tak] as const satisfies readonly TrainingMethod[];
+const BUILT_IN = [supervised, meanTeacher, promptssl, duss, tak, bcp] as const satisfies readonly TrainingMethod[];
 
 /** The name of a built-in method. */
 export type MethodName = (typeof BUILT_IN)[number]['name'];
