@@ -71,6 +71,11 @@ async function validatedRun(store: AppStore, controller: TrainingController, pre
   }
   worker.say({ type: 'state', state: 'stopped' });
   worker.say({ type: 'checkpoint', step: 4, bytes: new Uint8Array([1, 2, 3]) });
+  // Stored with this run's slices, then the layers after it: waited for, as a loaded machine may take a while.
+  await vi.waitFor(async () => expect((await readRuns(db!)).find((r) => r.key === `${preset}/2d/tiny`)?.validationSlices).toEqual(held), {
+    timeout: 10_000,
+    interval: 50,
+  });
   await settle();
 }
 
