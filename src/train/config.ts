@@ -23,7 +23,7 @@ export function usesText(preset: PresetName): boolean {
 
 /**
  * Every knob of a training run, with the default that works on the demo. A preset is a training method's named
- * set of switches on this object (docs/METHOD.md "One engine, five presets"); an ablation is a set of runs that
+ * set of switches on this object (docs/METHOD.md "One engine, six presets"); an ablation is a set of runs that
  * differ in one.
  */
 export interface TrainConfig {

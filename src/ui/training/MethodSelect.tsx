@@ -37,7 +37,7 @@ export function MethodSelect({ value, disabled, onChange }: { value: PresetName;
           title="The training method (docs: METHOD.md); change it while training is stopped"
         >
           {PRESETS.map((p) => (
-            <option key={p} value={p}>
+            <option key={p} value={p} title={findMethod(p)?.summary}>
               {methodLabel(p)}
             </option>
           ))}
