@@ -14,7 +14,11 @@ describe('Dice-over-time summary', () => {
     expect(diceAt(curve, 20)).toBe(0.5);
     expect(diceAt(curve, 30)).toBe(0.72);
     expect(diceAt(curve, 39)).toBe(0.72);
-    expect(diceAt(curve, 180)).toBe(0.68);
+    expect(diceAt(curve, 40)).toBe(0.68);
+  });
+
+  it('says nothing about times after the last sample (a run cut short)', () => {
+    expect(diceAt(curve, 180)).toBeNull();
   });
 
   it('finds the first time the threshold is reached, even if Dice drops after', () => {
@@ -34,6 +38,6 @@ describe('Dice-over-time summary', () => {
     const lines = table.split('\n');
     expect(lines[0]).toBe('| method | Dice at 10 s | Dice at 30 s | best Dice | time to 0.70 |');
     expect(lines[2]).toBe('| a | 0.100 | 0.720 | 0.720 | 30 s |');
-    expect(lines[3]).toBe('| b | 0.200 | 0.200 | 0.200 | not within 10 s |');
+    expect(lines[3]).toBe('| b | 0.200 | – | 0.200 | not within 10 s |');
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { chartScale, escapeXml, lineChartSvg } from './lineChart.ts';
+import { chartScale, escapeXml, lineChartSvg, xTickCount } from './lineChart.ts';
 
 const chart = {
   title: 'Dice <over> time',
@@ -8,7 +8,14 @@ const chart = {
   xMax: 180,
   yMax: 1,
   series: [
-    { name: 'supervised', points: [[0, 0], [90, 0.5], [180, 1]] as [number, number][] },
+    {
+      name: 'supervised',
+      points: [
+        [0, 0],
+        [90, 0.5],
+        [180, 1],
+      ] as [number, number][],
+    },
     { name: 'mean-teacher & co', points: [[10, 0.2]] as [number, number][] },
   ],
   target: { y: 0.7, label: 'target 0.70' },
@@ -42,6 +49,13 @@ describe('line chart SVG', () => {
     expect(svg).toContain('mean-teacher &amp; co');
     expect(svg).toContain('Dice &lt;over&gt; time');
     expect(svg).not.toMatch(/& co/);
+  });
+
+  it('puts time ticks on half minutes when that gives a handful', () => {
+    expect(xTickCount(180)).toBe(6);
+    expect(xTickCount(20)).toBe(5);
+    expect(xTickCount(3600)).toBe(5);
+    expect(lineChartSvg(chart)).toContain('>150</text>');
   });
 
   it('escapes the characters XML reserves', () => {

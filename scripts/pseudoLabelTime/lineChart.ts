@@ -35,6 +35,12 @@ export function chartScale(c: Pick<LineChart, 'xMax' | 'yMax' | 'width' | 'heigh
   return (x, y) => [MARGIN.left + (x / c.xMax) * w, MARGIN.top + h - (y / c.yMax) * h];
 }
 
+/** Seconds read best in half minutes: ticks every 30 when that gives a handful, else TICKS of them. */
+export function xTickCount(xMax: number): number {
+  const halfMinutes = xMax / 30;
+  return Number.isInteger(halfMinutes) && halfMinutes >= 2 && halfMinutes <= 12 ? halfMinutes : TICKS;
+}
+
 const r1 = (v: number) => Math.round(v * 10) / 10;
 
 export function lineChartSvg(c: LineChart): string {
@@ -49,12 +55,15 @@ export function lineChartSvg(c: LineChart): string {
     `<text x="${width / 2}" y="20" text-anchor="middle" font-size="14">${escapeXml(c.title)}</text>`,
   ];
   for (let i = 0; i <= TICKS; i++) {
-    const xv = (c.xMax * i) / TICKS;
     const yv = (c.yMax * i) / TICKS;
-    const [gx] = at(xv, 0);
     const [, gy] = at(0, yv);
     parts.push(`<line x1="${r1(x0)}" y1="${r1(gy)}" x2="${r1(x1)}" y2="${r1(gy)}" stroke="#e0e0e0"/>`);
     parts.push(`<text x="${r1(x0 - 6)}" y="${r1(gy + 4)}" text-anchor="end">${+yv.toFixed(2)}</text>`);
+  }
+  const xTicks = xTickCount(c.xMax);
+  for (let i = 0; i <= xTicks; i++) {
+    const xv = (c.xMax * i) / xTicks;
+    const [gx] = at(xv, 0);
     parts.push(`<text x="${r1(gx)}" y="${r1(y0 + 16)}" text-anchor="middle">${+xv.toFixed(1)}</text>`);
   }
   parts.push(`<line x1="${r1(x0)}" y1="${r1(y0)}" x2="${r1(x1)}" y2="${r1(y0)}" stroke="#000"/>`);

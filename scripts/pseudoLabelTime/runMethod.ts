@@ -136,7 +136,9 @@ export async function runMethod(o: {
   });
   send({ type: 'watch', volumeId: watched.id, ks: [watchAt] });
   const ready = await until('ready');
-  o.log(`  ${o.preset}: ${ready.network} ${ready.modelSize} width ${ready.width}, patch ${ready.patch.join('×')}, ${ready.parameters} parameters; slices ${ready.labeledSlices} labeled, ${ready.validationSlices} validation, ${ready.unlabeledSlices} unlabeled`);
+  o.log(
+    `  ${o.preset}: ${ready.network} ${ready.modelSize} width ${ready.width}, patch ${ready.patch.join('×')}, ${ready.parameters} parameters; slices ${ready.labeledSlices} labeled, ${ready.validationSlices} validation, ${ready.unlabeledSlices} unlabeled`,
+  );
 
   /** Each scored volume's live layers, one volume on screen after another; the page's own slice on screen after. */
   const watchEach = async (predictions: Map<string, Uint8Array>): Promise<void> => {
@@ -192,9 +194,19 @@ export async function runMethod(o: {
       o.cases.scored,
       o.cases.classes.map((c) => c.value),
     );
-    const s: Sample = { seconds, cpuSeconds, wallSeconds: (performance.now() - started) / 1000, step: lastStep, predictSeconds, load1: loadavg()[0]!, ...score };
+    const s: Sample = {
+      seconds,
+      cpuSeconds,
+      wallSeconds: (performance.now() - started) / 1000,
+      step: lastStep,
+      predictSeconds,
+      load1: loadavg()[0]!,
+      ...score,
+    };
     out.samples.push(s);
-    o.log(`  ${s.seconds.toFixed(1)} s (CPU ${cpuSeconds.toFixed(1)} s), step ${s.step}: Dice ${s.mean?.toFixed(3) ?? 'n/a'} (predicting ${predictSeconds.toFixed(1)} s, load ${s.load1.toFixed(2)})`);
+    o.log(
+      `  ${s.seconds.toFixed(1)} s (CPU ${cpuSeconds.toFixed(1)} s), step ${s.step}: Dice ${s.mean?.toFixed(3) ?? 'n/a'} (predicting ${predictSeconds.toFixed(1)} s, load ${s.load1.toFixed(2)})`,
+    );
     send({ type: 'resume' });
     offMs += performance.now() - offFrom;
     offCpu += cpuNow() - offFromCpu;
