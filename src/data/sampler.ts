@@ -89,8 +89,11 @@ export interface BatchOptions {
   augment: AugmentConfig;
   /** The student's extra perturbation on unlabeled slices (mean teacher needs two views to be consistent). */
   perturb: Pick<AugmentConfig, 'gain' | 'bias' | 'noiseProb' | 'noiseSd'>;
-  /** Strong augmentation of the student's unlabeled view only (strongAugment2d.ts); absent or all off: none. */
-  strong?: StrongAugmentConfig;
+  /**
+   * Strong augmentation of the student's unlabeled view only (strongAugment2d.ts); absent or all off: none. Its
+   * draws come from a stream of their own, so switching it on leaves every other sample of the batch as it was.
+   */
+  strong?: { cfg: StrongAugmentConfig; rng: Random };
 }
 
 export function sampleBatch(volumes: readonly TrainingVolume[], pools: SlicePools, opts: BatchOptions, rng: Random): Batch2D {
@@ -124,7 +127,7 @@ export function sampleBatch(volumes: readonly TrainingVolume[], pools: SlicePool
     const s = augment(extractSlice(v, ref.k, opts.size, randomWindow(v, ref.k, opts.size, rng)), opts.augment, rng);
     batch.xuTeacher.set(s.image, b * px * ch);
     const student = jitterIntensity(s.image, opts.perturb, rng);
-    batch.xuStudent.set(opts.strong ? strongAugment(student, h, w, ch, opts.strong, rng) : student, b * px * ch);
+    batch.xuStudent.set(opts.strong ? strongAugment(student, h, w, ch, opts.strong.cfg, opts.strong.rng) : student, b * px * ch);
   }
   return batch;
 }

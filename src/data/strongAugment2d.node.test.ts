@@ -65,11 +65,15 @@ describe('strong augmentation of the student view', () => {
       perturb: { gain: 0, bias: 0, noiseProb: 0, noiseSd: 0 },
     };
     const weak = sampleBatch([v], pools, opts, new Random(9));
-    const off = sampleBatch([v], pools, { ...opts, strong: NO_STRONG_AUGMENT }, new Random(9));
-    const strong = sampleBatch([v], pools, { ...opts, strong: { ...STRONG_AUGMENT, cutoutProb: 1 } }, new Random(9));
+    const off = sampleBatch([v], pools, { ...opts, strong: { cfg: NO_STRONG_AUGMENT, rng: new Random(2) } }, new Random(9));
+    const strong = sampleBatch([v], pools, { ...opts, unlabeled: 3, strong: { cfg: { ...STRONG_AUGMENT, cutoutProb: 1 }, rng: new Random(2) } }, new Random(9));
+    const weak3 = sampleBatch([v], pools, { ...opts, unlabeled: 3 }, new Random(9));
     expect(Array.from(off.xuStudent)).toEqual(Array.from(weak.xuStudent));
-    expect(Array.from(strong.xuTeacher)).toEqual(Array.from(weak.xuTeacher));
-    expect(Array.from(strong.xl)).toEqual(Array.from(weak.xl));
-    expect(Array.from(strong.xuStudent)).not.toEqual(Array.from(weak.xuStudent));
+    // Its own stream: every teacher view and labeled sample of the batch is as without it.
+    expect(Array.from(strong.xuTeacher)).toEqual(Array.from(weak3.xuTeacher));
+    expect(Array.from(strong.xl)).toEqual(Array.from(weak3.xl));
+    const px = n * n;
+    for (let b = 0; b < 3; b++)
+      expect(Array.from(strong.xuStudent.slice(b * px, (b + 1) * px))).not.toEqual(Array.from(weak3.xuStudent.slice(b * px, (b + 1) * px)));
   });
 });

@@ -27,6 +27,8 @@ export class Trainer extends SegmentationTrainer {
   readonly student: Params;
   /** Stage 2 of promptssl/duss: the text-guided mask, when a pre-trained vision–language model is attached. */
   private guidance: TextGuidance | null = null;
+  /** The student's strong view draws from its own stream, so switching it on changes no other sample. */
+  private readonly strongView = this.root.fork('strong-view');
 
   constructor(volumes: TrainingVolume[], numClasses: number, cfg: TrainConfig, validationSlices: SliceRef[] = []) {
     super(volumes, numClasses, cfg, validationSlices);
@@ -70,7 +72,7 @@ export class Trainer extends SegmentationTrainer {
         unlabeled: useUnlabeled ? cfg.batchUnlabeled : 0,
         augment: cfg.augment,
         perturb: cfg.perturb,
-        strong: cfg.strongAugment,
+        strong: cfg.strongAugment ? { cfg: cfg.strongAugment, rng: this.strongView } : undefined,
       },
       this.sampling,
     );
