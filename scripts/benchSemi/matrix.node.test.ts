@@ -6,7 +6,7 @@ import { buildMatrix, decideRun } from './matrix.ts';
 const KNOWN = ['supervised', 'mean-teacher'];
 const hippo = DATASETS.hippocampus;
 const arms = parseArms('supervised mt-thr=mean-teacher:consistency.threshold=0.9', KNOWN);
-const opts = { out: 'runs/x', steps: 800, width: 8, evalEvery: null };
+const opts = { out: 'runs/x', steps: 800, width: 8, evalEvery: null, backend: null };
 
 /** The value after `flag` in an argument list. */
 function flag(args: string[], name: string): string | undefined {
@@ -44,6 +44,14 @@ describe('the run matrix', () => {
     expect(flag(sup!.predict, '--images')).toBe('runs/x/held-out/images');
     expect(flag(sup!.eval, '--labels')).toBe('runs/x/held-out/labels');
     expect(flag(sup!.eval, '--json')).not.toBe(sup!.evalJson);
+    expect(sup!.train).not.toContain('--backend');
+  });
+
+  it('passes a chosen backend to train and predict alike', () => {
+    const [run] = buildMatrix(hippo, pickRegimes(hippo, ['volumes']), arms.slice(0, 1), [1], { ...opts, backend: 'webgpu' });
+    expect(flag(run!.train, '--backend')).toBe('webgpu');
+    expect(flag(run!.predict, '--backend')).toBe('webgpu');
+    expect(run!.train).not.toContain('--labeled-slices');
   });
 
   it('reads MoNuSeg held-out images from Val_Folder and labels the regime by fraction', () => {

@@ -11,6 +11,8 @@ export interface MatrixOptions {
   width: number;
   /** Train's own validation every N steps; null switches it off (predict + eval on held-out cases is the score). */
   evalEvery: number | null;
+  /** tfjs backend for train and predict; null leaves the CLI's default (WebAssembly). */
+  backend: string | null;
 }
 
 export interface Run {
@@ -51,6 +53,8 @@ export function heldOutFolders(spec: DatasetSpec, out: string): { images: string
 export function buildMatrix(spec: DatasetSpec, regimes: readonly Regime[], arms: readonly Arm[], seeds: readonly number[], o: MatrixOptions): Run[] {
   const held = heldOutFolders(spec, o.out);
   const split = trainSplitFile(spec, o.out);
+  // Only when asked for, so runs made before the flag existed keep their command lines and resume.
+  const backend = o.backend ? ['--backend', o.backend] : [];
   const runs: Run[] = [];
   for (const seed of seeds)
     for (const regime of regimes)
@@ -74,6 +78,7 @@ export function buildMatrix(spec: DatasetSpec, regimes: readonly Regime[], arms:
           '--eval-every',
           String(o.evalEvery ?? NEVER),
           ...arm.settings.flatMap((s) => ['--set', s]),
+          ...backend,
           '--out',
           dir,
         ];
@@ -84,7 +89,7 @@ export function buildMatrix(spec: DatasetSpec, regimes: readonly Regime[], arms:
           seed,
           dir,
           train,
-          predict: ['predict', '--model', dir, '--images', held.images, '--out', `${dir}/predictions`],
+          predict: ['predict', '--model', dir, '--images', held.images, '--out', `${dir}/predictions`, ...backend],
           eval: ['eval', '--pred', `${dir}/predictions`, '--labels', held.labels, '--json', evalPartial],
           evalPartial,
           evalJson: `${dir}/eval.json`,

@@ -27,7 +27,8 @@ describe('the harness command line', () => {
     const o = parse(['hippocampus', '--regimes', 'slices3', '--presets', 'supervised mean-teacher', '--seeds', '1,2,3', '--steps', '800', '--width', '8', '--out', 'runs/a/', '--no-nice', '--jobs', '1']);
     expect(o.regimes.map((r) => r.name)).toEqual(['slices3']);
     expect(o.arms.map((a) => a.preset)).toEqual(['supervised', 'mean-teacher']);
-    expect([o.steps, o.out, o.nice, o.jobs]).toEqual([800, 'runs/a', false, 1]);
+    expect([o.steps, o.out, o.nice, o.jobs, o.backend]).toEqual([800, 'runs/a', false, 1, null]);
+    expect(parse(['monuseg', '--backend', 'webgpu']).backend).toBe('webgpu');
   });
 
   it('refuses what would fail an hour later: unknown dataset, regime or preset, bad numbers, repeated seeds', () => {
@@ -37,6 +38,7 @@ describe('the harness command line', () => {
     expect(() => parse(['monuseg', '--presets', 'supervised unimatch'])).toThrow(/unknown preset "unimatch"/);
     expect(() => parse(['monuseg', '--steps', '0'])).toThrow(/--steps/);
     expect(() => parse(['monuseg', '--seeds', '1,1'])).toThrow(/twice/);
+    expect(() => parse(['monuseg', '--backend', 'webgl'])).toThrow(/--backend/);
     expect(parseOptions(['--help'], KNOWN)).toBe('help');
   });
 });

@@ -14,6 +14,7 @@ export interface HarnessOptions {
   steps: number;
   width: number;
   evalEvery: number | null;
+  backend: string | null;
   out: string;
   jobs: number;
   nice: boolean;
@@ -42,6 +43,7 @@ Options:
   --steps N          training steps (default: hippocampus 1500, monuseg 300).
   --width W          ResUNet width (default 8).
   --eval-every N     train's own validation every N steps (default: off; the held-out predict + eval is the score).
+  --backend B        wasm (the CLI's default), webgpu (a real GPU through Dawn) or cpu, for train and predict.
   --out DIR          run folders DIR/REGIME/ARM/seedS and DIR/results.md (default runs/semi-DATASET).
   --jobs N           runs at a time (default 2: tfjs's WebAssembly backend uses one core in Node).
   --no-nice          run the children at normal priority (default: nice -n 19).
@@ -58,6 +60,7 @@ export function parseOptions(argv: readonly string[], knownPresets: readonly str
       steps: { type: 'string' },
       width: { type: 'string' },
       'eval-every': { type: 'string' },
+      backend: { type: 'string' },
       out: { type: 'string' },
       jobs: { type: 'string' },
       'no-nice': { type: 'boolean' },
@@ -79,11 +82,18 @@ export function parseOptions(argv: readonly string[], knownPresets: readonly str
     steps: values.steps ? positiveInt(values.steps, 'steps', 1) : spec.defaultSteps,
     width: values.width ? positiveInt(values.width, 'width', 1) : 8,
     evalEvery: values['eval-every'] ? positiveInt(values['eval-every'], 'eval-every', 1) : null,
+    backend: backendFlag(values.backend),
     out: (values.out ?? `runs/semi-${spec.name}`).replace(/\/+$/, ''),
     jobs: values.jobs ? positiveInt(values.jobs, 'jobs', 1) : 2,
     nice: !values['no-nice'],
     dryRun: values['dry-run'] ?? false,
   };
+}
+
+function backendFlag(v: string | undefined): string | null {
+  if (v === undefined) return null;
+  if (v === 'wasm' || v === 'webgpu' || v === 'cpu') return v;
+  throw new Error(`--backend must be wasm, webgpu or cpu, not "${v}"`);
 }
 
 function positiveInt(s: string, flag: string, min: number): number {
