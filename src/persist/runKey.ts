@@ -29,6 +29,8 @@ export interface RunSummary {
    * ones; absent in records stored before it was kept.
    */
   validationSlices?: string[];
+  /** A fingerprint of those slices' labels when the run started; absent in records stored before it was kept. */
+  validationLabels?: string;
   /** The trained classes (names for the per-class Dice) and the validation history, for the methods' comparison. */
   classes?: { value: number; name: string }[];
   validation?: ValidationPoint[];

@@ -112,6 +112,7 @@ describe("training session (the worker's engine, driven through its protocol)", 
     const ids = new Set(volumes.map((v) => v.id));
     expect(ready.validationSet).toHaveLength(ready.validationSlices);
     expect(ready.validationSet!.every((s) => ids.has(s.slice(0, s.lastIndexOf(':'))))).toBe(true);
+    expect(ready.validationLabels).toMatch(/^[0-9a-f]{8}$/);
     send({ type: 'watch', volumeId: volumes[0]!.id, ks: [3] });
     const p = await until('prediction', (m) => m.k === 3);
     expect(p.labels).toHaveLength(32 * 32);

@@ -163,6 +163,8 @@ export type FromWorker =
        * from senders that predate it.
        */
       validationSet?: string[];
+      /** A fingerprint of those slices' labels (validationFingerprint.ts): the same slices relabeled are other truths. */
+      validationLabels?: string;
       unlabeledSlices: number;
       resumedAt: number | null;
     }

@@ -46,11 +46,12 @@ describe('compareRuns', () => {
 
   it('ranks no run validated on other slices, other classes or unrecorded slices, and says why', () => {
     const c = compareRuns([
-      run('supervised', [0.7], { savedAt: 5000 }),
+      run('supervised', [0.7], { savedAt: 5000, validationLabels: '0000abcd' }),
       run('mean-teacher', [0.9], { validationSlices: ['demo:3', 'demo:9', 'demo:20'] }),
       run('dusss', [0.95], { classValues: [1], classes: [CLASSES[0]!] }),
       run('promptssl', [0.99], { validationSlices: undefined }),
       run('tak', []),
+      run('bcp', [0.97], { validationLabels: 'ffff0000' }),
     ]);
     expect(c.rows.filter((r) => r.ranked).map((r) => r.preset)).toEqual(['supervised']);
     const why = Object.fromEntries(c.rows.map((r) => [r.preset, r.notComparable]));
@@ -58,6 +59,7 @@ describe('compareRuns', () => {
     expect(why['dusss']).toBe('trained for other classes');
     expect(why['promptssl']).toMatch(/not recorded/);
     expect(why['tak']).toBe('not validated yet');
+    expect(why['bcp']).toBe('the held-out slices were relabeled between the runs');
     // One ranked run is no comparison: nothing wins, however high the unranked scores are.
     expect(c.winner).toBeNull();
     expect(c.rows.every((r) => !r.winner)).toBe(true);

@@ -28,7 +28,7 @@ function ready(validationSet: string[] | undefined): FromWorker {
     depth: 2,
     labeledSlices: 3,
     validationSlices: validationSet?.length ?? 0,
-    ...(validationSet ? { validationSet } : {}),
+    ...(validationSet ? { validationSet, validationLabels: '0badcafe' } : {}),
     unlabeledSlices: 40,
     resumedAt: null,
   };
@@ -98,6 +98,7 @@ describe('the method that wins on this workspace', () => {
     await validatedRun(store, controller, 'supervised', [0.7, 0.74]);
     const stored = await readRuns(db!);
     expect(stored.map((r) => r.validationSlices)).toEqual([HELD_OUT, HELD_OUT]);
+    expect(stored.map((r) => r.validationLabels)).toEqual(['0badcafe', '0badcafe']);
 
     const again = await reload();
     const t = again.getState().training;

@@ -80,6 +80,9 @@ function whyNotComparable(r: RunSummary, hasScore: boolean, reference: RunSummar
     const shared = r.validationSlices.filter((s) => theirs.has(s)).length;
     return `validated on other slices (${shared} of its ${r.validationSlices.length} shared)`;
   }
+  // A fingerprint is compared only where both runs have one: records from before it was kept are judged by slices.
+  if (r.validationLabels && reference.validationLabels && r.validationLabels !== reference.validationLabels)
+    return 'the held-out slices were relabeled between the runs';
   return null;
 }
 

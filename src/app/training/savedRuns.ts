@@ -9,8 +9,9 @@ import { RunLayerStore, type RunLayers } from './runLayerStore.ts';
 
 /** What the panel needs of a stored run: no loss history; the validation history for the methods' comparison. */
 function summaryOf(r: RunSummary): RunSummary {
-  const { key, preset, network, size, step, savedAt, classValues, validationSlices, classes, validation } = r;
-  return { key, preset, network, size, step, savedAt, classValues, ...(validationSlices ? { validationSlices } : {}), classes, validation };
+  const { key, preset, network, size, step, savedAt, classValues, validationSlices, validationLabels, classes, validation } = r;
+  const held = { ...(validationSlices ? { validationSlices } : {}), ...(validationLabels ? { validationLabels } : {}) };
+  return { key, preset, network, size, step, savedAt, classValues, ...held, classes, validation };
 }
 
 /**
@@ -133,6 +134,7 @@ export class SavedRuns {
     const s = this.store.getState();
     const classValues = s.training.trainedClasses.map((c) => c.value);
     const validationSlices = s.training.info?.validationSet;
+    const validationLabels = s.training.info?.validationLabels;
     const size = run.size ?? sizeOfWidth(peekCheckpoint(bytes)?.config.model.width ?? 16);
     const record = { bytes, step, preset: s.training.preset, classValues, savedAt: Date.now(), network: run.network, size };
     const key = runKey(record.preset, record.network, size);
@@ -152,6 +154,7 @@ export class SavedRuns {
           savedAt: record.savedAt,
           classValues,
           ...(validationSlices ? { validationSlices } : {}),
+          ...(validationLabels ? { validationLabels } : {}),
           classes: t.trainedClasses,
           losses: t.losses.filter((l) => l.step <= step),
           validation: t.validation.filter((v) => v.step <= step),

@@ -6,6 +6,7 @@ import type { ModelSize } from '../modelSize.ts';
 import type { ClassInfo, FromWorker, ToWorker, WorkerVolume } from '../protocol.ts';
 import { resolveRunConfig } from './runConfig.ts';
 import { createTrainer, type SegmentationRun } from './trainerOps.ts';
+import { validationFingerprint } from './validationFingerprint.ts';
 import { asLabelMap, asVolume } from './workerVolumes.ts';
 
 export type StartMessage = Extract<ToWorker, { type: 'start' }>;
@@ -124,6 +125,7 @@ export function readyEvent(run: PreparedRun): Extract<FromWorker, { type: 'ready
     labeledSlices: t.pools.labeled.length,
     validationSlices: t.pools.validation.length,
     validationSet: t.pools.validation.map((s) => `${run.volumes[s.volume]!.id}:${s.k}`).sort(),
+    validationLabels: validationFingerprint(run.trainingVolumes, t.pools.validation),
     unlabeledSlices: t.pools.unlabeled.length,
     resumedAt: run.resumedAt,
   };
