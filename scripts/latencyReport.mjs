@@ -30,11 +30,12 @@ export function cpuByThread(skipPid) {
 }
 
 /**
- * Gives every thread of the browser that runs at the default priority this script's own priority. Chromium starts
- * its renderers (the page's main thread, the training worker) at nice 0 whatever nice the browser was started with,
- * so `nice -n -15 node scripts/bench-latency.mjs` alone raises only the GPU process: on a loaded machine the page
- * then waits for the CPU behind every other job. Threads Chromium set apart on purpose (background pools) keep
- * theirs. Needs the right to raise priority (root); otherwise it changes nothing. Returns how many threads changed.
+ * Raises every thread of the browser whose nice lies between this script's own (negative) nice and 0 to that nice.
+ * Chromium starts its renderers (the page's main thread, the training worker) at nice 0 and its GPU process at −8
+ * whatever nice the browser was started with, so `nice -n -15 node scripts/bench-latency.mjs` alone leaves the page
+ * waiting for the CPU behind every other job on a loaded machine. Threads Chromium lowered on purpose (background
+ * pools, nice > 0) keep theirs. Needs the right to raise priority (root); otherwise it changes nothing. Returns how
+ * many threads changed.
  */
 export function matchPriority(skipPid) {
   const own = getPriority();
@@ -43,7 +44,8 @@ export function matchPriority(skipPid) {
   for (const { tids } of browserProcesses(skipPid)) {
     for (const tid of tids) {
       try {
-        if (getPriority(Number(tid)) !== 0) continue;
+        const nice = getPriority(Number(tid));
+        if (nice > 0 || nice <= own) continue;
         setPriority(Number(tid), own);
         changed++;
       } catch {
