@@ -4,9 +4,12 @@
  * waits for the CPU; the worker cannot stop a step midway, but it can wait before starting the next one (and the
  * live layers, validation and scores after it) until the user pauses, for at most HOLD_MAX_MS at a time, so
  * training still moves during endless scrolling. The cap is long because a shorter one lets a step start in the
- * middle of a scroll, and that step then slows every slice change until it ends (seconds on WebAssembly).
+ * middle of a scroll, and that step then slows every slice change until it ends (seconds on WebAssembly). The quiet
+ * time is a second, not less, because a person working through slices or toggling layers leaves 0.3–1 s between
+ * inputs: with 400 ms a step often started in such a gap and the next input waited for it
+ * (bench/results/latency-2026-12-07c.md).
  */
-export const USER_QUIET_MS = 400;
+export const USER_QUIET_MS = 1000;
 export const HOLD_MAX_MS = 10_000;
 
 /** Milliseconds to wait from `now`: until USER_QUIET_MS after the last input, capped at HOLD_MAX_MS since `holdStart`. */
