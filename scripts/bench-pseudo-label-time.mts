@@ -59,7 +59,12 @@ const runFile = (dataset: string, method: string) => join(values.runs, `${datase
 async function casesFor(dataset: 'hippocampus' | 'monuseg'): Promise<BenchCases> {
   return dataset === 'hippocampus'
     ? hippocampusCases({ data: join(values.data, 'hippocampus'), split: 'bench/hippocampus-split.json', cases: 3, slices: 5, seed: 1 })
-    : monusegCases({ data: join(values.data, 'monuseg'), labeled: 2, scored: values['monuseg-scored'] === 'all' ? null : Number(values['monuseg-scored']), seed: 1 });
+    : monusegCases({
+        data: join(values.data, 'monuseg'),
+        labeled: 2,
+        scored: values['monuseg-scored'] === 'all' ? null : Number(values['monuseg-scored']),
+        seed: 1,
+      });
 }
 
 if (!values['report-only']) {
@@ -82,7 +87,17 @@ if (!values['report-only']) {
       // page asks for the tile on screen.
       const scoreBy = dataset === 'hippocampus' ? 'predictAll' : 'watch';
       const store = (run: MethodRun, complete: boolean) => {
-        const stored: StoredRun = { dataset, description: cases.description, classes: cases.classes, seconds, every, clock, date: new Date().toISOString(), complete, run };
+        const stored: StoredRun = {
+          dataset,
+          description: cases.description,
+          classes: cases.classes,
+          seconds,
+          every,
+          clock,
+          date: new Date().toISOString(),
+          complete,
+          run,
+        };
         writeFileSync(file, `${JSON.stringify(stored, null, 1)}\n`);
       };
       const run = await runMethod({ preset: method, cases, seconds, every, texts, scoreBy, clock, onSample: (r) => store(r, false), log: console.log });
