@@ -74,8 +74,11 @@ test('the demo trains on WebGPU; the pseudo-label appears and changes, is accept
   // Pausing saves a checkpoint; a reload offers to resume from it and continues at the next step.
   await page.getByTestId('train-pause').click();
   await expect(status).toHaveAttribute('data-status', 'paused', { timeout: 5 * 60_000 });
-  await expect(page.getByTestId('checkpoint-info')).toContainText('Saved at step', { timeout: 60_000 });
-  const savedStep = Number((await page.getByTestId('checkpoint-info').textContent())!.match(/step (\d+)/)![1]);
+  // The checkpoint written on pause is at the paused step; a periodic one from earlier may still be shown first.
+  const pausedStep = Number(await status.getAttribute('data-step'));
+  const shownStep = async () => Number((await page.getByTestId('checkpoint-info').textContent())?.match(/Saved at step (\d+)/)?.[1] ?? -1);
+  await expect.poll(shownStep, { timeout: 60_000, intervals: [500] }).toBeGreaterThanOrEqual(pausedStep);
+  const savedStep = await shownStep();
   expect(savedStep).toBeGreaterThanOrEqual(2);
   await expect(page.getByTestId('save-status')).toHaveAttribute('data-state', 'saved', { timeout: 20_000 });
 
