@@ -24,7 +24,9 @@ function writeResults(o: HarnessOptions, runs: readonly Run[], code: string): st
       `Arms: ${o.arms.map((a) => (a.settings.length ? `${a.name} = ${a.preset} with ${a.settings.join(', ')}` : a.name)).join('; ')}.`,
       `Command: \`npx tsx scripts/bench-semi.mts ${o.spec.name} --regimes "${o.regimes.map((r) => r.name).join(' ')}" --presets "${o.arms
         .map((a) => (a.settings.length ? `${a.name}=${a.preset}:${a.settings.join(',')}` : a.name))
-        .join(' ')}" --seeds ${o.seeds.join(',')} --steps ${o.steps} --width ${o.width}${o.evalEvery ? ` --eval-every ${o.evalEvery}` : ''}${o.backend ? ` --backend ${o.backend}` : ''} --out ${o.out}\``,
+        .join(
+          ' ',
+        )}" --seeds ${o.seeds.join(',')} --steps ${o.steps} --width ${o.width}${o.evalEvery ? ` --eval-every ${o.evalEvery}` : ''}${o.backend ? ` --backend ${o.backend}` : ''} --out ${o.out}\``,
     ].join('\n'),
     regimes: o.regimes,
     arms: o.arms.map((a) => a.name),

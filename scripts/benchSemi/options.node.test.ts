@@ -24,7 +24,24 @@ describe('the harness command line', () => {
   });
 
   it('reads the brief run: one regime, two presets, three seeds, a budget', () => {
-    const o = parse(['hippocampus', '--regimes', 'slices3', '--presets', 'supervised mean-teacher', '--seeds', '1,2,3', '--steps', '800', '--width', '8', '--out', 'runs/a/', '--no-nice', '--jobs', '1']);
+    const o = parse([
+      'hippocampus',
+      '--regimes',
+      'slices3',
+      '--presets',
+      'supervised mean-teacher',
+      '--seeds',
+      '1,2,3',
+      '--steps',
+      '800',
+      '--width',
+      '8',
+      '--out',
+      'runs/a/',
+      '--no-nice',
+      '--jobs',
+      '1',
+    ]);
     expect(o.regimes.map((r) => r.name)).toEqual(['slices3']);
     expect(o.arms.map((a) => a.preset)).toEqual(['supervised', 'mean-teacher']);
     expect([o.steps, o.out, o.nice, o.jobs, o.backend]).toEqual([800, 'runs/a', false, 1, null]);

@@ -49,7 +49,9 @@ describe('the results table', () => {
       ...base,
       results: [result('supervised', 1, 0.7), result('supervised', 2, 0.8), result('supervised', 3, 0.9), result('mean-teacher', 1, 0.72)],
     });
-    expect(row(md, '3 slices', 'supervised', '3/3')).toBe('| 3 slices | supervised | 3/3 | 0.8000 ± 0.1000 | 0.7900 ± 0.1000 | 0.8100 ± 0.1000 | 4.00 ± 0.00 | 2.0 ± 0.0 | 3.0 ± 0.0 |');
+    expect(row(md, '3 slices', 'supervised', '3/3')).toBe(
+      '| 3 slices | supervised | 3/3 | 0.8000 ± 0.1000 | 0.7900 ± 0.1000 | 0.8100 ± 0.1000 | 4.00 ± 0.00 | 2.0 ± 0.0 | 3.0 ± 0.0 |',
+    );
     expect(row(md, '3 slices', 'mean-teacher', '1/3')).toContain('| 0.7200 | 0.7100 | 0.7300 |');
     expect(row(md, 'volumes', 'supervised', '0/3')).toBe('| volumes | supervised | 0/3 | — | — | — | — | — | — |');
     expect(md).toContain('HD95 (mm)');

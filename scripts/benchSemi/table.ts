@@ -67,7 +67,12 @@ export function renderResults(t: TableInput): string {
     for (const arm of t.arms) {
       const rs = of(regime.name, arm);
       const classCells = perClass.length
-        ? classKeys.map((k) => meanSd(rs.map((r) => r.classDice[k]).filter((d): d is number => d != null), 4))
+        ? classKeys.map((k) =>
+            meanSd(
+              rs.map((r) => r.classDice[k]).filter((d): d is number => d != null),
+              4,
+            ),
+          )
         : [];
       lines.push(
         `| ${regime.label} | ${arm} | ${rs.length}/${t.seeds.length} | ${meanSd(
