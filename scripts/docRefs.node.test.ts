@@ -70,6 +70,8 @@ describe('doc references', () => {
     const [ref] = findDocRefs('a.ts', `// x\n * (docs/${md('WEBGPU')}, traps 1 and 3)`);
     expect(ref).toMatchObject({ line: 2, doc: `docs/${md('WEBGPU')}`, traps: ['1', '3'] });
     expect(findDocRefs('a.ts', `// bench/results/kernels-YYYY-MM-DD${'.md'}`)).toEqual([]);
+    expect(findDocRefs('a.ts', `// writes OUT/results${'.md'} and DIR/notes${'.md'}`)).toEqual([]);
+    expect(findDocRefs('a.ts', `// see docs/METHOD${'.md'}`).map((r) => r.doc)).toEqual(['docs/METHOD.md']);
     expect(slugOf('What the papers leave open, and what we chose')).toBe('what-the-papers-leave-open-and-what-we-chose');
   });
 

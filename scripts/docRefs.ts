@@ -38,8 +38,9 @@ const REF = new RegExp(
   String.raw`(?<![\w/.-])((?:[\w.-]+/)*[\w-]+\.md)(?:#([\w-]+))?` + String.raw`(?:[,:]?\s+(?:(traps?)\s+(${TRAP}(?:\s*(?:,|and)\s*${TRAP})*)|${QUOTE}))?`,
   'g',
 );
-/** Placeholders in prose about file names, not references. */
-const PLACEHOLDER = /YYYY|\$\{|\*/;
+/** Placeholders in prose about file names, not references: dates, template strings, globs, and a folder named in
+ * capitals as usage texts do (`OUT/results.md`, `DIR/results.md`). */
+const PLACEHOLDER = /YYYY|\$\{|\*|^[A-Z]+\//;
 
 /** The references in one file's text. */
 export function findDocRefs(file: string, source: string): DocRef[] {
