@@ -86,7 +86,8 @@ export function MethodComparison() {
   const detail = rows.find((r) => r.key === shown) ?? winner ?? null;
   const ranked = rows.filter((r) => r.ranked).length;
   return (
-    <Section id="training-methods" title="Methods on this workspace" defaultOpen>
+    // Folded until a run is stored: on a first visit its one hint would push Predict all below a 1000 px window.
+    <Section id="training-methods" title="Methods on this workspace" defaultOpen={rows.length > 0}>
       <div className="training method-comparison" data-testid="method-comparison">
         {rows.length > 0 && (
           <>
