@@ -53,6 +53,9 @@ const { values } = parseArgs({
     // Saves a screenshot of the page after each round here (look at what the views draw).
     screenshots: { type: 'string' },
     chromium: { type: 'string', default: '/usr/bin/chromium' },
+    // The panel switch the click samples toggle (a data-testid): label-outline changes how every view draws the
+    // labels; label-visible shows or hides them.
+    'click-target': { type: 'string', default: 'label-outline' },
   },
 });
 const PORT = Number(values.port);
@@ -196,9 +199,9 @@ async function sliceChanges(page, n) {
   return { ms: out, timeouts, draws: draws / Math.max(1, out.length) };
 }
 
-/** `n` clicks on the labels' outline switch: each changes how every view draws the labels. */
+/** `n` clicks on a label switch (--click-target, the outline by default): each changes how every view draws the labels. */
 async function clicks(page, n) {
-  const target = page.getByTestId('label-outline');
+  const target = page.getByTestId(values['click-target']);
   const out = [];
   const all = [];
   let timeouts = 0;

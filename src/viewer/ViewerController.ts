@@ -8,6 +8,7 @@ import { percentileWindow, type Volume } from '../volume/Volume.ts';
 import { cameraOnSlice, cameraThrough, poseOf, sliceToSnapTo, type CameraMove } from './camera.ts';
 import { viewPlanes, type ViewFrame } from './gridViews.ts';
 import { sampleAt } from './hover.ts';
+import { drawActiveViewFirst } from './activeViewFirst.ts';
 import { applyClassColours, applyLabelmapStyle, attachLabelmap } from './labelmapDisplay.ts';
 import { ModelOverlays, type ModelLayerSources, type ModelLayerView } from './ModelOverlays.ts';
 import { registerVolume, unregisterVolume, type RegisteredVolume } from './registerVolume.ts';
@@ -302,12 +303,15 @@ export class ViewerController {
     this.enabledMode = mode;
   }
 
+  /** Tool modes and label styles each redraw the views when set: one more render would draw every view twice. */
   private applyTools(): void {
     if (!this.tools || !this.shown?.ready) return;
     const changed = toolChanges(this.appliedTools, this.tools);
     this.appliedTools = this.tools;
     if (changed.bindings) applyToolSettings(this.shown.mode === '3d' ? this.ortho : this.single, this.tools, this.shown.mode === '3d');
-    if (changed.style) applyLabelmapStyle(this.shown.reg.segmentationId, viewsFor(this.shown.mode), this.tools);
+    if (!changed.style) return;
+    drawActiveViewFirst(this.engine, viewsFor(this.shown.mode), this.lastActiveView());
+    applyLabelmapStyle(this.shown.reg.segmentationId, viewsFor(this.shown.mode), this.tools);
   }
 
   private applyClasses(): void {
