@@ -3,7 +3,8 @@ import { usesText, type TrainConfig } from '../train/config.ts';
 import type { FromWorker } from '../train/protocol.ts';
 import { TakStage } from '../train/session/takStage.ts';
 import { vlmImageSizeOf, type SegmentationRun } from '../train/session/trainerOps.ts';
-import { pretrainStep, VisionLanguageStage } from '../train/session/visionLanguageStage.ts';
+import { PretrainRun, VisionLanguageStage } from '../train/session/visionLanguageStage.ts';
+import { describePretrainStop, type PretrainPlan } from '../train/vlm/pretrainLength.ts';
 import { createVlmPretrainer } from '../train/vlm/textStage.ts';
 import { classesForText, withAnatomyDefaults } from '../text/anatomyDefaults.ts';
 import { takPromptTexts } from '../text/takPrompts.ts';
@@ -45,10 +46,13 @@ export async function textStages(
       { ...cfg, vlm: { ...cfg.vlm, steps } },
     );
     logPool(pre.cfg.objective, pre.pool.texts.length, pre.pool.train.length, log);
-    const emit = eventLog(log, steps, started);
-    emit({ type: 'vlmRetrieval', report: await pre.retrieval() });
-    for (let s = 0; s < steps; s++) await pretrainStep(pre, steps, { startedAt: started, retrievalEvery: 100, emit });
-    const name = steps > 0 ? `learned text transformer (${steps} pre-training steps)` : 'learned text transformer (seeded, not pre-trained)';
+    const emit = eventLog(log, started);
+    const run = new PretrainRun(pre, { ...cfg.vlm, steps }, { retrievalEvery: 100, emit });
+    await run.measure();
+    while (await run.advance(started)) {}
+    logStop(run.plan, log);
+    const done = pre.step;
+    const name = done > 0 ? `learned text transformer (${done} pre-training steps)` : 'learned text transformer (seeded, not pre-trained)';
     const stage = await TakStage.start({
       trainer,
       volumes: train,
@@ -67,12 +71,13 @@ export async function textStages(
   if (trainer.kind === '2d' && usesText(cfg.preset) && cfg.text.enabled) {
     const classDefs = d.classValues.map((v) => makeClass(v, className(v)));
     const texts = workspaceTexts(classesForText(classDefs, d.folder.name ?? d.args.data, cfg.text.anatomyPrompts === true), descriptions, d.folder.modality);
-    const emit = eventLog(log, cfg.vlm.steps, started);
+    const emit = eventLog(log, started);
     const stage = await VisionLanguageStage.start({ trainer, volumes: train, config: cfg, texts, textVectors: null, stored: null, emit, retrievalEvery: 100 });
     const pool = stage.pool;
     logPool(pool.objective, pool.texts, pool.pairs, log);
     texts.classes.forEach((t, k) => log(`  class ${k + 1} text: ${t}`));
     while (!(await stage.step(trainer, false, started))) {}
+    logStop(stage.run.plan, log);
     return { text: stage, tak: null };
   }
   return { text: null, tak: null };
@@ -82,11 +87,20 @@ function logPool(objective: string, texts: number, pairs: number, log: Log): voi
   log(`vision–language pre-training (${objective}): ${texts} texts, ${pairs} pairs`);
 }
 
-/** The text stages' events as the CLI's log lines: every 50th pre-training step, retrievals, the encoder, notices. */
-function eventLog(log: Log, totalSteps: number, started: number): (m: FromWorker) => void {
+/** With `vlm.maxStepsUntilRetrieval` on, why stage 1 stopped where it did. */
+function logStop(plan: PretrainPlan, log: Log): void {
+  if (plan.extends && plan.stopped) log(`pre-training stopped: ${describePretrainStop(plan.stopped, plan.cap ?? 0)}`);
+}
+
+/**
+ * The text stages' events as the CLI's log lines: every 50th pre-training step (and the last planned so far, which
+ * grows while retrieval stays at chance with `vlm.maxStepsUntilRetrieval`), retrievals, the encoder, notices.
+ */
+function eventLog(log: Log, started: number): (m: FromWorker) => void {
   return (m) => {
-    if (m.type === 'vlmStep' && (m.report.step % 50 === 0 || m.report.step === totalSteps)) {
+    if (m.type === 'vlmStep' && (m.report.step % 50 === 0 || m.report.step === m.totalSteps)) {
       const r = m.report;
+      const totalSteps = m.totalSteps;
       const terms = Object.entries(r.losses.terms)
         .map(([k, v]) => `${k} ${v.toFixed(4)}`)
         .join(' ');

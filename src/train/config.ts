@@ -112,6 +112,11 @@ export interface TrainConfig {
   vlm: VlmPretrainConfig & {
     /** Pre-training steps before segmentation starts (CLI; the app pre-trains on request). */
     steps: number;
+    /**
+     * 0 = off. Else pre-training goes on past `steps`, one retrieval interval at a time, while held-out retrieval has
+     * not left chance, up to this many steps in all (vlm/pretrainLength.ts).
+     */
+    maxStepsUntilRetrieval: number;
     /** ViT patch side (the ViT's image size is the segmentation patch, so the text mask lines up with it). */
     patchSize: number;
     /** Width of the ViT, the text transformer and the shared space. */
@@ -189,7 +194,7 @@ export const DEFAULT_CONFIG: TrainConfig = {
   supervised: { ceWeight: 1, diceWeight: 1, diceIncludesBackground: false },
   consistency: { weight: 1, rampUpSteps: 300, rampUpFraction: 0, kind: 'mse', threshold: 0.8, mseConfidence: 0 },
   text: { ...PROMPTSSL_TEXT, enabled: false, merged: true, textTerm: true, target: 'normalize', anatomyPrompts: false },
-  vlm: { ...DEFAULT_VLM_PRETRAIN, steps: 300, patchSize: 8, dim: 64, depth: 2 },
+  vlm: { ...DEFAULT_VLM_PRETRAIN, steps: 300, maxStepsUntilRetrieval: 0, patchSize: 8, dim: 64, depth: 2 },
   tak: {
     enabled: false,
     controllerHidden: 64,

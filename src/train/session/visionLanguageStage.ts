@@ -2,25 +2,64 @@ import type { TrainingVolume } from '../../data/trainingVolume.ts';
 import type { TextCheckpoint } from '../checkpoint.ts';
 import type { TrainConfig } from '../config.ts';
 import type { FromWorker } from '../protocol.ts';
+import { PretrainPlan, type RetrievalFigure } from '../vlm/pretrainLength.ts';
 import { createTextGuidance, createVlmPretrainer, textCheckpoint, type FixedTextVectors, type WorkspaceTexts } from '../vlm/textStage.ts';
-import type { VlmPretrainer } from '../vlm/VlmPretrainer.ts';
+import type { RetrievalReport, VlmPretrainer } from '../vlm/VlmPretrainer.ts';
 import { planarPatch, type SegmentationRun } from './trainerOps.ts';
 
 /** Pre-training steps between held-out retrieval measurements (the alignment figure), in the app. */
 const RETRIEVAL_EVERY_STEPS = 25;
 
+/** What stage 1's loop needs of a pre-trainer (tests drive it with a stand-in). */
+export type StepPretrainer = Pick<VlmPretrainer, 'step' | 'trainStep' | 'retrieval'>;
+
 /**
  * One step of stage 1 with its events: the step's losses, and every `retrievalEvery` steps (and at the last) the
- * held-out retrieval. Shared by the session (a step between messages) and the CLI (all steps up front).
+ * held-out retrieval, which it returns (null when none was measured).
  */
 export async function pretrainStep(
-  pre: VlmPretrainer,
+  pre: StepPretrainer,
   total: number,
   a: { startedAt: number; retrievalEvery: number; emit: (m: FromWorker) => void },
-): Promise<void> {
+): Promise<RetrievalReport | null> {
   const report = await pre.trainStep();
   a.emit({ type: 'vlmStep', report, totalSteps: total, elapsedMs: performance.now() - a.startedAt });
-  if (report.step % a.retrievalEvery === 0 || report.step === total) a.emit({ type: 'vlmRetrieval', report: await pre.retrieval() });
+  if (report.step % a.retrievalEvery !== 0 && report.step !== total) return null;
+  const retrieval = await pre.retrieval();
+  a.emit({ type: 'vlmRetrieval', report: retrieval });
+  return retrieval;
+}
+
+/**
+ * Stage 1's loop, shared by the session (a step between messages) and the CLI (all steps up front): `vlm.steps`
+ * steps, or more while held-out retrieval has not left chance when `vlm.maxStepsUntilRetrieval` is on
+ * (pretrainLength.ts). Each step's event carries the total planned so far, so a progress bar grows with the plan.
+ */
+export class PretrainRun {
+  readonly plan: PretrainPlan;
+  private latest: RetrievalFigure | null = null;
+
+  constructor(
+    private readonly pre: StepPretrainer,
+    vlm: { steps: number; maxStepsUntilRetrieval?: number },
+    private readonly a: { retrievalEvery: number; emit: (m: FromWorker) => void },
+  ) {
+    this.plan = new PretrainPlan(vlm.steps, vlm.maxStepsUntilRetrieval, a.retrievalEvery);
+  }
+
+  /** Held-out retrieval now, emitted: the figure before the first step (or where a resumed stage 1 stands). */
+  async measure(): Promise<void> {
+    const report = await this.pre.retrieval();
+    this.latest = report;
+    this.a.emit({ type: 'vlmRetrieval', report });
+  }
+
+  /** One step when one is due; false once stage 1 is over (`plan.stopped` says why). */
+  async advance(startedAt: number): Promise<boolean> {
+    if (!this.plan.due(this.pre.step, this.latest)) return false;
+    this.latest = (await pretrainStep(this.pre, this.plan.total, { startedAt, retrievalEvery: this.a.retrievalEvery, emit: this.a.emit })) ?? this.latest;
+    return true;
+  }
 }
 
 /** Class prompts changed while training: re-encode them with the same text encoder. */
@@ -41,7 +80,8 @@ export class VisionLanguageStage {
     private readonly pretrainer: VlmPretrainer,
     private texts: WorkspaceTexts,
     private readonly emit: (m: FromWorker) => void,
-    private readonly retrievalEvery: number,
+    /** Stage 1's steps and length. */
+    readonly run: PretrainRun,
   ) {}
 
   /** What stage 1 aligns on: the objective, the texts and the image–text pairs (some held out for retrieval). */
@@ -75,7 +115,8 @@ export class VisionLanguageStage {
         message: 'The text encoder changed since the model was saved: the vision–language model is pre-trained again; segmentation resumes where it was.',
       });
     const pre = createVlmPretrainer(a.volumes, a.trainer.pools, a.texts, planarPatch(a.trainer), a.config, kept, a.textVectors);
-    const stage = new VisionLanguageStage(pre, a.texts, a.emit, a.retrievalEvery ?? RETRIEVAL_EVERY_STEPS);
+    const run = new PretrainRun(pre, a.config.vlm, { retrievalEvery: a.retrievalEvery ?? RETRIEVAL_EVERY_STEPS, emit: a.emit });
+    const stage = new VisionLanguageStage(pre, a.texts, a.emit, run);
     if (kept?.decoder) {
       a.trainer.attachTextGuidance(await createTextGuidance(pre, a.texts, a.config, kept.decoder));
       a.emit({ type: 'phase', phase: 'training' });
@@ -83,23 +124,18 @@ export class VisionLanguageStage {
     } else {
       stage.phase = 'pretraining';
       a.emit({ type: 'phase', phase: 'pretraining' });
-      a.emit({ type: 'vlmRetrieval', report: await pre.retrieval() });
+      await run.measure();
     }
     return stage;
   }
 
   /**
-   * One step of stage 1; at the end of its budget (or when skipped), stage 2's text mask joins the trainer and
+   * One step of stage 1; at the end of its length (or when skipped), stage 2's text mask joins the trainer and
    * this returns true: the segmentation phase starts now.
    */
   async step(trainer: SegmentationRun, skip: boolean, startedAt: number): Promise<boolean> {
-    const pre = this.pretrainer;
-    const total = trainer.cfg.vlm.steps;
-    if (!skip && pre.step < total) {
-      await pretrainStep(pre, total, { startedAt, retrievalEvery: this.retrievalEvery, emit: this.emit });
-      return false;
-    }
-    trainer.attachTextGuidance(await createTextGuidance(pre, this.texts, trainer.cfg));
+    if (!skip && (await this.run.advance(startedAt))) return false;
+    trainer.attachTextGuidance(await createTextGuidance(this.pretrainer, this.texts, trainer.cfg));
     this.phase = 'training';
     this.emit({ type: 'phase', phase: 'training' });
     this.emitEncoder(trainer.step);
