@@ -1,4 +1,4 @@
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decode as decodePng } from 'fast-png';
@@ -9,6 +9,7 @@ import { COMMAND_USAGE, parseCli, UsageError } from './args.ts';
 import { runEval } from './evaluate.ts';
 import { main } from './main.ts';
 import { runPredict } from './predict.ts';
+import { smallHippocampusFolder } from './testing/hippocampusFolder.ts';
 import { runTrain } from './train.ts';
 
 const HIPPO = join(process.cwd(), '..', 'shared', 'datasets', 'hippocampus');
@@ -200,17 +201,9 @@ describe.skipIf(!existsSync(MONUSEG))('train → predict → eval on MoNuSeg PNG
 
 describe.skipIf(!existsSync(HIPPO))('train → predict → eval on a small Decathlon folder (needs ../shared/datasets/hippocampus)', () => {
   it("writes a run, predicts label files with the images' geometry, and evaluates them", async () => {
-    const root = mkdtempSync(join(tmpdir(), 'pseudolab-cli-'));
-    const data = join(root, 'Task04');
-    mkdirSync(join(data, 'imagesTr'), { recursive: true });
-    mkdirSync(join(data, 'labelsTr'), { recursive: true });
-    const meta = JSON.parse(readFileSync(join(HIPPO, 'dataset.json'), 'utf8'));
-    meta.training = meta.training.slice(0, 6);
-    writeFileSync(join(data, 'dataset.json'), JSON.stringify(meta));
-    for (const c of meta.training as { image: string; label: string }[]) {
-      copyFileSync(join(HIPPO, c.image), join(data, c.image));
-      copyFileSync(join(HIPPO, c.label), join(data, c.label));
-    }
+    const data = smallHippocampusFolder(6);
+    const root = join(data, '..');
+    const meta = JSON.parse(readFileSync(join(data, 'dataset.json'), 'utf8'));
     const lines: string[] = [];
     const run = join(root, 'run');
     await runTrain(

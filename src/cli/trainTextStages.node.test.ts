@@ -1,27 +1,13 @@
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { decodeCheckpoint } from '../train/checkpoint.ts';
 import type { TrainArgs } from './args.ts';
+import { HIPPOCAMPUS, smallHippocampusFolder } from './testing/hippocampusFolder.ts';
 import { runTrain } from './train.ts';
 
-const HIPPO = join(process.cwd(), '..', 'shared', 'datasets', 'hippocampus');
-
-/** A Decathlon folder of the first four hippocampus cases: enough for a split with labeled and held-out cases. */
-function smallFolder(): string {
-  const data = join(mkdtempSync(join(tmpdir(), 'pseudolab-cli-text-')), 'Task04');
-  mkdirSync(join(data, 'imagesTr'), { recursive: true });
-  mkdirSync(join(data, 'labelsTr'), { recursive: true });
-  const meta = JSON.parse(readFileSync(join(HIPPO, 'dataset.json'), 'utf8'));
-  meta.training = meta.training.slice(0, 4);
-  writeFileSync(join(data, 'dataset.json'), JSON.stringify(meta));
-  for (const c of meta.training as { image: string; label: string }[]) {
-    copyFileSync(join(HIPPO, c.image), join(data, c.image));
-    copyFileSync(join(HIPPO, c.label), join(data, c.label));
-  }
-  return data;
-}
+const HIPPO = HIPPOCAMPUS;
+const smallFolder = (): string => smallHippocampusFolder(4, 'pseudolab-cli-text-');
 
 function args(data: string, out: string, over: Partial<TrainArgs>): TrainArgs {
   return {
