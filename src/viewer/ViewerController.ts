@@ -9,7 +9,7 @@ import { cameraOnSlice, cameraThrough, poseOf, sliceToSnapTo, type CameraMove } 
 import { viewPlanes, type ViewFrame } from './gridViews.ts';
 import { sampleAt } from './hover.ts';
 import { drawActiveViewFirst } from './activeViewFirst.ts';
-import { applyClassColours, applyLabelmapStyle, attachLabelmap } from './labelmapDisplay.ts';
+import { applyClassColours, applyLabelmapStyle, attachLabelmap, restyleViewNow } from './labelmapDisplay.ts';
 import { ModelOverlays, type ModelLayerSources, type ModelLayerView } from './ModelOverlays.ts';
 import { registerVolume, unregisterVolume, type RegisteredVolume } from './registerVolume.ts';
 import { sliceInfoOf } from './sliceInfo.ts';
@@ -310,8 +310,10 @@ export class ViewerController {
     this.appliedTools = this.tools;
     if (changed.bindings) applyToolSettings(this.shown.mode === '3d' ? this.ortho : this.single, this.tools, this.shown.mode === '3d');
     if (!changed.style) return;
-    drawActiveViewFirst(this.engine, viewsFor(this.shown.mode), this.lastActiveView());
+    const active = this.lastActiveView();
+    drawActiveViewFirst(this.engine, viewsFor(this.shown.mode), active);
     applyLabelmapStyle(this.shown.reg.segmentationId, viewsFor(this.shown.mode), this.tools);
+    restyleViewNow(active);
   }
 
   private applyClasses(): void {
