@@ -86,11 +86,19 @@ test('crosshairs link the views; window/level, threshold brush, fill and eraser 
   await page.mouse.up();
   expect((await shotOf()).equals(zoomed)).toBe(false);
 
-  // Display settings apply without errors and survive as settings.
+  // Display settings redraw the views: the one last worked in at once, the others a frame later (activeViewFirst).
+  const views = ['viewport-axial', 'viewport-coronal'] as const;
+  const shots = () => Promise.all(views.map((v) => page.getByTestId(v).screenshot()));
+  const allDiffer = async (from: Buffer[]) => (await shots()).every((s, i) => !s.equals(from[i]!));
+  const outlined = await shots();
   await page.getByTestId('label-outline').uncheck();
+  await expect.poll(() => allDiffer(outlined)).toBe(true);
   await page.getByTestId('label-opacity').fill('0.8');
+  const visible = await shots();
   await page.getByTestId('label-visible').uncheck();
+  await expect.poll(() => allDiffer(visible)).toBe(true);
   await page.getByTestId('label-visible').check();
+  await expect.poll(async () => (await shots()).every((s, i) => s.equals(visible[i]!))).toBe(true);
   await expect(page.getByTestId('app-error')).toHaveCount(0);
 });
 
