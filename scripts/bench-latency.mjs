@@ -19,7 +19,7 @@
  * steps are short, so the worker sends results several times a second).
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { chromium } from '@playwright/test';
@@ -56,6 +56,10 @@ const { values } = parseArgs({
     // The panel switch the click samples toggle (a data-testid): label-outline changes how every view draws the
     // labels; label-visible shows or hides them.
     'click-target': { type: 'string', default: 'label-outline' },
+    // Appends each round's samples to this file as JSON lines, tagged with --tag (e.g. the build): a p95 of one run's
+    // 30 samples is about its second-largest sample, so comparisons pool several runs (scripts/latency-pool.mjs).
+    raw: { type: 'string' },
+    tag: { type: 'string', default: '' },
   },
 });
 const PORT = Number(values.port);
@@ -334,6 +338,13 @@ async function round(page, label, rows, row) {
   rows.push({ label, kind: 'click', ...summary(click.ms), timeouts: click.timeouts, draws: click.draws });
   rows.push({ label, kind: 'click, all views drawn', ...summary(click.all), timeouts: click.timeouts, draws: click.draws });
   rows.push({ label, kind: 'brush move', ...summary(brush.ms), timeouts: brush.timeouts, draws: brush.draws });
+  if (values.raw) {
+    const state = label.split(' ')[0];
+    const samples = { 'slice change': slice.ms, click: click.ms, 'click, all views drawn': click.all, 'brush move': brush.ms };
+    for (const [kind, ms] of Object.entries(samples)) {
+      appendFileSync(values.raw, `${JSON.stringify({ tag: values.tag, data: values.data, state, kind, ms })}\n`);
+    }
+  }
   const views = await page.evaluate((t) => {
     const by = {};
     for (const r of window.__rendered) if (r.t >= t) by[r.view] = (by[r.view] ?? 0) + 1;
