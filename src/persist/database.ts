@@ -47,6 +47,16 @@ export interface RunLayerRecord {
   sliceStep: Int32Array | null;
   /** Deflated consecutive pieces of the label buffer; inflated and concatenated they are dims[0]·dims[1]·dims[2] bytes. */
   pieces: Uint8Array[];
+  /*
+   * Optional value fields: IndexedDB stores whatever a record holds, and records written without them read back as
+   * before, so they need no schema version (openDatabase's upgrade only creates stores).
+   */
+  /** The file an imported layer came from (app/training/importedLayers.ts); absent for a run's own layers. */
+  imported?: string;
+  /** The k-slices of an imported layer the user rejected. */
+  rejected?: number[];
+  /** When this record was written (ms since epoch): restore keeps the newer of an imported layer and a run's. */
+  savedAt?: number;
 }
 
 interface PseudolabDB extends DBSchema {
@@ -361,6 +371,11 @@ export async function deleteRun(db: Database, key: string): Promise<void> {
 
 export async function writeRunLayer(db: Database, layer: RunLayerRecord): Promise<void> {
   await db.put('runLayers', layer, [layer.run, layer.volumeId, layer.kind]);
+}
+
+/** One stored layer, gone (a volume's imported layer that no longer shows). */
+export async function deleteRunLayer(db: Database, run: string, volumeId: string, kind: RunLayerRecord['kind']): Promise<void> {
+  await db.delete('runLayers', [run, volumeId, kind]);
 }
 
 /** The stored layers of one run, every volume and kind. */

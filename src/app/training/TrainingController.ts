@@ -96,6 +96,8 @@ export class TrainingController {
    */
   async useDatabase(db: Database): Promise<void> {
     this.runs.db = db;
+    // Imported layers shown in this tab are stored from now on too.
+    void this.runs.imported.sync();
     const held = this.runs.held;
     if (held) await this.keepCheckpoint(held.step, held.bytes);
     else if (!this.running) await this.loadCheckpointInfo();
@@ -311,6 +313,7 @@ export class TrainingController {
   dispose(): void {
     this.unsubscribe();
     this.stopWatchingInput();
+    this.runs.dispose();
     this.endRun();
   }
 

@@ -63,7 +63,8 @@ export class RunLayerStore {
     try {
       for (const [volumeId, layer] of Object.entries(t.predictions)) {
         const id = `${key}|${volumeId}`;
-        if (this.stored.get(id) === layer.version) continue;
+        // An imported layer is no answer of this run: it is stored on its own, as it changes (importedLayers.ts).
+        if (layer.imported || this.stored.get(id) === layer.version) continue;
         const dims = this.store.getState().volumes[volumeId]?.labels.dims;
         if (!dims) continue;
         this.stored.set(id, layer.version);

@@ -4,6 +4,7 @@ import type { AppStore } from '../../store/appStore.ts';
 import { peekCheckpoint } from '../../train/checkpoint.ts';
 import { PRESETS, type ModelKind, type PresetName } from '../../train/config.ts';
 import type { ModelSize, ModelSizeChoice } from '../../train/modelSize.ts';
+import { ImportedLayers, type StoredImports } from './importedLayers.ts';
 import { preferredRun } from './methodComparison.ts';
 import { RunLayerStore, type RunLayers } from './runLayerStore.ts';
 
@@ -25,12 +26,22 @@ export class SavedRuns {
   /** Why the last checkpoint did not reach storage (told once until it changes); null when it did. */
   private checkpointProblem: string | null = null;
   private readonly layers: RunLayerStore;
+  /** Imported predictions' layers, stored as they change rather than at checkpoints. */
+  readonly imported: ImportedLayers;
+  private readonly stopWatchingImports: () => void;
 
   constructor(
     private readonly store: AppStore,
     public db: Database | null,
   ) {
     this.layers = new RunLayerStore(store);
+    this.imported = new ImportedLayers(store, () => this.db);
+    this.stopWatchingImports = this.imported.watch();
+  }
+
+  /** Stops storing imported layers (the controller is replaced). */
+  dispose(): void {
+    this.stopWatchingImports();
   }
 
   /** The newest checkpoint this tab holds in memory, stored or not. */
@@ -58,12 +69,16 @@ export class SavedRuns {
           : null,
       });
       // A method the user chose while the runs were read is theirs: the stored run does not override it.
-      if (!c || running() || s.training.preset !== presetBefore) return;
+      if (!c || running() || s.training.preset !== presetBefore) {
+        if (!running()) this.showImported(await this.imported.read({}, null), running);
+        return;
+      }
       // The saved model's method, network and size become the panel's choice, so Start resumes it.
       if ((PRESETS as readonly string[]).includes(c.preset)) s.setPreset(c.preset as PresetName);
       s.setNetwork(c.network);
       s.setModelSize(c.size);
       const layers = await this.layersOf(c.key);
+      const imported = await this.imported.read(layers.predictions, c.savedAt);
       if (running()) return;
       s.setTrainingPatch({
         restored: true,
@@ -75,9 +90,23 @@ export class SavedRuns {
         trainedClasses: c.classes,
         ...layers,
       });
+      this.showImported(imported, running);
     } catch {
       // A damaged checkpoint store only means training starts afresh.
     }
+  }
+
+  /**
+   * Imported layers as the last session left them, beside the restored run's (importedLayers.ts decides which win
+   * where both exist); a layer shown meanwhile (an import during load) is kept. Then storage follows the screen.
+   */
+  private showImported(read: StoredImports, running: () => boolean): void {
+    if (running()) return;
+    const shown = this.store.getState().training.predictions;
+    const predictions = { ...shown };
+    for (const [id, layer] of Object.entries(read.layers)) if (!shown[id]?.imported) predictions[id] = layer;
+    this.store.getState().setTrainingPatch({ predictions });
+    void this.imported.adopt(read);
   }
 
   /** Re-reads the stored runs' summaries after a change, for the panel's Start label and the method-change dialog. */
