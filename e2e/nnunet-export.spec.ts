@@ -3,7 +3,7 @@ import { gunzipSync, gzipSync, strFromU8, unzipSync } from 'fflate';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { activeSummary, ARTIFACTS, DATASETS, paintStroke, REPO, shot, waitForViewer } from './helpers.ts';
+import { activeSummary, ARTIFACTS, DATASETS, paintStroke, REPO, shot, waitForSaved, waitForViewer } from './helpers.ts';
 
 const PYTHON = '/usr/bin/python3';
 
@@ -11,10 +11,11 @@ const PYTHON = '/usr/bin/python3';
  * Labels out to nnU-Net and predictions back: paint a few slices of the demo, download the workspace as an nnU-Net
  * dataset and check its listing, dataset.json and ignore label; then import a prediction for a volume (as
  * nnU-Net's output folder holds it, with its dataset.json), review it and accept one slice, which becomes labels
- * marked imported. A file that fits no open volume is refused with a sentence.
+ * marked imported. A file that fits no open volume is refused with a sentence. Reject another slice and reload: the
+ * imported layer comes back as it was left, that slice still rejected.
  */
 test('nnU-Net dataset export, then predictions imported and reviewed', async ({ page }) => {
-  test.setTimeout(4 * 60_000);
+  test.setTimeout(6 * 60_000);
   await page.goto('/');
   await waitForViewer(page);
 
@@ -112,4 +113,54 @@ test('nnU-Net dataset export, then predictions imported and reviewed', async ({ 
     await expect(page.getByTestId('app-error').filter({ hasText: 'hippocampus_001.nii.gz' })).toContainText('no open volume has its grid');
     await shot(page, 'nnunet-prediction-refused');
   }
+
+  // Reject another unlabeled slice, wait until storage holds the layer with that rejection, and reload.
+  await page.keyboard.press('ArrowUp');
+  const rejectedK = Number(await page.getByTestId('slice-scroller-axial').getAttribute('data-current'));
+  expect([...painted.labeledK, k]).not.toContain(rejectedK);
+  await page.getByTestId('reject-slice').click();
+  await expect(page.getByText('No pseudo-label for this slice yet.')).toBeVisible();
+  const volumeId = painted.id;
+  const storedRejections = (): Promise<number[] | null> =>
+    page.evaluate(
+      (id) =>
+        new Promise<number[] | null>((resolve) => {
+          const open = indexedDB.open('pseudolab');
+          open.onsuccess = () => {
+            const get = open.result.transaction('runLayers').objectStore('runLayers').get(['imported', id, 'pseudo']);
+            get.onsuccess = () => {
+              open.result.close();
+              resolve((get.result as { rejected?: number[] } | undefined)?.rejected ?? null);
+            };
+          };
+        }),
+      volumeId,
+    );
+  await expect.poll(storedRejections, { timeout: 20_000 }).toEqual([rejectedK]);
+  await waitForSaved(page);
+  await page.reload();
+  await waitForViewer(page);
+  const layerOf = (): Promise<{ imported: string | null; rejected: number[]; class1: number } | null> =>
+    page.evaluate((id) => {
+      const l = window.__pseudolab!.store.getState().training.predictions[id];
+      return l ? { imported: l.imported ?? null, rejected: l.rejected, class1: l.labels.filter((v) => v === 1).length } : null;
+    }, volumeId);
+  // Every slice's square but the rejected one's: 900 voxels each.
+  await expect.poll(layerOf, { timeout: 30_000 }).toEqual({ imported: `${caseName}.nii.gz`, rejected: [rejectedK], class1: 900 * (nk - 1) });
+  // On screen: an unreviewed slice shows the imported layer again, the rejected one shows none.
+  const goTo = async (target: number): Promise<void> => {
+    for (let n = 0; n < 2 * nk; n++) {
+      const at = Number(await page.getByTestId('slice-scroller-axial').getAttribute('data-current'));
+      if (at === target) return;
+      await page.keyboard.press(at < target ? 'ArrowUp' : 'ArrowDown');
+    }
+  };
+  if (!(await review.isVisible())) await page.getByRole('button', { name: 'Review' }).click();
+  const unreviewed = [...Array(nk).keys()].find((x) => Math.abs(x - rejectedK) <= 4 && ![...painted.labeledK, k, rejectedK].includes(x))!;
+  await goTo(unreviewed);
+  await expect(page.getByText(`Prediction imported from ${caseName}.nii.gz.`)).toBeVisible();
+  await shot(page, 'nnunet-imported-after-reload');
+  await goTo(rejectedK);
+  await expect(page.getByText('No pseudo-label for this slice yet.')).toBeVisible();
+  await shot(page, 'nnunet-rejected-after-reload');
 });
