@@ -125,6 +125,38 @@ describe('imported prediction layers in storage', () => {
     expect(await storedImports()).toEqual([]);
     reloaded.dispose();
   });
+  it('the top bar says saving while a layer is written and saved after; a failed write is told and retried', async () => {
+    const { store, id, dims } = demoStore();
+    store.getState().setSaveState({ kind: 'saved', at: 1000 });
+    const closed = await openDatabase();
+    closed.close();
+    const runs = new SavedRuns(store, closed);
+    const states: string[] = [];
+    const stop = store.subscribe((s, prev) => {
+      if (s.save !== prev.save) states.push(s.save.kind);
+    });
+    showImportedPrediction(store, { volumeId: id, labels: prediction(dims), fileName: 'a.nii.gz' });
+    await runs.imported.sync();
+    expect(states).toEqual(['saving', 'error']);
+    const told = store.getState().messages.filter((m) => m.subject === 'Import predictions');
+    expect(told.map((m) => m.severity)).toEqual(['warning']);
+    expect(await storedImports()).toEqual([]);
+
+    // Storage works again: the next sync writes the same layer (its version was never stored) and says saved.
+    store.getState().setSaveState({ kind: 'saved', at: 2000 });
+    runs.db = db;
+    states.length = 0;
+    await runs.imported.sync();
+    expect(states).toEqual(['saving', 'saved']);
+    expect((await storedImports()).map((r) => r.imported)).toEqual(['a.nii.gz']);
+    // Nothing imported changed: the save state is left alone.
+    states.length = 0;
+    await runs.imported.sync();
+    expect(states).toEqual([]);
+    stop();
+    runs.dispose();
+  });
+
   it("are no run's layers: a checkpoint stores none of them under its run", async () => {
     const { store, id, dims } = demoStore();
     showImportedPrediction(store, { volumeId: id, labels: prediction(dims), fileName: 'a.nii.gz' });

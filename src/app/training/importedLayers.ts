@@ -62,6 +62,8 @@ export class ImportedLayers {
   private readonly held = new Set<string>();
   /** Writes in order, one at a time: a later version never lands before an earlier one. */
   private queue: Promise<void> = Promise.resolve();
+  /** Why the last write failed (told once until it changes); null when it succeeded. */
+  private problem: string | null = null;
 
   constructor(
     private readonly store: AppStore,
@@ -77,13 +79,52 @@ export class ImportedLayers {
 
   /** Brings storage up to the layers on screen; resolves once it is (tests and the journey wait on it). */
   sync(): Promise<void> {
-    this.queue = this.queue.then(() => this.syncNow()).catch(() => undefined);
+    this.queue = this.queue.then(() => this.syncNow());
     return this.queue;
   }
 
+  /**
+   * The top bar says "saved" only for what storage holds: while a layer is written it says saving, and a write that
+   * fails is told (once per reason) and retried at the layer's next change. The autosaver owns the save state; it
+   * is touched only while it says saved, and given back only if nothing changed it meanwhile.
+   */
   private async syncNow(): Promise<void> {
     const db = this.db();
-    if (!db) return;
+    const st = this.store.getState();
+    // Most calls come from the model's own predictions arriving: nothing imported changed, and nothing is said.
+    if (!db || !this.pending(st)) return;
+    const before = st.save;
+    const saving = { kind: 'saving' as const };
+    if (before.kind === 'saved') st.setSaveState(saving);
+    try {
+      await this.write(db);
+      this.problem = null;
+      if (this.store.getState().save === saving) st.setSaveState({ kind: 'saved', at: Date.now() });
+    } catch (e) {
+      const message = (e as Error).message;
+      const text = `The imported prediction layer could not be stored (${message}): it is kept in this tab only until storing it succeeds; accepted slices are labels and are saved.`;
+      if (this.store.getState().save === saving)
+        st.setSaveState({
+          kind: 'error',
+          at: Date.now(),
+          message: text,
+          lastSavedAt: before.kind === 'saved' ? before.at : null,
+          reason: 'imported layer not stored',
+        });
+      if (message !== this.problem) st.pushMessage({ severity: 'warning', subject: 'Import predictions', text });
+      this.problem = message;
+    }
+  }
+
+  /** Whether storage lags the screen: an imported layer changed, or a stored one no longer shows. */
+  private pending(s: AppState): boolean {
+    for (const [volumeId, layer] of Object.entries(s.training.predictions))
+      if (layer.imported && s.volumes[volumeId] && this.stored.get(volumeId) !== layer.version) return true;
+    for (const volumeId of this.held) if (!s.training.predictions[volumeId]?.imported || !s.volumes[volumeId]) return true;
+    return false;
+  }
+
+  private async write(db: Database): Promise<void> {
     const s = this.store.getState();
     for (const [volumeId, layer] of Object.entries(s.training.predictions)) {
       const dims = s.volumes[volumeId]?.labels.dims;
