@@ -1,10 +1,10 @@
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseCli, type EvalArgs, type PredictArgs, type TrainArgs } from './args.ts';
 import { runEval } from './evaluate.ts';
 import { runPredict } from './predict.ts';
+import { smallHippocampusFolder } from './testing/hippocampusFolder.ts';
 import { runTrain } from './train.ts';
 
 const HIPPO = join(process.cwd(), '..', 'shared', 'datasets', 'hippocampus');
@@ -17,18 +17,8 @@ const HIPPO = join(process.cwd(), '..', 'shared', 'datasets', 'hippocampus');
  */
 describe.skipIf(!existsSync(HIPPO))('train, predict and eval agree (needs ../shared/datasets/hippocampus)', () => {
   function smallTask(cases: number): { root: string; data: string } {
-    const root = mkdtempSync(join(tmpdir(), 'pseudolab-agree-'));
-    const data = join(root, 'Task04');
-    mkdirSync(join(data, 'imagesTr'), { recursive: true });
-    mkdirSync(join(data, 'labelsTr'), { recursive: true });
-    const meta = JSON.parse(readFileSync(join(HIPPO, 'dataset.json'), 'utf8'));
-    meta.training = meta.training.slice(0, cases);
-    writeFileSync(join(data, 'dataset.json'), JSON.stringify(meta));
-    for (const c of meta.training as { image: string; label: string }[]) {
-      copyFileSync(join(HIPPO, c.image), join(data, c.image));
-      copyFileSync(join(HIPPO, c.label), join(data, c.label));
-    }
-    return { root, data };
+    const data = smallHippocampusFolder(cases, 'pseudolab-agree-');
+    return { root: dirname(data), data };
   }
 
   /** Copies the validation cases' images and labels into folders of their own, as a user's held-out set. */
