@@ -13,7 +13,7 @@ beforeAll(async () => {
   await tf.setBackend('cpu');
 });
 
-function pretrainer(objective: VlmObjective, seed = 1): VlmPretrainer {
+function pretrainer(objective: VlmObjective, seed = 1, maxTokens = 16): VlmPretrainer {
   const volumes = workspace(seed);
   const pools = buildPools(volumes, { validationFraction: 0, minLabeledForValidation: Infinity }, new Random(seed));
   const pool = buildPairPool(
@@ -28,7 +28,7 @@ function pretrainer(objective: VlmObjective, seed = 1): VlmPretrainer {
     vit: { dim: 32, depth: 1, heads: 2, patchSize: 8 },
     text: { dim: 32, depth: 1, heads: 2, maxLength: 16 },
   });
-  return new VlmPretrainer(volumes, pool, tokenizer, model, { ...DEFAULT_VLM_PRETRAIN, objective, batch: 4, lr: 3e-3, warmupSteps: 5, maxTokens: 16 }, seed);
+  return new VlmPretrainer(volumes, pool, tokenizer, model, { ...DEFAULT_VLM_PRETRAIN, objective, batch: 4, lr: 3e-3, warmupSteps: 5, maxTokens }, seed);
 }
 
 describe('vision–language pre-training on a small workspace', () => {
@@ -56,6 +56,19 @@ describe('vision–language pre-training on a small workspace', () => {
       p.dispose();
     }, 120_000);
   }
+
+  it('encodes texts to the token budget the model was built with, whatever the run asks for', async () => {
+    // A model built with 16 positions, resumed by a run whose vlm.maxTokens is 64 (a changed default, or a user's
+    // --set): the texts must be cut to the 16 the model has, not refused, and embed exactly as under 16.
+    // Same seed, same model: both start from the same weights (the init is seeded), so only the budget differs.
+    const [narrow, wide] = [pretrainer('dusss', 3, 16), pretrainer('dusss', 3, 64)];
+    const long = `${CLASS_TEXTS[0]} ${DESCRIPTIONS[0]} ${DESCRIPTIONS[1]} ${DESCRIPTIONS[0]} ${DESCRIPTIONS[1]}`;
+    const a = await narrow.embedTexts([long, CLASS_TEXTS[1]!]);
+    const b = await wide.embedTexts([long, CLASS_TEXTS[1]!]);
+    expect(Array.from(b)).toEqual(Array.from(a));
+    narrow.dispose();
+    wide.dispose();
+  });
 
   it('refuses a workspace with a single text', () => {
     const volumes = workspace(2);

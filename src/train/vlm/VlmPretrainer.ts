@@ -123,7 +123,9 @@ export class VlmPretrainer {
       });
       return { vectors: tf.tensor2d(data, [texts.length, dim]) };
     }
-    const enc = this.tokenizer!.encodeBatch(texts, this.cfg.maxTokens);
+    // The model's own budget, not the run's config: a checkpoint keeps the positional table it was built with, and a
+    // run resumed under another `vlm.maxTokens` (or a changed default) must still fit its texts into that table.
+    const enc = this.tokenizer!.encodeBatch(texts, this.model.text.maxLength);
     return { ids: tf.tensor2d(enc.ids, [enc.batchSize, enc.maxLength], 'int32'), mask: tf.tensor2d(enc.mask, [enc.batchSize, enc.maxLength]) };
   }
 
