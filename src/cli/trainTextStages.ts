@@ -105,7 +105,7 @@ function eventLog(log: Log, started: number): (m: FromWorker) => void {
         .map(([k, v]) => `${k} ${v.toFixed(4)}`)
         .join(' ');
       log(
-        `vlm step ${r.step}/${totalSteps}  loss ${r.losses.total.toFixed(4)} (${terms})  τ ${r.tau.toFixed(3)}  ${((performance.now() - started) / 1000).toFixed(0)} s`,
+        `vlm step ${r.step}/${totalSteps}  loss ${r.losses.total.toFixed(4)} (${terms})  τ ${r.tau.toFixed(3)}  D̂ ${r.uncertaintyWeight.toPrecision(2)}  ${((performance.now() - started) / 1000).toFixed(0)} s`,
       );
     }
     if (m.type === 'vlmRetrieval')

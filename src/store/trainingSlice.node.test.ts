@@ -70,7 +70,7 @@ describe('pre-training figures', () => {
   it('are kept when pre-training had run', () => {
     const store = createAppStore();
     store.getState().applyTrainingEvent(retrieval);
-    const report = { step: 1, lr: 1e-3, pairs: 2, tau: 0.07, ms: 10, losses: { total: 2, terms: { cmc: 1, imc: 1 } } };
+    const report = { step: 1, lr: 1e-3, pairs: 2, tau: 0.07, uncertaintyWeight: 0.5, ms: 10, losses: { total: 2, terms: { cmc: 1, imc: 1 } } };
     store.getState().applyTrainingEvent({ type: 'vlmStep', report, totalSteps: 100, elapsedMs: 10 });
     store.getState().applyTrainingEvent({ type: 'error', message: 'the engine failed' });
     expect(store.getState().training.vlm?.losses).toHaveLength(1);

@@ -15,7 +15,7 @@ class ScriptedPretrainer implements StepPretrainer {
   async trainStep(): Promise<VlmStepReport> {
     this.step++;
     this.trained++;
-    return { step: this.step, lr: 1e-3, pairs: 8, losses: { total: 1, terms: { cmc: 0.5, imc: 0.5 } }, tau: 0.07, ms: 0 };
+    return { step: this.step, lr: 1e-3, pairs: 8, losses: { total: 1, terms: { cmc: 0.5, imc: 0.5 } }, tau: 0.07, uncertaintyWeight: 0.5, ms: 0 };
   }
 
   async retrieval(): Promise<RetrievalReport> {

@@ -44,6 +44,9 @@ describe('vision–language pre-training on a small workspace', () => {
         const r = await p.trainStep();
         losses.push(r.losses.total);
         expect(Object.keys(r.losses.terms)).toEqual(objective === 'glsc' ? ['ls', 'gs'] : ['cmc', 'imc']);
+        // The global term's mean weight (D̂_u or D_SSS) is a share of (1 − sim): within (0, 1] while it learns.
+        expect(r.uncertaintyWeight).toBeGreaterThan(0);
+        expect(r.uncertaintyWeight).toBeLessThanOrEqual(1);
         if (s === 5) tensors = tf.memory().numTensors;
         if (s > 5) expect(tf.memory().numTensors).toBe(tensors);
       }

@@ -35,6 +35,11 @@ export interface VlmStepReport {
   /** The objective's terms: GLsc {ls, gs} or DuSSS {cmc, imc}, and their weighted sum. */
   losses: { total: number; terms: Record<string, number> };
   tau: number;
+  /**
+   * Mean uncertainty weight of the global image–text term over the batch's pairs (GLsc's D̂_u, PromptSSL eq 5;
+   * DuSSS's D_SSS, eq 4). Near 0 every ŝim is lifted to 1 and that term learns nothing; see glscLoss.ts.
+   */
+  uncertaintyWeight: number;
   ms: number;
 }
 
@@ -143,6 +148,7 @@ export class VlmPretrainer {
     const lr = learningRate(this.step, { lr: cfg.lr, warmupSteps: cfg.warmupSteps, kind: 'constant', totalSteps: 0, minFactor: 1 });
 
     const terms: tf.Scalar[] = [];
+    const weights: tf.Scalar[] = []; // the objective's mean uncertainty weight, one scalar (VlmStepReport)
     const termNames = cfg.objective === 'glsc' ? ['ls', 'gs'] : ['cmc', 'imc'];
     const variables = [...this.params.image.variables(), ...this.params.text.variables(), ...this.params.shared.variables()];
     const { value, grads } = tf.tidy(() => {
@@ -170,6 +176,7 @@ export class VlmPretrainer {
             local: { weightNormalization: cfg.localWeightNormalization },
           });
           terms.push(tf.keep(l.ls), tf.keep(l.gs));
+          weights.push(tf.keep(l.weight));
           return l.total;
         }
         // DuSSS: L_VLM = L_cmc (eq 5–8) + L_imc (eq 9) between each pair and its augmented copies.
@@ -191,17 +198,19 @@ export class VlmPretrainer {
           weights: cfg.dusssWeights,
         });
         terms.push(tf.keep(l.cmc), tf.keep(l.imc));
+        weights.push(tf.keep(l.weight));
         return l.total;
       }, variables);
     });
 
     // 2. Adam on each part (same rate; the parts stay separate so stage 2 can freeze or fine-tune each).
     [this.params.image, this.params.text, this.params.shared].forEach((p, n) => this.optimisers[n]!.apply(namedGrads(p, grads), lr));
-    const stacked = tf.tidy(() => tf.stack([value, ...terms, tf.exp(this.params.shared.get('logTau'))]));
+    const stacked = tf.tidy(() => tf.stack([value, ...terms, ...weights, tf.exp(this.params.shared.get('logTau'))]));
     const values = Array.from(await stacked.data());
-    tf.dispose([value, stacked, ...terms, ...Object.values(grads)]);
+    tf.dispose([value, stacked, ...terms, ...weights, ...Object.values(grads)]);
     this.step++;
     const total = values[0]!;
+    const uncertaintyWeight = values[values.length - 2]!;
     if (!values.every((v) => Number.isFinite(v))) throw new Error(`pre-training diverged at step ${this.step} (loss ${total}); lower the learning rate`);
     return {
       step: this.step,
@@ -209,6 +218,7 @@ export class VlmPretrainer {
       pairs: batch.count,
       losses: { total, terms: Object.fromEntries(termNames.map((n, i) => [n, values[i + 1]!])) },
       tau: values[values.length - 1]!,
+      uncertaintyWeight,
       ms: performance.now() - t0,
     };
   }

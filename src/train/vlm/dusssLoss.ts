@@ -33,7 +33,7 @@ export function sssInfoNce(
   x: GaussianEmbedding,
   y: GaussianEmbedding,
   opts: SssContrastOptions,
-): { loss: tf.Scalar; rowToColumn: tf.Scalar; columnToRow: tf.Scalar } {
+): { loss: tf.Scalar; rowToColumn: tf.Scalar; columnToRow: tf.Scalar; weight: tf.Scalar } {
   return tf.tidy(() => {
     const u = uncertainSimilarityMatrix(x, y, {
       a: opts.a,
@@ -44,9 +44,11 @@ export function sssInfoNce(
       dsFloor: opts.dsFloor ?? 1e-6,
     });
     const numerator = applyTemperature(u.simHat, opts.temperature) as tf.Tensor2D;
-    if (!opts.literalDenominator) return twoWayInfoNce(numerator, { reduction: 'mean' });
+    // The mean D_SSS over the pairs: how much of (1 − sim) the InfoNCE still sees (a diagnostic, as in glscLoss.ts).
+    const weight = tf.mean(u.weight) as tf.Scalar;
+    if (!opts.literalDenominator) return { ...twoWayInfoNce(numerator, { reduction: 'mean' }), weight };
     const denominator = applyTemperature(u.weight, opts.temperature) as tf.Tensor2D;
-    return twoWayInfoNce(numerator, { reduction: 'mean', denominator });
+    return { ...twoWayInfoNce(numerator, { reduction: 'mean', denominator }), weight };
   });
 }
 
@@ -79,6 +81,8 @@ export type DusssLoss = {
   total: tf.Scalar;
   cmc: tf.Scalar;
   imc: tf.Scalar;
+  /** Mean D_SSS of CMC's image–text pairs (eq 4): a diagnostic, no gradient flows from it. */
+  weight: tf.Scalar;
 };
 
 /** L_VLM = w_cmc·L_cmc (eq 8) + w_imc·L_imc (eq 9), with SSS inside every similarity. */
@@ -94,7 +98,8 @@ export function dusssLoss(inputs: DusssInputs): DusssLoss {
       dsFloor: inputs.dsFloor ?? 1e-6,
     };
     // Eq 8: ½ (L^{I2T} + L^{T2I}).
-    const cmc = sssInfoNce(inputs.image, inputs.text, opts).loss;
+    const cross = sssInfoNce(inputs.image, inputs.text, opts);
+    const cmc = cross.loss;
     // Eq 9: ½ (L^{I2I} + L^{T2T}).
     const intra = (x: GaussianEmbedding, y: GaussianEmbedding): tf.Scalar => {
       const r = sssInfoNce(x, y, opts);
@@ -103,6 +108,6 @@ export function dusssLoss(inputs: DusssInputs): DusssLoss {
     const imc = tf.mul(tf.add(intra(inputs.image, inputs.imageAug), intra(inputs.text, inputs.textAug)), 0.5) as tf.Scalar;
     const w = inputs.weights ?? { cmc: 1, imc: 1 };
     const total = tf.add(tf.mul(cmc, w.cmc), tf.mul(imc, w.imc)) as tf.Scalar;
-    return { total, cmc, imc };
+    return { total, cmc, imc, weight: cross.weight };
   });
 }

@@ -175,6 +175,20 @@ describe('GLsc global semantic constraint (PromptSSL eq 3–7)', () => {
     expect(await val(out.total)).toBeCloseTo(0.5 * (await val(out.ls)) + 2 * (await val(out.gs)), 5);
   });
 
+  it('reports the mean D̂_u over the pairs; far-apart Gaussians silence the term at ln 4 for a batch of two', async () => {
+    const out = glscLoss(gsInputs());
+    const mean = DU_GS.reduce((sum, du, n) => sum + Math.exp(-du / DS_GS[n]!), 0) / 4;
+    expect(await val(out.weight)).toBeCloseTo(mean, 5);
+    // What a two-text workspace's stage 1 drifts into (the audit's hippocampus log): every D_2W in the hundreds,
+    // D̂_u ≈ 0, ŝim ≈ 1 for every pair, L_GS = 2·ln 2 whatever the embeddings, and no gradient left for them.
+    const far = { ...gsInputs(), imageMu: tf.tensor2d([20, 0, 20, 0], [2, 2]), textMu: tf.tensor2d([0, 20, 0, -20], [2, 2]) };
+    const quiet = glscLoss(far);
+    expect(await val(quiet.weight)).toBeLessThan(1e-30);
+    expect(await val(quiet.gs)).toBeCloseTo(2 * Math.log(2), 6);
+    const [gImage] = tf.grads((e: tf.Tensor) => globalSemanticLoss({ ...far, imageEmb: e as tf.Tensor2D }))([far.imageEmb]);
+    expect(Math.max(...(await arr(gImage!)).map(Math.abs))).toBeLessThan(1e-12);
+  });
+
   it('gradients are finite and non-zero for every trained input', async () => {
     const rng = new Random(11);
     const draw = (...shape: number[]) => randomTensor(rng, shape);

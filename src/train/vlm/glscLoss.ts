@@ -114,6 +114,8 @@ export type GlscLoss = {
   total: tf.Scalar;
   ls: tf.Scalar;
   gs: tf.Scalar;
+  /** Mean D̂_u of L_GS over the batch's pairs (a diagnostic: no gradient flows from it). */
+  weight: tf.Scalar;
 };
 
 /**
@@ -122,13 +124,26 @@ export type GlscLoss = {
  */
 export function globalSemanticLoss(inputs: GlscInputs): tf.Scalar {
   return tf.tidy(() => {
+    const { loss, weight } = globalSemanticTerms(inputs);
+    weight.dispose();
+    return loss;
+  });
+}
+
+/**
+ * L_GS and the mean over the batch's image–text pairs of its weight D̂_u (eq 5), the share of (1 − sim) the term
+ * still sees. D̂_u → 0 lifts every ŝim to 1: the InfoNCE then reads ln B whatever the embeddings and passes them no
+ * gradient, so a run logs it to show when the global term has gone quiet (docs/semi-supervision-audit.md).
+ */
+export function globalSemanticTerms(inputs: GlscInputs): { loss: tf.Scalar; weight: tf.Scalar } {
+  return tf.tidy(() => {
     const u = uncertainSimilarityMatrix(
       { emb: inputs.imageEmb, mu: inputs.imageMu, sigma: inputs.imageSigma },
       { emb: inputs.textEmb, mu: inputs.textMu, sigma: inputs.textSigma },
       { a: inputs.a, b: inputs.b, lambda: inputs.lambda, form: 'glsc', normalizeForDs: inputs.normalizeForDs ?? true, dsFloor: inputs.dsFloor ?? 1e-6 },
     );
     const logits = applyTemperature(u.simHat, { logTau: inputs.logTau }) as tf.Tensor2D;
-    return twoWayInfoNce(logits, { reduction: 'sum' }).loss;
+    return { loss: twoWayInfoNce(logits, { reduction: 'sum' }).loss, weight: tf.mean(u.weight) as tf.Scalar };
   });
 }
 
@@ -137,8 +152,8 @@ export function glscLoss(inputs: GlscInputs): GlscLoss {
   return tf.tidy(() => {
     const w = inputs.weights ?? { ls: 1, gs: 1 };
     const ls = localSemanticLoss(inputs.patchTokens, inputs.textEmb, { logTau: inputs.logTau }, inputs.local ?? {});
-    const gs = globalSemanticLoss(inputs);
+    const { loss: gs, weight } = globalSemanticTerms(inputs);
     const total = tf.add(tf.mul(ls, w.ls), tf.mul(gs, w.gs)) as tf.Scalar;
-    return { total, ls, gs };
+    return { total, ls, gs, weight };
   });
 }
