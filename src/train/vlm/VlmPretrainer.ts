@@ -174,6 +174,7 @@ export class VlmPretrainer {
             lambda: cfg.lambda,
             weights: cfg.glscWeights,
             local: { weightNormalization: cfg.localWeightNormalization },
+            normalizeMeans: cfg.normalizeGaussianMeans === true,
           });
           terms.push(tf.keep(l.ls), tf.keep(l.gs));
           weights.push(tf.keep(l.weight));
@@ -196,6 +197,7 @@ export class VlmPretrainer {
           lambda: cfg.lambda,
           literalDenominator: cfg.literalDenominator,
           weights: cfg.dusssWeights,
+          normalizeMeans: cfg.normalizeGaussianMeans === true,
         });
         terms.push(tf.keep(l.cmc), tf.keep(l.imc));
         weights.push(tf.keep(l.weight));

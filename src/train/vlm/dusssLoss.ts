@@ -23,6 +23,8 @@ export interface SssContrastOptions {
   literalDenominator?: boolean;
   normalizeForDs?: boolean;
   dsFloor?: number;
+  /** D_2W on L2-normalised means (uncertainty.ts, `normalizeMeans`); default false. */
+  normalizeMeans?: boolean;
 }
 
 /**
@@ -42,6 +44,7 @@ export function sssInfoNce(
       form: 'dusss',
       normalizeForDs: opts.normalizeForDs ?? true,
       dsFloor: opts.dsFloor ?? 1e-6,
+      normalizeMeans: opts.normalizeMeans ?? false,
     });
     const numerator = applyTemperature(u.simHat, opts.temperature) as tf.Tensor2D;
     // The mean D_SSS over the pairs: how much of (1 − sim) the InfoNCE still sees (a diagnostic, as in glscLoss.ts).
@@ -75,6 +78,7 @@ export interface DusssInputs {
   weights?: { cmc: number; imc: number };
   normalizeForDs?: boolean;
   dsFloor?: number;
+  normalizeMeans?: boolean;
 }
 
 export type DusssLoss = {
@@ -96,6 +100,7 @@ export function dusssLoss(inputs: DusssInputs): DusssLoss {
       literalDenominator: inputs.literalDenominator ?? false,
       normalizeForDs: inputs.normalizeForDs ?? true,
       dsFloor: inputs.dsFloor ?? 1e-6,
+      normalizeMeans: inputs.normalizeMeans ?? false,
     };
     // Eq 8: ½ (L^{I2T} + L^{T2I}).
     const cross = sssInfoNce(inputs.image, inputs.text, opts);

@@ -108,6 +108,8 @@ export interface GlscInputs {
   /** D_s between normalised embeddings (default true, see uncertainty.ts). */
   normalizeForDs?: boolean;
   dsFloor?: number;
+  /** D_2W on L2-normalised means (uncertainty.ts, `normalizeMeans`); default false. */
+  normalizeMeans?: boolean;
 }
 
 export type GlscLoss = {
@@ -140,7 +142,15 @@ export function globalSemanticTerms(inputs: GlscInputs): { loss: tf.Scalar; weig
     const u = uncertainSimilarityMatrix(
       { emb: inputs.imageEmb, mu: inputs.imageMu, sigma: inputs.imageSigma },
       { emb: inputs.textEmb, mu: inputs.textMu, sigma: inputs.textSigma },
-      { a: inputs.a, b: inputs.b, lambda: inputs.lambda, form: 'glsc', normalizeForDs: inputs.normalizeForDs ?? true, dsFloor: inputs.dsFloor ?? 1e-6 },
+      {
+        a: inputs.a,
+        b: inputs.b,
+        lambda: inputs.lambda,
+        form: 'glsc',
+        normalizeForDs: inputs.normalizeForDs ?? true,
+        dsFloor: inputs.dsFloor ?? 1e-6,
+        normalizeMeans: inputs.normalizeMeans ?? false,
+      },
     );
     const logits = applyTemperature(u.simHat, { logTau: inputs.logTau }) as tf.Tensor2D;
     return { loss: twoWayInfoNce(logits, { reduction: 'sum' }).loss, weight: tf.mean(u.weight) as tf.Scalar };

@@ -99,6 +99,21 @@ describe('GLsc / SSS pieces against hand values', () => {
     expect((await arr(raw.ds))[0]).toBeCloseTo(Math.sqrt(5.8), 6);
   });
 
+  it('`normalizeMeans` measures D_2W between unit means, so scaling the heads cannot grow it', async () => {
+    // μ_I = (3,0), (0,2) → unit (1,0), (0,1); μ_T = (0,5), (4,0) → unit (0,1), (1,0). ‖Δμ̂‖² = 2, 0, 0, 2;
+    // σ as above: ‖Δσ‖² = 0, 2, 1, 1. Raw means: ‖Δμ‖² = 34, 1, 9, 20 → D_2W 34, 3, 10, 21.
+    const emb = { img: tf.tensor2d([3, 0, 0, 3], [2, 2]), txt: tf.tensor2d([1.2, 1.6, -1.2, 1.6], [2, 2]) };
+    const d2w = async (scale: number, normalizeMeans: boolean) => {
+      const img = { emb: emb.img, mu: tf.mul(tf.tensor2d([3, 0, 0, 2], [2, 2]), scale) as tf.Tensor2D, sigma: sigmaI };
+      const txt = { emb: emb.txt, mu: tf.mul(tf.tensor2d([0, 5, 4, 0], [2, 2]), scale) as tf.Tensor2D, sigma: sigmaT };
+      return arr(uncertainSimilarityMatrix(img, txt, { a: 0.5, b: 1, lambda: 1, form: 'glsc', normalizeMeans }).d2w);
+    };
+    expectClose(await d2w(1, false), [34, 3, 10, 21]);
+    expectClose(await d2w(1, true), [2, 2, 1, 3]);
+    expectClose(await d2w(100, true), [2, 2, 1, 3]);
+    expect((await d2w(100, false))[0]).toBeGreaterThan(3e5);
+  });
+
   it('the uncertainty path is differentiable; `detach` cuts it', async () => {
     const img = { emb: tf.tensor2d([3, 0, 0, 3], [2, 2]), sigma: sigmaI };
     const txt = { emb: tf.tensor2d([1.2, 1.6, -1.2, 1.6], [2, 2]), mu: muT, sigma: sigmaT };

@@ -108,6 +108,13 @@ export interface UncertainSimilarityOptions {
    */
   normalizeForDs?: boolean;
   dsFloor?: number;
+  /**
+   * Measure D_2W between L2-normalised means μ (default false: the papers' μ as the head gives it). With raw means
+   * nothing bounds ‖μ_i − μ_j‖², and on a workspace with two texts the heads drift apart until D underflows, every
+   * ŝim is 1 and the InfoNCE has no gradient (docs/semi-supervision-audit.md). On unit means that part of D_2W is
+   * at most 4. A switch (`vlm.normalizeGaussianMeans`), off by default until held-out seeds support it.
+   */
+  normalizeMeans?: boolean;
   /** Stop the gradient through D (ablation only; see the header). */
   detach?: boolean;
 }
@@ -131,7 +138,8 @@ export function uncertainSimilarityMatrix(x: GaussianEmbedding, y: GaussianEmbed
     const ds = normalize
       ? semanticDistance(l2Normalize(x.emb) as tf.Tensor2D, l2Normalize(y.emb) as tf.Tensor2D, floor)
       : semanticDistance(x.emb, y.emb, floor);
-    const d2w = wasserstein2(x.mu, x.sigma, y.mu, y.sigma);
+    const mean = (mu: tf.Tensor2D) => (opts.normalizeMeans ? (l2Normalize(mu) as tf.Tensor2D) : mu);
+    const d2w = wasserstein2(mean(x.mu), x.sigma, mean(y.mu), y.sigma);
     const du = uncertaintyLevel(d2w, opts.a, opts.b) as tf.Tensor2D;
     let weight = opts.form === 'glsc' ? relativeUncertaintyGlsc(du, ds, opts.lambda, floor) : sssWeight(relativeUncertaintyDusss(du, ds, floor), opts.lambda);
     if (opts.detach) weight = stopGradient(weight);

@@ -43,6 +43,11 @@ export interface VlmPretrainConfig {
   textAugment: TextAugmentConfig;
   /** Token budget per text ([CLS] and [SEP] included). */
   maxTokens: number;
+  /**
+   * D_2W of the global term on L2-normalised Gaussian means (uncertainty.ts). Off: the papers' raw means, which on a
+   * two-text workspace drift apart until the term goes quiet (docs/semi-supervision-audit.md). A switch for the harness.
+   */
+  normalizeGaussianMeans: boolean;
 }
 
 export const DEFAULT_VLM_PRETRAIN: VlmPretrainConfig = {
@@ -60,4 +65,5 @@ export const DEFAULT_VLM_PRETRAIN: VlmPretrainConfig = {
   augment: { ...DEFAULT_AUGMENT, noiseProb: 0.5, noiseSd: 0.1 },
   textAugment: { ...DEFAULT_TEXT_AUGMENT },
   maxTokens: 32,
+  normalizeGaussianMeans: false,
 };
