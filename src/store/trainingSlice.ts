@@ -52,6 +52,8 @@ export interface VlmProgress {
   totalSteps: number;
   elapsedMs: number;
   tau: number;
+  /** The latest mean uncertainty weight of the global image–text term (VlmStepReport); NaN before the first step. */
+  uncertaintyWeight: number;
   losses: { step: number; total: number; terms: Record<string, number> }[];
   retrieval: { step: number; accuracy: number; chance: number; pairs: number }[];
 }
@@ -272,13 +274,14 @@ export const createTrainingSlice: StateCreator<AppState, [], [], TrainingSlice> 
               totalSteps: m.totalSteps,
               elapsedMs: m.elapsedMs,
               tau: r.tau,
+              uncertaintyWeight: r.uncertaintyWeight,
               losses: [...(prev?.losses ?? []), { step: r.step, total: r.losses.total, terms: r.losses.terms }].slice(-MAX_LOSS_POINTS),
               retrieval: prev?.retrieval ?? [],
             },
           });
         }
         case 'vlmRetrieval': {
-          const prev = s.training.vlm ?? { step: 0, totalSteps: 0, elapsedMs: 0, tau: 0, losses: [], retrieval: [] };
+          const prev = s.training.vlm ?? { step: 0, totalSteps: 0, elapsedMs: 0, tau: 0, uncertaintyWeight: Number.NaN, losses: [], retrieval: [] };
           const r = m.report;
           if (!Number.isFinite(r.accuracy)) return patch({ vlm: prev });
           return patch({ vlm: { ...prev, retrieval: [...prev.retrieval, { step: r.step, accuracy: r.accuracy, chance: r.chance, pairs: r.pairs }] } });

@@ -44,6 +44,18 @@ describe('text readiness', () => {
     expect(weak.text).toMatch(/barely help/);
     expect(describeTextReadiness({ ...base, phase: 'training', pretrainStep: 0 }).level).toBe('weak');
   });
+  it('says when pre-training has stalled because the global term went quiet, and that more steps will not help', () => {
+    const during = { ...base, phase: 'pretraining' as const, pretrainStep: 650, pretrainTotal: 1200 };
+    expect(describeTextReadiness({ ...during, globalWeight: 0.9 }).level).toBe('learning');
+    expect(describeTextReadiness({ ...during, globalWeight: null }).level).toBe('learning');
+    // A dip to 10⁻⁴ recovered once on the hippocampus workspace: not yet a stall.
+    expect(describeTextReadiness({ ...during, globalWeight: 1.5e-4 }).level).toBe('learning');
+    const stalled = describeTextReadiness({ ...during, globalWeight: 3e-8 });
+    expect(stalled.level).toBe('weak');
+    expect(stalled.text).toMatch(/stalled at step 650 of 1200/);
+    expect(stalled.text).toMatch(/3e-8/);
+    expect(stalled.text).toMatch(/more steps will not fix it/);
+  });
   it('needs about twice chance to call retrieval helpful', () => {
     expect(retrievalHelps({ accuracy: 0.5, chance: 0.25 })).toBe(true);
     expect(retrievalHelps({ accuracy: 0.45, chance: 0.25 })).toBe(false);

@@ -19,7 +19,19 @@ export interface TextReadinessInput {
   pretrainTotal: number;
   /** The latest held-out image→text retrieval against chance, when measured. */
   retrieval: { accuracy: number; chance: number; pairs: number } | null;
+  /**
+   * The global image–text term's latest mean uncertainty weight (VlmStepReport.uncertaintyWeight), when reported.
+   * Below QUIET_WEIGHT that term passes no gradient (docs/semi-supervision-audit.md).
+   */
+  globalWeight?: number | null;
 }
+
+/**
+ * Below this mean weight every ŝim is within 10⁻⁵·(1 − sim) of 1: the whole-slice alignment term has stopped learning,
+ * and more pre-training steps will not change that. On the two-text hippocampus workspace the weight dipped to 10⁻⁴
+ * and recovered once before it settled at 10⁻⁸–10⁻⁵ for good, so the line sits below the dips.
+ */
+export const QUIET_WEIGHT = 1e-5;
 
 /** 'none': descriptions carry no meaning yet; 'learning': pre-training is under way; 'weak' / 'ready': measured or given. */
 export type TextReadinessLevel = 'none' | 'learning' | 'weak' | 'ready';
@@ -72,6 +84,13 @@ export function describeTextReadiness(i: TextReadinessInput): TextReadiness {
     };
   }
   if (i.phase === 'pretraining') {
+    const w = i.globalWeight;
+    if (w !== undefined && w !== null && w < QUIET_WEIGHT) {
+      return {
+        level: 'weak',
+        text: `Pre-training has stalled at step ${i.pretrainStep} of ${i.pretrainTotal}: the part that matches whole slices to texts has stopped learning (its uncertainty weight is ${w.toExponential(0)}). This happens on a workspace with only two or three different texts, and more steps will not fix it. Go on to segmentation, describe more images, or choose a pretrained text model folder.`,
+      };
+    }
     return {
       level: 'learning',
       text: `The text encoder is learning what your descriptions mean from your slices (step ${i.pretrainStep} of ${i.pretrainTotal}). They help once held-out slices are matched to their own text clearly more often than chance (the retrieval figure).`,

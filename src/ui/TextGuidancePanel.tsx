@@ -44,6 +44,7 @@ function TextReadinessHint({ preset }: { preset: 'promptssl' | 'duss' | 'tak' })
     pretrainStep: vlm?.step ?? 0,
     pretrainTotal: vlm?.totalSteps ?? 0,
     retrieval: latest ? { accuracy: latest.accuracy, chance: latest.chance, pairs: latest.pairs } : null,
+    globalWeight: vlm && Number.isFinite(vlm.uncertaintyWeight) ? vlm.uncertaintyWeight : null,
   });
   return (
     <p className={`hint${r.level === 'none' || r.level === 'weak' ? ' warn-text' : ''}`} data-testid="text-readiness" data-level={r.level}>
@@ -220,7 +221,7 @@ export function TextGuidancePanel() {
           <div className="progress-fill" style={{ width: `${(100 * vlm.step) / Math.max(1, vlm.totalSteps)}%` }} />
           <span
             className="progress-label"
-            title={`Contrastive temperature τ ${vlm.tau.toFixed(3)}: learned; lower means the model picks one text over the others more sharply`}
+            title={`Contrastive temperature τ ${vlm.tau.toFixed(3)}: learned; lower means the model picks one text over the others more sharply. Uncertainty weight ${Number.isFinite(vlm.uncertaintyWeight) ? vlm.uncertaintyWeight.toPrecision(2) : '–'}: near 0 the whole-slice matching has stopped learning.`}
           >
             Pre-training {vlm.step}/{vlm.totalSteps} steps
           </span>
