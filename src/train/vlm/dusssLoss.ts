@@ -37,15 +37,8 @@ export function sssInfoNce(
   opts: SssContrastOptions,
 ): { loss: tf.Scalar; rowToColumn: tf.Scalar; columnToRow: tf.Scalar; weight: tf.Scalar } {
   return tf.tidy(() => {
-    const u = uncertainSimilarityMatrix(x, y, {
-      a: opts.a,
-      b: opts.b,
-      lambda: opts.lambda,
-      form: 'dusss',
-      normalizeForDs: opts.normalizeForDs ?? true,
-      dsFloor: opts.dsFloor ?? 1e-6,
-      normalizeMeans: opts.normalizeMeans ?? false,
-    });
+    // a, b, λ and the D_s / D_2W options pass through as they are; the matrix defaults the optional ones.
+    const u = uncertainSimilarityMatrix(x, y, { ...opts, form: 'dusss' });
     const numerator = applyTemperature(u.simHat, opts.temperature) as tf.Tensor2D;
     // The mean D_SSS over the pairs: how much of (1 − sim) the InfoNCE still sees (a diagnostic, as in glscLoss.ts).
     const weight = tf.mean(u.weight) as tf.Scalar;
