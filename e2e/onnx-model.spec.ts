@@ -22,7 +22,19 @@ function hasOnnxPython(): boolean {
   }
 }
 
+/**
+ * The axial view's pixels. A message arriving between two screenshots (a slow CI machine finishes storing the model
+ * later) takes height from the view and shifts every row, so each screenshot first clears the message area and logs
+ * what it held: the comparisons below are about the pseudo-label layer, not the messages.
+ */
 async function pixels(page: Page): Promise<Uint8Array> {
+  const cleared = await page.evaluate(() => {
+    const store = window.__pseudolab!.store;
+    const texts = store.getState().messages.map((m) => m.text);
+    if (texts.length > 0) store.setState({ messages: [] });
+    return texts;
+  });
+  if (cleared.length > 0) console.log(`cleared before a screenshot: ${cleared.join(' | ')}`);
   return decode(await page.getByTestId('viewport-axial').screenshot()).data as Uint8Array;
 }
 
@@ -38,7 +50,10 @@ async function settled(page: Page): Promise<Uint8Array> {
   throw new Error('the axial view kept changing');
 }
 
-const changed = (a: Uint8Array, b: Uint8Array): number => a.reduce((n, v, i) => n + (Math.abs(v - b[i]!) > 2 ? 1 : 0), 0);
+const changed = (a: Uint8Array, b: Uint8Array): number => {
+  expect(a.length, 'both screenshots have the same size').toBe(b.length);
+  return a.reduce((n, v, i) => n + (Math.abs(v - b[i]!) > 2 ? 1 : 0), 0);
+};
 
 test.skip(!hasOnnxPython(), 'needs /usr/bin/python3 with python3-onnx (Debian) to write the test model');
 
@@ -69,8 +84,6 @@ test('an ONNX model with its sidecar: pseudo-labels on screen, layer switch, pre
       { timeout: 60_000 },
     )
     .toBe(0);
-  // Messages leave the view its full height, so the screenshots below compare like with like.
-  await page.evaluate(() => window.__pseudolab!.store.setState({ messages: [] }));
   const drawn = await settled(page);
   await shot(page, 'onnx-1-pseudo-label');
   await expect(page.getByTestId('training-panel')).toContainText('Pseudo-label from tiny2d.onnx.');

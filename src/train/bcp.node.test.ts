@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-wasm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Random } from '../data/random.ts';
 import type { TrainingVolume } from '../data/trainingVolume.ts';
@@ -13,7 +14,7 @@ import { bcp, bcpMix } from './methods/bcp.ts';
 import { methodNamed } from './methods/registry.ts';
 
 beforeAll(async () => {
-  await tf.setBackend('cpu');
+  await tf.setBackend('wasm');
   await tf.ready();
 });
 
@@ -289,7 +290,7 @@ describe('bcp in the loop', () => {
   }, 60_000);
 
   it('learns a toy segmentation from two labeled slices per volume', async () => {
-    // Whole 32×32 slices and a high rate, so 30 steps on the cpu backend are enough to find the disc (class 1); the
+    // Whole 32×32 slices and a high rate, so 30 steps on the WebAssembly backend are enough to find the disc (class 1); the
     // thin bar (class 2) takes far longer for every method and is not asserted.
     const cfg = bcpConfig({
       patch: [32, 32],

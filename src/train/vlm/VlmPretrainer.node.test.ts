@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-wasm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Random } from '../../data/random.ts';
 import { buildPools } from '../../data/sampler.ts';
@@ -10,7 +11,7 @@ import { VlmPretrainer } from './VlmPretrainer.ts';
 import { DEFAULT_VLM_PRETRAIN, type VlmObjective } from './vlmPretrainConfig.ts';
 
 beforeAll(async () => {
-  await tf.setBackend('cpu');
+  await tf.setBackend('wasm');
 });
 
 function pretrainer(objective: VlmObjective, seed = 1, maxTokens = 16): VlmPretrainer {

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-wasm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { oneHot } from '../../data/sampler.ts';
 import { presetConfig, type PresetName } from '../config.ts';
@@ -8,7 +9,7 @@ import { createTextGuidance, createVlmPretrainer, type WorkspaceTexts } from './
 import { CLASS_TEXTS, DESCRIPTIONS, describedWorkspace } from './testing/describedWorkspace.ts';
 
 beforeAll(async () => {
-  await tf.setBackend('cpu');
+  await tf.setBackend('wasm');
 });
 
 const texts = (n: number): WorkspaceTexts => ({
@@ -61,7 +62,7 @@ describe('text-guided semi-supervised training (stage 2)', () => {
       expect(mean(heads.slice(-5))).toBeLessThan(0.8 * mean(heads.slice(0, 5)));
       trainer.dispose();
       pre.dispose();
-    }, 300_000); // ~70 s alone on 2 cores; the suite runs files side by side, GPU emulation included
+    }, 300_000); // ~11 s alone on 2 cores (WebAssembly); the suite runs files side by side, GPU emulation included
   }
 
   it('gives every trainable part of the decoder a finite, non-zero gradient', async () => {
