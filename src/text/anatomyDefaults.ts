@@ -106,7 +106,7 @@ export function withAnatomyDefaults(cls: ClassDef, datasetName = ''): ClassDef {
 }
 
 /**
- * The classes a text preset describes: with `anatomy`, each filled from the defaults as the app fills them
+ * The classes a text preset describes: with `anatomy`, each filled from the defaults as the app fills TAK's prompts
  * (textSync.ts), so the class texts carry position and shape; without, exactly as given (often a bare name).
  */
 export function classesForText(classes: readonly ClassDef[], datasetName: string, anatomy: boolean): ClassDef[] {

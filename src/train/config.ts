@@ -103,8 +103,10 @@ export interface TrainConfig {
     target: 'normalize' | 'raw' | 'binary';
     /**
      * Fill empty class position and shape descriptions from the built-in anatomy defaults (src/text/anatomyDefaults.ts)
-     * before the class texts are made, as the app does, so a class named only "Anterior" is described by where it lies
-     * and what form it has (TAK Table 5: position and shape prompts beat names).
+     * before the class texts are made, as TAK's prompts are filled, so a class named only "Anterior" is described by where
+     * it lies and what form it has (TAK Table 5: position and shape prompts beat names). Off by default: it led on
+     * few-slice hippocampus only together with vlm.normalizeGaussianMeans, and that pair cost half a point on MoNuSeg
+     * (docs/semi-supervision-audit.md).
      */
     anatomyPrompts: boolean;
   };

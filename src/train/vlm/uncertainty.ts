@@ -112,7 +112,8 @@ export interface UncertainSimilarityOptions {
    * Measure D_2W between L2-normalised means μ (default false: the papers' μ as the head gives it). With raw means
    * nothing bounds ‖μ_i − μ_j‖², and on a workspace with two texts the heads drift apart until D underflows, every
    * ŝim is 1 and the InfoNCE has no gradient (docs/semi-supervision-audit.md). On unit means that part of D_2W is
-   * at most 4. A switch (`vlm.normalizeGaussianMeans`), off by default until held-out seeds support it.
+   * at most 4. A switch (`vlm.normalizeGaussianMeans`), off by default: it helps where the raw term stalls (two
+   * texts) and cost half a point on MoNuSeg, where it did not (docs/semi-supervision-audit.md).
    */
   normalizeMeans?: boolean;
   /** Stop the gradient through D (ablation only; see the header). */
