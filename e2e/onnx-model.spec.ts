@@ -23,8 +23,8 @@ function hasOnnxPython(): boolean {
 }
 
 /**
- * The axial view's pixels. A message arriving between two screenshots (a slow CI machine finishes storing the model
- * later) takes height from the view and shifts every row, so each screenshot first clears the message area and logs
+ * The axial view's pixels. A message arriving between two screenshots (on a slow machine the model's "is ready"
+ * message can come after its first pseudo-label) takes height from the view and shifts every row, so each screenshot first clears the message area and logs
  * what it held: the comparisons below are about the pseudo-label layer, not the messages.
  */
 async function pixels(page: Page): Promise<Uint8Array> {

@@ -113,7 +113,7 @@ export interface UncertainSimilarityOptions {
    * nothing bounds ‖μ_i − μ_j‖², and on a workspace with two texts the heads drift apart until D underflows, every
    * ŝim is 1 and the InfoNCE has no gradient (docs/semi-supervision-audit.md). On unit means that part of D_2W is
    * at most 4. A switch (`vlm.normalizeGaussianMeans`), off by default: it helps where the raw term stalls (two
-   * texts) and cost half a point on MoNuSeg, where it did not (docs/semi-supervision-audit.md).
+   * texts); on MoNuSeg, where it did not stall, it was level on the one seed run alone (docs/semi-supervision-audit.md).
    */
   normalizeMeans?: boolean;
   /** Stop the gradient through D (ablation only; see the header). */
